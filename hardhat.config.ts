@@ -1,0 +1,59 @@
+import { subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig } from "hardhat/config";
+import "@nomicfoundation/hardhat-toolbox";
+import path from "node:path";
+
+/**
+ * The compiler is the npm `solc` package (solc-js), pinned in package.json to
+ * the same version as below. Hardhat would otherwise download a native build,
+ * which this project never relies on (see DEVELOPERS.md).
+ */
+const SOLC_VERSION = "0.8.30";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const installed: string = require("solc/package.json").version;
+  if (args.solcVersion === installed) {
+    return {
+      compilerPath: path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js"),
+      isSolcJs: true,
+      version: args.solcVersion,
+      longVersion: require("solc").version(),
+    };
+  }
+  return runSuper();
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 10_000 },
+      viaIR: false,
+    },
+  },
+  networks: {
+    hardhat: {
+      hardfork: "cancun",
+      allowUnlimitedContractSize: false,
+    },
+    localhost: {
+      url: process.env.RPC_URL ?? "http://127.0.0.1:8545",
+    },
+  },
+  mocha: {
+    timeout: 120_000,
+    reporter: path.join(__dirname, "scripts", "test-reporter.js"),
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "1",
+  },
+  typechain: {
+    outDir: "typechain-types",
+    target: "ethers-v6",
+  },
+};
+
+export default config;

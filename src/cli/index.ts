@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * Duetrail's single CLI entry point: `npm run cli -- <command> [options]`.
+ * Each command lives in its own module under src/cli/commands and registers
+ * itself on the program here.
+ */
+import { Command, CommanderError } from "commander";
+import { registerCommands } from "./commands";
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("duetrail")
+    .description("Duetrail: loan repayment ledger and collection evidence trail")
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors exit 2 with commander's one-line message.
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    }
+    throw err;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
