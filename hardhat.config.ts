@@ -30,8 +30,8 @@ const config: HardhatUserConfig = {
     version: SOLC_VERSION,
     settings: {
       evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 10_000 },
-      viaIR: false,
+      optimizer: { enabled: true, runs: 200 },
+      viaIR: true,
     },
   },
   networks: {

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
+import {LoanLedgerStorage} from "./LoanLedgerStorage.sol";
+import {LoanMath} from "./libraries/LoanMath.sol";
+import {PolicyStore} from "./libraries/PolicyStore.sol";
+import {ScheduleStore} from "./libraries/ScheduleStore.sol";
+import {LoanLogic} from "./libraries/LoanLogic.sol";
+
+/// @title LoanLedger
+/// @notice Financed loans on chain: schedules, repayments, delinquency, default interest and the
+/// events a collection operation runs on. Many lenders share one deployment; each manages only its
+/// own loans. The arithmetic is stated in docs/ledger-rules.md and implemented in LoanLogic.
+/// @dev Entry points only: checks, then LoanLogic. Pause stops registration, policy and servicer
+/// changes, restructuring, charge-offs, write-offs and pokes; it never stops a repayment.
+contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, Nonces, EIP712 {
+    using SafeERC20 for IERC20;
+    using LoanLogic for Loan;
+
+    bytes32 public constant LENDER_ROLE = keccak256("LENDER_ROLE");
+    /// @dev Read-everything role for auditors and regulators (used by the API; no write rights).
+    bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
+    bytes32 public constant RESTRUCTURE_TYPEHASH =
+        keccak256("Restructure(uint256 loanId,uint16 version,bytes32 scheduleHash,uint256 nonce,uint256 deadline)");
+    uint256 public constant MAX_INSTALLMENTS = 600;
+    /// @dev Loans checkUpkeep returns at most, so performUpkeep stays well inside a block.
+    uint256 public constant MAX_UPKEEP_BATCH = 100;
+
+    constructor(address admin, uint16 maxAnnualRateBps_) EIP712("Duetrail LoanLedger", "1") {
+        if (maxAnnualRateBps_ == 0) revert LoanLedgerInvalidMaxRate(maxAnnualRateBps_);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _maxAnnualRateBps = maxAnnualRateBps_;
+        emit MaxAnnualRateSet(0, maxAnnualRateBps_);
+        Policy memory p = PolicyStore.defaults();
+        _policies[0] = PolicyStore.pack(p);
+        _policyCount = 1;
+        emit PolicySet(address(0), 0, p);
+    }
+
+    // ------------------------------------------------------------------ admin
+
+    /// @inheritdoc ILoanLedger
+    function setMaxAnnualRate(uint16 maxAnnualRateBps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (maxAnnualRateBps_ == 0) revert LoanLedgerInvalidMaxRate(maxAnnualRateBps_);
+        emit MaxAnnualRateSet(_maxAnnualRateBps, maxAnnualRateBps_);
+        _maxAnnualRateBps = maxAnnualRateBps_;
+    }
+
+    /// @inheritdoc ILoanLedger
+    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc ILoanLedger
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    // ------------------------------------------------------------------ lender
+
+    /// @inheritdoc ILoanLedger
+    function setPolicy(Policy calldata p) external onlyRole(LENDER_ROLE) whenNotPaused returns (uint32 policyId) {
+        if (p.graceDays > PolicyStore.MAX_GRACE_DAYS) {
+            revert LoanLedgerInvalidGraceDays(p.graceDays, PolicyStore.MAX_GRACE_DAYS);
+        }
+        if (p.penaltyRateBps > _maxAnnualRateBps) revert LoanLedgerPenaltyRateAboveCap(p.penaltyRateBps, _maxAnnualRateBps);
+        if (p.substandardAfterDays == 0 || p.doubtfulAfterDays <= p.substandardAfterDays || p.lossAfterDays <= p.doubtfulAfterDays) {
+            revert LoanLedgerInvalidThresholds(p.substandardAfterDays, p.doubtfulAfterDays, p.lossAfterDays);
+        }
+        if (p.defaultAfterDays == 0) revert LoanLedgerInvalidDefaultAfterDays(p.defaultAfterDays);
+        int16[] calldata offsets = p.reminderOffsetsDays;
+        if (offsets.length > PolicyStore.MAX_STAGES) revert LoanLedgerInvalidReminderOffsets(PolicyStore.MAX_STAGES);
+        for (uint256 k; k < offsets.length; ++k) {
+            int16 o = offsets[k];
+            if (o < PolicyStore.MIN_OFFSET_DAYS || o > PolicyStore.MAX_OFFSET_DAYS || (k > 0 && o <= offsets[k - 1])) {
+                revert LoanLedgerInvalidReminderOffsets(k);
+            }
+        }
+        policyId = _policyCount++;
+        _policies[policyId] = PolicyStore.pack(p);
+        _currentPolicy[msg.sender] = policyId;
+        emit PolicySet(msg.sender, policyId, p);
+    }
+
+    /// @inheritdoc ILoanLedger
+    function setServicer(address servicer, bool allowed) external onlyRole(LENDER_ROLE) whenNotPaused {
+        _servicers[msg.sender][servicer] = allowed;
+        emit ServicerSet(msg.sender, servicer, allowed);
+    }
+
+    /// @inheritdoc ILoanLedger
+    function registerLoan(LoanParams calldata params) external onlyRole(LENDER_ROLE) whenNotPaused returns (uint256) {
+        uint32 policyId = _currentPolicy[msg.sender];
+        return _register(params, policyId, _policies[policyId]);
+    }
+
+    /// @inheritdoc ILoanLedger
+    function registerLoans(LoanParams[] calldata params)
+        external
+        onlyRole(LENDER_ROLE)
+        whenNotPaused
+        returns (uint256 firstLoanId)
+    {
+        if (params.length == 0) revert LoanLedgerEmptyBatch();
+        uint32 policyId = _currentPolicy[msg.sender];
+        PolicyStore.Packed memory pol = _policies[policyId];
+        firstLoanId = _register(params[0], policyId, pol);
+        for (uint256 i = 1; i < params.length; ++i) {
+            _register(params[i], policyId, pol);
+        }
+    }
+
+    /// @inheritdoc ILoanLedger
+    function recordRepayment(uint256 loanId, uint256 amount, uint64 paidAt, bytes32 bankRef) external nonReentrant {
+        Loan storage loan = _loan(loanId);
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+        if (msg.sender != h.lender && !_servicers[h.lender][msg.sender]) {
+            revert LoanLedgerNotLenderOrServicer(msg.sender, loanId);
+        }
+        uint64 earliest = loan.lastPaidAt;
+        if (paidAt < earliest || paidAt > block.timestamp) {
+            revert LoanLedgerPaidAtOutOfRange(paidAt, earliest, uint64(block.timestamp));
+        }
+        _repay(loanId, loan, h, amount, paidAt, bankRef, true);
+    }
+
+    /// @inheritdoc ILoanLedger
+    function chargeOff(uint256 loanId) external whenNotPaused nonReentrant {
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
+        loan.status = LoanStatus.ChargedOff;
+        (uint256 principal, uint256 interest) = loan.outstanding();
+        LoanLogic.Figures memory f = loan.figures(h, block.timestamp);
+        emit LoanChargedOff(loanId, principal, interest, f.penaltyOutstanding, uint32(f.dpd));
+    }
+
+    /// @inheritdoc ILoanLedger
+    function writeOff(uint256 loanId) external whenNotPaused nonReentrant {
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        _requireOpen(loanId, loan);
+        LoanLogic.Figures memory f = loan.figures(h, block.timestamp);
+        (uint256 principal, uint256 interest) = loan.outstanding();
+        loan.status = LoanStatus.WrittenOff;
+        emit LoanWrittenOff(loanId, principal, interest, f.penaltyOutstanding, uint32(f.dpd));
+    }
+
+    /// @inheritdoc ILoanLedger
+    function proposeRestructure(uint256 loanId, Installment[] calldata schedule) external whenNotPaused {
+        (Loan storage loan,) = _lenderLoan(loanId);
+        if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
+        LoanLogic.validateSchedule(schedule, type(uint256).max, block.timestamp);
+        bytes32 scheduleHash = keccak256(abi.encode(schedule));
+        _pendingRestructure[loanId] = scheduleHash;
+        emit RestructureProposed(loanId, loan.version + 1, scheduleHash, schedule);
+    }
+
+    /// @inheritdoc ILoanLedger
+    function restructureWithSignature(
+        uint256 loanId,
+        Installment[] calldata schedule,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused nonReentrant {
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        if (block.timestamp > deadline) revert LoanLedgerExpiredSignature(deadline);
+        bytes32 scheduleHash = keccak256(abi.encode(schedule));
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(RESTRUCTURE_TYPEHASH, loanId, loan.version + 1, scheduleHash, _useNonce(h.borrower), deadline))
+        );
+        if (!SignatureChecker.isValidSignatureNow(h.borrower, digest, signature)) {
+            revert LoanLedgerInvalidSignature(h.borrower);
+        }
+        _restructure(loanId, loan, h, schedule, scheduleHash);
+    }
+
+    // ------------------------------------------------------------------ borrower and anyone
+
+    /// @inheritdoc ILoanLedger
+    function repay(uint256 loanId, uint256 amount) external nonReentrant {
+        Loan storage loan = _loan(loanId);
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+        if (h.token == address(0)) revert LoanLedgerNotTokenLoan(loanId);
+        if (amount == 0) revert LoanLedgerZeroAmount();
+        IERC20 token = IERC20(h.token);
+        // Credit what the lender actually received, so fee-on-transfer tokens are booked exactly.
+        uint256 before = token.balanceOf(h.lender);
+        token.safeTransferFrom(msg.sender, h.lender, amount);
+        _repay(loanId, loan, h, token.balanceOf(h.lender) - before, uint64(block.timestamp), bytes32(0), false);
+    }
+
+    /// @inheritdoc ILoanLedger
+    function acceptRestructure(uint256 loanId, Installment[] calldata schedule) external whenNotPaused nonReentrant {
+        Loan storage loan = _loan(loanId);
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+        if (msg.sender != h.borrower) revert LoanLedgerNotBorrower(msg.sender, loanId);
+        bytes32 pending = _pendingRestructure[loanId];
+        if (pending == bytes32(0)) revert LoanLedgerNoPendingRestructure(loanId);
+        bytes32 scheduleHash = keccak256(abi.encode(schedule));
+        if (scheduleHash != pending) revert LoanLedgerScheduleMismatch(pending, scheduleHash);
+        _restructure(loanId, loan, h, schedule, scheduleHash);
+    }
+
+    /// @inheritdoc ILoanLedger
+    function poke(uint256[] calldata loanIds) external whenNotPaused nonReentrant {
+        for (uint256 i; i < loanIds.length; ++i) {
+            _poke(loanIds[i], _loan(loanIds[i]));
+        }
+    }
+
+    /// @notice Chainlink Automation: finds loans with something due. `checkData` is empty (scan all
+    /// loans) or abi.encode(uint256 fromId, uint256 toId) to split the book between upkeeps.
+    /// @return upkeepNeeded Whether any loan has something due.
+    /// @return performData abi.encode(uint256[] loanIds), at most MAX_UPKEEP_BATCH ids.
+    function checkUpkeep(bytes calldata checkData)
+        external
+        view
+        returns (bool upkeepNeeded, bytes memory performData)
+    {
+        (uint256 from, uint256 to) = checkData.length == 0 ? (1, _loanCount) : abi.decode(checkData, (uint256, uint256));
+        if (to > _loanCount) to = _loanCount;
+        uint256[] memory ids = new uint256[](MAX_UPKEEP_BATCH);
+        uint256 n;
+        for (uint256 id = from == 0 ? 1 : from; id <= to && n < MAX_UPKEEP_BATCH; ++id) {
+            if (_needsPoke(_loans[id])) ids[n++] = id;
+        }
+        /// @solidity memory-safe-assembly
+        assembly {
+            mstore(ids, n) // Shrink to the ids found.
+        }
+        return (n > 0, abi.encode(ids));
+    }
+
+    /// @notice Chainlink Automation: pokes the loans in `performData` that still have something
+    /// due; it re-checks each one rather than trusting the data.
+    /// @dev Requirements: not paused; at least one loan still has something due.
+    function performUpkeep(bytes calldata performData) external whenNotPaused nonReentrant {
+        uint256[] memory ids = abi.decode(performData, (uint256[]));
+        uint256 poked;
+        for (uint256 i; i < ids.length; ++i) {
+            if (ids[i] == 0 || ids[i] > _loanCount) continue;
+            Loan storage loan = _loans[ids[i]];
+            if (_needsPoke(loan)) {
+                _poke(ids[i], loan);
+                ++poked;
+            }
+        }
+        if (poked == 0) revert LoanLedgerNothingToPoke();
+    }
+
+    // ------------------------------------------------------------------ views
+
+    function maxAnnualRateBps() external view returns (uint16) {
+        return _maxAnnualRateBps;
+    }
+
+    function loanCount() external view returns (uint256) {
+        return _loanCount;
+    }
+
+    function policy(uint32 policyId) external view returns (Policy memory) {
+        if (policyId >= _policyCount) revert LoanLedgerUnknownPolicy(policyId);
+        return PolicyStore.unpack(_policies[policyId]);
+    }
+
+    function currentPolicyOf(address lender) external view returns (uint32) {
+        return _currentPolicy[lender];
+    }
+
+    function isServicer(address lender, address servicer) external view returns (bool) {
+        return _servicers[lender][servicer];
+    }
+
+    function loanTerms(uint256 loanId) external view returns (LoanTerms memory t) {
+        Loan storage loan = _loan(loanId);
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+        t = LoanTerms({
+            lender: h.lender,
+            borrower: h.borrower,
+            token: h.token,
+            currency: h.currency,
+            borrowerRef: h.borrowerRef,
+            principal: h.principal,
+            contractRateBps: h.contractRateBps,
+            utcOffsetMinutes: h.utcOffsetMinutes,
+            policyId: h.policyId,
+            startedAt: h.startedAt,
+            version: loan.version,
+            installmentCount: loan.count,
+            penalty: h.penalty
+        });
+    }
+
+    function loanState(uint256 loanId) external view returns (LoanState memory) {
+        Loan storage loan = _loan(loanId);
+        return loan.state(ScheduleStore.readHeader(loan.schedule), _policies, block.timestamp);
+    }
+
+    function loanParties(uint256 loanId) external view returns (address, address, int16) {
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(_loan(loanId).schedule);
+        return (h.lender, h.borrower, h.utcOffsetMinutes);
+    }
+
+    function daysPastDue(uint256 loanId) external view returns (uint32) {
+        return uint32(_loan(loanId).dpdAt(block.timestamp));
+    }
+
+    function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory) {
+        Loan storage loan = _loan(loanId);
+        if (version == loan.version) return ScheduleStore.readAll(loan.schedule, loan.width, loan.count);
+        uint256 packed = _previousSchedules[loanId][version];
+        if (packed == 0) revert LoanLedgerUnknownVersion(loanId, version);
+        return ScheduleStore.readAll(address(uint160(packed)), uint8(packed >> 176), uint16(packed >> 160));
+    }
+
+    function pendingRestructure(uint256 loanId) external view returns (bytes32) {
+        return _pendingRestructure[loanId];
+    }
+
+    /// @inheritdoc ILoanLedger
+    function nonces(address owner) public view override(ILoanLedger, Nonces) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _loan(uint256 loanId) internal view returns (Loan storage loan) {
+        loan = _loans[loanId];
+        if (loan.schedule == address(0)) revert LoanLedgerUnknownLoan(loanId);
+    }
+
+    function _lenderLoan(uint256 loanId) internal view returns (Loan storage loan, ScheduleStore.Header memory h) {
+        loan = _loan(loanId);
+        h = ScheduleStore.readHeader(loan.schedule);
+        if (msg.sender != h.lender) revert LoanLedgerNotLender(msg.sender, loanId);
+    }
+
+    function _requireOpen(uint256 loanId, Loan storage loan) internal view {
+        LoanStatus s = loan.status;
+        if (s != LoanStatus.Active && s != LoanStatus.ChargedOff) revert LoanLedgerLoanNotOpen(loanId, s);
+    }
+
+    function _register(LoanParams calldata p, uint32 policyId, PolicyStore.Packed memory pol)
+        internal
+        returns (uint256 loanId)
+    {
+        if (p.borrower == address(0)) revert LoanLedgerInvalidBorrower(p.borrower);
+        if ((p.token == address(0)) == (p.currency == bytes3(0))) revert LoanLedgerInvalidSettlement(p.token, p.currency);
+        if (p.utcOffsetMinutes < -720 || p.utcOffsetMinutes > 840) revert LoanLedgerInvalidUtcOffset(p.utcOffsetMinutes);
+        if (p.principal == 0) revert LoanLedgerZeroPrincipal();
+        uint16 cap = _maxAnnualRateBps;
+        if (uint256(p.contractRateBps) + pol.penaltyRateBps > cap) {
+            revert LoanLedgerRateAboveCap(p.contractRateBps, pol.penaltyRateBps, cap);
+        }
+        uint256 width = LoanLogic.validateSchedule(p.schedule, p.principal, block.timestamp);
+        PenaltyTerms memory terms = PenaltyTerms({
+            graceDays: pol.graceDays,
+            penaltyRateBps: pol.penaltyRateBps,
+            // Safe: contractRateBps <= cap was checked above.
+            capRoomBps: cap - p.contractRateBps,
+            lateFee: pol.lateFee
+        });
+        address blob = ScheduleStore.write(
+            ScheduleStore.Header({
+                lender: msg.sender,
+                borrower: p.borrower,
+                token: p.token,
+                currency: p.currency,
+                borrowerRef: p.borrowerRef,
+                principal: uint96(p.principal),
+                contractRateBps: p.contractRateBps,
+                utcOffsetMinutes: p.utcOffsetMinutes,
+                policyId: policyId,
+                startedAt: uint40(block.timestamp),
+                penalty: terms
+            }),
+            p.schedule,
+            width
+        );
+        loanId = ++_loanCount;
+        LoanLogic.initialize(_loans[loanId], blob, p.schedule.length, width);
+        _emitRegistered(loanId, p, policyId, terms);
+    }
+
+    function _emitRegistered(uint256 loanId, LoanParams calldata p, uint32 policyId, PenaltyTerms memory terms) internal {
+        emit LoanRegistered(
+            loanId,
+            msg.sender,
+            p.borrower,
+            p.borrowerRef,
+            p.token,
+            p.currency,
+            p.principal,
+            p.contractRateBps,
+            p.utcOffsetMinutes,
+            policyId,
+            terms,
+            p.schedule
+        );
+    }
+
+    function _repay(
+        uint256 loanId,
+        Loan storage loan,
+        ScheduleStore.Header memory h,
+        uint256 amount,
+        uint64 at,
+        bytes32 bankRef,
+        bool offChain
+    ) internal {
+        _requireOpen(loanId, loan);
+        if (amount == 0) revert LoanLedgerZeroAmount();
+        bool recovery = loan.status == LoanStatus.ChargedOff;
+        LoanLogic.Breakdown memory b = loan.applyRepayment(loanId, h, amount, at);
+        emit LoanRepaid(loanId, msg.sender, amount, b.penalty, b.interest, b.principal, loan.cursor, at, bankRef, offChain, recovery);
+        loan.afterRepayment(loanId, h, _policies);
+    }
+
+    function _needsPoke(Loan storage loan) internal view returns (bool) {
+        LoanStatus s = loan.status;
+        if (loan.schedule == address(0) || (s != LoanStatus.Active && s != LoanStatus.ChargedOff)) return false;
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+        return loan.plan(h, _policies[h.policyId], block.timestamp).due;
+    }
+
+    function _poke(uint256 loanId, Loan storage loan) internal {
+        LoanStatus s = loan.status;
+        if (s != LoanStatus.Active && s != LoanStatus.ChargedOff) return;
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+        loan.poke(loanId, h, _policies[h.policyId]);
+    }
+
+    function _restructure(
+        uint256 loanId,
+        Loan storage loan,
+        ScheduleStore.Header memory h,
+        Installment[] calldata schedule,
+        bytes32 scheduleHash
+    ) internal {
+        if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
+        _previousSchedules[loanId][loan.version] =
+            uint256(uint160(loan.schedule)) | (uint256(loan.count) << 160) | (uint256(loan.width) << 176);
+        delete _pendingRestructure[loanId];
+        loan.restructure(loanId, h, schedule, scheduleHash);
+    }
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AutomationCompatibleInterface} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
+
+/// @title Types shared by LoanLedger, its libraries and its readers.
+interface ILoanLedgerTypes {
+    /// @dev Open states are Active and ChargedOff; WrittenOff and Closed are terminal.
+    enum LoanStatus {
+        Active,
+        ChargedOff,
+        WrittenOff,
+        Closed
+    }
+
+    /// @dev Five-category classification (2023 PRC rules): 正常, 关注, 次级, 可疑, 损失.
+    enum Classification {
+        Normal,
+        SpecialMention,
+        Substandard,
+        Doubtful,
+        Loss
+    }
+
+    /// @dev One scheduled payment. Amounts in minor units, each part < 2^96.
+    struct Installment {
+        uint64 dueDate;
+        uint256 principal;
+        uint256 interest;
+    }
+
+    /// @dev What a lender supplies to register a loan. Exactly one of `token` (ERC-20 settlement)
+    /// and `currency` (ISO-4217 code, settled off chain) is set.
+    struct LoanParams {
+        address borrower;
+        bytes32 borrowerRef;
+        address token;
+        bytes3 currency;
+        uint256 principal;
+        uint16 contractRateBps;
+        int16 utcOffsetMinutes;
+        Installment[] schedule;
+    }
+
+    /// @dev A lender's collection policy. Stored immutably under a policy id; a loan keeps the
+    /// policy that was current when it was registered.
+    struct Policy {
+        uint16 graceDays;
+        uint16 penaltyRateBps;
+        uint96 lateFee;
+        uint16 substandardAfterDays;
+        uint16 doubtfulAfterDays;
+        uint16 lossAfterDays;
+        uint16 defaultAfterDays;
+        int16[] reminderOffsetsDays;
+    }
+
+    /// @dev Penalty terms captured when a loan is registered (see docs/ledger-rules.md).
+    struct PenaltyTerms {
+        uint16 graceDays;
+        uint16 penaltyRateBps;
+        uint16 capRoomBps;
+        uint96 lateFee;
+    }
+
+    /// @dev A loan's terms as stored with its current schedule version.
+    struct LoanTerms {
+        address lender;
+        address borrower;
+        address token;
+        bytes3 currency;
+        bytes32 borrowerRef;
+        uint256 principal;
+        uint16 contractRateBps;
+        int16 utcOffsetMinutes;
+        uint32 policyId;
+        uint64 startedAt;
+        uint16 version;
+        uint16 installmentCount;
+        PenaltyTerms penalty;
+    }
+
+    /// @dev A loan's state as of the current block (docs/ledger-rules.md, "Lateness").
+    struct LoanState {
+        LoanStatus status;
+        Classification classification;
+        uint8 bucket;
+        uint32 dpd;
+        uint256 amountOverdue;
+        uint256 penaltyOutstanding;
+        uint64 nextDueDate;
+        uint256 nextDueAmount;
+        uint256 outstandingPrincipal;
+        uint256 outstandingInterest;
+        uint16 cursor;
+        bool defaulted;
+        bool observation;
+    }
+}
+
+/// @title LoanLedger: financed loans, their schedules, repayments, delinquency and penalties.
+/// @notice Lenders register loans; anyone pays them in their ERC-20; lenders and their servicers
+/// record money received off chain; keepers poke loans so reminders, penalty assessments,
+/// classification changes and defaults are emitted on time. Rules: docs/ledger-rules.md.
+interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
+    // ---------------------------------------------------------------- events
+
+    /// @dev The admin changed the legal cap on contract rate plus penalty rate.
+    event MaxAnnualRateSet(uint16 previousBps, uint16 newBps);
+    /// @dev A lender published a new policy; it applies to loans registered from now on.
+    event PolicySet(address indexed lender, uint32 indexed policyId, Policy policy);
+    /// @dev A lender delegated (or revoked) a servicer for its off-chain repayments.
+    event ServicerSet(address indexed lender, address indexed servicer, bool allowed);
+    /// @dev A loan was registered with its whole schedule (version 1).
+    event LoanRegistered(
+        uint256 indexed loanId,
+        address indexed lender,
+        address indexed borrower,
+        bytes32 borrowerRef,
+        address token,
+        bytes3 currency,
+        uint256 principal,
+        uint16 contractRateBps,
+        int16 utcOffsetMinutes,
+        uint32 policyId,
+        PenaltyTerms terms,
+        Installment[] schedule
+    );
+    /// @dev A repayment was applied: `amount` = `penalty` + `interest` + `principal`.
+    /// `cursor` is the oldest unsettled installment afterwards; `offChain` repayments carry the
+    /// bank reference hash and the time the money was received (`paidAt`).
+    event LoanRepaid(
+        uint256 indexed loanId,
+        address indexed payer,
+        uint256 amount,
+        uint256 penalty,
+        uint256 interest,
+        uint256 principal,
+        uint16 cursor,
+        uint64 paidAt,
+        bytes32 bankRef,
+        bool offChain,
+        bool recovery
+    );
+    /// @dev The last installment was settled.
+    event LoanClosed(uint256 indexed loanId, uint64 closedAt);
+    /// @dev Reminder stage `stage` (offset `offsetDays` from `dueDate`) of `installment` came due.
+    event ReminderTriggered(
+        uint256 indexed loanId,
+        uint16 installment,
+        uint8 stage,
+        int16 offsetDays,
+        uint64 dueDate,
+        uint32 dpd
+    );
+    /// @dev Default interest (and late fees) outstanding on the loan changed to `penaltyOutstanding`.
+    event PenaltyAssessed(uint256 indexed loanId, uint16 installment, uint256 penaltyOutstanding, uint32 dpd);
+    /// @dev The five-category classification changed.
+    event ClassificationChanged(uint256 indexed loanId, Classification from, Classification to, uint32 dpd);
+    /// @dev The loan went past the policy's defaultAfterDays (emitted once).
+    event LoanDefaulted(uint256 indexed loanId, uint16 installment, uint32 dpd);
+    /// @dev The lender charged the loan off; it stays open and later payments are recoveries.
+    event LoanChargedOff(
+        uint256 indexed loanId,
+        uint256 outstandingPrincipal,
+        uint256 outstandingInterest,
+        uint256 penaltyOutstanding,
+        uint32 dpd
+    );
+    /// @dev The lender wrote the loan off; terminal.
+    event LoanWrittenOff(
+        uint256 indexed loanId,
+        uint256 outstandingPrincipal,
+        uint256 outstandingInterest,
+        uint256 penaltyOutstanding,
+        uint32 dpd
+    );
+    /// @dev The lender proposed schedule version `version`; the borrower accepts it with {acceptRestructure}.
+    event RestructureProposed(uint256 indexed loanId, uint16 version, bytes32 scheduleHash, Installment[] schedule);
+    /// @dev Schedule version `version` replaced the previous one, with the borrower's consent.
+    /// `replacedInterest` is the unpaid interest of the old version, `forgivenPenalty` its unpaid penalties.
+    event LoanRestructured(
+        uint256 indexed loanId,
+        uint16 version,
+        uint256 outstandingPrincipal,
+        uint256 replacedInterest,
+        uint256 forgivenPenalty,
+        bytes32 scheduleHash,
+        Installment[] schedule
+    );
+    /// @dev The restructured loan left observation (two on-time payments, a year, nothing overdue).
+    event ObservationEnded(uint256 indexed loanId);
+
+    // ---------------------------------------------------------------- errors
+
+    error LoanLedgerUnknownLoan(uint256 loanId);
+    error LoanLedgerNotLender(address account, uint256 loanId);
+    error LoanLedgerNotLenderOrServicer(address account, uint256 loanId);
+    error LoanLedgerNotBorrower(address account, uint256 loanId);
+    error LoanLedgerEmptySchedule();
+    error LoanLedgerTooManyInstallments(uint256 count, uint256 max);
+    error LoanLedgerDueDateNotInFuture(uint256 index, uint64 dueDate, uint256 now);
+    error LoanLedgerDueDatesNotIncreasing(uint256 index, uint64 previous, uint64 dueDate);
+    error LoanLedgerDueDateTooLate(uint256 index, uint64 dueDate);
+    /// @dev An installment part (at `index`) or the principal total (index = count) is >= 2^96.
+    error LoanLedgerAmountTooLarge(uint256 index, uint256 amount);
+    error LoanLedgerEmptyInstallment(uint256 index);
+    error LoanLedgerPrincipalMismatch(uint256 expected, uint256 scheduled);
+    error LoanLedgerZeroPrincipal();
+    error LoanLedgerRateAboveCap(uint16 contractRateBps, uint16 penaltyRateBps, uint16 maxAnnualRateBps);
+    error LoanLedgerInvalidBorrower(address borrower);
+    error LoanLedgerInvalidSettlement(address token, bytes3 currency);
+    error LoanLedgerInvalidUtcOffset(int16 utcOffsetMinutes);
+    error LoanLedgerInvalidGraceDays(uint16 graceDays, uint16 max);
+    error LoanLedgerPenaltyRateAboveCap(uint16 penaltyRateBps, uint16 maxAnnualRateBps);
+    error LoanLedgerInvalidReminderOffsets(uint256 index);
+    error LoanLedgerInvalidThresholds(uint16 substandardAfterDays, uint16 doubtfulAfterDays, uint16 lossAfterDays);
+    error LoanLedgerInvalidDefaultAfterDays(uint16 defaultAfterDays);
+    error LoanLedgerInvalidMaxRate(uint16 maxAnnualRateBps);
+    error LoanLedgerUnknownPolicy(uint32 policyId);
+    error LoanLedgerZeroAmount();
+    error LoanLedgerOverpayment(uint256 loanId, uint256 excess);
+    error LoanLedgerLoanNotOpen(uint256 loanId, LoanStatus status);
+    error LoanLedgerLoanNotActive(uint256 loanId, LoanStatus status);
+    error LoanLedgerNotTokenLoan(uint256 loanId);
+    error LoanLedgerPaidAtOutOfRange(uint64 paidAt, uint64 earliest, uint64 latest);
+    error LoanLedgerNoPendingRestructure(uint256 loanId);
+    error LoanLedgerScheduleMismatch(bytes32 expected, bytes32 given);
+    error LoanLedgerExpiredSignature(uint256 deadline);
+    error LoanLedgerInvalidSignature(address borrower);
+    error LoanLedgerEmptyBatch();
+    error LoanLedgerUnknownVersion(uint256 loanId, uint16 version);
+    error LoanLedgerNothingToPoke();
+
+    // ---------------------------------------------------------------- admin
+
+    /// @notice Sets the legal cap on contract rate plus penalty rate for loans registered from now on.
+    /// @dev May emit a {MaxAnnualRateSet} event. Requirements: caller has DEFAULT_ADMIN_ROLE; 0 < bps.
+    function setMaxAnnualRate(uint16 maxAnnualRateBps) external;
+
+    /// @notice Stops registration, policy and servicer changes, restructuring, charge-offs,
+    /// write-offs and pokes. Never stops repayments ({repay}, {recordRepayment}).
+    /// @dev Requirements: caller has DEFAULT_ADMIN_ROLE.
+    function pause() external;
+
+    /// @notice Lifts {pause}. Requirements: caller has DEFAULT_ADMIN_ROLE.
+    function unpause() external;
+
+    // ---------------------------------------------------------------- lender
+
+    /// @notice Publishes a new collection policy for the caller; loans registered afterwards use it.
+    /// @dev May emit a {PolicySet} event. Requirements: caller has LENDER_ROLE; not paused;
+    /// graceDays <= 90; penaltyRateBps <= maxAnnualRateBps; 0 < substandard < doubtful < loss;
+    /// 0 < defaultAfterDays; at most 16 reminder offsets, strictly increasing, within [-365, 3650].
+    function setPolicy(Policy calldata policy) external returns (uint32 policyId);
+
+    /// @notice Allows or revokes `servicer` to record the caller's off-chain repayments.
+    /// @dev May emit a {ServicerSet} event. Requirements: caller has LENDER_ROLE; not paused.
+    function setServicer(address servicer, bool allowed) external;
+
+    /// @notice Registers a loan lent by the caller under the caller's current policy.
+    /// @dev May emit a {LoanRegistered} event. Requirements: caller has LENDER_ROLE; not paused;
+    /// borrower non-zero; exactly one of token/currency; utcOffsetMinutes within [-720, 840];
+    /// principal > 0; 1..600 installments, due dates strictly increasing and after now, no part
+    /// >= 2^96, no empty installment, principal parts summing to principal; contract rate plus
+    /// the policy's penalty rate <= maxAnnualRateBps.
+    function registerLoan(LoanParams calldata params) external returns (uint256 loanId);
+
+    /// @notice Registers several loans in one transaction, all or nothing.
+    /// @return firstLoanId The id of the first; the others follow consecutively.
+    function registerLoans(LoanParams[] calldata params) external returns (uint256 firstLoanId);
+
+    /// @notice Records `amount` received off chain at `paidAt`, applied by the waterfall at that time.
+    /// @dev May emit {LoanRepaid}, {ClassificationChanged}, {ObservationEnded} and {LoanClosed} events.
+    /// Works while paused. Requirements: caller is the loan's lender or its servicer; loan open;
+    /// amount > 0 and not beyond the payoff; paidAt within [last payment or start, block time].
+    function recordRepayment(uint256 loanId, uint256 amount, uint64 paidAt, bytes32 bankRef) external;
+
+    /// @notice Charges the loan off: it stays open and later payments are recoveries.
+    /// @dev May emit a {LoanChargedOff} event. Requirements: caller is the loan's lender; loan Active; not paused.
+    function chargeOff(uint256 loanId) external;
+
+    /// @notice Writes the loan off: terminal, no further payments.
+    /// @dev May emit a {LoanWrittenOff} event. Requirements: caller is the loan's lender; loan open; not paused.
+    function writeOff(uint256 loanId) external;
+
+    /// @notice Proposes a new schedule version for the borrower to accept with {acceptRestructure}.
+    /// @dev May emit a {RestructureProposed} event. Requirements: caller is the loan's lender;
+    /// loan Active; not paused; schedule valid (see {registerLoan}); its principal parts are checked
+    /// against the outstanding principal when it is accepted.
+    function proposeRestructure(uint256 loanId, Installment[] calldata schedule) external;
+
+    /// @notice Applies a restructuring the borrower signed (EIP-712 `Restructure`).
+    /// @dev May emit a {LoanRestructured} event. Requirements: caller is the loan's lender; loan Active;
+    /// not paused; deadline not passed; a valid signature (EOA or ERC-1271) by the loan's borrower over
+    /// (loanId, next version, keccak256(abi.encode(schedule)), borrower's nonce, deadline); principal
+    /// parts summing to the outstanding principal.
+    function restructureWithSignature(
+        uint256 loanId,
+        Installment[] calldata schedule,
+        uint256 deadline,
+        bytes calldata signature
+    ) external;
+
+    // ---------------------------------------------------------------- borrower and anyone
+
+    /// @notice Pays `amount` of the loan's ERC-20 from the caller to the lender. Credits what the
+    /// lender actually received (fee-on-transfer tokens). Works while paused.
+    /// @dev May emit {LoanRepaid}, {ClassificationChanged}, {ObservationEnded} and {LoanClosed} events.
+    /// Requirements: loan open and settled in a token; amount > 0; what arrives is not beyond the payoff.
+    function repay(uint256 loanId, uint256 amount) external;
+
+    /// @notice The borrower accepts the pending restructuring proposal by its own transaction.
+    /// @dev May emit a {LoanRestructured} event. Requirements: caller is the loan's borrower; loan
+    /// Active; not paused; `schedule` equals the proposed one.
+    function acceptRestructure(uint256 loanId, Installment[] calldata schedule) external;
+
+    /// @notice Emits whatever is due for each loan: reminders, penalty assessments, classification
+    /// changes, defaults, end of observation. Closed and written-off loans are skipped.
+    /// @dev Requirements: not paused; every id exists.
+    function poke(uint256[] calldata loanIds) external;
+
+    // ---------------------------------------------------------------- views
+
+    function maxAnnualRateBps() external view returns (uint16);
+    function loanCount() external view returns (uint256);
+    function policy(uint32 policyId) external view returns (Policy memory);
+    function currentPolicyOf(address lender) external view returns (uint32);
+    function isServicer(address lender, address servicer) external view returns (bool);
+    function loanTerms(uint256 loanId) external view returns (LoanTerms memory);
+    function loanState(uint256 loanId) external view returns (LoanState memory);
+    /// @notice The parties and contact time zone of a loan (used by CollectionLog).
+    function loanParties(uint256 loanId) external view returns (address lender, address borrower, int16 utcOffsetMinutes);
+    /// @notice Days past due now (0 when nothing is overdue or the loan is closed).
+    function daysPastDue(uint256 loanId) external view returns (uint32);
+    /// @notice Installments of schedule version `version` (1 = as registered).
+    function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory);
+    function pendingRestructure(uint256 loanId) external view returns (bytes32 scheduleHash);
+    /// @notice The borrower's next EIP-712 nonce.
+    function nonces(address owner) external view returns (uint256);
+}

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ILoanLedger, ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
+import {LoanLedgerStorage} from "../LoanLedgerStorage.sol";
+import {LoanMath} from "./LoanMath.sol";
+import {PolicyStore} from "./PolicyStore.sol";
+import {ScheduleStore} from "./ScheduleStore.sol";
+
+/// @title LoanLogic: the state machine of one loan (docs/ledger-rules.md).
+/// @dev Operates on a loan's storage words; LoanLedger only checks permissions and calls in.
+library LoanLogic {
+    uint256 private constant _MAX_AMOUNT = 1 << 96;
+    uint256 private constant _MAX_DUE_DATE = 1 << 40;
+    uint256 private constant _OBSERVATION_PERIOD = 365 days;
+
+    /// @dev Figures that depend on time, as of `t`.
+    struct Figures {
+        uint256 dpd;
+        uint256 amountOverdue;
+        uint256 penaltyOutstanding;
+        uint256 nextDueDate;
+        uint256 nextDueAmount;
+    }
+
+    /// @dev What one repayment paid.
+    struct Breakdown {
+        uint256 penalty;
+        uint256 interest;
+        uint256 principal;
+    }
+
+    /// @dev What a poke at `t` would emit.
+    struct Plan {
+        bool due;
+        uint256 cursor;
+        uint256 dueDate;
+        uint256 dpd;
+        uint256 stageTo;
+        uint256 penaltyOutstanding;
+        bool assess;
+        ILoanLedgerTypes.Classification classification;
+        bool reclassify;
+        bool defaultNow;
+        bool endObservation;
+    }
+
+    // ------------------------------------------------------------------ schedule
+
+    /// @dev Checks a schedule and returns the byte width its amounts need in the blob.
+    /// `principal` = type(uint256).max skips the principal-sum check (a proposal, checked on acceptance).
+    function validateSchedule(ILoanLedgerTypes.Installment[] calldata s, uint256 principal, uint256 now_)
+        internal
+        pure
+        returns (uint256 width)
+    {
+        uint256 n = s.length;
+        if (n == 0) revert ILoanLedger.LoanLedgerEmptySchedule();
+        if (n > 600) revert ILoanLedger.LoanLedgerTooManyInstallments(n, 600);
+        uint256 previous = now_;
+        uint256 sum;
+        uint256 bits;
+        for (uint256 i; i < n; ++i) {
+            uint64 due = s[i].dueDate;
+            uint256 p = s[i].principal;
+            uint256 r = s[i].interest;
+            if (due <= previous) {
+                if (i == 0) revert ILoanLedger.LoanLedgerDueDateNotInFuture(0, due, now_);
+                revert ILoanLedger.LoanLedgerDueDatesNotIncreasing(i, uint64(previous), due);
+            }
+            if (due >= _MAX_DUE_DATE) revert ILoanLedger.LoanLedgerDueDateTooLate(i, due);
+            if (p >= _MAX_AMOUNT) revert ILoanLedger.LoanLedgerAmountTooLarge(i, p);
+            if (r >= _MAX_AMOUNT) revert ILoanLedger.LoanLedgerAmountTooLarge(i, r);
+            if (p == 0 && r == 0) revert ILoanLedger.LoanLedgerEmptyInstallment(i);
+            unchecked {
+                // Safe: at most 600 parts below 2^96 each.
+                sum += p;
+            }
+            bits |= p | r;
+            previous = due;
+        }
+        if (sum >= _MAX_AMOUNT) revert ILoanLedger.LoanLedgerAmountTooLarge(n, sum);
+        if (principal != type(uint256).max && sum != principal) {
+            revert ILoanLedger.LoanLedgerPrincipalMismatch(principal, sum);
+        }
+        // Bytes needed by the largest amount (OR has the same bit length as the maximum).
+        width = bits == 0 ? 1 : Math.log256(bits) + 1;
+    }
+
+    /// @dev Sets up a new loan's words. Word 1 gets lastPaidAt now, so it is never zero and the
+    /// first repayment pays for an update, not a new slot.
+    function initialize(LoanLedgerStorage.Loan storage l, address blob, uint256 count, uint256 width) internal {
+        l.schedule = blob;
+        l.count = uint16(count);
+        l.width = uint8(width);
+        l.version = 1;
+        l.lastPaidAt = uint40(block.timestamp);
+    }
+
+    // ------------------------------------------------------------------ figures
+
+    /// @dev DPD at `t`: whole days since the cursor installment's due date.
+    function dpdAt(LoanLedgerStorage.Loan storage l, uint256 t) internal view returns (uint256) {
+        uint256 c = l.cursor;
+        if (c >= l.count || l.status == ILoanLedgerTypes.LoanStatus.Closed) return 0;
+        (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, l.width, c);
+        return LoanMath.daysLate(due, t);
+    }
+
+    /// @dev DPD, amount overdue, penalty outstanding and the next installment, as of `t`.
+    function figures(LoanLedgerStorage.Loan storage l, ScheduleStore.Header memory h, uint256 t)
+        internal
+        view
+        returns (Figures memory f)
+    {
+        uint256 c = l.cursor;
+        if (c >= l.count) return f;
+        (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(l.schedule, l.width, c);
+        uint256 unpaid = p + r - l.paid;
+        f.nextDueDate = due;
+        f.nextDueAmount = unpaid;
+        f.dpd = LoanMath.daysLate(due, t);
+        if (f.dpd == 0) return f;
+        f.amountOverdue = unpaid;
+        uint256 pd = LoanMath.penaltyDays(due, t, h.penalty.graceDays);
+        if (pd != 0) {
+            uint256 u = l.penaltyBase + unpaid * (pd - l.penaltyBaseDays);
+            f.penaltyOutstanding = LoanMath.penalty(u, pd, h.penalty) - l.penaltyPaid;
+        }
+        _addLaterOverdue(l, h.penalty, t, f);
+    }
+
+    /// @dev Adds the untouched overdue installments after the cursor to `f`.
+    function _addLaterOverdue(
+        LoanLedgerStorage.Loan storage l,
+        ILoanLedgerTypes.PenaltyTerms memory terms,
+        uint256 t,
+        Figures memory f
+    ) private view {
+        address blob = l.schedule;
+        uint256 width = l.width;
+        uint256 n = l.count;
+        for (uint256 j = uint256(l.cursor) + 1; j < n; ++j) {
+            (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(blob, width, j);
+            if (LoanMath.daysLate(due, t) == 0) break;
+            f.amountOverdue += p + r;
+            uint256 pd = LoanMath.penaltyDays(due, t, terms.graceDays);
+            if (pd != 0) f.penaltyOutstanding += LoanMath.penalty((p + r) * pd, pd, terms);
+        }
+    }
+
+    /// @dev Principal and interest not yet paid, over the whole current version.
+    function outstanding(LoanLedgerStorage.Loan storage l) internal view returns (uint256 principal, uint256 interest) {
+        uint256 c = l.cursor;
+        uint256 n = l.count;
+        if (c >= n) return (0, 0);
+        address blob = l.schedule;
+        uint256 width = l.width;
+        for (uint256 j = c; j < n; ++j) {
+            (, uint256 p, uint256 r) = ScheduleStore.readInstallment(blob, width, j);
+            principal += p;
+            interest += r;
+        }
+        (, , uint256 cursorInterest) = ScheduleStore.readInstallment(blob, width, c);
+        uint256 paid = l.paid;
+        // Within an installment interest is paid before principal.
+        uint256 interestPaid = paid < cursorInterest ? paid : cursorInterest;
+        interest -= interestPaid;
+        principal -= paid - interestPaid;
+    }
+
+    /// @dev The full view of the loan as of `t`.
+    function state(
+        LoanLedgerStorage.Loan storage l,
+        ScheduleStore.Header memory h,
+        mapping(uint32 => PolicyStore.Packed) storage policies,
+        uint256 t
+    ) internal view returns (ILoanLedgerTypes.LoanState memory s) {
+        s.status = l.status;
+        s.cursor = l.cursor;
+        s.defaulted = l.flags & 1 != 0;
+        s.observation = l.flags & 2 != 0;
+        if (s.status == ILoanLedgerTypes.LoanStatus.Closed) return s;
+        Figures memory f = figures(l, h, t);
+        s.dpd = uint32(f.dpd);
+        s.bucket = LoanMath.bucketOf(f.dpd);
+        s.classification = s.status == ILoanLedgerTypes.LoanStatus.WrittenOff
+            ? ILoanLedgerTypes.Classification.Loss
+            : _classify(f.dpd, policies[h.policyId]);
+        s.amountOverdue = f.amountOverdue;
+        s.penaltyOutstanding = f.penaltyOutstanding;
+        s.nextDueDate = uint64(f.nextDueDate);
+        s.nextDueAmount = f.nextDueAmount;
+        (s.outstandingPrincipal, s.outstandingInterest) = outstanding(l);
+    }
+
+    // ------------------------------------------------------------------ repayment
+
+    /// @dev The cursor installment's working state during a repayment.
+    struct Cursor {
+        uint256 index;
+        uint256 paid;
+        uint256 penaltyPaid;
+        uint256 base;
+        uint256 baseDays;
+        uint256 streak;
+    }
+
+    /// @dev Applies `amount` at time `t` by the waterfall: per installment, oldest first,
+    /// penalties and fees, then interest, then principal. Reverts on anything beyond the payoff.
+    function applyRepayment(
+        LoanLedgerStorage.Loan storage l,
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        uint256 amount,
+        uint256 t
+    ) internal returns (Breakdown memory b) {
+        Cursor memory cur = Cursor(l.cursor, l.paid, l.penaltyPaid, l.penaltyBase, l.penaltyBaseDays, l.onTimeStreak);
+        uint256 startCursor = cur.index;
+        uint256 n = l.count;
+        uint256 rest = amount;
+        while (rest != 0 && cur.index < n) {
+            rest = _payCursor(l, cur, h.penalty, t, rest, b);
+        }
+        if (rest != 0) revert ILoanLedger.LoanLedgerOverpayment(loanId, rest);
+        l.cursor = uint16(cur.index);
+        if (cur.index != startCursor) l.reminderStage = 0;
+        l.onTimeStreak = uint8(cur.streak);
+        l.paid = uint96(cur.paid);
+        l.penaltyPaid = uint96(cur.penaltyPaid);
+        l.lastPaidAt = uint40(t);
+        if (cur.base != l.penaltyBase || cur.baseDays != l.penaltyBaseDays) {
+            l.penaltyBase = uint128(cur.base);
+            l.penaltyBaseDays = uint24(cur.baseDays);
+        }
+        // A payment of penalties resets the assessment, so the next accrual is announced again.
+        if (b.penalty != 0) l.penaltyAssessed = 0;
+    }
+
+    /// @dev Pays what it can of the cursor installment; moves the cursor when it is settled.
+    function _payCursor(
+        LoanLedgerStorage.Loan storage l,
+        Cursor memory cur,
+        ILoanLedgerTypes.PenaltyTerms memory terms,
+        uint256 t,
+        uint256 rest,
+        Breakdown memory b
+    ) private view returns (uint256) {
+        uint256 owed;
+        uint256 r;
+        uint256 pd;
+        bool onTime;
+        {
+            (uint256 due, uint256 p, uint256 interest) = ScheduleStore.readInstallment(l.schedule, l.width, cur.index);
+            owed = p + interest;
+            r = interest;
+            pd = LoanMath.penaltyDays(due, t, terms.graceDays);
+            onTime = LoanMath.daysLate(due, t) == 0;
+        }
+        if (pd > cur.baseDays) {
+            // Checkpoint the accumulator before this payment changes the unpaid amount.
+            cur.base += (owed - cur.paid) * (pd - cur.baseDays);
+            cur.baseDays = pd;
+        }
+        {
+            uint256 x = Math.min(rest, LoanMath.penalty(cur.base, pd, terms) - cur.penaltyPaid);
+            cur.penaltyPaid += x;
+            b.penalty += x;
+            rest -= x;
+        }
+        {
+            uint256 x = Math.min(rest, owed - cur.paid);
+            // Within the installment, interest before principal.
+            uint256 toInterest = cur.paid < r ? Math.min(x, r - cur.paid) : 0;
+            b.interest += toInterest;
+            b.principal += x - toInterest;
+            cur.paid += x;
+            rest -= x;
+        }
+        if (cur.paid < owed) return rest;
+        if (l.flags & 2 != 0) cur.streak = onTime ? Math.min(cur.streak + 1, 255) : 0;
+        ++cur.index;
+        cur.paid = 0;
+        cur.penaltyPaid = 0;
+        // (0, 0) is the same checkpoint as (owed * penaltyDays, penaltyDays) for an untouched installment.
+        cur.base = 0;
+        cur.baseDays = 0;
+        return rest;
+    }
+
+    /// @dev After a repayment: closes a repaid loan, records the classification now, ends observation.
+    function afterRepayment(
+        LoanLedgerStorage.Loan storage l,
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        mapping(uint32 => PolicyStore.Packed) storage policies
+    ) internal {
+        uint256 c = l.cursor;
+        uint256 dpd;
+        ILoanLedgerTypes.Classification cls = ILoanLedgerTypes.Classification.Normal;
+        if (c < l.count) {
+            (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, l.width, c);
+            dpd = LoanMath.daysLate(due, block.timestamp);
+            if (dpd != 0) cls = _classify(dpd, policies[h.policyId]);
+        }
+        ILoanLedgerTypes.Classification from = l.classification;
+        if (cls != from) {
+            l.classification = cls;
+            emit ILoanLedger.ClassificationChanged(loanId, from, cls, uint32(dpd));
+        }
+        if (c >= l.count) {
+            l.status = ILoanLedgerTypes.LoanStatus.Closed;
+            emit ILoanLedger.LoanClosed(loanId, uint64(block.timestamp));
+        } else if (_observationEnds(l, h, dpd, block.timestamp)) {
+            l.flags &= ~uint8(2);
+            emit ILoanLedger.ObservationEnded(loanId);
+        }
+    }
+
+    // ------------------------------------------------------------------ poke
+
+    /// @dev What a poke at `t` would emit (a view, shared by poke and checkUpkeep).
+    function plan(
+        LoanLedgerStorage.Loan storage l,
+        ScheduleStore.Header memory h,
+        PolicyStore.Packed storage pol,
+        uint256 t
+    ) internal view returns (Plan memory p) {
+        uint256 c = l.cursor;
+        if (c >= l.count) return p;
+        (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, l.width, c);
+        p.cursor = c;
+        p.dueDate = due;
+        p.dpd = LoanMath.daysLate(due, t);
+        uint256 k = l.reminderStage;
+        uint256 stages = pol.stageCount;
+        uint256 offsets = pol.offsets;
+        while (k < stages && int256(due) + int256(PolicyStore.offsetOf(offsets, k)) * int256(LoanMath.DAY) <= int256(t)) {
+            ++k;
+        }
+        p.stageTo = k;
+        if (LoanMath.penaltyDays(due, t, h.penalty.graceDays) != 0) {
+            p.penaltyOutstanding = figures(l, h, t).penaltyOutstanding;
+            p.assess = p.penaltyOutstanding != 0 && _saturate104(p.penaltyOutstanding) != l.penaltyAssessed;
+        }
+        p.classification = _classify(p.dpd, pol);
+        p.reclassify = p.classification != l.classification;
+        p.defaultNow = l.flags & 1 == 0 && p.dpd > pol.defaultAfterDays;
+        p.endObservation = _observationEnds(l, h, p.dpd, t);
+        p.due = k > l.reminderStage || p.assess || p.reclassify || p.defaultNow || p.endObservation;
+    }
+
+    /// @dev Emits what is due now, in the order of docs/ledger-rules.md.
+    function poke(
+        LoanLedgerStorage.Loan storage l,
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        PolicyStore.Packed storage pol
+    ) internal {
+        Plan memory p = plan(l, h, pol, block.timestamp);
+        if (!p.due) return;
+        uint256 offsets = pol.offsets;
+        for (uint256 k = l.reminderStage; k < p.stageTo; ++k) {
+            emit ILoanLedger.ReminderTriggered(
+                loanId, uint16(p.cursor), uint8(k), PolicyStore.offsetOf(offsets, k), uint64(p.dueDate), uint32(p.dpd)
+            );
+        }
+        l.reminderStage = uint8(p.stageTo);
+        if (p.assess) {
+            l.penaltyAssessed = _saturate104(p.penaltyOutstanding);
+            emit ILoanLedger.PenaltyAssessed(loanId, uint16(p.cursor), p.penaltyOutstanding, uint32(p.dpd));
+        }
+        if (p.reclassify) {
+            emit ILoanLedger.ClassificationChanged(loanId, l.classification, p.classification, uint32(p.dpd));
+            l.classification = p.classification;
+        }
+        if (p.defaultNow) {
+            l.flags |= 1;
+            emit ILoanLedger.LoanDefaulted(loanId, uint16(p.cursor), uint32(p.dpd));
+        }
+        if (p.endObservation) {
+            l.flags &= ~uint8(2);
+            emit ILoanLedger.ObservationEnded(loanId);
+        }
+    }
+
+    // ------------------------------------------------------------------ restructuring
+
+    /// @dev Replaces the schedule with a new version covering the outstanding principal.
+    function restructure(
+        LoanLedgerStorage.Loan storage l,
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        ILoanLedgerTypes.Installment[] calldata schedule,
+        bytes32 scheduleHash
+    ) internal {
+        (uint256 principal, uint256 interest) = outstanding(l);
+        uint256 forgiven = figures(l, h, block.timestamp).penaltyOutstanding;
+        uint256 width = validateSchedule(schedule, principal, block.timestamp);
+        h.principal = uint96(principal);
+        h.startedAt = uint40(block.timestamp);
+        uint16 version = l.version + 1;
+        l.schedule = ScheduleStore.write(h, schedule, width);
+        l.cursor = 0;
+        l.count = uint16(schedule.length);
+        l.width = uint8(width);
+        l.reminderStage = 0;
+        l.flags |= 2;
+        l.onTimeStreak = 0;
+        l.version = version;
+        l.paid = 0;
+        l.penaltyPaid = 0;
+        l.lastPaidAt = uint40(block.timestamp);
+        l.penaltyBase = 0;
+        l.penaltyBaseDays = 0;
+        l.penaltyAssessed = 0;
+        emit ILoanLedger.LoanRestructured(loanId, version, principal, interest, forgiven, scheduleHash, schedule);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    function _classify(uint256 dpd, PolicyStore.Packed storage pol)
+        private
+        view
+        returns (ILoanLedgerTypes.Classification)
+    {
+        if (dpd == 0) return ILoanLedgerTypes.Classification.Normal;
+        return LoanMath.classify(dpd, pol.substandardAfterDays, pol.doubtfulAfterDays, pol.lossAfterDays);
+    }
+
+    /// @dev Observation ends after two consecutive on-time installments, a year since the
+    /// restructuring, and with nothing overdue.
+    function _observationEnds(LoanLedgerStorage.Loan storage l, ScheduleStore.Header memory h, uint256 dpd, uint256 t)
+        private
+        view
+        returns (bool)
+    {
+        return l.flags & 2 != 0 && l.onTimeStreak >= 2 && dpd == 0 && t >= uint256(h.startedAt) + _OBSERVATION_PERIOD;
+    }
+
+    function _saturate104(uint256 x) private pure returns (uint104) {
+        return x > type(uint104).max ? type(uint104).max : uint104(x);
+    }
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {SSTORE2} from "solady/src/utils/SSTORE2.sol";
+import {ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
+
+/// @title ScheduleStore: a loan's terms and schedule version as one immutable SSTORE2 blob.
+/// @dev Code storage costs 200 gas a byte against 20,000 a storage word, so the terms and
+/// installments of each schedule version live in the bytecode of a data contract. The blob:
+///
+///   offset size field                      offset size field
+///   0      20   lender                     109    2    penaltyRateBps
+///   20     20   borrower                   111    2    capRoomBps
+///   40     20   token (0 if off chain)     113    12   lateFee
+///   60     3    currency (ISO-4217)        125    2    graceDays
+///   63     32   borrowerRef                127    2    utcOffsetMinutes (int16)
+///   95     12   principal                  129    4    policyId
+///   107    2    contractRateBps            133    5    startedAt
+///
+/// followed at HEADER_SIZE by `count` installments of `5 + 2 * width` bytes each:
+/// dueDate (5 bytes), principal (`width` bytes), interest (`width` bytes), big-endian.
+/// `width` is the byte length of the largest amount in the version (1..12), kept in the loan's
+/// storage word, so a typical 6-decimal stablecoin schedule costs 15 bytes an installment.
+library ScheduleStore {
+    uint256 internal constant HEADER_SIZE = 138;
+    /// @dev SSTORE2 prefixes the data with one STOP byte.
+    uint256 private constant _DATA_OFFSET = 1;
+
+    /// @dev The decoded header.
+    struct Header {
+        address lender;
+        address borrower;
+        address token;
+        bytes3 currency;
+        bytes32 borrowerRef;
+        uint96 principal;
+        uint16 contractRateBps;
+        int16 utcOffsetMinutes;
+        uint32 policyId;
+        uint40 startedAt;
+        ILoanLedgerTypes.PenaltyTerms penalty;
+    }
+
+    /// @dev Writes a header and `schedule` (already validated to fit `width`) and returns the pointer.
+    function write(Header memory h, ILoanLedgerTypes.Installment[] calldata schedule, uint256 width)
+        internal
+        returns (address)
+    {
+        bytes memory head = bytes.concat(
+            abi.encodePacked(h.lender, h.borrower, h.token, h.currency, h.borrowerRef, h.principal),
+            abi.encodePacked(
+                h.contractRateBps,
+                h.penalty.penaltyRateBps,
+                h.penalty.capRoomBps,
+                h.penalty.lateFee,
+                h.penalty.graceDays,
+                h.utcOffsetMinutes,
+                h.policyId,
+                h.startedAt
+            )
+        );
+        uint256 n = schedule.length;
+        uint256 stride = 5 + 2 * width;
+        bytes memory body = new bytes(n * stride);
+        /// @solidity memory-safe-assembly
+        assembly {
+            let bits := shl(3, width)
+            let shift := sub(256, bits)
+            let src := schedule.offset
+            let dst := add(body, 0x20)
+            // Each mstore writes a whole word; later writes overwrite the spill of earlier ones,
+            // and the spill of the last lands in unallocated memory.
+            for { let end := add(src, mul(n, 0x60)) } lt(src, end) { src := add(src, 0x60) } {
+                mstore(dst, shl(216, calldataload(src)))
+                mstore(add(dst, 5), shl(shift, calldataload(add(src, 0x20))))
+                mstore(add(add(dst, 5), width), shl(shift, calldataload(add(src, 0x40))))
+                dst := add(dst, stride)
+            }
+            mstore(0x40, add(dst, 0x20))
+        }
+        return SSTORE2.write(bytes.concat(head, body));
+    }
+
+    /// @dev Reads and decodes the header.
+    function readHeader(address pointer) internal view returns (Header memory h) {
+        // SSTORE2.read offsets are relative to the data (it skips the STOP prefix itself).
+        bytes memory b = SSTORE2.read(pointer, 0, HEADER_SIZE);
+        uint256 w0;
+        uint256 w1;
+        uint256 w2;
+        uint256 w3;
+        uint256 w4;
+        /// @solidity memory-safe-assembly
+        assembly {
+            let p := add(b, 0x20)
+            w0 := mload(p) // lender | borrower[0..12)
+            w1 := mload(add(p, 20)) // borrower ...
+            w2 := mload(add(p, 40)) // token | currency | borrowerRef[0..9)
+            w3 := mload(add(p, 63)) // borrowerRef
+            w4 := mload(add(p, 95)) // principal | rates | lateFee[0..14)
+        }
+        h.lender = address(uint160(w0 >> 96));
+        h.borrower = address(uint160(w1 >> 96));
+        h.token = address(uint160(w2 >> 96));
+        h.currency = bytes3(bytes32(w2 << 160));
+        h.borrowerRef = bytes32(w3);
+        h.principal = uint96(w4 >> 160);
+        h.contractRateBps = uint16(w4 >> 144);
+        h.penalty.penaltyRateBps = uint16(w4 >> 128);
+        h.penalty.capRoomBps = uint16(w4 >> 112);
+        uint256 w5;
+        /// @solidity memory-safe-assembly
+        assembly {
+            w5 := mload(add(b, add(0x20, 113))) // lateFee | grace | utcOffset | policyId | startedAt
+        }
+        h.penalty.lateFee = uint96(w5 >> 160);
+        h.penalty.graceDays = uint16(w5 >> 144);
+        h.utcOffsetMinutes = int16(uint16(w5 >> 128));
+        h.policyId = uint32(w5 >> 96);
+        h.startedAt = uint40(w5 >> 56);
+    }
+
+    /// @dev Reads installment `index` (which must be < count) without allocating memory.
+    function readInstallment(address pointer, uint256 width, uint256 index)
+        internal
+        view
+        returns (uint256 dueDate, uint256 principal, uint256 interest)
+    {
+        /// @solidity memory-safe-assembly
+        assembly {
+            let stride := add(5, shl(1, width))
+            extcodecopy(pointer, 0x00, add(add(HEADER_SIZE, _DATA_OFFSET), mul(index, stride)), 0x20)
+            let w := mload(0x00)
+            let bits := shl(3, width)
+            let shift := sub(256, bits)
+            dueDate := shr(216, w)
+            principal := shr(shift, shl(40, w))
+            interest := shr(shift, shl(add(40, bits), w))
+        }
+    }
+
+    /// @dev Reads all `count` installments.
+    function readAll(address pointer, uint256 width, uint256 count)
+        internal
+        view
+        returns (ILoanLedgerTypes.Installment[] memory schedule)
+    {
+        schedule = new ILoanLedgerTypes.Installment[](count);
+        for (uint256 i; i < count; ++i) {
+            (uint256 d, uint256 p, uint256 r) = readInstallment(pointer, width, i);
+            schedule[i] = ILoanLedgerTypes.Installment(uint64(d), p, r);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+/**
+ * Constants shared by every money and time computation in Duetrail.
+ * They mirror the Solidity constants in LoanLedger (see docs/ledger-rules.md).
+ */
+
+/** Seconds in a day; lateness is counted in whole days of this length. */
+export const DAY = 86_400n;
+
+/** Basis points in one (100% = 10_000 bps). */
+export const BPS = 10_000n;
+
+/** Days in the ACT/365 year used for default interest. */
+export const DAYS_PER_YEAR = 365n;
+
+/** `BPS * DAYS_PER_YEAR`: the denominator of a per-day rate expressed in bps per year. */
+export const YEAR_BPS = 3_650_000n;
+
+/** A schedule has 1..MAX_INSTALLMENTS installments. */
+export const MAX_INSTALLMENTS = 600;
+
+/** Each principal and interest part must be strictly below this (the contract packs them in uint96). */
+export const MAX_PART_EXCLUSIVE = 1n << 96n;
+
+/** A policy lists at most this many reminder stages. */
+export const MAX_REMINDER_STAGES = 16;
+
+/** The on-time streak counter saturates here (uint8 on chain). */
+export const MAX_ON_TIME_STREAK = 255;
+
+/** Consecutive on-time installments a restructured loan needs before its observation ends. */
+export const OBSERVATION_ON_TIME_INSTALLMENTS = 2;
+
+/** Time that must pass after a restructuring before its observation can end (365 days). */
+export const OBSERVATION_PERIOD = 365n * DAY;
+
+/** Default grace period in days before default interest starts. */
+export const DEFAULT_GRACE_DAYS = 3;
+
+/** Default reminder offsets in days relative to each due date. */
+export const DEFAULT_REMINDER_OFFSETS_DAYS: readonly number[] = Object.freeze([-3, 1, 7, 15, 30, 60, 90]);
+
+/** Default classification thresholds (DPD strictly above each). */
+export const DEFAULT_SUBSTANDARD_AFTER_DAYS = 90;
+export const DEFAULT_DOUBTFUL_AFTER_DAYS = 270;
+export const DEFAULT_LOSS_AFTER_DAYS = 360;
+
+/** Default DPD after which a loan is in default. */
+export const DEFAULT_DEFAULT_AFTER_DAYS = 90;
+
+/** Periods per year for each schedule frequency. */
+export const PERIODS_PER_YEAR = Object.freeze({ monthly: 12n, quarterly: 4n } as const);
+
+/** Calendar months between due dates for each schedule frequency. */
+export const MONTHS_PER_PERIOD = Object.freeze({ monthly: 1, quarterly: 3 } as const);

@@ -1,0 +1,188 @@
+/**
+ * Typed errors of the domain library, viem style: one base class carrying a
+ * one-line `shortMessage`, optional `details`, and the values that explain the
+ * failure as typed fields. Names follow the contract's custom errors where one exists.
+ */
+
+/** Options accepted by every {@link DomainError}. */
+export interface DomainErrorOptions {
+  /** Extra explanation appended to `message` (not to `shortMessage`). */
+  details?: string;
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/** Base class of every error thrown by `src/domain`. */
+export class DomainError extends Error {
+  override name = "DomainError";
+  /** One line, suitable for a CLI or a problem+json `title`. */
+  readonly shortMessage: string;
+  /** Optional longer explanation. */
+  readonly details: string | undefined;
+
+  constructor(shortMessage: string, options: DomainErrorOptions = {}) {
+    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, {
+      cause: options.cause,
+    });
+    this.shortMessage = shortMessage;
+    this.details = options.details;
+  }
+}
+
+/** An argument is outside its allowed domain (negative amount, bad date string, ...). */
+export class InvalidArgumentError extends DomainError {
+  override name = "InvalidArgumentError";
+  constructor(
+    readonly argument: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid ${argument}: ${reason}.`);
+  }
+}
+
+// ---------------------------------------------------------------- schedules
+
+/** Base of every schedule validation error. */
+export class ScheduleError extends DomainError {
+  override name = "ScheduleError";
+}
+
+/** The schedule does not have 1..600 installments. */
+export class InstallmentCountError extends ScheduleError {
+  override name = "InstallmentCountError";
+  constructor(readonly count: number) {
+    super(`A schedule needs 1 to 600 installments, got ${count}.`);
+  }
+}
+
+/** The loan (or restructured) principal is not positive. */
+export class ZeroPrincipalError extends ScheduleError {
+  override name = "ZeroPrincipalError";
+  constructor(readonly principal: bigint) {
+    super(`The principal must be positive, got ${principal}.`);
+  }
+}
+
+/** The first due date is not strictly after the registration (or restructuring) time. */
+export class FirstDueNotAfterNowError extends ScheduleError {
+  override name = "FirstDueNotAfterNowError";
+  constructor(
+    readonly dueDate: bigint,
+    readonly now: bigint,
+  ) {
+    super(`The first due date ${dueDate} must be after ${now}.`);
+  }
+}
+
+/** Due dates do not strictly increase at `index`. */
+export class DueDatesNotIncreasingError extends ScheduleError {
+  override name = "DueDatesNotIncreasingError";
+  constructor(
+    readonly index: number,
+    readonly previous: bigint,
+    readonly dueDate: bigint,
+  ) {
+    super(`Due date of installment ${index} (${dueDate}) is not after the previous one (${previous}).`);
+  }
+}
+
+/** A principal or interest part is negative or not below 2^96. */
+export class InstallmentPartOutOfRangeError extends ScheduleError {
+  override name = "InstallmentPartOutOfRangeError";
+  constructor(
+    readonly index: number,
+    readonly part: "principal" | "interest",
+    readonly value: bigint,
+  ) {
+    super(`The ${part} of installment ${index} (${value}) must be in [0, 2^96).`);
+  }
+}
+
+/** The principal parts do not sum to the loan principal. */
+export class PrincipalMismatchError extends ScheduleError {
+  override name = "PrincipalMismatchError";
+  constructor(
+    readonly expected: bigint,
+    readonly actual: bigint,
+  ) {
+    super(`Principal parts sum to ${actual}, expected ${expected}.`);
+  }
+}
+
+// ---------------------------------------------------------------- loans
+
+/** The policy or terms are inconsistent (offsets not increasing, thresholds out of order, ...). */
+export class InvalidPolicyError extends DomainError {
+  override name = "InvalidPolicyError";
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`Invalid policy ${field}: ${reason}.`);
+  }
+}
+
+/** Contract rate plus penalty rate exceeds the legal maximum at registration. */
+export class RateAboveCapError extends DomainError {
+  override name = "RateAboveCapError";
+  constructor(
+    readonly totalRateBps: number,
+    readonly maxAnnualRateBps: number,
+  ) {
+    super(`Contract plus penalty rate ${totalRateBps} bps exceeds the cap of ${maxAnnualRateBps} bps.`);
+  }
+}
+
+/** A repayment of zero. */
+export class ZeroAmountError extends DomainError {
+  override name = "ZeroAmountError";
+  constructor() {
+    super("The repayment amount must be positive.");
+  }
+}
+
+/** Money would be left over after the loan is fully paid off; nothing is applied. */
+export class OverpaymentError extends DomainError {
+  override name = "OverpaymentError";
+  constructor(
+    readonly amount: bigint,
+    readonly excess: bigint,
+  ) {
+    super(`Repayment of ${amount} exceeds the full payoff by ${excess}.`);
+  }
+}
+
+/** The operation needs an open (Active or ChargedOff) loan. */
+export class LoanNotOpenError extends DomainError {
+  override name = "LoanNotOpenError";
+  constructor(readonly status: number) {
+    super(`The loan is not open (status ${status}).`);
+  }
+}
+
+/** A status transition that the state machine does not allow. */
+export class InvalidTransitionError extends DomainError {
+  override name = "InvalidTransitionError";
+  constructor(
+    readonly from: number,
+    readonly to: number,
+  ) {
+    super(`Cannot move a loan from status ${from} to status ${to}.`);
+  }
+}
+
+/** A payment (or restructuring) time outside [earliest, latest]. */
+export class InvalidPaymentTimeError extends DomainError {
+  override name = "InvalidPaymentTimeError";
+  constructor(
+    readonly at: bigint,
+    readonly earliest: bigint,
+    readonly latest: bigint | null,
+  ) {
+    super(
+      latest === null
+        ? `Time ${at} is before the loan's last checkpoint ${earliest}.`
+        : `Time ${at} must be within [${earliest}, ${latest}].`,
+    );
+  }
+}

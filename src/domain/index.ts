@@ -1,0 +1,16 @@
+/**
+ * Duetrail's pure domain library: schedules, day counts, DPD, buckets,
+ * classification, penalty math and the loan state machine that mirrors
+ * LoanLedger. Shared by scripts, the indexer and the API.
+ */
+export * from "./constants";
+export * from "./errors";
+export * from "./rounding";
+export * from "./types";
+export * from "./dates";
+export * from "./schedule";
+export * from "./delinquency";
+export * from "./penalty";
+export * from "./loan-state";
+export * from "./loan";
+export * from "./lifecycle";

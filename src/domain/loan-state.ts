@@ -1,0 +1,157 @@
+/**
+ * The loan state that mirrors LoanLedger's per-loan storage, and every figure
+ * derived from it at a time `t` (docs/ledger-rules.md, "Lateness" and
+ * "Default interest"). Figures depend only on the state and `t`, never on how
+ * often anyone looked: the penalty accumulator is exact and rounds once.
+ */
+import { bucketOf, classify, daysLate, penaltyDays } from "./delinquency";
+import { InvalidPaymentTimeError } from "./errors";
+import { penaltyFor } from "./penalty";
+import type { Bucket, Classification, Installment, LoanStatus, LoanTerms, Policy, Schedule } from "./types";
+
+/** Per-loan state, field for field what the contract stores (plus the schedule, terms and policy it reads). */
+export interface LoanState {
+  /** The current schedule version. */
+  readonly schedule: Schedule;
+  readonly terms: LoanTerms;
+  readonly policy: Policy;
+  /** Oldest installment not fully settled; `schedule.length` when repaid. */
+  readonly cursor: number;
+  /** Principal + interest paid on the cursor installment (interest first). */
+  readonly paid: bigint;
+  /** Penalties paid on the cursor installment. */
+  readonly penaltyPaid: bigint;
+  /** Penalty accumulator checkpoint of the cursor: U_c at the checkpoint time ... */
+  readonly base: bigint;
+  /** ... and penaltyDays_c at that time. */
+  readonly baseDays: bigint;
+  /** Time of the last repayment applied (0 before any). */
+  readonly lastPaidAt: bigint;
+  readonly status: LoanStatus;
+  /** The last recorded classification (by a poke or a repayment). */
+  readonly classification: Classification;
+  /** Next reminder stage index for the cursor installment. */
+  readonly reminderStage: number;
+  /** Penalty outstanding at the last PenaltyAssessed (0 after a payment that paid penalties). */
+  readonly penaltyAssessed: bigint;
+  /** Set once DPD first exceeded `defaultAfterDays`; never cleared. */
+  readonly defaulted: boolean;
+  /** Restructured and still under observation. */
+  readonly observation: boolean;
+  /** Consecutive installments settled with daysLate 0 while under observation (saturates at 255). */
+  readonly onTimeStreak: number;
+  /** Time of the last restructuring (0 if never). */
+  readonly restructuredAt: bigint;
+}
+
+/** What {@link statusAt} reports. */
+export interface StatusAtReturnType {
+  /** Days past due of the cursor installment (0 when repaid). */
+  readonly dpd: bigint;
+  readonly bucket: Bucket;
+  /** Classification computed at `t` (may differ from the recorded one until the next poke). */
+  readonly classification: Classification;
+  /** Unpaid principal+interest of every installment at least one day late; penalties excluded. */
+  readonly amountOverdue: bigint;
+  readonly penaltyOutstanding: bigint;
+  /** Due date of the cursor installment (possibly past), or null when repaid. */
+  readonly nextDueDate: bigint | null;
+  /** Unpaid principal+interest of the cursor installment (0 when repaid). */
+  readonly nextDueAmount: bigint;
+  readonly outstandingPrincipal: bigint;
+  readonly outstandingInterest: bigint;
+  readonly cursor: number;
+  readonly status: LoanStatus;
+}
+
+/** `principal + interest` of an installment. */
+export function amountOf(installment: Installment): bigint {
+  return installment.principal + installment.interest;
+}
+
+/** The time of the state's last checkpoint: max(registration, restructuring, last payment). */
+export function checkpointTime(state: LoanState): bigint {
+  let t = state.terms.registeredAt;
+  if (state.restructuredAt > t) t = state.restructuredAt;
+  if (state.lastPaidAt > t) t = state.lastPaidAt;
+  return t;
+}
+
+/** Figures are only defined from the last checkpoint on (chain time never goes back). */
+export function assertNotBeforeCheckpoint(state: LoanState, t: bigint): void {
+  const cp = checkpointTime(state);
+  if (t < cp) throw new InvalidPaymentTimeError(t, cp, null);
+}
+
+/**
+ * Accumulator U_j(t) of "unpaid amount x penalty days" of installment `j >= cursor`:
+ * `A_j * penaltyDays_j(t)` for untouched installments, and
+ * `base + (A_c - paid_c) * (penaltyDays_c(t) - baseDays)` for the cursor.
+ */
+export function accumulatorAt(state: LoanState, j: number, t: bigint): bigint {
+  const inst = state.schedule[j]!;
+  const days = penaltyDays(inst.dueDate, t, state.terms.graceDays);
+  if (j > state.cursor) return amountOf(inst) * days;
+  return state.base + (amountOf(inst) - state.paid) * (days - state.baseDays);
+}
+
+/** penalty_j(t) of installment `j >= cursor` (before deducting `penaltyPaid`). */
+export function installmentPenaltyAt(state: LoanState, j: number, t: bigint): bigint {
+  const days = penaltyDays(state.schedule[j]!.dueDate, t, state.terms.graceDays);
+  return penaltyFor(accumulatorAt(state, j, t), days, state.terms);
+}
+
+/** `sum over j >= c of penalty_j(t) - penaltyPaid_c`. */
+export function penaltyOutstandingAt(state: LoanState, t: bigint): bigint {
+  const n = state.schedule.length;
+  if (state.cursor >= n) return 0n;
+  let total = installmentPenaltyAt(state, state.cursor, t) - state.penaltyPaid;
+  for (let j = state.cursor + 1; j < n; j++) {
+    // Due dates increase, so once an installment has no penalty day none after it has.
+    if (penaltyDays(state.schedule[j]!.dueDate, t, state.terms.graceDays) === 0n) break;
+    total += installmentPenaltyAt(state, j, t);
+  }
+  return total;
+}
+
+/** DPD at `t`: daysLate of the cursor installment, 0 when repaid. */
+export function dpdAt(state: LoanState, t: bigint): bigint {
+  const inst = state.schedule[state.cursor];
+  return inst === undefined ? 0n : daysLate(inst.dueDate, t);
+}
+
+/**
+ * Every time-dependent figure of the loan at `t` (t >= the last checkpoint).
+ * @throws InvalidPaymentTimeError when `t` is before the last checkpoint.
+ */
+export function statusAt(state: LoanState, t: bigint): StatusAtReturnType {
+  assertNotBeforeCheckpoint(state, t);
+  const { schedule, cursor } = state;
+  const dpd = dpdAt(state, t);
+  let amountOverdue = 0n;
+  let outstandingPrincipal = 0n;
+  let outstandingInterest = 0n;
+  for (let j = cursor; j < schedule.length; j++) {
+    const inst = schedule[j]!;
+    // interest is paid before principal, so interestPaid = min(paid, interest).
+    const paid = j === cursor ? state.paid : 0n;
+    const interestPaid = paid < inst.interest ? paid : inst.interest;
+    outstandingInterest += inst.interest - interestPaid;
+    outstandingPrincipal += inst.principal - (paid - interestPaid);
+    if (daysLate(inst.dueDate, t) >= 1n) amountOverdue += amountOf(inst) - paid;
+  }
+  const current = schedule[cursor];
+  return {
+    dpd,
+    bucket: bucketOf(dpd),
+    classification: classify(dpd, state.policy, state.status),
+    amountOverdue,
+    penaltyOutstanding: penaltyOutstandingAt(state, t),
+    nextDueDate: current === undefined ? null : current.dueDate,
+    nextDueAmount: current === undefined ? 0n : amountOf(current) - state.paid,
+    outstandingPrincipal,
+    outstandingInterest,
+    cursor,
+    status: state.status,
+  };
+}
