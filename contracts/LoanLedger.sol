@@ -101,7 +101,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     /// @inheritdoc ILoanLedger
     function registerLoan(LoanParams calldata params) external onlyRole(LENDER_ROLE) whenNotPaused returns (uint256) {
         uint32 policyId = _currentPolicy[msg.sender];
-        return _register(params, policyId, _policies[policyId]);
+        return _register(params, policyId, _penaltyTermsOf(_policies[policyId]));
     }
 
     /// @inheritdoc ILoanLedger
@@ -113,10 +113,10 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     {
         if (params.length == 0) revert LoanLedgerEmptyBatch();
         uint32 policyId = _currentPolicy[msg.sender];
-        PolicyStore.Packed memory pol = _policies[policyId];
-        firstLoanId = _register(params[0], policyId, pol);
+        PenaltyTerms memory terms = _penaltyTermsOf(_policies[policyId]);
+        firstLoanId = _register(params[0], policyId, terms);
         for (uint256 i = 1; i < params.length; ++i) {
-            _register(params[i], policyId, pol);
+            _register(params[i], policyId, terms);
         }
     }
 
@@ -127,7 +127,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         if (msg.sender != h.lender && !_servicers[h.lender][msg.sender]) {
             revert LoanLedgerNotLenderOrServicer(msg.sender, loanId);
         }
-        uint64 earliest = loan.lastPaidAt;
+        uint64 earliest = uint64(h.startedAt) + loan.lastPaidOffset;
         if (paidAt < earliest || paidAt > block.timestamp) {
             revert LoanLedgerPaidAtOutOfRange(paidAt, earliest, uint64(block.timestamp));
         }
@@ -156,12 +156,12 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
 
     /// @inheritdoc ILoanLedger
     function proposeRestructure(uint256 loanId, Installment[] calldata schedule) external whenNotPaused {
-        (Loan storage loan,) = _lenderLoan(loanId);
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
         if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
         LoanLogic.validateSchedule(schedule, type(uint256).max, block.timestamp);
         bytes32 scheduleHash = keccak256(abi.encode(schedule));
         _pendingRestructure[loanId] = scheduleHash;
-        emit RestructureProposed(loanId, loan.version + 1, scheduleHash, schedule);
+        emit RestructureProposed(loanId, h.version + 1, scheduleHash, schedule);
     }
 
     /// @inheritdoc ILoanLedger
@@ -175,7 +175,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         if (block.timestamp > deadline) revert LoanLedgerExpiredSignature(deadline);
         bytes32 scheduleHash = keccak256(abi.encode(schedule));
         bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(RESTRUCTURE_TYPEHASH, loanId, loan.version + 1, scheduleHash, _useNonce(h.borrower), deadline))
+            keccak256(abi.encode(RESTRUCTURE_TYPEHASH, loanId, h.version + 1, scheduleHash, _useNonce(h.borrower), deadline))
         );
         if (!SignatureChecker.isValidSignatureNow(h.borrower, digest, signature)) {
             revert LoanLedgerInvalidSignature(h.borrower);
@@ -294,7 +294,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
             utcOffsetMinutes: h.utcOffsetMinutes,
             policyId: h.policyId,
             startedAt: h.startedAt,
-            version: loan.version,
+            version: h.version,
             installmentCount: loan.count,
             penalty: h.penalty
         });
@@ -316,7 +316,9 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
 
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory) {
         Loan storage loan = _loan(loanId);
-        if (version == loan.version) return ScheduleStore.readAll(loan.schedule, loan.width, loan.count);
+        if (version == ScheduleStore.readHeader(loan.schedule).version) {
+            return ScheduleStore.readAll(loan.schedule, loan.width, loan.count);
+        }
         uint256 packed = _previousSchedules[loanId][version];
         if (packed == 0) revert LoanLedgerUnknownVersion(loanId, version);
         return ScheduleStore.readAll(address(uint160(packed)), uint8(packed >> 176), uint16(packed >> 160));
@@ -349,7 +351,17 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         if (s != LoanStatus.Active && s != LoanStatus.ChargedOff) revert LoanLedgerLoanNotOpen(loanId, s);
     }
 
-    function _register(LoanParams calldata p, uint32 policyId, PolicyStore.Packed memory pol)
+    /// @dev The policy's penalty terms; capRoomBps is filled in per loan.
+    function _penaltyTermsOf(PolicyStore.Packed storage pol) internal view returns (PenaltyTerms memory) {
+        return PenaltyTerms({
+            graceDays: pol.graceDays,
+            penaltyRateBps: pol.penaltyRateBps,
+            capRoomBps: 0,
+            lateFee: pol.lateFee
+        });
+    }
+
+    function _register(LoanParams calldata p, uint32 policyId, PenaltyTerms memory policyTerms)
         internal
         returns (uint256 loanId)
     {
@@ -358,16 +370,16 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         if (p.utcOffsetMinutes < -720 || p.utcOffsetMinutes > 840) revert LoanLedgerInvalidUtcOffset(p.utcOffsetMinutes);
         if (p.principal == 0) revert LoanLedgerZeroPrincipal();
         uint16 cap = _maxAnnualRateBps;
-        if (uint256(p.contractRateBps) + pol.penaltyRateBps > cap) {
-            revert LoanLedgerRateAboveCap(p.contractRateBps, pol.penaltyRateBps, cap);
+        if (uint256(p.contractRateBps) + policyTerms.penaltyRateBps > cap) {
+            revert LoanLedgerRateAboveCap(p.contractRateBps, policyTerms.penaltyRateBps, cap);
         }
         uint256 width = LoanLogic.validateSchedule(p.schedule, p.principal, block.timestamp);
         PenaltyTerms memory terms = PenaltyTerms({
-            graceDays: pol.graceDays,
-            penaltyRateBps: pol.penaltyRateBps,
+            graceDays: policyTerms.graceDays,
+            penaltyRateBps: policyTerms.penaltyRateBps,
             // Safe: contractRateBps <= cap was checked above.
             capRoomBps: cap - p.contractRateBps,
-            lateFee: pol.lateFee
+            lateFee: policyTerms.lateFee
         });
         address blob = ScheduleStore.write(
             ScheduleStore.Header({
@@ -381,6 +393,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
                 utcOffsetMinutes: p.utcOffsetMinutes,
                 policyId: policyId,
                 startedAt: uint40(block.timestamp),
+                version: 1,
                 penalty: terms
             }),
             p.schedule,
@@ -447,7 +460,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         bytes32 scheduleHash
     ) internal {
         if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
-        _previousSchedules[loanId][loan.version] =
+        _previousSchedules[loanId][h.version] =
             uint256(uint160(loan.schedule)) | (uint256(loan.count) << 160) | (uint256(loan.width) << 176);
         delete _pendingRestructure[loanId];
         loan.restructure(loanId, h, schedule, scheduleHash);

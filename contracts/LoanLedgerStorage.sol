@@ -6,31 +6,29 @@ import {PolicyStore} from "./libraries/PolicyStore.sol";
 
 /// @title LoanLedgerStorage: the ledger's state, one comment per variable.
 abstract contract LoanLedgerStorage is ILoanLedgerTypes {
-    /// @dev `flags` bits.
-    uint8 internal constant _FLAG_DEFAULTED = 1;
-    uint8 internal constant _FLAG_OBSERVATION = 2;
-
-    /// @dev Per-loan mutable state in three words; terms and installments are in the SSTORE2
-    /// blob at `schedule` (see ScheduleStore). A loan exists iff `schedule != 0`.
+    /// @dev Per-loan mutable state in three words; terms, version and installments are in the
+    /// SSTORE2 blob at `schedule` (see ScheduleStore). A loan exists iff `schedule != 0`.
     ///
-    /// word 0 | schedule (160) | cursor (16) | count (16) | width (8) | status (8) |
-    ///        | classification (8) | reminderStage (8) | flags (8) | onTimeStreak (8) | version (16)
-    /// word 1 | paid (96) | penaltyPaid (96) | lastPaidAt (40)
+    /// word 0 | schedule (160) | cursor (16) | count (16) | width (8) | reminderStage (8) |
+    ///        | status (8) | flags (8) | lastPaidOffset (32)
+    ///   flags: bit 0 defaulted, bit 1 observation, bits 2-3 on-time streak (saturates at 3),
+    ///          bits 4-6 recorded classification
+    /// word 1 | paid (96) | penaltyPaid (96) | unused (64)
     /// word 2 | penaltyBase (128) | penaltyBaseDays (24) | penaltyAssessed (104)
+    ///
+    /// Registration writes word 0 only; an on-time repayment that settles whole installments
+    /// rewrites word 0 only (words 1 and 2 stay zero until something is partly paid or late).
     struct Loan {
         address schedule; // blob of the current schedule version
         uint16 cursor; // oldest installment not fully settled (count when repaid)
         uint16 count; // installments in the current version
         uint8 width; // bytes per amount in the blob
-        LoanStatus status;
-        Classification classification; // last recorded (events), not the live view
         uint8 reminderStage; // next reminder stage of the cursor installment
-        uint8 flags; // _FLAG_DEFAULTED | _FLAG_OBSERVATION
-        uint8 onTimeStreak; // consecutive installments settled on time since restructuring
-        uint16 version; // schedule version, 1 = as registered
+        LoanStatus status;
+        uint8 flags; // see above
+        uint32 lastPaidOffset; // seconds from the version's start to the last payment applied
         uint96 paid; // principal + interest paid on the cursor installment (interest first)
         uint96 penaltyPaid; // penalties and fees paid on the cursor installment
-        uint40 lastPaidAt; // time the last payment was applied; set at start so the word is never zero
         uint128 penaltyBase; // penalty accumulator checkpoint of the cursor (unpaid x days)
         uint24 penaltyBaseDays; // penalty days at that checkpoint
         uint104 penaltyAssessed; // penalty outstanding at the last PenaltyAssessed event

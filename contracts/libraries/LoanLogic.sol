@@ -14,6 +14,13 @@ library LoanLogic {
     uint256 private constant _MAX_AMOUNT = 1 << 96;
     uint256 private constant _MAX_DUE_DATE = 1 << 40;
     uint256 private constant _OBSERVATION_PERIOD = 365 days;
+    /// @dev Loan.flags bits (see LoanLedgerStorage).
+    uint8 internal constant FLAG_DEFAULTED = 1;
+    uint8 internal constant FLAG_OBSERVATION = 2;
+    uint8 private constant _STREAK_SHIFT = 2;
+    uint8 private constant _STREAK_MASK = 0x0c;
+    uint8 private constant _CLASS_SHIFT = 4;
+    uint8 private constant _CLASS_MASK = 0x70;
 
     /// @dev Figures that depend on time, as of `t`.
     struct Figures {
@@ -88,14 +95,24 @@ library LoanLogic {
         width = bits == 0 ? 1 : Math.log256(bits) + 1;
     }
 
-    /// @dev Sets up a new loan's words. Word 1 gets lastPaidAt now, so it is never zero and the
-    /// first repayment pays for an update, not a new slot.
+    /// @dev Sets up a new loan: one storage word (see LoanLedgerStorage).
     function initialize(LoanLedgerStorage.Loan storage l, address blob, uint256 count, uint256 width) internal {
         l.schedule = blob;
         l.count = uint16(count);
         l.width = uint8(width);
-        l.version = 1;
-        l.lastPaidAt = uint40(block.timestamp);
+    }
+
+    /// @dev The classification last recorded by an event.
+    function recordedClassification(LoanLedgerStorage.Loan storage l)
+        internal
+        view
+        returns (ILoanLedgerTypes.Classification)
+    {
+        return ILoanLedgerTypes.Classification((l.flags & _CLASS_MASK) >> _CLASS_SHIFT);
+    }
+
+    function _setClassification(LoanLedgerStorage.Loan storage l, ILoanLedgerTypes.Classification c) private {
+        l.flags = (l.flags & ~_CLASS_MASK) | (uint8(c) << _CLASS_SHIFT);
     }
 
     // ------------------------------------------------------------------ figures
@@ -179,8 +196,8 @@ library LoanLogic {
     ) internal view returns (ILoanLedgerTypes.LoanState memory s) {
         s.status = l.status;
         s.cursor = l.cursor;
-        s.defaulted = l.flags & 1 != 0;
-        s.observation = l.flags & 2 != 0;
+        s.defaulted = l.flags & FLAG_DEFAULTED != 0;
+        s.observation = l.flags & FLAG_OBSERVATION != 0;
         if (s.status == ILoanLedgerTypes.LoanStatus.Closed) return s;
         Figures memory f = figures(l, h, t);
         s.dpd = uint32(f.dpd);
@@ -197,7 +214,7 @@ library LoanLogic {
 
     // ------------------------------------------------------------------ repayment
 
-    /// @dev The cursor installment's working state during a repayment.
+    /// @dev The cursor installment's working state during a repayment, and what storage held.
     struct Cursor {
         uint256 index;
         uint256 paid;
@@ -205,10 +222,15 @@ library LoanLogic {
         uint256 base;
         uint256 baseDays;
         uint256 streak;
+        uint256 storedPaid;
+        uint256 storedPenaltyPaid;
+        uint256 storedBase;
+        uint256 storedBaseDays;
     }
 
     /// @dev Applies `amount` at time `t` by the waterfall: per installment, oldest first,
     /// penalties and fees, then interest, then principal. Reverts on anything beyond the payoff.
+    /// Writes only the words that changed.
     function applyRepayment(
         LoanLedgerStorage.Loan storage l,
         uint256 loanId,
@@ -216,7 +238,20 @@ library LoanLogic {
         uint256 amount,
         uint256 t
     ) internal returns (Breakdown memory b) {
-        Cursor memory cur = Cursor(l.cursor, l.paid, l.penaltyPaid, l.penaltyBase, l.penaltyBaseDays, l.onTimeStreak);
+        Cursor memory cur;
+        cur.index = l.cursor;
+        cur.paid = cur.storedPaid = l.paid;
+        cur.penaltyPaid = cur.storedPenaltyPaid = l.penaltyPaid;
+        uint8 flags = l.flags;
+        cur.streak = (flags & _STREAK_MASK) >> _STREAK_SHIFT;
+        {
+            // The checkpoint can only be non-zero once the cursor is past its grace period.
+            (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, l.width, cur.index);
+            if (LoanMath.penaltyDays(due, t, h.penalty.graceDays) != 0) {
+                cur.base = cur.storedBase = l.penaltyBase;
+                cur.baseDays = cur.storedBaseDays = l.penaltyBaseDays;
+            }
+        }
         uint256 startCursor = cur.index;
         uint256 n = l.count;
         uint256 rest = amount;
@@ -224,13 +259,20 @@ library LoanLogic {
             rest = _payCursor(l, cur, h.penalty, t, rest, b);
         }
         if (rest != 0) revert ILoanLedger.LoanLedgerOverpayment(loanId, rest);
-        l.cursor = uint16(cur.index);
-        if (cur.index != startCursor) l.reminderStage = 0;
-        l.onTimeStreak = uint8(cur.streak);
-        l.paid = uint96(cur.paid);
-        l.penaltyPaid = uint96(cur.penaltyPaid);
-        l.lastPaidAt = uint40(t);
-        if (cur.base != l.penaltyBase || cur.baseDays != l.penaltyBaseDays) {
+        if (cur.index != startCursor) {
+            l.cursor = uint16(cur.index);
+            l.reminderStage = 0;
+        }
+        if (flags & FLAG_OBSERVATION != 0) {
+            l.flags = (flags & ~_STREAK_MASK) | uint8(cur.streak << _STREAK_SHIFT);
+        }
+        // Safe: t >= startedAt (paidAt is checked against the version's start).
+        l.lastPaidOffset = uint32(t - h.startedAt);
+        if (cur.paid != cur.storedPaid || cur.penaltyPaid != cur.storedPenaltyPaid) {
+            l.paid = uint96(cur.paid);
+            l.penaltyPaid = uint96(cur.penaltyPaid);
+        }
+        if (cur.base != cur.storedBase || cur.baseDays != cur.storedBaseDays) {
             l.penaltyBase = uint128(cur.base);
             l.penaltyBaseDays = uint24(cur.baseDays);
         }
@@ -279,7 +321,7 @@ library LoanLogic {
             rest -= x;
         }
         if (cur.paid < owed) return rest;
-        if (l.flags & 2 != 0) cur.streak = onTime ? Math.min(cur.streak + 1, 255) : 0;
+        cur.streak = onTime ? Math.min(cur.streak + 1, 3) : 0;
         ++cur.index;
         cur.paid = 0;
         cur.penaltyPaid = 0;
@@ -304,16 +346,16 @@ library LoanLogic {
             dpd = LoanMath.daysLate(due, block.timestamp);
             if (dpd != 0) cls = _classify(dpd, policies[h.policyId]);
         }
-        ILoanLedgerTypes.Classification from = l.classification;
+        ILoanLedgerTypes.Classification from = recordedClassification(l);
         if (cls != from) {
-            l.classification = cls;
+            _setClassification(l, cls);
             emit ILoanLedger.ClassificationChanged(loanId, from, cls, uint32(dpd));
         }
         if (c >= l.count) {
             l.status = ILoanLedgerTypes.LoanStatus.Closed;
             emit ILoanLedger.LoanClosed(loanId, uint64(block.timestamp));
         } else if (_observationEnds(l, h, dpd, block.timestamp)) {
-            l.flags &= ~uint8(2);
+            l.flags &= ~FLAG_OBSERVATION;
             emit ILoanLedger.ObservationEnded(loanId);
         }
     }
@@ -334,9 +376,9 @@ library LoanLogic {
         p.dueDate = due;
         p.dpd = LoanMath.daysLate(due, t);
         uint256 k = l.reminderStage;
-        uint256 stages = pol.stageCount;
-        uint256 offsets = pol.offsets;
-        while (k < stages && int256(due) + int256(PolicyStore.offsetOf(offsets, k)) * int256(LoanMath.DAY) <= int256(t)) {
+        uint256 reminders = pol.reminders;
+        uint256 stages = PolicyStore.stageCount(reminders);
+        while (k < stages && int256(due) + int256(PolicyStore.offsetOf(reminders, k)) * int256(LoanMath.DAY) <= int256(t)) {
             ++k;
         }
         p.stageTo = k;
@@ -345,8 +387,8 @@ library LoanLogic {
             p.assess = p.penaltyOutstanding != 0 && _saturate104(p.penaltyOutstanding) != l.penaltyAssessed;
         }
         p.classification = _classify(p.dpd, pol);
-        p.reclassify = p.classification != l.classification;
-        p.defaultNow = l.flags & 1 == 0 && p.dpd > pol.defaultAfterDays;
+        p.reclassify = p.classification != recordedClassification(l);
+        p.defaultNow = p.dpd != 0 && l.flags & FLAG_DEFAULTED == 0 && p.dpd > pol.defaultAfterDays;
         p.endObservation = _observationEnds(l, h, p.dpd, t);
         p.due = k > l.reminderStage || p.assess || p.reclassify || p.defaultNow || p.endObservation;
     }
@@ -360,10 +402,10 @@ library LoanLogic {
     ) internal {
         Plan memory p = plan(l, h, pol, block.timestamp);
         if (!p.due) return;
-        uint256 offsets = pol.offsets;
+        uint256 reminders = pol.reminders;
         for (uint256 k = l.reminderStage; k < p.stageTo; ++k) {
             emit ILoanLedger.ReminderTriggered(
-                loanId, uint16(p.cursor), uint8(k), PolicyStore.offsetOf(offsets, k), uint64(p.dueDate), uint32(p.dpd)
+                loanId, uint16(p.cursor), uint8(k), PolicyStore.offsetOf(reminders, k), uint64(p.dueDate), uint32(p.dpd)
             );
         }
         l.reminderStage = uint8(p.stageTo);
@@ -372,15 +414,15 @@ library LoanLogic {
             emit ILoanLedger.PenaltyAssessed(loanId, uint16(p.cursor), p.penaltyOutstanding, uint32(p.dpd));
         }
         if (p.reclassify) {
-            emit ILoanLedger.ClassificationChanged(loanId, l.classification, p.classification, uint32(p.dpd));
-            l.classification = p.classification;
+            emit ILoanLedger.ClassificationChanged(loanId, recordedClassification(l), p.classification, uint32(p.dpd));
+            _setClassification(l, p.classification);
         }
         if (p.defaultNow) {
-            l.flags |= 1;
+            l.flags |= FLAG_DEFAULTED;
             emit ILoanLedger.LoanDefaulted(loanId, uint16(p.cursor), uint32(p.dpd));
         }
         if (p.endObservation) {
-            l.flags &= ~uint8(2);
+            l.flags &= ~FLAG_OBSERVATION;
             emit ILoanLedger.ObservationEnded(loanId);
         }
     }
@@ -400,18 +442,17 @@ library LoanLogic {
         uint256 width = validateSchedule(schedule, principal, block.timestamp);
         h.principal = uint96(principal);
         h.startedAt = uint40(block.timestamp);
-        uint16 version = l.version + 1;
+        uint16 version = ++h.version;
         l.schedule = ScheduleStore.write(h, schedule, width);
         l.cursor = 0;
         l.count = uint16(schedule.length);
         l.width = uint8(width);
         l.reminderStage = 0;
-        l.flags |= 2;
-        l.onTimeStreak = 0;
-        l.version = version;
+        // Observation on, streak 0; the defaulted flag and the recorded classification stay.
+        l.flags = (l.flags & ~_STREAK_MASK) | FLAG_OBSERVATION;
+        l.lastPaidOffset = 0;
         l.paid = 0;
         l.penaltyPaid = 0;
-        l.lastPaidAt = uint40(block.timestamp);
         l.penaltyBase = 0;
         l.penaltyBaseDays = 0;
         l.penaltyAssessed = 0;
@@ -436,7 +477,9 @@ library LoanLogic {
         view
         returns (bool)
     {
-        return l.flags & 2 != 0 && l.onTimeStreak >= 2 && dpd == 0 && t >= uint256(h.startedAt) + _OBSERVATION_PERIOD;
+        uint8 flags = l.flags;
+        return flags & FLAG_OBSERVATION != 0 && (flags & _STREAK_MASK) >> _STREAK_SHIFT >= 2 && dpd == 0
+            && t >= uint256(h.startedAt) + _OBSERVATION_PERIOD;
     }
 
     function _saturate104(uint256 x) private pure returns (uint104) {

@@ -4,10 +4,11 @@ pragma solidity ^0.8.28;
 import {ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
 
 /// @title PolicyStore: lenders' collection policies, packed in two storage words.
-/// @dev Word 0: graceDays | penaltyRateBps | lateFee | thresholds | defaultAfterDays | stageCount.
-/// Word 1: up to 16 reminder offsets, int16 each, stage k in bits [16k, 16k + 16).
+/// @dev Word 0: graceDays | penaltyRateBps | lateFee | thresholds | defaultAfterDays.
+/// Word 1 (reminders): up to 15 offsets, int16 each, stage k in bits [16k, 16k + 16); the number
+/// of stages in bits [240, 256). A poke of a loan that is not overdue reads word 1 only.
 library PolicyStore {
-    uint256 internal constant MAX_STAGES = 16;
+    uint256 internal constant MAX_STAGES = 15;
     uint16 internal constant MAX_GRACE_DAYS = 90;
     int16 internal constant MIN_OFFSET_DAYS = -365;
     int16 internal constant MAX_OFFSET_DAYS = 3650;
@@ -20,8 +21,7 @@ library PolicyStore {
         uint16 doubtfulAfterDays;
         uint16 lossAfterDays;
         uint16 defaultAfterDays;
-        uint8 stageCount;
-        uint256 offsets;
+        uint256 reminders;
     }
 
     /// @dev The product defaults (SPEC): grace 3 days, no default interest or fee until the lender
@@ -52,9 +52,9 @@ library PolicyStore {
         q.lossAfterDays = p.lossAfterDays;
         q.defaultAfterDays = p.defaultAfterDays;
         uint256 n = p.reminderOffsetsDays.length;
-        q.stageCount = uint8(n);
+        q.reminders = n << 240;
         for (uint256 k; k < n; ++k) {
-            q.offsets |= uint256(uint16(p.reminderOffsetsDays[k])) << (16 * k);
+            q.reminders |= uint256(uint16(p.reminderOffsetsDays[k])) << (16 * k);
         }
     }
 
@@ -66,14 +66,20 @@ library PolicyStore {
         p.doubtfulAfterDays = q.doubtfulAfterDays;
         p.lossAfterDays = q.lossAfterDays;
         p.defaultAfterDays = q.defaultAfterDays;
-        p.reminderOffsetsDays = new int16[](q.stageCount);
-        for (uint256 k; k < q.stageCount; ++k) {
-            p.reminderOffsetsDays[k] = offsetOf(q.offsets, k);
+        uint256 n = stageCount(q.reminders);
+        p.reminderOffsetsDays = new int16[](n);
+        for (uint256 k; k < n; ++k) {
+            p.reminderOffsetsDays[k] = offsetOf(q.reminders, k);
         }
     }
 
-    /// @dev Reminder offset of stage `k`.
-    function offsetOf(uint256 offsets, uint256 k) internal pure returns (int16) {
-        return int16(uint16(offsets >> (16 * k)));
+    /// @dev Reminder offset of stage `k` in a reminders word.
+    function offsetOf(uint256 reminders, uint256 k) internal pure returns (int16) {
+        return int16(uint16(reminders >> (16 * k)));
+    }
+
+    /// @dev Number of stages in a reminders word.
+    function stageCount(uint256 reminders) internal pure returns (uint256) {
+        return reminders >> 240;
     }
 }

@@ -16,13 +16,14 @@ import {ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
 ///   63     32   borrowerRef                127    2    utcOffsetMinutes (int16)
 ///   95     12   principal                  129    4    policyId
 ///   107    2    contractRateBps            133    5    startedAt
+///                                          138    2    version (1 = as registered)
 ///
 /// followed at HEADER_SIZE by `count` installments of `5 + 2 * width` bytes each:
 /// dueDate (5 bytes), principal (`width` bytes), interest (`width` bytes), big-endian.
 /// `width` is the byte length of the largest amount in the version (1..12), kept in the loan's
 /// storage word, so a typical 6-decimal stablecoin schedule costs 15 bytes an installment.
 library ScheduleStore {
-    uint256 internal constant HEADER_SIZE = 138;
+    uint256 internal constant HEADER_SIZE = 140;
     /// @dev SSTORE2 prefixes the data with one STOP byte.
     uint256 private constant _DATA_OFFSET = 1;
 
@@ -38,6 +39,7 @@ library ScheduleStore {
         int16 utcOffsetMinutes;
         uint32 policyId;
         uint40 startedAt;
+        uint16 version;
         ILoanLedgerTypes.PenaltyTerms penalty;
     }
 
@@ -56,7 +58,8 @@ library ScheduleStore {
                 h.penalty.graceDays,
                 h.utcOffsetMinutes,
                 h.policyId,
-                h.startedAt
+                h.startedAt,
+                h.version
             )
         );
         uint256 n = schedule.length;
@@ -111,13 +114,14 @@ library ScheduleStore {
         uint256 w5;
         /// @solidity memory-safe-assembly
         assembly {
-            w5 := mload(add(b, add(0x20, 113))) // lateFee | grace | utcOffset | policyId | startedAt
+            w5 := mload(add(b, add(0x20, 113))) // lateFee | grace | utcOffset | policyId | startedAt | version
         }
         h.penalty.lateFee = uint96(w5 >> 160);
         h.penalty.graceDays = uint16(w5 >> 144);
         h.utcOffsetMinutes = int16(uint16(w5 >> 128));
         h.policyId = uint32(w5 >> 96);
         h.startedAt = uint40(w5 >> 56);
+        h.version = uint16(w5 >> 40);
     }
 
     /// @dev Reads installment `index` (which must be < count) without allocating memory.
