@@ -11,6 +11,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ledgerScenarios } from "./gas/ledger";
+import { collectionScenarios } from "./gas/collection";
 
 export type GasResults = Record<string, number>;
 
@@ -22,11 +23,14 @@ export const BUDGETS: Record<string, number> = {
   recordRepayment: 60_000,
   "poke/1": 45_000,
   "poke/100": 2_500_000,
+  "recordAction/first": 95_000,
+  "recordAction/next": 70_000,
+  anchorBatch: 60_000,
 };
 
 async function main(): Promise<void> {
   const results: GasResults = {};
-  for (const scenario of [ledgerScenarios]) Object.assign(results, await scenario());
+  for (const scenario of [ledgerScenarios, collectionScenarios]) Object.assign(results, await scenario());
 
   const outDir = path.join(__dirname, "results");
   fs.mkdirSync(outDir, { recursive: true });

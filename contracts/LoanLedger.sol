@@ -314,6 +314,12 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         return uint32(_loan(loanId).dpdAt(block.timestamp));
     }
 
+    function collectionContext(uint256 loanId) external view returns (address, address, int16, uint32) {
+        Loan storage loan = _loan(loanId);
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+        return (h.lender, h.borrower, h.utcOffsetMinutes, uint32(loan.dpdAt(block.timestamp)));
+    }
+
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory) {
         Loan storage loan = _loan(loanId);
         if (version == ScheduleStore.readHeader(loan.schedule).version) {

@@ -333,6 +333,12 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     function loanParties(uint256 loanId) external view returns (address lender, address borrower, int16 utcOffsetMinutes);
     /// @notice Days past due now (0 when nothing is overdue or the loan is closed).
     function daysPastDue(uint256 loanId) external view returns (uint32);
+    /// @notice What CollectionLog needs per action, in one call: the parties, the borrower's
+    /// UTC offset and the days past due now.
+    function collectionContext(uint256 loanId)
+        external
+        view
+        returns (address lender, address borrower, int16 utcOffsetMinutes, uint32 dpd);
     /// @notice Installments of schedule version `version` (1 = as registered).
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory);
     function pendingRestructure(uint256 loanId) external view returns (bytes32 scheduleHash);

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+
+import {ICollectionLog} from "./interfaces/ICollectionLog.sol";
+import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
+import {Compliance} from "./libraries/Compliance.sol";
+
+/// @title CollectionLog
+/// @notice The collection evidence trail of LoanLedger's loans: collector assignments, a hash chain
+/// of actions per loan, compliance flags, borrower restrictions and disputes, and Merkle-anchored
+/// batches for high volume. See {ICollectionLog} for the exact encoding.
+/// @dev Nothing here can be paused: refusing to record what happened would hide it.
+contract CollectionLog is ICollectionLog, AccessControl {
+    /// @dev Per-loan trail, two words:
+    /// word 0 | head (256) — zero until the first action (head_0 is computed, never stored)
+    /// word 1 | count (32) | window day (32) | call ring (112) | connected ring (64) |
+    ///        | restricted channels (8) | state (8: bit 0 dispute open, bit 1 opened)
+    /// The first assignment of a collector to a loan sets "opened", so word 1 is never zero when
+    /// the first action is recorded: the assignment pays for the fresh slot, not the action.
+    struct Trail {
+        bytes32 head;
+        uint32 count;
+        uint32 windowDay;
+        uint112 calls;
+        uint64 connected;
+        uint8 restricted;
+        uint8 state;
+    }
+
+    /// @dev A lender's policy word: the policy and whether the lender set one.
+    struct StoredPolicy {
+        ContactPolicy policy;
+        bool set;
+    }
+
+    bytes32 private constant _LENDER_ROLE = keccak256("LENDER_ROLE");
+    uint8 private constant _DISPUTE_OPEN = 1;
+    uint8 private constant _OPENED = 2;
+    uint8 private constant _MAX_CHANNEL = 7;
+    uint8 private constant _MAX_KIND = 6;
+
+    ILoanLedger public immutable ledger;
+
+    /// @dev Admin caps on every lender's policy.
+    ContactPolicy private _caps;
+    /// @dev Id of the next anchored batch; starts at 1, so anchoring never pays for a fresh slot.
+    uint256 private _nextBatchId = 1;
+    mapping(uint256 loanId => Trail) private _trails;
+    mapping(address lender => StoredPolicy) private _policies;
+    mapping(uint256 loanId => mapping(address collector => bool)) private _assigned;
+    /// @dev Loans a collector is assigned to now (anchoring needs at least one).
+    mapping(address collector => uint256) private _assignmentCount;
+    mapping(uint256 batchId => bytes32 root) private _batchRoots;
+
+    constructor(ILoanLedger ledger_, address admin) {
+        ledger = ledger_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        ContactPolicy memory defaults = _defaultPolicy();
+        _setCaps(defaults);
+    }
+
+    // ------------------------------------------------------------------ admin and lender
+
+    /// @inheritdoc ICollectionLog
+    function setCaps(ContactPolicy calldata caps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _setCaps(caps_);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function setContactPolicy(ContactPolicy calldata p) external {
+        if (!IAccessControl(address(ledger)).hasRole(_LENDER_ROLE, msg.sender)) revert CollectionLogNotLenderRole(msg.sender);
+        ContactPolicy memory c = _caps;
+        bool ok = p.maxConnectedCallsPerDay >= 1 && p.maxConnectedCallsPerDay <= c.maxConnectedCallsPerDay
+            && p.maxCallAttemptsPer7Days >= 1 && p.maxCallAttemptsPer7Days <= c.maxCallAttemptsPer7Days
+            && p.contactStartHour >= c.contactStartHour && p.contactStartHour < p.contactEndHour
+            && p.contactEndHour <= c.contactEndHour && p.actionWindowDays >= 1
+            && p.actionWindowDays <= c.actionWindowDays && p.legalStageDpd >= c.legalStageDpd;
+        if (!ok) revert CollectionLogPolicyOutsideCaps(p, c);
+        _policies[msg.sender] = StoredPolicy(p, true);
+        emit ContactPolicySet(msg.sender, p);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function assignCollector(uint256[] calldata loanIds, address collector) external {
+        if (collector == address(0)) revert CollectionLogInvalidCollector(collector);
+        for (uint256 i; i < loanIds.length; ++i) {
+            uint256 loanId = loanIds[i];
+            _requireLender(loanId);
+            if (_assigned[loanId][collector]) revert CollectionLogAlreadyAssigned(loanId, collector);
+            _assigned[loanId][collector] = true;
+            Trail storage t = _trails[loanId];
+            if (t.state & _OPENED == 0) t.state |= _OPENED;
+            emit CollectorAssigned(loanId, collector, msg.sender);
+        }
+        _assignmentCount[collector] += loanIds.length;
+    }
+
+    /// @inheritdoc ICollectionLog
+    function unassignCollector(uint256 loanId, address collector) external {
+        _requireLender(loanId);
+        if (!_assigned[loanId][collector]) revert CollectionLogNotAssigned(loanId, collector);
+        _assigned[loanId][collector] = false;
+        --_assignmentCount[collector];
+        emit CollectorUnassigned(loanId, collector, msg.sender);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function resolveDispute(uint256 loanId, bytes32 validationHash) external {
+        _requireLender(loanId);
+        Trail storage t = _trails[loanId];
+        if (t.state & _DISPUTE_OPEN == 0) revert CollectionLogNoOpenDispute(loanId);
+        t.state &= ~_DISPUTE_OPEN;
+        emit DisputeResolved(loanId, validationHash);
+    }
+
+    // ------------------------------------------------------------------ collectors
+
+    /// @inheritdoc ICollectionLog
+    function recordAction(
+        uint256 loanId,
+        uint8 channel,
+        uint8 kind,
+        uint16 outcome,
+        uint64 occurredAt,
+        bytes32 evidenceHash
+    ) external returns (uint64 seq, uint32 flags) {
+        return _record(loanId, channel, kind, outcome, occurredAt, evidenceHash);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function recordActions(ActionInput[] calldata actions) external {
+        if (actions.length == 0) revert CollectionLogEmptyBatch();
+        for (uint256 i; i < actions.length; ++i) {
+            ActionInput calldata a = actions[i];
+            _record(a.loanId, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash);
+        }
+    }
+
+    /// @inheritdoc ICollectionLog
+    function recordPromise(uint256 loanId, uint256 amount, uint64 dueBy, bytes32 artifactHash)
+        external
+        returns (uint64 seq)
+    {
+        if (amount == 0) revert CollectionLogZeroAmount();
+        if (dueBy <= block.timestamp) revert CollectionLogPromiseDueInPast(dueBy, block.timestamp);
+        bytes32 commitment = keccak256(abi.encode(amount, dueBy, artifactHash));
+        (seq,) = _record(
+            loanId, uint8(Channel.Other), uint8(Kind.PromiseToPay), 0, uint64(block.timestamp), commitment
+        );
+        emit PromiseRecorded(loanId, seq, amount, dueBy, artifactHash);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function anchorBatch(bytes32 merkleRoot, uint32 count, string calldata uri) external returns (uint256 batchId) {
+        if (_assignmentCount[msg.sender] == 0 && !IAccessControl(address(ledger)).hasRole(_LENDER_ROLE, msg.sender)) {
+            revert CollectionLogNotAnchorer(msg.sender);
+        }
+        if (merkleRoot == bytes32(0) || count == 0) revert CollectionLogInvalidBatch(merkleRoot, count);
+        batchId = _nextBatchId++;
+        _batchRoots[batchId] = merkleRoot;
+        emit BatchAnchored(batchId, merkleRoot, count, uri, msg.sender);
+    }
+
+    /// @notice Whether `proof` shows that the action with these fields is in batch `batchId`.
+    /// The leaf is StandardMerkleTree's: keccak256(bytes.concat(keccak256(abi.encode(fields...)))).
+    function verifyBatchAction(
+        uint256 batchId,
+        uint256 loanId,
+        uint64 seq,
+        address collector,
+        uint8 channel,
+        uint8 kind,
+        uint16 outcome,
+        uint64 occurredAt,
+        bytes32 evidenceHash,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        bytes32 leaf = keccak256(
+            bytes.concat(keccak256(abi.encode(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash)))
+        );
+        bytes32 root = _batchRoots[batchId];
+        return root != bytes32(0) && MerkleProof.verifyCalldata(proof, root, leaf);
+    }
+
+    // ------------------------------------------------------------------ borrowers
+
+    /// @inheritdoc ICollectionLog
+    function restrictChannel(uint256 loanId, uint8 channel) external {
+        _requireBorrower(loanId);
+        if (channel > _MAX_CHANNEL) revert CollectionLogInvalidChannel(channel);
+        _trails[loanId].restricted |= uint8(1 << channel);
+        emit ChannelRestricted(loanId, channel);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function releaseChannel(uint256 loanId, uint8 channel) external {
+        _requireBorrower(loanId);
+        if (channel > _MAX_CHANNEL) revert CollectionLogInvalidChannel(channel);
+        _trails[loanId].restricted &= ~uint8(1 << channel);
+        emit ChannelReleased(loanId, channel);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function fileDispute(uint256 loanId, bytes32 evidenceHash) external {
+        _requireBorrower(loanId);
+        _trails[loanId].state |= _DISPUTE_OPEN;
+        emit DisputeFiled(loanId, msg.sender, evidenceHash);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc ICollectionLog
+    function trailOf(uint256 loanId) external view returns (bytes32 head, uint64 count) {
+        Trail storage t = _trails[loanId];
+        count = t.count;
+        head = count == 0 ? _genesis(loanId) : t.head;
+    }
+
+    function isAssigned(uint256 loanId, address collector) external view returns (bool) {
+        return _assigned[loanId][collector];
+    }
+
+    function contactPolicyOf(address lender) public view returns (ContactPolicy memory) {
+        StoredPolicy storage s = _policies[lender];
+        return s.set ? s.policy : _defaultPolicy();
+    }
+
+    function caps() external view returns (ContactPolicy memory) {
+        return _caps;
+    }
+
+    function restrictedChannels(uint256 loanId) external view returns (uint8) {
+        return _trails[loanId].restricted;
+    }
+
+    function disputeOpen(uint256 loanId) external view returns (bool) {
+        return _trails[loanId].state & _DISPUTE_OPEN != 0;
+    }
+
+    function batchRoot(uint256 batchId) external view returns (bytes32) {
+        return _batchRoots[batchId];
+    }
+
+    function batchCount() external view returns (uint256) {
+        return _nextBatchId - 1;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /// @dev The product defaults: 3 connected calls a day, 7 call attempts in 7 days, 08:00-21:00,
+    /// legal steps from DPD 60, actions at most 7 days old.
+    function _defaultPolicy() private pure returns (ContactPolicy memory) {
+        return ContactPolicy({
+            maxConnectedCallsPerDay: 3,
+            maxCallAttemptsPer7Days: 7,
+            contactStartHour: 8,
+            contactEndHour: 21,
+            legalStageDpd: 60,
+            actionWindowDays: 7
+        });
+    }
+
+    function _setCaps(ContactPolicy memory c) private {
+        bool ok = c.maxConnectedCallsPerDay >= 1 && c.maxCallAttemptsPer7Days >= 1
+            && c.contactStartHour < c.contactEndHour && c.contactEndHour <= 24 && c.actionWindowDays >= 1
+            && c.actionWindowDays <= 7;
+        if (!ok) revert CollectionLogInvalidCaps(c);
+        _caps = c;
+        emit CapsSet(c);
+    }
+
+    function _genesis(uint256 loanId) private view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), loanId));
+    }
+
+    function _requireLender(uint256 loanId) private view {
+        (address lender,,) = ledger.loanParties(loanId);
+        if (msg.sender != lender) revert CollectionLogNotLender(msg.sender, loanId);
+    }
+
+    function _requireBorrower(uint256 loanId) private view {
+        (, address borrower,) = ledger.loanParties(loanId);
+        if (msg.sender != borrower) revert CollectionLogNotBorrower(msg.sender, loanId);
+    }
+
+    function _record(
+        uint256 loanId,
+        uint8 channel,
+        uint8 kind,
+        uint16 outcome,
+        uint64 occurredAt,
+        bytes32 evidenceHash
+    ) private returns (uint64 seq, uint32 flags) {
+        if (!_assigned[loanId][msg.sender]) revert CollectionLogNotAssigned(loanId, msg.sender);
+        if (channel > _MAX_CHANNEL) revert CollectionLogInvalidChannel(channel);
+        if (kind > _MAX_KIND) revert CollectionLogInvalidKind(kind);
+        (address lender,, int16 utcOffset, uint32 dpd) = ledger.collectionContext(loanId);
+        ContactPolicy memory pol = contactPolicyOf(lender);
+        if (occurredAt > block.timestamp) revert CollectionLogOccurredInFuture(occurredAt, block.timestamp);
+        uint256 earliest = block.timestamp - uint256(pol.actionWindowDays) * 1 days;
+        if (occurredAt < earliest) revert CollectionLogOccurredTooLongAgo(occurredAt, earliest);
+
+        Trail storage t = _trails[loanId];
+        Compliance.Window memory w = Compliance.Window(t.windowDay, t.calls, t.connected);
+        bool disputed = t.state & _DISPUTE_OPEN != 0;
+        flags = Compliance.evaluate(
+            Compliance.Facts(channel, kind, occurredAt, utcOffset, dpd, t.restricted, disputed), pol, w
+        );
+        uint32 count = t.count;
+        seq = count + 1;
+        bytes32 head = keccak256(
+            abi.encode(
+                count == 0 ? _genesis(loanId) : t.head,
+                keccak256(abi.encode(loanId, seq, msg.sender, channel, kind, outcome, occurredAt, evidenceHash))
+            )
+        );
+        t.head = head;
+        t.count = uint32(seq);
+        t.windowDay = w.day;
+        t.calls = w.calls;
+        t.connected = w.connected;
+        emit ActionRecorded(loanId, seq, msg.sender, channel, kind, outcome, occurredAt, evidenceHash, flags, head);
+        if (kind == uint8(Kind.Dispute) && !disputed) {
+            t.state |= _DISPUTE_OPEN;
+            emit DisputeFiled(loanId, msg.sender, evidenceHash);
+        }
+    }
+}

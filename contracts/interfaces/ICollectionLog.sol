@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+/// @title CollectionLog: the tamper-evident trail of collection actions.
+/// @notice Every action a collector records is appended to its loan's hash chain:
+///
+///   actionHash = keccak256(abi.encode(uint256 loanId, uint64 seq, address collector, uint8 channel,
+///                                     uint8 kind, uint16 outcome, uint64 occurredAt, bytes32 evidenceHash))
+///   head_0     = keccak256(abi.encode(uint256 chainId, address collectionLog, uint256 loanId))
+///   head_n     = keccak256(abi.encode(bytes32 head_(n-1), bytes32 actionHash_n))
+///
+/// so anyone can recompute a loan's trail from the ActionRecorded events alone and compare it
+/// with {trailOf}. Compliance problems are flagged in the event, never refused: the ledger must not
+/// hide what happened. Malformed input (a future or stale occurredAt, unknown enum values) is refused.
+interface ICollectionLog {
+    /// @dev Channels 0..7.
+    enum Channel {
+        Call,
+        Sms,
+        Email,
+        Letter,
+        LawyerLetter,
+        Visit,
+        AppPush,
+        Other
+    }
+
+    /// @dev Kinds 0..6.
+    enum Kind {
+        ContactAttempt,
+        ContactMade,
+        PromiseToPay,
+        Dispute,
+        PlanOffer,
+        LegalNotice,
+        Note
+    }
+
+    /// @dev One action for {recordActions}.
+    struct ActionInput {
+        uint256 loanId;
+        uint8 channel;
+        uint8 kind;
+        uint16 outcome;
+        uint64 occurredAt;
+        bytes32 evidenceHash;
+    }
+
+    /// @dev A lender's contact policy (one storage word), within the admin's caps.
+    /// Hours are the borrower's local hours: contact is allowed in [contactStartHour, contactEndHour).
+    struct ContactPolicy {
+        uint8 maxConnectedCallsPerDay;
+        uint8 maxCallAttemptsPer7Days;
+        uint8 contactStartHour;
+        uint8 contactEndHour;
+        uint16 legalStageDpd;
+        uint8 actionWindowDays;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    event CapsSet(ContactPolicy caps);
+    event ContactPolicySet(address indexed lender, ContactPolicy policy);
+    event CollectorAssigned(uint256 indexed loanId, address indexed collector, address indexed lender);
+    event CollectorUnassigned(uint256 indexed loanId, address indexed collector, address indexed lender);
+    /// @dev `head` is the loan's trail head after this action; `flags` the compliance bitmask.
+    event ActionRecorded(
+        uint256 indexed loanId,
+        uint64 seq,
+        address indexed collector,
+        uint8 channel,
+        uint8 kind,
+        uint16 outcome,
+        uint64 occurredAt,
+        bytes32 evidenceHash,
+        uint32 flags,
+        bytes32 head
+    );
+    /// @dev The commitment behind a PromiseToPay action: its evidenceHash is
+    /// keccak256(abi.encode(uint256 amount, uint64 dueBy, bytes32 artifactHash)).
+    event PromiseRecorded(uint256 indexed loanId, uint64 seq, uint256 amount, uint64 dueBy, bytes32 artifactHash);
+    event ChannelRestricted(uint256 indexed loanId, uint8 channel);
+    event ChannelReleased(uint256 indexed loanId, uint8 channel);
+    /// @dev A dispute was opened by the borrower, or logged by a collector (a Dispute action).
+    event DisputeFiled(uint256 indexed loanId, address indexed filedBy, bytes32 evidenceHash);
+    /// @dev The lender sent the validation of the debt; collection may resume.
+    event DisputeResolved(uint256 indexed loanId, bytes32 validationHash);
+    event BatchAnchored(uint256 indexed batchId, bytes32 merkleRoot, uint32 count, string uri, address indexed submitter);
+
+    // ---------------------------------------------------------------- errors
+
+    error CollectionLogNotAssigned(uint256 loanId, address collector);
+    error CollectionLogNotLender(address account, uint256 loanId);
+    error CollectionLogNotBorrower(address account, uint256 loanId);
+    error CollectionLogNotLenderRole(address account);
+    error CollectionLogInvalidCollector(address collector);
+    error CollectionLogAlreadyAssigned(uint256 loanId, address collector);
+    error CollectionLogInvalidChannel(uint8 channel);
+    error CollectionLogInvalidKind(uint8 kind);
+    error CollectionLogOccurredInFuture(uint64 occurredAt, uint256 now);
+    error CollectionLogOccurredTooLongAgo(uint64 occurredAt, uint256 earliest);
+    error CollectionLogEmptyBatch();
+    error CollectionLogZeroAmount();
+    error CollectionLogPromiseDueInPast(uint64 dueBy, uint256 now);
+    error CollectionLogNoOpenDispute(uint256 loanId);
+    error CollectionLogNotAnchorer(address account);
+    error CollectionLogInvalidBatch(bytes32 merkleRoot, uint32 count);
+    error CollectionLogPolicyOutsideCaps(ContactPolicy policy, ContactPolicy caps);
+    error CollectionLogInvalidCaps(ContactPolicy caps);
+
+    // ---------------------------------------------------------------- admin and lender
+
+    /// @notice Sets the caps every lender's contact policy must stay within.
+    /// @dev May emit a {CapsSet} event. Requirements: caller has DEFAULT_ADMIN_ROLE; start < end <= 24;
+    /// 1 <= actionWindowDays <= 7; call limits >= 1.
+    function setCaps(ContactPolicy calldata caps) external;
+
+    /// @notice Sets the caller's contact policy for all its loans.
+    /// @dev May emit a {ContactPolicySet} event. Requirements: caller has LENDER_ROLE in the LoanLedger;
+    /// call limits between 1 and the caps; caps.start <= start < end <= caps.end;
+    /// 1 <= actionWindowDays <= caps.actionWindowDays; legalStageDpd >= caps.legalStageDpd.
+    function setContactPolicy(ContactPolicy calldata policy) external;
+
+    /// @notice Assigns `collector` to each loan in `loanIds`.
+    /// @dev May emit {CollectorAssigned} events. Requirements: caller is each loan's lender;
+    /// collector non-zero and not already assigned.
+    function assignCollector(uint256[] calldata loanIds, address collector) external;
+
+    /// @notice Unassigns `collector` from `loanId`; its recorded actions stay.
+    /// @dev May emit a {CollectorUnassigned} event. Requirements: caller is the loan's lender; collector assigned.
+    function unassignCollector(uint256 loanId, address collector) external;
+
+    /// @notice Records that the debt was validated (evidence hash of what was sent); closes the dispute.
+    /// @dev May emit a {DisputeResolved} event. Requirements: caller is the loan's lender; a dispute is open.
+    function resolveDispute(uint256 loanId, bytes32 validationHash) external;
+
+    // ---------------------------------------------------------------- collectors
+
+    /// @notice Appends an action to the loan's trail and flags compliance problems.
+    /// @dev May emit {ActionRecorded} and (for Kind Dispute) {DisputeFiled} events.
+    /// Requirements: caller assigned to the loan; channel <= 7; kind <= 6;
+    /// now - actionWindowDays <= occurredAt <= now.
+    function recordAction(
+        uint256 loanId,
+        uint8 channel,
+        uint8 kind,
+        uint16 outcome,
+        uint64 occurredAt,
+        bytes32 evidenceHash
+    ) external returns (uint64 seq, uint32 flags);
+
+    /// @notice Records several actions in one transaction, in order, all or nothing.
+    function recordActions(ActionInput[] calldata actions) external;
+
+    /// @notice Records a promise to pay `amount` by `dueBy` as a PromiseToPay action (channel Other,
+    /// outcome 0, occurredAt now) whose evidenceHash commits to (amount, dueBy, artifactHash).
+    /// @dev May emit {ActionRecorded} and {PromiseRecorded} events. Requirements: caller assigned;
+    /// amount > 0; dueBy > now.
+    function recordPromise(uint256 loanId, uint256 amount, uint64 dueBy, bytes32 artifactHash) external returns (uint64 seq);
+
+    /// @notice Anchors the Merkle root of `count` actions logged off chain (OpenZeppelin
+    /// StandardMerkleTree over the 8 action fields, in the order of actionHash).
+    /// @dev May emit a {BatchAnchored} event. Requirements: caller has LENDER_ROLE in the LoanLedger
+    /// or is assigned to at least one loan; root non-zero; count > 0.
+    function anchorBatch(bytes32 merkleRoot, uint32 count, string calldata uri) external returns (uint256 batchId);
+
+    // ---------------------------------------------------------------- borrowers
+
+    /// @notice The borrower asks not to be contacted on `channel`; later contacts on it are flagged.
+    /// @dev May emit a {ChannelRestricted} event. Requirements: caller is the loan's borrower; channel <= 7.
+    function restrictChannel(uint256 loanId, uint8 channel) external;
+
+    /// @notice The borrower lifts a restriction.
+    /// @dev May emit a {ChannelReleased} event. Requirements: caller is the loan's borrower; channel <= 7.
+    function releaseChannel(uint256 loanId, uint8 channel) external;
+
+    /// @notice The borrower disputes the debt; contacts are flagged until the lender resolves it.
+    /// @dev May emit a {DisputeFiled} event. Requirements: caller is the loan's borrower.
+    function fileDispute(uint256 loanId, bytes32 evidenceHash) external;
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The loan's trail head and number of actions (head_0 when there are none).
+    function trailOf(uint256 loanId) external view returns (bytes32 head, uint64 count);
+    function isAssigned(uint256 loanId, address collector) external view returns (bool);
+    function contactPolicyOf(address lender) external view returns (ContactPolicy memory);
+    function caps() external view returns (ContactPolicy memory);
+    function restrictedChannels(uint256 loanId) external view returns (uint8 bitmask);
+    function disputeOpen(uint256 loanId) external view returns (bool);
+    function batchRoot(uint256 batchId) external view returns (bytes32);
+    function batchCount() external view returns (uint256);
+}
