@@ -1,5 +1,5 @@
-import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { subtask, task } from "hardhat/config";
+import { TASK_COMPILE, TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import path from "node:path";
@@ -23,6 +23,14 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     };
   }
   return runSuper();
+});
+
+// After each compile, regenerate the `as const` ABI module viem uses (src/chain/abis.ts).
+task(TASK_COMPILE).setAction(async (args, hre, runSuper) => {
+  const result = await runSuper(args);
+  const { writeAbis } = await import("./scripts/lib/write-abis");
+  await writeAbis(hre);
+  return result;
 });
 
 const config: HardhatUserConfig = {

@@ -1,0 +1,63 @@
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { writeContractDeployment, type ContractDeployment } from "../../src/chain/deployments";
+
+export interface DeployOptions {
+  /** Legal cap on contract rate + penalty rate, in basis points. */
+  maxAnnualRateBps: number;
+  /** Admin of both contracts (default: the deployer). */
+  admin?: string;
+  /** Also deploy the TestUSD stablecoin (default: on hardhat/localhost only). */
+  testToken?: boolean;
+  /** Write deployments/<network>/ (default: every network but the in-process "hardhat"). */
+  write?: boolean;
+}
+
+/** Deploys the contracts with the first signer and records them; returns the records by name. */
+export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOptions) {
+  const { ethers, network } = hre;
+  const [deployer] = await ethers.getSigners();
+  const admin = opts.admin ?? deployer.address;
+  const chainId = Number((await ethers.provider.getNetwork()).chainId);
+  const contracts: Record<string, ContractDeployment> = {};
+
+  async function deploy(record: string, artifactName: string, args: unknown[]) {
+    const factory = await ethers.getContractFactory(artifactName, deployer);
+    const contract = await factory.deploy(...args);
+    const tx = contract.deploymentTransaction()!;
+    const receipt = (await tx.wait())!;
+    const artifact = await hre.artifacts.readArtifact(artifactName);
+    contracts[record] = {
+      address: await contract.getAddress(),
+      abi: artifact.abi,
+      transactionHash: tx.hash,
+      receipt: {
+        to: null,
+        from: receipt.from,
+        contractAddress: receipt.contractAddress,
+        transactionIndex: receipt.index,
+        gasUsed: receipt.gasUsed.toString(),
+        blockHash: receipt.blockHash,
+        transactionHash: receipt.hash,
+        blockNumber: receipt.blockNumber,
+        cumulativeGasUsed: receipt.cumulativeGasUsed.toString(),
+        status: receipt.status ?? 1,
+        byzantium: true,
+      },
+      args,
+      numDeployments: 1,
+      bytecode: artifact.bytecode,
+      deployedBytecode: artifact.deployedBytecode,
+    };
+    return contract;
+  }
+
+  const ledger = await deploy("LoanLedger", "LoanLedger", [admin, opts.maxAnnualRateBps]);
+  await deploy("CollectionLog", "CollectionLog", [await ledger.getAddress(), admin]);
+  const local = network.name === "hardhat" || network.name === "localhost";
+  if (opts.testToken ?? local) await deploy("TestUSD", "MockERC20", ["Test USD", "TUSD", 6]);
+  // The in-process "hardhat" network vanishes with the process: nothing to record by default.
+  if (opts.write ?? network.name !== "hardhat") {
+    for (const [name, record] of Object.entries(contracts)) writeContractDeployment(network.name, chainId, name, record, hre.config.paths.root);
+  }
+  return { chainId, contracts };
+}
