@@ -27,7 +27,7 @@ export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOpti
     const receipt = (await tx.wait())!;
     const artifact = await hre.artifacts.readArtifact(artifactName);
     contracts[record] = {
-      address: await contract.getAddress(),
+      address: (await contract.getAddress()) as `0x${string}`,
       abi: artifact.abi,
       transactionHash: tx.hash,
       receipt: {
