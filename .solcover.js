@@ -3,4 +3,5 @@
 module.exports = {
   configureYulOptimizer: true,
   skipFiles: ["mocks/"],
+  istanbulReporter: ["html", "lcov", "text", "json-summary"],
 };
