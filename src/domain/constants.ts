@@ -18,11 +18,24 @@ export const YEAR_BPS = 3_650_000n;
 /** A schedule has 1..MAX_INSTALLMENTS installments. */
 export const MAX_INSTALLMENTS = 600;
 
-/** Each principal and interest part must be strictly below this (the contract packs them in uint96). */
+/** Each principal and interest part, and the principal sum, must be strictly below this (uint96 on chain). */
 export const MAX_PART_EXCLUSIVE = 1n << 96n;
+
+/** Due dates must be strictly below this (uint40 seconds on chain). */
+export const MAX_DUE_DATE_EXCLUSIVE = 1n << 40n;
 
 /** A policy lists at most this many reminder stages. */
 export const MAX_REMINDER_STAGES = 16;
+
+/** Reminder offsets must lie in [MIN_OFFSET_DAYS, MAX_OFFSET_DAYS] (int16 on chain, policy check). */
+export const MIN_OFFSET_DAYS = -365;
+export const MAX_OFFSET_DAYS = 3650;
+
+/** A policy's grace period is at most this many days. */
+export const MAX_GRACE_DAYS = 90;
+
+/** Largest value of the contract's uint16 policy and rate fields. */
+export const MAX_UINT16 = 65_535;
 
 /** The on-time streak counter saturates here (uint8 on chain). */
 export const MAX_ON_TIME_STREAK = 255;

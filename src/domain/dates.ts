@@ -113,7 +113,9 @@ export function addMonthsClamped(anchor: CivilDate, months: number): CivilDate {
  */
 export function dueDates(firstDue: string, count: number, frequency: Frequency): bigint[] {
   const anchor = civilFromDays(parseIsoDate(firstDue) / DAY);
+  if (!Object.hasOwn(MONTHS_PER_PERIOD, frequency)) {
+    throw new InvalidArgumentError("frequency", `unknown "${String(frequency)}"`);
+  }
   const step = MONTHS_PER_PERIOD[frequency];
-  if (step === undefined) throw new InvalidArgumentError("frequency", `unknown "${String(frequency)}"`);
   return Array.from({ length: count }, (_, k) => daysFromCivil(addMonthsClamped(anchor, k * step)) * DAY);
 }

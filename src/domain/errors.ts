@@ -55,7 +55,7 @@ export class InstallmentCountError extends ScheduleError {
   }
 }
 
-/** The loan (or restructured) principal is not positive. */
+/** The loan principal is not positive (checked at registration). */
 export class ZeroPrincipalError extends ScheduleError {
   override name = "ZeroPrincipalError";
   constructor(readonly principal: bigint) {
@@ -86,15 +86,41 @@ export class DueDatesNotIncreasingError extends ScheduleError {
   }
 }
 
-/** A principal or interest part is negative or not below 2^96. */
+/**
+ * A principal or interest part is negative or not below 2^96, or (part "sum",
+ * index = count) the principal parts sum to 2^96 or more.
+ */
 export class InstallmentPartOutOfRangeError extends ScheduleError {
   override name = "InstallmentPartOutOfRangeError";
   constructor(
     readonly index: number,
-    readonly part: "principal" | "interest",
+    readonly part: "principal" | "interest" | "sum",
     readonly value: bigint,
   ) {
-    super(`The ${part} of installment ${index} (${value}) must be in [0, 2^96).`);
+    super(
+      part === "sum"
+        ? `The principal parts sum to ${value}, which must be below 2^96.`
+        : `The ${part} of installment ${index} (${value}) must be in [0, 2^96).`,
+    );
+  }
+}
+
+/** An installment with neither principal nor interest (the contract refuses it). */
+export class EmptyInstallmentError extends ScheduleError {
+  override name = "EmptyInstallmentError";
+  constructor(readonly index: number) {
+    super(`Installment ${index} has neither principal nor interest.`);
+  }
+}
+
+/** A due date at or beyond 2^40 seconds. */
+export class DueDateTooLateError extends ScheduleError {
+  override name = "DueDateTooLateError";
+  constructor(
+    readonly index: number,
+    readonly dueDate: bigint,
+  ) {
+    super(`Due date of installment ${index} (${dueDate}) must be below 2^40.`);
   }
 }
 
@@ -126,10 +152,13 @@ export class InvalidPolicyError extends DomainError {
 export class RateAboveCapError extends DomainError {
   override name = "RateAboveCapError";
   constructor(
-    readonly totalRateBps: number,
+    readonly contractRateBps: number,
+    readonly penaltyRateBps: number,
     readonly maxAnnualRateBps: number,
   ) {
-    super(`Contract plus penalty rate ${totalRateBps} bps exceeds the cap of ${maxAnnualRateBps} bps.`);
+    super(
+      `Contract rate ${contractRateBps} bps plus penalty rate ${penaltyRateBps} bps exceeds the cap of ${maxAnnualRateBps} bps.`,
+    );
   }
 }
 
@@ -160,14 +189,11 @@ export class LoanNotOpenError extends DomainError {
   }
 }
 
-/** A status transition that the state machine does not allow. */
-export class InvalidTransitionError extends DomainError {
-  override name = "InvalidTransitionError";
-  constructor(
-    readonly from: number,
-    readonly to: number,
-  ) {
-    super(`Cannot move a loan from status ${from} to status ${to}.`);
+/** The operation needs an Active loan (charge-off, restructuring). */
+export class LoanNotActiveError extends DomainError {
+  override name = "LoanNotActiveError";
+  constructor(readonly status: number) {
+    super(`The loan is not active (status ${status}).`);
   }
 }
 

@@ -11,6 +11,7 @@ export * from "./dates";
 export * from "./schedule";
 export * from "./delinquency";
 export * from "./penalty";
+export * from "./policy";
 export * from "./loan-state";
 export * from "./loan";
 export * from "./lifecycle";

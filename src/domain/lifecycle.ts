@@ -2,15 +2,17 @@
  * Status transitions besides repayments and pokes: charge-off, write-off and
  * restructuring (a new schedule version agreed by lender and borrower).
  */
-import { InvalidTransitionError } from "./errors";
-import { assertOpen, isOpen } from "./loan";
+import { LoanNotActiveError } from "./errors";
+import { assertOpen } from "./loan";
 import { statusAt, type LoanState } from "./loan-state";
 import { validateSchedule } from "./schedule";
 import { LoanStatus, type Schedule } from "./types";
 
-/** Result of {@link restructure}. */
+/** Result of {@link restructure}: the new state and the figures of the LoanRestructured event. */
 export interface RestructureReturnType {
   readonly state: LoanState;
+  /** Principal outstanding at the restructuring: what the new schedule's principal parts sum to. */
+  readonly outstandingPrincipal: bigint;
   /** Interest outstanding under the old schedule, replaced by the new schedule's interest. */
   readonly replacedInterest: bigint;
   /** Penalty outstanding at the restructuring, forgiven. */
@@ -19,51 +21,58 @@ export interface RestructureReturnType {
 
 /**
  * Charges off an Active loan: it stays open and later payments are recoveries.
- * @throws InvalidTransitionError from any other status.
+ * @throws LoanNotActiveError from any other status.
  */
 export function chargeOff(state: LoanState): LoanState {
-  if (state.status !== LoanStatus.Active) throw new InvalidTransitionError(state.status, LoanStatus.ChargedOff);
+  if (state.status !== LoanStatus.Active) throw new LoanNotActiveError(state.status);
   return { ...state, status: LoanStatus.ChargedOff };
 }
 
 /**
- * Writes off an Active or ChargedOff loan (terminal; {@link statusAt} reports it as Loss).
- * @throws InvalidTransitionError from Closed or WrittenOff.
+ * Writes off an Active or ChargedOff loan. Terminal: {@link statusAt} reports it as Loss;
+ * the recorded classification is left as it was (no ClassificationChanged).
+ * @throws LoanNotOpenError from Closed or WrittenOff.
  */
 export function writeOff(state: LoanState): LoanState {
-  if (!isOpen(state)) throw new InvalidTransitionError(state.status, LoanStatus.WrittenOff);
+  assertOpen(state);
   return { ...state, status: LoanStatus.WrittenOff };
 }
 
 /**
- * Replaces the schedule of an open loan with a new version at `at` (lender and
+ * Replaces the schedule of an Active loan with a new version at `at` (lender and
  * borrower have agreed). The new principal parts must sum to the outstanding
  * principal and the first due date must be after `at`. Outstanding interest is
  * replaced by the new schedule's and outstanding penalty is forgiven.
- * The cursor restarts at 0, reminders restart, observation starts with a streak of 0.
- * @throws LoanNotOpenError; InvalidPaymentTimeError when `at` is before the last checkpoint;
+ * The cursor restarts at 0 with a fresh checkpoint, reminders restart, the penalty
+ * assessment resets, observation starts with a streak of 0; the recorded
+ * classification and the defaulted flag stay.
+ * @throws LoanNotActiveError; InvalidPaymentTimeError when `at` is before the last checkpoint;
  *   ScheduleError subclasses (e.g. PrincipalMismatchError).
  */
 export function restructure(state: LoanState, newSchedule: Schedule, at: bigint): RestructureReturnType {
-  assertOpen(state);
+  if (state.status !== LoanStatus.Active) throw new LoanNotActiveError(state.status);
   const now = statusAt(state, at);
   validateSchedule(newSchedule, now.outstandingPrincipal, at);
   return {
     state: {
       ...state,
       schedule: Object.freeze([...newSchedule]),
+      // The version's principal, as the contract's terms report it after a restructuring.
+      terms: { ...state.terms, principal: now.outstandingPrincipal },
       cursor: 0,
       paid: 0n,
       penaltyPaid: 0n,
       // The new first due date is after `at`: U_0 = 0 with 0 penalty days.
       base: 0n,
       baseDays: 0n,
+      lastPaidAt: at,
       reminderStage: 0,
       penaltyAssessed: 0n,
       observation: true,
       onTimeStreak: 0,
       restructuredAt: at,
     },
+    outstandingPrincipal: now.outstandingPrincipal,
     replacedInterest: now.outstandingInterest,
     forgivenPenalty: now.penaltyOutstanding,
   };

@@ -4,21 +4,15 @@
  * classification, default, end of observation), charge-off, write-off and
  * restructuring. Every function is pure and returns a new state.
  */
-import {
-  DAY,
-  MAX_ON_TIME_STREAK,
-  MAX_REMINDER_STAGES,
-  OBSERVATION_ON_TIME_INSTALLMENTS,
-  OBSERVATION_PERIOD,
-} from "./constants";
+import { DAY, MAX_ON_TIME_STREAK, OBSERVATION_ON_TIME_INSTALLMENTS, OBSERVATION_PERIOD } from "./constants";
 import { classify, daysLate, penaltyDays } from "./delinquency";
 import {
   InvalidArgumentError,
   InvalidPaymentTimeError,
-  InvalidPolicyError,
   LoanNotOpenError,
   OverpaymentError,
   ZeroAmountError,
+  ZeroPrincipalError,
 } from "./errors";
 import {
   accumulatorAt,
@@ -30,15 +24,26 @@ import {
   type LoanState,
 } from "./loan-state";
 import { penaltyFor } from "./penalty";
+import { isUint16, validatePolicy } from "./policy";
 import { validateSchedule } from "./schedule";
 import { Classification, DEFAULT_POLICY, LoanStatus, type LoanTerms, type Policy, type Schedule } from "./types";
 
-/** Everything a poke or a repayment can emit, in the contract's event order. */
+/**
+ * Everything a poke or a repayment can emit, in the contract's event order; fields follow
+ * ReminderTriggered, PenaltyAssessed, ClassificationChanged, LoanDefaulted and ObservationEnded.
+ */
 export type LoanEvent =
-  | { readonly type: "reminder"; readonly installment: number; readonly stage: number; readonly offsetDays: number }
+  | {
+      readonly type: "reminder";
+      readonly installment: number;
+      readonly stage: number;
+      readonly offsetDays: number;
+      readonly dueDate: bigint;
+      readonly dpd: bigint;
+    }
   | { readonly type: "penaltyAssessed"; readonly installment: number; readonly penaltyOutstanding: bigint; readonly dpd: bigint }
   | { readonly type: "classificationChanged"; readonly from: Classification; readonly to: Classification; readonly dpd: bigint }
-  | { readonly type: "defaulted"; readonly dpd: bigint }
+  | { readonly type: "defaulted"; readonly installment: number; readonly dpd: bigint }
   | { readonly type: "observationEnded" };
 
 /** How one repayment was allocated. `penalty + interest + principal` equals the amount. */
@@ -69,43 +74,19 @@ export interface PokeReturnType {
   readonly events: LoanEvent[];
 }
 
-function isNonNegativeInt(v: number): boolean {
-  return Number.isSafeInteger(v) && v >= 0;
-}
-
 /**
- * Checks a policy: non-negative integer days and rates, non-negative late fee,
- * 0..16 strictly increasing integer reminder offsets, thresholds substandard <= doubtful <= loss.
- * @throws InvalidPolicyError naming the first bad field.
- */
-export function validatePolicy(policy: Policy): void {
-  for (const f of ["graceDays", "penaltyRateBps", "substandardAfterDays", "doubtfulAfterDays", "lossAfterDays", "defaultAfterDays"] as const) {
-    if (!isNonNegativeInt(policy[f])) throw new InvalidPolicyError(f, "must be a non-negative integer");
-  }
-  if (policy.lateFee < 0n) throw new InvalidPolicyError("lateFee", "must be non-negative");
-  const offsets = policy.reminderOffsetsDays;
-  if (offsets.length > MAX_REMINDER_STAGES) throw new InvalidPolicyError("reminderOffsetsDays", "at most 16 stages");
-  offsets.forEach((o, k) => {
-    if (!Number.isSafeInteger(o) || (k > 0 && o <= offsets[k - 1]!)) {
-      throw new InvalidPolicyError("reminderOffsetsDays", "must be strictly increasing integers");
-    }
-  });
-  if (policy.substandardAfterDays > policy.doubtfulAfterDays || policy.doubtfulAfterDays > policy.lossAfterDays) {
-    throw new InvalidPolicyError("thresholds", "need substandard <= doubtful <= loss");
-  }
-}
-
-/**
- * Registers a loan: validates the policy and the schedule against `terms`
- * (first due strictly after `terms.registeredAt`) and returns its initial state.
- * @throws InvalidPolicyError, InvalidArgumentError, ScheduleError subclasses.
+ * Registers a loan: validates the policy ({@link validatePolicy}), the terms (principal > 0) and the schedule
+ * against `terms` (first due strictly after `terms.registeredAt`) and returns its initial state.
+ * Build `terms` with {@link makeTerms} to get the legal-cap check of registration.
+ * @throws InvalidPolicyError, InvalidArgumentError, ZeroPrincipalError, ScheduleError subclasses.
  */
 export function newLoan(schedule: Schedule, terms: LoanTerms, policy: Policy = DEFAULT_POLICY): LoanState {
   validatePolicy(policy);
   for (const f of ["contractRateBps", "penaltyRateBps", "capRoomBps", "graceDays"] as const) {
-    if (!isNonNegativeInt(terms[f])) throw new InvalidArgumentError(`terms.${f}`, "must be a non-negative integer");
+    if (!isUint16(terms[f])) throw new InvalidArgumentError(`terms.${f}`, "must be an integer in [0, 65535]");
   }
   if (terms.lateFee < 0n) throw new InvalidArgumentError("terms.lateFee", "must be non-negative");
+  if (terms.principal <= 0n) throw new ZeroPrincipalError(terms.principal);
   validateSchedule(schedule, terms.principal, terms.registeredAt);
   return {
     schedule: Object.freeze([...schedule]),
@@ -117,7 +98,8 @@ export function newLoan(schedule: Schedule, terms: LoanTerms, policy: Policy = D
     // The first due date is after registration, so U_0 = 0 with 0 penalty days.
     base: 0n,
     baseDays: 0n,
-    lastPaidAt: 0n,
+    // As on chain: the registration time, so repayments can never be dated before it.
+    lastPaidAt: terms.registeredAt,
     status: LoanStatus.Active,
     classification: Classification.Normal,
     reminderStage: 0,
@@ -220,7 +202,8 @@ export function applyRepayment(state: LoanState, amount: bigint, at: bigint, blo
   };
   const events: LoanEvent[] = [];
   s = recordClassification(s, blockTime, events);
-  s = maybeEndObservation(s, blockTime, events);
+  // As on chain, a loan that just closed keeps its observation flag and emits no ObservationEnded.
+  if (!closed) s = maybeEndObservation(s, blockTime, events);
   const breakdown: RepaymentBreakdown = {
     penalty,
     interest,
@@ -242,17 +225,16 @@ function settleCursor(s: LoanState, at: bigint): LoanState {
     : daysLate(settledInst.dueDate, at) === 0n
       ? Math.min(s.onTimeStreak + 1, MAX_ON_TIME_STREAK)
       : 0;
-  const cursor = s.cursor + 1;
-  const next = s.schedule[cursor];
-  const days = next === undefined ? 0n : penaltyDays(next.dueDate, at, s.terms.graceDays);
   return {
     ...s,
-    cursor,
+    cursor: s.cursor + 1,
     paid: 0n,
     penaltyPaid: 0n,
-    // The checkpoint moves onto the new cursor: (A_c * penaltyDays_c(at), penaltyDays_c(at)).
-    base: next === undefined ? 0n : amountOf(next) * days,
-    baseDays: days,
+    // The rules' checkpoint (A_c * pd, pd) for an untouched installment yields the same U_c(t)
+    // as (0, 0), since paid_c = 0: A_c * pd + A_c * (pd(t) - pd) = 0 + A_c * (pd(t) - 0).
+    // (0, 0) is what LoanLedger stores, so the states compare field for field.
+    base: 0n,
+    baseDays: 0n,
     reminderStage: 0,
     onTimeStreak,
   };
@@ -274,14 +256,14 @@ export function poke(state: LoanState, t: bigint): PokeReturnType {
   const c = s.cursor;
   const due = s.schedule[c]!.dueDate;
   const offsets = s.policy.reminderOffsetsDays;
+  const dpd = dpdAt(s, t);
   let stage = s.reminderStage;
   while (stage < offsets.length && due + BigInt(offsets[stage]!) * DAY <= t) {
-    events.push({ type: "reminder", installment: c, stage, offsetDays: offsets[stage]! });
+    events.push({ type: "reminder", installment: c, stage, offsetDays: offsets[stage]!, dueDate: due, dpd });
     stage += 1;
   }
   s = { ...s, reminderStage: stage };
 
-  const dpd = dpdAt(s, t);
   const outstanding = penaltyOutstandingAt(s, t);
   if (outstanding > 0n && outstanding !== s.penaltyAssessed) {
     events.push({ type: "penaltyAssessed", installment: c, penaltyOutstanding: outstanding, dpd });
@@ -289,7 +271,7 @@ export function poke(state: LoanState, t: bigint): PokeReturnType {
   }
   s = recordClassification(s, t, events);
   if (!s.defaulted && dpd > BigInt(s.policy.defaultAfterDays)) {
-    events.push({ type: "defaulted", dpd });
+    events.push({ type: "defaulted", installment: c, dpd });
     s = { ...s, defaulted: true };
   }
   s = maybeEndObservation(s, t, events);

@@ -3,7 +3,7 @@
  * at registration (docs/ledger-rules.md, "Default interest (penalty) and the legal cap").
  */
 import { YEAR_BPS } from "./constants";
-import { InvalidArgumentError, RateAboveCapError } from "./errors";
+import { InvalidArgumentError, RateAboveCapError, ZeroPrincipalError } from "./errors";
 import { floorDiv, halfUp } from "./rounding";
 import type { LoanTerms, Policy } from "./types";
 
@@ -23,6 +23,9 @@ export type PenaltyTerms = Pick<LoanTerms, "penaltyRateBps" | "lateFee" | "capRo
  */
 export function penaltyFor(u: bigint, penaltyDays: bigint, terms: PenaltyTerms): bigint {
   if (u < 0n) throw new InvalidArgumentError("accumulator", "must be non-negative");
+  // No penalty day yet means U = 0 in every reachable state; returning 0 early matches
+  // LoanMath.penalty exactly even for synthetic inputs (U > 0 with 0 days).
+  if (penaltyDays <= 0n) return 0n;
   const fee = penaltyDays >= 1n ? terms.lateFee : 0n;
   const byRate = halfUp(u * BigInt(terms.penaltyRateBps), YEAR_BPS) + fee;
   const cap = floorDiv(u * BigInt(terms.capRoomBps), YEAR_BPS);
@@ -47,16 +50,19 @@ function nonNegativeInt(name: string, v: number): void {
 /**
  * Captures a loan's terms at registration, as the contract does:
  * `capRoomBps = maxAnnualRateBps - contractRateBps`.
- * @throws RateAboveCapError when contractRateBps + penaltyRateBps > maxAnnualRateBps.
+ * @throws ZeroPrincipalError when principal is 0; RateAboveCapError when
+ *   contractRateBps + penaltyRateBps > maxAnnualRateBps (both checked in this order, as on chain).
  */
 export function makeTerms(p: MakeTermsParameters): LoanTerms {
+  if (p.principal <= 0n) throw new ZeroPrincipalError(p.principal);
   nonNegativeInt("contractRateBps", p.contractRateBps);
   nonNegativeInt("penaltyRateBps", p.policy.penaltyRateBps);
   nonNegativeInt("maxAnnualRateBps", p.maxAnnualRateBps);
   nonNegativeInt("graceDays", p.policy.graceDays);
   if (p.policy.lateFee < 0n) throw new InvalidArgumentError("lateFee", "must be non-negative");
-  const total = p.contractRateBps + p.policy.penaltyRateBps;
-  if (total > p.maxAnnualRateBps) throw new RateAboveCapError(total, p.maxAnnualRateBps);
+  if (p.contractRateBps + p.policy.penaltyRateBps > p.maxAnnualRateBps) {
+    throw new RateAboveCapError(p.contractRateBps, p.policy.penaltyRateBps, p.maxAnnualRateBps);
+  }
   return {
     principal: p.principal,
     contractRateBps: p.contractRateBps,

@@ -3,16 +3,17 @@
  * and the validation that mirrors the contract's checks. Arithmetic is exactly
  * docs/ledger-rules.md, "Schedule".
  */
-import { BPS, MAX_INSTALLMENTS, MAX_PART_EXCLUSIVE, PERIODS_PER_YEAR } from "./constants";
+import { BPS, MAX_DUE_DATE_EXCLUSIVE, MAX_INSTALLMENTS, MAX_PART_EXCLUSIVE, PERIODS_PER_YEAR } from "./constants";
 import { dueDates } from "./dates";
 import {
+  DueDateTooLateError,
   DueDatesNotIncreasingError,
+  EmptyInstallmentError,
   FirstDueNotAfterNowError,
   InstallmentCountError,
   InstallmentPartOutOfRangeError,
   InvalidArgumentError,
   PrincipalMismatchError,
-  ZeroPrincipalError,
 } from "./errors";
 import { halfUp } from "./rounding";
 import type { Frequency, Installment, Schedule, ScheduleKind } from "./types";
@@ -70,8 +71,8 @@ function checkParameters(p: GenerateScheduleParameters): void {
   if (!Number.isInteger(p.count) || p.count < 1 || p.count > MAX_INSTALLMENTS) {
     throw new InstallmentCountError(p.count);
   }
-  if (!(p.kind in PRINCIPAL_PARTS)) throw new InvalidArgumentError("kind", `unknown "${String(p.kind)}"`);
-  if (!(p.frequency in PERIODS_PER_YEAR)) {
+  if (!Object.hasOwn(PRINCIPAL_PARTS, p.kind)) throw new InvalidArgumentError("kind", `unknown "${String(p.kind)}"`);
+  if (!Object.hasOwn(PERIODS_PER_YEAR, p.frequency)) {
     throw new InvalidArgumentError("frequency", `unknown "${String(p.frequency)}"`);
   }
 }
@@ -112,7 +113,9 @@ function min(a: bigint, b: bigint): bigint {
  * (its interest computed the same way), so principal parts sum exactly to P.
  *
  * @throws InvalidArgumentError, InstallmentCountError on bad parameters;
- *   InstallmentPartOutOfRangeError if a part reaches 2^96.
+ *   InstallmentPartOutOfRangeError if a part reaches 2^96; EmptyInstallmentError when an
+ *   installment would be 0 + 0 (interest-only at rate 0, or fewer minor units than
+ *   installments), which the contract would refuse.
  */
 export function generateSchedule(parameters: GenerateScheduleParameters): Installment[] {
   checkParameters(parameters);
@@ -129,45 +132,52 @@ export function generateSchedule(parameters: GenerateScheduleParameters): Instal
     outstanding -= principal;
     schedule.push({ dueDate, principal, interest });
   });
-  checkShape(schedule, parameters.principal);
+  check(schedule, parameters.principal, null);
   return schedule;
 }
 
-/** Count, increasing dates, part bounds and principal sum: every check except "first due after now". */
-function checkShape(schedule: Schedule, principal: bigint): void {
-  if (schedule.length < 1 || schedule.length > MAX_INSTALLMENTS) throw new InstallmentCountError(schedule.length);
-  if (principal <= 0n) throw new ZeroPrincipalError(principal);
+/**
+ * The contract's checks in the contract's order, `now` = null skipping "first due after now"
+ * (generators know no registration time).
+ */
+function check(schedule: Schedule, principal: bigint, now: bigint | null): void {
+  const n = schedule.length;
+  if (n < 1 || n > MAX_INSTALLMENTS) throw new InstallmentCountError(n);
   let sum = 0n;
   schedule.forEach((inst, i) => {
+    if (i === 0 && now !== null && inst.dueDate <= now) throw new FirstDueNotAfterNowError(inst.dueDate, now);
     if (i > 0 && inst.dueDate <= schedule[i - 1]!.dueDate) {
       throw new DueDatesNotIncreasingError(i, schedule[i - 1]!.dueDate, inst.dueDate);
     }
+    if (inst.dueDate >= MAX_DUE_DATE_EXCLUSIVE) throw new DueDateTooLateError(i, inst.dueDate);
     if (inst.principal < 0n || inst.principal >= MAX_PART_EXCLUSIVE) {
       throw new InstallmentPartOutOfRangeError(i, "principal", inst.principal);
     }
     if (inst.interest < 0n || inst.interest >= MAX_PART_EXCLUSIVE) {
       throw new InstallmentPartOutOfRangeError(i, "interest", inst.interest);
     }
+    if (inst.principal === 0n && inst.interest === 0n) throw new EmptyInstallmentError(i);
     sum += inst.principal;
   });
+  if (sum >= MAX_PART_EXCLUSIVE) throw new InstallmentPartOutOfRangeError(n, "sum", sum);
   if (sum !== principal) throw new PrincipalMismatchError(principal, sum);
 }
 
 /**
- * Checks a schedule the way the contract does at registration or restructuring:
- * 1..600 installments, principal > 0, the first due date strictly after `now`,
- * due dates strictly increasing, every part in [0, 2^96), principal parts summing to `principal`.
- * Errors are thrown in that order (the first failing check wins).
+ * Checks a schedule the way the contract does when it registers or restructures a loan,
+ * in the contract's order (the first failing check wins):
+ * 1..600 installments; the first due date strictly after `now`; due dates strictly
+ * increasing and below 2^40; every part in [0, 2^96); no installment with neither
+ * principal nor interest; principal parts summing to `principal` (and below 2^96).
+ * `principal > 0` is a registration check ({@link newLoan}), not a schedule check:
+ * a restructuring may cover an outstanding principal of 0.
  *
- * @throws ScheduleError subclasses: InstallmentCountError, ZeroPrincipalError,
- *   FirstDueNotAfterNowError, DueDatesNotIncreasingError, InstallmentPartOutOfRangeError,
- *   PrincipalMismatchError.
+ * @throws ScheduleError subclasses: InstallmentCountError, FirstDueNotAfterNowError,
+ *   DueDatesNotIncreasingError, DueDateTooLateError, InstallmentPartOutOfRangeError,
+ *   EmptyInstallmentError, PrincipalMismatchError.
  */
 export function validateSchedule(schedule: Schedule, principal: bigint, now: bigint): void {
-  if (schedule.length < 1 || schedule.length > MAX_INSTALLMENTS) throw new InstallmentCountError(schedule.length);
-  if (principal <= 0n) throw new ZeroPrincipalError(principal);
-  if (schedule[0]!.dueDate <= now) throw new FirstDueNotAfterNowError(schedule[0]!.dueDate, now);
-  checkShape(schedule, principal);
+  check(schedule, principal, now);
 }
 
 /** Principal, interest and total of a schedule. */

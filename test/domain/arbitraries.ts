@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import {
   DAY,
+  DEFAULT_REMINDER_OFFSETS_DAYS,
   MAX_PART_EXCLUSIVE,
   type GenerateScheduleParameters,
   type Installment,
@@ -26,7 +27,7 @@ export const arbGenerateParameters: fc.Arbitrary<GenerateScheduleParameters> = f
   frequency: fc.constantFrom("monthly" as const, "quarterly" as const),
 });
 
-/** A custom schedule (any valid shape) starting after T0; zero parts allowed except a positive principal sum. */
+/** A custom schedule (any valid shape) due after T0: zero parts allowed, but no 0 + 0 installment and a positive principal sum. */
 export const arbCustomSchedule: fc.Arbitrary<Installment[]> = fc
   .array(
     fc.record({
@@ -42,7 +43,9 @@ export const arbCustomSchedule: fc.Arbitrary<Installment[]> = fc
     let due = T0;
     return rows.map((r) => {
       due += BigInt(r.gapDays) * DAY + BigInt(r.gapSeconds);
-      return { dueDate: due, principal: r.principal, interest: r.interest };
+      // The contract refuses 0 + 0 installments.
+      const interest = r.principal === 0n && r.interest === 0n ? 1n : r.interest;
+      return { dueDate: due, principal: r.principal, interest };
     });
   });
 
@@ -51,7 +54,7 @@ export const arbTerms = (principal: bigint): fc.Arbitrary<LoanTerms> =>
   fc
     .record({
       contractRateBps: fc.integer({ min: 0, max: 2_400 }),
-      penaltyRateBps: fc.integer({ min: 0, max: 5_000 }),
+      penaltyRateBps: fc.oneof(fc.constant(1_825), fc.integer({ min: 0, max: 5_000 })),
       extraRoom: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 5_000 })),
       lateFee: fc.oneof(fc.constant(0n), fc.bigInt({ min: 0n, max: 100_000n })),
       graceDays: fc.integer({ min: 0, max: 10 }),
@@ -66,28 +69,29 @@ export const arbTerms = (principal: bigint): fc.Arbitrary<LoanTerms> =>
       registeredAt: T0,
     }));
 
-/** Policies with random reminder offsets (strictly increasing, at most 16) and thresholds. */
+/** Valid policies: random reminder offsets (strictly increasing, at most 16) and thresholds 0 < sub < doubt < loss. */
 export const arbPolicy: fc.Arbitrary<Policy> = fc
   .record({
-    offsets: fc.uniqueArray(fc.integer({ min: -10, max: 120 }), { maxLength: 16 }),
-    sub: fc.integer({ min: 0, max: 100 }),
-    doubt: fc.integer({ min: 0, max: 100 }),
-    loss: fc.integer({ min: 0, max: 100 }),
-    defaultAfterDays: fc.integer({ min: 0, max: 120 }),
+    offsets: fc.oneof(
+      { weight: 3, arbitrary: fc.constant([...DEFAULT_REMINDER_OFFSETS_DAYS]) },
+      { weight: 3, arbitrary: fc.uniqueArray(fc.integer({ min: -10, max: 120 }), { minLength: 1, maxLength: 16 }) },
+      { weight: 1, arbitrary: fc.constant([]) },
+    ),
+    sub: fc.integer({ min: 1, max: 60 }),
+    doubtGap: fc.integer({ min: 1, max: 60 }),
+    lossGap: fc.integer({ min: 1, max: 60 }),
+    defaultAfterDays: fc.integer({ min: 1, max: 120 }),
   })
-  .map((r) => {
-    const [sub, doubt, loss] = [r.sub, r.doubt, r.loss].sort((a, b) => a - b) as [number, number, number];
-    return {
-      graceDays: 3,
-      penaltyRateBps: 0,
-      lateFee: 0n,
-      reminderOffsetsDays: [...r.offsets].sort((a, b) => a - b),
-      substandardAfterDays: sub,
-      doubtfulAfterDays: doubt,
-      lossAfterDays: loss,
-      defaultAfterDays: r.defaultAfterDays,
-    };
-  });
+  .map((r) => ({
+    graceDays: 3,
+    penaltyRateBps: 0,
+    lateFee: 0n,
+    reminderOffsetsDays: [...r.offsets].sort((a, b) => a - b),
+    substandardAfterDays: r.sub,
+    doubtfulAfterDays: r.sub + r.doubtGap,
+    lossAfterDays: r.sub + r.doubtGap + r.lossGap,
+    defaultAfterDays: r.defaultAfterDays,
+  }));
 
 /** One step of a random loan history. `share` picks a payment as a fraction (per mille) of the payoff. */
 export type Op =
@@ -98,13 +102,25 @@ export type Op =
 
 export const arbOps: fc.Arbitrary<Op[]> = fc.array(
   fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant("advance" as const), seconds: fc.integer({ min: 0, max: 40 * 86_400 }) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant("advance" as const),
+        // Whole days (boundaries) and arbitrary seconds; fast-check favours small values, so both ranges.
+        seconds: fc.oneof(
+          fc.integer({ min: 0, max: 40 }).map((d) => d * 86_400),
+          fc.integer({ min: 0, max: 40 * 86_400 }),
+          fc.integer({ min: 0, max: 3 * 86_400 }),
+        ),
+      }),
+    },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant("poke" as const) }) },
     {
       weight: 3,
       arbitrary: fc.record({
         kind: fc.constant("pay" as const),
-        share: fc.integer({ min: 0, max: 1_000 }),
+        // 1000 = the full payoff, often enough to close loans and test what follows.
+        share: fc.oneof({ weight: 1, arbitrary: fc.constant(1_000) }, { weight: 6, arbitrary: fc.integer({ min: 0, max: 1_000 }) }),
         extra: fc.oneof({ weight: 5, arbitrary: fc.constant(0n) }, { weight: 1, arbitrary: fc.bigInt({ min: 1n, max: 1_000n }) }),
       }),
     },
@@ -112,12 +128,12 @@ export const arbOps: fc.Arbitrary<Op[]> = fc.array(
       weight: 1,
       arbitrary: fc.record({
         kind: fc.constant("record" as const),
-        share: fc.integer({ min: 0, max: 1_000 }),
+        share: fc.oneof({ weight: 1, arbitrary: fc.constant(1_000) }, { weight: 6, arbitrary: fc.integer({ min: 0, max: 1_000 }) }),
         backSeconds: fc.integer({ min: 0, max: 10 * 86_400 }),
       }),
     },
   ),
-  { maxLength: 40 },
+  { minLength: 4, maxLength: 40 },
 );
 
 /** Upper bound of a part, re-exported for tests that probe the limit. */

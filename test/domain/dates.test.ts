@@ -87,8 +87,9 @@ describe("domain/dates", function () {
   });
 
   it("civil conversions agree with Date.UTC and toISOString", function () {
+    // From year 327 on: Date.UTC maps years 0..99 to 1900..1999, so earlier days are not comparable.
     fc.assert(
-      fc.property(fc.integer({ min: -1_000_000, max: 2_000_000 }), fc.integer({ min: 0, max: 86_399 }), (days, sod) => {
+      fc.property(fc.integer({ min: -600_000, max: 2_000_000 }), fc.integer({ min: 0, max: 86_399 }), (days, sod) => {
         const seconds = BigInt(days) * DAY + BigInt(sod);
         expect(toIsoString(seconds)).to.equal(new Date(Number(seconds) * 1000).toISOString());
         const c = civilFromDays(BigInt(days));

@@ -17,8 +17,8 @@ describe("domain/penalty", function () {
   it("is simple interest on U plus the late fee once there is a penalty day", function () {
     // 510,000 unpaid for 7 penalty days: U = 3,570,000; 3,570,000 * 0.0005 = 1,785 exactly; + fee 1,000.
     expect(penaltyFor(3_570_000n, 7n, terms)).to.equal(2_785n);
-    // The same U with 0 penalty days (checkpointed U, no day yet) has no fee.
-    expect(penaltyFor(3_570_000n, 0n, terms)).to.equal(1_785n);
+    // No penalty day: 0 (U is 0 in any reachable state; LoanMath.penalty returns 0 early too).
+    expect(penaltyFor(3_570_000n, 0n, terms)).to.equal(0n);
     expect(penaltyFor(0n, 0n, terms)).to.equal(0n);
   });
 
@@ -65,7 +65,8 @@ describe("domain/penalty", function () {
           expect(p <= floorDiv(u * BigInt(t.capRoomBps), YEAR_BPS)).to.equal(true);
           expect(p >= 0n).to.equal(true);
           expect(penaltyFor(u + du, 1n, t) >= p).to.equal(true);
-          expect(penaltyFor(u, 0n, t) <= p).to.equal(true);
+          expect(penaltyFor(u, 0n, t)).to.equal(0n);
+          expect(penaltyFor(u, 2n, t)).to.equal(p);
         },
       ),
     );
@@ -88,7 +89,7 @@ describe("domain/penalty", function () {
       expect.fail("must reject");
     } catch (err) {
       expect(err).to.be.instanceOf(RateAboveCapError);
-      expect(err).to.deep.include({ totalRateBps: 5_000, maxAnnualRateBps: 4_960 });
+      expect(err).to.deep.include({ contractRateBps: 3_000, penaltyRateBps: 2_000, maxAnnualRateBps: 4_960 });
     }
   });
 });

@@ -2,14 +2,15 @@ import { expect } from "chai";
 import fc from "fast-check";
 import {
   DAY,
+  DueDateTooLateError,
   DueDatesNotIncreasingError,
+  EmptyInstallmentError,
   FirstDueNotAfterNowError,
   InstallmentCountError,
   InstallmentPartOutOfRangeError,
   InvalidArgumentError,
   PrincipalMismatchError,
   ScheduleError,
-  ZeroPrincipalError,
   annuityPayment,
   generateSchedule,
   parseIsoDate,
@@ -30,6 +31,33 @@ const base: GenerateScheduleParameters = {
   frequency: "monthly",
 };
 const rows = (s: Installment[]) => s.map((i) => [i.principal, i.interest]);
+
+/**
+ * An independent statement of the generators, for the property tests. The annuity payment
+ * comes from the present-value sum instead of the closed form:
+ * PMT = P / sum_{k=1..n} (1+r)^-k = P (m+b)^n / sum_{k=1..n} m^k (m+b)^(n-k), with r = b/m
+ * (which is P / n at rate 0, so no special case).
+ */
+function reference(p: GenerateScheduleParameters): bigint[][] {
+  const m = 10_000n * (p.frequency === "monthly" ? 12n : 4n);
+  const b = BigInt(p.annualRateBps);
+  const n = BigInt(p.count);
+  const round = (num: bigint, den: bigint) => (2n * num + den) / (2n * den);
+  let pv = 0n;
+  for (let k = 1n; k <= n; k++) pv += m ** k * (m + b) ** (n - k);
+  const payment = round(p.principal * (m + b) ** n, pv);
+  const part = round(p.principal, n);
+  let out = p.principal;
+  const result: bigint[][] = [];
+  for (let k = 0; k < p.count; k++) {
+    const interest = round(out * b, m);
+    let principal = p.kind === "annuity" ? payment - interest : p.kind === "equal-principal" ? part : 0n;
+    if (principal > out || k === p.count - 1) principal = out;
+    out -= principal;
+    result.push([principal, interest]);
+  }
+  return result;
+}
 
 describe("domain/schedule", function () {
   describe("annuity", function () {
@@ -85,12 +113,17 @@ describe("domain/schedule", function () {
       expect(rows(s)).to.deep.equal([[0n, 15_000n], [0n, 15_000n], [0n, 15_000n], [500_000n, 15_000n]]);
     });
 
-    it("a tiny principal over many periods never produces a negative or excess part", function () {
-      // halfUp(400, 600) = 1: 400 parts of 1, then zeros; never 600 parts of 1.
-      const s = generateSchedule({ ...base, kind: "equal-principal", principal: 400n, annualRateBps: 0, count: 600 });
-      expect(s.filter((i) => i.principal === 1n)).to.have.length(400);
-      expect(s.every((i) => i.principal >= 0n)).to.equal(true);
-      expect(scheduleTotals(s).principal).to.equal(400n);
+    it("refuses schedules the contract would refuse: empty installments", function () {
+      // halfUp(400, 600) = 1: principal runs out after 400 parts (clamped, never negative),
+      // leaving installment 400 with 0 + 0, which LoanLedger rejects.
+      expect(() => generateSchedule({ ...base, kind: "equal-principal", principal: 400n, annualRateBps: 0, count: 600 }))
+        .to.throw(EmptyInstallmentError)
+        .with.property("index", 400);
+      // Interest-only at 0% has nothing to pay before the balloon.
+      expect(() => generateSchedule({ ...base, kind: "interest-only", annualRateBps: 0, count: 2 }))
+        .to.throw(EmptyInstallmentError)
+        .with.property("index", 0);
+      expect(rows(generateSchedule({ ...base, kind: "interest-only", annualRateBps: 0, count: 1 }))).to.deep.equal([[1_000_000n, 0n]]);
     });
   });
 
@@ -106,10 +139,13 @@ describe("domain/schedule", function () {
 
     it("rejects each contract check with a typed error carrying the values", function () {
       expect(() => validateSchedule([], 100n, 0n)).to.throw(InstallmentCountError);
-      const many = Array.from({ length: 601 }, (_, k) => ({ dueDate: BigInt(k + 1), principal: k === 0 ? 1n : 0n, interest: 0n }));
+      const many = Array.from({ length: 601 }, (_, k) => ({ dueDate: BigInt(k + 1), principal: k === 0 ? 1n : 0n, interest: 1n }));
       expect(() => validateSchedule(many, 1n, 0n)).to.throw(InstallmentCountError);
       expect(() => validateSchedule(many.slice(0, 600), 1n, 0n)).not.to.throw();
-      expect(() => validateSchedule(ok, 0n, 0n)).to.throw(ZeroPrincipalError);
+      expect(() => validateSchedule([ok[0]!, { ...ok[1]!, principal: 0n }], 100n, 0n)).to.throw(EmptyInstallmentError);
+      expect(() => validateSchedule([ok[0]!, { ...ok[1]!, dueDate: 1n << 40n }], 100n, 0n)).to.throw(DueDateTooLateError);
+      const huge = [{ ...ok[0]!, principal: PART_LIMIT - 1n }, { ...ok[1]!, principal: 1n }];
+      expect(() => validateSchedule(huge, PART_LIMIT, 0n)).to.throw(InstallmentPartOutOfRangeError).with.property("part", "sum");
 
       try {
         validateSchedule(ok, 100n, 1_000n);
@@ -151,10 +187,16 @@ describe("domain/schedule", function () {
           try {
             s = generateSchedule(p);
           } catch (err) {
-            // Only a part reaching 2^96 (huge principal x huge rate) may be refused.
+            // Only what the contract refuses: a part reaching 2^96 (huge principal x huge rate),
+            // or an installment of 0 + 0 (fewer minor units than installments, 0% interest-only).
+            if (err instanceof EmptyInstallmentError) {
+              expect(reference(p)[err.index]).to.deep.equal([0n, 0n]);
+              return;
+            }
             expect(err).to.be.instanceOf(InstallmentPartOutOfRangeError);
             return;
           }
+          expect(rows(s)).to.deep.equal(reference(p));
           expect(s).to.have.length(p.count);
           validateSchedule(s, p.principal, parseIsoDate(p.firstDue) - 1n);
           expect(scheduleTotals(s).principal).to.equal(p.principal);
@@ -177,7 +219,7 @@ describe("domain/schedule", function () {
             const n = outstanding * BigInt(p.annualRateBps);
             const d = 10_000n * ppy;
             // interest within half a unit of the exact periodic interest, halves up
-            expect(2n * i.interest * d >= 2n * n - d && 2n * i.interest * d < 2n * n + d).to.equal(true);
+            expect(2n * i.interest * d > 2n * n - d && 2n * i.interest * d <= 2n * n + d).to.equal(true);
             if (k < s.length - 1) expect(i.principal + i.interest).to.equal(payment);
             outstanding -= i.principal;
           });
