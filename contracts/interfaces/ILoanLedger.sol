@@ -251,7 +251,7 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @notice Publishes a new collection policy for the caller; loans registered afterwards use it.
     /// @dev May emit a {PolicySet} event. Requirements: caller has LENDER_ROLE; not paused;
     /// graceDays <= 90; penaltyRateBps <= maxAnnualRateBps; 0 < substandard < doubtful < loss;
-    /// 0 < defaultAfterDays; at most 16 reminder offsets, strictly increasing, within [-365, 3650].
+    /// 0 < defaultAfterDays; at most 15 reminder offsets (the count shares their storage word), strictly increasing, within [-365, 3650].
     function setPolicy(Policy calldata policy) external returns (uint32 policyId);
 
     /// @notice Allows or revokes `servicer` to record the caller's off-chain repayments.

@@ -1,7 +1,13 @@
 import type { Command } from "commander";
 import { registerScheduleCommand } from "./commands/schedule";
+import { registerIndexCommand } from "./commands/index-chain";
+import { registerVerifyCommand } from "./commands/verify";
+import { registerEvidenceHashCommand } from "./commands/evidence-hash";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
   registerScheduleCommand(program);
+  registerIndexCommand(program);
+  registerVerifyCommand(program);
+  registerEvidenceHashCommand(program);
 }

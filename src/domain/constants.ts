@@ -25,7 +25,7 @@ export const MAX_PART_EXCLUSIVE = 1n << 96n;
 export const MAX_DUE_DATE_EXCLUSIVE = 1n << 40n;
 
 /** A policy lists at most this many reminder stages. */
-export const MAX_REMINDER_STAGES = 16;
+export const MAX_REMINDER_STAGES = 15;
 
 /** Reminder offsets must lie in [MIN_OFFSET_DAYS, MAX_OFFSET_DAYS] (int16 on chain, policy check). */
 export const MIN_OFFSET_DAYS = -365;

@@ -13,7 +13,7 @@ export function isUint16(v: number): boolean {
 /**
  * Checks a policy as the contract's setPolicy does: graceDays <= 90; uint16 rates and days;
  * late fee in [0, 2^96); thresholds 0 < substandard < doubtful < loss; defaultAfterDays > 0;
- * at most 16 strictly increasing reminder offsets in [-365, 3650].
+ * at most 15 strictly increasing reminder offsets in [-365, 3650].
  * (penaltyRateBps against the legal cap is checked by {@link makeTerms}.)
  * @throws InvalidPolicyError naming the first bad field.
  */
@@ -29,7 +29,7 @@ export function validatePolicy(policy: Policy): void {
   }
   if (policy.defaultAfterDays === 0) throw new InvalidPolicyError("defaultAfterDays", "must be positive");
   const offsets = policy.reminderOffsetsDays;
-  if (offsets.length > MAX_REMINDER_STAGES) throw new InvalidPolicyError("reminderOffsetsDays", "at most 16 stages");
+  if (offsets.length > MAX_REMINDER_STAGES) throw new InvalidPolicyError("reminderOffsetsDays", "at most 15 stages");
   offsets.forEach((o, k) => {
     if (!Number.isSafeInteger(o) || o < MIN_OFFSET_DAYS || o > MAX_OFFSET_DAYS || (k > 0 && o <= offsets[k - 1]!)) {
       throw new InvalidPolicyError("reminderOffsetsDays", `stage ${k}: strictly increasing integers in [-365, 3650]`);

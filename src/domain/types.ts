@@ -74,7 +74,7 @@ export interface Policy {
   readonly graceDays: number;
   readonly penaltyRateBps: number;
   readonly lateFee: bigint;
-  /** Reminder offsets in days relative to each due date; strictly increasing, at most 16. */
+  /** Reminder offsets in days relative to each due date; strictly increasing, at most 15. */
   readonly reminderOffsetsDays: readonly number[];
   /** Substandard when DPD is strictly above this. */
   readonly substandardAfterDays: number;

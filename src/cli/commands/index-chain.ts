@@ -1,0 +1,96 @@
+import http from "node:http";
+import type { Command } from "commander";
+import { ConfigError, loadConfig, SETTINGS } from "../../config";
+import { createLogger } from "../../config/logger";
+import { openDatabase } from "../../db/connect";
+import { DeploymentError, loadDeployment } from "../../chain/deployments";
+import { createChainClient } from "../../chain/client";
+import { createIndexer } from "../../indexer/indexer";
+import { createIndexerMetrics } from "../../indexer/metrics";
+import { electWriter, lockKey } from "../../indexer/leader";
+
+/** `index`: mirror the chain into SQLite (default) or PostgreSQL. */
+export function registerIndexCommand(program: Command): void {
+  program
+    .command("index")
+    .description("index LoanLedger and CollectionLog events into SQLite (default ./data/duetrail.db) or PostgreSQL")
+    .option(`${SETTINGS.rpcUrl.flag} <url>`, `JSON-RPC endpoint (env ${SETTINGS.rpcUrl.env}, default http://127.0.0.1:8545)`)
+    .option(`${SETTINGS.network.flag} <name>`, `deployments/<name>/ to read (env ${SETTINGS.network.env}, default localhost)`)
+    .option(`${SETTINGS.databaseUrl.flag} <path|url>`, `SQLite file or postgres:// URL (env ${SETTINGS.databaseUrl.env})`)
+    .option(`${SETTINGS.confirmations.flag} <n>`, `blocks to wait before indexing one (env ${SETTINGS.confirmations.env}, default 0)`)
+    .option(`${SETTINGS.reorgWindow.flag} <n>`, `recent blocks whose hashes are kept for reorg detection (env ${SETTINGS.reorgWindow.env}, default 64)`)
+    .option(`${SETTINGS.pollIntervalMs.flag} <ms>`, `how often to poll for new blocks (env ${SETTINGS.pollIntervalMs.env}, default 500)`)
+    .option(`${SETTINGS.maxBlockRange.flag} <n>`, `largest eth_getLogs range (env ${SETTINGS.maxBlockRange.env}, default 10000)`)
+    .option(`${SETTINGS.logLevel.flag} <level>`, `log level (env ${SETTINGS.logLevel.env}, default info)`)
+    .option(`${SETTINGS.metricsPort.flag} <port>`, `serve Prometheus metrics on this port (env ${SETTINGS.metricsPort.env})`)
+    .option(`${SETTINGS.exitAtTip.flag}`, `exit once caught up instead of following the chain (env ${SETTINGS.exitAtTip.env})`)
+    .action(async (opts: Record<string, unknown>) => {
+      let config;
+      let deployment;
+      try {
+        config = loadConfig({
+          rpcUrl: opts.rpc,
+          network: opts.network,
+          databaseUrl: opts.db,
+          confirmations: opts.confirmations,
+          reorgWindow: opts.reorgWindow,
+          pollIntervalMs: opts.pollIntervalMs,
+          maxBlockRange: opts.maxBlockRange,
+          logLevel: opts.logLevel,
+          metricsPort: opts.metricsPort,
+          exitAtTip: opts.exitAtTip,
+        });
+        deployment = loadDeployment(config.network);
+      } catch (err) {
+        if (err instanceof ConfigError || err instanceof DeploymentError) {
+          process.stderr.write(`error: ${err.message}\n`);
+          process.exit(2);
+        }
+        throw err;
+      }
+      const logger = createLogger(config.logLevel, "indexer");
+      const metrics = createIndexerMetrics();
+      const database = await openDatabase(config.databaseUrl);
+      const indexer = createIndexer({
+        client: createChainClient(config.rpcUrl),
+        database,
+        deployment,
+        options: config,
+        services: { logger, metrics },
+      });
+      let server: http.Server | undefined;
+      if (config.metricsPort !== undefined) {
+        server = http
+          .createServer(async (_req, res) => {
+            res.setHeader("content-type", metrics.registry.contentType);
+            res.end(await metrics.registry.metrics());
+          })
+          .listen(config.metricsPort, "127.0.0.1");
+      }
+      let stopping = false;
+      const stop = () => {
+        stopping = true;
+        indexer.stop();
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      const leadership =
+        database.dialect === "postgres"
+          ? electWriter(config.databaseUrl, lockKey(database.schema, deployment.chainId), { logger, aborted: () => stopping })
+          : undefined;
+      try {
+        await leadership?.acquired;
+        await indexer.run();
+      } catch (err) {
+        if (!stopping) {
+          logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "indexer failed");
+          process.exitCode = 1;
+        }
+      } finally {
+        await leadership?.release();
+        server?.close();
+        await database.close();
+        logger.flush();
+      }
+    });
+}

@@ -1,0 +1,79 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
+import BetterSqlite3 from "better-sqlite3";
+import pg from "pg";
+import type { Database } from "./schema";
+import * as m0001 from "./migrations/0001_initial";
+
+export type Dialect = "sqlite" | "postgres";
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where it is, for logs (the password of a postgres URL is masked). */
+  location: string;
+  /** PostgreSQL schema (search_path) in use, when not `public`. */
+  schema?: string;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, Migration> = { "0001_initial": m0001 };
+
+class StaticMigrationProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return MIGRATIONS;
+  }
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`. */
+export function maskUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+):[^@]+@/, "$1:***@");
+}
+
+// int8 (block numbers, timestamps, ids) as JS numbers: every such column stays below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * Opens the database named by `url`: a postgres:// URL (an optional `?schema=name` selects and
+ * creates a schema, e.g. one per test run) or a SQLite file path (WAL, created with its folder).
+ * Runs the migrations before returning.
+ */
+export async function openDatabase(url: string): Promise<DatabaseHandle> {
+  let handle: DatabaseHandle;
+  if (isPostgresUrl(url)) {
+    const u = new URL(url);
+    const schema = u.searchParams.get("schema") ?? undefined;
+    u.searchParams.delete("schema");
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+    const pool = new pg.Pool({
+      connectionString: u.toString(),
+      max: 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    handle = { db, dialect: "postgres", location: maskUrl(url), schema, close: () => db.destroy() };
+  } else {
+    if (url !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(url)), { recursive: true });
+    const sqlite = new BetterSqlite3(url);
+    sqlite.pragma("journal_mode = WAL");
+    // WAL + NORMAL: a crash of the process loses nothing committed; the file stays consistent.
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("busy_timeout = 5000");
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    handle = { db, dialect: "sqlite", location: url, close: () => db.destroy() };
+  }
+  const migrator = new Migrator({ db: handle.db, provider: new StaticMigrationProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    await handle.close();
+    throw new Error(`database migration failed${failed ? ` (${failed.migrationName})` : ""}: ${String((error as Error)?.message ?? error)}`);
+  }
+  return handle;
+}

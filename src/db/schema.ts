@@ -1,0 +1,347 @@
+/**
+ * The indexer's tables, as Kysely types. One schema for SQLite and PostgreSQL:
+ * - integers that fit 2^53 (block numbers, log indexes, timestamps, loan ids, days) are
+ *   `bigint` columns read as JS numbers;
+ * - money is `text` holding a decimal string in minor units (exact in both databases);
+ * - flags are 0/1 integers (SQLite has no boolean);
+ * - addresses are checksummed, hashes 0x-prefixed lowercase hex.
+ *
+ * Event tables are append-only and carry (block_number, log_index): a reorg deletes the rows
+ * above the fork. `loans` and the `current_*` tables are projections, rebuilt for the affected
+ * loans from `loan_events` after a rollback (src/indexer/projection.ts).
+ */
+import type { ColumnType } from "kysely";
+
+type Int = number;
+type Flag = number; // 0 | 1
+type Amount = string; // decimal minor units
+type Json = string;
+
+export interface EventKey {
+  block_number: Int;
+  log_index: Int;
+}
+
+export interface CursorTable {
+  id: Int; // always 1
+  chain_id: Int;
+  block_number: Int;
+  block_hash: string;
+  block_timestamp: Int;
+}
+
+export interface BlocksTable {
+  number: Int;
+  hash: string;
+  parent_hash: string;
+  timestamp: Int;
+}
+
+export interface RawLogsTable extends EventKey {
+  chain_id: Int;
+  block_hash: string;
+  tx_hash: string;
+  address: string;
+  topics: Json;
+  data: string;
+}
+
+export interface LoanEventsTable extends EventKey {
+  loan_id: Int;
+  tx_hash: string;
+  block_timestamp: Int;
+  contract: "LoanLedger" | "CollectionLog";
+  name: string;
+  args: Json;
+}
+
+export interface PoliciesTable extends EventKey {
+  policy_id: Int;
+  lender: string;
+  grace_days: Int;
+  penalty_rate_bps: Int;
+  late_fee: Amount;
+  substandard_after_days: Int;
+  doubtful_after_days: Int;
+  loss_after_days: Int;
+  default_after_days: Int;
+  reminder_offsets: Json;
+}
+
+export interface ServicersTable extends EventKey {
+  lender: string;
+  servicer: string;
+  allowed: Flag;
+}
+
+export interface MaxRatesTable extends EventKey {
+  max_annual_rate_bps: Int;
+}
+
+export interface LoansTable {
+  loan_id: Int;
+  lender: string;
+  borrower: string;
+  borrower_ref: string;
+  token: string;
+  currency: string;
+  principal: Amount;
+  contract_rate_bps: Int;
+  utc_offset_minutes: Int;
+  policy_id: Int;
+  grace_days: Int;
+  penalty_rate_bps: Int;
+  cap_room_bps: Int;
+  late_fee: Amount;
+  registered_at: Int;
+  block_number: Int;
+  log_index: Int;
+  tx_hash: string;
+  // projection: the loan state machine (src/domain) as of the cursor block
+  version: Int;
+  status: Int;
+  cursor: Int;
+  installment_count: Int;
+  paid: Amount;
+  penalty_paid: Amount;
+  base: Amount;
+  base_days: Int;
+  last_paid_at: Int;
+  classification: Int;
+  reminder_stage: Int;
+  penalty_assessed: Amount;
+  defaulted: Flag;
+  observation: Flag;
+  on_time_streak: Int;
+  restructured_at: Int;
+  /** Due date of the oldest unsettled installment (null when repaid): DPD at t = (t - cursor_due) / 86400. */
+  cursor_due: Int | null;
+  charged_off_at: Int | null;
+  written_off_at: Int | null;
+  closed_at: Int | null;
+  trail_head: string | null;
+  trail_count: Int;
+  restricted_channels: Int;
+  dispute_open: Flag;
+  updated_block: Int;
+}
+
+export interface ScheduleVersionsTable extends EventKey {
+  loan_id: Int;
+  version: Int;
+  principal: Amount;
+  started_at: Int;
+  schedule_hash: string | null;
+  replaced_interest: Amount;
+  forgiven_penalty: Amount;
+  tx_hash: string;
+}
+
+export interface InstallmentsTable {
+  loan_id: Int;
+  version: Int;
+  idx: Int;
+  due_date: Int;
+  principal: Amount;
+  interest: Amount;
+  block_number: Int;
+}
+
+export interface RepaymentsTable extends EventKey {
+  loan_id: Int;
+  tx_hash: string;
+  payer: string;
+  amount: Amount;
+  penalty: Amount;
+  interest: Amount;
+  principal: Amount;
+  cursor_after: Int;
+  paid_at: Int;
+  bank_ref: string;
+  off_chain: Flag;
+  recovery: Flag;
+}
+
+export interface PenaltyAssessmentsTable extends EventKey {
+  loan_id: Int;
+  installment: Int;
+  penalty_outstanding: Amount;
+  dpd: Int;
+}
+
+export interface RemindersTable extends EventKey {
+  loan_id: Int;
+  installment: Int;
+  stage: Int;
+  offset_days: Int;
+  due_date: Int;
+  dpd: Int;
+  block_timestamp: Int;
+}
+
+export interface ClassificationChangesTable extends EventKey {
+  loan_id: Int;
+  from_classification: Int;
+  to_classification: Int;
+  dpd: Int;
+  block_timestamp: Int;
+}
+
+export interface DefaultsTable extends EventKey {
+  loan_id: Int;
+  installment: Int;
+  dpd: Int;
+}
+
+export interface WriteDownsTable extends EventKey {
+  loan_id: Int;
+  outstanding_principal: Amount;
+  outstanding_interest: Amount;
+  penalty_outstanding: Amount;
+  dpd: Int;
+}
+
+export interface RestructureProposalsTable extends EventKey {
+  loan_id: Int;
+  version: Int;
+  schedule_hash: string;
+}
+
+export interface AssignmentsTable extends EventKey {
+  loan_id: Int;
+  collector: string;
+  lender: string;
+  assigned: Flag;
+}
+
+export interface CurrentCollectorsTable {
+  loan_id: Int;
+  collector: string;
+}
+
+export interface ActionsTable extends EventKey {
+  loan_id: Int;
+  seq: Int;
+  collector: string;
+  channel: Int;
+  kind: Int;
+  outcome: Int;
+  occurred_at: Int;
+  evidence_hash: string;
+  flags: Int;
+  head: string;
+  tx_hash: string;
+  block_timestamp: Int;
+}
+
+export interface PromisesTable extends EventKey {
+  loan_id: Int;
+  seq: Int;
+  amount: Amount;
+  due_by: Int;
+  artifact_hash: string;
+  made_at: Int;
+}
+
+export interface BatchAnchorsTable extends EventKey {
+  batch_id: Int;
+  merkle_root: string;
+  count: Int;
+  uri: string;
+  submitter: string;
+  tx_hash: string;
+}
+
+export interface RestrictionsTable extends EventKey {
+  loan_id: Int;
+  channel: Int;
+  restricted: Flag;
+}
+
+export interface DisputesTable extends EventKey {
+  loan_id: Int;
+  event: "filed" | "resolved";
+  account: string | null;
+  evidence_hash: string;
+}
+
+export interface ContactPoliciesTable extends EventKey {
+  lender: string;
+  max_connected_calls_per_day: Int;
+  max_call_attempts_per_7_days: Int;
+  contact_start_hour: Int;
+  contact_end_hour: Int;
+  legal_stage_dpd: Int;
+  action_window_days: Int;
+}
+
+export interface RoleChangesTable extends EventKey {
+  contract: "LoanLedger" | "CollectionLog";
+  role: string;
+  account: string;
+  granted: Flag;
+}
+
+export interface PausesTable extends EventKey {
+  paused: Flag;
+}
+
+export interface Database {
+  role_changes: RoleChangesTable;
+  pauses: PausesTable;
+  cursor: CursorTable;
+  blocks: BlocksTable;
+  raw_logs: RawLogsTable;
+  loan_events: LoanEventsTable;
+  policies: PoliciesTable;
+  servicers: ServicersTable;
+  max_rates: MaxRatesTable;
+  loans: LoansTable;
+  schedule_versions: ScheduleVersionsTable;
+  installments: InstallmentsTable;
+  repayments: RepaymentsTable;
+  penalty_assessments: PenaltyAssessmentsTable;
+  reminders: RemindersTable;
+  classification_changes: ClassificationChangesTable;
+  defaults: DefaultsTable;
+  charge_offs: WriteDownsTable;
+  write_offs: WriteDownsTable;
+  restructure_proposals: RestructureProposalsTable;
+  assignments: AssignmentsTable;
+  current_collectors: CurrentCollectorsTable;
+  actions: ActionsTable;
+  promises: PromisesTable;
+  batch_anchors: BatchAnchorsTable;
+  restrictions: RestrictionsTable;
+  disputes: DisputesTable;
+  contact_policies: ContactPoliciesTable;
+}
+
+/** Append-only event tables: a rollback deletes their rows above the fork block. */
+export const EVENT_TABLES = [
+  "raw_logs",
+  "loan_events",
+  "policies",
+  "servicers",
+  "max_rates",
+  "schedule_versions",
+  "repayments",
+  "penalty_assessments",
+  "reminders",
+  "classification_changes",
+  "defaults",
+  "charge_offs",
+  "write_offs",
+  "restructure_proposals",
+  "assignments",
+  "actions",
+  "promises",
+  "batch_anchors",
+  "restrictions",
+  "disputes",
+  "contact_policies",
+  "role_changes",
+  "pauses",
+] as const satisfies readonly (keyof Database)[];
+
+export type Unused = ColumnType<never>;

@@ -1,0 +1,62 @@
+import { decodeEventLog, toEventSelector, type AbiEvent, type Address, type DecodeEventLogReturnType, type Hex, type Log } from "viem";
+import { collectionLogAbi, loanLedgerAbi } from "../chain/abis";
+
+export type LedgerEvent = DecodeEventLogReturnType<typeof loanLedgerAbi>;
+export type CollectionEvent = DecodeEventLogReturnType<typeof collectionLogAbi>;
+
+interface Where {
+  blockNumber: number;
+  logIndex: number;
+  blockHash: Hex;
+  transactionHash: Hex;
+  address: Address;
+  topics: readonly Hex[];
+  data: Hex;
+}
+
+/** A Duetrail log, decoded: a tagged union over the two contracts' events. */
+export type DecodedLog =
+  | ({ contract: "LoanLedger" } & LedgerEvent & Where)
+  | ({ contract: "CollectionLog" } & CollectionEvent & Where);
+
+/** A log Duetrail emitted that does not decode with the compiled ABIs (a deployment mismatch). */
+export class UndecodableLogError extends Error {
+  override name = "UndecodableLogError";
+}
+
+/** Decodes logs from the two deployed contracts; events of other contracts' ABIs (e.g. OZ Paused) included. */
+export function createDecoder(addresses: { loanLedger: Address; collectionLog: Address }) {
+  const byAddress = new Map<string, { contract: "LoanLedger" | "CollectionLog"; events: Map<Hex, AbiEvent> }>();
+  for (const [contract, address, abi] of [
+    ["LoanLedger", addresses.loanLedger, loanLedgerAbi],
+    ["CollectionLog", addresses.collectionLog, collectionLogAbi],
+  ] as const) {
+    const events = new Map<Hex, AbiEvent>();
+    for (const item of abi) if (item.type === "event") events.set(toEventSelector(item as AbiEvent), item as AbiEvent);
+    byAddress.set(address.toLowerCase(), { contract, events });
+  }
+  return function decode(log: Log): DecodedLog {
+    const entry = byAddress.get(log.address.toLowerCase());
+    const item = entry?.events.get(log.topics[0] as Hex);
+    if (!entry || !item || log.blockNumber === null || log.logIndex === null) {
+      throw new UndecodableLogError(`log ${log.blockNumber}:${log.logIndex} of ${log.address} does not match the compiled ABIs`);
+    }
+    const decoded = decodeEventLog({ abi: [item], topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
+    return {
+      contract: entry.contract,
+      ...(decoded as object),
+      blockNumber: Number(log.blockNumber),
+      logIndex: log.logIndex,
+      blockHash: log.blockHash as Hex,
+      transactionHash: log.transactionHash as Hex,
+      address: log.address,
+      topics: log.topics as Hex[],
+      data: log.data,
+    } as unknown as DecodedLog;
+  };
+}
+
+/** JSON for display: bigints as decimal strings. */
+export function argsJson(args: unknown): string {
+  return JSON.stringify(args ?? {}, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+}

@@ -1,0 +1,348 @@
+import type { Insertable } from "kysely";
+import type { Database } from "../db/schema";
+import { argsJson, type DecodedLog } from "./decode";
+import { applyToProjection, installmentsFrom, registerProjection, type LoanProjection } from "./projection";
+import type { Policy } from "../domain";
+
+type EventTable = Exclude<keyof Database, "cursor" | "blocks" | "loans" | "installments" | "current_collectors">;
+
+/** Everything one range of blocks writes, applied in one transaction with the cursor. */
+export interface Batch {
+  rows: { [T in EventTable]?: Insertable<Database[T]>[] };
+  installments: Insertable<Database["installments"]>[];
+  /** Projections changed by this batch (written as whole rows). */
+  loans: Map<number, LoanProjection>;
+  /** Assignment changes in chain order. */
+  collectors: { loanId: number; collector: string; assigned: boolean }[];
+  events: number;
+}
+
+export function emptyBatch(): Batch {
+  return { rows: {}, installments: [], loans: new Map(), collectors: [], events: 0 };
+}
+
+/** Where handlers find loan projections and policies not in the batch. */
+export interface HandlerContext {
+  chainId: number;
+  /** The projection as of the batch start (already loaded for every loan the batch touches). */
+  loan(loanId: number): LoanProjection | undefined;
+  policy(policyId: number): Policy | undefined;
+  /** Remembers a policy published in this batch. */
+  setPolicy(policyId: number, policy: Policy): void;
+}
+
+function push<T extends EventTable>(batch: Batch, table: T, row: Insertable<Database[T]>): void {
+  const rows = batch.rows as Record<string, unknown[] | undefined>;
+  (rows[table] ??= []).push(row);
+}
+
+/** The loan an event is about, if any. */
+export function loanIdOf(log: DecodedLog): number | undefined {
+  const args = (log as { args?: { loanId?: bigint } }).args;
+  return args && typeof args.loanId === "bigint" ? Number(args.loanId) : undefined;
+}
+
+/**
+ * Applies decoded logs (in chain order) to `batch`: one raw row each, the typed rows, the loan
+ * timeline, and the loan projections. `timestamps` has the time of every block with a log.
+ */
+export function applyLogs(batch: Batch, logs: readonly DecodedLog[], timestamps: ReadonlyMap<number, number>, ctx: HandlerContext): void {
+  for (const log of logs) {
+    const ts = timestamps.get(log.blockNumber);
+    if (ts === undefined) throw new Error(`no timestamp for block ${log.blockNumber}`);
+    const key = { block_number: log.blockNumber, log_index: log.logIndex };
+    push(batch, "raw_logs", {
+      ...key,
+      chain_id: ctx.chainId,
+      block_hash: log.blockHash,
+      tx_hash: log.transactionHash,
+      address: log.address,
+      topics: JSON.stringify(log.topics),
+      data: log.data,
+    });
+    batch.events++;
+    const loanId = loanIdOf(log);
+    if (loanId !== undefined) {
+      push(batch, "loan_events", {
+        ...key,
+        loan_id: loanId,
+        tx_hash: log.transactionHash,
+        block_timestamp: ts,
+        contract: log.contract,
+        name: log.eventName,
+        args: argsJson(log.args),
+      });
+    }
+    applyTyped(batch, log, key, ts, ctx);
+    if (loanId !== undefined && log.eventName !== "LoanRegistered") {
+      const current = batch.loans.get(loanId) ?? ctx.loan(loanId);
+      if (current === undefined) throw new Error(`event ${log.eventName} at ${log.blockNumber}:${log.logIndex} for unknown loan ${loanId}`);
+      batch.loans.set(loanId, applyToProjection(current, log, ts));
+    }
+  }
+}
+
+function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; log_index: number }, ts: number, ctx: HandlerContext): void {
+  if (log.contract === "LoanLedger") {
+    switch (log.eventName) {
+      case "MaxAnnualRateSet":
+        return push(batch, "max_rates", { ...key, max_annual_rate_bps: log.args.newBps });
+      case "PolicySet": {
+        const p = log.args.policy;
+        const policy: Policy = {
+          graceDays: p.graceDays,
+          penaltyRateBps: p.penaltyRateBps,
+          lateFee: p.lateFee,
+          reminderOffsetsDays: [...p.reminderOffsetsDays],
+          substandardAfterDays: p.substandardAfterDays,
+          doubtfulAfterDays: p.doubtfulAfterDays,
+          lossAfterDays: p.lossAfterDays,
+          defaultAfterDays: p.defaultAfterDays,
+        };
+        ctx.setPolicy(log.args.policyId, policy);
+        return push(batch, "policies", {
+          ...key,
+          policy_id: log.args.policyId,
+          lender: log.args.lender,
+          grace_days: p.graceDays,
+          penalty_rate_bps: p.penaltyRateBps,
+          late_fee: p.lateFee.toString(),
+          substandard_after_days: p.substandardAfterDays,
+          doubtful_after_days: p.doubtfulAfterDays,
+          loss_after_days: p.lossAfterDays,
+          default_after_days: p.defaultAfterDays,
+          reminder_offsets: JSON.stringify(p.reminderOffsetsDays),
+        });
+      }
+      case "ServicerSet":
+        return push(batch, "servicers", { ...key, lender: log.args.lender, servicer: log.args.servicer, allowed: log.args.allowed ? 1 : 0 });
+      case "LoanRegistered": {
+        const policy = ctx.policy(log.args.policyId);
+        if (!policy) throw new Error(`loan ${log.args.loanId} uses unknown policy ${log.args.policyId}`);
+        const p = registerProjection(log, ts, policy);
+        batch.loans.set(p.fixed.loanId, p);
+        addVersion(batch, key, p.fixed.loanId, 1, log.args.principal, ts, null, 0n, 0n, log.transactionHash, log.args.schedule);
+        return;
+      }
+      case "LoanRepaid": {
+        const a = log.args;
+        return push(batch, "repayments", {
+          ...key,
+          loan_id: Number(a.loanId),
+          tx_hash: log.transactionHash,
+          payer: a.payer,
+          amount: a.amount.toString(),
+          penalty: a.penalty.toString(),
+          interest: a.interest.toString(),
+          principal: a.principal.toString(),
+          cursor_after: a.cursor,
+          paid_at: Number(a.paidAt),
+          bank_ref: a.bankRef,
+          off_chain: a.offChain ? 1 : 0,
+          recovery: a.recovery ? 1 : 0,
+        });
+      }
+      case "ReminderTriggered": {
+        const a = log.args;
+        return push(batch, "reminders", {
+          ...key,
+          loan_id: Number(a.loanId),
+          installment: a.installment,
+          stage: a.stage,
+          offset_days: a.offsetDays,
+          due_date: Number(a.dueDate),
+          dpd: a.dpd,
+          block_timestamp: ts,
+        });
+      }
+      case "PenaltyAssessed":
+        return push(batch, "penalty_assessments", {
+          ...key,
+          loan_id: Number(log.args.loanId),
+          installment: log.args.installment,
+          penalty_outstanding: log.args.penaltyOutstanding.toString(),
+          dpd: log.args.dpd,
+        });
+      case "ClassificationChanged":
+        return push(batch, "classification_changes", {
+          ...key,
+          loan_id: Number(log.args.loanId),
+          from_classification: log.args.from,
+          to_classification: log.args.to,
+          dpd: log.args.dpd,
+          block_timestamp: ts,
+        });
+      case "LoanDefaulted":
+        return push(batch, "defaults", { ...key, loan_id: Number(log.args.loanId), installment: log.args.installment, dpd: log.args.dpd });
+      case "LoanChargedOff":
+      case "LoanWrittenOff": {
+        const a = log.args;
+        return push(batch, log.eventName === "LoanChargedOff" ? "charge_offs" : "write_offs", {
+          ...key,
+          loan_id: Number(a.loanId),
+          outstanding_principal: a.outstandingPrincipal.toString(),
+          outstanding_interest: a.outstandingInterest.toString(),
+          penalty_outstanding: a.penaltyOutstanding.toString(),
+          dpd: a.dpd,
+        });
+      }
+      case "RestructureProposed":
+        return push(batch, "restructure_proposals", {
+          ...key,
+          loan_id: Number(log.args.loanId),
+          version: log.args.version,
+          schedule_hash: log.args.scheduleHash,
+        });
+      case "LoanRestructured": {
+        const a = log.args;
+        addVersion(batch, key, Number(a.loanId), a.version, a.outstandingPrincipal, ts, a.scheduleHash, a.replacedInterest, a.forgivenPenalty, log.transactionHash, a.schedule);
+        return;
+      }
+      case "RoleGranted":
+      case "RoleRevoked":
+        return push(batch, "role_changes", {
+          ...key,
+          contract: "LoanLedger",
+          role: log.args.role,
+          account: log.args.account,
+          granted: log.eventName === "RoleGranted" ? 1 : 0,
+        });
+      case "Paused":
+      case "Unpaused":
+        return push(batch, "pauses", { ...key, paused: log.eventName === "Paused" ? 1 : 0 });
+      default:
+        return; // LoanClosed, ObservationEnded, EIP712DomainChanged, RoleAdminChanged: timeline/projection only
+    }
+  }
+  switch (log.eventName) {
+    case "CapsSet":
+      return;
+    case "ContactPolicySet": {
+      const p = log.args.policy;
+      return push(batch, "contact_policies", {
+        ...key,
+        lender: log.args.lender,
+        max_connected_calls_per_day: p.maxConnectedCallsPerDay,
+        max_call_attempts_per_7_days: p.maxCallAttemptsPer7Days,
+        contact_start_hour: p.contactStartHour,
+        contact_end_hour: p.contactEndHour,
+        legal_stage_dpd: p.legalStageDpd,
+        action_window_days: p.actionWindowDays,
+      });
+    }
+    case "CollectorAssigned":
+    case "CollectorUnassigned": {
+      const assigned = log.eventName === "CollectorAssigned";
+      batch.collectors.push({ loanId: Number(log.args.loanId), collector: log.args.collector, assigned });
+      return push(batch, "assignments", {
+        ...key,
+        loan_id: Number(log.args.loanId),
+        collector: log.args.collector,
+        lender: log.args.lender,
+        assigned: assigned ? 1 : 0,
+      });
+    }
+    case "ActionRecorded": {
+      const a = log.args;
+      return push(batch, "actions", {
+        ...key,
+        loan_id: Number(a.loanId),
+        seq: Number(a.seq),
+        collector: a.collector,
+        channel: a.channel,
+        kind: a.kind,
+        outcome: a.outcome,
+        occurred_at: Number(a.occurredAt),
+        evidence_hash: a.evidenceHash,
+        flags: a.flags,
+        head: a.head,
+        tx_hash: log.transactionHash,
+        block_timestamp: ts,
+      });
+    }
+    case "PromiseRecorded": {
+      const a = log.args;
+      return push(batch, "promises", {
+        ...key,
+        loan_id: Number(a.loanId),
+        seq: Number(a.seq),
+        amount: a.amount.toString(),
+        due_by: Number(a.dueBy),
+        artifact_hash: a.artifactHash,
+        made_at: ts,
+      });
+    }
+    case "ChannelRestricted":
+    case "ChannelReleased":
+      return push(batch, "restrictions", {
+        ...key,
+        loan_id: Number(log.args.loanId),
+        channel: log.args.channel,
+        restricted: log.eventName === "ChannelRestricted" ? 1 : 0,
+      });
+    case "DisputeFiled":
+      return push(batch, "disputes", { ...key, loan_id: Number(log.args.loanId), event: "filed", account: log.args.filedBy, evidence_hash: log.args.evidenceHash });
+    case "DisputeResolved":
+      return push(batch, "disputes", { ...key, loan_id: Number(log.args.loanId), event: "resolved", account: null, evidence_hash: log.args.validationHash });
+    case "BatchAnchored": {
+      const a = log.args;
+      return push(batch, "batch_anchors", {
+        ...key,
+        batch_id: Number(a.batchId),
+        merkle_root: a.merkleRoot,
+        count: a.count,
+        uri: a.uri,
+        submitter: a.submitter,
+        tx_hash: log.transactionHash,
+      });
+    }
+    case "RoleGranted":
+    case "RoleRevoked":
+      return push(batch, "role_changes", {
+        ...key,
+        contract: "CollectionLog",
+        role: log.args.role,
+        account: log.args.account,
+        granted: log.eventName === "RoleGranted" ? 1 : 0,
+      });
+    default:
+      return;
+  }
+}
+
+function addVersion(
+  batch: Batch,
+  key: { block_number: number; log_index: number },
+  loanId: number,
+  version: number,
+  principal: bigint,
+  startedAt: number,
+  scheduleHash: string | null,
+  replacedInterest: bigint,
+  forgivenPenalty: bigint,
+  txHash: string,
+  schedule: readonly { dueDate: bigint; principal: bigint; interest: bigint }[],
+): void {
+  push(batch, "schedule_versions", {
+    ...key,
+    loan_id: loanId,
+    version,
+    principal: principal.toString(),
+    started_at: startedAt,
+    schedule_hash: scheduleHash,
+    replaced_interest: replacedInterest.toString(),
+    forgiven_penalty: forgivenPenalty.toString(),
+    tx_hash: txHash,
+  });
+  installmentsFrom(schedule).forEach((i, idx) =>
+    batch.installments.push({
+      loan_id: loanId,
+      version,
+      idx,
+      due_date: Number(i.dueDate),
+      principal: i.principal.toString(),
+      interest: i.interest.toString(),
+      block_number: key.block_number,
+    }),
+  );
+}

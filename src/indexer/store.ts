@@ -1,0 +1,218 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { Database, LoansTable } from "../db/schema";
+import { EVENT_TABLES } from "../db/schema";
+import type { Installment, Policy } from "../domain";
+import type { Batch } from "./handlers";
+import { projectionFromRow, projectionRow, type LoanProjection } from "./projection";
+
+/** Bound variables per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
+const MAX_PARAMS = 30_000;
+
+export interface BlockHeader {
+  number: number;
+  hash: string;
+  parentHash: string;
+  timestamp: number;
+}
+
+export interface Cursor {
+  chainId: number;
+  blockNumber: number;
+  blockHash: string;
+  blockTimestamp: number;
+}
+
+export async function readCursor(db: Kysely<Database>): Promise<Cursor | undefined> {
+  const row = await db.selectFrom("cursor").selectAll().where("id", "=", 1).executeTakeFirst();
+  return row && { chainId: row.chain_id, blockNumber: row.block_number, blockHash: row.block_hash, blockTimestamp: row.block_timestamp };
+}
+
+function policyFromRow(r: Database["policies"]): Policy {
+  return {
+    graceDays: r.grace_days,
+    penaltyRateBps: r.penalty_rate_bps,
+    lateFee: BigInt(r.late_fee),
+    reminderOffsetsDays: JSON.parse(r.reminder_offsets) as number[],
+    substandardAfterDays: r.substandard_after_days,
+    doubtfulAfterDays: r.doubtful_after_days,
+    lossAfterDays: r.loss_after_days,
+    defaultAfterDays: r.default_after_days,
+  };
+}
+
+export async function loadPolicies(db: Kysely<Database> | Transaction<Database>, ids: number[]): Promise<Map<number, Policy>> {
+  const out = new Map<number, Policy>();
+  if (ids.length === 0) return out;
+  const rows = await db.selectFrom("policies").selectAll().where("policy_id", "in", ids).execute();
+  for (const r of rows) out.set(r.policy_id, policyFromRow(r));
+  return out;
+}
+
+function chunk<T>(rows: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Loads the projections of `loanIds` (loans row, current version's installments, policy).
+ * `policyOf` resolves policies (from a cache, loading misses).
+ */
+export async function loadProjections(
+  db: Kysely<Database> | Transaction<Database>,
+  loanIds: number[],
+  policyOf: (ids: number[]) => Promise<Map<number, Policy>>,
+): Promise<Map<number, LoanProjection>> {
+  const out = new Map<number, LoanProjection>();
+  for (const ids of chunk(loanIds, 500)) {
+    const rows = await db.selectFrom("loans").selectAll().where("loan_id", "in", ids).execute();
+    if (rows.length === 0) continue;
+    const inst = await db
+      .selectFrom("installments")
+      .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
+      .select(["installments.loan_id", "installments.idx", "installments.due_date", "installments.principal", "installments.interest"])
+      .where("installments.loan_id", "in", ids)
+      .orderBy("installments.loan_id")
+      .orderBy("installments.idx")
+      .execute();
+    const schedules = new Map<number, Installment[]>();
+    for (const i of inst) {
+      let s = schedules.get(i.loan_id);
+      if (!s) schedules.set(i.loan_id, (s = []));
+      s.push({ dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) });
+    }
+    const policies = await policyOf([...new Set(rows.map((r) => r.policy_id))]);
+    for (const r of rows) {
+      const policy = policies.get(r.policy_id);
+      if (!policy) throw new Error(`loan ${r.loan_id}: policy ${r.policy_id} not indexed`);
+      out.set(r.loan_id, projectionFromRow(r as LoansTable, schedules.get(r.loan_id) ?? [], policy));
+    }
+  }
+  return out;
+}
+
+async function insertMany(trx: Transaction<Database>, table: keyof Database, rows: object[]): Promise<void> {
+  if (rows.length === 0) return;
+  const perRow = Object.keys(rows[0]).length;
+  for (const part of chunk(rows, Math.max(1, Math.floor(MAX_PARAMS / perRow)))) {
+    await trx.insertInto(table).values(part as never).execute();
+  }
+}
+
+/**
+ * Writes a batch and moves the cursor, in one transaction: after a crash the database holds
+ * either all of the range or none of it.
+ */
+export async function writeBatch(
+  db: Kysely<Database>,
+  batch: Batch,
+  headers: BlockHeader[],
+  cursor: Cursor,
+  keepBlocksFrom: number,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const [table, rows] of Object.entries(batch.rows)) await insertMany(trx, table as keyof Database, rows as object[]);
+    await insertMany(trx, "installments", batch.installments);
+    await upsertLoans(trx, [...batch.loans.values()].map(projectionRow));
+    for (const c of batch.collectors) {
+      if (c.assigned) {
+        await trx.insertInto("current_collectors").values({ loan_id: c.loanId, collector: c.collector }).onConflict((oc) => oc.doNothing()).execute();
+      } else {
+        await trx.deleteFrom("current_collectors").where("loan_id", "=", c.loanId).where("collector", "=", c.collector).execute();
+      }
+    }
+    if (headers.length > 0) {
+      await trx.deleteFrom("blocks").where("number", ">=", headers[0].number).execute();
+      await insertMany(
+        trx,
+        "blocks",
+        headers.map((h) => ({ number: h.number, hash: h.hash, parent_hash: h.parentHash, timestamp: h.timestamp })),
+      );
+    }
+    await trx.deleteFrom("blocks").where("number", "<", keepBlocksFrom).execute();
+    await trx
+      .insertInto("cursor")
+      .values({ id: 1, chain_id: cursor.chainId, block_number: cursor.blockNumber, block_hash: cursor.blockHash, block_timestamp: cursor.blockTimestamp })
+      .onConflict((oc) =>
+        oc.column("id").doUpdateSet({ block_number: cursor.blockNumber, block_hash: cursor.blockHash, block_timestamp: cursor.blockTimestamp, chain_id: cursor.chainId }),
+      )
+      .execute();
+  });
+}
+
+async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]).filter((c) => c !== "loan_id") as (keyof LoansTable)[];
+  for (const part of chunk(rows, Math.floor(MAX_PARAMS / (columns.length + 1)))) {
+    await trx
+      .insertInto("loans")
+      .values(part)
+      .onConflict((oc) =>
+        oc.column("loan_id").doUpdateSet((eb) => Object.fromEntries(columns.map((c) => [c, eb.ref(`excluded.${c}`)])) as never),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Rolls the database back to `forkBlock` (the last block both chains share), in one transaction:
+ * deletes every event row above it, the loans registered above it, and rebuilds the projections of
+ * the loans that had later events by folding their remaining events again (`rebuild`).
+ */
+export async function rollbackTo(
+  db: Kysely<Database>,
+  forkBlock: { number: number; hash: string; timestamp: number },
+  chainId: number,
+  rebuild: (trx: Transaction<Database>, loanIds: number[]) => Promise<LoanProjection[]>,
+): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    const affected = (
+      await trx.selectFrom("loan_events").select("loan_id").distinct().where("block_number", ">", forkBlock.number).execute()
+    ).map((r) => r.loan_id);
+    for (const table of EVENT_TABLES) await trx.deleteFrom(table).where("block_number", ">", forkBlock.number).execute();
+    await trx.deleteFrom("installments").where("block_number", ">", forkBlock.number).execute();
+    await trx.deleteFrom("loans").where("block_number", ">", forkBlock.number).execute();
+    await trx.deleteFrom("blocks").where("number", ">", forkBlock.number).execute();
+    const surviving = (
+      affected.length ? await trx.selectFrom("loans").select("loan_id").where("loan_id", "in", affected).execute() : []
+    ).map((r) => r.loan_id);
+    if (affected.length) await trx.deleteFrom("current_collectors").where("loan_id", "in", affected).execute();
+    if (surviving.length) {
+      await upsertLoans(trx, (await rebuild(trx, surviving)).map(projectionRow));
+      // Current assignments = the last assignment event per (loan, collector).
+      const events = await trx
+        .selectFrom("assignments")
+        .selectAll()
+        .where("loan_id", "in", surviving)
+        .orderBy("block_number")
+        .orderBy("log_index")
+        .execute();
+      const current = new Map<string, { loan_id: number; collector: string; assigned: number }>();
+      for (const e of events) current.set(`${e.loan_id}:${e.collector}`, e);
+      const rows = [...current.values()].filter((e) => e.assigned === 1).map((e) => ({ loan_id: e.loan_id, collector: e.collector }));
+      await insertMany(trx, "current_collectors", rows);
+    }
+    await trx
+      .updateTable("cursor")
+      .set({ block_number: forkBlock.number, block_hash: forkBlock.hash, block_timestamp: forkBlock.timestamp, chain_id: chainId })
+      .where("id", "=", 1)
+      .execute();
+    return affected;
+  });
+}
+
+/** Stored headers of the unfinalised window, newest first. */
+export async function storedHeaders(db: Kysely<Database>, from: number): Promise<BlockHeader[]> {
+  const rows = await db.selectFrom("blocks").selectAll().where("number", ">=", from).orderBy("number", "desc").execute();
+  return rows.map((r) => ({ number: r.number, hash: r.hash, parentHash: r.parent_hash, timestamp: r.timestamp }));
+}
+
+/** Row counts of every table (progress, tests). */
+export async function tableCounts(db: Kysely<Database>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of [...EVENT_TABLES, "loans", "installments", "current_collectors", "blocks"] as const) {
+    const r = await db.selectFrom(t).select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow();
+    out[t] = Number(r.n);
+  }
+  return out;
+}
