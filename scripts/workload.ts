@@ -1,4 +1,4 @@
-/** Runs scripts/lib/workload.ts against --network (LOANS, ROUNDS, ACTIONS env). */
+/** Runs scripts/lib/workload.ts against --network (LOANS, ROUNDS, ACTIONS, DEPLOYMENTS_DIR env). */
 import hre from "hardhat";
 import { runWorkload } from "./lib/workload";
 
@@ -6,6 +6,7 @@ runWorkload(hre, {
   loans: Number(process.env.LOANS ?? 50),
   rounds: Number(process.env.ROUNDS ?? 2),
   actionsPerLoan: Number(process.env.ACTIONS ?? 2),
+  deploymentsDir: process.env.DEPLOYMENTS_DIR,
   onProgress: (d, t) => process.stderr.write(`workload ${d}/${t}\r`),
 }).then(
   () => process.stderr.write("\nworkload done\n"),

@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { writeContractDeployment, type ContractDeployment } from "../../src/chain/deployments";
 
@@ -10,6 +11,8 @@ export interface DeployOptions {
   testToken?: boolean;
   /** Write deployments/<network>/ (default: every network but the in-process "hardhat"). */
   write?: boolean;
+  /** The deployments folder (default ./deployments). */
+  deploymentsDir?: string;
 }
 
 /** Deploys the contracts with the first signer and records them; returns the records by name. */
@@ -57,7 +60,7 @@ export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOpti
   if (opts.testToken ?? local) await deploy("TestUSD", "MockERC20", ["Test USD", "TUSD", 6]);
   // The in-process "hardhat" network vanishes with the process: nothing to record by default.
   if (opts.write ?? network.name !== "hardhat") {
-    for (const [name, record] of Object.entries(contracts)) writeContractDeployment(network.name, chainId, name, record, hre.config.paths.root);
+    for (const [name, record] of Object.entries(contracts)) writeContractDeployment(network.name, chainId, name, record, opts.deploymentsDir ?? path.join(hre.config.paths.root, "deployments"));
   }
   return { chainId, contracts };
 }

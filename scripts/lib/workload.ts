@@ -12,6 +12,8 @@ export interface WorkloadOptions {
   /** Actions recorded per loan per round. */
   actionsPerLoan: number;
   onProgress?: (done: number, total: number) => void;
+  /** The deployments folder (default ./deployments). */
+  deploymentsDir?: string;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface WorkloadOptions {
  */
 export async function runWorkload(hre: HardhatRuntimeEnvironment, opts: WorkloadOptions) {
   const { ethers, network } = hre;
-  const dep = loadDeployment(network.name, hre.config.paths.root);
+  const dep = loadDeployment(network.name, opts.deploymentsDir);
   const [admin, lender, borrower, collector] = await ethers.getSigners();
   const ledger = (await ethers.getContractAt("LoanLedger", dep.loanLedger.address)) as unknown as LoanLedger;
   const log = (await ethers.getContractAt("CollectionLog", dep.collectionLog.address)) as unknown as CollectionLog;

@@ -59,9 +59,10 @@ export class DeploymentError extends Error {
   override name = "DeploymentError";
 }
 
-export function deploymentDir(network: string, root = process.cwd()): string {
+/** deployments/<network>/ under `dir` (the deployments folder, default ./deployments). */
+export function deploymentDir(network: string, dir = DEPLOYMENTS_DIR): string {
   if (!/^[A-Za-z0-9_-]+$/.test(network)) throw new DeploymentError(`invalid network name "${network}"`);
-  return path.join(root, DEPLOYMENTS_DIR, network);
+  return path.resolve(dir, network);
 }
 
 function readContract(dir: string, name: string): ContractDeployment | undefined {
@@ -85,9 +86,9 @@ function toDeployed(c: ContractDeployment): DeployedContract {
   return { address: c.address as Address, startBlock: BigInt(c.receipt.blockNumber), transactionHash: c.transactionHash as Hex };
 }
 
-/** Loads deployments/<network>/: LoanLedger and CollectionLog are required. */
-export function loadDeployment(network: string, root = process.cwd()): Deployment {
-  const dir = deploymentDir(network, root);
+/** Loads <dir>/<network>/: LoanLedger and CollectionLog are required. */
+export function loadDeployment(network: string, deploymentsDir = DEPLOYMENTS_DIR): Deployment {
+  const dir = deploymentDir(network, deploymentsDir);
   const chainIdFile = path.join(dir, ".chainId");
   if (!fs.existsSync(chainIdFile)) {
     throw new DeploymentError(`no deployment for network "${network}": ${chainIdFile} not found (run npm run deploy -- --network ${network})`);
@@ -108,9 +109,9 @@ export function loadDeployment(network: string, root = process.cwd()): Deploymen
   };
 }
 
-/** Writes one contract's record (and the network's .chainId). */
-export function writeContractDeployment(network: string, chainId: number, name: string, record: ContractDeployment, root = process.cwd()): void {
-  const dir = deploymentDir(network, root);
+/** Writes one contract's record (and the network's .chainId) under `deploymentsDir`. */
+export function writeContractDeployment(network: string, chainId: number, name: string, record: ContractDeployment, deploymentsDir = DEPLOYMENTS_DIR): void {
+  const dir = deploymentDir(network, deploymentsDir);
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, ".chainId"), `${chainId}`);
   fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(record, null, 2) + "\n");

@@ -10,6 +10,7 @@ const boolish = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transf
 export const configSchema = z.object({
   rpcUrl: z.string().url({ message: "must be an http(s) URL" }).refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL"),
   network: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a deployments/ folder name"),
+  deploymentsDir: z.string().min(1),
   databaseUrl: z.string().min(1),
   confirmations: z.coerce.number().int().min(0).max(1_000),
   /** Blocks behind the tip whose hashes are kept to detect reorgs. */
@@ -29,6 +30,7 @@ export type Config = z.infer<typeof configSchema>;
 export const SETTINGS: Record<keyof Config, { flag: string; env: string }> = {
   rpcUrl: { flag: "--rpc", env: "RPC_URL" },
   network: { flag: "--network", env: "NETWORK" },
+  deploymentsDir: { flag: "--deployments", env: "DEPLOYMENTS_DIR" },
   databaseUrl: { flag: "--db", env: "DATABASE_URL" },
   confirmations: { flag: "--confirmations", env: "CONFIRMATIONS" },
   reorgWindow: { flag: "--reorg-window", env: "REORG_WINDOW" },
@@ -44,6 +46,7 @@ export const DEFAULT_DATABASE_URL = path.join("data", "duetrail.db");
 const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   rpcUrl: "http://127.0.0.1:8545",
   network: "localhost",
+  deploymentsDir: "deployments",
   databaseUrl: DEFAULT_DATABASE_URL,
   confirmations: 0,
   reorgWindow: 64,

@@ -16,6 +16,7 @@ export function registerIndexCommand(program: Command): void {
     .description("index LoanLedger and CollectionLog events into SQLite (default ./data/duetrail.db) or PostgreSQL")
     .option(`${SETTINGS.rpcUrl.flag} <url>`, `JSON-RPC endpoint (env ${SETTINGS.rpcUrl.env}, default http://127.0.0.1:8545)`)
     .option(`${SETTINGS.network.flag} <name>`, `deployments/<name>/ to read (env ${SETTINGS.network.env}, default localhost)`)
+    .option(`${SETTINGS.deploymentsDir.flag} <dir>`, `deployments folder (env ${SETTINGS.deploymentsDir.env}, default ./deployments)`)
     .option(`${SETTINGS.databaseUrl.flag} <path|url>`, `SQLite file or postgres:// URL (env ${SETTINGS.databaseUrl.env})`)
     .option(`${SETTINGS.confirmations.flag} <n>`, `blocks to wait before indexing one (env ${SETTINGS.confirmations.env}, default 0)`)
     .option(`${SETTINGS.reorgWindow.flag} <n>`, `recent blocks whose hashes are kept for reorg detection (env ${SETTINGS.reorgWindow.env}, default 64)`)
@@ -31,6 +32,7 @@ export function registerIndexCommand(program: Command): void {
         config = loadConfig({
           rpcUrl: opts.rpc,
           network: opts.network,
+          deploymentsDir: opts.deployments,
           databaseUrl: opts.db,
           confirmations: opts.confirmations,
           reorgWindow: opts.reorgWindow,
@@ -40,7 +42,7 @@ export function registerIndexCommand(program: Command): void {
           metricsPort: opts.metricsPort,
           exitAtTip: opts.exitAtTip,
         });
-        deployment = loadDeployment(config.network);
+        deployment = loadDeployment(config.network, config.deploymentsDir);
       } catch (err) {
         if (err instanceof ConfigError || err instanceof DeploymentError) {
           process.stderr.write(`error: ${err.message}\n`);
