@@ -13,7 +13,7 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     ///        | status (8) | flags (8) | lastPaidOffset (32)
     ///   flags: bit 0 defaulted, bit 1 observation, bits 2-3 on-time streak (saturates at 3),
     ///          bits 4-6 recorded classification
-    /// word 1 | paid (96) | penaltyPaid (96) | unused (64)
+    /// word 1 | paid (128) | penaltyPaid (128)
     /// word 2 | penaltyBase (128) | penaltyBaseDays (24) | penaltyAssessed (104)
     ///
     /// Registration writes word 0 only; an on-time repayment that settles whole installments
@@ -27,8 +27,8 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
         LoanStatus status;
         uint8 flags; // see above
         uint32 lastPaidOffset; // seconds from the version's start to the last payment applied
-        uint96 paid; // principal + interest paid on the cursor installment (interest first)
-        uint96 penaltyPaid; // penalties and fees paid on the cursor installment
+        uint128 paid; // principal + interest paid on the cursor installment (interest first; < 2^97)
+        uint128 penaltyPaid; // penalties and fees paid on the cursor installment
         uint128 penaltyBase; // penalty accumulator checkpoint of the cursor (unpaid x days)
         uint24 penaltyBaseDays; // penalty days at that checkpoint
         uint104 penaltyAssessed; // penalty outstanding at the last PenaltyAssessed event

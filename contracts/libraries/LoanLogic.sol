@@ -269,8 +269,8 @@ library LoanLogic {
         // Safe: t >= startedAt (paidAt is checked against the version's start).
         l.lastPaidOffset = uint32(t - h.startedAt);
         if (cur.paid != cur.storedPaid || cur.penaltyPaid != cur.storedPenaltyPaid) {
-            l.paid = uint96(cur.paid);
-            l.penaltyPaid = uint96(cur.penaltyPaid);
+            l.paid = uint128(cur.paid);
+            l.penaltyPaid = uint128(cur.penaltyPaid);
         }
         if (cur.base != cur.storedBase || cur.baseDays != cur.storedBaseDays) {
             l.penaltyBase = uint128(cur.base);
