@@ -116,6 +116,10 @@ export interface LoansTable {
   restructured_at: Int;
   /** Due date of the oldest unsettled installment (null when repaid): DPD at t = (t - cursor_due) / 86400. */
   cursor_due: Int | null;
+  /** Amount overdue as of the cursor block, zero-padded to 40 digits so text order is numeric order. */
+  amount_overdue: string;
+  /** When amount_overdue next changes without an event (an installment turns one day late); null if never. */
+  overdue_refresh_at: Int | null;
   charged_off_at: Int | null;
   written_off_at: Int | null;
   closed_at: Int | null;

@@ -8,7 +8,7 @@ import { applyLogs, emptyBatch, loanIdOf, type HandlerContext } from "./handlers
 import type { IndexerMetrics } from "./metrics";
 import { applyToProjection, registerProjection, type LoanProjection } from "./projection";
 import { AbortedError, classifyRpcError, errorSummary, sleep, withRetry } from "./rpc";
-import { loadPolicies, loadProjections, readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
+import { loadPolicies, loadProjections, loansToRefresh, readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
 import { LruMap } from "./lru";
 
 export interface IndexerOptions {
@@ -242,6 +242,16 @@ export function createIndexer({ client, database, deployment, options, services 
     }
     const end = byNumber.get(to)!;
     const next: Cursor = { chainId: deployment.chainId, blockNumber: to, blockHash: end.hash, blockTimestamp: end.timestamp };
+    // Loans whose amount overdue changed with time alone get their sort columns refreshed too.
+    const stale = (await loansToRefresh(db, end.timestamp, 50_000)).filter((id) => !batch.loans.has(id));
+    if (stale.length) {
+      const missing = stale.filter((id) => !projections.has(id));
+      const loaded = missing.length ? await loadProjections(db, missing, policyOf) : new Map<number, LoanProjection>();
+      for (const id of stale) {
+        const p = loaded.get(id) ?? projections.get(id);
+        if (p) batch.loans.set(id, p);
+      }
+    }
     const stored = nearTip ? headers.filter((h) => h.number > head - options.reorgWindow) : [end];
     try {
       await writeBatch(db, batch, stored, next, head - options.reorgWindow);

@@ -1,4 +1,6 @@
 import {
+  DAY,
+  daysLate,
   applyRepayment,
   chargeOff,
   Classification,
@@ -194,10 +196,29 @@ export function applyToProjection(p: LoanProjection, log: DecodedLog, timestamp:
   }
 }
 
-/** The loans row of a projection. */
-export function projectionRow(p: LoanProjection): LoansTable {
+/** Width of amount_overdue: 40 digits hold any uint128 sum. */
+export const AMOUNT_SORT_WIDTH = 40;
+
+/**
+ * Amount overdue at `t` and when it next changes by itself (the next unpaid installment turning
+ * one day late), as the loans row stores them for sorting.
+ */
+export function overdueAt(state: LoanState, t: bigint): { amountOverdue: bigint; refreshAt: bigint | null } {
+  let amountOverdue = 0n;
+  if (state.status === LoanStatus.Closed) return { amountOverdue, refreshAt: null };
+  for (let j = state.cursor; j < state.schedule.length; j++) {
+    const inst = state.schedule[j];
+    if (daysLate(inst.dueDate, t) < 1n) return { amountOverdue, refreshAt: inst.dueDate + DAY };
+    amountOverdue += inst.principal + inst.interest - (j === state.cursor ? state.paid : 0n);
+  }
+  return { amountOverdue, refreshAt: null };
+}
+
+/** The loans row of a projection, with the time-dependent sort columns as of `asOf`. */
+export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
   const f = p.fixed;
   const s = p.state;
+  const overdue = overdueAt(s, BigInt(asOf));
   const cursorDue = s.cursor < s.schedule.length && s.status !== LoanStatus.Closed ? Number(s.schedule[s.cursor].dueDate) : null;
   return {
     loan_id: f.loanId,
@@ -235,6 +256,8 @@ export function projectionRow(p: LoanProjection): LoansTable {
     on_time_streak: s.onTimeStreak,
     restructured_at: Number(s.restructuredAt),
     cursor_due: cursorDue,
+    amount_overdue: overdue.amountOverdue.toString().padStart(AMOUNT_SORT_WIDTH, "0"),
+    overdue_refresh_at: overdue.refreshAt === null ? null : Number(overdue.refreshAt),
     charged_off_at: p.chargedOffAt,
     written_off_at: p.writtenOffAt,
     closed_at: p.closedAt,

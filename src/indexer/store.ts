@@ -113,7 +113,7 @@ export async function writeBatch(
   await db.transaction().execute(async (trx) => {
     for (const [table, rows] of Object.entries(batch.rows)) await insertMany(trx, table as keyof Database, rows as object[]);
     await insertMany(trx, "installments", batch.installments);
-    await upsertLoans(trx, [...batch.loans.values()].map(projectionRow));
+    await upsertLoans(trx, [...batch.loans.values()].map((p) => projectionRow(p, cursor.blockTimestamp)));
     for (const c of batch.collectors) {
       if (c.assigned) {
         await trx.insertInto("current_collectors").values({ loan_id: c.loanId, collector: c.collector }).onConflict((oc) => oc.doNothing()).execute();
@@ -178,7 +178,7 @@ export async function rollbackTo(
     ).map((r) => r.loan_id);
     if (affected.length) await trx.deleteFrom("current_collectors").where("loan_id", "in", affected).execute();
     if (surviving.length) {
-      await upsertLoans(trx, (await rebuild(trx, surviving)).map(projectionRow));
+      await upsertLoans(trx, (await rebuild(trx, surviving)).map((p) => projectionRow(p, forkBlock.timestamp)));
       // Current assignments = the last assignment event per (loan, collector).
       const events = await trx
         .selectFrom("assignments")
@@ -199,6 +199,12 @@ export async function rollbackTo(
       .execute();
     return affected;
   });
+}
+
+/** Loans whose amount overdue changes by `t` without an event (see projection.overdueAt). */
+export async function loansToRefresh(db: Kysely<Database>, t: number, limit: number): Promise<number[]> {
+  const rows = await db.selectFrom("loans").select("loan_id").where("overdue_refresh_at", "<=", t).limit(limit).execute();
+  return rows.map((r) => r.loan_id);
 }
 
 /** Stored headers of the unfinalised window, newest first. */
