@@ -120,6 +120,8 @@ export interface LoansTable {
   amount_overdue: string;
   /** When amount_overdue next changes without an event (an installment turns one day late); null if never. */
   overdue_refresh_at: Int | null;
+  /** When amount_overdue last changed with time alone (a rollback below it recomputes the row); null if nothing is overdue. */
+  overdue_since: Int | null;
   charged_off_at: Int | null;
   written_off_at: Int | null;
   closed_at: Int | null;

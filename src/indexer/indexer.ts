@@ -8,7 +8,7 @@ import { applyLogs, emptyBatch, loanIdOf, type HandlerContext } from "./handlers
 import type { IndexerMetrics } from "./metrics";
 import { applyToProjection, registerProjection, type LoanProjection } from "./projection";
 import { AbortedError, classifyRpcError, errorSummary, sleep, withRetry } from "./rpc";
-import { loadPolicies, loadProjections, loansToRefresh, readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
+import { loadPolicies, loadProjections, readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
 import { LruMap } from "./lru";
 
 export interface IndexerOptions {
@@ -78,12 +78,6 @@ export function createIndexer({ client, database, deployment, options, services 
       },
     });
 
-  async function policyOf(ids: number[]): Promise<Map<number, Policy>> {
-    const missing = ids.filter((id) => !policies.has(id));
-    if (missing.length) for (const [id, p] of await loadPolicies(db, missing)) policies.set(id, p);
-    return new Map(ids.filter((id) => policies.has(id)).map((id) => [id, policies.get(id)!]));
-  }
-
   async function header(blockNumber: number): Promise<BlockHeader> {
     const b = await retry("eth_getBlockByNumber", () => client.getBlock({ blockNumber: BigInt(blockNumber) }));
     return { number: Number(b.number), hash: b.hash, parentHash: b.parentHash, timestamp: Number(b.timestamp) };
@@ -127,7 +121,7 @@ export function createIndexer({ client, database, deployment, options, services 
       if (l.eventName === "LoanRegistered") registered.add(id);
       else if (!registered.has(id) && !projections.has(id)) needed.add(id);
     }
-    if (needed.size) for (const [id, p] of await loadProjections(db, [...needed], policyOf)) projections.set(id, p);
+    if (needed.size) for (const [id, p] of await loadProjections(db, [...needed], policies)) projections.set(id, p);
   }
 
   /** Rebuilds projections by folding each loan's remaining events (after a rollback). */
@@ -188,7 +182,7 @@ export function createIndexer({ client, database, deployment, options, services 
       fork = { number: startBlock - 1, hash: "", timestamp: 0 };
     }
     logger.warn({ at: cursor.blockNumber, fork: fork.number, depth: cursor.blockNumber - fork.number }, "reorg detected, rolling back");
-    const affected = await rollbackTo(db, fork, deployment.chainId, rebuild);
+    const affected = await rollbackTo(db, fork, deployment.chainId, rebuild, policies);
     projections.clear();
     metrics.reorgs.inc();
     logger.info({ fork: fork.number, loans: affected.length }, "rolled back");
@@ -242,19 +236,9 @@ export function createIndexer({ client, database, deployment, options, services 
     }
     const end = byNumber.get(to)!;
     const next: Cursor = { chainId: deployment.chainId, blockNumber: to, blockHash: end.hash, blockTimestamp: end.timestamp };
-    // Loans whose amount overdue changed with time alone get their sort columns refreshed too.
-    const stale = (await loansToRefresh(db, end.timestamp, 50_000)).filter((id) => !batch.loans.has(id));
-    if (stale.length) {
-      const missing = stale.filter((id) => !projections.has(id));
-      const loaded = missing.length ? await loadProjections(db, missing, policyOf) : new Map<number, LoanProjection>();
-      for (const id of stale) {
-        const p = loaded.get(id) ?? projections.get(id);
-        if (p) batch.loans.set(id, p);
-      }
-    }
     const stored = nearTip ? headers.filter((h) => h.number > head - options.reorgWindow) : [end];
     try {
-      await writeBatch(db, batch, stored, next, head - options.reorgWindow);
+      await writeBatch(db, batch, stored, next, head - options.reorgWindow, policies);
     } catch (err) {
       projections.clear();
       policies.clear();

@@ -203,15 +203,17 @@ export const AMOUNT_SORT_WIDTH = 40;
  * Amount overdue at `t` and when it next changes by itself (the next unpaid installment turning
  * one day late), as the loans row stores them for sorting.
  */
-export function overdueAt(state: LoanState, t: bigint): { amountOverdue: bigint; refreshAt: bigint | null } {
+export function overdueAt(state: LoanState, t: bigint): { amountOverdue: bigint; refreshAt: bigint | null; since: bigint | null } {
   let amountOverdue = 0n;
-  if (state.status === LoanStatus.Closed) return { amountOverdue, refreshAt: null };
+  let since: bigint | null = null;
+  if (state.status === LoanStatus.Closed) return { amountOverdue, refreshAt: null, since };
   for (let j = state.cursor; j < state.schedule.length; j++) {
     const inst = state.schedule[j];
-    if (daysLate(inst.dueDate, t) < 1n) return { amountOverdue, refreshAt: inst.dueDate + DAY };
+    if (daysLate(inst.dueDate, t) < 1n) return { amountOverdue, refreshAt: inst.dueDate + DAY, since };
     amountOverdue += inst.principal + inst.interest - (j === state.cursor ? state.paid : 0n);
+    since = inst.dueDate + DAY;
   }
-  return { amountOverdue, refreshAt: null };
+  return { amountOverdue, refreshAt: null, since };
 }
 
 /** The loans row of a projection, with the time-dependent sort columns as of `asOf`. */
@@ -258,6 +260,7 @@ export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
     cursor_due: cursorDue,
     amount_overdue: overdue.amountOverdue.toString().padStart(AMOUNT_SORT_WIDTH, "0"),
     overdue_refresh_at: overdue.refreshAt === null ? null : Number(overdue.refreshAt),
+    overdue_since: overdue.since === null ? null : Number(overdue.since),
     charged_off_at: p.chargedOffAt,
     written_off_at: p.writtenOffAt,
     closed_at: p.closedAt,

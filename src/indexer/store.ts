@@ -56,13 +56,18 @@ function chunk<T>(rows: T[], size: number): T[][] {
 
 /**
  * Loads the projections of `loanIds` (loans row, current version's installments, policy).
- * `policyOf` resolves policies (from a cache, loading misses).
+ * Policies come from `policyCache`, which is filled with the ones it lacks.
  */
 export async function loadProjections(
   db: Kysely<Database> | Transaction<Database>,
   loanIds: number[],
-  policyOf: (ids: number[]) => Promise<Map<number, Policy>>,
+  policyCache: Map<number, Policy>,
 ): Promise<Map<number, LoanProjection>> {
+  const policyOf = async (ids: number[]) => {
+    const missing = ids.filter((id) => !policyCache.has(id));
+    if (missing.length) for (const [id, p] of await loadPolicies(db, missing)) policyCache.set(id, p);
+    return policyCache;
+  };
   const out = new Map<number, LoanProjection>();
   for (const ids of chunk(loanIds, 500)) {
     const rows = await db.selectFrom("loans").selectAll().where("loan_id", "in", ids).execute();
@@ -109,11 +114,13 @@ export async function writeBatch(
   headers: BlockHeader[],
   cursor: Cursor,
   keepBlocksFrom: number,
+  policyCache: Map<number, Policy>,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     for (const [table, rows] of Object.entries(batch.rows)) await insertMany(trx, table as keyof Database, rows as object[]);
     await insertMany(trx, "installments", batch.installments);
     await upsertLoans(trx, [...batch.loans.values()].map((p) => projectionRow(p, cursor.blockTimestamp)));
+    await refreshOverdue(trx, cursor.blockTimestamp, policyCache);
     for (const c of batch.collectors) {
       if (c.assigned) {
         await trx.insertInto("current_collectors").values({ loan_id: c.loanId, collector: c.collector }).onConflict((oc) => oc.doNothing()).execute();
@@ -140,6 +147,19 @@ export async function writeBatch(
   });
 }
 
+/**
+ * Keeps every loans row "as of the cursor": rows whose amount overdue changed with time alone
+ * (an installment turned one day late by `t`) are recomputed, in chunks, in the same transaction.
+ */
+async function refreshOverdue(trx: Transaction<Database>, t: number, policyCache: Map<number, Policy>): Promise<void> {
+  for (;;) {
+    const ids = (await trx.selectFrom("loans").select("loan_id").where("overdue_refresh_at", "<=", t).limit(2_000).execute()).map((r) => r.loan_id);
+    if (ids.length === 0) return;
+    const loaded = await loadProjections(trx, ids, policyCache);
+    await upsertLoans(trx, [...loaded.values()].map((p) => projectionRow(p, t)));
+  }
+}
+
 async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0]).filter((c) => c !== "loan_id") as (keyof LoansTable)[];
@@ -164,6 +184,7 @@ export async function rollbackTo(
   forkBlock: { number: number; hash: string; timestamp: number },
   chainId: number,
   rebuild: (trx: Transaction<Database>, loanIds: number[]) => Promise<LoanProjection[]>,
+  policyCache: Map<number, Policy>,
 ): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
     const affected = (
@@ -192,6 +213,19 @@ export async function rollbackTo(
       const rows = [...current.values()].filter((e) => e.assigned === 1).map((e) => ({ loan_id: e.loan_id, collector: e.collector }));
       await insertMany(trx, "current_collectors", rows);
     }
+    // Rows whose amount overdue moved with time after the fork go back to their value at the fork.
+    const rebuilt = new Set(surviving);
+    for (;;) {
+      const ids = (
+        await trx.selectFrom("loans").select("loan_id").where("overdue_since", ">", forkBlock.timestamp).limit(2_000).execute()
+      )
+        .map((r) => r.loan_id)
+        .filter((id) => !rebuilt.has(id));
+      if (ids.length === 0) break;
+      const loaded = await loadProjections(trx, ids, policyCache);
+      await upsertLoans(trx, [...loaded.values()].map((p) => projectionRow(p, forkBlock.timestamp)));
+      ids.forEach((id) => rebuilt.add(id));
+    }
     await trx
       .updateTable("cursor")
       .set({ block_number: forkBlock.number, block_hash: forkBlock.hash, block_timestamp: forkBlock.timestamp, chain_id: chainId })
@@ -199,12 +233,6 @@ export async function rollbackTo(
       .execute();
     return affected;
   });
-}
-
-/** Loans whose amount overdue changes by `t` without an event (see projection.overdueAt). */
-export async function loansToRefresh(db: Kysely<Database>, t: number, limit: number): Promise<number[]> {
-  const rows = await db.selectFrom("loans").select("loan_id").where("overdue_refresh_at", "<=", t).limit(limit).execute();
-  return rows.map((r) => r.loan_id);
 }
 
 /** Stored headers of the unfinalised window, newest first. */

@@ -261,6 +261,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("cursor_due", "bigint")
     .addColumn("amount_overdue", "text", (c) => c.notNull())
     .addColumn("overdue_refresh_at", "bigint")
+    .addColumn("overdue_since", "bigint")
     .addColumn("charged_off_at", "bigint")
     .addColumn("written_off_at", "bigint")
     .addColumn("closed_at", "bigint")
@@ -270,7 +271,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("dispute_open", "integer", (c) => c.notNull())
     .addColumn("updated_block", "bigint", (c) => c.notNull())
     .execute();
-  for (const cols of [["lender", "cursor_due"], ["status", "cursor_due"], ["cursor_due"], ["borrower"], ["overdue_refresh_at"], ["amount_overdue"]]) {
+  for (const cols of [["lender", "cursor_due"], ["status", "cursor_due"], ["cursor_due"], ["borrower"], ["overdue_refresh_at"], ["overdue_since"], ["amount_overdue"]]) {
     await db.schema.createIndex(`loans_${cols.join("_")}_idx`).on("loans").columns(cols).execute();
   }
   await db.schema
