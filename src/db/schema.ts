@@ -116,6 +116,8 @@ export interface LoansTable {
   restructured_at: Int;
   /** Due date of the oldest unsettled installment (null when repaid): DPD at t = (t - cursor_due) / 86400. */
   cursor_due: Int | null;
+  /** cursor_due, or 2^53-1 when repaid: the indexed sort key for DPD and next due (never null). */
+  due_key: Int;
   /** Amount overdue as of the cursor block, zero-padded to 40 digits so text order is numeric order. */
   amount_overdue: string;
   /** When amount_overdue next changes without an event (an installment turns one day late); null if never. */

@@ -258,6 +258,7 @@ export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
     on_time_streak: s.onTimeStreak,
     restructured_at: Number(s.restructuredAt),
     cursor_due: cursorDue,
+    due_key: cursorDue ?? Number.MAX_SAFE_INTEGER,
     amount_overdue: overdue.amountOverdue.toString().padStart(AMOUNT_SORT_WIDTH, "0"),
     overdue_refresh_at: overdue.refreshAt === null ? null : Number(overdue.refreshAt),
     overdue_since: overdue.since === null ? null : Number(overdue.since),

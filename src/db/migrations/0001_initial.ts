@@ -259,6 +259,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("on_time_streak", "integer", (c) => c.notNull())
     .addColumn("restructured_at", "bigint", (c) => c.notNull())
     .addColumn("cursor_due", "bigint")
+    .addColumn("due_key", "bigint", (c) => c.notNull())
     .addColumn("amount_overdue", "text", (c) => c.notNull())
     .addColumn("overdue_refresh_at", "bigint")
     .addColumn("overdue_since", "bigint")
@@ -271,7 +272,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("dispute_open", "integer", (c) => c.notNull())
     .addColumn("updated_block", "bigint", (c) => c.notNull())
     .execute();
-  for (const cols of [["lender", "cursor_due"], ["status", "cursor_due"], ["cursor_due"], ["borrower"], ["overdue_refresh_at"], ["overdue_since"], ["amount_overdue"]]) {
+  for (const cols of [
+    ["lender", "due_key", "loan_id"],
+    ["due_key", "loan_id"],
+    ["amount_overdue", "loan_id"],
+    ["borrower"],
+    ["overdue_refresh_at"],
+    ["overdue_since"],
+  ]) {
     await db.schema.createIndex(`loans_${cols.join("_")}_idx`).on("loans").columns(cols).execute();
   }
   await db.schema
