@@ -15,3 +15,8 @@ export * from "./policy";
 export * from "./loan-state";
 export * from "./loan";
 export * from "./lifecycle";
+export * from "./collection-types";
+export * from "./trail";
+export * from "./merkle";
+export * from "./compliance";
+export * from "./promises";
