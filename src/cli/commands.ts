@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { registerScheduleCommand } from "./commands/schedule";
 import { registerIndexCommand } from "./commands/index-chain";
+import { registerServeCommand } from "./commands/serve";
+import { registerTokenCommand } from "./commands/token";
 import { registerVerifyCommand } from "./commands/verify";
 import { registerEvidenceHashCommand } from "./commands/evidence-hash";
 
@@ -8,6 +10,8 @@ import { registerEvidenceHashCommand } from "./commands/evidence-hash";
 export function registerCommands(program: Command): void {
   registerScheduleCommand(program);
   registerIndexCommand(program);
+  registerServeCommand(program);
+  registerTokenCommand(program);
   registerVerifyCommand(program);
   registerEvidenceHashCommand(program);
 }

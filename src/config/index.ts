@@ -22,6 +22,19 @@ export const configSchema = z.object({
   metricsPort: z.coerce.number().int().min(0).max(65_535).optional(),
   /** Exit after catching up with the tip instead of following it. */
   exitAtTip: boolish,
+  // ---- API (serve)
+  port: z.coerce.number().int().min(0).max(65_535),
+  host: z.string().min(1),
+  /** HMAC secret for bearer tokens; at least 32 characters. */
+  apiTokenSecret: z.string().min(32, "must be at least 32 characters").optional(),
+  sessionTtlSec: z.coerce.number().int().min(60).max(30 * 86_400),
+  corsOrigins: z.string().transform((s) => (s.trim() === "*" ? ("*" as const) : s.split(",").map((o) => o.trim()).filter(Boolean))),
+  rateLimitPerMinute: z.coerce.number().int().min(1).max(10_000_000),
+  evidenceDir: z.string().min(1),
+  maxEvidenceBytes: z.coerce.number().int().min(1).max(1 << 30),
+  maxLagBlocks: z.coerce.number().int().min(0),
+  /** Private key that relays collector actions (explicit opt-in; never committed). */
+  relayerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key").optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -39,6 +52,16 @@ export const SETTINGS: Record<keyof Config, { flag: string; env: string }> = {
   logLevel: { flag: "--log-level", env: "LOG_LEVEL" },
   metricsPort: { flag: "--metrics-port", env: "METRICS_PORT" },
   exitAtTip: { flag: "--exit-at-tip", env: "EXIT_AT_TIP" },
+  port: { flag: "--port", env: "PORT" },
+  host: { flag: "--host", env: "HOST" },
+  apiTokenSecret: { flag: "--token-secret", env: "API_TOKEN_SECRET" },
+  sessionTtlSec: { flag: "--session-ttl-sec", env: "SESSION_TTL_SEC" },
+  corsOrigins: { flag: "--cors-origins", env: "CORS_ORIGINS" },
+  rateLimitPerMinute: { flag: "--rate-limit", env: "RATE_LIMIT_PER_MINUTE" },
+  evidenceDir: { flag: "--evidence-dir", env: "EVIDENCE_DIR" },
+  maxEvidenceBytes: { flag: "--max-evidence-bytes", env: "MAX_EVIDENCE_BYTES" },
+  maxLagBlocks: { flag: "--max-lag-blocks", env: "MAX_LAG_BLOCKS" },
+  relayerKey: { flag: "--relayer-key", env: "RELAYER_KEY" },
 };
 
 export const DEFAULT_DATABASE_URL = path.join("data", "duetrail.db");
@@ -54,6 +77,14 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   maxBlockRange: 10_000,
   logLevel: "info",
   exitAtTip: false,
+  port: 8080,
+  host: "127.0.0.1",
+  sessionTtlSec: 86_400,
+  corsOrigins: "*",
+  rateLimitPerMinute: 600,
+  evidenceDir: path.join("data", "evidence"),
+  maxEvidenceBytes: 25 * 1024 * 1024,
+  maxLagBlocks: 10,
 };
 
 /** A setting that does not validate; the message names its flag and variable. */

@@ -1,0 +1,96 @@
+import cors from "cors";
+import express, { Router, type Express } from "express";
+import { ipKeyGenerator, rateLimit } from "express-rate-limit";
+import { Gauge, Histogram } from "prom-client";
+import type { ApiServices } from "./context";
+import { ApiError, notFound, PROBLEM_JSON, problemHandler } from "./errors";
+import { createRegistry, docsHtml, openApiDocument } from "./openapi";
+import { bearerOf, requireAuth } from "./auth/middleware";
+import { verifyToken } from "./auth/tokens";
+import { registerAuthRoutes } from "./routes/auth";
+import { registerLoanRoutes } from "./routes/loans";
+import { registerOpsRoutes } from "./routes/ops";
+
+/** Route modules under /v1 that need a bearer token; each registers its routes and OpenAPI operations. */
+export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes];
+
+/**
+ * Builds the Express app (no port: server.ts listens; tests call the app directly). JSON over
+ * HTTP under /v1, zod-validated, OpenAPI 3.1 at /openapi.json, problem+json errors.
+ */
+export function createApp(services: ApiServices): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.set("query parser", "simple");
+  const registry = createRegistry();
+
+  const duration = new Histogram({
+    name: "duetrail_api_request_duration_seconds",
+    help: "API request latency by route",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [services.registry],
+  });
+  const lagGauge = new Gauge({ name: "duetrail_api_indexer_lag_blocks", help: "Indexer lag seen by /readyz", registers: [services.registry] });
+  app.use((req, res, next) => {
+    const end = duration.startTimer({ method: req.method });
+    res.on("finish", () => end({ route: (req.route?.path as string | undefined) ?? "unmatched", status: String(res.statusCode) }));
+    next();
+  });
+
+  app.use(cors({ origin: services.options.corsOrigins === "*" ? "*" : services.options.corsOrigins, exposedHeaders: ["Retry-After"] }));
+  app.use(express.json({ limit: "64kb" }));
+
+  // Rate limit per token (per IP without one): 429 problem+json with Retry-After.
+  app.use(
+    "/v1",
+    rateLimit({
+      windowMs: 60_000,
+      limit: services.options.rateLimitPerMinute,
+      standardHeaders: "draft-7",
+      legacyHeaders: false,
+      keyGenerator: (req) => {
+        const token = bearerOf(req);
+        const claims = token ? verifyToken(token, services.options.tokenSecret, services.now()) : undefined;
+        return claims ? `sub:${claims.sub}` : `ip:${ipKeyGenerator(req.ip ?? "unknown")}`;
+      },
+      handler: (req, res, _next, options) => {
+        res
+          .status(429)
+          .type(PROBLEM_JSON)
+          .json({ type: "about:blank", title: "Too Many Requests", status: 429, detail: `more than ${options.limit} requests a minute`, instance: req.originalUrl });
+      },
+    }),
+  );
+
+  const open = Router();
+  registerOpsRoutes(open, registry, services, (lag) => lagGauge.set(lag));
+  registerAuthRoutes(open, registry, services);
+  app.use(open);
+
+  const v1 = Router();
+  v1.use("/v1", requireAuth(services));
+  for (const register of PROTECTED_ROUTES) register(v1, registry, services);
+  app.use(v1);
+
+  let doc: ReturnType<typeof openApiDocument> | undefined;
+  const documentOf = () => (doc ??= openApiDocument(registry));
+  app.get("/openapi.json", (_req, res) => res.json(documentOf()));
+  app.get("/docs", (_req, res) => res.type("html").send(docsHtml(documentOf())));
+  app.get("/metrics", async (_req, res, next) => {
+    try {
+      res.type(services.registry.contentType).send(await services.registry.metrics());
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.use(notFound);
+  app.use(
+    problemHandler((err, req) => {
+      if (!(err instanceof ApiError)) services.logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path }, "request failed");
+    }),
+  );
+  return app;
+}

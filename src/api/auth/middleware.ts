@@ -1,0 +1,39 @@
+import type { NextFunction, Request, Response } from "express";
+import type { ApiServices } from "../context";
+import { UnauthorizedError } from "../errors";
+import { resolveScope, type Scope } from "./scope";
+import { verifyToken, type TokenClaims } from "./tokens";
+
+export interface AuthedRequest extends Request {
+  claims?: TokenClaims;
+  scope?: Scope;
+}
+
+/** The bearer token's subject, if any (used by the rate limiter before auth). */
+export function bearerOf(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  return h?.startsWith("Bearer ") ? h.slice(7).trim() : undefined;
+}
+
+/** Requires a valid bearer token and resolves the caller's scope from the indexed chain. */
+export function requireAuth(services: ApiServices) {
+  return async (req: AuthedRequest, _res: Response, next: NextFunction) => {
+    try {
+      const token = bearerOf(req);
+      if (!token) throw new UnauthorizedError();
+      const claims = verifyToken(token, services.options.tokenSecret, services.now());
+      if (!claims) throw new UnauthorizedError("the bearer token is invalid or expired");
+      req.claims = claims;
+      req.scope = await resolveScope(services.db, claims.sub);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+export function scopeOf(req: Request): Scope {
+  const s = (req as AuthedRequest).scope;
+  if (!s) throw new UnauthorizedError();
+  return s;
+}

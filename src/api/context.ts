@@ -1,0 +1,44 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { PublicClient, WalletClient } from "viem";
+import type { Registry } from "prom-client";
+import type { Database } from "../db/schema";
+import type { Dialect } from "../db/connect";
+import type { Deployment } from "../chain/deployments";
+
+export interface ApiOptions {
+  /** HMAC secret of bearer tokens (API_TOKEN_SECRET). */
+  tokenSecret: string;
+  /** Lifetime of a Sign-In with Ethereum session token. */
+  sessionTtlSec: number;
+  /** The domain SIWE messages must name (default: the request's Host). */
+  siweDomain?: string;
+  /** Allowed CORS origins ("*" for any). */
+  corsOrigins: string[] | "*";
+  /** Requests per minute per token (or per IP without one). */
+  rateLimitPerMinute: number;
+  /** Content-addressed evidence store. */
+  evidenceDir: string;
+  /** Largest accepted evidence upload, bytes. */
+  maxEvidenceBytes: number;
+  /** /readyz fails when the indexer is more than this many blocks behind the chain head. */
+  maxLagBlocks: number;
+}
+
+/** Everything the routes use, passed in once (Ponder style): no module reads globals or env. */
+export interface ApiServices {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  logger: Logger;
+  registry: Registry;
+  options: ApiOptions;
+  /** Chain access: trailOf checks, relaying actions, head for /readyz. Optional in tests. */
+  chain?: {
+    client: PublicClient;
+    deployment: Deployment;
+    /** Relays collector actions when configured explicitly (RELAYER_KEY). */
+    relayer?: WalletClient;
+  };
+  /** The server's clock in seconds (token expiry, nonces) — never used for chain figures. */
+  now: () => number;
+}

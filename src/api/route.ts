@@ -1,0 +1,70 @@
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { NextFunction, Request, Response, Router } from "express";
+import type { ZodType } from "zod";
+import { Problem } from "./openapi";
+import { validate, valid, type RequestSchemas, type Validated } from "./validate";
+
+export interface RouteSpec<S extends RequestSchemas> {
+  method: "get" | "post";
+  /** Express path (`/v1/loans/:loanId`); the OpenAPI path is derived (`/v1/loans/{loanId}`). */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  request: S;
+  /** Success responses: status → schema (or content type + schema). */
+  responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
+  /** Needs a bearer token (default true). */
+  auth?: boolean;
+  /** Extra middleware before validation (e.g. raw body parsing). */
+  before?: ((req: Request, res: Response, next: NextFunction) => void)[];
+}
+
+export type Handler<S extends RequestSchemas> = (input: Validated<S>, req: Request, res: Response) => Promise<unknown>;
+
+/**
+ * Registers an Express route and its OpenAPI operation from the same zod schemas: what is
+ * documented is exactly what is validated. A handler returning a value sends it as JSON (200, or
+ * the first declared status); returning undefined means it answered itself.
+ */
+export function route<S extends RequestSchemas>(router: Router, registry: OpenAPIRegistry, spec: RouteSpec<S>, handler: Handler<S>): void {
+  const auth = spec.auth ?? true;
+  const openApiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
+  const responses: RouteConfig["responses"] = {};
+  for (const [status, r] of Object.entries(spec.responses)) {
+    responses[Number(status)] = {
+      description: r.description,
+      ...(r.schema ? { content: { [r.contentType ?? "application/json"]: { schema: r.schema } } } : {}),
+    };
+  }
+  const problem = { content: { "application/problem+json": { schema: Problem } } };
+  responses[400] ??= { description: "Invalid input (failing field paths in `errors`)", ...problem };
+  if (auth) {
+    responses[401] ??= { description: "No valid bearer token", ...problem };
+    responses[429] ??= { description: "Rate limited (see Retry-After)", ...problem };
+  }
+  const request: RouteConfig["request"] = {};
+  if (spec.request.params) request.params = spec.request.params as never;
+  if (spec.request.query) request.query = spec.request.query as never;
+  if (spec.request.headers) request.headers = spec.request.headers as never;
+  if (spec.request.body) request.body = { content: { "application/json": { schema: spec.request.body } }, required: true };
+  registry.registerPath({
+    method: spec.method,
+    path: openApiPath,
+    summary: spec.summary,
+    description: spec.description,
+    tags: spec.tags,
+    ...(auth ? { security: [{ bearer: [] }] } : {}),
+    request,
+    responses,
+  });
+  const firstStatus = Number(Object.keys(spec.responses)[0]);
+  router[spec.method](spec.path, ...(spec.before ?? []), validate(spec.request), async (req, res, next) => {
+    try {
+      const out = await handler(valid<S>(req), req, res);
+      if (out !== undefined && !res.headersSent) res.status(firstStatus).json(out);
+    } catch (err) {
+      next(err);
+    }
+  });
+}

@@ -1,0 +1,206 @@
+import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import type { Router } from "express";
+import { sql } from "kysely";
+import type { ApiServices } from "../context";
+import { scopeOf } from "../auth/middleware";
+import { BadRequestError } from "../errors";
+import { route } from "../route";
+import { encodeCursor, LoanIdParam } from "../schemas/common";
+import { LoanDetail, LoanList, LoanListQuery, Timeline, TimelineQuery } from "../schemas/loans";
+import {
+  asOf,
+  BUCKET_DPD,
+  CLASSIFICATION_NAMES,
+  dpdSql,
+  dueKeyRange,
+  loanStatus,
+  loanSummary,
+  settlementOf,
+  STATUS_NAMES,
+  visibleLoan,
+  visibleTo,
+  withSchedules,
+} from "../services/loans";
+import type { LoansTable } from "../../db/schema";
+
+type Sort = "dpd" | "-dpd" | "amountOverdue" | "-amountOverdue" | "nextDue" | "-nextDue";
+
+/** Sort → (column, direction). DPD grows as the due date recedes, so "-dpd" is due_key ascending. */
+const ORDER: Record<Sort, { column: "due_key" | "amount_overdue"; dir: "asc" | "desc" }> = {
+  "-dpd": { column: "due_key", dir: "asc" },
+  dpd: { column: "due_key", dir: "desc" },
+  nextDue: { column: "due_key", dir: "asc" },
+  "-nextDue": { column: "due_key", dir: "desc" },
+  amountOverdue: { column: "amount_overdue", dir: "asc" },
+  "-amountOverdue": { column: "amount_overdue", dir: "desc" },
+};
+
+export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, services: ApiServices): void {
+  const { db } = services;
+
+  route(
+    router,
+    registry,
+    {
+      method: "get",
+      path: "/v1/loans",
+      summary: "List loans",
+      description:
+        "Loans the caller may see (a collector its assigned loans, a lender its own, an auditor all), filtered and sorted, cursor-paginated. Figures are as of the indexed block in `asOf`.",
+      tags: ["loans"],
+      request: { query: LoanListQuery },
+      responses: { 200: { description: "A page of loans", schema: LoanList } },
+    },
+    async ({ query }, req) => {
+      const scope = scopeOf(req);
+      const at = await asOf(db);
+      const order = ORDER[query.sort];
+      if (query.cursor && query.cursor.s !== query.sort) throw new BadRequestError("the cursor belongs to another sort", [{ path: "query.cursor", message: "issued for another sort" }]);
+      let minDpd = query.minDpd ?? 0;
+      let maxDpd = query.maxDpd ?? Number.MAX_SAFE_INTEGER;
+      if (query.bucket) {
+        const [lo, hi] = BUCKET_DPD[query.bucket];
+        minDpd = Math.max(minDpd, lo);
+        maxDpd = Math.min(maxDpd, hi);
+      }
+      let q = visibleTo(db.selectFrom("loans").selectAll("loans"), scope);
+      if (minDpd > maxDpd) return { items: [], nextCursor: null, asOf: at };
+      if (minDpd > 0 || maxDpd < Number.MAX_SAFE_INTEGER) {
+        const { lo, hi } = dueKeyRange(at.timestamp, minDpd, maxDpd);
+        q = q.where("loans.due_key", ">=", lo).where("loans.due_key", "<=", hi);
+      }
+      if (query.status) q = q.where("loans.status", "=", STATUS_NAMES.indexOf(query.status));
+      if (query.lender) q = q.where("loans.lender", "=", query.lender);
+      if (query.collector) {
+        const collector = query.collector;
+        q = q.where((eb) =>
+          eb.exists(
+            eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", collector),
+          ),
+        );
+      }
+      if (query.classification) {
+        const cls = CLASSIFICATION_NAMES.indexOf(query.classification);
+        const dpd = dpdSql(at.timestamp);
+        q = q.where(
+          sql<number>`(select case
+              when loans.status = 2 then 4
+              when loans.status = 3 then 0
+              when ${dpd} = 0 then 0
+              when ${dpd} > p.loss_after_days then 4
+              when ${dpd} > p.doubtful_after_days then 3
+              when ${dpd} > p.substandard_after_days then 2
+              else 1 end
+            from policies p where p.policy_id = loans.policy_id)`,
+          "=",
+          cls,
+        );
+      }
+      if (query.cursor) {
+        const { k, id } = query.cursor;
+        q = q.where((eb) => eb(eb.refTuple(`loans.${order.column}`, "loans.loan_id"), order.dir === "asc" ? ">" : "<", eb.tuple(k as never, id)));
+      }
+      const rows = (await q.orderBy(`loans.${order.column}`, order.dir).orderBy("loans.loan_id", order.dir).limit(query.limit + 1).execute()) as LoansTable[];
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      const nextCursor = rows.length > query.limit && last ? encodeCursor({ s: query.sort, k: last[order.column], id: last.loan_id }) : null;
+      const items = (await withSchedules(db, page)).map((r) => loanSummary(r, at));
+      return { items, nextCursor, asOf: at };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: "get",
+      path: "/v1/loans/:loanId",
+      summary: "One loan",
+      description: "Terms, status as of the indexed block, every schedule version, current collectors and the trail head.",
+      tags: ["loans"],
+      request: { params: LoanIdParam },
+      responses: { 200: { description: "The loan", schema: LoanDetail } },
+    },
+    async ({ params }, req) => {
+      const row = await visibleLoan(db, scopeOf(req), params.loanId);
+      const at = await asOf(db);
+      const [withSchedule] = await withSchedules(db, [row]);
+      const [versions, installments, collectors] = await Promise.all([
+        db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").execute(),
+        db.selectFrom("installments").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").orderBy("idx").execute(),
+        db.selectFrom("current_collectors").select("collector").where("loan_id", "=", row.loan_id).orderBy("collector").execute(),
+      ]);
+      return {
+        loanId: String(row.loan_id),
+        lender: row.lender,
+        borrower: row.borrower,
+        borrowerRef: row.borrower_ref,
+        settlement: settlementOf(row),
+        principal: row.principal,
+        contractRateBps: row.contract_rate_bps,
+        utcOffsetMinutes: row.utc_offset_minutes,
+        policyId: row.policy_id,
+        penaltyTerms: { graceDays: row.grace_days, penaltyRateBps: row.penalty_rate_bps, capRoomBps: row.cap_room_bps, lateFee: row.late_fee },
+        registered: { block: row.block_number, timestamp: row.registered_at, txHash: row.tx_hash },
+        version: row.version,
+        status: loanStatus(withSchedule, at),
+        scheduleVersions: versions.map((v) => ({
+          version: v.version,
+          startedAt: v.started_at,
+          principal: v.principal,
+          scheduleHash: v.schedule_hash,
+          replacedInterest: v.replaced_interest,
+          forgivenPenalty: v.forgiven_penalty,
+          txHash: v.tx_hash,
+          installments: installments
+            .filter((i) => i.version === v.version)
+            .map((i) => ({ index: i.idx, dueDate: i.due_date, principal: i.principal, interest: i.interest })),
+        })),
+        collectors: collectors.map((c) => c.collector),
+        trail: { count: row.trail_count, head: row.trail_head },
+        restrictedChannels: Array.from({ length: 8 }, (_, c) => c).filter((c) => (row.restricted_channels & (1 << c)) !== 0),
+        disputeOpen: row.dispute_open === 1,
+        asOf: at,
+      };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: "get",
+      path: "/v1/loans/:loanId/timeline",
+      summary: "Every event of a loan in chain order",
+      description: "LoanLedger and CollectionLog events of the loan with tx hash, block and timestamp; amounts as decimal strings.",
+      tags: ["loans"],
+      request: { params: LoanIdParam, query: TimelineQuery },
+      responses: { 200: { description: "A page of events", schema: Timeline } },
+    },
+    async ({ params, query }, req) => {
+      await visibleLoan(db, scopeOf(req), params.loanId);
+      const at = await asOf(db);
+      let q = db.selectFrom("loan_events").selectAll().where("loan_id", "=", params.loanId);
+      if (query.cursor) {
+        const { b, l } = query.cursor;
+        q = q.where((eb) => eb(eb.refTuple("block_number", "log_index"), ">", eb.tuple(b, l)));
+      }
+      const rows = await q.orderBy("block_number").orderBy("log_index").limit(query.limit + 1).execute();
+      const page = rows.slice(0, query.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map((e) => ({
+          block: e.block_number,
+          logIndex: e.log_index,
+          timestamp: e.block_timestamp,
+          txHash: e.tx_hash,
+          contract: e.contract,
+          event: e.name,
+          args: JSON.parse(e.args) as Record<string, unknown>,
+        })),
+        nextCursor: rows.length > query.limit && last ? encodeCursor({ b: last.block_number, l: last.log_index }) : null,
+        asOf: at,
+      };
+    },
+  );
+}

@@ -1,0 +1,107 @@
+import { z } from "../openapi";
+import { BUCKET_LABELS } from "../../domain";
+import { CLASSIFICATION_NAMES, STATUS_NAMES } from "../services/loans";
+import { Address, AddressOut, Amount, AsOf, cursorSchema, Limit, listOf } from "./common";
+
+export const LoanStatusBlock = z
+  .object({
+    state: z.enum(STATUS_NAMES),
+    dpd: z.number().int(),
+    bucket: z.enum(BUCKET_LABELS),
+    classification: z.enum(CLASSIFICATION_NAMES),
+    amountOverdue: Amount,
+    penaltyAccrued: Amount,
+    outstandingPrincipal: Amount,
+    outstandingInterest: Amount,
+    nextDue: z.object({ date: z.number().int(), amount: Amount, installment: z.number().int() }).nullable(),
+    defaulted: z.boolean(),
+    observation: z.boolean(),
+  })
+  .openapi("LoanStatus");
+
+export const Settlement = z.object({ token: AddressOut.nullable(), currency: z.string().nullable() }).openapi("Settlement");
+
+export const LoanSummary = z
+  .object({ loanId: z.string(), lender: AddressOut, borrower: AddressOut, settlement: Settlement, principal: Amount, status: LoanStatusBlock })
+  .openapi("LoanSummary");
+
+export const LoanList = listOf(LoanSummary, "LoanList");
+
+const SORTS = ["dpd", "-dpd", "amountOverdue", "-amountOverdue", "nextDue", "-nextDue"] as const;
+
+export const LoanListQuery = z
+  .object({
+    status: z.enum(STATUS_NAMES).optional(),
+    bucket: z.enum(BUCKET_LABELS).optional(),
+    classification: z.enum(CLASSIFICATION_NAMES).optional(),
+    lender: Address.optional(),
+    collector: Address.optional(),
+    minDpd: z.coerce.number().int().min(0).max(100_000).optional(),
+    maxDpd: z.coerce.number().int().min(0).max(100_000).optional(),
+    sort: z.enum(SORTS).default("-dpd"),
+    limit: Limit,
+    cursor: cursorSchema(z.object({ s: z.enum(SORTS), k: z.union([z.number(), z.string()]), id: z.number().int() })).optional(),
+  })
+  .strict();
+
+export const Installment = z.object({ index: z.number().int(), dueDate: z.number().int(), principal: Amount, interest: Amount }).openapi("Installment");
+
+export const ScheduleVersion = z
+  .object({
+    version: z.number().int(),
+    startedAt: z.number().int(),
+    principal: Amount,
+    scheduleHash: z.string().nullable(),
+    replacedInterest: Amount,
+    forgivenPenalty: Amount,
+    txHash: z.string(),
+    installments: z.array(Installment),
+  })
+  .openapi("ScheduleVersion");
+
+export const LoanDetail = z
+  .object({
+    loanId: z.string(),
+    lender: AddressOut,
+    borrower: AddressOut,
+    borrowerRef: z.string(),
+    settlement: Settlement,
+    principal: Amount,
+    contractRateBps: z.number().int(),
+    utcOffsetMinutes: z.number().int(),
+    policyId: z.number().int(),
+    penaltyTerms: z.object({ graceDays: z.number().int(), penaltyRateBps: z.number().int(), capRoomBps: z.number().int(), lateFee: Amount }),
+    registered: z.object({ block: z.number().int(), timestamp: z.number().int(), txHash: z.string() }),
+    version: z.number().int(),
+    status: LoanStatusBlock,
+    scheduleVersions: z.array(ScheduleVersion),
+    collectors: z.array(AddressOut),
+    trail: z.object({ count: z.number().int(), head: z.string().nullable() }),
+    restrictedChannels: z.array(z.number().int()),
+    disputeOpen: z.boolean(),
+    asOf: AsOf,
+  })
+  .openapi("LoanDetail");
+
+export const TimelineEvent = z
+  .object({
+    block: z.number().int(),
+    logIndex: z.number().int(),
+    timestamp: z.number().int(),
+    txHash: z.string(),
+    contract: z.enum(["LoanLedger", "CollectionLog"]),
+    event: z.string(),
+    args: z.record(z.string(), z.unknown()),
+  })
+  .openapi("TimelineEvent");
+
+export const Timeline = listOf(TimelineEvent, "Timeline");
+
+export const TimelineQuery = z
+  .object({
+    limit: Limit,
+    cursor: cursorSchema(z.object({ b: z.number().int(), l: z.number().int() })).optional(),
+  })
+  .strict();
+
+export { AsOf };

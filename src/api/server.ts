@@ -1,0 +1,79 @@
+import crypto from "node:crypto";
+import http from "node:http";
+import type { Logger } from "pino";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { createWalletClient, http as httpTransport } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Config } from "../config";
+import { openDatabase, type DatabaseHandle } from "../db/connect";
+import { loadDeployment } from "../chain/deployments";
+import { createChainClient } from "../chain/client";
+import { createApp } from "./app";
+import type { ApiServices } from "./context";
+
+export interface RunningServer {
+  url: string;
+  server: http.Server;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the database (migrations run), reads deployments/<network>/ for chain access, builds the
+ * app and listens. Without API_TOKEN_SECRET a random secret is used: sessions then end with the
+ * process and service tokens cannot be issued.
+ */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const database = await openDatabase(config.databaseUrl);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "duetrail_api_" });
+  let chain: ApiServices["chain"];
+  try {
+    const deployment = loadDeployment(config.network, config.deploymentsDir);
+    const client = createChainClient(config.rpcUrl, { timeoutMs: 10_000 });
+    const relayer = config.relayerKey
+      ? createWalletClient({ account: privateKeyToAccount(config.relayerKey as `0x${string}`), transport: httpTransport(config.rpcUrl) })
+      : undefined;
+    chain = { client, deployment, relayer };
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, "no chain access: evidence verification, relaying and /readyz lag checks are off");
+  }
+  if (!config.apiTokenSecret) logger.warn("API_TOKEN_SECRET is not set: using a random secret (sessions end with this process)");
+  const services: ApiServices = {
+    db: database.db,
+    dialect: database.dialect,
+    logger,
+    registry,
+    chain,
+    options: {
+      tokenSecret: config.apiTokenSecret ?? crypto.randomBytes(32).toString("hex"),
+      sessionTtlSec: config.sessionTtlSec,
+      corsOrigins: config.corsOrigins,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      evidenceDir: config.evidenceDir,
+      maxEvidenceBytes: config.maxEvidenceBytes,
+      maxLagBlocks: config.maxLagBlocks,
+    },
+    now: () => Math.floor(Date.now() / 1000),
+  };
+  const app = createApp(services);
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as { port: number };
+  const url = `http://${config.host}:${address.port}`;
+  logger.info({ url, db: database.location }, "API listening");
+  return {
+    url,
+    server,
+    database,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import type { Database, LoansTable } from "../../db/schema";
+import { BUCKET_LABELS, DAY, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
+import { loadPolicies } from "../../indexer/store";
+import { projectionFromRow } from "../../indexer/projection";
+import { NotFoundError, UnavailableError } from "../errors";
+import type { Scope } from "../auth/scope";
+
+export const STATUS_NAMES = ["active", "charged_off", "written_off", "closed"] as const;
+export const CLASSIFICATION_NAMES = ["normal", "special_mention", "substandard", "doubtful", "loss"] as const;
+export type StatusName = (typeof STATUS_NAMES)[number];
+export type ClassificationName = (typeof CLASSIFICATION_NAMES)[number];
+export type BucketName = (typeof BUCKET_LABELS)[number];
+
+/** Bucket → DPD range (inclusive). */
+export const BUCKET_DPD: Record<BucketName, [number, number]> = {
+  M0: [0, 0],
+  M1: [1, 30],
+  M2: [31, 60],
+  M3: [61, 90],
+  M4: [91, 120],
+  M5: [121, 150],
+  M6: [151, 180],
+  "M7+": [181, Number.MAX_SAFE_INTEGER],
+};
+
+export interface AsOf {
+  block: number;
+  timestamp: number;
+}
+
+/** The chain position every time-dependent figure is computed at: the indexer's cursor. */
+export async function asOf(db: Kysely<Database>): Promise<AsOf> {
+  const c = await db.selectFrom("cursor").select(["block_number", "block_timestamp"]).where("id", "=", 1).executeTakeFirst();
+  if (!c) throw new UnavailableError("the indexer has not indexed any block yet");
+  return { block: c.block_number, timestamp: c.block_timestamp };
+}
+
+const DUE_KEY_MAX = Number.MAX_SAFE_INTEGER;
+
+/** due_key bounds for DPD in [minDpd, maxDpd] at time t (DPD = floor((t - due) / DAY) when t > due, else 0). */
+export function dueKeyRange(t: number, minDpd: number, maxDpd: number): { lo: number; hi: number } {
+  const day = Number(DAY);
+  // DPD >= min  <=>  due <= t - min*DAY (for min >= 1); DPD 0 includes everything not a day late.
+  const hi = minDpd <= 0 ? DUE_KEY_MAX : t - minDpd * day;
+  // DPD <= max  <=>  due > t - (max+1)*DAY
+  const lo = maxDpd >= Number.MAX_SAFE_INTEGER / day ? Number.MIN_SAFE_INTEGER : t - (maxDpd + 1) * day + 1;
+  return { lo, hi };
+}
+
+/** Restricts a loans query to what the caller may see (a collector its assigned loans, a lender its own, an auditor all). */
+export function visibleTo<O>(q: SelectQueryBuilder<Database, "loans", O>, scope: Scope): SelectQueryBuilder<Database, "loans", O> {
+  if (scope.auditor) return q;
+  return q.where((eb) => {
+    const ors = [
+      eb.exists(
+        eb
+          .selectFrom("current_collectors")
+          .select("current_collectors.loan_id")
+          .whereRef("current_collectors.loan_id", "=", "loans.loan_id")
+          .where("current_collectors.collector", "=", scope.address),
+      ),
+    ];
+    if (scope.lenders.length) ors.push(eb("loans.lender", "in", scope.lenders));
+    return eb.or(ors);
+  });
+}
+
+export interface LoanRowWithSchedule {
+  row: LoansTable;
+  schedule: Installment[];
+  policy: Policy;
+}
+
+/** Loads rows' current schedules and policies (one query each). */
+export async function withSchedules(db: Kysely<Database>, rows: LoansTable[]): Promise<LoanRowWithSchedule[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.loan_id);
+  const inst = await db
+    .selectFrom("installments")
+    .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
+    .select(["installments.loan_id", "installments.due_date", "installments.principal", "installments.interest"])
+    .where("installments.loan_id", "in", ids)
+    .orderBy("installments.loan_id")
+    .orderBy("installments.idx")
+    .execute();
+  const schedules = new Map<number, Installment[]>();
+  for (const i of inst) {
+    let s = schedules.get(i.loan_id);
+    if (!s) schedules.set(i.loan_id, (s = []));
+    s.push({ dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) });
+  }
+  const policies = await loadPolicies(db, [...new Set(rows.map((r) => r.policy_id))]);
+  return rows.map((row) => ({ row, schedule: schedules.get(row.loan_id) ?? [], policy: policies.get(row.policy_id)! }));
+}
+
+/** The time-dependent status block of a loan, computed with src/domain at `at`. */
+export function loanStatus(r: LoanRowWithSchedule, at: AsOf) {
+  const p = projectionFromRow(r.row, r.schedule, r.policy);
+  // Repayments recorded later than the cursor's time cannot exist; guard anyway.
+  const t = BigInt(Math.max(at.timestamp, Number(p.state.lastPaidAt)));
+  const s = statusAt(p.state, t);
+  const closed = s.status === LoanStatus.Closed;
+  return {
+    state: STATUS_NAMES[s.status],
+    dpd: Number(s.dpd),
+    bucket: BUCKET_LABELS[s.bucket],
+    classification: CLASSIFICATION_NAMES[s.classification],
+    amountOverdue: s.amountOverdue.toString(),
+    penaltyAccrued: s.penaltyOutstanding.toString(),
+    outstandingPrincipal: s.outstandingPrincipal.toString(),
+    outstandingInterest: s.outstandingInterest.toString(),
+    nextDue: closed || s.nextDueDate === null ? null : { date: Number(s.nextDueDate), amount: s.nextDueAmount.toString(), installment: s.cursor },
+    defaulted: r.row.defaulted === 1,
+    observation: r.row.observation === 1,
+  };
+}
+
+/** The loan summary used in lists. */
+export function loanSummary(r: LoanRowWithSchedule, at: AsOf) {
+  const row = r.row;
+  return {
+    loanId: String(row.loan_id),
+    lender: row.lender,
+    borrower: row.borrower,
+    settlement: settlementOf(row),
+    principal: row.principal,
+    status: loanStatus(r, at),
+  };
+}
+
+export function settlementOf(row: Pick<LoansTable, "token" | "currency">) {
+  const zeroToken = /^0x0{40}$/i.test(row.token);
+  const currency = zeroToken ? Buffer.from(row.currency.slice(2), "hex").toString("latin1").replace(/\0+$/, "") : null;
+  return { token: zeroToken ? null : row.token, currency };
+}
+
+/** A loan row the caller may see, or 404 (the same answer whether it does not exist or is not theirs). */
+export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: number): Promise<LoansTable> {
+  const row = await visibleTo(db.selectFrom("loans").selectAll(), scope).where("loans.loan_id", "=", loanId).executeTakeFirst();
+  if (!row) throw new NotFoundError(`loan ${loanId} not found`);
+  return row as LoansTable;
+}
+
+/** SQL DPD at `t` from due_key (for classification filters). */
+export function dpdSql(t: number) {
+  return sql<number>`case when loans.due_key < ${t} then (${t} - loans.due_key) / ${Number(DAY)} else 0 end`;
+}
