@@ -90,3 +90,62 @@ export async function registeredLoansFixture() {
   await f.ledger.connect(f.lender).registerLoan(fiatParams);
   return { ...f, tokenParams, fiatParams, tokenLoanId: 1n, fiatLoanId: 2n };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures added for the capability tests (LoanLedger.<capability>.test.ts).
+
+/** Legal cap used by the waterfall fixture: 4,380 bps = 12 bps a day on ACT/365. */
+export const WATERFALL_MAX_RATE_BPS = 4_380;
+/** Contract rate of the waterfall loans: 730 bps = 2 bps a day, so the cap room is 3,650 bps = 10 bps a day. */
+export const WATERFALL_RATE_BPS = 730;
+/**
+ * A policy whose figures are easy to check by hand: 1,825 bps = 5 bps a day, so the default
+ * interest on an accumulator U is halfUp(U / 2,000); a 1.00 late fee; the cap term is floor(U / 1,000).
+ */
+export const WATERFALL_POLICY: PolicyStruct = {
+  graceDays: 3,
+  penaltyRateBps: 1_825,
+  lateFee: 1_000_000n,
+  substandardAfterDays: 90,
+  doubtfulAfterDays: 270,
+  lossAfterDays: 360,
+  defaultAfterDays: 90,
+  reminderOffsetsDays: [-3, 1, 7, 15, 30, 60, 90],
+};
+/** Each waterfall installment: 1,000.00 principal + 20.00 interest = 1,020.00. */
+export const WATERFALL_PRINCIPAL_PART = 1_000_000_000n;
+export const WATERFALL_INTEREST_PART = 20_000_000n;
+export const WATERFALL_INSTALLMENT = WATERFALL_PRINCIPAL_PART + WATERFALL_INTEREST_PART;
+
+/**
+ * deployLedgerFixture with the cap raised to 43.80% and `lender` on WATERFALL_POLICY, plus two
+ * identical 3,000.00 loans of three 1,020.00 installments due every 30 days from 30 days out:
+ * a token loan (id 1) and a CNY loan (id 2). `due[k]` is installment k's due date.
+ */
+export async function waterfallLoansFixture() {
+  const f = await deployLedgerFixture();
+  await f.ledger.connect(f.admin).setMaxAnnualRate(WATERFALL_MAX_RATE_BPS);
+  await f.ledger.connect(f.lender).setPolicy(WATERFALL_POLICY);
+  const now = BigInt(await time.latest());
+  const due = [now + 30n * DAY, now + 60n * DAY, now + 90n * DAY];
+  const schedule: InstallmentStruct[] = due.map((dueDate) => ({
+    dueDate,
+    principal: WATERFALL_PRINCIPAL_PART,
+    interest: WATERFALL_INTEREST_PART,
+  }));
+  const base = {
+    borrower: f.borrower.address,
+    borrowerRef: ethers.id("borrower:waterfall"),
+    principal: 3n * WATERFALL_PRINCIPAL_PART,
+    contractRateBps: WATERFALL_RATE_BPS,
+    utcOffsetMinutes: 480,
+    schedule,
+  };
+  const tokenParams: LoanParamsStruct = { ...base, token: await f.token.getAddress(), currency: "0x000000" };
+  const fiatParams: LoanParamsStruct = { ...base, token: ethers.ZeroAddress, currency: ethers.hexlify(ethers.toUtf8Bytes("CNY")) };
+  await f.ledger.connect(f.lender).registerLoan(tokenParams);
+  await f.ledger.connect(f.lender).registerLoan(fiatParams);
+  return { ...f, due, schedule, tokenParams, fiatParams, tokenLoanId: 1n, fiatLoanId: 2n };
+}
+
+export type WaterfallFixture = Awaited<ReturnType<typeof waterfallLoansFixture>>;

@@ -1,0 +1,93 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
+import { DAY, TEST_POLICY, WATERFALL_INSTALLMENT, tokenLoanParams, waterfallLoansFixture, type InstallmentStruct } from "./helpers/fixtures";
+import { signRestructure } from "./helpers/restructure";
+
+describe("LoanLedger: pause", function () {
+  /**
+   * waterfallLoansFixture at D1 + 10d (both loans overdue, so pokes have work), a restructuring of
+   * the token loan proposed, then paused by the admin.
+   */
+  async function pausedFixture() {
+    const f = await waterfallLoansFixture();
+    await time.increaseTo(f.due[0] + 10n * DAY);
+    const start = f.due[0] + 10n * DAY;
+    const schedule2: InstallmentStruct[] = [
+      { dueDate: start + 30n * DAY, principal: 1_500_000_000n, interest: 0n },
+      { dueDate: start + 60n * DAY, principal: 1_500_000_000n, interest: 0n },
+    ];
+    await f.ledger.connect(f.lender).proposeRestructure(f.tokenLoanId, schedule2);
+    await expect(f.ledger.connect(f.admin).pause()).to.emit(f.ledger, "Paused").withArgs(f.admin.address);
+    return { ...f, schedule2 };
+  }
+  type PausedFixture = Awaited<ReturnType<typeof pausedFixture>>;
+
+  /** What pause stops, and the event each emits once unpaused. */
+  const stopped: [string, (f: PausedFixture) => Promise<ContractTransactionResponse>, string][] = [
+    ["registerLoan", async (f) => f.ledger.connect(f.lender).registerLoan(await tokenLoanParams(f.borrower.address, await f.token.getAddress())), "LoanRegistered"],
+    ["registerLoans", async (f) => f.ledger.connect(f.lender).registerLoans([await tokenLoanParams(f.borrower.address, await f.token.getAddress())]), "LoanRegistered"],
+    ["setPolicy", async (f) => f.ledger.connect(f.lender).setPolicy(TEST_POLICY), "PolicySet"],
+    ["setServicer", async (f) => f.ledger.connect(f.lender).setServicer(f.stranger.address, true), "ServicerSet"],
+    ["proposeRestructure", async (f) => f.ledger.connect(f.lender).proposeRestructure(f.tokenLoanId, f.schedule2), "RestructureProposed"],
+    ["acceptRestructure", async (f) => f.ledger.connect(f.borrower).acceptRestructure(f.tokenLoanId, f.schedule2), "LoanRestructured"],
+    [
+      "restructureWithSignature",
+      async (f) => {
+        const deadline = BigInt(await time.latest()) + DAY;
+        const nonce = await f.ledger.nonces(f.borrower.address);
+        const signature = await signRestructure(f.borrower, f.ledger, { loanId: f.tokenLoanId, version: 2n, schedule: f.schedule2, nonce, deadline });
+        return f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, deadline, signature);
+      },
+      "LoanRestructured",
+    ],
+    ["chargeOff", async (f) => f.ledger.connect(f.lender).chargeOff(f.tokenLoanId), "LoanChargedOff"],
+    ["writeOff", async (f) => f.ledger.connect(f.lender).writeOff(f.tokenLoanId), "LoanWrittenOff"],
+    ["poke", async (f) => f.ledger.connect(f.keeper).poke([f.tokenLoanId]), "ReminderTriggered"],
+    [
+      "performUpkeep",
+      async (f) => f.ledger.connect(f.keeper).performUpkeep(ethers.AbiCoder.defaultAbiCoder().encode(["uint256[]"], [[f.tokenLoanId]])),
+      "ReminderTriggered",
+    ],
+  ];
+
+  for (const [name, call, event] of stopped) {
+    it(`stops ${name} with EnforcedPause, and lets it through after unpause`, async function () {
+      const f = await loadFixture(pausedFixture);
+      await expect(call(f)).to.be.revertedWithCustomError(f.ledger, "EnforcedPause").withArgs();
+      await expect(f.ledger.connect(f.admin).unpause()).to.emit(f.ledger, "Unpaused").withArgs(f.admin.address);
+      await expect(call(f)).to.emit(f.ledger, event);
+    });
+  }
+
+  it("never stops repay", async function () {
+    const f = await loadFixture(pausedFixture);
+    await expect(f.ledger.connect(f.borrower).repay(f.tokenLoanId, WATERFALL_INSTALLMENT)).to.emit(f.ledger, "LoanRepaid");
+  });
+
+  it("never stops recordRepayment", async function () {
+    const f = await loadFixture(pausedFixture);
+    const now = BigInt(await time.latest());
+    await expect(f.ledger.connect(f.servicer).recordRepayment(f.fiatLoanId, WATERFALL_INSTALLMENT, now, ethers.ZeroHash)).to.emit(f.ledger, "LoanRepaid");
+  });
+
+  it("keeps the views answering", async function () {
+    const f = await loadFixture(pausedFixture);
+    expect(await f.ledger.paused()).to.equal(true);
+    expect((await f.ledger.loanState(f.tokenLoanId)).dpd).to.equal(10n);
+    expect((await f.ledger.loanTerms(f.tokenLoanId)).lender).to.equal(f.lender.address);
+  });
+
+  it("refuses to pause twice and to unpause when not paused", async function () {
+    const f = await loadFixture(pausedFixture);
+    await expect(f.ledger.connect(f.admin).pause()).to.be.revertedWithCustomError(f.ledger, "EnforcedPause").withArgs();
+    await f.ledger.connect(f.admin).unpause();
+    await expect(f.ledger.connect(f.admin).unpause()).to.be.revertedWithCustomError(f.ledger, "ExpectedPause").withArgs();
+  });
+
+  it("leaves the admin's own functions working", async function () {
+    const f = await loadFixture(pausedFixture);
+    await expect(f.ledger.connect(f.admin).setMaxAnnualRate(3_000)).to.emit(f.ledger, "MaxAnnualRateSet");
+  });
+});
