@@ -45,7 +45,7 @@ function required(flag: string, value: string | undefined): string {
 }
 
 /**
- * Validates raw options by hand (zod is not a dependency of this project) and
+ * Validates raw options (by hand: each rule needs its own one-line message naming the flag) and
  * returns generator parameters.
  * @throws ScheduleUsageError with a one-line message naming the flag.
  */
