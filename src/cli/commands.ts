@@ -3,6 +3,7 @@ import { registerScheduleCommand } from "./commands/schedule";
 import { registerIndexCommand } from "./commands/index-chain";
 import { registerServeCommand } from "./commands/serve";
 import { registerTokenCommand } from "./commands/token";
+import { registerKeeperCommand } from "./commands/keeper";
 import { registerVerifyCommand } from "./commands/verify";
 import { registerEvidenceHashCommand } from "./commands/evidence-hash";
 
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerIndexCommand(program);
   registerServeCommand(program);
   registerTokenCommand(program);
+  registerKeeperCommand(program);
   registerVerifyCommand(program);
   registerEvidenceHashCommand(program);
 }

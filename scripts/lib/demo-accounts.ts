@@ -1,0 +1,9 @@
+/** Who is who in the demo: indexes into Hardhat's default development accounts. */
+export const DEMO_ACCOUNTS = {
+  admin: 0,
+  lenders: [1, 2, 3],
+  collectors: [4, 5, 6, 7, 8],
+  auditor: 9,
+  keeper: 10,
+  payers: [12, 13, 14, 15, 16, 17, 18, 19],
+} as const;

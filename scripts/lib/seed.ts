@@ -1,0 +1,296 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { Signer } from "ethers";
+import type { CollectionLog, LoanLedger, MockERC20 } from "../../typechain-types";
+import { loadDeployment } from "../../src/chain/deployments";
+import { generateSchedule, toIsoString, type ScheduleKind } from "../../src/domain";
+import { buildBatchTree } from "../../src/domain/merkle";
+import { DEMO_ACCOUNTS } from "./demo-accounts";
+
+export { DEMO_ACCOUNTS };
+
+const DAY = 86_400n;
+const HOUR = 3_600n;
+
+export interface SeedOptions {
+  /** Loans per lender (3 lenders). */
+  loansPerLender: number;
+  /** Months of history to simulate. */
+  months: number;
+  deploymentsDir?: string;
+  /** Where the off-chain batch's leaves are written (for upload to POST /v1/batches). */
+  batchFile?: string;
+  onProgress?: (done: number, total: number, label: string) => void;
+}
+
+type Behaviour = "onTime" | "late" | "stops" | "never";
+
+function behaviourOf(i: number): Behaviour {
+  const r = (i * 37) % 100;
+  return r < 55 ? "onTime" : r < 75 ? "late" : r < 90 ? "stops" : "never";
+}
+
+/**
+ * Seeds a realistic demo portfolio by advancing chain time month by month: 3 lenders with their
+ * policies, 5 collectors, an auditor; loans over annuity, equal-principal and interest-only
+ * schedules in the TestUSD stablecoin and off-chain CNY; repayments on time, late and missed;
+ * keeper pokes (reminders, penalties, classification changes, defaults); collector actions
+ * including some that break contact rules; a promise to pay; a borrower's channel restriction and
+ * dispute; a Merkle batch anchor; a restructuring the borrower signed (EIP-712); a charge-off and
+ * a write-off.
+ */
+export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions) {
+  const { ethers, network } = hre;
+  const dep = loadDeployment(network.name, opts.deploymentsDir);
+  const signers = await ethers.getSigners();
+  const admin = signers[DEMO_ACCOUNTS.admin];
+  const lenders = DEMO_ACCOUNTS.lenders.map((i) => signers[i]);
+  const collectors = DEMO_ACCOUNTS.collectors.map((i) => signers[i]);
+  const auditor = signers[DEMO_ACCOUNTS.auditor];
+  const keeper = signers[DEMO_ACCOUNTS.keeper];
+  const payers = DEMO_ACCOUNTS.payers.map((i) => signers[i]);
+  const ledger = (await ethers.getContractAt("LoanLedger", dep.loanLedger.address)) as unknown as LoanLedger;
+  const log = (await ethers.getContractAt("CollectionLog", dep.collectionLog.address)) as unknown as CollectionLog;
+  const token = (await ethers.getContractAt("MockERC20", dep.testToken!.address)) as unknown as MockERC20;
+
+  const totalSteps = 5 + opts.months * 5;
+  let step = 0;
+  const progress = (label: string) => opts.onProgress?.(++step, totalSteps, label);
+  const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  const goTo = async (t: bigint) => {
+    if (t > (await now())) {
+      await network.provider.send("evm_setNextBlockTimestamp", [Number(t)]);
+      await network.provider.send("evm_mine", []);
+    }
+  };
+  const send = async (p: Promise<{ wait(): Promise<unknown> }>) => (await p).wait();
+
+  // --- roles, policies, money
+  const LENDER = ethers.id("LENDER_ROLE");
+  const AUDITOR = ethers.id("AUDITOR_ROLE");
+  for (const l of lenders) await send(ledger.connect(admin).grantRole(LENDER, l.address));
+  await send(ledger.connect(admin).grantRole(AUDITOR, auditor.address));
+  const policies = [
+    { graceDays: 3, penaltyRateBps: 700, lateFee: 0n },
+    { graceDays: 5, penaltyRateBps: 600, lateFee: 2_000_000n },
+    { graceDays: 3, penaltyRateBps: 500, lateFee: 0n },
+  ];
+  for (const [i, l] of lenders.entries()) {
+    await send(
+      ledger.connect(l).setPolicy({
+        ...policies[i],
+        substandardAfterDays: 90,
+        doubtfulAfterDays: 270,
+        lossAfterDays: 360,
+        defaultAfterDays: 90,
+        reminderOffsetsDays: [-3, 1, 7, 15, 30, 60, 90],
+      }),
+    );
+    await send(
+      log.connect(l).setContactPolicy({
+        maxConnectedCallsPerDay: 3,
+        maxCallAttemptsPer7Days: 7,
+        contactStartHour: 8,
+        contactEndHour: 21,
+        legalStageDpd: 60,
+        actionWindowDays: 7,
+      }),
+    );
+  }
+  await send(ledger.connect(lenders[0]).setServicer(collectors[4].address, false));
+  for (const p of payers) {
+    await send(token.connect(admin).mint(p.address, 10n ** 14n));
+    await send(token.connect(p).approve(dep.loanLedger.address, ethers.MaxUint256));
+  }
+  progress("roles, policies and funds");
+
+  // --- loans
+  const t0 = await now();
+  const kinds: ScheduleKind[] = ["annuity", "equal-principal", "interest-only"];
+  interface DemoLoan {
+    id: bigint;
+    lender: number;
+    token: boolean;
+    behaviour: Behaviour;
+    borrower: string;
+    dueDates: bigint[];
+    collector: number;
+  }
+  const loans: DemoLoan[] = [];
+  const offsets = [480, 480, 480, 480, -300, 60];
+  for (const [li, lender] of lenders.entries()) {
+    const firstDue = toIsoString(t0 + BigInt(20 + li * 4) * DAY).slice(0, 10);
+    const params = [];
+    for (let k = 0; k < opts.loansPerLender; k++) {
+      const index = li * opts.loansPerLender + k;
+      const onToken = index % 3 !== 2;
+      const kind = kinds[index % 3];
+      const principal = BigInt(5_000 + ((index * 7_919) % 45_000)) * (onToken ? 1_000_000n : 100n);
+      const contractRateBps = 600 + ((index * 13) % 3) * 100;
+      const schedule = generateSchedule({ kind, principal, annualRateBps: contractRateBps, count: 12, firstDue, frequency: "monthly" });
+      // Borrower 0 of each lender is a real account (it signs a restructuring / restricts channels).
+      const borrower = k === 0 ? payers[li].address : ethers.getAddress(ethers.dataSlice(ethers.id(`demo-borrower-${index}`), 12));
+      params.push({
+        borrower,
+        borrowerRef: ethers.id(`salt-${index}:customer-${100_000 + index}`),
+        token: onToken ? dep.testToken!.address : ethers.ZeroAddress,
+        currency: onToken ? "0x000000" : ethers.hexlify(ethers.toUtf8Bytes("CNY")),
+        principal,
+        contractRateBps,
+        utcOffsetMinutes: offsets[index % offsets.length],
+        schedule: schedule.map((s) => ({ dueDate: s.dueDate, principal: s.principal, interest: s.interest })),
+      });
+      loans.push({
+        id: 0n,
+        lender: li,
+        token: onToken,
+        behaviour: k === 0 ? "late" : behaviourOf(index),
+        borrower,
+        dueDates: schedule.map((s) => s.dueDate),
+        collector: li === 0 ? (k % 2 === 0 ? 0 : 1) : li === 1 ? (k % 2 === 0 ? 2 : 3) : 4,
+      });
+    }
+    const first = (await ledger.loanCount()) + 1n;
+    for (let i = 0; i < params.length; i += 25) await send(ledger.connect(lender).registerLoans(params.slice(i, i + 25)));
+    loans.filter((l) => l.lender === li).forEach((l, k) => (l.id = first + BigInt(k)));
+  }
+  progress("loans registered");
+  for (const [ci, c] of collectors.entries()) {
+    const mine = loans.filter((l) => l.collector === ci);
+    for (const li of [0, 1, 2]) {
+      const ids = mine.filter((l) => l.lender === li).map((l) => l.id);
+      for (let i = 0; i < ids.length; i += 100) await send(log.connect(lenders[li]).assignCollector(ids.slice(i, i + 100), c.address));
+    }
+  }
+  progress("collectors assigned");
+
+  // --- a borrower restricts SMS and later disputes (lender 0's first loan)
+  const watched = loans[0];
+  await send(log.connect(payers[0]).restrictChannel(watched.id, 1));
+
+  const payOf = async (l: DemoLoan, at: bigint) => {
+    const st = await ledger.loanState(l.id);
+    if (Number(st.status) >= 2) return;
+    const amount = st.nextDueAmount + st.penaltyOutstanding;
+    if (amount === 0n) return;
+    if (l.token) await send(ledger.connect(payers[Number(l.id % BigInt(payers.length))]).repay(l.id, amount));
+    else await send(ledger.connect(lenders[l.lender]).recordRepayment(l.id, amount, at, ethers.id(`bank-${l.id}-${at}`)));
+  };
+  const pokeAll = async () => {
+    const ids = loans.map((l) => l.id);
+    for (let i = 0; i < ids.length; i += 100) await send(ledger.connect(keeper).poke(ids.slice(i, i + 100)));
+  };
+  const localAt = (_l: DemoLoan, dayStart: bigint, hour: bigint, offsetMinutes: number) =>
+    dayStart + hour * HOUR - BigInt(offsetMinutes) * 60n;
+
+  // --- months of history
+  for (let m = 0; m < opts.months; m++) {
+    const due = loans[0].dueDates[m];
+    await goTo(due - 3n * DAY);
+    await pokeAll();
+    progress(`month ${m + 1}: reminders before due`);
+    await goTo(due + 6n * DAY);
+    for (const l of loans) {
+      if (l.behaviour === "onTime" || (l.behaviour === "stops" && m < 2)) await payOf(l, await now());
+    }
+    progress(`month ${m + 1}: on-time repayments`);
+    await goTo(due + 16n * DAY);
+    await pokeAll();
+    // Collectors call overdue loans: 10:00 local, a few at 22:00 (outside hours), one loan called 5 times a day.
+    const dayStart = ((await now()) / DAY) * DAY;
+    for (const [ci, c] of collectors.entries()) {
+      const mine = loans.filter((l) => l.collector === ci && l.behaviour !== "onTime").slice(0, 12);
+      const actions = mine.flatMap((l, i) => {
+        const off = offsets[Number(l.id - 1n) % offsets.length];
+        const base = localAt(l, dayStart - 2n * DAY, 10n, off);
+        const list = [{ loanId: l.id, channel: 0, kind: 1, outcome: 200, occurredAt: base, evidenceHash: ethers.id(`rec-${m}-${l.id}`) }];
+        if (i === 0) for (let k = 1; k <= 4; k++) list.push({ loanId: l.id, channel: 0, kind: 1, outcome: 200 + k, occurredAt: base + BigInt(k) * 600n, evidenceHash: ethers.id(`rec-${m}-${l.id}-${k}`) });
+        if (i === 1) list.push({ loanId: l.id, channel: 0, kind: 0, outcome: 486, occurredAt: localAt(l, dayStart - 2n * DAY, 22n, off), evidenceHash: ethers.id(`late-${m}-${l.id}`) });
+        if (i === 2) list.push({ loanId: l.id, channel: 1, kind: 0, outcome: 0, occurredAt: base + 1_800n, evidenceHash: ethers.id(`sms-${m}-${l.id}`) });
+        return list;
+      });
+      if (actions.length) await send(log.connect(c).recordActions(actions));
+    }
+    progress(`month ${m + 1}: collection calls`);
+    for (const l of loans) if (l.behaviour === "late" || (l.behaviour === "stops" && m < 2)) await payOf(l, await now());
+    if (m === 1) {
+      // A promise to pay, kept or broken by what follows.
+      const late = loans.find((l) => l.behaviour === "stops" && l.collector === 0)!;
+      const st = await ledger.loanState(late.id);
+      await send(log.connect(collectors[0]).recordPromise(late.id, st.nextDueAmount, (await now()) + 10n * DAY, ethers.id("promise-call-recording")));
+      // The watched borrower disputes; the collector's next contact is flagged, then the lender validates.
+      await send(log.connect(payers[0]).fileDispute(watched.id, ethers.id("dispute-letter.pdf")));
+      await send(log.connect(collectors[0]).recordAction(watched.id, 1, 0, 0, await now(), ethers.id("sms-during-dispute")));
+      await send(log.connect(lenders[0]).resolveDispute(watched.id, ethers.id("validation-notice.pdf")));
+    }
+    progress(`month ${m + 1}: late repayments`);
+    await goTo(due + 29n * DAY);
+    await pokeAll();
+    progress(`month ${m + 1}: keeper`);
+  }
+
+  // --- a legal notice sent too early (flag 16 when DPD < 60)
+  const legal = loans.find((l) => l.behaviour === "stops" && l.collector === 1)!;
+  await send(log.connect(collectors[1]).recordAction(legal.id, 4, 5, 1, await now(), ethers.id("lawyer-letter.pdf")));
+  progress("legal notice");
+
+  // --- high-volume e-mails logged off chain and anchored as one Merkle batch
+  const t = await now();
+  const batchActions = loans
+    .filter((l) => l.collector === 2)
+    .slice(0, 20)
+    .map((l, i) => ({
+      loanId: l.id,
+      seq: BigInt(i + 1),
+      collector: collectors[2].address as `0x${string}`,
+      channel: 2,
+      kind: 0,
+      outcome: 1,
+      occurredAt: t - BigInt(i) * 60n,
+      evidenceHash: ethers.id(`email-${l.id}`) as `0x${string}`,
+    }));
+  const tree = buildBatchTree(batchActions);
+  await send(log.connect(collectors[2]).anchorBatch(tree.root, batchActions.length, "file:data/batches/batch-1.json"));
+  if (opts.batchFile) {
+    fs.mkdirSync(path.dirname(opts.batchFile), { recursive: true });
+    fs.writeFileSync(
+      opts.batchFile,
+      JSON.stringify({ batchId: "1", root: tree.root, actions: batchActions }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
+    );
+  }
+
+  // --- a restructuring the borrower signed (EIP-712), a charge-off, a write-off
+  const restructured = loans[opts.loansPerLender]; // lender 1's first loan, borrower = payers[1]
+  const st = await ledger.loanState(restructured.id);
+  if (Number(st.status) === 0 && st.outstandingPrincipal > 0n) {
+    const start = toIsoString((await now()) + 30n * DAY).slice(0, 10);
+    const schedule = generateSchedule({ kind: "equal-principal", principal: st.outstandingPrincipal, annualRateBps: 500, count: 18, firstDue: start, frequency: "monthly" }).map((i) => ({
+      dueDate: i.dueDate,
+      principal: i.principal,
+      interest: i.interest,
+    }));
+    const terms = await ledger.loanTerms(restructured.id);
+    const coder = ethers.AbiCoder.defaultAbiCoder();
+    const scheduleHash = ethers.keccak256(coder.encode(["tuple(uint64 dueDate,uint256 principal,uint256 interest)[]"], [schedule]));
+    const deadline = (await now()) + DAY;
+    const signature = await (payers[1] as unknown as Signer).signTypedData(
+      { name: "Duetrail LoanLedger", version: "1", chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: dep.loanLedger.address },
+      { Restructure: [
+        { name: "loanId", type: "uint256" },
+        { name: "version", type: "uint16" },
+        { name: "scheduleHash", type: "bytes32" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ] },
+      { loanId: restructured.id, version: Number(terms.version) + 1, scheduleHash, nonce: await ledger.nonces(payers[1].address), deadline },
+    );
+    await send(ledger.connect(lenders[1]).restructureWithSignature(restructured.id, schedule, deadline, signature));
+  }
+  const never = loans.filter((l) => l.behaviour === "never");
+  if (never[0]) await send(ledger.connect(lenders[never[0].lender]).chargeOff(never[0].id));
+  if (never[1]) await send(ledger.connect(lenders[never[1].lender]).writeOff(never[1].id));
+  await pokeAll();
+  progress("restructuring, charge-off, write-off");
+  return { ledger, log, token, loans, signers };
+}
