@@ -5,6 +5,8 @@
  * banner with URLs, tokens and curl commands, and writes the tokens to data/demo-tokens.json.
  * Ctrl-C stops every process it started. Each start is fresh; `npm start -- --resume` keeps
  * ./data and skips deploy and seed (for an external node given by RPC_URL that still has them).
+ * Environment: PORT (API, 8080), NODE_PORT (chain, 8545), RPC_URL (use that node instead),
+ * DUETRAIL_DATA_DIR (./data), DEPLOYMENTS_DIR (./deployments), LOANS_PER_LENDER (100), MONTHS (6).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
@@ -17,7 +19,10 @@ import { serviceToken } from "../src/api/auth/tokens";
 import { DEMO_ACCOUNTS } from "./lib/demo-accounts";
 
 const ROOT = path.resolve(__dirname, "..");
-const DATA = path.join(ROOT, "data");
+/** Where the database, logs and tokens go (DUETRAIL_DATA_DIR, default ./data). */
+const DATA = path.resolve(process.env.DUETRAIL_DATA_DIR ?? path.join(ROOT, "data"));
+/** Where the local chain listens when the command starts it (NODE_PORT, default 8545). */
+const NODE_PORT = Number(process.env.NODE_PORT ?? 8545);
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 const API_PORT = Number(process.env.PORT ?? 8080);
 const resume = process.argv.includes("--resume");
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(DATA, { recursive: true });
   const started = Date.now();
   const external = process.env.RPC_URL;
-  const rpcUrl = external ?? "http://127.0.0.1:8545";
+  const rpcUrl = external ?? `http://127.0.0.1:${NODE_PORT}`;
   if (!(await portFree(API_PORT))) throw new Error(`port ${API_PORT} is in use: stop what runs there or set PORT`);
 
   if (!resume) {
@@ -119,9 +124,9 @@ async function main(): Promise<void> {
     fs.rmSync(path.join(DATA, "batches"), { recursive: true, force: true });
   }
   if (!external) {
-    if (!(await portFree(8545))) throw new Error("port 8545 is in use: stop the node running there, or point RPC_URL at it");
-    log("starting the Hardhat network on 127.0.0.1:8545");
-    spawnChild("hardhat node", "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", "8545"], {}, path.join(DATA, "node.log"));
+    if (!(await portFree(NODE_PORT))) throw new Error(`port ${NODE_PORT} is in use: stop the node running there, or point RPC_URL at it`);
+    log(`starting the Hardhat network on 127.0.0.1:${NODE_PORT}`);
+    spawnChild("hardhat node", "npx", ["hardhat", "node", "--hostname", "127.0.0.1", "--port", String(NODE_PORT)], {}, path.join(DATA, "node.log"));
     await waitFor(rpcUrl, (r) => r.ok, 60_000, "the Hardhat node", {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -130,7 +135,8 @@ async function main(): Promise<void> {
   } else {
     log(`using the node at ${external}`);
   }
-  const env = { RPC_URL: rpcUrl, DEPLOYMENTS_DIR: path.join(ROOT, "deployments") };
+  const deploymentsDir = path.resolve(process.env.DEPLOYMENTS_DIR ?? path.join(ROOT, "deployments"));
+  const env = { RPC_URL: rpcUrl, DEPLOYMENTS_DIR: deploymentsDir };
   if (!resume) {
     log("deploying LoanLedger, CollectionLog and TestUSD");
     await runToEnd("deploy", "npx", ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"], env);
@@ -176,23 +182,24 @@ async function main(): Promise<void> {
   };
   fs.writeFileSync(path.join(DATA, "demo-tokens.json"), JSON.stringify(tokens, null, 2) + "\n");
   const secs = Math.round((Date.now() - started) / 1000);
+  const tokensFile = `./${path.relative(ROOT, path.join(DATA, "demo-tokens.json"))}`;
   process.stdout.write(
     [
       "",
       `Duetrail is running (ready in ${secs} s). Ctrl-C stops everything.`,
       "",
-      `  chain     ${rpcUrl}  (contracts in deployments/localhost/)`,
+      `  chain     ${rpcUrl}  (contracts in ${path.relative(ROOT, deploymentsDir) || "."}/localhost/)`,
       `  API       ${api}/v1   docs ${api}/docs   OpenAPI ${api}/openapi.json`,
       `  queue     ${api}/v1/queue   metrics ${api}/metrics`,
-      `  logs      data/{node,indexer,keeper,api}.log   database data/duetrail.db`,
+      `  logs      ${path.relative(ROOT, DATA)}/{node,indexer,keeper,api}.log   database ${path.relative(ROOT, DATA)}/duetrail.db`,
       "",
-      "  tokens (also in data/demo-tokens.json):",
+      `  tokens (also in ${tokensFile}):`,
       ...Object.entries(tokens).map(([k, v]) => `    ${k.padEnd(15)} ${v}`),
       "",
       "  try:",
-      `    curl -s -H "Authorization: Bearer $(node -p 'require("./data/demo-tokens.json").collector')" ${api}/v1/queue?limit=3`,
-      `    curl -s -H "Authorization: Bearer $(node -p 'require("./data/demo-tokens.json").lender')" "${api}/v1/loans?bucket=M2&sort=-dpd&limit=5"`,
-      `    curl -s -H "Authorization: Bearer $(node -p 'require("./data/demo-tokens.json").auditor')" ${api}/v1/loans/1/evidence`,
+      `    curl -s -H "Authorization: Bearer $(node -p 'require("${tokensFile}").collector')" ${api}/v1/queue?limit=3`,
+      `    curl -s -H "Authorization: Bearer $(node -p 'require("${tokensFile}").lender')" "${api}/v1/loans?bucket=M2&sort=-dpd&limit=5"`,
+      `    curl -s -H "Authorization: Bearer $(node -p 'require("${tokensFile}").auditor')" ${api}/v1/loans/1/evidence`,
       "",
     ].join("\n"),
   );

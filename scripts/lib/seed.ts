@@ -216,9 +216,13 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
     for (const l of loans) if (l.behaviour === "late" || (l.behaviour === "stops" && m < 2)) await payOf(l, await now());
     if (m === 1) {
       // A promise to pay, kept or broken by what follows.
-      const late = loans.find((l) => l.behaviour === "stops" && l.collector === 0)!;
-      const st = await ledger.loanState(late.id);
-      await send(log.connect(collectors[0]).recordPromise(late.id, st.nextDueAmount, (await now()) + 10n * DAY, ethers.id("promise-call-recording")));
+      const late = loans.find((l) => l.behaviour === "stops" && l.collector === 0) ?? loans.find((l) => l.behaviour !== "onTime" && l.collector === 0);
+      if (late) {
+        const st = await ledger.loanState(late.id);
+        if (st.nextDueAmount > 0n) {
+          await send(log.connect(collectors[0]).recordPromise(late.id, st.nextDueAmount, (await now()) + 10n * DAY, ethers.id("promise-call-recording")));
+        }
+      }
       // The watched borrower disputes; the collector's next contact is flagged, then the lender validates.
       await send(log.connect(payers[0]).fileDispute(watched.id, ethers.id("dispute-letter.pdf")));
       await send(log.connect(collectors[0]).recordAction(watched.id, 1, 0, 0, await now(), ethers.id("sms-during-dispute")));
@@ -231,8 +235,8 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   }
 
   // --- a legal notice sent too early (flag 16 when DPD < 60)
-  const legal = loans.find((l) => l.behaviour === "stops" && l.collector === 1)!;
-  await send(log.connect(collectors[1]).recordAction(legal.id, 4, 5, 1, await now(), ethers.id("lawyer-letter.pdf")));
+  const legal = loans.find((l) => l.behaviour === "stops" && l.collector === 1) ?? loans.find((l) => l.collector === 1);
+  if (legal) await send(log.connect(collectors[1]).recordAction(legal.id, 4, 5, 1, await now(), ethers.id("lawyer-letter.pdf")));
   progress("legal notice");
 
   // --- high-volume e-mails logged off chain and anchored as one Merkle batch
@@ -252,7 +256,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
     }));
   const tree = buildBatchTree(batchActions);
   await send(log.connect(collectors[2]).anchorBatch(tree.root, batchActions.length, "file:data/batches/batch-1.json"));
-  if (opts.batchFile) {
+  if (opts.batchFile && batchActions.length) {
     fs.mkdirSync(path.dirname(opts.batchFile), { recursive: true });
     fs.writeFileSync(
       opts.batchFile,

@@ -179,12 +179,13 @@ export function registerVerifyCommand(program: Command): void {
     .option("--rpc <url>", "JSON-RPC endpoint (http or https)")
     .option("--network <name>", "deployment to read from deployments/<name>/")
     .option("--loan <id>", "loan id (a positive integer)")
+    .option("--deployments <dir>", "deployments folder (env DEPLOYMENTS_DIR, default ./deployments)")
     .showHelpAfterError(false)
     .addHelpText("after", "\nExit status: 0 valid, 1 not valid, 2 bad input, missing deployment or unreachable RPC.");
   cmd.action(async (raw: Record<string, unknown>) => {
     try {
       const opts = parseVerifyOptions(raw);
-      const deployment = loadDeployment(opts.network);
+      const deployment = loadDeployment(opts.network, (raw.deployments as string | undefined) ?? process.env.DEPLOYMENTS_DIR ?? "deployments");
       const client = createPublicClient({ transport: http(opts.rpc, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
       const report = await verifyLoan(client, deployment, opts.loan);
       process.stdout.write(`${JSON.stringify(verifyReportToJson(report), null, 2)}\n`);

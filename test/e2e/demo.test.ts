@@ -1,0 +1,189 @@
+/**
+ * End to end: runs the demo's own start path (scripts/start.ts, what `npm start` runs) on free
+ * ports with a smaller seed, queries the API as each role, checks the API's figures against the
+ * contracts' views at the same block, verifies every loan's evidence trail with the CLI, and stops
+ * it with SIGINT (no process left, ports freed).
+ */
+import { expect } from "chai";
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { createPublicClient, http, type PublicClient } from "viem";
+import { loanLedgerAbi } from "../../src/chain/abis";
+import { loadDeployment } from "../../src/chain/deployments";
+import { BUCKET_LABELS } from "../../src/domain";
+import { verifyLoan } from "../../src/cli/commands/verify";
+import { freePort, REPO_ROOT } from "../support/chain";
+
+const run = promisify(execFile);
+const CLASSES = ["normal", "special_mention", "substandard", "doubtful", "loss"];
+const STATES = ["active", "charged_off", "written_off", "closed"];
+
+describe("demo (npm start) end to end", function () {
+  this.timeout(600_000);
+  let child: ChildProcess;
+  let output = "";
+  let api = "";
+  let rpcUrl = "";
+  let dataDir = "";
+  let deploymentsDir = "";
+  let tokens: Record<string, string>;
+
+  before(async function () {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-demo-data-"));
+    deploymentsDir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-demo-deployments-"));
+    const [apiPort, nodePort] = [await freePort(), await freePort()];
+    api = `http://127.0.0.1:${apiPort}`;
+    rpcUrl = `http://127.0.0.1:${nodePort}`;
+    const env = { ...process.env };
+    delete env.RPC_URL; // the demo starts its own chain
+    // The same entry point `npm start` runs (after its compile step, which the test runner did).
+    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/start.ts"], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...env,
+        PORT: String(apiPort),
+        NODE_PORT: String(nodePort),
+        DUETRAIL_DATA_DIR: dataDir,
+        DEPLOYMENTS_DIR: deploymentsDir,
+        LOANS_PER_LENDER: "12",
+        MONTHS: "4",
+      },
+    });
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the demo did not start in 5 minutes:\n${output}`)), 300_000);
+      const poll = setInterval(() => {
+        if (output.includes("Duetrail is running")) {
+          clearTimeout(timer);
+          clearInterval(poll);
+          resolve();
+        }
+      }, 200);
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        clearInterval(poll);
+        reject(new Error(`the demo exited (${code}):\n${output}`));
+      });
+    });
+    tokens = JSON.parse(fs.readFileSync(path.join(dataDir, "demo-tokens.json"), "utf8"));
+  });
+
+  after(async function () {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid!, "SIGINT");
+      } catch {
+        // gone
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(deploymentsDir, { recursive: true, force: true });
+  });
+
+  const get = async (p: string, role?: string) => {
+    const res = await fetch(`${api}${p}`, role ? { headers: { authorization: `Bearer ${tokens[role]}` } } : undefined);
+    return { status: res.status, body: (await res.json()) as any };
+  };
+
+  it("writes the five demo tokens and prints the URLs", function () {
+    expect(Object.keys(tokens).sort()).to.deep.equal(["auditor", "collector", "lender", "otherCollector", "otherLender"]);
+    expect(output).to.include(`${api}/docs`).and.include("/v1/queue").and.include("/metrics");
+  });
+
+  it("answers each role with what it may see, and the figures equal the contract's views at the asOf block", async function () {
+    const dep = loadDeployment("localhost", deploymentsDir);
+    const client = createPublicClient({ transport: http(rpcUrl) });
+    const auditor = await get("/v1/loans?limit=500", "auditor");
+    expect(auditor.status).to.equal(200);
+    const all = auditor.body.items as any[];
+    expect(all.length).to.equal(36);
+    const lender = await get("/v1/loans?limit=500", "lender");
+    const otherLender = await get("/v1/loans?limit=500", "otherLender");
+    const collector = await get("/v1/loans?limit=500", "collector");
+    const otherCollector = await get("/v1/loans?limit=500", "otherCollector");
+    for (const r of [lender, otherLender, collector, otherCollector]) expect(r.status).to.equal(200);
+    expect(lender.body.items.length).to.be.greaterThan(0).and.lessThan(all.length);
+    const lenderIds = new Set(lender.body.items.map((l: any) => l.loanId));
+    expect(otherLender.body.items.some((l: any) => lenderIds.has(l.loanId))).to.equal(false);
+    const collectorIds = new Set(collector.body.items.map((l: any) => l.loanId));
+    expect(collectorIds.size).to.be.greaterThan(0);
+    expect(otherCollector.body.items.some((l: any) => collectorIds.has(l.loanId))).to.equal(false);
+    expect((await get("/v1/loans")).status).to.equal(401);
+
+    const asOf = auditor.body.asOf;
+    for (const loan of all) {
+      const s = await client.readContract({
+        address: dep.loanLedger.address,
+        abi: loanLedgerAbi,
+        functionName: "loanState",
+        args: [BigInt(loan.loanId)],
+        blockNumber: BigInt(asOf.block),
+      });
+      const st = loan.status;
+      expect(st.state, `loan ${loan.loanId} status`).to.equal(STATES[s.status]);
+      if (st.state === "closed") continue;
+      expect(st.dpd, `loan ${loan.loanId} dpd`).to.equal(Number(s.dpd));
+      expect(st.bucket).to.equal(BUCKET_LABELS[s.bucket]);
+      expect(st.classification).to.equal(CLASSES[s.classification]);
+      expect(st.amountOverdue, `loan ${loan.loanId} amountOverdue`).to.equal(s.amountOverdue.toString());
+      expect(st.penaltyAccrued, `loan ${loan.loanId} penalty`).to.equal(s.penaltyOutstanding.toString());
+      expect(st.outstandingPrincipal).to.equal(s.outstandingPrincipal.toString());
+      expect(st.outstandingInterest).to.equal(s.outstandingInterest.toString());
+    }
+  });
+
+  it("verify passes for every loan with actions", async function () {
+    const dep = loadDeployment("localhost", deploymentsDir);
+    const client = createPublicClient({ transport: http(rpcUrl) }) as PublicClient;
+    const list = await get("/v1/loans?limit=500", "auditor");
+    const withActions: { loanId: string; count: number }[] = [];
+    for (const loan of list.body.items as any[]) {
+      const d = await get(`/v1/loans/${loan.loanId}`, "auditor");
+      if (d.body.trail.count > 0) withActions.push({ loanId: loan.loanId, count: d.body.trail.count });
+    }
+    expect(withActions.length).to.be.greaterThan(0);
+    // Every loan through the verify command's own code path (in process: one CLI start per loan is slow) ...
+    for (const { loanId, count } of withActions) {
+      const report = await verifyLoan(client, dep, BigInt(loanId));
+      expect(report.valid, `loan ${loanId}`).to.equal(true);
+      expect(Number(report.count)).to.equal(count);
+    }
+    // ... and the CLI itself, as an auditor runs it, on the first one.
+    const { stdout } = await run(
+      "npx",
+      ["ts-node", "--transpile-only", "src/cli/index.ts", "verify", "--rpc", rpcUrl, "--network", "localhost", "--loan", withActions[0].loanId, "--deployments", deploymentsDir],
+      { cwd: REPO_ROOT, maxBuffer: 32 * 1024 * 1024 },
+    );
+    const result = JSON.parse(stdout);
+    expect(result.valid).to.equal(true);
+    expect(Number(result.count)).to.equal(withActions[0].count);
+  });
+
+  it("stops everything on Ctrl-C and frees the ports", async function () {
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    process.kill(-child.pid!, "SIGINT");
+    expect(await exited).to.equal(0);
+    for (const url of [api, rpcUrl]) {
+      const port = Number(new URL(url).port);
+      const free = await new Promise<boolean>((resolve) => {
+        const s = require("node:net").createServer().once("error", () => resolve(false));
+        s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+      });
+      expect(free, `port ${port} freed`).to.equal(true);
+    }
+  });
+
+});
