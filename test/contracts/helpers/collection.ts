@@ -1,0 +1,201 @@
+import { ethers } from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import type { ContractTransactionResponse } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { CollectionLog } from "../../../typechain-types";
+import type { ActionRecordedEvent, ICollectionLog } from "../../../typechain-types/contracts/CollectionLog";
+import { DAY, deployLedgerFixture, fiatLoanParams } from "./fixtures";
+
+// CollectionLog test helpers: enums, the hash chain recomputed off chain, borrower-local time,
+// event decoding and the CollectionLog fixtures (CollectionLog.<capability>.test.ts).
+
+export type ContactPolicyStruct = ICollectionLog.ContactPolicyStruct;
+export type ActionInputStruct = ICollectionLog.ActionInputStruct;
+
+export const MINUTE = 60n;
+export const HOUR = 3_600n;
+
+/** ICollectionLog.Channel. */
+export const Channel = { Call: 0, Sms: 1, Email: 2, Letter: 3, LawyerLetter: 4, Visit: 5, AppPush: 6, Other: 7 } as const;
+/** ICollectionLog.Kind. */
+export const Kind = { ContactAttempt: 0, ContactMade: 1, PromiseToPay: 2, Dispute: 3, PlanOffer: 4, LegalNotice: 5, Note: 6 } as const;
+/** The compliance bits of ActionRecorded.flags (libraries/Compliance.sol). */
+export const Flag = {
+  TooManyConnectedCalls: 1,
+  TooManyCallAttempts: 2,
+  OutsideHours: 4,
+  RestrictedChannel: 8,
+  LegalBeforeStage: 16,
+  NothingOverdue: 32,
+  DisputeOpen: 64,
+} as const;
+
+/** The product default contact policy, also the initial caps (CollectionLog._defaultPolicy). */
+export const DEFAULT_CONTACT_POLICY: ContactPolicyStruct = {
+  maxConnectedCallsPerDay: 3,
+  maxCallAttemptsPer7Days: 7,
+  contactStartHour: 8,
+  contactEndHour: 21,
+  legalStageDpd: 60,
+  actionWindowDays: 7,
+};
+
+/** A ContactPolicy as the tuple events, errors and views carry (declaration order). */
+export function policyTuple(p: ContactPolicyStruct): bigint[] {
+  return [p.maxConnectedCallsPerDay, p.maxCallAttemptsPer7Days, p.contactStartHour, p.contactEndHour, p.legalStageDpd, p.actionWindowDays].map((v) =>
+    BigInt(v),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hash chain, recomputed independently of the contract (ICollectionLog's NatSpec).
+
+const coder = ethers.AbiCoder.defaultAbiCoder();
+
+/** All eight fields of an action, in actionHash order. */
+export interface Action {
+  loanId: bigint;
+  seq: bigint;
+  collector: string;
+  channel: number;
+  kind: number;
+  outcome: number;
+  occurredAt: bigint;
+  evidenceHash: string;
+}
+
+/** The types of the eight action fields: actionHash's encoding and the StandardMerkleTree leaf. */
+export const ACTION_LEAF_TYPES = ["uint256", "uint64", "address", "uint8", "uint8", "uint16", "uint64", "bytes32"];
+
+/** An action's fields as a StandardMerkleTree leaf value. */
+export function actionLeaf(a: Action): (string | bigint | number)[] {
+  return [a.loanId, a.seq, a.collector, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash];
+}
+
+/** head_0 = keccak256(abi.encode(uint256 chainId, address collectionLog, uint256 loanId)). */
+export function genesisHead(chainId: bigint, collectionLog: string, loanId: bigint): string {
+  return ethers.keccak256(coder.encode(["uint256", "address", "uint256"], [chainId, collectionLog, loanId]));
+}
+
+/** actionHash = keccak256(abi.encode(the eight fields)). */
+export function actionHash(a: Action): string {
+  return ethers.keccak256(coder.encode(ACTION_LEAF_TYPES, actionLeaf(a)));
+}
+
+/** head_n = keccak256(abi.encode(bytes32 head_(n-1), bytes32 actionHash_n)). */
+export function nextHead(previous: string, a: Action): string {
+  return ethers.keccak256(coder.encode(["bytes32", "bytes32"], [previous, actionHash(a)]));
+}
+
+/** A promise's evidenceHash: keccak256(abi.encode(uint256 amount, uint64 dueBy, bytes32 artifactHash)). */
+export function promiseCommitment(amount: bigint, dueBy: bigint, artifactHash: string): string {
+  return ethers.keccak256(coder.encode(["uint256", "uint64", "bytes32"], [amount, dueBy, artifactHash]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Borrower-local time.
+
+/** Start (as a UTC timestamp) of the borrower-local day containing `t`, for a UTC offset in minutes. */
+export function localDayStart(t: bigint, utcOffsetMinutes: number): bigint {
+  const off = BigInt(utcOffsetMinutes) * MINUTE;
+  return ((t + off) / DAY) * DAY - off;
+}
+
+/**
+ * Moves the chain to the next instant at which the borrower's clock reads `hour`:00 (at least one
+ * second ahead) and returns that instant and the start of that local day. Actions then use
+ * `today + k * DAY + h * HOUR` for k <= 0.
+ */
+export async function increaseToLocalHour(hour: number, utcOffsetMinutes: number): Promise<{ now: bigint; today: bigint }> {
+  const latest = BigInt(await time.latest());
+  let target = localDayStart(latest, utcOffsetMinutes) + BigInt(hour) * HOUR;
+  while (target <= latest) target += DAY;
+  await time.increaseTo(target);
+  return { now: target, today: localDayStart(target, utcOffsetMinutes) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events.
+
+/** The ActionRecorded events of a transaction, in log order. */
+export async function actionsRecorded(log: CollectionLog, tx: ContractTransactionResponse): Promise<{ args: ActionRecordedEvent.OutputObject }[]> {
+  const receipt = await tx.wait();
+  if (receipt === null) throw new Error("transaction was not mined");
+  const address = (await log.getAddress()).toLowerCase();
+  const out: { args: ActionRecordedEvent.OutputObject }[] = [];
+  for (const l of receipt.logs) {
+    if (l.address.toLowerCase() !== address) continue;
+    const parsed = log.interface.parseLog(l);
+    if (parsed?.name === "ActionRecorded") out.push({ args: parsed.args as unknown as ActionRecordedEvent.OutputObject });
+  }
+  return out;
+}
+
+/** The flags of the single action a transaction recorded. */
+export async function flagsOf(log: CollectionLog, tx: Promise<ContractTransactionResponse>): Promise<number> {
+  const events = await actionsRecorded(log, await tx);
+  if (events.length !== 1) throw new Error(`expected one ActionRecorded, got ${events.length}`);
+  return Number(events[0].args.flags);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures.
+
+/** UTC offset of the lender's second loan (UTC-05:00), to test a negative offset. */
+export const WEST_OFFSET_MINUTES = -300;
+/** UTC offset of the fixture's other loans (UTC+08:00, tokenLoanParams' default). */
+export const EAST_OFFSET_MINUTES = 480;
+
+/**
+ * deployLedgerFixture plus a CollectionLog (admin = the ledger admin) and three CNY loans of
+ * 12,000.00 in 12 installments from 30 days out, all of `borrower`:
+ *   loan 1 (`loanId`) of `lender`, UTC+8; loan 2 (`otherLoanId`) of `otherLender`, UTC+8;
+ *   loan 3 (`westLoanId`) of `lender`, UTC-5.
+ * `collector` is assigned to loans 1 and 3; `unassignedCollector` was assigned to loan 1 and then
+ * unassigned, so it is assigned to nothing; `otherCollector` is assigned to loan 2 by `otherLender`.
+ */
+export async function collectionLogFixture() {
+  const f = await deployLedgerFixture();
+  const signers = await ethers.getSigners();
+  const [collector, unassignedCollector, otherCollector] = [signers[8], signers[9], signers[10]];
+  const log = (await ethers.deployContract("CollectionLog", [await f.ledger.getAddress(), f.admin.address])) as unknown as CollectionLog;
+  const east = await fiatLoanParams(f.borrower.address);
+  await f.ledger.connect(f.lender).registerLoan(east);
+  await f.ledger.connect(f.otherLender).registerLoan(east);
+  await f.ledger.connect(f.lender).registerLoan({ ...east, utcOffsetMinutes: WEST_OFFSET_MINUTES });
+  const [loanId, otherLoanId, westLoanId] = [1n, 2n, 3n];
+  await log.connect(f.lender).assignCollector([loanId, westLoanId], collector.address);
+  await log.connect(f.lender).assignCollector([loanId], unassignedCollector.address);
+  await log.connect(f.lender).unassignCollector(loanId, unassignedCollector.address);
+  await log.connect(f.otherLender).assignCollector([otherLoanId], otherCollector.address);
+  const firstDue = BigInt(east.schedule[0].dueDate);
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const logAddress = await log.getAddress();
+  return { ...f, log, logAddress, chainId, collector, unassignedCollector, otherCollector, loanId, otherLoanId, westLoanId, firstDue };
+}
+
+export type CollectionFixture = Awaited<ReturnType<typeof collectionLogFixture>>;
+
+/** collectionLogFixture 70 days after the first due date: every loan at DPD 70, past the legal stage. */
+export async function overdueCollectionFixture() {
+  const f = await collectionLogFixture();
+  await time.increaseTo(f.firstDue + 70n * DAY);
+  return f;
+}
+
+/** An ActionInput with harmless defaults (a connected call, outcome 200, no evidence). */
+export function actionInput(loanId: bigint, occurredAt: bigint, over: Partial<Omit<ActionInputStruct, "loanId" | "occurredAt">> = {}): ActionInputStruct {
+  return { loanId, channel: Channel.Call, kind: Kind.ContactMade, outcome: 200, occurredAt, evidenceHash: ethers.ZeroHash, ...over };
+}
+
+/** Records one action of `collector` (outcome 200, no evidence) and returns its flags. */
+export async function recordFlags(
+  log: CollectionLog,
+  collector: HardhatEthersSigner,
+  loanId: bigint,
+  occurredAt: bigint,
+  channel: number = Channel.Call,
+  kind: number = Kind.ContactMade,
+): Promise<number> {
+  return flagsOf(log, log.connect(collector).recordAction(loanId, channel, kind, 200, occurredAt, ethers.ZeroHash));
+}
