@@ -10,9 +10,23 @@ import { verifyToken } from "./auth/tokens";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerLoanRoutes } from "./routes/loans";
 import { registerOpsRoutes } from "./routes/ops";
+import { registerQueueRoutes } from "./routes/queue";
+import { registerActionRoutes } from "./routes/actions";
+import { registerEvidenceRoutes } from "./routes/evidence";
+import { registerBatchRoutes } from "./routes/batches";
+import { registerLoanEvidenceRoutes } from "./routes/loan-evidence";
+import { registerPortfolioRoutes } from "./routes/portfolio";
+import { registerStreamRoutes } from "./routes/stream";
 
 /** Route modules under /v1 that need a bearer token; each registers its routes and OpenAPI operations. */
-export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes];
+export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes];
+
+/**
+ * Routes that parse their own bodies (a `before` middleware): the app-wide 64 kB JSON parser
+ * leaves them alone. Evidence uploads are raw bytes of any content type; batch uploads are
+ * larger JSON documents.
+ */
+export const OWN_BODY_PARSER_PATHS = new Set(["/v1/evidence", "/v1/batches"]);
 
 /**
  * Builds the Express app (no port: server.ts listens; tests call the app directly). JSON over
@@ -40,7 +54,8 @@ export function createApp(services: ApiServices): Express {
   });
 
   app.use(cors({ origin: services.options.corsOrigins === "*" ? "*" : services.options.corsOrigins, exposedHeaders: ["Retry-After"] }));
-  app.use(express.json({ limit: "64kb" }));
+  const json = express.json({ limit: "64kb" });
+  app.use((req, res, next) => (OWN_BODY_PARSER_PATHS.has(req.path.replace(/\/+$/, "").toLowerCase()) ? next() : json(req, res, next)));
 
   // Rate limit per token (per IP without one): 429 problem+json with Retry-After.
   app.use(

@@ -23,6 +23,10 @@ export interface ApiOptions {
   maxEvidenceBytes: number;
   /** /readyz fails when the indexer is more than this many blocks behind the chain head. */
   maxLagBlocks: number;
+  /** GET /v1/stream: how often a connection polls the database for new events (default 500 ms). */
+  streamPollMs?: number;
+  /** GET /v1/stream: interval of heartbeat comments (default 15 s). */
+  streamHeartbeatMs?: number;
 }
 
 /** Everything the routes use, passed in once (Ponder style): no module reads globals or env. */

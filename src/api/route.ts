@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { NextFunction, Request, Response, Router } from "express";
 import type { ZodType } from "zod";
-import { Problem } from "./openapi";
+import { Problem, z } from "./openapi";
 import { validate, valid, type RequestSchemas, type Validated } from "./validate";
 
 export interface RouteSpec<S extends RequestSchemas> {
@@ -16,6 +16,8 @@ export interface RouteSpec<S extends RequestSchemas> {
   responses: Record<number, { description: string; schema?: ZodType; contentType?: string }>;
   /** Needs a bearer token (default true). */
   auth?: boolean;
+  /** A non-JSON request body (parsed by a `before` middleware), documented as binary. */
+  rawBody?: { description: string; contentType?: string };
   /** Extra middleware before validation (e.g. raw body parsing). */
   before?: ((req: Request, res: Response, next: NextFunction) => void)[];
 }
@@ -39,15 +41,21 @@ export function route<S extends RequestSchemas>(router: Router, registry: OpenAP
   }
   const problem = { content: { "application/problem+json": { schema: Problem } } };
   responses[400] ??= { description: "Invalid input (failing field paths in `errors`)", ...problem };
+  if (spec.request.body) responses[413] ??= { description: "Request body too large", ...problem };
   if (auth) {
     responses[401] ??= { description: "No valid bearer token", ...problem };
     responses[429] ??= { description: "Rate limited (see Retry-After)", ...problem };
+    // A resource in the path may not exist, or not be visible to the caller (the same answer for both).
+    if (openApiPath.includes("{")) responses[404] ??= { description: "Not found, or not visible to the caller", ...problem };
   }
   const request: RouteConfig["request"] = {};
   if (spec.request.params) request.params = spec.request.params as never;
   if (spec.request.query) request.query = spec.request.query as never;
   if (spec.request.headers) request.headers = spec.request.headers as never;
   if (spec.request.body) request.body = { content: { "application/json": { schema: spec.request.body } }, required: true };
+  else if (spec.rawBody) {
+    request.body = { description: spec.rawBody.description, content: { [spec.rawBody.contentType ?? "*/*"]: { schema: z.string().openapi({ format: "binary" }) } }, required: true };
+  }
   registry.registerPath({
     method: spec.method,
     path: openApiPath,

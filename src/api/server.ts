@@ -58,6 +58,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
   const app = createApp(services);
   const server = http.createServer(app);
+  answerClientErrors(server);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -76,4 +77,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await database.close();
     },
   };
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Express sees them (an unknown method token, bytes
+ * not allowed in a path, oversized headers) are answered as problem+json too, instead of Node's
+ * bare "400 Bad Request".
+ */
+export function answerClientErrors(server: http.Server): void {
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === "ECONNRESET" || !socket.writable) return socket.destroy();
+    const [status, title] =
+      err.code === "HPE_HEADER_OVERFLOW" ? [431, "Request Header Fields Too Large"] : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "Request Timeout"] : [400, "Bad Request"];
+    const body = JSON.stringify({ type: "about:blank", title, status, detail: "the request is not valid HTTP" });
+    // A HEAD request gets the headers only (its client reads no body).
+    const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString("latin1") === "HEAD ";
+    socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${head ? "" : body}`);
+  });
 }

@@ -1,10 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
+import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import type { Database } from "./schema";
 import * as m0001 from "./migrations/0001_initial";
+import * as m0002 from "./migrations/0002_api";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -18,11 +19,29 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-const MIGRATIONS: Record<string, Migration> = { "0001_initial": m0001 };
+const MIGRATIONS: Record<string, Migration> = { "0001_initial": m0001, "0002_api": m0002 };
 
 class StaticMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return MIGRATIONS;
+  }
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's SQLite adapter says it cannot, so its migrator
+ * would create tables one autocommitted statement at a time: a process killed halfway would leave
+ * tables without the migration's record, and every later start would fail ("table already
+ * exists"). With this adapter each migration and its record commit together.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class AtomicMigrationsSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 
@@ -65,10 +84,16 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     // WAL + NORMAL: a crash of the process loses nothing committed; the file stays consistent.
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("busy_timeout = 5000");
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new AtomicMigrationsSqliteDialect({ database: sqlite }) });
     handle = { db, dialect: "sqlite", location: url, close: () => db.destroy() };
   }
-  const migrator = new Migrator({ db: handle.db, provider: new StaticMigrationProvider() });
+  const migrator = new Migrator({
+    db: handle.db,
+    provider: new StaticMigrationProvider(),
+    // Kysely looks for its bookkeeping tables in every schema unless told which one: without this,
+    // a fresh schema in a database where another schema is indexed would pass for migrated.
+    ...(handle.dialect === "postgres" ? { migrationTableSchema: handle.schema ?? "public" } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {

@@ -283,6 +283,26 @@ export interface ContactPoliciesTable extends EventKey {
   action_window_days: Int;
 }
 
+/** A leaf of an anchored batch, uploaded through the API and checked against the anchored root (migration 0002). */
+export interface BatchLeavesTable {
+  batch_id: Int;
+  merkle_root: string;
+  /** Position in the uploaded list (the tree's input order). */
+  idx: Int;
+  loan_id: Int;
+  /** uint64 fields as decimal strings (they may exceed 2^53). */
+  seq: string;
+  collector: string;
+  channel: Int;
+  kind: Int;
+  outcome: Int;
+  occurred_at: string;
+  evidence_hash: string;
+  leaf_hash: string;
+  /** JSON array of 0x hashes: the inclusion proof against merkle_root. */
+  proof: Json;
+}
+
 export interface RoleChangesTable extends EventKey {
   contract: "LoanLedger" | "CollectionLog";
   role: string;
@@ -323,6 +343,7 @@ export interface Database {
   restrictions: RestrictionsTable;
   disputes: DisputesTable;
   contact_policies: ContactPoliciesTable;
+  batch_leaves: BatchLeavesTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */

@@ -1,0 +1,69 @@
+import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
+import type { Router } from "express";
+import type { ApiServices } from "../context";
+import { scopeOf } from "../auth/middleware";
+import { route } from "../route";
+import { LoanIdParam } from "../schemas/common";
+import { channelOut, kindOut } from "../schemas/collection";
+import { LoanEvidence } from "../schemas/loan-evidence";
+import { asOf, visibleLoan } from "../services/loans";
+import { batchMemberships } from "../services/batches";
+import { verifyLoanTrail } from "../services/trail-check";
+import { flagNames } from "../../domain";
+
+/** GET /v1/loans/:loanId/evidence: the auditor's view of a loan's trail, batch proofs and verification. */
+export function registerLoanEvidenceRoutes(router: Router, registry: OpenAPIRegistry, services: ApiServices): void {
+  const { db } = services;
+  route(
+    router,
+    registry,
+    {
+      method: "get",
+      path: "/v1/loans/:loanId/evidence",
+      summary: "A loan's evidence trail, verified",
+      description: [
+        "For auditors (any loan), lenders (their own) and collectors (assigned loans): every indexed action in sequence order with its",
+        "compliance flags, trail head, transaction and block; the loan's leaves of anchored batches that were uploaded (POST /v1/batches), each",
+        "with its Merkle proof; and the trail recomputed from the indexed actions (src/domain) and compared with CollectionLog.trailOf at the",
+        "asOf block. Without chain access `onChainHead` is null and `valid` false, with the reason.",
+      ].join(" "),
+      tags: ["evidence"],
+      request: { params: LoanIdParam },
+      responses: { 200: { description: "The loan's evidence", schema: LoanEvidence } },
+    },
+    async ({ params }, req) => {
+      const row = await visibleLoan(db, scopeOf(req), params.loanId);
+      const at = await asOf(db);
+      const actions = await db
+        .selectFrom("actions")
+        .selectAll()
+        .where("loan_id", "=", row.loan_id)
+        .where("block_number", "<=", at.block)
+        .orderBy("block_number")
+        .orderBy("log_index")
+        .execute();
+      const [batches, verification] = await Promise.all([batchMemberships(db, row.loan_id, at.block), verifyLoanTrail(db, services, row.loan_id, actions, at)]);
+      return {
+        loanId: String(row.loan_id),
+        actions: actions.map((a) => ({
+          seq: a.seq,
+          collector: a.collector,
+          channel: channelOut(a.channel),
+          kind: kindOut(a.kind),
+          outcome: a.outcome,
+          occurredAt: a.occurred_at,
+          evidenceHash: a.evidence_hash,
+          flags: { mask: a.flags, names: flagNames(a.flags) },
+          head: a.head,
+          txHash: a.tx_hash,
+          block: a.block_number,
+          logIndex: a.log_index,
+          timestamp: a.block_timestamp,
+        })),
+        batches,
+        verification,
+        asOf: at,
+      };
+    },
+  );
+}

@@ -1,0 +1,62 @@
+import { z } from "../openapi";
+import { BUCKET_LABELS } from "../../domain";
+import { CLASSIFICATION_NAMES } from "../services/loans";
+import { Address, AddressOut, Amount, AsOf } from "./common";
+
+export const PortfolioQuery = z
+  .object({
+    lender: Address.optional().openapi({ description: "Only this lender's loans (auditors: any lender; lenders: one they act for)" }),
+  })
+  .strict();
+
+const Figures = {
+  loans: z.number().int().openapi({ description: "Open loans (active or charged off)" }),
+  outstandingPrincipal: Amount,
+  amountOverdue: Amount,
+  penaltyAccrued: Amount.openapi({ description: "Default interest and late fees accrued and unpaid at asOf" }),
+};
+
+export const PortfolioFigures = z.object(Figures).openapi("PortfolioFigures");
+
+const Destination = z.enum([...BUCKET_LABELS, "closed", "written_off"]);
+
+export const Portfolio = z
+  .object({
+    totals: PortfolioFigures,
+    buckets: z.array(z.object({ bucket: z.enum(BUCKET_LABELS), ...Figures })).openapi({ description: "M0..M7+, all eight, in order" }),
+    classifications: z.array(z.object({ classification: z.enum(CLASSIFICATION_NAMES), ...Figures })).openapi({ description: "The five categories, in order" }),
+    statuses: z
+      .object({ active: z.number().int(), charged_off: z.number().int(), written_off: z.number().int(), closed: z.number().int() })
+      .openapi({ description: "Every loan in scope by lifecycle status (buckets and classifications count open loans only)" }),
+    rollRates: z.object({
+      windowDays: z.number().int(),
+      from: z.object({ timestamp: z.number().int().openapi({ description: "T0 = asOf.timestamp − windowDays days (chain time)" }) }),
+      rates: z.array(
+        z.object({
+          from: z.enum(BUCKET_LABELS),
+          to: z.enum(BUCKET_LABELS),
+          loans: z.number().int().openapi({ description: "Loans in `from` at T0 (the denominator)" }),
+          rolled: z.number().int().openapi({ description: "Of those, loans in `to` (the next bucket) at asOf" }),
+          rate: z.number().nullable().openapi({ description: "rolled / loans, 4 decimals; null when no loan was in `from`" }),
+        }),
+      ),
+      transitions: z
+        .array(z.object({ from: z.enum(BUCKET_LABELS), to: Destination, loans: z.number().int() }))
+        .openapi({ description: "The full matrix: loans by bucket at T0 and bucket (or closed / written_off) at asOf; zero cells omitted" }),
+    }),
+    recoveries: z.object({ count: z.number().int(), amount: Amount }).openapi({ description: "Repayments flagged recovery (received after a charge-off)" }),
+    collectors: z
+      .array(
+        z.object({
+          collector: AddressOut,
+          actions: z.number().int(),
+          contactsMade: z.number().int(),
+          promises: z.number().int(),
+          flagged: z.number().int().openapi({ description: "Actions with any compliance flag" }),
+          lastActionAt: z.number().int().nullable().openapi({ description: "Block timestamp of the collector's latest action" }),
+        }),
+      )
+      .openapi({ description: "Actions on the loans in scope, per collector (every collector, also unassigned ones since)" }),
+    asOf: AsOf,
+  })
+  .openapi("Portfolio");

@@ -1,0 +1,208 @@
+/**
+ * The collector's work queue: loans assigned to the caller and open (active or charged off),
+ * in priority order, with what a collector needs before contact (promises, reminders, the
+ * contact window from src/domain's compliance rules). Services know no HTTP.
+ */
+import type { Kysely } from "kysely";
+import {
+  Channel,
+  contactWindow,
+  DAY,
+  DEFAULT_CONTACT_POLICY,
+  Kind,
+  localDay,
+  promiseStatus,
+  type ComplianceState,
+  type ContactPolicy,
+  type DayCalls,
+} from "../../domain";
+import type { Database, LoansTable } from "../../db/schema";
+import { channelOut, kindOut } from "../schemas/collection";
+import type { QueueItem } from "../schemas/queue";
+import { loanStatus, withSchedules, type AsOf } from "./loans";
+
+/** Loan statuses still worked: active (0) and charged off (1: later payments are recoveries). */
+export const OPEN_STATUSES = [0, 1];
+
+/** The keyset position of a queue row: (due_key asc, amount_overdue desc, loan_id asc). */
+export interface QueueKey {
+  dueKey: number;
+  amountOverdue: string;
+  loanId: number;
+}
+
+/**
+ * Below this many assignments the page is read from the caller's assignments (index
+ * current_collectors(collector, loan_id)) and sorted; at or above it, loans are walked in the
+ * priority index (loans_queue_idx) and kept when assigned, stopping at the page size. Either way
+ * the work is bounded by the threshold or by the page, never by the number of loans.
+ */
+export const SMALL_QUEUE = 2_000;
+
+export type QueueStrategy = "auto" | "assignments" | "loans";
+
+/** Which way {@link queueRows} reads: by the caller's assignments, or by the loans' priority index. */
+export async function queueStrategy(db: Kysely<Database>, collector: string): Promise<"assignments" | "loans"> {
+  const probe = db.selectFrom("current_collectors").select("loan_id").where("collector", "=", collector).limit(SMALL_QUEUE);
+  const { n } = await db.selectFrom(probe.as("p")).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(n) < SMALL_QUEUE ? "assignments" : "loans";
+}
+
+/** The query of one page of the caller's open assigned loans after `after`, in priority order. */
+export function queueQuery(db: Kysely<Database>, collector: string, after: QueueKey | undefined, limit: number, use: "assignments" | "loans") {
+  const base =
+    use === "assignments"
+      ? db.selectFrom("current_collectors").innerJoin("loans", "loans.loan_id", "current_collectors.loan_id").where("current_collectors.collector", "=", collector)
+      : db
+          .selectFrom("loans")
+          .where((eb) =>
+            eb.exists(
+              eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", collector),
+            ),
+          );
+  let q = base.selectAll("loans").where("loans.status", "in", OPEN_STATUSES);
+  if (after) {
+    const { dueKey, amountOverdue, loanId } = after;
+    q = q.where((eb) =>
+      eb.or([
+        eb("loans.due_key", ">", dueKey),
+        eb.and([
+          eb("loans.due_key", "=", dueKey),
+          eb.or([eb("loans.amount_overdue", "<", amountOverdue), eb.and([eb("loans.amount_overdue", "=", amountOverdue), eb("loans.loan_id", ">", loanId)])]),
+        ]),
+      ]),
+    );
+  }
+  return q.orderBy("loans.due_key", "asc").orderBy("loans.amount_overdue", "desc").orderBy("loans.loan_id", "asc").limit(limit);
+}
+
+/** One page of the caller's open assigned loans after `after`, in priority order. */
+export async function queueRows(db: Kysely<Database>, collector: string, after: QueueKey | undefined, limit: number, strategy: QueueStrategy = "auto"): Promise<LoansTable[]> {
+  const use = strategy === "auto" ? await queueStrategy(db, collector) : strategy;
+  return (await queueQuery(db, collector, after, limit, use).execute()) as LoansTable[];
+}
+
+/** The latest contact policy of each lender (ContactPolicySet events), DEFAULT_CONTACT_POLICY otherwise. */
+export async function contactPolicies(db: Kysely<Database>, lenders: string[]): Promise<Map<string, ContactPolicy>> {
+  const out = new Map<string, ContactPolicy>();
+  if (lenders.length === 0) return out;
+  const rows = await db.selectFrom("contact_policies").selectAll().where("lender", "in", lenders).orderBy("block_number").orderBy("log_index").execute();
+  for (const r of rows) {
+    out.set(r.lender, {
+      maxConnectedCallsPerDay: r.max_connected_calls_per_day,
+      maxCallAttemptsPer7Days: r.max_call_attempts_per_7_days,
+      contactStartHour: r.contact_start_hour,
+      contactEndHour: r.contact_end_hour,
+      legalStageDpd: r.legal_stage_dpd,
+      actionWindowDays: r.action_window_days,
+    });
+  }
+  for (const l of lenders) if (!out.has(l)) out.set(l, { ...DEFAULT_CONTACT_POLICY });
+  return out;
+}
+
+/** Days of call history the compliance rules can read (CollectionLog keeps 14 in its rings), plus one for the local-day boundary. */
+const CALL_HISTORY_DAYS = 15n;
+
+/**
+ * The compliance state of each loan at `t`, rebuilt from its recent calls (by occurredAt's
+ * borrower-local day, as the contract counts them), restricted channels and dispute state.
+ */
+export async function complianceStates(db: Kysely<Database>, rows: LoansTable[], t: number): Promise<Map<number, ComplianceState>> {
+  const out = new Map<number, ComplianceState>();
+  if (rows.length === 0) return out;
+  const calls = await db
+    .selectFrom("actions")
+    .select(["loan_id", "kind", "occurred_at"])
+    .where("loan_id", "in", rows.map((r) => r.loan_id))
+    .where("channel", "=", Channel.Call)
+    .where("kind", "in", [Kind.ContactAttempt, Kind.ContactMade])
+    .where("occurred_at", ">=", t - Number(CALL_HISTORY_DAYS * DAY))
+    .execute();
+  const byLoan = new Map<number, typeof calls>();
+  for (const c of calls) {
+    let l = byLoan.get(c.loan_id);
+    if (!l) byLoan.set(c.loan_id, (l = []));
+    l.push(c);
+  }
+  for (const r of rows) {
+    const days = new Map<bigint, DayCalls>();
+    for (const c of byLoan.get(r.loan_id) ?? []) {
+      const d = localDay(BigInt(c.occurred_at), r.utc_offset_minutes);
+      const before = days.get(d) ?? { calls: 0, connected: 0 };
+      days.set(d, { calls: before.calls + 1, connected: before.connected + (c.kind === Kind.ContactMade ? 1 : 0) });
+    }
+    out.set(r.loan_id, { utcOffsetMinutes: r.utc_offset_minutes, restricted: r.restricted_channels, disputeOpen: r.dispute_open === 1, days });
+  }
+  return out;
+}
+
+/** Queue items of `rows` (already in priority order), ranks starting after `rankBefore`. */
+export async function queueItems(
+  db: Kysely<Database>,
+  rows: LoansTable[],
+  at: AsOf,
+  rankBefore: number,
+  query: { channel: number; kind: number },
+): Promise<QueueItem[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.loan_id);
+  const [withSchedule, promises, repayments, reminders, policies, states] = await Promise.all([
+    withSchedules(db, rows),
+    db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("seq").execute(),
+    db.selectFrom("repayments").select(["loan_id", "amount", "paid_at"]).where("loan_id", "in", ids).where("block_number", "<=", at.block).execute(),
+    db.selectFrom("reminders").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("block_number").orderBy("log_index").execute(),
+    contactPolicies(db, [...new Set(rows.map((r) => r.lender))]),
+    complianceStates(db, rows, at.timestamp),
+  ]);
+  const t = BigInt(at.timestamp);
+  const latestReminder = new Map<number, (typeof reminders)[number]>();
+  for (const r of reminders) latestReminder.set(r.loan_id, r);
+  return withSchedule.map((w, i) => {
+    const row = w.row;
+    const status = loanStatus(w, at);
+    const paid = repayments.filter((p) => p.loan_id === row.loan_id).map((p) => ({ amount: BigInt(p.amount), at: BigInt(p.paid_at) }));
+    const summary = { broken: [] as QueueItem["promises"]["broken"], pending: 0, kept: 0 };
+    for (const p of promises.filter((p) => p.loan_id === row.loan_id)) {
+      let s: ReturnType<typeof promiseStatus>;
+      try {
+        s = promiseStatus({ amount: BigInt(p.amount), dueBy: BigInt(p.due_by), madeAt: BigInt(p.made_at) }, paid, t);
+      } catch {
+        continue; // the contract refuses such promises (zero amount, due in the past); none can be indexed
+      }
+      if (s === "broken") summary.broken.push({ seq: p.seq, amount: p.amount, dueBy: p.due_by, madeAt: p.made_at });
+      else if (s === "pending") summary.pending++;
+      else summary.kept++;
+    }
+    const rem = latestReminder.get(row.loan_id);
+    const window = contactWindow(states.get(row.loan_id)!, policies.get(row.lender)!, t, {
+      oldestUnpaidDueDate: row.cursor_due === null ? null : BigInt(row.cursor_due),
+      channel: query.channel,
+      kind: query.kind,
+    });
+    return {
+      loanId: String(row.loan_id),
+      rank: rankBefore + i + 1,
+      lender: row.lender,
+      borrower: row.borrower,
+      state: status.state,
+      dpd: status.dpd,
+      bucket: status.bucket,
+      amountOverdue: status.amountOverdue,
+      penaltyAccrued: status.penaltyAccrued,
+      promises: summary,
+      reminder: rem
+        ? { stage: rem.stage, offsetDays: rem.offset_days, installment: rem.installment, dueDate: rem.due_date, dpd: rem.dpd, emittedAt: rem.block_timestamp, block: rem.block_number }
+        : null,
+      disputeOpen: row.dispute_open === 1,
+      restrictedChannels: Array.from({ length: 8 }, (_, c) => c).filter((c) => (row.restricted_channels & (1 << c)) !== 0).map(channelOut),
+      contactWindow: {
+        channel: channelOut(query.channel),
+        kind: kindOut(query.kind),
+        allowedNow: window.allowedNow,
+        nextAllowedAt: window.nextAllowedAt === null ? null : Number(window.nextAllowedAt),
+        reasons: window.reasons,
+      },
+    };
+  });
+}

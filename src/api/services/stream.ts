@@ -1,0 +1,106 @@
+import { sql, type Kysely } from "kysely";
+import type { Database, LoanEventsTable } from "../../db/schema";
+import type { Scope } from "../auth/scope";
+
+/** SSE event name of each streamed contract event. */
+export const STREAM_EVENTS = {
+  ReminderTriggered: "reminder",
+  ClassificationChanged: "status",
+  LoanDefaulted: "status",
+  LoanChargedOff: "status",
+  LoanWrittenOff: "status",
+  LoanClosed: "status",
+  ActionRecorded: "action",
+  LoanRepaid: "repayment",
+} as const satisfies Record<string, string>;
+
+export type StreamEventName = (typeof STREAM_EVENTS)[keyof typeof STREAM_EVENTS];
+export const STREAM_EVENT_NAMES = ["reminder", "status", "action", "repayment"] as const satisfies readonly StreamEventName[];
+
+/** The `change` of a status event. */
+const STATUS_CHANGE: Record<string, string> = {
+  ClassificationChanged: "classification",
+  LoanDefaulted: "default",
+  LoanChargedOff: "charge_off",
+  LoanWrittenOff: "write_off",
+  LoanClosed: "closed",
+};
+
+/** A position in chain order: the (block, logIndex) of the last event sent. */
+export interface StreamPosition {
+  block: number;
+  logIndex: number;
+}
+
+/** `"<block>-<logIndex>"`: the SSE id of an event, and what Last-Event-ID carries back. */
+export const EVENT_ID = /^(\d{1,15})-(\d{1,9})$/;
+
+export function parseEventId(id: string): StreamPosition {
+  const m = EVENT_ID.exec(id);
+  if (!m) throw new Error(`not an event id: ${id}`);
+  return { block: Number(m[1]), logIndex: Number(m[2]) };
+}
+
+export interface StreamFilter {
+  scope: Scope;
+  /** SSE event names wanted (all when undefined). */
+  events?: readonly StreamEventName[];
+  loanId?: number;
+}
+
+/** The data of one SSE message. */
+export function streamMessage(e: LoanEventsTable) {
+  const event = STREAM_EVENTS[e.name as keyof typeof STREAM_EVENTS];
+  return {
+    id: `${e.block_number}-${e.log_index}`,
+    event,
+    data: {
+      id: `${e.block_number}-${e.log_index}`,
+      loanId: String(e.loan_id),
+      type: e.name,
+      ...(event === "status" ? { change: STATUS_CHANGE[e.name] } : {}),
+      block: e.block_number,
+      logIndex: e.log_index,
+      timestamp: e.block_timestamp,
+      txHash: e.tx_hash,
+      args: JSON.parse(e.args) as Record<string, unknown>,
+    },
+  };
+}
+
+/**
+ * The next streamed events after `after`, up to the indexed cursor block `upTo` (rows above it
+ * cannot exist outside a batch transaction, but the bound keeps a reorg's rollback simple), that
+ * the caller may see: the visibleTo rule (auditors everything, lenders their lenders' loans,
+ * collectors the loans assigned to them now), applied per row through the loans primary key.
+ */
+export async function nextEvents(db: Kysely<Database>, filter: StreamFilter, after: StreamPosition, upTo: number, limit: number): Promise<LoanEventsTable[]> {
+  const contractEvents = Object.entries(STREAM_EVENTS)
+    .filter(([, sse]) => !filter.events || filter.events.includes(sse))
+    .map(([name]) => name);
+  let q = db
+    .selectFrom("loan_events as e")
+    .innerJoin("loans", "loans.loan_id", "e.loan_id")
+    .selectAll("e")
+    .where((eb) => eb(eb.refTuple("e.block_number", "e.log_index"), ">", eb.tuple(after.block, after.logIndex)))
+    .where("e.block_number", "<=", upTo)
+    .where("e.name", "in", contractEvents);
+  if (filter.loanId !== undefined) q = q.where("e.loan_id", "=", filter.loanId);
+  const { scope } = filter;
+  if (!scope.auditor) {
+    q = q.where((eb) => {
+      const ors = [
+        eb.exists(
+          eb
+            .selectFrom("current_collectors as cc")
+            .select(sql.lit(1).as("one"))
+            .whereRef("cc.loan_id", "=", "e.loan_id")
+            .where("cc.collector", "=", scope.address),
+        ),
+      ];
+      if (scope.lenders.length) ors.push(eb("loans.lender", "in", scope.lenders));
+      return eb.or(ors);
+    });
+  }
+  return (await q.orderBy("e.block_number").orderBy("e.log_index").limit(limit).execute()) as LoanEventsTable[];
+}

@@ -1,0 +1,183 @@
+import type http from "node:http";
+import { expect } from "chai";
+import { Registry } from "prom-client";
+import { decodeFunctionData, keccak256, toHex } from "viem";
+import { createApp } from "../../src/api/app";
+import type { ApiServices } from "../../src/api/context";
+import { collectionLogAbi } from "../../src/chain/abis";
+import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+
+async function json(res: Response) {
+  return (await res.json()) as any;
+}
+
+/** The same app over other services (e.g. without a relayer), on its own port. */
+async function appWith(f: ApiFixture, services: ApiServices) {
+  const server = await new Promise<http.Server>((resolve) => {
+    const s = createApp({ ...services, registry: new Registry() }).listen(0, "127.0.0.1", () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return {
+    post: (role: Role, path: string, body: unknown) =>
+      fetch(`${url}${path}`, { method: "POST", headers: { authorization: `Bearer ${f.tokens[role]}`, "content-type": "application/json" }, body: JSON.stringify(body) }),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
+  let f: ApiFixture;
+  let now: number;
+
+  const post = (role: Role | undefined, path: string, body: unknown, headers: Record<string, string> = {}) =>
+    f.call(role, path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const action = (over: Record<string, unknown> = {}) => ({ channel: "call", kind: "contact_attempt", outcome: 7, occurredAt: now - 60, evidenceHash: keccak256(toHex("recording-1")), ...over });
+  const trail = async (loanId: bigint) => f.client.readContract({ address: f.deployment.collectionLog.address, abi: collectionLogAbi, functionName: "trailOf", args: [loanId] });
+
+  before(async function () {
+    this.timeout(300_000);
+    f = await apiFixture(dialect);
+    now = Number((await f.client.getBlock()).timestamp);
+  });
+  after(async () => f?.close());
+
+  it("relays an assigned collector's action with the relayer key: 202 with the transaction hash", async () => {
+    const before = await trail(1n);
+    const res = await post("collector", "/v1/loans/1/actions", action());
+    expect(res.status).to.equal(202);
+    const body = await json(res);
+    expect(body.mode).to.equal("relayed");
+    expect(body.txHash).to.match(/^0x[0-9a-f]{64}$/);
+    const receipt = await f.client.waitForTransactionReceipt({ hash: body.txHash });
+    expect(receipt.status).to.equal("success");
+    expect((await trail(1n))[1]).to.equal(before[1] + 1n);
+    await f.reindex();
+    const last = await f.db.selectFrom("actions").selectAll().where("loan_id", "=", 1).orderBy("seq", "desc").limit(1).executeTakeFirstOrThrow();
+    // On chain the relayer records (msg.sender), so the action is attributed to it.
+    expect(last).to.include({ collector: f.addresses.relayer, channel: 0, kind: 0, outcome: 7, occurred_at: now - 60, evidence_hash: keccak256(toHex("recording-1")), tx_hash: body.txHash });
+  });
+
+  it("honours Idempotency-Key: same request, same response and no second transaction; another request, 409", async () => {
+    const key = "idem-test-1";
+    const body = action({ outcome: 8, channel: 0, kind: 0 });
+    const first = await post("collector", "/v1/loans/2/actions", body, { "idempotency-key": key });
+    expect(first.status).to.equal(202);
+    const a = await json(first);
+    await f.client.waitForTransactionReceipt({ hash: a.txHash });
+    const count = (await trail(2n))[1];
+    // Same request spelled with names instead of numbers: the same request.
+    const again = await post("collector", "/v1/loans/2/actions", { ...body, channel: "call", kind: "contact_attempt" }, { "idempotency-key": key });
+    expect(again.status).to.equal(202);
+    expect(again.headers.get("idempotent-replayed")).to.equal("true");
+    expect(await json(again)).to.deep.equal(a);
+    expect((await trail(2n))[1]).to.equal(count);
+    const other = await post("collector", "/v1/loans/2/actions", { ...body, outcome: 9 }, { "idempotency-key": key });
+    expect(other.status).to.equal(409);
+    expect(other.headers.get("content-type")).to.match(/^application\/problem\+json/);
+    expect((await trail(2n))[1]).to.equal(count);
+    // Keys are per caller: the relayer (also assigned to loan 2) may use the same key for its own request.
+    const mine = await post("relayer", "/v1/loans/2/actions", { ...body, outcome: 9 }, { "idempotency-key": key });
+    expect(mine.status).to.equal(202);
+    await f.client.waitForTransactionReceipt({ hash: (await json(mine)).txHash });
+  });
+
+  it("concurrent requests with one key send one transaction", async () => {
+    const count = (await trail(1n))[1];
+    const body = action({ outcome: 11 });
+    const rs = await Promise.all([1, 2, 3].map(() => post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-concurrent" })));
+    const bodies = await Promise.all(rs.map(json));
+    expect(rs.map((r) => r.status)).to.deep.equal([202, 202, 202]);
+    expect(new Set(bodies.map((b) => b.txHash)).size).to.equal(1);
+    await f.client.waitForTransactionReceipt({ hash: bodies[0].txHash });
+    expect((await trail(1n))[1]).to.equal(count + 1n);
+  });
+
+  it("409 when the relayer is not assigned to the loan; ?mode=unsigned returns the collector's own transaction", async () => {
+    const refused = await post("collector", "/v1/loans/3/actions", action());
+    expect(refused.status).to.equal(409);
+    expect((await json(refused)).detail).to.match(/relayer .* not assigned to loan 3/);
+    const res = await post("collector", "/v1/loans/3/actions?mode=unsigned", action({ channel: "email", kind: "note", outcome: 3 }));
+    expect(res.status).to.equal(200);
+    const body = await json(res);
+    expect(body.mode).to.equal("unsigned");
+    expect(body.transaction).to.include({ to: f.deployment.collectionLog.address, chainId: f.deployment.chainId, from: f.addresses.collector });
+    const decoded = decodeFunctionData({ abi: collectionLogAbi, data: body.transaction.data });
+    expect(decoded.functionName).to.equal("recordAction");
+    expect(decoded.args).to.deep.equal([3n, 2, 6, 3, BigInt(now - 60), keccak256(toHex("recording-1"))]);
+    const before = await trail(3n);
+    const w = f.wallet("collector");
+    const hash = await w.sendTransaction({ to: body.transaction.to, data: body.transaction.data, account: w.account!, chain: w.chain });
+    expect((await f.client.waitForTransactionReceipt({ hash })).status).to.equal("success");
+    expect((await trail(3n))[1]).to.equal(before[1] + 1n);
+  });
+
+  it("404 for a loan the caller cannot see, 403 when visible but not assigned, 401 without a token", async () => {
+    expect((await post("otherCollector", "/v1/loans/1/actions", action())).status).to.equal(404);
+    expect((await post("stranger", "/v1/loans/1/actions", action())).status).to.equal(404);
+    expect((await post("collector", "/v1/loans/999/actions", action())).status).to.equal(404);
+    for (const role of ["lender", "auditor"] as const) {
+      const res = await post(role, "/v1/loans/1/actions", action());
+      expect(res.status, role).to.equal(403);
+      expect(res.headers.get("content-type")).to.match(/^application\/problem\+json/);
+    }
+    expect((await post(undefined, "/v1/loans/1/actions", action())).status).to.equal(401);
+  });
+
+  it("validates the body, params, query and header with field paths (never a 500)", async () => {
+    const cases: [string, unknown, string][] = [
+      ["/v1/loans/1/actions", action({ channel: 8 }), "body.channel"],
+      ["/v1/loans/1/actions", action({ channel: "fax" }), "body.channel"],
+      ["/v1/loans/1/actions", action({ kind: 7 }), "body.kind"],
+      ["/v1/loans/1/actions", action({ outcome: 65_536 }), "body.outcome"],
+      ["/v1/loans/1/actions", action({ outcome: -1 }), "body.outcome"],
+      ["/v1/loans/1/actions", action({ occurredAt: "yesterday" }), "body.occurredAt"],
+      ["/v1/loans/1/actions", action({ evidenceHash: "0x1234" }), "body.evidenceHash"],
+      ["/v1/loans/1/actions", action({ extra: true }), "body"],
+      ["/v1/loans/1/actions", { channel: 0 }, "body.kind"],
+      ["/v1/loans/1/actions", [], "body"],
+      ["/v1/loans/abc/actions", action(), "params.loanId"],
+      ["/v1/loans/0/actions", action(), "params.loanId"],
+      ["/v1/loans/1/actions?mode=signed", action(), "query.mode"],
+    ];
+    for (const [path, body, field] of cases) {
+      const res = await post("collector", path, body);
+      expect(res.status, `${path} ${JSON.stringify(body)}`).to.equal(400);
+      const p = await json(res);
+      expect(p.errors.map((e: any) => e.path).some((x: string) => x.startsWith(field)), `${field}: ${JSON.stringify(p.errors)}`).to.equal(true);
+    }
+    const bad = await post("collector", "/v1/loans/1/actions", "{not json");
+    expect(bad.status).to.equal(400);
+    const key = await post("collector", "/v1/loans/1/actions", action(), { "idempotency-key": "x".repeat(200) });
+    expect(key.status).to.equal(400);
+    expect((await json(key)).errors[0].path).to.equal("headers.idempotency-key");
+  });
+
+  it("422 with the contract's error when CollectionLog refuses (occurredAt in the future or too old)", async () => {
+    for (const [occurredAt, error] of [
+      [now + 86_400 * 30, "CollectionLogOccurredInFuture"],
+      [now - 86_400 * 30, "CollectionLogOccurredTooLongAgo"],
+    ] as const) {
+      for (const q of ["", "?mode=unsigned"]) {
+        const res = await post("collector", `/v1/loans/1/actions${q}`, action({ occurredAt }));
+        expect(res.status, `${error}${q}`).to.equal(422);
+        expect((await json(res)).revert.error).to.equal(error);
+      }
+    }
+  });
+
+  it("503 without a relayer (unsigned still works) and without chain access", async () => {
+    const noRelayer = await appWith(f, { ...f.services, chain: { ...f.services.chain!, relayer: undefined } });
+    const noChain = await appWith(f, { ...f.services, chain: undefined });
+    try {
+      const r = await noRelayer.post("collector", "/v1/loans/1/actions", action());
+      expect(r.status).to.equal(503);
+      expect(r.headers.get("content-type")).to.match(/^application\/problem\+json/);
+      expect((await json(r)).detail).to.match(/mode=unsigned/);
+      expect((await noRelayer.post("collector", "/v1/loans/1/actions?mode=unsigned", action())).status).to.equal(200);
+      expect((await noChain.post("collector", "/v1/loans/1/actions", action())).status).to.equal(503);
+      expect((await noChain.post("collector", "/v1/loans/1/actions?mode=unsigned", action())).status).to.equal(503);
+    } finally {
+      await noRelayer.close();
+      await noChain.close();
+    }
+  });
+});

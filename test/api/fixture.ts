@@ -1,0 +1,266 @@
+/**
+ * Shared fixture of the API tests: a real `hardhat node`, the deploy and workload scripts, a few
+ * extra roles and collection events, the indexer run to the tip into a fresh database of the
+ * dialect (SQLite file, or a PostgreSQL schema when TEST_POSTGRES_URL is set), and createApp
+ * listening on a free port. Build it once per test file:
+ *
+ *   let f: ApiFixture;
+ *   before(async function () { this.timeout(300_000); f = await apiFixture(dialect); });
+ *   after(() => f?.close());
+ *
+ * The chain after setup (hardhat's default accounts):
+ *   #0 admin, #1 lender, #2 borrower, #3 collector (the workload's signers), #4 auditor (AUDITOR_ROLE),
+ *   #5 other lender (LENDER_ROLE, its own loan), #6 other collector (assigned to the other lender's
+ *   loan only), #7 relayer (the API's relayer key; assigned to loans 1 and 2), #8 stranger (no role).
+ *   Loans 1..6 (lender): the workload's (6 loans, 1 round, 2 actions each; loans 1, 3, 5 paid the
+ *   first installment, 2, 4, 6 are overdue), all assigned to the collector. Loan 7: the other lender's,
+ *   not yet due. The lender's contact policy is set (9:00-20:00, 2 connected calls a day, 5 attempts a
+ *   week). Borrower restricted SMS on loan 3 and disputed loan 4. Promises: loan 2 (broken: 1 unit due
+ *   in a day, nothing paid), loan 6 (kept: paid in full). One Merkle batch of three off-chain actions
+ *   (loans 1 and 2) is anchored by the collector: `batch` holds its leaves for POST /v1/batches.
+ */
+import fs from "node:fs";
+import type http from "node:http";
+import path from "node:path";
+import pino from "pino";
+import { Registry } from "prom-client";
+import { createPublicClient, createWalletClient, defineChain, http as httpTransport, keccak256, toHex, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
+import { mnemonicToAccount, type HDAccount } from "viem/accounts";
+import type { Kysely } from "kysely";
+import { createApp } from "../../src/api/app";
+import { answerClientErrors } from "../../src/api/server";
+import type { ApiServices } from "../../src/api/context";
+import { serviceToken } from "../../src/api/auth/tokens";
+import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
+import { loadDeployment, type Deployment } from "../../src/chain/deployments";
+import type { DatabaseHandle, Dialect } from "../../src/db/connect";
+import type { Database } from "../../src/db/schema";
+import { buildBatchTree, type Action } from "../../src/domain";
+import { deployTo, rpc, runWorkloadOn, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
+import { createTestDatabase, describeEachDialect, startIndexer, tempDir, type TestDatabase } from "../indexer/helpers/harness";
+
+export { describeEachDialect };
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+export const ROLE_INDEX = { admin: 0, lender: 1, borrower: 2, collector: 3, auditor: 4, otherLender: 5, otherCollector: 6, relayer: 7, stranger: 8 } as const;
+export type Role = keyof typeof ROLE_INDEX;
+
+export const accountOf = (role: Role): HDAccount => mnemonicToAccount(MNEMONIC, { addressIndex: ROLE_INDEX[role] });
+export const TOKEN_SECRET = "api-test-secret-0123456789abcdef";
+const DAY = 86_400n;
+
+export interface ApiFixture {
+  dialect: Dialect;
+  /** Base URL of the app (http://127.0.0.1:port). */
+  url: string;
+  /** Bearer tokens (service tokens) by role. */
+  tokens: Record<Role, string>;
+  addresses: Record<Role, Address>;
+  db: Kysely<Database>;
+  handle: DatabaseHandle;
+  node: TestNode;
+  deployment: Deployment;
+  deploymentsDir: string;
+  services: ApiServices;
+  client: PublicClient;
+  /** Wallet clients (local accounts) by role, for extra transactions in a test. */
+  wallet(role: Role): WalletClient;
+  /** The anchored batch: id, root and its actions (leaves) in input order. */
+  batch: { batchId: number; root: Hex; actions: Action[] };
+  /** Runs the indexer again to the chain's tip (after a test sent transactions). */
+  reindex(): Promise<void>;
+  /** fetch against the app with `role`'s token (no token when role is undefined). */
+  call(role: Role | undefined, pathname: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface ApiFixtureOptions {
+  /** Without chain access: services.chain undefined (no trailOf checks, no relaying). */
+  noChain?: boolean;
+  /** Without the relayer wallet (chain reads only). */
+  noRelayer?: boolean;
+  /** Largest evidence upload (default 64 KiB). */
+  maxEvidenceBytes?: number;
+}
+
+/** Builds the fixture described above for `dialect`. */
+export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {}): Promise<ApiFixture> {
+  const node = await startNode();
+  let database: TestDatabase | undefined;
+  let handle: DatabaseHandle | undefined;
+  let server: http.Server | undefined;
+  try {
+    const deploymentsDir = tempDeploymentsDir();
+    await deployTo(node.url, deploymentsDir);
+    await runWorkloadOn(node.url, deploymentsDir, { loans: 6, rounds: 1, actions: 2 });
+    const deployment = loadDeployment("localhost", deploymentsDir);
+    // viem/chains is not imported: its types pull in ox sources that do not type-check under this tsconfig.
+    const chain = defineChain({ id: deployment.chainId, name: "hardhat", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [node.url] } } });
+    const client = createPublicClient({ chain, transport: httpTransport(node.url) }) as PublicClient;
+    const wallet = (role: Role) => createWalletClient({ account: accountOf(role), chain, transport: httpTransport(node.url) });
+    const batch = await extraSetup(node.url, client, wallet, deployment);
+
+    database = createTestDatabase(dialect, "api");
+    handle = await database.open();
+    const h = handle;
+    const reindex = () => startIndexer({ rpcUrl: node.url, deploymentsDir, handle: h, options: { exitAtTip: true } }).run();
+    await reindex();
+
+    const evidenceDir = path.join(tempDir("evidence"), "store");
+    const services: ApiServices = {
+      db: handle.db,
+      dialect,
+      logger: pino({ level: process.env.TEST_API_LOG ?? "silent" }),
+      registry: new Registry(),
+      options: {
+        tokenSecret: TOKEN_SECRET,
+        sessionTtlSec: 3_600,
+        corsOrigins: "*",
+        rateLimitPerMinute: 100_000,
+        evidenceDir,
+        maxEvidenceBytes: opts.maxEvidenceBytes ?? 64 * 1024,
+        maxLagBlocks: 1_000,
+      },
+      chain: opts.noChain
+        ? undefined
+        : {
+            client,
+            deployment,
+            // The relayer key is configured explicitly (RELAYER_KEY in the server; here account #7).
+            relayer: opts.noRelayer ? undefined : wallet("relayer"),
+          },
+      now: () => Math.floor(Date.now() / 1000),
+    };
+    const app = createApp(services);
+    server = await new Promise<http.Server>((resolve, reject) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+      answerClientErrors(s); // as src/api/server.ts does: parser-level rejects as problem+json
+      s.once("error", reject);
+    });
+    const { port } = server.address() as { port: number };
+    const url = `http://127.0.0.1:${port}`;
+    const roles = Object.keys(ROLE_INDEX) as Role[];
+    const addresses = Object.fromEntries(roles.map((r) => [r, accountOf(r).address])) as Record<Role, Address>;
+    const tokens = Object.fromEntries(roles.map((r) => [r, serviceToken(addresses[r], TOKEN_SECRET, 86_400).token])) as Record<Role, string>;
+    const s = server;
+    const db = database;
+    return {
+      dialect,
+      url,
+      tokens,
+      addresses,
+      db: handle.db,
+      handle,
+      node,
+      deployment,
+      deploymentsDir,
+      services,
+      client,
+      wallet,
+      batch,
+      reindex,
+      call(role, pathname, init = {}) {
+        const headers = new Headers(init.headers);
+        if (role) headers.set("authorization", `Bearer ${tokens[role]}`);
+        return fetch(`${url}${pathname}`, { ...init, headers });
+      },
+      async close() {
+        await new Promise<void>((r) => s.close(() => r()));
+        s.closeAllConnections();
+        await h.close();
+        await db.drop();
+        await node.stop();
+        fs.rmSync(deploymentsDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    server?.close();
+    await handle?.close().catch(() => undefined);
+    await database?.drop().catch(() => undefined);
+    await node.stop();
+    throw err;
+  }
+}
+
+/** The roles and collection events beyond the workload (see the module comment). */
+async function extraSetup(
+  url: string,
+  client: PublicClient,
+  wallet: (role: Role) => WalletClient,
+  dep: Deployment,
+): Promise<ApiFixture["batch"]> {
+  const ledger = dep.loanLedger.address;
+  const log = dep.collectionLog.address;
+  const send = async (role: Role, address: Address, abi: typeof loanLedgerAbi | typeof collectionLogAbi, functionName: string, args: readonly unknown[]) => {
+    const w = wallet(role);
+    const hash = await w.writeContract({ address, abi, functionName, args, account: w.account!, chain: w.chain } as never);
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${role} ${functionName} reverted`);
+    return receipt;
+  };
+  const id = (s: string) => keccak256(toHex(s));
+  const addr = (r: Role) => accountOf(r).address;
+  const now = async () => (await client.getBlock()).timestamp;
+
+  await send("admin", ledger, loanLedgerAbi, "grantRole", [id("AUDITOR_ROLE"), addr("auditor")]);
+  await send("admin", ledger, loanLedgerAbi, "grantRole", [id("LENDER_ROLE"), addr("otherLender")]);
+  await send("otherLender", ledger, loanLedgerAbi, "setPolicy", [
+    {
+      graceDays: 3,
+      penaltyRateBps: 500,
+      lateFee: 0n,
+      substandardAfterDays: 90,
+      doubtfulAfterDays: 270,
+      lossAfterDays: 360,
+      defaultAfterDays: 90,
+      reminderOffsetsDays: [-3, 1, 7],
+    },
+  ]);
+  const t0 = await now();
+  await send("otherLender", ledger, loanLedgerAbi, "registerLoans", [
+    [
+      {
+        borrower: addr("borrower"),
+        borrowerRef: id("other-lender-loan"),
+        token: dep.testToken!.address,
+        currency: "0x000000",
+        principal: 500_000_000n,
+        contractRateBps: 800,
+        utcOffsetMinutes: 0,
+        schedule: [
+          { dueDate: t0 + 30n * DAY, principal: 250_000_000n, interest: 4_000_000n },
+          { dueDate: t0 + 60n * DAY, principal: 250_000_000n, interest: 4_000_000n },
+        ],
+      },
+    ],
+  ]);
+  await send("otherLender", log, collectionLogAbi, "assignCollector", [[7n], addr("otherCollector")]);
+  await send("lender", log, collectionLogAbi, "assignCollector", [[1n, 2n], addr("relayer")]);
+  await send("lender", log, collectionLogAbi, "setContactPolicy", [
+    { maxConnectedCallsPerDay: 2, maxCallAttemptsPer7Days: 5, contactStartHour: 9, contactEndHour: 20, legalStageDpd: 60, actionWindowDays: 7 },
+  ]);
+  await send("borrower", log, collectionLogAbi, "restrictChannel", [3n, 1]);
+  await send("borrower", log, collectionLogAbi, "fileDispute", [4n, id("dispute-letter")]);
+
+  const t1 = await now();
+  await send("collector", log, collectionLogAbi, "recordPromise", [2n, 1n, t1 + DAY, id("promise-2")]);
+  await send("collector", log, collectionLogAbi, "recordPromise", [6n, 120_000_000n, t1 + 3n * DAY, id("promise-6")]);
+  await send("borrower", ledger, loanLedgerAbi, "repay", [6n, 120_000_000n]);
+
+  // Off-chain actions anchored as one Merkle batch (seq numbers of the off-chain log, not the trail's).
+  const collector = addr("collector");
+  const actions: Action[] = [
+    { loanId: 1n, seq: 1n, collector, channel: 2, kind: 0, outcome: 200, occurredAt: t1 - 3_600n, evidenceHash: id("batch-evidence-1") },
+    { loanId: 1n, seq: 2n, collector, channel: 2, kind: 1, outcome: 201, occurredAt: t1 - 1_800n, evidenceHash: id("batch-evidence-2") },
+    { loanId: 2n, seq: 1n, collector, channel: 6, kind: 0, outcome: 202, occurredAt: t1 - 900n, evidenceHash: id("batch-evidence-3") },
+  ];
+  const tree = buildBatchTree(actions);
+  await send("collector", log, collectionLogAbi, "anchorBatch", [tree.root, actions.length, "ipfs://api-test-batch"]);
+  const batchId = Number(await client.readContract({ address: log, abi: collectionLogAbi, functionName: "batchCount" }));
+
+  // Two days later: loan 2's promise is broken; poke so reminders and penalties are emitted.
+  await rpc(url, "evm_increaseTime", [Number(2n * DAY)]);
+  await rpc(url, "evm_mine", []);
+  await send("admin", ledger, loanLedgerAbi, "poke", [[1n, 2n, 3n, 4n, 5n, 6n, 7n]]);
+  return { batchId, root: tree.root, actions };
+}
