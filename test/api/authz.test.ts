@@ -1,0 +1,185 @@
+/**
+ * Authorization matrix: every /v1 operation of the OpenAPI document × lender, other lender,
+ * collector, other collector, auditor, anonymous → the expected status class. Operations come
+ * from the document, so a new route without a row here fails ("add an authorization row").
+ */
+import crypto from "node:crypto";
+import { expect } from "chai";
+import { signToken } from "../../src/api/auth/tokens";
+import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture } from "./fixture";
+import { concretePath, fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
+import { CALLERS, isProblem, send, type Caller, type MatrixCaller } from "./helpers/requests";
+
+type Expected = "2xx" | 401 | 403 | 404;
+type Row = Record<MatrixCaller, Expected>;
+
+interface Case {
+  /** What the case exercises (e.g. "the lender's loan"). */
+  label: string;
+  params?: Record<string, string | number>;
+  query?: string;
+  /** A valid body, so that validation passes and authorization decides. */
+  body?: (f: ApiFixture, caller: Caller) => unknown;
+  /** A raw (non-JSON) body, sent as application/octet-stream. */
+  rawBody?: string;
+  expect: Row;
+}
+
+const ALL: Row = { lender: "2xx", otherLender: "2xx", collector: "2xx", otherCollector: "2xx", auditor: "2xx", anonymous: 401 };
+/** Loan 1: the lender's, assigned to the collector. */
+const LOAN_1: Row = { lender: "2xx", otherLender: 404, collector: "2xx", otherCollector: 404, auditor: "2xx", anonymous: 401 };
+/** Loan 7: the other lender's, assigned to the other collector. */
+const LOAN_7: Row = { lender: 404, otherLender: "2xx", collector: 404, otherCollector: "2xx", auditor: "2xx", anonymous: 401 };
+/** A loan that does not exist: 404 for everyone with a token. */
+const NO_LOAN: Row = { lender: 404, otherLender: 404, collector: 404, otherCollector: 404, auditor: 404, anonymous: 401 };
+const LENDERS_AND_AUDITORS: Row = { lender: "2xx", otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 };
+
+/** An artifact the before hook uploads and nothing on chain cites. */
+const UNCITED = "authorization matrix: an artifact nobody cites";
+const UNCITED_SHA256 = crypto.createHash("sha256").update(UNCITED).digest("hex");
+
+/** A valid action for POST /v1/loans/{id}/actions, occurring now in chain time. */
+const actionBody = () => ({ channel: "email", kind: 0, outcome: 1, occurredAt: chainNow, evidenceHash: `0x${"ab".repeat(32)}` });
+let chainNow = 0;
+
+const loanCases = (extraQuery = ""): Case[] => [
+  { label: "the lender's loan", params: { loanId: 1 }, query: extraQuery, expect: LOAN_1 },
+  { label: "the other lender's loan", params: { loanId: 7 }, query: extraQuery, expect: LOAN_7 },
+  { label: "a loan that does not exist", params: { loanId: 999_999 }, query: extraQuery, expect: NO_LOAN },
+];
+
+/** The expected answers, by operation ("METHOD /openapi/path"). */
+const MATRIX: Record<string, Case[]> = {
+  "GET /v1/loans": [
+    { label: "the list (scoped, never refused)", expect: ALL },
+    { label: "filtered by a lender", query: "?lender=0x70997970C51812dc3A010C7d01b50e0d17dc79C8", expect: ALL },
+  ],
+  "GET /v1/loans/{loanId}": loanCases(),
+  "GET /v1/loans/{loanId}/timeline": loanCases(),
+  "GET /v1/portfolio": [
+    { label: "own portfolio", expect: LENDERS_AND_AUDITORS },
+    {
+      label: "another lender's portfolio",
+      query: "?lender=0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", // account #5, the other lender
+      expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 },
+    },
+  ],
+  "GET /v1/stream": [{ label: "the event stream (scoped, never refused)", expect: ALL }],
+  "GET /v1/queue": [{ label: "the caller's queue (empty without assignments)", expect: ALL }],
+  "GET /v1/loans/{loanId}/evidence": loanCases(),
+  // Unsigned mode: the answer is the transaction to sign, so the matrix sends nothing on chain.
+  "POST /v1/loans/{loanId}/actions": [
+    {
+      label: "the lender's loan (only its assigned collectors may log)",
+      params: { loanId: 1 },
+      query: "?mode=unsigned",
+      body: actionBody,
+      expect: { lender: 403, otherLender: 404, collector: "2xx", otherCollector: 404, auditor: 403, anonymous: 401 },
+    },
+    {
+      label: "the other lender's loan",
+      params: { loanId: 7 },
+      query: "?mode=unsigned",
+      body: actionBody,
+      expect: { lender: 404, otherLender: 403, collector: 404, otherCollector: "2xx", auditor: 403, anonymous: 401 },
+    },
+  ],
+  "POST /v1/evidence": [{ label: "an upload (any authenticated caller)", rawBody: "matrix artifact bytes", expect: ALL }],
+  "GET /v1/evidence/{sha256}": [
+    {
+      label: "an artifact no indexed record cites (auditors only)",
+      params: { sha256: UNCITED_SHA256 },
+      expect: { lender: 404, otherLender: 404, collector: 404, otherCollector: 404, auditor: "2xx", anonymous: 401 },
+    },
+  ],
+  "POST /v1/batches": [
+    {
+      label: "the anchored batch of loans 1 and 2 (submitter, auditors, callers who see every loan in it)",
+      body: (f) => ({
+        batchId: f.batch.batchId,
+        actions: f.batch.actions.map((a) => ({ ...a, loanId: String(a.loanId), seq: String(a.seq), occurredAt: String(a.occurredAt) })),
+      }),
+      expect: { lender: "2xx", otherLender: 403, collector: "2xx", otherCollector: 403, auditor: "2xx", anonymous: 401 },
+    },
+  ],
+};
+
+/** /v1 operations meant to be public (the Sign-In with Ethereum exchange). */
+const PUBLIC = new Set(["POST /v1/auth/nonce", "POST /v1/auth/verify"]);
+
+const statusClass = (status: number): Expected | number => (status >= 200 && status < 300 ? "2xx" : status);
+
+describeEachDialect("authorization matrix", (dialect) => {
+  let f: ApiFixture;
+  let ops: Operation[];
+
+  before(async function () {
+    this.timeout(300_000);
+    f = await apiFixture(dialect);
+    ops = operationsOf(await fetchDocument(f.url)).filter((o) => o.path.startsWith("/v1/"));
+    chainNow = Number((await f.client.getBlock()).timestamp);
+    const up = await send(f, "auditor", "POST", "/v1/evidence", { body: UNCITED, headers: { "content-type": "application/octet-stream" } });
+    expect(up.status).to.be.oneOf([200, 201]);
+  });
+  after(() => f?.close());
+
+  it("the fixture's other lender is account #5", () => {
+    expect(f.addresses.otherLender).to.equal("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc");
+  });
+
+  it("every /v1 operation needs a bearer token, except the sign-in exchange", () => {
+    const open = ops.filter((o) => !o.auth).map((o) => o.key);
+    expect(open.sort()).to.deep.equal([...PUBLIC].sort());
+  });
+
+  it("every /v1 operation has a row in the matrix", () => {
+    const missing = ops.filter((o) => o.auth && !MATRIX[o.key]).map((o) => o.key);
+    expect(missing, "add an authorization row for these operations").to.deep.equal([]);
+    const stale = Object.keys(MATRIX).filter((k) => !ops.some((o) => o.key === k));
+    expect(stale, "rows for operations the document does not have").to.deep.equal([]);
+  });
+
+  it("each operation × caller gets the expected status, errors as problem+json", async function () {
+    this.timeout(120_000);
+    const mismatches: string[] = [];
+    let checked = 0;
+    for (const op of ops.filter((o) => o.auth)) {
+      for (const c of MATRIX[op.key] ?? []) {
+        const path = concretePath(op.path, c.params ?? {}) + (c.query ?? "");
+        for (const caller of CALLERS) {
+          const body = c.rawBody ?? (c.body ? JSON.stringify(c.body(f, caller)) : op.hasBody ? "{}" : undefined);
+          const headers: Record<string, string> = c.rawBody !== undefined ? { "content-type": "application/octet-stream" } : {};
+          const o = await send(f, caller, op.method.toUpperCase(), path, { body, headers });
+          checked++;
+          const got = statusClass(o.status);
+          if (got !== c.expect[caller]) mismatches.push(`${op.key} (${c.label}) as ${caller}: expected ${c.expect[caller]}, got ${o.status} ${JSON.stringify(o.body).slice(0, 200)}`);
+          else if (o.status >= 400 && !isProblem(o)) mismatches.push(`${op.key} (${c.label}) as ${caller}: ${o.status} is not problem+json`);
+        }
+      }
+    }
+    expect(mismatches, `${mismatches.length} of ${checked} answers differ`).to.deep.equal([]);
+  });
+
+  it("a forged, expired or malformed token is 401 on every protected operation", async function () {
+    this.timeout(60_000);
+    const now = Math.floor(Date.now() / 1000);
+    const bad = [
+      signToken({ sub: f.addresses.auditor, kind: "service", iat: now, exp: now + 600 }, "not-the-secret"),
+      signToken({ sub: f.addresses.auditor, kind: "service", iat: now - 7_200, exp: now - 3_600 }, TOKEN_SECRET),
+      `${f.tokens.auditor}x`,
+      "not-a-token",
+      f.tokens.auditor.split(".")[0],
+    ];
+    for (const op of ops.filter((o) => o.auth)) {
+      const c = MATRIX[op.key]?.[0];
+      const path = concretePath(op.path, c?.params ?? Object.fromEntries(op.pathParams.map((p) => [p, 1])));
+      for (const token of bad) {
+        const o = await send(f, "anonymous", op.method.toUpperCase(), path, { headers: { authorization: `Bearer ${token}` }, body: op.hasBody ? "{}" : undefined });
+        expect(o.status, `${op.key} with ${token.slice(0, 20)}…`).to.equal(401);
+        expect(isProblem(o)).to.equal(true);
+      }
+      const basic = await send(f, "anonymous", op.method.toUpperCase(), path, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+      expect(basic.status, `${op.key} with Basic auth`).to.equal(401);
+    }
+  });
+});

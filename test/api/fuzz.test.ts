@@ -1,0 +1,219 @@
+/**
+ * Malformed requests across every operation of the OpenAPI document (fast-check): wrong types,
+ * huge and negative numbers, unicode, unknown and repeated parameters, bad cursors, bad JSON,
+ * oversized bodies, odd methods and long paths. Never a 5xx; every 4xx is problem+json.
+ */
+import http from "node:http";
+import { expect } from "chai";
+import fc from "fast-check";
+import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+import { fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
+
+interface Raw {
+  status: number;
+  contentType: string | undefined;
+  body: string;
+}
+
+/** A raw HTTP exchange (http.request: any method token, any path bytes the client accepts). Undefined if the client itself refuses to send it. */
+function raw(base: string, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Raw | undefined> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    let req: http.ClientRequest;
+    try {
+      req = http.request({ host: u.hostname, port: u.port, method, path, headers, timeout: 10_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        if (String(res.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+          resolve({ status: res.statusCode ?? 0, contentType: res.headers["content-type"], body: "" });
+          req.destroy();
+          return;
+        }
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, contentType: res.headers["content-type"], body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      });
+    } catch {
+      return resolve(undefined); // e.g. ERR_UNESCAPED_CHARACTERS: not a request a client can send
+    }
+    req.on("timeout", () => req.destroy(new Error(`timeout: ${method} ${path.slice(0, 200)}`)));
+    req.on("error", reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+function problems(r: Raw, method: string): string | undefined {
+  if (r.status >= 500) return `status ${r.status}: ${r.body.slice(0, 300)}`;
+  if (r.status < 400) return undefined;
+  if (!r.contentType?.startsWith("application/problem+json")) return `status ${r.status} with content type ${r.contentType}`;
+  if (method === "HEAD") return undefined;
+  try {
+    const p = JSON.parse(r.body) as { status?: unknown; title?: unknown; type?: unknown; detail?: unknown };
+    if (p.status !== r.status || typeof p.title !== "string" || typeof p.type !== "string" || typeof p.detail !== "string") return `not a problem body: ${r.body.slice(0, 300)}`;
+    if (/\bat \S+ \(.*:\d+:\d+\)/.test(r.body)) return `stack trace in the body: ${r.body.slice(0, 300)}`;
+  } catch {
+    return `body is not JSON: ${r.body.slice(0, 300)}`;
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------ arbitraries
+
+const hugeNumbers = fc.constantFrom("99999999999999999999999", "9007199254740993", "1e308", "-1", "-0", "0", "NaN", "Infinity", "0x10", "1.5", " 1", "1 ", "+1", "00001");
+const nasty = fc.constantFrom(
+  "",
+  " ",
+  "null",
+  "undefined",
+  "true",
+  "[]",
+  "{}",
+  "%00",
+  "\u0000",
+  "💥",
+  "ｌｏａｎ",
+  "\u202e",
+  "' or 1=1 --",
+  "\"; drop table loans; --",
+  "../../etc/passwd",
+  "<script>",
+  "0x",
+  "0xZZ",
+  "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+  "M2",
+  "M7+",
+  "-dpd",
+  "status,repayment",
+  "1-2",
+  "x".repeat(5_000),
+);
+const value = fc.oneof(hugeNumbers, nasty, fc.string({ maxLength: 40 }), fc.string({ unit: "grapheme", maxLength: 20 }), fc.integer().map(String), fc.double().map(String));
+/** Cursors: random base64url, base64url of random JSON, valid-looking shapes with wrong types. */
+const cursor = fc.oneof(
+  fc.base64String({ maxLength: 80 }),
+  fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v)).toString("base64url")),
+  fc.record({ s: value, k: fc.oneof(fc.integer(), value), id: fc.oneof(fc.integer(), value) }).map((v) => Buffer.from(JSON.stringify(v)).toString("base64url")),
+  fc.record({ b: fc.oneof(fc.integer(), value), l: fc.oneof(fc.integer(), value) }).map((v) => Buffer.from(JSON.stringify(v)).toString("base64url")),
+  fc.constant("x".repeat(600)),
+);
+const enc = (s: string) => encodeURIComponent(s);
+
+function pathArb(op: Operation): fc.Arbitrary<string> {
+  const param = fc.oneof(value, fc.integer({ min: 1, max: 20 }).map(String));
+  return fc.tuple(...op.pathParams.map(() => param)).map((vals) => {
+    let i = 0;
+    return op.path.replace(/\{[^}]+\}/g, () => enc(vals[i++] ?? "1"));
+  });
+}
+
+function queryArb(op: Operation): fc.Arbitrary<string> {
+  const known = op.queryParams.length ? fc.constantFrom(...op.queryParams) : fc.constant("limit");
+  const name = fc.oneof(known, known, fc.constantFrom("cursor", "limit", "sort", "__proto__", "constructor", "a[b]", "lender"), fc.string({ maxLength: 10 }));
+  const pair = fc.tuple(name, fc.oneof(value, cursor)).map(([k, v]) => `${enc(k)}=${enc(v)}`);
+  const rawPair = fc.tuple(name, fc.constantFrom("%", "%zz", "%E0%A4%A", "a&&b", "=", "==", "%26")).map(([k, v]) => `${enc(k)}=${v}`);
+  return fc.array(fc.oneof(pair, pair, rawPair), { maxLength: 6 }).map((ps) => (ps.length ? `?${ps.join("&")}` : ""));
+}
+
+const jsonBody = fc.oneof(
+  fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+  fc.dictionary(fc.constantFrom("loanId", "channel", "kind", "outcome", "occurredAt", "evidenceHash", "message", "signature", "amount", "sha256", "__proto__"), fc.oneof(value, fc.integer(), fc.double(), fc.boolean(), fc.constant(null))).map((v) => JSON.stringify(v)),
+  fc.constantFrom("{", "{\"a\":", "[1,2", "nul", "\"unterminated", "{\"a\":1}}", "\u0000", "{'single': 1}", "NaN"),
+  fc.constant(JSON.stringify({ deep: JSON.parse("[".repeat(500) + "]".repeat(500)) as unknown })),
+);
+
+const ROLES: (Role | undefined)[] = ["auditor", "lender", "collector", "otherCollector", undefined];
+
+describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
+  let f: ApiFixture;
+  let ops: Operation[];
+  const failures: string[] = [];
+  let sent = 0;
+
+  before(async function () {
+    this.timeout(300_000);
+    f = await apiFixture(dialect);
+    ops = operationsOf(await fetchDocument(f.url));
+  });
+  after(() => f?.close());
+  beforeEach(() => {
+    failures.length = 0;
+  });
+
+  async function exchange(method: string, path: string, role: Role | undefined, headers: Record<string, string> = {}, body?: string | Buffer): Promise<void> {
+    const h: Record<string, string> = { ...headers };
+    if (role) h.authorization = `Bearer ${f.tokens[role]}`;
+    const r = await raw(f.url, method, path, h, body);
+    if (!r) return;
+    sent++;
+    const p = problems(r, method);
+    if (p) failures.push(`${method} ${path.slice(0, 200)} as ${role ?? "anonymous"}: ${p}`);
+  }
+
+  it("parameters: wrong types, huge and negative numbers, unicode, unknown and repeated names, bad cursors", async function () {
+    this.timeout(240_000);
+    for (const op of ops) {
+      await fc.assert(
+        fc.asyncProperty(pathArb(op), queryArb(op), fc.constantFrom(...ROLES), fc.option(value), async (path, query, role, lastEventId) => {
+          const headers: Record<string, string> = {};
+          if (lastEventId !== null && /^[\x20-\x7e]*$/.test(lastEventId)) headers["last-event-id"] = lastEventId;
+          const body = op.hasBody ? "{}" : undefined;
+          if (body) headers["content-type"] = "application/json";
+          await exchange(op.method.toUpperCase(), path + query, role, headers, body);
+        }),
+        { numRuns: 150, seed: 42 },
+      );
+    }
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+  });
+
+  it("bodies: bad JSON, wrong types, missing fields, wrong content types, oversized", async function () {
+    this.timeout(240_000);
+    const withBody = ops.filter((o) => o.hasBody);
+    const targets = withBody.length ? withBody : ops.filter((o) => o.method === "post");
+    for (const op of targets) {
+      const path = op.path.replace(/\{[^}]+\}/g, "1");
+      await fc.assert(
+        fc.asyncProperty(
+          jsonBody,
+          fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "multipart/form-data; boundary=x"),
+          fc.constantFrom(...ROLES),
+          async (body, contentType, role) => {
+            await exchange("POST", path, role, { "content-type": contentType }, body);
+          },
+        ),
+        { numRuns: 150, seed: 7 },
+      );
+      for (const size of [64 * 1024 + 1, 1024 * 1024, 5 * 1024 * 1024]) {
+        const big = JSON.stringify({ message: "x".repeat(size) });
+        await exchange("POST", path, "collector", { "content-type": "application/json" }, big);
+        await exchange("POST", path, "collector", { "content-type": "application/octet-stream" }, Buffer.alloc(size, 1));
+      }
+    }
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+  });
+
+  it("methods and paths: odd methods, long and odd paths, unknown routes", async function () {
+    this.timeout(240_000);
+    const methods = ["PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "PROPFIND", "FOO", "GET", "POST"];
+    const paths = fc.oneof(
+      fc.constantFrom(...ops.map((o) => o.path.replace(/\{[^}]+\}/g, "1"))),
+      fc.constantFrom(...ops.map((o) => o.path)).map((p) => `${p.replace(/\{[^}]+\}/g, "1")}/${"a".repeat(4_000)}`),
+      fc.constant(`/v1/loans/${"9".repeat(8_000)}`),
+      fc.constant(`/v1/${"a/".repeat(2_000)}`),
+      fc.constantFrom("/v1/loans/%E0%A4%A", "/v1/loans/%", "/v1/loans/%00", "/v1//loans", "/v1/loans/1/../../openapi.json", "/v1/loans/1%2F2", "/V1/LOANS", "/v1/loans/1;x=y", "//", "/v1/loans/\u00e9"),
+      fc.webPath().map((p) => `/v1${p}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...methods), paths, fc.constantFrom(...ROLES), async (method, path, role) => {
+        await exchange(method, path, role);
+      }),
+      { numRuns: 600, seed: 3 },
+    );
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+  });
+
+  after(function () {
+    console.log(`      fuzz [${dialect}]: ${sent} requests`);
+  });
+});
