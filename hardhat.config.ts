@@ -3,6 +3,8 @@ import { TASK_COMPILE, TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/buil
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import path from "node:path";
+import { HardhatPluginError } from "hardhat/plugins";
+import { LOCAL_NETWORKS, NetworkEnvError, networkFromEnv, requestedNetwork } from "./scripts/lib/networks";
 
 /**
  * The compiler is the npm `solc` package (solc-js), pinned in package.json to
@@ -33,6 +35,21 @@ task(TASK_COMPILE).setAction(async (args, hre, runSuper) => {
   return result;
 });
 
+/**
+ * Any other --network comes from the environment (RPC URL and deployer key, validated; see
+ * scripts/lib/networks.ts and the README's configuration reference). Nothing secret is committed.
+ */
+function envNetworks(): NonNullable<HardhatUserConfig["networks"]> {
+  const name = requestedNetwork();
+  if (name === undefined || LOCAL_NETWORKS.includes(name)) return {};
+  try {
+    return { [name]: networkFromEnv(name) };
+  } catch (err) {
+    if (err instanceof NetworkEnvError) throw new HardhatPluginError("duetrail", err.message);
+    throw err;
+  }
+}
+
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -50,6 +67,7 @@ const config: HardhatUserConfig = {
     localhost: {
       url: process.env.RPC_URL || "http://127.0.0.1:8545",
     },
+    ...envNetworks(),
   },
   mocha: {
     timeout: 120_000,

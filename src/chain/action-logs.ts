@@ -22,7 +22,8 @@ export interface ActionLog extends RecordedAction {
 /** Parameters of {@link getActionLogs}. */
 export interface GetActionLogsParameters {
   collectionLog: Address;
-  loanId: bigint;
+  /** Only this loan's actions; every loan's when absent. */
+  loanId?: bigint;
   fromBlock: bigint;
   toBlock: bigint;
   /** Largest range per eth_getLogs call (default 10,000 blocks). */
@@ -35,7 +36,7 @@ export interface GetActionLogsParameters {
 export type ActionLogsClient = Pick<PublicClient, "getLogs">;
 
 /**
- * Every ActionRecorded log of `loanId` in [fromBlock, toBlock], sorted by (block, log index).
+ * Every ActionRecorded log of `loanId` (of every loan when absent) in [fromBlock, toBlock], sorted by (block, log index).
  * Chunks start at `maxChunk` blocks; a failed chunk is halved and retried, down to one block,
  * then grows back (doubling) after each success.
  * @throws the node's error when a single-block range fails.
@@ -53,7 +54,7 @@ export async function getActionLogs(client: ActionLogsClient, p: GetActionLogsPa
       logs = await client.getLogs({
         address: p.collectionLog,
         event: actionRecordedEvent,
-        args: { loanId: p.loanId },
+        args: p.loanId === undefined ? undefined : { loanId: p.loanId },
         fromBlock: from,
         toBlock: to,
         strict: true,

@@ -6,6 +6,11 @@ import { registerTokenCommand } from "./commands/token";
 import { registerKeeperCommand } from "./commands/keeper";
 import { registerVerifyCommand } from "./commands/verify";
 import { registerEvidenceHashCommand } from "./commands/evidence-hash";
+import { registerLoansCommand } from "./commands/loans";
+import { registerRepaymentsCommand } from "./commands/repayments";
+import { registerCollectorsCommand } from "./commands/collectors";
+import { registerPolicyCommand } from "./commands/policy";
+import { registerEvidenceCommand } from "./commands/evidence";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -16,4 +21,9 @@ export function registerCommands(program: Command): void {
   registerKeeperCommand(program);
   registerVerifyCommand(program);
   registerEvidenceHashCommand(program);
+  registerLoansCommand(program);
+  registerRepaymentsCommand(program);
+  registerCollectorsCommand(program);
+  registerPolicyCommand(program);
+  registerEvidenceCommand(program);
 }

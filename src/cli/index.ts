@@ -23,8 +23,9 @@ async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version exit 0; usage errors exit 2 with commander's one-line message.
-      process.exit(err.exitCode === 0 ? 0 : 2);
+      // --help and --version exit 0; commander's own usage errors exit 2 with its one-line
+      // message; our commands choose their status (2 bad input, 1 refused or failed on chain).
+      process.exit(err.exitCode === 0 ? 0 : err.code.startsWith("duetrail.") ? err.exitCode : 2);
     }
     throw err;
   }

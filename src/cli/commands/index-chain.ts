@@ -80,6 +80,13 @@ export function registerIndexCommand(program: Command): void {
         database.dialect === "postgres"
           ? electWriter(config.databaseUrl, lockKey(database.schema, deployment.chainId), { logger, aborted: () => stopping })
           : undefined;
+      // Without the lock another indexer may be writing already: stop (a supervisor restarts this one, which then stands by).
+      void leadership?.lost.then((reason) => {
+        if (stopping) return;
+        logger.fatal({ err: reason }, "lost the writer lock; stopping");
+        process.exitCode = 1;
+        stop();
+      });
       try {
         await leadership?.acquired;
         await indexer.run();

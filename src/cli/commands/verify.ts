@@ -3,21 +3,25 @@
  * compares it with the contract's trailOf, both at one block, trusting neither us nor a database.
  *
  *   npm run cli -- verify --rpc http://127.0.0.1:8545 --network localhost --loan 1
+ *   npm run cli -- verify --rpc http://127.0.0.1:8545 --network localhost --all
  *
- * Prints JSON (bigints as decimal strings). Exit 0 when the trail is valid, 1 when it is not,
- * 2 on bad input, a missing deployment or an unreachable RPC (one line on stderr).
+ * --all verifies every loan that has actions (found from the ActionRecorded logs), all at one
+ * block, and prints a summary with a valid flag per loan.
+ * Prints JSON (bigints as decimal strings). Exit 0 when the trail is (every trail is) valid, 1
+ * when not, 2 on bad input, a missing deployment or an unreachable RPC (one line on stderr).
  */
 import type { Command } from "commander";
 import { z } from "zod";
 import { BaseError, createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { collectionLogAbi } from "../../chain/abis";
 import { getActionLogs, type ActionLog } from "../../chain/action-logs";
-import { DeploymentError, loadDeployment, type Deployment } from "../../chain/deployments";
+import { DEPLOYMENTS_DIR, DeploymentError, loadDeployment, type Deployment } from "../../chain/deployments";
 import { flagNames } from "../../domain/compliance";
 import { verifyTrail, type TrailProblem } from "../../domain/trail";
+import { UsageError } from "../lib/errors";
 
 /** A problem the user can fix (bad flag, missing deployment, unreachable node): exit 2. */
-export class VerifyUsageError extends Error {
+export class VerifyUsageError extends UsageError {
   override name = "VerifyUsageError";
 }
 
@@ -85,13 +89,30 @@ export async function verifyLoan(
   client: PublicClient,
   deployment: Deployment,
   loanId: bigint,
-  opts: { maxChunk?: bigint } = {},
+  opts: { maxChunk?: bigint; block?: bigint } = {},
 ): Promise<VerifyReport> {
+  const address = deployment.collectionLog.address;
+  const { block, chainId } = await readAt(client, deployment, opts.block);
+  const actions = await getActionLogs(client, {
+    collectionLog: address,
+    loanId,
+    fromBlock: deployment.collectionLog.startBlock,
+    toBlock: block,
+    maxChunk: opts.maxChunk,
+  });
+  return checkTrail(client, deployment, chainId, block, loanId, actions);
+}
+
+/**
+ * The block to read at (the latest unless given) and the chain id, checked against the deployment.
+ * @throws VerifyUsageError when the node is unreachable, on another chain, or has no CollectionLog.
+ */
+async function readAt(client: PublicClient, deployment: Deployment, at?: bigint): Promise<{ block: bigint; chainId: number }> {
   const address = deployment.collectionLog.address;
   let block: bigint;
   let chainId: number;
   try {
-    [block, chainId] = await Promise.all([client.getBlockNumber(), client.getChainId()]);
+    [block, chainId] = await Promise.all([at ?? client.getBlockNumber(), client.getChainId()]);
   } catch (err) {
     throw new VerifyUsageError(`error: cannot reach --rpc: ${oneLine(err)}`);
   }
@@ -102,13 +123,19 @@ export async function verifyLoan(
   if (!code || code === "0x") {
     throw new VerifyUsageError(`error: no CollectionLog at ${address} on --rpc (stale deployments/${deployment.network}?)`);
   }
-  const actions = await getActionLogs(client, {
-    collectionLog: address,
-    loanId,
-    fromBlock: deployment.collectionLog.startBlock,
-    toBlock: block,
-    maxChunk: opts.maxChunk,
-  });
+  return { block, chainId };
+}
+
+/** Compares `actions` (the loan's, read up to `block`) with trailOf at `block`. */
+async function checkTrail(
+  client: PublicClient,
+  deployment: Deployment,
+  chainId: number,
+  block: bigint,
+  loanId: bigint,
+  actions: ActionLog[],
+): Promise<VerifyReport> {
+  const address = deployment.collectionLog.address;
   const [onChainHead, onChainCount] = await client.readContract({
     address,
     abi: collectionLogAbi,
@@ -130,6 +157,63 @@ export async function verifyLoan(
     count: v.count,
     valid: v.valid,
     problems: v.problems,
+  };
+}
+
+/** The outcome of `verify --all`: every loan with actions, at one block. */
+export interface VerifyAllReport {
+  network: string;
+  chainId: number;
+  collectionLog: Address;
+  block: bigint;
+  reports: VerifyReport[];
+  valid: boolean;
+}
+
+/**
+ * Verifies every loan that has actions: reads all ActionRecorded logs up to the latest block B
+ * once, groups them by loan, and checks each group against trailOf at B.
+ * @throws VerifyUsageError when the node is unreachable, on another chain, or has no CollectionLog.
+ */
+export async function verifyAllLoans(client: PublicClient, deployment: Deployment, opts: { maxChunk?: bigint } = {}): Promise<VerifyAllReport> {
+  const { block, chainId } = await readAt(client, deployment);
+  const actions = await getActionLogs(client, {
+    collectionLog: deployment.collectionLog.address,
+    fromBlock: deployment.collectionLog.startBlock,
+    toBlock: block,
+    maxChunk: opts.maxChunk,
+  });
+  const byLoan = new Map<bigint, ActionLog[]>();
+  for (const a of actions) byLoan.set(a.loanId, [...(byLoan.get(a.loanId) ?? []), a]);
+  const ids = [...byLoan.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const reports: VerifyReport[] = [];
+  // A few reads in flight at a time: enough to be quick, few enough for a public RPC.
+  for (let k = 0; k < ids.length; k += 16) {
+    const batch = ids.slice(k, k + 16);
+    reports.push(...(await Promise.all(batch.map((id) => checkTrail(client, deployment, chainId, block, id, byLoan.get(id)!)))));
+  }
+  return { network: deployment.network, chainId, collectionLog: deployment.collectionLog.address, block, reports, valid: reports.every((r) => r.valid) };
+}
+
+/** The summary `verify --all` prints: per loan its counts, heads and valid flag (no actions). */
+export function verifyAllReportToJson(r: VerifyAllReport): object {
+  return {
+    network: r.network,
+    chainId: r.chainId,
+    collectionLog: r.collectionLog,
+    block: r.block.toString(),
+    valid: r.valid,
+    loans: r.reports.length,
+    invalid: r.reports.filter((x) => !x.valid).map((x) => x.loanId.toString()),
+    results: r.reports.map((x) => ({
+      loanId: x.loanId.toString(),
+      valid: x.valid,
+      count: x.count.toString(),
+      onChainCount: x.onChainCount.toString(),
+      recomputedHead: x.recomputedHead,
+      onChainHead: x.onChainHead,
+      problems: x.problems.map((p) => ({ kind: p.kind, seq: p.seq.toString(), message: p.message })),
+    })),
   };
 }
 
@@ -175,18 +259,28 @@ function oneLine(err: unknown): string {
 export function registerVerifyCommand(program: Command): void {
   const cmd = program
     .command("verify")
-    .description("Recompute a loan's collection trail from the chain's events and compare it with trailOf")
+    .description("Recompute a loan's (or every loan's) collection trail from the chain's events and compare it with trailOf")
     .option("--rpc <url>", "JSON-RPC endpoint (http or https)")
     .option("--network <name>", "deployment to read from deployments/<name>/")
-    .option("--loan <id>", "loan id (a positive integer)")
     .option("--deployments <dir>", "deployments folder (env DEPLOYMENTS_DIR, default ./deployments)")
+    .option("--loan <id>", "loan id (a positive integer)")
+    .option("--all", "every loan with actions (from the ActionRecorded logs): a summary with a valid flag per loan")
     .showHelpAfterError(false)
-    .addHelpText("after", "\nExit status: 0 valid, 1 not valid, 2 bad input, missing deployment or unreachable RPC.");
+    .addHelpText("after", "\nExit status: 0 valid (all valid), 1 not valid (any not), 2 bad input, missing deployment or unreachable RPC.");
   cmd.action(async (raw: Record<string, unknown>) => {
     try {
-      const opts = parseVerifyOptions(raw);
-      const deployment = loadDeployment(opts.network, (raw.deployments as string | undefined) ?? process.env.DEPLOYMENTS_DIR ?? "deployments");
+      if (raw.all === true && raw.loan !== undefined) throw new VerifyUsageError("error: give --loan <id> or --all, not both");
+      const opts = parseVerifyOptions(raw.all === true ? { ...raw, loan: "1" } : raw);
+      const dir = z.string().min(1).safeParse(raw.deployments ?? (process.env.DEPLOYMENTS_DIR || DEPLOYMENTS_DIR));
+      if (!dir.success) throw new VerifyUsageError("error: --deployments must not be empty");
+      const deployment = loadDeployment(opts.network, dir.data);
       const client = createPublicClient({ transport: http(opts.rpc, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
+      if (raw.all === true) {
+        const report = await verifyAllLoans(client, deployment);
+        process.stdout.write(`${JSON.stringify(verifyAllReportToJson(report), null, 2)}\n`);
+        process.exitCode = report.valid ? 0 : 1;
+        return;
+      }
       const report = await verifyLoan(client, deployment, opts.loan);
       process.stdout.write(`${JSON.stringify(verifyReportToJson(report), null, 2)}\n`);
       process.exitCode = report.valid ? 0 : 1;

@@ -1,0 +1,139 @@
+/**
+ * `duetrail evidence export --loan <id> [--out bundle.json]`: an auditor's evidence bundle for
+ * one loan, read from the chain alone (no database), everything as of one block B:
+ * - the loan's terms (loanTerms), its policy and every schedule version (scheduleOf 1..version);
+ * - every LoanLedger and CollectionLog event of the loan: name, arguments (bigints as decimal
+ *   strings), transaction hash, block number and hash, log index, block timestamp;
+ * - the trail verification: the head recomputed from the ActionRecorded events against trailOf.
+ *
+ * Exit 0 when written and the trail is valid, 1 when the trail is not valid (the bundle is still
+ * written, and says so), 2 on bad input, an unknown loan, a missing deployment or an unreachable RPC.
+ */
+import fs from "node:fs";
+import type { Command } from "commander";
+import { z } from "zod";
+import { hexToString, type PublicClient } from "viem";
+import { loanLedgerAbi } from "../../chain/abis";
+import { getLoanEvents } from "../../chain/loan-events";
+import { decodeRevert } from "../../chain/revert";
+import { toIsoString } from "../../domain";
+import { connect, parseConnectionOptions, withConnectionOptions } from "../lib/connection";
+import { UsageError, action } from "../lib/errors";
+import { loanIdFlag } from "../lib/flags";
+import { jsonSafe, printJson } from "../lib/json";
+import { verifyLoan, verifyReportToJson } from "./verify";
+
+/** Bumped when the bundle's shape changes. */
+export const EVIDENCE_BUNDLE_FORMAT = "duetrail-evidence-bundle/1";
+
+const optionsSchema = z.object({
+  loan: loanIdFlag("--loan"),
+  out: z.string().min(1, "error: --out must not be empty").optional(),
+});
+
+async function blockTimes(client: PublicClient, blocks: bigint[]): Promise<Map<bigint, bigint>> {
+  const times = new Map<bigint, bigint>();
+  const unique = [...new Set(blocks)];
+  for (let k = 0; k < unique.length; k += 16) {
+    const got = await Promise.all(unique.slice(k, k + 16).map((n) => client.getBlock({ blockNumber: n })));
+    for (const b of got) times.set(b.number, b.timestamp);
+  }
+  return times;
+}
+
+async function exportBundle(raw: Record<string, unknown>): Promise<void> {
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
+  const o = parsed.data;
+  const { client, deployment } = await connect(parseConnectionOptions(raw));
+  const ledger = deployment.loanLedger.address;
+  const asOf = await client.getBlock({ blockTag: "latest" });
+  const B = asOf.number;
+
+  let terms;
+  try {
+    terms = await client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanTerms", args: [o.loan], blockNumber: B });
+  } catch (err) {
+    if (decodeRevert(err)?.errorName === "LoanLedgerUnknownLoan") throw new UsageError(`error: loan ${o.loan} is not registered on ${deployment.network} (as of block ${B})`);
+    throw err;
+  }
+  const versions = Array.from({ length: terms.version }, (_, k) => k + 1);
+  const [policy, schedules, events, verification] = await Promise.all([
+    client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "policy", args: [terms.policyId], blockNumber: B }),
+    Promise.all(versions.map((v) => client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "scheduleOf", args: [o.loan, v], blockNumber: B }))),
+    getLoanEvents(client, {
+      loanLedger: ledger,
+      collectionLog: deployment.collectionLog.address,
+      loanId: o.loan,
+      fromBlock: deployment.loanLedger.startBlock < deployment.collectionLog.startBlock ? deployment.loanLedger.startBlock : deployment.collectionLog.startBlock,
+      toBlock: B,
+    }),
+    verifyLoan(client, deployment, o.loan, { block: B }),
+  ]);
+  const times = await blockTimes(client, events.map((e) => e.blockNumber));
+  const v = verifyReportToJson(verification) as Record<string, unknown>;
+
+  const bundle = jsonSafe({
+    format: EVIDENCE_BUNDLE_FORMAT,
+    loanId: o.loan,
+    source: { network: deployment.network, chainId: deployment.chainId, loanLedger: ledger, collectionLog: deployment.collectionLog.address },
+    asOf: { blockNumber: B, blockHash: asOf.hash, timestamp: asOf.timestamp, time: toIsoString(asOf.timestamp) },
+    terms: {
+      ...terms,
+      currencyCode: terms.currency === "0x000000" ? null : hexToString(terms.currency, { size: 3 }),
+      startedAtTime: toIsoString(terms.startedAt),
+    },
+    policy,
+    schedules: schedules.map((installments, k) => ({
+      version: k + 1,
+      installments: installments.map((i, index) => ({ index, dueDate: i.dueDate, dueDateTime: toIsoString(i.dueDate), principal: i.principal, interest: i.interest })),
+    })),
+    events: events.map((e) => ({
+      contract: e.contract,
+      name: e.eventName,
+      args: e.args,
+      txHash: e.txHash,
+      blockNumber: e.blockNumber,
+      blockHash: e.blockHash,
+      logIndex: e.logIndex,
+      blockTimestamp: times.get(e.blockNumber),
+      blockTime: toIsoString(times.get(e.blockNumber)!),
+    })),
+    verification: {
+      valid: v.valid,
+      block: v.block,
+      count: v.count,
+      onChainCount: v.onChainCount,
+      recomputedHead: v.recomputedHead,
+      onChainHead: v.onChainHead,
+      problems: v.problems,
+    },
+  });
+  const text = `${JSON.stringify(bundle, null, 2)}\n`;
+  if (o.out) {
+    try {
+      fs.writeFileSync(o.out, text);
+    } catch (err) {
+      throw new UsageError(`error: cannot write --out ${o.out}: ${(err as Error).message}`);
+    }
+    printJson({ out: o.out, loanId: o.loan, asOfBlock: B, events: events.length, scheduleVersions: versions.length, valid: verification.valid });
+  } else {
+    process.stdout.write(text);
+  }
+  process.exitCode = verification.valid ? 0 : 1;
+}
+
+/** Registers `evidence export` on the program. */
+export function registerEvidenceCommand(program: Command): void {
+  const cmd = program
+    .command("evidence")
+    .description("auditor: evidence bundles, from the chain alone")
+    .command("export")
+    .description("export a loan's evidence bundle: terms, schedule versions, every event, trail verification (JSON)")
+    .option("--loan <id>", "loan id")
+    .option("--out <file>", "write the bundle here (default: stdout)")
+    .showHelpAfterError(false)
+    .addHelpText("after", "\nExit status: 0 written and the trail valid, 1 trail not valid (bundle still written), 2 bad input, unknown loan or unreachable RPC.");
+  withConnectionOptions(cmd);
+  cmd.action(action(cmd, exportBundle));
+}

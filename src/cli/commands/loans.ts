@@ -1,0 +1,206 @@
+/**
+ * `duetrail loans register --file loans.json|loans.csv`: registers a lender's loans with
+ * LoanLedger.registerLoans, all or nothing.
+ *
+ *   LENDER_KEY=0x... npm run cli -- loans register --file loans.csv --network sepolia --rpc https://...
+ *
+ * Every row is validated first (zod, then the schedule rules the contract applies, against the
+ * chain's time and legal cap); any problem prints `line N, field X: message` for all of them,
+ * exits 2 and sends nothing. The whole file goes in ONE transaction when it fits the gas cap
+ * (default: the block gas limit, at most 2^24); a bigger file is refused unless
+ * --allow-multiple-transactions, which splits it into chunks that each fit (atomic per chunk only).
+ * Prints JSON: the new loan ids, and each transaction's hash, block and gas.
+ */
+import type { Command } from "commander";
+import { z } from "zod";
+import { parseEventLogs, type Hex } from "viem";
+import { loanLedgerAbi } from "../../chain/abis";
+import { decodeRevert } from "../../chain/revert";
+import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
+import { ChainError, UsageError, action } from "../lib/errors";
+import { printJson, readTextFile } from "../lib/json";
+import { parseLoanFile, type LoanRow } from "../lib/loan-file";
+import { connectSigner, readPrivateKey, send, withSignerOptions, type Signer } from "../lib/signer";
+
+/** EIP-7825's per-transaction gas cap (Osaka): the default cap never exceeds it. */
+export const TX_GAS_CAP = 1n << 24n;
+
+const optionsSchema = z.object({
+  file: z.string({ error: "error: --file is required" }).min(1, "error: --file is required"),
+  gasCap: z
+    .string()
+    .regex(/^[1-9]\d{4,9}$/, "error: --gas-cap must be an integer from 10000 to 9999999999")
+    .transform((s) => BigInt(s))
+    .optional(),
+  allowMultipleTransactions: z.boolean().default(false),
+  dryRun: z.boolean().default(false),
+});
+
+/** A planned transaction: its rows and the gas the node estimated for them. */
+interface Chunk {
+  rows: LoanRow[];
+  gas: bigint;
+}
+
+/**
+ * Splits `rows` into consecutive chunks whose registerLoans each fits `cap` (estimated against the
+ * current state, before anything is sent). A revert is pinned to its row by bisection.
+ * @throws ChainError naming the row's line and the decoded custom error; UsageError when a single
+ *   loan alone exceeds the cap.
+ */
+async function plan(s: Signer, rows: LoanRow[], cap: bigint): Promise<Chunk[]> {
+  let gas: bigint | undefined;
+  try {
+    gas = await s.client.estimateContractGas({
+      address: s.deployment.loanLedger.address,
+      abi: loanLedgerAbi,
+      functionName: "registerLoans",
+      args: [rows.map((r) => r.params)],
+      account: s.account,
+      gas: cap,
+    });
+  } catch (err) {
+    const revert = decodeRevert(err);
+    if (revert && ROW_ERROR.test(revert.errorName)) {
+      // A row's terms: bisect until the row is found, so the message can name its line.
+      if (rows.length === 1) {
+        throw new ChainError(`error: line ${rows[0]!.line}: the ledger would refuse this loan: ${revert.text}; nothing was registered`);
+      }
+    } else if (revert && revert.errorName !== "unknown") {
+      // Not about one row (no LENDER_ROLE, paused): nothing to bisect.
+      throw new ChainError(`error: reverted: ${revert.text}; nothing was registered`);
+    } else if (!isGasProblem(err)) {
+      throw err;
+    }
+  }
+  if (gas !== undefined && gas <= cap) return [{ rows, gas }];
+  if (rows.length === 1) {
+    throw new UsageError(`error: line ${rows[0]!.line}: this loan alone needs ${gas ?? "more than " + cap} gas, above the gas cap ${cap}; nothing was registered`);
+  }
+  const mid = Math.ceil(rows.length / 2);
+  return [...(await plan(s, rows.slice(0, mid), cap)), ...(await plan(s, rows.slice(mid), cap))];
+}
+
+/** LoanLedger's errors about one loan's terms (everything but access, pause and an empty batch). */
+const ROW_ERROR = /^LoanLedger(?!EmptyBatch$)/;
+
+/**
+ * An estimate that failed for lack of gas: out of gas reverts without data, or the node says the
+ * gas needed exceeds the allowance or the block. Split and retry.
+ */
+function isGasProblem(err: unknown): boolean {
+  if (decodeRevert(err)?.errorName === "unknown") return true;
+  return /gas/i.test(err instanceof Error ? err.message : String(err));
+}
+
+async function register(raw: Record<string, unknown>): Promise<void> {
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
+  const o = parsed.data;
+  const conn = parseConnectionOptions(raw);
+  const key = readPrivateKey(raw);
+  const text = readTextFile(o.file);
+  const s = await connectSigner(conn, key);
+  const ledger = s.deployment.loanLedger.address;
+  const block = await s.client.getBlock({ blockTag: "latest" });
+  const [maxAnnualRateBps, policyId] = await Promise.all([
+    s.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "maxAnnualRateBps" }),
+    s.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "currentPolicyOf", args: [s.account.address] }),
+  ]);
+  const penaltyRateBps = await s.client
+    .readContract({ address: ledger, abi: loanLedgerAbi, functionName: "policy", args: [policyId] })
+    .then((p) => p.penaltyRateBps)
+    .catch(() => undefined);
+
+  const { rows, problems } = parseLoanFile(o.file, text, { now: block.timestamp, maxAnnualRateBps, penaltyRateBps });
+  if (problems.length > 0) {
+    const lines = problems.map((p) => `line ${p.line}, field ${p.field}: ${p.message}`);
+    throw new UsageError([...lines, `error: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${o.file}; nothing was registered`].join("\n"));
+  }
+
+  const cap = o.gasCap ?? (block.gasLimit < TX_GAS_CAP ? block.gasLimit : TX_GAS_CAP);
+  const chunks = await plan(s, rows, cap);
+  const estimated = chunks.reduce((sum, c) => sum + c.gas, 0n);
+  if (chunks.length > 1 && !o.allowMultipleTransactions) {
+    throw new UsageError(
+      `error: ${rows.length} loans need about ${estimated} gas, more than one transaction may use (gas cap ${cap}): ` +
+        `they would take ${chunks.length} transactions, which is not all or nothing; nothing was registered ` +
+        `(pass --allow-multiple-transactions to register them in ${chunks.length} transactions, or split the file)`,
+    );
+  }
+  if (o.dryRun) {
+    printJson({
+      dryRun: true,
+      network: s.deployment.network,
+      lender: s.account.address,
+      loans: rows.length,
+      gasCap: cap,
+      transactions: chunks.map((c) => ({ loans: c.rows.length, lines: c.rows.map((r) => r.line), estimatedGas: c.gas })),
+    });
+    return;
+  }
+
+  const done: { txHash: Hex; blockNumber: bigint; gasUsed: bigint; loanIds: bigint[]; lines: number[] }[] = [];
+  for (const [k, chunk] of chunks.entries()) {
+    try {
+      const withMargin = (chunk.gas * 12n) / 10n;
+      const receipt = await send(s, {
+        address: ledger,
+        abi: loanLedgerAbi,
+        functionName: "registerLoans",
+        args: [chunk.rows.map((r) => r.params)],
+        gas: withMargin < cap ? withMargin : cap,
+      });
+      const events = parseEventLogs({ abi: loanLedgerAbi, logs: receipt.logs, eventName: "LoanRegistered" });
+      done.push({
+        txHash: receipt.transactionHash,
+        blockNumber: receipt.blockNumber,
+        gasUsed: receipt.gasUsed,
+        loanIds: events.map((e) => e.args.loanId),
+        lines: chunk.rows.map((r) => r.line),
+      });
+    } catch (err) {
+      if (done.length === 0) throw err;
+      // Earlier chunks are on chain: say exactly which, then fail.
+      printJson(result(s, done, false));
+      const why = decodeRevert(err)?.text ?? (err as Error).message.split("\n")[0];
+      throw new ChainError(`error: transaction ${k + 1} of ${chunks.length} failed (${why}); the loans of transactions 1-${k} ARE registered (see the JSON above), lines ${chunk.rows[0]!.line} on are not`);
+    }
+  }
+  printJson(result(s, done, true));
+}
+
+function result(s: Signer, done: { loanIds: bigint[] }[], complete: boolean) {
+  return {
+    network: s.deployment.network,
+    chainId: s.deployment.chainId,
+    loanLedger: s.deployment.loanLedger.address,
+    lender: s.account.address,
+    complete,
+    loanIds: done.flatMap((d) => d.loanIds),
+    transactions: done,
+  };
+}
+
+/** Registers `loans` (with its `register` subcommand) on the program. */
+export function registerLoansCommand(program: Command): void {
+  const loans = program.command("loans").description("lender: loans on LoanLedger");
+  const cmd = loans
+    .command("register")
+    .description("register loans from a JSON or CSV file, all or nothing (every row validated first)")
+    .option("--file <path>", "loans file: .json (array, or {\"loans\": [...]}) or .csv (header row)")
+    .option("--allow-multiple-transactions", "when the file does not fit one transaction, register it in several (not atomic across them)")
+    .option("--gas-cap <gas>", "largest gas one transaction may use (default: the block gas limit, at most 2^24)")
+    .option("--dry-run", "validate and plan the transactions, send nothing")
+    .showHelpAfterError(false)
+    .addHelpText(
+      "after",
+      "\nRow fields: borrower, borrowerRef (0x + 32 bytes), token | currency (ISO-4217), principal (minor units),\n" +
+        "contractRateBps, utcOffsetMinutes, and either schedule (JSON: [{dueDate, principal, interest}]) or\n" +
+        "kind (annuity | equal-principal | interest-only), count, firstDue (YYYY-MM-DD), frequency, annualRateBps.\n" +
+        "The sender's key is read from LENDER_KEY (or --key-env NAME).\n" +
+        "Exit status: 0 registered, 1 refused or failed on chain, 2 bad input (nothing sent).",
+    );
+  withSignerOptions(withConnectionOptions(cmd));
+  cmd.action(action(cmd, register));
+}

@@ -1,0 +1,146 @@
+/**
+ * JSON in and out for operator commands: output with bigints as decimal strings, and input files
+ * parsed with the line of every value kept, so a validation problem can say `line N, field X`.
+ */
+import fs from "node:fs";
+import type { z } from "zod";
+import { UsageError } from "./errors";
+
+/** `value` with every bigint as a decimal string (recursively), ready for JSON.stringify. */
+export function jsonSafe(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  }
+  return value;
+}
+
+/** Prints `value` as indented JSON on stdout (bigints as strings). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(jsonSafe(value), null, 2)}\n`);
+}
+
+/** A path inside a JSON document: keys and array indexes. */
+export type JsonPath = readonly (string | number)[];
+
+/** A parsed JSON document and the line each value starts on. */
+export interface LocatedJson {
+  value: unknown;
+  /** Line (1-based) of the value at `path`, or of its nearest ancestor present in the file. */
+  lineOf(path: JsonPath): number;
+}
+
+/**
+ * Reads a file as text.
+ * @throws UsageError naming the file and the reason.
+ */
+export function readTextFile(path: string, flag = "--file"): string {
+  try {
+    return fs.readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    throw new UsageError(`error: ${flag} ${path}: ${why}`);
+  }
+}
+
+/**
+ * Parses JSON text and records where each value starts.
+ * @throws UsageError `line N: <syntax error>` when the text is not JSON.
+ */
+export function parseLocatedJson(text: string, file: string): LocatedJson {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const m = /position (\d+)/.exec((err as Error).message);
+    const line = m ? text.slice(0, Number(m[1])).split("\n").length : undefined;
+    throw new UsageError(`error: ${file}${line ? `: line ${line}` : ""}: not valid JSON (${(err as Error).message.split("\n")[0]})`);
+  }
+  const lines = locate(text);
+  return {
+    value,
+    lineOf(path) {
+      for (let n = path.length; n >= 0; n--) {
+        const line = lines.get(JSON.stringify(path.slice(0, n)));
+        if (line !== undefined) return line;
+      }
+      return 1;
+    },
+  };
+}
+
+/** Line of every value of a (valid) JSON text, keyed by JSON.stringify(path). */
+function locate(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  let i = 0;
+  let line = 1;
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i]!)) {
+      if (text[i] === "\n") line++;
+      i++;
+    }
+  };
+  const str = (): string => {
+    const start = ++i;
+    while (text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+    return JSON.parse(`"${text.slice(start, i++)}"`) as string;
+  };
+  const value = (path: (string | number)[]) => {
+    ws();
+    lines.set(JSON.stringify(path), line);
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      const close = c === "{" ? "}" : "]";
+      i++;
+      ws();
+      for (let k = 0; text[i] !== close; k++) {
+        if (c === "{") {
+          const key = str();
+          ws();
+          i++; // ':'
+          value([...path, key]);
+        } else {
+          value([...path, k]);
+        }
+        ws();
+        if (text[i] === ",") i++;
+        ws();
+      }
+      i++;
+    } else if (c === '"') {
+      str();
+    } else {
+      while (i < text.length && !/[\s,\]}]/.test(text[i]!)) i++;
+    }
+  };
+  value([]);
+  return lines;
+}
+
+/** `schedule[2].dueDate` for the path ["schedule", 2, "dueDate"]. */
+export function fieldName(path: JsonPath): string {
+  return path.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${p}` : p), "");
+}
+
+/**
+ * Reads a JSON file and validates it with `schema`.
+ * @throws UsageError listing every problem as `line N, field X: message`, then a summary line.
+ */
+export function readJsonFile<T extends z.ZodType>(file: string, schema: T, what: string): z.output<T> {
+  const doc = parseLocatedJson(readTextFile(file), file);
+  const parsed = schema.safeParse(doc.value);
+  if (parsed.success) return parsed.data;
+  const problems: { line: number; text: string }[] = [];
+  for (const issue of parsed.error.issues) {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k] as JsonPath) : [issue.path as JsonPath];
+    for (const p of keys) {
+      const message = issue.code === "unrecognized_keys" ? `is not a ${what} field` : issue.message;
+      const line = doc.lineOf(p);
+      problems.push({ line, text: `line ${line}, field ${fieldName(p) || "(root)"}: ${message}` });
+    }
+  }
+  const lines = problems.sort((a, b) => a.line - b.line).map((p) => p.text);
+  throw new UsageError([...lines, `error: ${lines.length} problem${lines.length === 1 ? "" : "s"} in ${file}; nothing was sent`].join("\n"));
+}
