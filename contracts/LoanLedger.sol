@@ -323,7 +323,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory) {
         Loan storage loan = _loan(loanId);
         if (version == ScheduleStore.readHeader(loan.schedule).version) {
-            return ScheduleStore.readAll(loan.schedule, loan.width, loan.count);
+            return ScheduleStore.readAll(loan.schedule, loan.widthOf(), loan.count);
         }
         uint256 packed = _previousSchedules[loanId][version];
         if (packed == 0) revert LoanLedgerUnknownVersion(loanId, version);
@@ -467,7 +467,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     ) internal {
         if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
         _previousSchedules[loanId][h.version] =
-            uint256(uint160(loan.schedule)) | (uint256(loan.count) << 160) | (uint256(loan.width) << 176);
+            uint256(uint160(loan.schedule)) | (uint256(loan.count) << 160) | (loan.widthOf() << 176);
         delete _pendingRestructure[loanId];
         loan.restructure(loanId, h, schedule, scheduleHash);
     }

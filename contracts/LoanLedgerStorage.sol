@@ -9,8 +9,10 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     /// @dev Per-loan mutable state in three words; terms, version and installments are in the
     /// SSTORE2 blob at `schedule` (see ScheduleStore). A loan exists iff `schedule != 0`.
     ///
-    /// word 0 | schedule (160) | cursor (16) | count (16) | width (8) | reminderStage (8) |
-    ///        | status (8) | flags (8) | lastPaidOffset (32)
+    /// word 0 | schedule (160) | cursor (16) | count (16) | widthStage (8) | status (8) |
+    ///        | flags (8) | lastPaidOffset (40)
+    ///   widthStage: bits 0-3 bytes per amount in the blob (1..12), bits 4-7 the next reminder
+    ///               stage of the cursor installment (0..15)
     ///   flags: bit 0 defaulted, bit 1 observation, bits 2-3 on-time streak (saturates at 3),
     ///          bits 4-6 recorded classification
     /// word 1 | paid (128) | penaltyPaid (128)
@@ -22,11 +24,10 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
         address schedule; // blob of the current schedule version
         uint16 cursor; // oldest installment not fully settled (count when repaid)
         uint16 count; // installments in the current version
-        uint8 width; // bytes per amount in the blob
-        uint8 reminderStage; // next reminder stage of the cursor installment
+        uint8 widthStage; // see above
         LoanStatus status;
         uint8 flags; // see above
-        uint32 lastPaidOffset; // seconds from the version's start to the last payment applied
+        uint40 lastPaidOffset; // seconds from the version's start to the last payment applied
         uint128 paid; // principal + interest paid on the cursor installment (interest first; < 2^97)
         uint128 penaltyPaid; // penalties and fees paid on the cursor installment
         uint128 penaltyBase; // penalty accumulator checkpoint of the cursor (unpaid x days)

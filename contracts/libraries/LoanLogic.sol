@@ -99,7 +99,21 @@ library LoanLogic {
     function initialize(LoanLedgerStorage.Loan storage l, address blob, uint256 count, uint256 width) internal {
         l.schedule = blob;
         l.count = uint16(count);
-        l.width = uint8(width);
+        l.widthStage = uint8(width);
+    }
+
+    /// @dev Bytes per amount in the current blob.
+    function widthOf(LoanLedgerStorage.Loan storage l) internal view returns (uint256) {
+        return l.widthStage & 0x0f;
+    }
+
+    /// @dev Next reminder stage of the cursor installment.
+    function stageOf(LoanLedgerStorage.Loan storage l) internal view returns (uint256) {
+        return l.widthStage >> 4;
+    }
+
+    function _setStage(LoanLedgerStorage.Loan storage l, uint256 stage) private {
+        l.widthStage = (l.widthStage & 0x0f) | uint8(stage << 4);
     }
 
     /// @dev The classification last recorded by an event.
@@ -121,7 +135,7 @@ library LoanLogic {
     function dpdAt(LoanLedgerStorage.Loan storage l, uint256 t) internal view returns (uint256) {
         uint256 c = l.cursor;
         if (c >= l.count || l.status == ILoanLedgerTypes.LoanStatus.Closed) return 0;
-        (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, l.width, c);
+        (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, widthOf(l), c);
         return LoanMath.daysLate(due, t);
     }
 
@@ -133,7 +147,7 @@ library LoanLogic {
     {
         uint256 c = l.cursor;
         if (c >= l.count) return f;
-        (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(l.schedule, l.width, c);
+        (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(l.schedule, widthOf(l), c);
         uint256 unpaid = p + r - l.paid;
         f.nextDueDate = due;
         f.nextDueAmount = unpaid;
@@ -156,7 +170,7 @@ library LoanLogic {
         Figures memory f
     ) private view {
         address blob = l.schedule;
-        uint256 width = l.width;
+        uint256 width = widthOf(l);
         uint256 n = l.count;
         for (uint256 j = uint256(l.cursor) + 1; j < n; ++j) {
             (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(blob, width, j);
@@ -173,7 +187,7 @@ library LoanLogic {
         uint256 n = l.count;
         if (c >= n) return (0, 0);
         address blob = l.schedule;
-        uint256 width = l.width;
+        uint256 width = widthOf(l);
         for (uint256 j = c; j < n; ++j) {
             (, uint256 p, uint256 r) = ScheduleStore.readInstallment(blob, width, j);
             principal += p;
@@ -246,7 +260,7 @@ library LoanLogic {
         cur.streak = (flags & _STREAK_MASK) >> _STREAK_SHIFT;
         {
             // The checkpoint can only be non-zero once the cursor is past its grace period.
-            (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, l.width, cur.index);
+            (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, widthOf(l), cur.index);
             if (LoanMath.penaltyDays(due, t, h.penalty.graceDays) != 0) {
                 cur.base = cur.storedBase = l.penaltyBase;
                 cur.baseDays = cur.storedBaseDays = l.penaltyBaseDays;
@@ -261,13 +275,13 @@ library LoanLogic {
         if (rest != 0) revert ILoanLedger.LoanLedgerOverpayment(loanId, rest);
         if (cur.index != startCursor) {
             l.cursor = uint16(cur.index);
-            l.reminderStage = 0;
+            _setStage(l, 0);
         }
         if (flags & FLAG_OBSERVATION != 0) {
             l.flags = (flags & ~_STREAK_MASK) | uint8(cur.streak << _STREAK_SHIFT);
         }
-        // Safe: t >= startedAt (paidAt is checked against the version's start).
-        l.lastPaidOffset = uint32(t - h.startedAt);
+        // Safe: startedAt <= t < 2^40 (paidAt is checked against the version's start; block times fit 40 bits).
+        l.lastPaidOffset = uint40(t - h.startedAt);
         if (cur.paid != cur.storedPaid || cur.penaltyPaid != cur.storedPenaltyPaid) {
             l.paid = uint128(cur.paid);
             l.penaltyPaid = uint128(cur.penaltyPaid);
@@ -294,7 +308,7 @@ library LoanLogic {
         uint256 pd;
         bool onTime;
         {
-            (uint256 due, uint256 p, uint256 interest) = ScheduleStore.readInstallment(l.schedule, l.width, cur.index);
+            (uint256 due, uint256 p, uint256 interest) = ScheduleStore.readInstallment(l.schedule, widthOf(l), cur.index);
             owed = p + interest;
             r = interest;
             pd = LoanMath.penaltyDays(due, t, terms.graceDays);
@@ -342,7 +356,7 @@ library LoanLogic {
         uint256 dpd;
         ILoanLedgerTypes.Classification cls = ILoanLedgerTypes.Classification.Normal;
         if (c < l.count) {
-            (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, l.width, c);
+            (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, widthOf(l), c);
             dpd = LoanMath.daysLate(due, block.timestamp);
             if (dpd != 0) cls = _classify(dpd, policies[h.policyId]);
         }
@@ -371,11 +385,11 @@ library LoanLogic {
     ) internal view returns (Plan memory p) {
         uint256 c = l.cursor;
         if (c >= l.count) return p;
-        (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, l.width, c);
+        (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, widthOf(l), c);
         p.cursor = c;
         p.dueDate = due;
         p.dpd = LoanMath.daysLate(due, t);
-        uint256 k = l.reminderStage;
+        uint256 k = stageOf(l);
         uint256 reminders = pol.reminders;
         uint256 stages = PolicyStore.stageCount(reminders);
         while (k < stages && int256(due) + int256(PolicyStore.offsetOf(reminders, k)) * int256(LoanMath.DAY) <= int256(t)) {
@@ -390,7 +404,7 @@ library LoanLogic {
         p.reclassify = p.classification != recordedClassification(l);
         p.defaultNow = p.dpd != 0 && l.flags & FLAG_DEFAULTED == 0 && p.dpd > pol.defaultAfterDays;
         p.endObservation = _observationEnds(l, h, p.dpd, t);
-        p.due = k > l.reminderStage || p.assess || p.reclassify || p.defaultNow || p.endObservation;
+        p.due = k > stageOf(l) || p.assess || p.reclassify || p.defaultNow || p.endObservation;
     }
 
     /// @dev Emits what is due now, in the order of docs/ledger-rules.md.
@@ -403,12 +417,12 @@ library LoanLogic {
         Plan memory p = plan(l, h, pol, block.timestamp);
         if (!p.due) return;
         uint256 reminders = pol.reminders;
-        for (uint256 k = l.reminderStage; k < p.stageTo; ++k) {
+        for (uint256 k = stageOf(l); k < p.stageTo; ++k) {
             emit ILoanLedger.ReminderTriggered(
                 loanId, uint16(p.cursor), uint8(k), PolicyStore.offsetOf(reminders, k), uint64(p.dueDate), uint32(p.dpd)
             );
         }
-        l.reminderStage = uint8(p.stageTo);
+        _setStage(l, p.stageTo);
         if (p.assess) {
             l.penaltyAssessed = _saturate104(p.penaltyOutstanding);
             emit ILoanLedger.PenaltyAssessed(loanId, uint16(p.cursor), p.penaltyOutstanding, uint32(p.dpd));
@@ -446,8 +460,8 @@ library LoanLogic {
         l.schedule = ScheduleStore.write(h, schedule, width);
         l.cursor = 0;
         l.count = uint16(schedule.length);
-        l.width = uint8(width);
-        l.reminderStage = 0;
+        // New width, reminders restart at stage 0.
+        l.widthStage = uint8(width);
         // Observation on, streak 0; the defaulted flag and the recorded classification stay.
         l.flags = (l.flags & ~_STREAK_MASK) | FLAG_OBSERVATION;
         l.lastPaidOffset = 0;
