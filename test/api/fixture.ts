@@ -83,13 +83,33 @@ export interface ApiFixtureOptions {
   maxEvidenceBytes?: number;
 }
 
-/** Builds the fixture described above for `dialect`. */
-export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {}): Promise<ApiFixture> {
-  const node = await startNode();
-  let database: TestDatabase | undefined;
-  let handle: DatabaseHandle | undefined;
-  let server: http.Server | undefined;
-  try {
+interface SharedChain {
+  node: TestNode;
+  deploymentsDir: string;
+  deployment: Deployment;
+  client: PublicClient;
+  wallet(role: Role): WalletClient;
+  batch: { batchId: number; root: Hex; actions: Action[] };
+  snapshot: string;
+}
+
+let shared: Promise<SharedChain> | undefined;
+
+/**
+ * The chain every API test file starts from, built once per test process (node, deployment,
+ * workload, extra setup) and snapshotted; each fixture reverts to the snapshot, so files see the
+ * same fresh chain without paying for a node, a deployment and a workload each.
+ */
+async function sharedChain(): Promise<SharedChain> {
+  shared ??= (async () => {
+    const node = await startNode();
+    process.once("exit", () => {
+      try {
+        process.kill(-node.process.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    });
     const deploymentsDir = tempDeploymentsDir();
     await deployTo(node.url, deploymentsDir);
     await runWorkloadOn(node.url, deploymentsDir, { loans: 6, rounds: 1, actions: 2 });
@@ -99,7 +119,23 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
     const client = createPublicClient({ chain, transport: httpTransport(node.url) }) as PublicClient;
     const wallet = (role: Role) => createWalletClient({ account: accountOf(role), chain, transport: httpTransport(node.url) });
     const batch = await extraSetup(node.url, client, wallet, deployment);
+    const snapshot = await rpc<string>(node.url, "evm_snapshot");
+    return { node, deploymentsDir, deployment, client, wallet, batch, snapshot };
+  })();
+  const s = await shared;
+  // Back to the state after setup (reverting consumes the snapshot: take the next one).
+  if (!(await rpc<boolean>(s.node.url, "evm_revert", [s.snapshot]))) throw new Error("evm_revert failed");
+  s.snapshot = await rpc<string>(s.node.url, "evm_snapshot");
+  return s;
+}
 
+/** Builds the fixture described above for `dialect`. */
+export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {}): Promise<ApiFixture> {
+  const { node, deploymentsDir, deployment, client, wallet, batch } = await sharedChain();
+  let database: TestDatabase | undefined;
+  let handle: DatabaseHandle | undefined;
+  let server: http.Server | undefined;
+  try {
     database = createTestDatabase(dialect, "api");
     handle = await database.open();
     const h = handle;
@@ -169,15 +205,13 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
         s.closeAllConnections();
         await h.close();
         await db.drop();
-        await node.stop();
-        fs.rmSync(deploymentsDir, { recursive: true, force: true });
+        // The shared node and deployment stay for the next file (killed when the process exits).
       },
     };
   } catch (err) {
     server?.close();
     await handle?.close().catch(() => undefined);
     await database?.drop().catch(() => undefined);
-    await node.stop();
     throw err;
   }
 }
