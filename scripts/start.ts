@@ -149,7 +149,7 @@ async function main(): Promise<void> {
   const secretFile = path.join(DATA, "api-secret");
   if (!fs.existsSync(secretFile)) fs.writeFileSync(secretFile, crypto.randomBytes(32).toString("hex"), { mode: 0o600 });
   const secret = fs.readFileSync(secretFile, "utf8").trim();
-  const cli = ["ts-node", "--transpile-only", "src/cli/index.ts"];
+  const cli = ["ts-node", "--swc", "src/cli/index.ts"];
   log("starting the keeper, the indexer and the API");
   spawnChild("keeper", "npx", [...cli, "keeper", "--interval-ms", "5000"], { ...env, KEEPER_KEY: devKey(DEMO_ACCOUNTS.keeper), LOG_LEVEL: "info" }, path.join(DATA, "keeper.log"));
   spawnChild("indexer", "npx", [...cli, "index"], { ...env, DATABASE_URL: path.join(DATA, "duetrail.db"), NETWORK: "localhost" }, path.join(DATA, "indexer.log"));

@@ -9,7 +9,7 @@ import { EvidenceFileError, sha256File } from "../../src/cli/commands/evidence-h
 const root = path.resolve(__dirname, "..", "..");
 
 function cli(...args: string[]) {
-  const r = spawnSync("npx", ["ts-node", "--transpile-only", "src/cli/index.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync("npx", ["ts-node", "--swc", "src/cli/index.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -20,7 +20,7 @@ const root = path.resolve(__dirname, "..", "..");
 /** Runs the real CLI entry point, as `npm run cli` does, without blocking the event loop. */
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn("npx", ["ts-node", "--transpile-only", "src/cli/index.ts", ...args], { cwd: root });
+    const child = spawn("npx", ["ts-node", "--swc", "src/cli/index.ts", ...args], { cwd: root });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -7,7 +7,7 @@ const root = path.resolve(__dirname, "..", "..");
 
 /** Runs the real CLI entry point, as `npm run cli` does. */
 function cli(...args: string[]) {
-  const r = spawnSync("npx", ["ts-node", "--transpile-only", "src/cli/index.ts", ...args], {
+  const r = spawnSync("npx", ["ts-node", "--swc", "src/cli/index.ts", ...args], {
     cwd: root,
     encoding: "utf8",
     timeout: 60_000,

@@ -40,7 +40,7 @@ describe("demo (npm start) end to end", function () {
     const env = { ...process.env };
     delete env.RPC_URL; // the demo starts its own chain
     // The same entry point `npm start` runs (after its compile step, which the test runner did).
-    child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/start.ts"], {
+    child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", "scripts/start.ts"], {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -164,7 +164,7 @@ describe("demo (npm start) end to end", function () {
     // ... and the CLI itself, as an auditor runs it, on the first one.
     const { stdout } = await run(
       "npx",
-      ["ts-node", "--transpile-only", "src/cli/index.ts", "verify", "--rpc", rpcUrl, "--network", "localhost", "--loan", withActions[0].loanId, "--deployments", deploymentsDir],
+      ["ts-node", "--swc", "src/cli/index.ts", "verify", "--rpc", rpcUrl, "--network", "localhost", "--loan", withActions[0].loanId, "--deployments", deploymentsDir],
       { cwd: REPO_ROOT, maxBuffer: 32 * 1024 * 1024 },
     );
     const result = JSON.parse(stdout);

@@ -33,7 +33,7 @@ export interface CliResult {
 /** Runs src/cli/index.ts with `args` and extra environment (e.g. LENDER_KEY), without blocking the event loop. */
 export function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "src/cli/index.ts", ...args], {
+    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", "src/cli/index.ts", ...args], {
       cwd: ROOT,
       env: { ...process.env, LENDER_KEY: undefined, RPC_URL: undefined, NETWORK: undefined, DEPLOYMENTS_DIR: undefined, ...env },
     });

@@ -272,9 +272,9 @@ export interface IndexerProcess {
 
 const children = new Set<IndexerProcess>();
 
-/** `npx ts-node --transpile-only src/cli/index.ts index <args>` in its own process group. */
+/** `npx ts-node --swc src/cli/index.ts index <args>` in its own process group. */
 export function spawnIndexerCli(args: string[]): IndexerProcess {
-  const child = spawn("npx", ["ts-node", "--transpile-only", "src/cli/index.ts", "index", ...args], {
+  const child = spawn("npx", ["ts-node", "--swc", "src/cli/index.ts", "index", ...args], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
