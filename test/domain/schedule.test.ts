@@ -210,7 +210,16 @@ describe("domain/schedule", function () {
     it("annuity payments are level except the last; interest is halfUp of the outstanding", function () {
       fc.assert(
         fc.property(arbGenerateParameters, (p0) => {
-          const p = { ...p0, kind: "annuity" as const, principal: p0.principal + 10n ** 9n, count: Math.min(p0.count, 120) };
+          // Rates a lender can charge (up to 100% a year): at absurd rates (hundreds of % a quarter)
+          // the level payment pays the loan off early and the generator refuses the empty last row
+          // (the property above covers those refusals).
+          const p = {
+            ...p0,
+            kind: "annuity" as const,
+            principal: p0.principal + 10n ** 9n,
+            count: Math.min(p0.count, 120),
+            annualRateBps: Math.min(p0.annualRateBps, 10_000),
+          };
           const s = generateSchedule(p);
           const ppy = p.frequency === "monthly" ? 12n : 4n;
           const payment = annuityPayment(p.principal, BigInt(p.annualRateBps), ppy, p.count);
