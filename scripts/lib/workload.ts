@@ -3,6 +3,7 @@ import type { CollectionLog, LoanLedger, MockERC20 } from "../../typechain-types
 import { loadDeployment } from "../../src/chain/deployments";
 
 const DAY = 86_400n;
+const TX_GAS_CAP = 16_777_216n;
 
 export interface WorkloadOptions {
   /** Loans registered per round (batches of 25). */
@@ -14,6 +15,24 @@ export interface WorkloadOptions {
   onProgress?: (done: number, total: number) => void;
   /** The deployments folder (default ./deployments). */
   deploymentsDir?: string;
+  /** Loans per registerLoans transaction (default 25). */
+  registerBatch?: number;
+  /** Loans per assignCollector transaction (default 200). */
+  assignBatch?: number;
+  /** Loans per poke transaction (default 100). */
+  pokeBatch?: number;
+  /** Actions per recordActions transaction (default 150). */
+  actionBatch?: number;
+  /**
+   * For big runs (bench:indexer): each batch size above is an upper bound, shrunk to what fits
+   * under the 16,777,216 gas transaction cap (from one estimate of a small slice per kind and
+   * round); batches carry that cap as their gas limit instead of an estimate each; repayments go
+   * out as plain eth_sendTransaction calls with explicit nonces (automine reports a revert as an
+   * error). Default false: every transaction estimated and awaited, batch sizes as given.
+   */
+  fast?: boolean;
+  /** A line of progress per transaction batch (e.g. for long runs). */
+  onDetail?: (message: string) => void;
 }
 
 /**
@@ -48,6 +67,19 @@ export async function runWorkload(hre: HardhatRuntimeEnvironment, opts: Workload
   }
   const tokenAddress = dep.testToken!.address;
   const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  const registerBatchMax = opts.registerBatch ?? 25;
+  const assignBatchMax = opts.assignBatch ?? 200;
+  const pokeBatchMax = opts.pokeBatch ?? 100;
+  const actionBatchMax = opts.actionBatch ?? 150;
+  // The Hardhat network's per-transaction cap; a batch that would exceed it fails loudly.
+  const overrides = opts.fast ? { gasLimit: TX_GAS_CAP } : {};
+  /** In fast mode, the largest batch (up to `requested`) that fits the cap, from a slice's estimate. */
+  const fit = async (requested: number, estimate: (n: number) => Promise<bigint>): Promise<number> => {
+    if (!opts.fast) return requested;
+    const n = Math.min(requested, 20);
+    const perItem = Number(await estimate(n)) / n; // includes the transaction's base cost: errs low
+    return Math.max(1, Math.min(requested, Math.floor((Number(TX_GAS_CAP) * 0.92) / perItem)));
+  };
   let steps = 0;
   const total = opts.rounds * 4;
   for (let round = 0; round < opts.rounds; round++) {
@@ -68,16 +100,34 @@ export async function runWorkload(hre: HardhatRuntimeEnvironment, opts: Workload
         interest: 8_000_000n,
       })),
     }));
-    for (let i = 0; i < params.length; i += 25) await (await ledger.connect(lender).registerLoans(params.slice(i, i + 25))).wait();
+    const registerBatch = await fit(registerBatchMax, (n) => ledger.connect(lender).registerLoans.estimateGas(params.slice(0, n)));
+    for (let i = 0; i < params.length; i += registerBatch) await (await ledger.connect(lender).registerLoans(params.slice(i, i + registerBatch), overrides)).wait();
+    opts.onDetail?.(`round ${round + 1}/${opts.rounds}: registered ${params.length} loans (${registerBatch} a transaction)`);
     const ids = Array.from({ length: opts.loans }, (_, i) => first + BigInt(i));
-    for (let i = 0; i < ids.length; i += 200) await (await log.connect(lender).assignCollector(ids.slice(i, i + 200), collector.address)).wait();
+    const assignBatch = await fit(assignBatchMax, (n) => log.connect(lender).assignCollector.estimateGas(ids.slice(0, n), collector.address));
+    for (let i = 0; i < ids.length; i += assignBatch) await (await log.connect(lender).assignCollector(ids.slice(i, i + assignBatch), collector.address, overrides)).wait();
+    opts.onDetail?.(`round ${round + 1}/${opts.rounds}: assigned a collector to ${ids.length} loans (${assignBatch} a transaction)`);
     opts.onProgress?.(++steps, total);
     // 20 days later: the first installment is 10 days late; half the loans pay it.
     await network.provider.send("evm_setNextBlockTimestamp", [Number(firstDue + 10n * DAY + 3_600n * 2n)]);
     await network.provider.send("evm_mine", []);
-    for (let i = 0; i < ids.length; i += 2) await (await ledger.connect(borrower).repay(ids[i], 120_000_000n)).wait();
+    const payers = ids.filter((_, i) => i % 2 === 0);
+    if (!opts.fast) {
+      for (const id of payers) await (await ledger.connect(borrower).repay(id, 120_000_000n)).wait();
+    } else {
+      let nonce = await ethers.provider.getTransactionCount(borrower.address, "pending");
+      for (const id of payers) {
+        const data = ledger.interface.encodeFunctionData("repay", [id, 120_000_000n]);
+        await network.provider.send("eth_sendTransaction", [
+          { from: borrower.address, to: dep.loanLedger.address, data, gas: "0x7a120", nonce: `0x${(nonce++).toString(16)}` },
+        ]);
+      }
+    }
+    opts.onDetail?.(`round ${round + 1}/${opts.rounds}: ${payers.length} repayments`);
     opts.onProgress?.(++steps, total);
-    for (let i = 0; i < ids.length; i += 100) await (await ledger.poke(ids.slice(i, i + 100))).wait();
+    const pokeBatch = await fit(pokeBatchMax, (n) => ledger.poke.estimateGas(ids.slice(0, n)));
+    for (let i = 0; i < ids.length; i += pokeBatch) await (await ledger.poke(ids.slice(i, i + pokeBatch), overrides)).wait();
+    opts.onDetail?.(`round ${round + 1}/${opts.rounds}: poked ${ids.length} loans (${pokeBatch} a transaction)`);
     opts.onProgress?.(++steps, total);
     const at = await now();
     const actions = ids.flatMap((id, i) =>
@@ -90,7 +140,9 @@ export async function runWorkload(hre: HardhatRuntimeEnvironment, opts: Workload
         evidenceHash: ethers.id(`evidence-${round}-${i}-${k}`),
       })),
     );
-    for (let i = 0; i < actions.length; i += 150) await (await log.connect(collector).recordActions(actions.slice(i, i + 150))).wait();
+    const actionBatch = await fit(actionBatchMax, (n) => log.connect(collector).recordActions.estimateGas(actions.slice(0, n)));
+    for (let i = 0; i < actions.length; i += actionBatch) await (await log.connect(collector).recordActions(actions.slice(i, i + actionBatch), overrides)).wait();
+    opts.onDetail?.(`round ${round + 1}/${opts.rounds}: recorded ${actions.length} actions (${actionBatch} a transaction)`);
     opts.onProgress?.(++steps, total);
   }
   return { ledger, log, token };

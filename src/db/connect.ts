@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, t
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import type { Database } from "./schema";
+import { registerRawConnection } from "./bulk";
 import * as m0001 from "./migrations/0001_initial";
 import * as m0002 from "./migrations/0002_api";
 
@@ -75,6 +76,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    registerRawConnection(db, { dialect: "postgres" });
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
     handle = { db, dialect: "postgres", location: maskUrl(url), schema, close: () => db.destroy() };
   } else {
@@ -85,6 +87,8 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("busy_timeout = 5000");
     const db = new Kysely<Database>({ dialect: new AtomicMigrationsSqliteDialect({ database: sqlite }) });
+    registerRawConnection(db, { dialect: "sqlite", sqlite });
+    if (process.env.DT_PRAGMAS) for (const p of process.env.DT_PRAGMAS.split(";")) sqlite.pragma(p);
     handle = { db, dialect: "sqlite", location: url, close: () => db.destroy() };
   }
   const migrator = new Migrator({

@@ -1,5 +1,6 @@
 import { decodeEventLog, toEventSelector, type AbiEvent, type Address, type DecodeEventLogReturnType, type Hex, type Log } from "viem";
 import { collectionLogAbi, loanLedgerAbi } from "../chain/abis";
+import { compileEvent, type FastEventDecoder } from "./abi-fast";
 
 export type LedgerEvent = DecodeEventLogReturnType<typeof loanLedgerAbi>;
 export type CollectionEvent = DecodeEventLogReturnType<typeof collectionLogAbi>;
@@ -26,14 +27,20 @@ export class UndecodableLogError extends Error {
 
 /** Decodes logs from the two deployed contracts; events of other contracts' ABIs (e.g. OZ Paused) included. */
 export function createDecoder(addresses: { loanLedger: Address; collectionLog: Address }) {
-  const byAddress = new Map<string, { contract: "LoanLedger" | "CollectionLog"; events: Map<Hex, AbiEvent> }>();
+  const byAddress = new Map<string, { contract: "LoanLedger" | "CollectionLog"; events: Map<Hex, AbiEvent>; fast: Map<Hex, FastEventDecoder | undefined> }>();
   for (const [contract, address, abi] of [
     ["LoanLedger", addresses.loanLedger, loanLedgerAbi],
     ["CollectionLog", addresses.collectionLog, collectionLogAbi],
   ] as const) {
     const events = new Map<Hex, AbiEvent>();
-    for (const item of abi) if (item.type === "event") events.set(toEventSelector(item as AbiEvent), item as AbiEvent);
-    byAddress.set(address.toLowerCase(), { contract, events });
+    const fast = new Map<Hex, FastEventDecoder | undefined>();
+    for (const item of abi) {
+      if (item.type !== "event") continue;
+      const selector = toEventSelector(item as AbiEvent);
+      events.set(selector, item as AbiEvent);
+      fast.set(selector, compileEvent(item as AbiEvent));
+    }
+    byAddress.set(address.toLowerCase(), { contract, events, fast });
   }
   return function decode(log: Log): DecodedLog {
     const entry = byAddress.get(log.address.toLowerCase());
@@ -41,7 +48,16 @@ export function createDecoder(addresses: { loanLedger: Address; collectionLog: A
     if (!entry || !item || log.blockNumber === null || log.logIndex === null) {
       throw new UndecodableLogError(`log ${log.blockNumber}:${log.logIndex} of ${log.address} does not match the compiled ABIs`);
     }
-    const decoded = decodeEventLog({ abi: [item], topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
+    let decoded: { eventName: string; args: unknown } | undefined;
+    const fast = entry.fast.get(log.topics[0] as Hex);
+    if (fast) {
+      try {
+        decoded = fast(log.topics, log.data);
+      } catch {
+        decoded = undefined; // viem's decoder below reports what is wrong
+      }
+    }
+    decoded ??= decodeEventLog({ abi: [item], topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
     return {
       contract: entry.contract,
       ...(decoded as object),

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Address, Log, PublicClient } from "viem";
+import { BlockNotFoundError, formatLog, numberToHex, type Address, type Log, type PublicClient } from "viem";
 import type { DatabaseHandle } from "../db/connect";
 import type { Deployment } from "../chain/deployments";
 import type { Policy } from "../domain";
@@ -7,7 +7,7 @@ import { createDecoder, type DecodedLog } from "./decode";
 import { applyLogs, emptyBatch, loanIdOf, type HandlerContext } from "./handlers";
 import type { IndexerMetrics } from "./metrics";
 import { applyToProjection, registerProjection, type LoanProjection } from "./projection";
-import { AbortedError, classifyRpcError, errorSummary, sleep, withRetry } from "./rpc";
+import { AbortedError, classifyRpcError, errorSummary, retryAfterMs, sleep, withRetry } from "./rpc";
 import { loadPolicies, loadProjections, readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
 import { LruMap } from "./lru";
 
@@ -45,8 +45,37 @@ export class ChainMismatchError extends Error {
   override name = "ChainMismatchError";
 }
 
-/** Logs per range the controller aims for: big enough to amortise a round trip, below response limits. */
-const TARGET_LOGS = 20_000;
+/**
+ * A block the node reported is gone (the chain got shorter, or a node behind a load balancer lags):
+ * the loop reads the head again instead of asking for the block forever.
+ */
+class BlockGoneError extends Error {
+  override name = "BlockGoneError";
+}
+
+/**
+ * What the range controller aims for per eth_getLogs answer: big enough to amortise a round trip,
+ * well under providers' result caps (10,000 logs) and viem's 10 MiB response limit.
+ */
+const TARGET_LOGS = Number(process.env.DT_TL ?? 5_000);
+const TARGET_BYTES = Number(process.env.DT_TB ?? 4 * 1024 * 1024);
+/**
+ * A range never spans more than this many targets' worth of blocks at the densest rate seen so far:
+ * a sparse stretch must not grow the range into an answer many times too large (which the node
+ * builds in full before the client refuses it) when dense blocks come back.
+ */
+const DENSITY_HEADROOM = 4;
+
+/** A range's logs and the headers it needs, read ahead of its processing. */
+interface FetchedRange {
+  from: number;
+  to: number;
+  logs: Log[];
+  headers: BlockHeader[];
+}
+
+/** Approximate size of a log in an eth_getLogs answer (JSON), for the range controller. */
+const logBytes = (l: Log) => 360 + l.data.length + 69 * l.topics.length;
 
 /**
  * Creates the indexer: backfill from the deployments' start blocks with adaptive eth_getLogs
@@ -66,6 +95,10 @@ export function createIndexer({ client, database, deployment, options, services 
   const projections = new LruMap<number, LoanProjection>(options.cacheSize ?? 20_000);
   let stopped = false;
   let range = Math.min(1_000, options.maxBlockRange);
+  /** Most logs, and most bytes of logs, seen in one block so far (the range controller's worst case). */
+  let densest = { logs: 0, bytes: 0 };
+  /** The next range, read while the current one is processed (backfill only). */
+  let ahead: { from: number; fetched: Promise<FetchedRange> } | undefined;
   let indexedEvents = 0;
 
   const aborted = () => stopped;
@@ -79,31 +112,55 @@ export function createIndexer({ client, database, deployment, options, services 
     });
 
   async function header(blockNumber: number): Promise<BlockHeader> {
-    const b = await retry("eth_getBlockByNumber", () => client.getBlock({ blockNumber: BigInt(blockNumber) }));
+    const b = await retry("eth_getBlockByNumber", () =>
+      client.getBlock({ blockNumber: BigInt(blockNumber) }).catch((err: unknown) => {
+        if (err instanceof BlockNotFoundError) return undefined;
+        throw err;
+      }),
+    );
+    if (!b) throw new BlockGoneError(`block ${blockNumber} is not on the node's chain`);
     return { number: Number(b.number), hash: b.hash, parentHash: b.parentHash, timestamp: Number(b.timestamp) };
   }
 
-  /** eth_getLogs over [from, to], splitting the range on errors; returns the logs and the end actually covered. */
+  /** Blocks a range may span at the densest rate seen, by the targets (0: nothing seen yet). */
+  function densityCap(headroom: number): number {
+    if (densest.logs === 0) return 0;
+    return Math.max(1, Math.floor(headroom * Math.min(TARGET_LOGS / densest.logs, TARGET_BYTES / densest.bytes)));
+  }
+
+  /**
+   * eth_getLogs over [from, to], splitting the range on errors (a range too large goes straight down
+   * to what the densest blocks seen allow, when that is less than half); returns the logs and the end
+   * actually covered. Rate limiting waits (Retry-After) without splitting.
+   */
   async function fetchLogs(from: number, to: number): Promise<{ logs: Log[]; to: number }> {
     let end = to;
     let failures = 0;
     for (;;) {
       try {
-        const logs = await client.getLogs({ address: addresses, fromBlock: BigInt(from), toBlock: BigInt(end) });
-        return { logs, to: end };
+        // A signal of its own keeps this call out of the transport's JSON-RPC batches: a large answer
+        // must fail (or succeed) alone, not take the header and head requests batched with it along.
+        const raw = await client.request(
+          { method: "eth_getLogs", params: [{ address: addresses, fromBlock: numberToHex(from), toBlock: numberToHex(end) }] },
+          { signal: new AbortController().signal },
+        );
+        return { logs: raw.map((l) => formatLog(l)), to: end };
       } catch (err) {
         if (stopped) throw new AbortedError("stopped");
         const kind = classifyRpcError(err);
-        failures++;
+        const retryAfter = retryAfterMs(err);
+        if (retryAfter === undefined) failures++;
         metrics.retries.inc({ method: "eth_getLogs", reason: kind });
         if ((kind === "range-too-large" || failures >= 2) && end > from) {
-          end = from + Math.floor((end - from) / 2);
+          const half = Math.floor((end - from) / 2);
+          const safe = kind === "range-too-large" ? densityCap(1) : 0;
+          end = from + (safe > 0 && safe - 1 < half ? safe - 1 : half);
           range = Math.max(1, end - from + 1);
           failures = 0;
           metrics.splits.inc();
           logger.warn({ from, to: end, err: errorSummary(err) }, "eth_getLogs failed, splitting the range");
         } else {
-          const delay = Math.min(10_000, 100 * 2 ** Math.min(failures, 10));
+          const delay = Math.max(Math.min(10_000, 100 * 2 ** Math.min(failures, 10)), retryAfter ?? 0);
           logger.warn({ from, to: end, attempt: failures, err: errorSummary(err) }, "eth_getLogs failed, retrying");
           await sleep(delay);
         }
@@ -111,17 +168,98 @@ export function createIndexer({ client, database, deployment, options, services 
     }
   }
 
-  /** Loan projections the logs touch that were registered before this range. */
-  async function preload(logs: DecodedLog[]): Promise<void> {
-    const registered = new Set<number>();
-    const needed = new Set<number>();
-    for (const l of logs) {
-      const id = loanIdOf(l);
-      if (id === undefined) continue;
-      if (l.eventName === "LoanRegistered") registered.add(id);
-      else if (!registered.has(id) && !projections.has(id)) needed.add(id);
+  /**
+   * Sizes the next range from the answer just read: proportional to the targets (by log count and
+   * by bytes), at most double, and within the density cap.
+   */
+  function adaptRange(blocks: number, truncated: boolean, logs: readonly Log[]): void {
+    let bytes = 0;
+    let inBlock = 0;
+    let inBlockBytes = 0;
+    for (let i = 0; i < logs.length; i++) {
+      const size = logBytes(logs[i]);
+      bytes += size;
+      if (i > 0 && logs[i].blockNumber === logs[i - 1].blockNumber) {
+        inBlock++;
+        inBlockBytes += size;
+      } else {
+        inBlock = 1;
+        inBlockBytes = size;
+      }
+      if (inBlock > densest.logs) densest = { logs: inBlock, bytes: Math.max(densest.bytes, inBlockBytes) };
+      else if (inBlockBytes > densest.bytes) densest = { logs: densest.logs, bytes: inBlockBytes };
     }
-    if (needed.size) for (const [id, p] of await loadProjections(db, [...needed], policies)) projections.set(id, p);
+    // A range cut short by the target says nothing about how far the next may go: grow from the asked size.
+    const base = truncated ? Math.max(blocks, range) : blocks;
+    let next = 2 * base;
+    if (logs.length > 0) next = Math.min(next, Math.floor(blocks * Math.min(TARGET_LOGS / logs.length, TARGET_BYTES / bytes)));
+    const cap = densityCap(DENSITY_HEADROOM);
+    if (cap > 0) next = Math.min(next, cap);
+    range = Math.max(1, Math.min(options.maxBlockRange, next));
+  }
+
+  /**
+   * Reads the range from `from` (as far as the controller's range and `maxTo` allow): its logs, and
+   * the headers it needs — every block of the unfinalised window (hash chain) when near the tip,
+   * else the blocks with logs, the first block (to check it extends the cursor block: a reorg while
+   * the indexer was stopped or behind shows here, however far the head has moved on since) and the
+   * range end.
+   */
+  async function fetchRange(from: number, maxTo: number, head: number, withFirst: boolean): Promise<FetchedRange> {
+    const asked = Math.min(from + range - 1, maxTo);
+    const fetched = await fetchLogs(from, asked);
+    const to = fetched.to;
+    adaptRange(to - from + 1, to === maxTo && to === asked, fetched.logs);
+    const logs = fetched.logs.filter((l) => !l.removed);
+    const wanted = new Set<number>();
+    for (const l of logs) wanted.add(Number(l.blockNumber));
+    wanted.add(to);
+    if (withFirst) wanted.add(from);
+    if (to > head - options.reorgWindow) for (let n = Math.max(from, head - options.reorgWindow + 1); n <= to; n++) wanted.add(n);
+    const headers = await Promise.all([...wanted].sort((a, b) => a - b).map(header));
+    return { from, to, logs, headers };
+  }
+
+  /** The range from `from`: the one read ahead when it fits this pass (same start, final blocks), else read now. */
+  async function rangeFrom(from: number, head: number, target: number, withFirst: boolean): Promise<FetchedRange> {
+    const next = ahead;
+    ahead = undefined;
+    if (next && next.from === from) {
+      const fetched = await next.fetched;
+      // Read with an earlier head: usable if it is still below the target and outside the unfinalised window.
+      if (fetched.to <= target && fetched.to <= head - options.reorgWindow) return fetched;
+    }
+    return fetchRange(from, target, head, withFirst);
+  }
+
+  /**
+   * The projections (as of the range start) of the loans the logs touch that were registered
+   * before this range: from the cache, the rest from the database. Returned in a map of their own,
+   * so a range touching more loans than the cache holds never loses one to eviction. Also puts in
+   * the policy cache the policies the range's registrations use (published in an earlier range:
+   * after a restart or a rollback the cache no longer has them).
+   */
+  async function preload(logs: DecodedLog[]): Promise<Map<number, LoanProjection>> {
+    const registered = new Set<number>();
+    const touched = new Map<number, LoanProjection>();
+    const needed = new Set<number>();
+    const publishedHere = new Set<number>();
+    const policyIds = new Set<number>();
+    for (const l of logs) {
+      if (l.eventName === "PolicySet") publishedHere.add(l.args.policyId);
+      else if (l.eventName === "LoanRegistered" && !publishedHere.has(l.args.policyId) && !policies.has(l.args.policyId)) policyIds.add(l.args.policyId);
+      const id = loanIdOf(l);
+      if (id === undefined || touched.has(id) || needed.has(id)) continue;
+      if (l.eventName === "LoanRegistered") registered.add(id);
+      else if (!registered.has(id)) {
+        const cached = projections.get(id);
+        if (cached) touched.set(id, cached);
+        else needed.add(id);
+      }
+    }
+    if (policyIds.size) for (const [id, p] of await loadPolicies(db, [...policyIds])) policies.set(id, p);
+    if (needed.size) for (const [id, p] of await loadProjections(db, [...needed], policies)) touched.set(id, p);
+    return touched;
   }
 
   /** Rebuilds projections by folding each loan's remaining events (after a rollback). */
@@ -160,14 +298,22 @@ export function createIndexer({ client, database, deployment, options, services 
     return [...out.values()];
   }
 
-  /** Detects a reorg at the cursor and rolls back to the fork. Returns true if it rolled back. */
-  async function checkReorg(cursor: Cursor): Promise<Cursor | undefined> {
-    const current = await header(cursor.blockNumber);
-    if (current.hash === cursor.blockHash) return undefined;
+  /**
+   * Detects a reorg at the cursor and rolls back to the fork; returns the new cursor, or undefined
+   * when the cursor block is still on the chain. A head below the cursor is a reorg onto a shorter
+   * branch only if the newest stored block at or below the head changed; otherwise the node may
+   * just lag behind, and the indexer waits.
+   */
+  async function checkReorg(cursor: Cursor, head: number): Promise<Cursor | undefined> {
+    if (cursor.blockNumber <= head && (await header(cursor.blockNumber)).hash === cursor.blockHash) return undefined;
     const stored = await storedHeaders(db, cursor.blockNumber - options.reorgWindow);
+    if (cursor.blockNumber > head) {
+      const below = stored.find((h) => h.number <= head);
+      if (!below || (await header(below.number)).hash === below.hash) return undefined;
+    }
     let fork: { number: number; hash: string; timestamp: number } | undefined;
     for (const h of stored) {
-      if (h.number >= cursor.blockNumber) continue;
+      if (h.number >= cursor.blockNumber || h.number > head) continue;
       if ((await header(h.number)).hash === h.hash) {
         fork = h;
         break;
@@ -182,8 +328,9 @@ export function createIndexer({ client, database, deployment, options, services 
       fork = { number: startBlock - 1, hash: "", timestamp: 0 };
     }
     logger.warn({ at: cursor.blockNumber, fork: fork.number, depth: cursor.blockNumber - fork.number }, "reorg detected, rolling back");
-    const affected = await rollbackTo(db, fork, deployment.chainId, rebuild, policies);
+    const affected = await rollbackTo(db, fork, deployment.chainId, rebuild, policies, cursor);
     projections.clear();
+    policies.clear(); // may hold a policy published on the abandoned branch
     metrics.reorgs.inc();
     logger.info({ fork: fork.number, loans: affected.length }, "rolled back");
     return { chainId: deployment.chainId, blockNumber: fork.number, blockHash: fork.hash, blockTimestamp: fork.timestamp };
@@ -191,16 +338,9 @@ export function createIndexer({ client, database, deployment, options, services 
 
   async function ingest(cursor: Cursor, head: number, target: number): Promise<Cursor | undefined> {
     const from = cursor.blockNumber + 1;
-    const fetched = await fetchLogs(from, Math.min(from + range - 1, target));
-    const to = fetched.to;
-    const logs = fetched.logs.filter((l) => !l.removed);
+    const { to, logs, headers } = await rangeFrom(from, head, target, !!cursor.blockHash);
     const decoded = logs.map(decode);
     const nearTip = to > head - options.reorgWindow;
-    // Headers: every block of the unfinalised window (hash chain), else the blocks with logs and the range end.
-    const wanted = new Set<number>(decoded.map((l) => l.blockNumber));
-    wanted.add(to);
-    if (nearTip) for (let n = Math.max(from, head - options.reorgWindow + 1); n <= to; n++) wanted.add(n);
-    const headers = await Promise.all([...wanted].sort((a, b) => a - b).map(header));
     const byNumber = new Map(headers.map((h) => [h.number, h]));
     // The logs and the headers must come from one chain; otherwise a reorg raced us: redo the range.
     for (const l of decoded) {
@@ -213,18 +353,24 @@ export function createIndexer({ client, database, deployment, options, services 
       for (let i = 1; i < headers.length; i++) {
         if (headers[i].number === headers[i - 1].number + 1 && headers[i].parentHash !== headers[i - 1].hash) return cursor;
       }
-      const first = headers[0];
-      if (first.number === from && cursor.blockHash && first.parentHash !== cursor.blockHash) {
-        // Parent-hash mismatch with what we indexed: the chain reorganised below us.
-        return (await checkReorg(cursor)) ?? cursor;
-      }
     }
-    await preload(decoded);
+    const first = headers[0];
+    if (cursor.blockHash && first.number === from && first.parentHash !== cursor.blockHash) {
+      // Parent-hash mismatch with what we indexed: the chain reorganised below us.
+      return (await checkReorg(cursor, head)) ?? cursor;
+    }
+    // Backfill: read the next range while this one is decoded, applied and written.
+    if (!nearTip && to < target) {
+      const fetched = fetchRange(to + 1, target, head, true);
+      fetched.catch(() => undefined); // awaited (and its error seen) by the next ingest, or dropped
+      ahead = { from: to + 1, fetched };
+    }
+    const touched = await preload(decoded);
     const timestamps = new Map(headers.map((h) => [h.number, h.timestamp]));
     const batch = emptyBatch();
     const ctx: HandlerContext = {
       chainId: deployment.chainId,
-      loan: (id) => projections.get(id),
+      loan: (id) => touched.get(id),
       policy: (id) => policies.get(id),
       setPolicy: (id, p) => policies.set(id, p),
     };
@@ -238,7 +384,7 @@ export function createIndexer({ client, database, deployment, options, services 
     const next: Cursor = { chainId: deployment.chainId, blockNumber: to, blockHash: end.hash, blockTimestamp: end.timestamp };
     const stored = nearTip ? headers.filter((h) => h.number > head - options.reorgWindow) : [end];
     try {
-      await writeBatch(db, batch, stored, next, head - options.reorgWindow, policies);
+      await writeBatch(db, batch, stored, next, head - options.reorgWindow, policies, cursor);
     } catch (err) {
       projections.clear();
       policies.clear();
@@ -247,9 +393,21 @@ export function createIndexer({ client, database, deployment, options, services 
     for (const [id, p] of batch.loans) projections.set(id, p);
     for (const l of decoded) metrics.events.inc({ contract: l.contract, event: l.eventName });
     indexedEvents += decoded.length;
-    if (logs.length < TARGET_LOGS / 2 && range < options.maxBlockRange) range = Math.min(options.maxBlockRange, range * 2);
-    else if (logs.length > TARGET_LOGS * 2) range = Math.max(1, Math.floor(range / 2));
     return next;
+  }
+
+  const GONE = Symbol("block gone");
+
+  /** Runs `fn`; if a block it needed left the node's chain, waits a poll interval and says so. */
+  async function unlessBlockGone<T>(fn: () => Promise<T>): Promise<T | typeof GONE> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof BlockGoneError)) throw err;
+      logger.warn({ err: err.message }, "a block left the chain (reorg in progress, or a lagging node); reading the head again");
+      await sleep(options.pollIntervalMs);
+      return GONE;
+    }
   }
 
   async function run(): Promise<void> {
@@ -262,14 +420,20 @@ export function createIndexer({ client, database, deployment, options, services 
     const started = Date.now();
     let lastProgress = { at: Date.now(), block: cursor.blockNumber, events: indexedEvents };
     let caughtUp = false;
+    let known: { head: number; at: number } | undefined;
     try {
       while (!stopped) {
-        const head = Number(await retry("eth_blockNumber", () => client.getBlockNumber({ cacheTime: 0 })));
+        // Far below the tip, a head read within the last second will do (a round trip less per range).
+        const reuse = known !== undefined && cursor.blockNumber < known.head - options.confirmations - options.reorgWindow && Date.now() - known.at < 1_000;
+        const head = reuse ? known!.head : Number(await retry("eth_blockNumber", () => client.getBlockNumber({ cacheTime: 0 })));
+        if (!reuse) known = { head, at: Date.now() };
         const target = head - options.confirmations;
         metrics.head.set(head);
         metrics.lag.set(Math.max(0, head - cursor.blockNumber));
         if (cursor.blockHash && head - cursor.blockNumber <= options.reorgWindow) {
-          const rolled = await checkReorg(cursor);
+          const at = cursor;
+          const rolled = await unlessBlockGone(() => checkReorg(at, head));
+          if (rolled === GONE) continue;
           if (rolled) cursor = rolled;
         }
         if (cursor.blockNumber >= target) {
@@ -281,7 +445,10 @@ export function createIndexer({ client, database, deployment, options, services 
           await sleep(options.pollIntervalMs);
           continue;
         }
-        cursor = (await ingest(cursor, head, target)) ?? cursor;
+        const from = cursor;
+        const next = await unlessBlockGone(() => ingest(from, head, target));
+        if (next === GONE) continue;
+        cursor = next ?? cursor;
         metrics.indexed.set(cursor.blockNumber);
         metrics.lag.set(Math.max(0, head - cursor.blockNumber));
         const now = Date.now();

@@ -11,6 +11,8 @@ const TOO_LARGE = /too many|limit exceeded|query returned more than|response siz
 export function classifyRpcError(err: unknown): RpcFailure {
   if (err instanceof ResponseBodyTooLargeError) return "range-too-large";
   if (err instanceof BaseError) {
+    // Rate limiting says nothing about the range ("Too Many Requests" is not "too many results").
+    if (httpErrorOf(err)?.status === 429) return "retryable";
     const text = `${err.shortMessage} ${err.details ?? ""}`;
     const rpc = err.walk((e) => e instanceof RpcRequestError) as RpcRequestError | null;
     if (rpc && (rpc.code === -32005 || TOO_LARGE.test(rpc.details ?? ""))) return "range-too-large";
@@ -19,6 +21,25 @@ export function classifyRpcError(err: unknown): RpcFailure {
     if (err.walk((e) => e instanceof HttpRequestError) && TOO_LARGE.test(text) && !/429/.test(text)) return "range-too-large";
   }
   return "retryable";
+}
+
+function httpErrorOf(err: unknown): HttpRequestError | undefined {
+  if (!(err instanceof BaseError)) return undefined;
+  return (err.walk((e) => e instanceof HttpRequestError) as HttpRequestError | null) ?? undefined;
+}
+
+/** Longest Retry-After honoured; a server asking for more gets asked again sooner. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * The wait an HTTP error response asks for with Retry-After (delay-seconds or an HTTP date),
+ * capped at a minute; undefined without one.
+ */
+export function retryAfterMs(err: unknown, now = Date.now()): number | undefined {
+  const value = httpErrorOf(err)?.headers?.get("retry-after")?.trim();
+  if (!value) return undefined;
+  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
 }
 
 export interface RetryOptions {
@@ -36,7 +57,10 @@ export class AbortedError extends Error {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Retries `fn` forever with exponential backoff and jitter (capped), until it succeeds or is aborted. */
+/**
+ * Retries `fn` forever with exponential backoff and jitter (capped), waiting at least what a
+ * Retry-After header asks for, until it succeeds or is aborted.
+ */
 export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const base = opts.baseDelayMs ?? 100;
   const max = opts.maxDelayMs ?? 10_000;
@@ -45,7 +69,8 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
       return await fn();
     } catch (err) {
       if (opts.aborted?.()) throw new AbortedError("stopped while retrying");
-      const delay = Math.min(max, base * 2 ** Math.min(attempt - 1, 16)) * (0.5 + Math.random() / 2);
+      const backoff = Math.min(max, base * 2 ** Math.min(attempt - 1, 16)) * (0.5 + Math.random() / 2);
+      const delay = Math.max(backoff, retryAfterMs(err) ?? 0);
       opts.onRetry?.(err, attempt, delay);
       await sleep(delay);
     }

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, LoansTable } from "../db/schema";
 import { EVENT_TABLES } from "../db/schema";
 import type { Installment, Policy } from "../domain";
+import { bulkWriter, type BulkWriter } from "../db/bulk";
 import type { Batch } from "./handlers";
 import { projectionFromRow, projectionRow, type LoanProjection } from "./projection";
 
@@ -96,17 +97,59 @@ export async function loadProjections(
   return out;
 }
 
+/** The bulk writer (src/db/bulk.ts) of the database each open write transaction belongs to. */
+const bulkOf = new WeakMap<Transaction<Database>, BulkWriter>();
+
+function useBulk(db: Kysely<Database>, trx: Transaction<Database>): void {
+  const writer = bulkWriter(db);
+  if (writer) bulkOf.set(trx, writer);
+}
+
 async function insertMany(trx: Transaction<Database>, table: keyof Database, rows: object[]): Promise<void> {
   if (rows.length === 0) return;
+  const bulk = bulkOf.get(trx);
+  if (bulk) return bulk.insert(trx, table, rows);
   const perRow = Object.keys(rows[0]).length;
   for (const part of chunk(rows, Math.max(1, Math.floor(MAX_PARAMS / perRow)))) {
     await trx.insertInto(table).values(part as never).execute();
   }
 }
 
+/** The cursor is not where this writer left it: another indexer wrote to the database. */
+export class CursorMovedError extends Error {
+  override name = "CursorMovedError";
+}
+
 /**
- * Writes a batch and moves the cursor, in one transaction: after a crash the database holds
- * either all of the range or none of it.
+ * Moves the cursor from `from` to `to`, as a transaction's first write: concurrent writers queue on
+ * the cursor row, and the later one finds it moved and fails instead of writing a range twice (a
+ * fence for when two indexers write at once, e.g. one that lost the writer lock but has not
+ * noticed yet). `from` with an empty hash is the start, where there may be no row yet.
+ */
+async function moveCursor(trx: Transaction<Database>, from: Cursor, to: Cursor): Promise<void> {
+  const values = { chain_id: to.chainId, block_number: to.blockNumber, block_hash: to.blockHash, block_timestamp: to.blockTimestamp };
+  const updated = await trx
+    .updateTable("cursor")
+    .set(values)
+    .where("id", "=", 1)
+    .where("block_number", "=", from.blockNumber)
+    .where("block_hash", "=", from.blockHash)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 1) return;
+  if (from.blockHash === "") {
+    const inserted = await trx
+      .insertInto("cursor")
+      .values({ id: 1, ...values })
+      .onConflict((oc) => oc.column("id").doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return;
+  }
+  throw new CursorMovedError(`the cursor is no longer at block ${from.blockNumber}: another indexer is writing to this database; stopping`);
+}
+
+/**
+ * Writes a batch and moves the cursor from `from` to `cursor`, in one transaction: after a crash
+ * the database holds either all of the range or none of it.
  */
 export async function writeBatch(
   db: Kysely<Database>,
@@ -115,18 +158,25 @@ export async function writeBatch(
   cursor: Cursor,
   keepBlocksFrom: number,
   policyCache: Map<number, Policy>,
+  from: Cursor,
 ): Promise<void> {
+  const t0 = performance.now();
   await db.transaction().execute(async (trx) => {
+    useBulk(db, trx);
+    await moveCursor(trx, from, cursor);
     for (const [table, rows] of Object.entries(batch.rows)) await insertMany(trx, table as keyof Database, rows as object[]);
     await insertMany(trx, "installments", batch.installments);
     await upsertLoans(trx, [...batch.loans.values()].map((p) => projectionRow(p, cursor.blockTimestamp)));
     await refreshOverdue(trx, cursor.blockTimestamp, policyCache);
-    for (const c of batch.collectors) {
-      if (c.assigned) {
-        await trx.insertInto("current_collectors").values({ loan_id: c.loanId, collector: c.collector }).onConflict((oc) => oc.doNothing()).execute();
-      } else {
-        await trx.deleteFrom("current_collectors").where("loan_id", "=", c.loanId).where("collector", "=", c.collector).execute();
-      }
+    // Assignment changes in chain order come down to the last state of each (loan, collector).
+    const last = new Map<string, { loanId: number; collector: string; assigned: boolean }>();
+    for (const c of batch.collectors) last.set(`${c.loanId}:${c.collector}`, c);
+    const assigned = [...last.values()].filter((c) => c.assigned).map((c) => ({ loan_id: c.loanId, collector: c.collector }));
+    const bulk = bulkOf.get(trx);
+    if (bulk) await bulk.insert(trx, "current_collectors", assigned, "ignore");
+    else for (const row of assigned) await trx.insertInto("current_collectors").values(row).onConflict((oc) => oc.doNothing()).execute();
+    for (const c of last.values()) {
+      if (!c.assigned) await trx.deleteFrom("current_collectors").where("loan_id", "=", c.loanId).where("collector", "=", c.collector).execute();
     }
     if (headers.length > 0) {
       await trx.deleteFrom("blocks").where("number", ">=", headers[0].number).execute();
@@ -137,14 +187,8 @@ export async function writeBatch(
       );
     }
     await trx.deleteFrom("blocks").where("number", "<", keepBlocksFrom).execute();
-    await trx
-      .insertInto("cursor")
-      .values({ id: 1, chain_id: cursor.chainId, block_number: cursor.blockNumber, block_hash: cursor.blockHash, block_timestamp: cursor.blockTimestamp })
-      .onConflict((oc) =>
-        oc.column("id").doUpdateSet({ block_number: cursor.blockNumber, block_hash: cursor.blockHash, block_timestamp: cursor.blockTimestamp, chain_id: cursor.chainId }),
-      )
-      .execute();
   });
+  (globalThis as any).__wb = ((globalThis as any).__wb ?? 0) + performance.now() - t0;
 }
 
 /**
@@ -162,6 +206,8 @@ async function refreshOverdue(trx: Transaction<Database>, t: number, policyCache
 
 async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Promise<void> {
   if (rows.length === 0) return;
+  const bulk = bulkOf.get(trx);
+  if (bulk) return bulk.insert(trx, "loans", rows, { update: "loan_id" });
   const columns = Object.keys(rows[0]).filter((c) => c !== "loan_id") as (keyof LoansTable)[];
   for (const part of chunk(rows, Math.floor(MAX_PARAMS / (columns.length + 1)))) {
     await trx
@@ -177,7 +223,8 @@ async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Prom
 /**
  * Rolls the database back to `forkBlock` (the last block both chains share), in one transaction:
  * deletes every event row above it, the loans registered above it, and rebuilds the projections of
- * the loans that had later events by folding their remaining events again (`rebuild`).
+ * the loans that had later events by folding their remaining events again (`rebuild`). The cursor
+ * moves from `from` to the fork block.
  */
 export async function rollbackTo(
   db: Kysely<Database>,
@@ -185,8 +232,11 @@ export async function rollbackTo(
   chainId: number,
   rebuild: (trx: Transaction<Database>, loanIds: number[]) => Promise<LoanProjection[]>,
   policyCache: Map<number, Policy>,
+  from: Cursor,
 ): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
+    useBulk(db, trx);
+    await moveCursor(trx, from, { chainId, blockNumber: forkBlock.number, blockHash: forkBlock.hash, blockTimestamp: forkBlock.timestamp });
     const affected = (
       await trx.selectFrom("loan_events").select("loan_id").distinct().where("block_number", ">", forkBlock.number).execute()
     ).map((r) => r.loan_id);
@@ -226,11 +276,6 @@ export async function rollbackTo(
       await upsertLoans(trx, [...loaded.values()].map((p) => projectionRow(p, forkBlock.timestamp)));
       ids.forEach((id) => rebuilt.add(id));
     }
-    await trx
-      .updateTable("cursor")
-      .set({ block_number: forkBlock.number, block_hash: forkBlock.hash, block_timestamp: forkBlock.timestamp, chain_id: chainId })
-      .where("id", "=", 1)
-      .execute();
     return affected;
   });
 }

@@ -1,0 +1,213 @@
+/**
+ * A fast event decoder for the indexer's hot path: each event ABI is compiled once into a reader
+ * that slices the log's hex data directly (no byte arrays, no cursor), with viem's exact output —
+ * the same value types (uintN/intN of at most 48 bits as numbers, wider ones as bigints; checksummed
+ * addresses; lowercase hex for bytes), the same tuple and argument shapes, and the same key order
+ * (indexed arguments first, then the data's, as viem's decodeEventLog builds them).
+ *
+ * Anything unexpected (data too short, an offset out of range, a malformed bool) throws, and the
+ * caller falls back to viem's decodeEventLog, which then reports the proper error.
+ */
+import { checksumAddress, type AbiEvent, type AbiParameter, type Hex } from "viem";
+
+type Reader = (hex: string, pos: number, base: number) => unknown;
+
+interface Compiled {
+  read: Reader;
+  /** Bytes it takes in the head: 32 for a dynamic type (its offset), its full encoding if static. */
+  headSize: number;
+  dynamic: boolean;
+}
+
+class FastDecodeError extends Error {}
+
+const ZEROS_52 = "0".repeat(52);
+
+/** The 32-byte word at byte `pos` of `hex` ("0x" + data), as 64 hex digits. */
+function word(hex: string, pos: number): string {
+  const start = 2 + pos * 2;
+  if (pos < 0 || start + 64 > hex.length) throw new FastDecodeError("out of range");
+  return hex.slice(start, start + 64);
+}
+
+/** A word that must hold a small unsigned integer (an offset or a length). */
+function offsetAt(hex: string, pos: number): number {
+  const w = word(hex, pos);
+  if (!w.startsWith(ZEROS_52)) throw new FastDecodeError("offset too large");
+  return parseInt(w.slice(52), 16);
+}
+
+function compile(param: AbiParameter): Compiled {
+  const array = /^(.*)\[(\d*)\]$/.exec(param.type);
+  if (array) {
+    const element = compile({ ...param, type: array[1] } as AbiParameter);
+    const length = array[2] === "" ? null : Number(array[2]);
+    if (length === null) {
+      return {
+        dynamic: true,
+        headSize: 32,
+        read(hex, pos, base) {
+          const start = base + offsetAt(hex, pos);
+          const n = offsetAt(hex, start);
+          const data = start + 32;
+          const out: unknown[] = new Array(n);
+          for (let i = 0; i < n; i++) out[i] = element.read(hex, data + i * element.headSize, data);
+          return out;
+        },
+      };
+    }
+    if (element.dynamic) {
+      return {
+        dynamic: true,
+        headSize: 32,
+        read(hex, pos, base) {
+          const start = base + offsetAt(hex, pos);
+          const out: unknown[] = new Array(length);
+          for (let i = 0; i < length; i++) out[i] = element.read(hex, start + i * 32, start);
+          return out;
+        },
+      };
+    }
+    return {
+      dynamic: false,
+      headSize: length * element.headSize,
+      read(hex, pos, base) {
+        const out: unknown[] = new Array(length);
+        for (let i = 0; i < length; i++) out[i] = element.read(hex, pos + i * element.headSize, base);
+        return out;
+      },
+    };
+  }
+  if (param.type === "tuple") {
+    const components = (param as AbiParameter & { components: readonly AbiParameter[] }).components;
+    const parts = components.map(compile);
+    const unnamed = components.length === 0 || components.some((c) => !c.name);
+    const names = components.map((c, i) => (unnamed ? i : c.name!));
+    const dynamic = parts.some((p) => p.dynamic);
+    const build = (hex: string, start: number, base: number) => {
+      const value: Record<string | number, unknown> | unknown[] = unnamed ? [] : {};
+      let at = start;
+      for (let i = 0; i < parts.length; i++) {
+        (value as Record<string | number, unknown>)[names[i]] = parts[i].read(hex, at, base);
+        at += parts[i].headSize;
+      }
+      return value;
+    };
+    if (dynamic) {
+      return {
+        dynamic: true,
+        headSize: 32,
+        read(hex, pos, base) {
+          const start = base + offsetAt(hex, pos);
+          return build(hex, start, start);
+        },
+      };
+    }
+    return { dynamic: false, headSize: parts.reduce((s, p) => s + p.headSize, 0), read: (hex, pos, base) => build(hex, pos, base) };
+  }
+  if (param.type === "address") {
+    return { dynamic: false, headSize: 32, read: (hex, pos) => checksumAddress(`0x${word(hex, pos).slice(24)}` as Hex) };
+  }
+  if (param.type === "bool") {
+    return {
+      dynamic: false,
+      headSize: 32,
+      read(hex, pos) {
+        const w = word(hex, pos);
+        if (w === "0".repeat(64)) return false;
+        if (w === `${"0".repeat(63)}1`) return true;
+        throw new FastDecodeError("not a bool");
+      },
+    };
+  }
+  if (param.type === "string" || param.type === "bytes") {
+    const isString = param.type === "string";
+    return {
+      dynamic: true,
+      headSize: 32,
+      read(hex, pos, base) {
+        const start = base + offsetAt(hex, pos);
+        const n = offsetAt(hex, start);
+        const from = 2 + (start + 32) * 2;
+        if (from + n * 2 > hex.length) throw new FastDecodeError("out of range");
+        const body = hex.slice(from, from + n * 2);
+        return isString ? Buffer.from(body, "hex").toString("utf8") : `0x${body.toLowerCase()}`;
+      },
+    };
+  }
+  const fixedBytes = /^bytes(\d+)$/.exec(param.type);
+  if (fixedBytes) {
+    const n = Number(fixedBytes[1]);
+    return { dynamic: false, headSize: 32, read: (hex, pos) => `0x${word(hex, pos).slice(0, n * 2).toLowerCase()}` };
+  }
+  const integer = /^(u?)int(\d*)$/.exec(param.type);
+  if (integer) {
+    const signed = integer[1] === "";
+    const bits = integer[2] ? Number(integer[2]) : 256;
+    const small = bits <= 48;
+    return {
+      dynamic: false,
+      headSize: 32,
+      read(hex, pos) {
+        const w = word(hex, pos);
+        if (!signed) {
+          if (small && w.startsWith(ZEROS_52)) return parseInt(w.slice(52), 16);
+          const v = BigInt(`0x${w}`);
+          return small ? Number(v) : v;
+        }
+        const v = BigInt.asIntN(256, BigInt(`0x${w}`));
+        return small ? Number(v) : v;
+      },
+    };
+  }
+  throw new FastDecodeError(`unsupported type ${param.type}`);
+}
+
+export interface FastEventDecoder {
+  /** { eventName, args } exactly as viem's decodeEventLog (strict) returns them; throws when in doubt. */
+  (topics: readonly Hex[], data: Hex): { eventName: string; args: unknown };
+}
+
+/** Compiles `event` (not anonymous); undefined when it uses a type this decoder does not handle. */
+export function compileEvent(event: AbiEvent): FastEventDecoder | undefined {
+  if (event.anonymous) return undefined;
+  let indexed: { name: string | number; read: Reader | undefined }[];
+  let data: { name: string | number; part: Compiled }[];
+  const unnamed = event.inputs.some((x) => !x.name);
+  try {
+    indexed = event.inputs
+      .map((x, i) => ({ x, i }))
+      .filter(({ x }) => x.indexed)
+      .map(({ x, i }) => ({
+        name: unnamed ? i : x.name!,
+        // Indexed dynamic values are stored hashed: viem returns the topic itself.
+        read: x.type === "string" || x.type === "bytes" || x.type === "tuple" || /\[\d*\]$/.test(x.type) ? undefined : compile(x).read,
+      }));
+    data = event.inputs
+      .map((x, i) => ({ x, i }))
+      .filter(({ x }) => !x.indexed)
+      .map(({ x, i }) => ({ name: unnamed ? i : x.name!, part: compile(x) }));
+  } catch (err) {
+    if (err instanceof FastDecodeError) return undefined;
+    throw err;
+  }
+  const name = event.name;
+  return (topics, hex) => {
+    if (topics.length !== indexed.length + 1) throw new FastDecodeError("topic count");
+    const args: Record<string | number, unknown> | unknown[] = unnamed ? [] : {};
+    for (let i = 0; i < indexed.length; i++) {
+      const t = topics[i + 1];
+      const r = indexed[i].read;
+      (args as Record<string | number, unknown>)[indexed[i].name] = r ? r(t, 0, 0) : t;
+    }
+    if (data.length > 0) {
+      if (hex.length <= 2) throw new FastDecodeError("no data");
+      let at = 0;
+      for (const d of data) {
+        (args as Record<string | number, unknown>)[d.name] = d.part.read(hex, at, 0);
+        at += d.part.headSize;
+      }
+    }
+    return { eventName: name, args: Object.keys(args).length > 0 ? args : undefined };
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * A clean index holds what the chain says: after the workload plus one of every other kind of
+ * event and a long time jump (reminders, penalties, classification changes, defaults), every loan's
+ * projection, evaluated with the domain's statusAt at the cursor block, equals the contract's
+ * loanState at that block; trails, restrictions, disputes, assignments, schedules and the
+ * repayment and action rows match the contracts' views and events.
+ */
+import { expect } from "chai";
+import type { Address, PublicClient } from "viem";
+import { createChainClient } from "../../src/chain/client";
+import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
+import { loadDeployment, type Deployment } from "../../src/chain/deployments";
+import type { DatabaseHandle } from "../../src/db/connect";
+import { LoanStatus, statusAt } from "../../src/domain";
+import { loadProjections, readCursor, type Cursor } from "../../src/indexer/store";
+import type { LoanProjection } from "../../src/indexer/projection";
+import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
+import { connectChain } from "./helpers/activity";
+import {
+  createTestDatabase,
+  describeEachDialect,
+  dumpOf,
+  expectSameRows,
+  indexToTip,
+  removeTempDirs,
+  tempDeployments,
+  type TestDatabase,
+} from "./helpers/harness";
+
+const DAY = 86_400n;
+
+describe("indexer: a clean index holds what the chain says", function () {
+  this.timeout(120_000);
+  let node: TestNode;
+  let deploymentsDir: string;
+  let deployment: Deployment;
+  let client: PublicClient;
+
+  before(async function () {
+    this.timeout(300_000); // node, deploy (compiles when needed), workload
+    node = await startNode();
+    deploymentsDir = tempDeployments();
+    await deployTo(node.url, deploymentsDir);
+    await runWorkloadOn(node.url, deploymentsDir, { loans: 20, rounds: 2, actions: 2 });
+    deployment = loadDeployment("localhost", deploymentsDir);
+    client = createChainClient(node.url);
+    const chain = await connectChain(node.url, deploymentsDir);
+    const all = Array.from({ length: Number(await chain.ledger.loanCount()) }, (_, i) => BigInt(i + 1));
+    await chain.everyKindOfEvent(all.slice(0, 10));
+    // 100 days on: reminders, penalty assessments, classification changes, defaults; then late payments.
+    await chain.increaseTime(100n * DAY);
+    await chain.poke(all);
+    for (const id of all.slice(10, 16)) await chain.repay(id, 150_000_000n);
+    await chain.recordActions(all.slice(10, 20), 2, "late");
+  });
+
+  after(async function () {
+    await node?.stop();
+    removeTempDirs();
+  });
+
+  describeEachDialect("indexed with exitAtTip", (dialect) => {
+    let database: TestDatabase;
+    let handle: DatabaseHandle;
+    let cursor: Cursor;
+    let projections: Map<number, LoanProjection>;
+    let ids: number[];
+
+    before(async function () {
+      database = createTestDatabase(dialect, "correct");
+      await indexToTip({ rpcUrl: node.url, deploymentsDir, database });
+      handle = await database.open();
+      cursor = (await readCursor(handle.db))!;
+      ids = (await handle.db.selectFrom("loans").select("loan_id").orderBy("loan_id").execute()).map((r) => r.loan_id);
+      projections = await loadProjections(handle.db, ids, new Map());
+    });
+
+    after(async function () {
+      await handle?.close();
+      await database?.drop();
+    });
+
+    const at = () => BigInt(cursor.blockNumber);
+    const ledger = () => ({ address: deployment.loanLedger.address as Address, abi: loanLedgerAbi, blockNumber: at() }) as const;
+    const log = () => ({ address: deployment.collectionLog.address as Address, abi: collectionLogAbi, blockNumber: at() }) as const;
+
+    it("stops at the chain head, whose hash and time it records", async function () {
+      const head = await client.getBlock();
+      expect(cursor.blockNumber).to.equal(Number(head.number));
+      expect(cursor.blockHash).to.equal(head.hash);
+      expect(cursor.blockTimestamp).to.equal(Number(head.timestamp));
+    });
+
+    it("has every loan the ledger registered, with its parties and current schedule", async function () {
+      const count = await client.readContract({ ...ledger(), functionName: "loanCount" });
+      expect(ids).to.deep.equal(Array.from({ length: Number(count) }, (_, i) => i + 1));
+      expect(ids.length).to.be.greaterThan(30);
+      for (const id of ids) {
+        const p = projections.get(id)!;
+        const terms = await client.readContract({ ...ledger(), functionName: "loanTerms", args: [BigInt(id)] });
+        // loanTerms reports the current schedule version's principal (the registered one until a restructuring).
+        expect({ lender: p.fixed.lender, borrower: p.fixed.borrower, principal: p.state.terms.principal, version: p.version, policyId: p.fixed.policyId }, `loan ${id}`).to.deep.equal({
+          lender: terms.lender,
+          borrower: terms.borrower,
+          principal: terms.principal,
+          version: terms.version,
+          policyId: terms.policyId,
+        });
+        const schedule = await client.readContract({ ...ledger(), functionName: "scheduleOf", args: [BigInt(id), terms.version] });
+        expect(p.state.schedule, `loan ${id} schedule v${terms.version}`).to.deep.equal(
+          schedule.map((i) => ({ dueDate: i.dueDate, principal: i.principal, interest: i.interest })),
+        );
+      }
+    });
+
+    it("evaluates every projection to the contract's loanState at the cursor block (statusAt)", async function () {
+      const t = BigInt(cursor.blockTimestamp);
+      const seen = new Set<number>();
+      for (const id of ids) {
+        const p = projections.get(id)!;
+        const chain = await client.readContract({ ...ledger(), functionName: "loanState", args: [BigInt(id)] });
+        const mine = statusAt(p.state, t);
+        seen.add(mine.status);
+        const common = { status: mine.status, cursor: mine.cursor, defaulted: p.state.defaulted, observation: p.state.observation };
+        expect(common, `loan ${id}`).to.deep.equal({ status: chain.status, cursor: chain.cursor, defaulted: chain.defaulted, observation: chain.observation });
+        if (mine.status === LoanStatus.Closed) continue; // the contract reports no figures for closed loans
+        expect(
+          {
+            classification: mine.classification,
+            bucket: mine.bucket,
+            dpd: mine.dpd,
+            amountOverdue: mine.amountOverdue,
+            penaltyOutstanding: mine.penaltyOutstanding,
+            nextDueDate: mine.nextDueDate ?? 0n,
+            nextDueAmount: mine.nextDueAmount,
+            outstandingPrincipal: mine.outstandingPrincipal,
+            outstandingInterest: mine.outstandingInterest,
+          },
+          `loan ${id} at block ${cursor.blockNumber}`,
+        ).to.deep.equal({
+          classification: chain.classification,
+          bucket: chain.bucket,
+          dpd: BigInt(chain.dpd),
+          amountOverdue: chain.amountOverdue,
+          penaltyOutstanding: chain.penaltyOutstanding,
+          nextDueDate: chain.nextDueDate,
+          nextDueAmount: chain.nextDueAmount,
+          outstandingPrincipal: chain.outstandingPrincipal,
+          outstandingInterest: chain.outstandingInterest,
+        });
+      }
+      // The scenario reached every status, so each projection path was compared.
+      expect([...seen].sort()).to.deep.equal(
+        [LoanStatus.Active, LoanStatus.Closed, LoanStatus.ChargedOff, LoanStatus.WrittenOff].sort(),
+      );
+    });
+
+    it("holds each loan's trail head and count, restrictions, dispute and collectors as CollectionLog does", async function () {
+      const collectors = await handle.db.selectFrom("current_collectors").selectAll().execute();
+      const collector = (await connectChain(node.url, deploymentsDir)).accounts.collector.address as Address;
+      for (const id of ids) {
+        const p = projections.get(id)!;
+        const [head, count] = await client.readContract({ ...log(), functionName: "trailOf", args: [BigInt(id)] });
+        expect(p.trailCount, `loan ${id} trail count`).to.equal(Number(count));
+        if (count > 0n) expect(p.trailHead, `loan ${id} trail head`).to.equal(head);
+        else expect(p.trailHead, `loan ${id} trail head`).to.equal(null);
+        const restricted = await client.readContract({ ...log(), functionName: "restrictedChannels", args: [BigInt(id)] });
+        expect(p.restrictedChannels, `loan ${id} restricted channels`).to.equal(restricted);
+        const dispute = await client.readContract({ ...log(), functionName: "disputeOpen", args: [BigInt(id)] });
+        expect(p.disputeOpen, `loan ${id} dispute`).to.equal(dispute);
+        const assigned = await client.readContract({ ...log(), functionName: "isAssigned", args: [BigInt(id), collector] });
+        const rows = collectors.filter((c) => c.loan_id === id).map((c) => c.collector);
+        expect(rows, `loan ${id} collectors`).to.deep.equal(assigned ? [collector] : []);
+      }
+      expect(projections.get(ids[6])!.restrictedChannels, "the scenario restricted a channel").to.equal(1 << 2);
+    });
+
+    it("has one repayment and one action row per event, matching the events' fields", async function () {
+      const range = { fromBlock: deployment.loanLedger.startBlock, toBlock: at() };
+      const repaid = await client.getContractEvents({ address: deployment.loanLedger.address, abi: loanLedgerAbi, eventName: "LoanRepaid", ...range });
+      const repayments = await handle.db.selectFrom("repayments").selectAll().orderBy("block_number").orderBy("log_index").execute();
+      expect(repayments.length).to.equal(repaid.length);
+      expect(repaid.length).to.be.greaterThan(20);
+      repaid.forEach((e, i) => {
+        const r = repayments[i];
+        expect({ block: r.block_number, loan: r.loan_id, amount: r.amount, principal: r.principal, penalty: r.penalty, offChain: r.off_chain, recovery: r.recovery }).to.deep.equal({
+          block: Number(e.blockNumber),
+          loan: Number(e.args.loanId),
+          amount: e.args.amount!.toString(),
+          principal: e.args.principal!.toString(),
+          penalty: e.args.penalty!.toString(),
+          offChain: e.args.offChain ? 1 : 0,
+          recovery: e.args.recovery ? 1 : 0,
+        });
+      });
+      expect(repayments.some((r) => r.off_chain === 1), "an off-chain repayment").to.equal(true);
+      expect(repayments.some((r) => r.recovery === 1), "a recovery").to.equal(true);
+      expect(repayments.some((r) => r.penalty !== "0"), "a repayment that paid penalties").to.equal(true);
+
+      const recorded = await client.getContractEvents({ address: deployment.collectionLog.address, abi: collectionLogAbi, eventName: "ActionRecorded", ...range });
+      const actions = await handle.db.selectFrom("actions").selectAll().orderBy("block_number").orderBy("log_index").execute();
+      expect(actions.map((a) => [a.loan_id, a.seq, a.head])).to.deep.equal(recorded.map((e) => [Number(e.args.loanId), Number(e.args.seq), e.args.head]));
+      const trailTotal = [...projections.values()].reduce((n, p) => n + p.trailCount, 0);
+      expect(actions.length, "actions rows = sum of trail counts").to.equal(trailTotal);
+
+      // Every Duetrail log has its raw row, and the typed tables saw each kind of event.
+      const logs = await client.getLogs({ address: [deployment.loanLedger.address, deployment.collectionLog.address], ...range });
+      expect(await count(handle, "raw_logs")).to.equal(logs.length);
+      for (const table of ["reminders", "penalty_assessments", "classification_changes", "defaults", "charge_offs", "write_offs", "restructure_proposals", "schedule_versions", "promises", "batch_anchors", "restrictions", "disputes", "servicers", "pauses", "max_rates", "policies", "role_changes", "assignments"] as const) {
+        expect(await count(handle, table), `${table} rows`).to.be.greaterThan(0);
+      }
+    });
+
+    it("comes out the same row for row when indexed in 3-block ranges with a 4-loan projection cache", async function () {
+      const other = createTestDatabase(dialect, "correct_small");
+      try {
+        await indexToTip({ rpcUrl: node.url, deploymentsDir, database: other, options: { maxBlockRange: 3, cacheSize: 4 } });
+        expectSameRows(await dumpOf(other), await dumpOf(database), "small ranges vs one range");
+      } finally {
+        await other.drop();
+      }
+    });
+  });
+});
+
+async function count(handle: DatabaseHandle, table: "raw_logs" | "reminders" | "penalty_assessments" | "classification_changes" | "defaults" | "charge_offs" | "write_offs" | "restructure_proposals" | "schedule_versions" | "promises" | "batch_anchors" | "restrictions" | "disputes" | "servicers" | "pauses" | "max_rates" | "policies" | "role_changes" | "assignments"): Promise<number> {
+  const r = await handle.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
