@@ -3,8 +3,10 @@
  * compile cost dominates big multi-row inserts):
  * - SQLite: cached prepared multi-row INSERT statements on the better-sqlite3 connection, run
  *   synchronously inside the caller's Kysely transaction (one connection, so the same transaction);
- * - PostgreSQL: one `INSERT ... SELECT * FROM unnest($1::type[], ...)` per table and batch, one
- *   array parameter per column (no bound-variable limit, one parse), in the caller's transaction.
+ * - PostgreSQL: `INSERT ... SELECT ... FROM json_populate_recordset(null::table, $1)` with the rows
+ *   as one JSON parameter (V8 serialises it natively; the server maps keys to columns and types),
+ *   in the caller's transaction. Measured faster than unnest($1::type[], ...) with per-column arrays,
+ *   whose client-side array escaping costs more than the JSON.
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { sql, type Kysely, type Transaction } from "kysely";
@@ -34,6 +36,9 @@ export function bulkWriter(db: Kysely<Database>): BulkWriter | undefined {
 
 const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
+/** Rows per PostgreSQL statement. */
+const PG_CHUNK_ROWS = 2_000;
+
 /** SQLite's limit on bound variables per statement. */
 const SQLITE_MAX_VARIABLES = 32_766;
 
@@ -60,8 +65,8 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
       if (rows.length === 0) return;
       const cols = Object.keys(rows[0]);
       const per = cols.length;
-      // Chunks of a power of two rows (few distinct statements to cache), at most 256.
-      let max = 256;
+      // Chunks of a power of two rows (few distinct statements to cache), at most 64.
+      let max = 64;
       while (max > 1 && max * per > SQLITE_MAX_VARIABLES) max >>= 1;
       for (let i = 0; i < rows.length; ) {
         let n = max;
@@ -80,26 +85,11 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
 }
 
 function postgresWriter(): BulkWriter {
-  // Column types per table of the schema in use (read once; migrations ran before any write).
-  let types: Promise<Map<string, string>> | undefined;
-  const columnTypes = (trx: Transaction<Database>) =>
-    (types ??= sql<{ table_name: string; column_name: string; data_type: string }>`
-      select table_name, column_name, data_type from information_schema.columns where table_schema = current_schema()
-    `
-      .execute(trx)
-      .then((r) => new Map(r.rows.map((c) => [`${c.table_name}.${c.column_name}`, c.data_type]))));
   return {
     async insert(trx, table, rows, onConflict) {
       if (rows.length === 0) return;
-      const typeOf = await columnTypes(trx);
       const cols = Object.keys(rows[0]);
-      const columns = cols.map((c) => {
-        const type = typeOf.get(`${table}.${c}`);
-        if (!type) throw new Error(`bulk insert: no column ${table}.${c}`);
-        const values: unknown[] = new Array(rows.length);
-        for (let r = 0; r < rows.length; r++) values[r] = (rows[r] as Record<string, unknown>)[c] ?? null;
-        return sql`${values}::${sql.raw(`${type}[]`)}`;
-      });
+      const list = sql.join(cols.map((c) => sql.id(c)));
       const conflict =
         onConflict === "ignore"
           ? sql` on conflict do nothing`
@@ -108,7 +98,11 @@ function postgresWriter(): BulkWriter {
                 cols.filter((c) => c !== onConflict.update).map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`),
               )}`
             : sql``;
-      await sql`insert into ${sql.table(table)} (${sql.join(cols.map((c) => sql.id(c)))}) select * from unnest(${sql.join(columns)})${conflict}`.execute(trx);
+      // In chunks, to bound the size of one statement's text (and of the client's buffers).
+      for (let i = 0; i < rows.length; i += PG_CHUNK_ROWS) {
+        const json = JSON.stringify(i === 0 && rows.length <= PG_CHUNK_ROWS ? rows : rows.slice(i, i + PG_CHUNK_ROWS));
+        await sql`insert into ${sql.table(table)} (${list}) select ${list} from json_populate_recordset(null::${sql.table(table)}, ${json}::json)${conflict}`.execute(trx);
+      }
     },
   };
 }

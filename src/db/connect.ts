@@ -77,7 +77,14 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     registerRawConnection(db, { dialect: "postgres" });
-    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    if (schema) {
+      try {
+        await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+      } catch (err) {
+        // Processes started together race on it: the loser gets a unique violation, and the schema exists.
+        if ((err as { code?: string }).code !== "23505") throw err;
+      }
+    }
     handle = { db, dialect: "postgres", location: maskUrl(url), schema, close: () => db.destroy() };
   } else {
     if (url !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(url)), { recursive: true });
@@ -88,7 +95,6 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     sqlite.pragma("busy_timeout = 5000");
     const db = new Kysely<Database>({ dialect: new AtomicMigrationsSqliteDialect({ database: sqlite }) });
     registerRawConnection(db, { dialect: "sqlite", sqlite });
-    if (process.env.DT_PRAGMAS) for (const p of process.env.DT_PRAGMAS.split(";")) sqlite.pragma(p);
     handle = { db, dialect: "sqlite", location: url, close: () => db.destroy() };
   }
   const migrator = new Migrator({

@@ -58,9 +58,11 @@ export function createDecoder(addresses: { loanLedger: Address; collectionLog: A
       }
     }
     decoded ??= decodeEventLog({ abi: [item], topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
+    // Written out (no spread): V8 builds a spread-then-extended object slowly, in dictionary mode.
     return {
       contract: entry.contract,
-      ...(decoded as object),
+      eventName: decoded.eventName,
+      args: decoded.args,
       blockNumber: Number(log.blockNumber),
       logIndex: log.logIndex,
       blockHash: log.blockHash as Hex,

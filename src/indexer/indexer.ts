@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
-import { BlockNotFoundError, formatLog, numberToHex, type Address, type Log, type PublicClient } from "viem";
+import { sql } from "kysely";
+import { numberToHex, type Address, type Log, type PublicClient, type RpcLog } from "viem";
 import type { DatabaseHandle } from "../db/connect";
 import type { Deployment } from "../chain/deployments";
 import type { Policy } from "../domain";
@@ -18,7 +19,10 @@ export interface IndexerOptions {
   maxBlockRange: number;
   /** Resolve run() once the tip is reached instead of following it. */
   exitAtTip?: boolean;
-  /** Projections kept in memory between batches (bounds memory whatever the chain length). */
+  /**
+   * Projections kept in memory between batches (bounds memory whatever the chain length); default
+   * 10,000 (about 3 KB each; a miss costs one read of the loans row and its installments).
+   */
   cacheSize?: number;
 }
 
@@ -57,8 +61,8 @@ class BlockGoneError extends Error {
  * What the range controller aims for per eth_getLogs answer: big enough to amortise a round trip,
  * well under providers' result caps (10,000 logs) and viem's 10 MiB response limit.
  */
-const TARGET_LOGS = Number(process.env.DT_TL ?? 5_000);
-const TARGET_BYTES = Number(process.env.DT_TB ?? 4 * 1024 * 1024);
+const TARGET_LOGS = 5_000;
+const TARGET_BYTES = 4 * 1024 * 1024;
 /**
  * A range never spans more than this many targets' worth of blocks at the densest rate seen so far:
  * a sparse stretch must not grow the range into an answer many times too large (which the node
@@ -66,12 +70,36 @@ const TARGET_BYTES = Number(process.env.DT_TB ?? 4 * 1024 * 1024);
  */
 const DENSITY_HEADROOM = 4;
 
+/** Ranges read ahead of their processing during backfill (the node works while the indexer does). */
+const READ_AHEAD = 3;
+
+interface Lane {
+  /** Last block to read ahead (below the target and the unfinalised window). */
+  limit: number;
+  slots: { to: Promise<number | undefined>; fetched: Promise<FetchedRange | undefined> }[];
+}
+
 /** A range's logs and the headers it needs, read ahead of its processing. */
 interface FetchedRange {
   from: number;
   to: number;
   logs: Log[];
   headers: BlockHeader[];
+}
+
+/** viem's formatLog, written out: its spread-and-extend builds each object slowly (dictionary mode). */
+function toLog(l: RpcLog): Log {
+  return {
+    address: l.address,
+    blockHash: l.blockHash,
+    blockNumber: l.blockNumber ? BigInt(l.blockNumber) : null,
+    data: l.data,
+    logIndex: l.logIndex ? Number(l.logIndex) : null,
+    removed: l.removed,
+    topics: l.topics,
+    transactionHash: l.transactionHash,
+    transactionIndex: l.transactionIndex ? Number(l.transactionIndex) : null,
+  } as Log;
 }
 
 /** Approximate size of a log in an eth_getLogs answer (JSON), for the range controller. */
@@ -92,13 +120,19 @@ export function createIndexer({ client, database, deployment, options, services 
     deployment.loanLedger.startBlock < deployment.collectionLog.startBlock ? deployment.loanLedger.startBlock : deployment.collectionLog.startBlock,
   );
   const policies = new Map<number, Policy>();
-  const projections = new LruMap<number, LoanProjection>(options.cacheSize ?? 20_000);
+  const projections = new LruMap<number, LoanProjection>(options.cacheSize ?? 10_000);
   let stopped = false;
-  let range = Math.min(1_000, options.maxBlockRange);
+  // Start small and let the controller grow it (a first guess too large costs the node a huge answer).
+  let range = Math.min(16, options.maxBlockRange);
   /** Most logs, and most bytes of logs, seen in one block so far (the range controller's worst case). */
   let densest = { logs: 0, bytes: 0 };
-  /** The next range, read while the current one is processed (backfill only). */
-  let ahead: { from: number; fetched: Promise<FetchedRange> } | undefined;
+  /**
+   * Backfill read-ahead: ranges read in sequence (each starts where the previous one's logs ended)
+   * while earlier ones are processed, never into the unfinalised window (`limit`).
+   */
+  let lane: Lane | undefined;
+  /** The range whose transaction is in flight (PostgreSQL backfill), with the projections it writes. */
+  let inFlight: { promise: Promise<void>; loans: ReadonlyMap<number, LoanProjection> } | undefined;
   let indexedEvents = 0;
 
   const aborted = () => stopped;
@@ -112,13 +146,9 @@ export function createIndexer({ client, database, deployment, options, services 
     });
 
   async function header(blockNumber: number): Promise<BlockHeader> {
-    const b = await retry("eth_getBlockByNumber", () =>
-      client.getBlock({ blockNumber: BigInt(blockNumber) }).catch((err: unknown) => {
-        if (err instanceof BlockNotFoundError) return undefined;
-        throw err;
-      }),
-    );
-    if (!b) throw new BlockGoneError(`block ${blockNumber} is not on the node's chain`);
+    // The raw call (batched by the transport): four fields are needed, not viem's formatting of all of them.
+    const b = await retry("eth_getBlockByNumber", () => client.request({ method: "eth_getBlockByNumber", params: [numberToHex(blockNumber), false] }));
+    if (!b || !b.hash) throw new BlockGoneError(`block ${blockNumber} is not on the node's chain`);
     return { number: Number(b.number), hash: b.hash, parentHash: b.parentHash, timestamp: Number(b.timestamp) };
   }
 
@@ -144,7 +174,7 @@ export function createIndexer({ client, database, deployment, options, services 
           { method: "eth_getLogs", params: [{ address: addresses, fromBlock: numberToHex(from), toBlock: numberToHex(end) }] },
           { signal: new AbortController().signal },
         );
-        return { logs: raw.map((l) => formatLog(l)), to: end };
+        return { logs: raw.map(toLog), to: end };
       } catch (err) {
         if (stopped) throw new AbortedError("stopped");
         const kind = classifyRpcError(err);
@@ -206,10 +236,18 @@ export function createIndexer({ client, database, deployment, options, services 
    * range end.
    */
   async function fetchRange(from: number, maxTo: number, head: number, withFirst: boolean): Promise<FetchedRange> {
+    return withHeaders(from, await fetchLogsFrom(from, maxTo), head, withFirst);
+  }
+
+  async function fetchLogsFrom(from: number, maxTo: number): Promise<{ logs: Log[]; to: number }> {
     const asked = Math.min(from + range - 1, maxTo);
     const fetched = await fetchLogs(from, asked);
+    adaptRange(fetched.to - from + 1, fetched.to === maxTo && fetched.to === asked, fetched.logs);
+    return fetched;
+  }
+
+  async function withHeaders(from: number, fetched: { logs: Log[]; to: number }, head: number, withFirst: boolean): Promise<FetchedRange> {
     const to = fetched.to;
-    adaptRange(to - from + 1, to === maxTo && to === asked, fetched.logs);
     const logs = fetched.logs.filter((l) => !l.removed);
     const wanted = new Set<number>();
     for (const l of logs) wanted.add(Number(l.blockNumber));
@@ -220,16 +258,59 @@ export function createIndexer({ client, database, deployment, options, services 
     return { from, to, logs, headers };
   }
 
-  /** The range from `from`: the one read ahead when it fits this pass (same start, final blocks), else read now. */
+  /** A read-ahead slot: the range after the one ending at `after` (once known), up to the lane's limit. */
+  function slotAfter(owner: Lane, after: Promise<number | undefined>, head: number) {
+    const logs = after.then((end) => {
+      // A dropped lane reads no further.
+      if (end === undefined || stopped || lane !== owner || end + 1 > owner.limit) return undefined;
+      return fetchLogsFrom(end + 1, owner.limit).then((r) => ({ from: end + 1, ...r }));
+    });
+    const fetched = logs.then((r) => (r ? withHeaders(r.from, r, head, true) : undefined));
+    const to = logs.then((r) => r?.to);
+    // Awaited (and an error seen) by the range's ingest, or dropped with the lane.
+    fetched.catch(() => undefined);
+    to.catch(() => undefined);
+    return { to, fetched };
+  }
+
+  function dropLane(): void {
+    lane = undefined;
+  }
+
+  /**
+   * The range from `from`: the next one read ahead when it starts there and is still final (below
+   * the target and outside the unfinalised window), else read now; then the lane is topped up.
+   */
   async function rangeFrom(from: number, head: number, target: number, withFirst: boolean): Promise<FetchedRange> {
-    const next = ahead;
-    ahead = undefined;
-    if (next && next.from === from) {
-      const fetched = await next.fetched;
-      // Read with an earlier head: usable if it is still below the target and outside the unfinalised window.
-      if (fetched.to <= target && fetched.to <= head - options.reorgWindow) return fetched;
+    const limit = Math.min(target, head - options.reorgWindow);
+    let got: FetchedRange | undefined;
+    const slot = lane?.slots.shift();
+    if (lane && slot) {
+      lane.limit = limit;
+      try {
+        got = await slot.fetched;
+      } catch (err) {
+        dropLane();
+        throw err;
+      }
+      if (got && (got.from !== from || got.to > limit)) got = undefined;
+      if (got && lane) lane.slots.push(slotAfter(lane, lane.slots.length ? lane.slots[lane.slots.length - 1].to : Promise.resolve(got.to), head));
+      else dropLane();
     }
-    return fetchRange(from, target, head, withFirst);
+    if (!got) {
+      got = await fetchRange(from, target, head, withFirst);
+      if (got.to < limit) {
+        const fresh: Lane = { limit, slots: [] };
+        lane = fresh;
+        let after: Promise<number | undefined> = Promise.resolve(got.to);
+        for (let i = 0; i < READ_AHEAD; i++) {
+          const next = slotAfter(fresh, after, head);
+          fresh.slots.push(next);
+          after = next.to;
+        }
+      }
+    }
+    return got;
   }
 
   /**
@@ -252,7 +333,8 @@ export function createIndexer({ client, database, deployment, options, services 
       if (id === undefined || touched.has(id) || needed.has(id)) continue;
       if (l.eventName === "LoanRegistered") registered.add(id);
       else if (!registered.has(id)) {
-        const cached = projections.get(id);
+        // The range being written (PostgreSQL backfill) is ahead of the database: its projections first.
+        const cached = inFlight?.loans.get(id) ?? projections.get(id);
         if (cached) touched.set(id, cached);
         else needed.add(id);
       }
@@ -305,6 +387,7 @@ export function createIndexer({ client, database, deployment, options, services 
    * just lag behind, and the indexer waits.
    */
   async function checkReorg(cursor: Cursor, head: number): Promise<Cursor | undefined> {
+    await flushWrite(); // the stored headers and the rollback work on what is committed
     if (cursor.blockNumber <= head && (await header(cursor.blockNumber)).hash === cursor.blockHash) return undefined;
     const stored = await storedHeaders(db, cursor.blockNumber - options.reorgWindow);
     if (cursor.blockNumber > head) {
@@ -359,12 +442,6 @@ export function createIndexer({ client, database, deployment, options, services 
       // Parent-hash mismatch with what we indexed: the chain reorganised below us.
       return (await checkReorg(cursor, head)) ?? cursor;
     }
-    // Backfill: read the next range while this one is decoded, applied and written.
-    if (!nearTip && to < target) {
-      const fetched = fetchRange(to + 1, target, head, true);
-      fetched.catch(() => undefined); // awaited (and its error seen) by the next ingest, or dropped
-      ahead = { from: to + 1, fetched };
-    }
     const touched = await preload(decoded);
     const timestamps = new Map(headers.map((h) => [h.number, h.timestamp]));
     const batch = emptyBatch();
@@ -383,17 +460,35 @@ export function createIndexer({ client, database, deployment, options, services 
     const end = byNumber.get(to)!;
     const next: Cursor = { chainId: deployment.chainId, blockNumber: to, blockHash: end.hash, blockTimestamp: end.timestamp };
     const stored = nearTip ? headers.filter((h) => h.number > head - options.reorgWindow) : [end];
-    try {
-      await writeBatch(db, batch, stored, next, head - options.reorgWindow, policies, cursor);
-    } catch (err) {
-      projections.clear();
-      policies.clear();
-      throw err;
-    }
+    // Writes land in order: the previous range's first (its transaction moves the cursor this one starts from).
+    await flushWrite();
+    const promise = writeBatch(db, batch, stored, next, head - options.reorgWindow, policies, cursor).then(
+      () => {
+        for (const l of decoded) metrics.events.inc({ contract: l.contract, event: l.eventName });
+        indexedEvents += decoded.length;
+        metrics.indexed.set(next.blockNumber);
+      },
+      (err: unknown) => {
+        projections.clear();
+        policies.clear();
+        throw err;
+      },
+    );
+    promise.catch(() => undefined); // seen by flushWrite
     for (const [id, p] of batch.loans) projections.set(id, p);
-    for (const l of decoded) metrics.events.inc({ contract: l.contract, event: l.eventName });
-    indexedEvents += decoded.length;
+    inFlight = { promise, loans: batch.loans };
+    // PostgreSQL backfill: the next range is decoded and applied while the server writes this one
+    // (the projections above are already this range's). Near the tip, and on SQLite (synchronous
+    // writes: nothing to overlap), the write completes before ingest returns.
+    if (database.dialect !== "postgres" || nearTip) await flushWrite();
     return next;
+  }
+
+  /** Waits for the write in flight, if any (its error, if it failed). */
+  async function flushWrite(): Promise<void> {
+    const pending = inFlight;
+    inFlight = undefined;
+    if (pending) await pending.promise;
   }
 
   const GONE = Symbol("block gone");
@@ -416,6 +511,9 @@ export function createIndexer({ client, database, deployment, options, services 
       throw new ChainMismatchError(`the RPC serves chain ${chainId} but deployments/${deployment.network} is for chain ${deployment.chainId}`);
     }
     let cursor: Cursor = (await readCursor(db)) ?? { chainId, blockNumber: startBlock - 1, blockHash: "", blockTimestamp: 0 };
+    // Each range commits a few MB: checkpoint the WAL every ~40 MB rather than every 4 MB (this
+    // connection's setting; readers are unaffected but for a longer WAL between checkpoints).
+    if (database.dialect === "sqlite") await sql`pragma wal_autocheckpoint = 10000`.execute(db);
     logger.info({ db: database.location, from: cursor.blockNumber + 1, network: deployment.network }, "indexer starting");
     const started = Date.now();
     let lastProgress = { at: Date.now(), block: cursor.blockNumber, events: indexedEvents };
@@ -437,6 +535,7 @@ export function createIndexer({ client, database, deployment, options, services 
           if (rolled) cursor = rolled;
         }
         if (cursor.blockNumber >= target) {
+          await flushWrite();
           if (!caughtUp) {
             caughtUp = true;
             logger.info({ block: cursor.blockNumber, events: indexedEvents, seconds: (Date.now() - started) / 1000 }, "caught up with the tip");
@@ -449,7 +548,6 @@ export function createIndexer({ client, database, deployment, options, services 
         const next = await unlessBlockGone(() => ingest(from, head, target));
         if (next === GONE) continue;
         cursor = next ?? cursor;
-        metrics.indexed.set(cursor.blockNumber);
         metrics.lag.set(Math.max(0, head - cursor.blockNumber));
         const now = Date.now();
         if (now - lastProgress.at >= 5_000) {
@@ -469,7 +567,10 @@ export function createIndexer({ client, database, deployment, options, services 
           lastProgress = { at: now, block: cursor.blockNumber, events: indexedEvents };
         }
       }
+      await flushWrite();
     } catch (err) {
+      // A write still in flight finishes (or fails) before run() settles: the caller closes the database next.
+      await flushWrite().catch(() => undefined);
       if (err instanceof AbortedError) return;
       throw err;
     }

