@@ -17,6 +17,9 @@ import { registerBatchRoutes } from "./routes/batches";
 import { registerLoanEvidenceRoutes } from "./routes/loan-evidence";
 import { registerPortfolioRoutes } from "./routes/portfolio";
 import { registerStreamRoutes } from "./routes/stream";
+import { createResponseCache } from "./services/response-cache";
+
+export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Route modules under /v1 that need a bearer token; each registers its routes and OpenAPI operations. */
 export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes];
@@ -32,7 +35,11 @@ export const OWN_BODY_PARSER_PATHS = new Set(["/v1/evidence", "/v1/batches"]);
  * Builds the Express app (no port: server.ts listens; tests call the app directly). JSON over
  * HTTP under /v1, zod-validated, OpenAPI 3.1 at /openapi.json, problem+json errors.
  */
-export function createApp(services: ApiServices): Express {
+export function createApp(given: ApiServices): Express {
+  const services: ApiServices = {
+    ...given,
+    cache: given.cache ?? createResponseCache(given.db, given.options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES, given.registry),
+  };
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);

@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import type { Database } from "../db/schema";
 import type { Dialect } from "../db/connect";
 import type { Deployment } from "../chain/deployments";
+import type { ResponseCache } from "./services/response-cache";
 
 export interface ApiOptions {
   /** HMAC secret of bearer tokens (API_TOKEN_SECRET). */
@@ -23,6 +24,11 @@ export interface ApiOptions {
   maxEvidenceBytes: number;
   /** /readyz fails when the indexer is more than this many blocks behind the chain head. */
   maxLagBlocks: number;
+  /**
+   * Bytes of responses of read-only GET routes kept for the current indexed block (see
+   * services/response-cache.ts); 0 disables the cache. Default 64 MiB.
+   */
+  responseCacheBytes?: number;
   /** GET /v1/stream: how often a connection polls the database for new events (default 500 ms). */
   streamPollMs?: number;
   /** GET /v1/stream: interval of heartbeat comments (default 15 s). */
@@ -43,6 +49,8 @@ export interface ApiServices {
     /** Relays collector actions when configured explicitly (RELAYER_KEY). */
     relayer?: WalletClient;
   };
+  /** Responses per indexed block (createApp makes it from options.responseCacheBytes). */
+  cache?: ResponseCache;
   /** The server's clock in seconds (token expiry, nonces) — never used for chain figures. */
   now: () => number;
 }

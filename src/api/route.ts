@@ -3,6 +3,10 @@ import type { NextFunction, Request, Response, Router } from "express";
 import type { ZodType } from "zod";
 import { Problem, z } from "./openapi";
 import { validate, valid, type RequestSchemas, type Validated } from "./validate";
+import type { AuthedRequest } from "./auth/middleware";
+import type { ResponseCache } from "./services/response-cache";
+
+const JSON_TYPE = "application/json; charset=utf-8";
 
 export interface RouteSpec<S extends RequestSchemas> {
   method: "get" | "post";
@@ -18,6 +22,12 @@ export interface RouteSpec<S extends RequestSchemas> {
   auth?: boolean;
   /** A non-JSON request body (parsed by a `before` middleware), documented as binary. */
   rawBody?: { description: string; contentType?: string };
+  /**
+   * The response is a function of the indexed chain at the cursor, the caller and the URL only
+   * (no chain calls, no server clock, no side effects): it is served again from this cache until
+   * the cursor moves. Only for authenticated GET routes.
+   */
+  cache?: ResponseCache;
   /** Extra middleware before validation (e.g. raw body parsing). */
   before?: ((req: Request, res: Response, next: NextFunction) => void)[];
 }
@@ -69,8 +79,23 @@ export function route<S extends RequestSchemas>(router: Router, registry: OpenAP
   const firstStatus = Number(Object.keys(spec.responses)[0]);
   router[spec.method](spec.path, ...(spec.before ?? []), validate(spec.request), async (req, res, next) => {
     try {
+      const cache = spec.cache;
+      const { generation, scope } = req as AuthedRequest;
+      const key = cache && generation && scope ? `${scope.address}\n${req.originalUrl}` : undefined;
+      if (key) {
+        const hit = cache!.get(generation!, key);
+        if (hit) {
+          res.status(firstStatus).set("Content-Type", JSON_TYPE).send(hit);
+          return;
+        }
+      }
       const out = await handler(valid<S>(req), req, res);
-      if (out !== undefined && !res.headersSent) res.status(firstStatus).json(out);
+      if (out === undefined || res.headersSent) return;
+      if (key) {
+        const body = Buffer.from(JSON.stringify(out));
+        await cache!.set(generation!, key, body);
+        res.status(firstStatus).set("Content-Type", JSON_TYPE).send(body);
+      } else res.status(firstStatus).json(out);
     } catch (err) {
       next(err);
     }

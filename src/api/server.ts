@@ -53,6 +53,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       evidenceDir: config.evidenceDir,
       maxEvidenceBytes: config.maxEvidenceBytes,
       maxLagBlocks: config.maxLagBlocks,
+      responseCacheBytes: config.responseCacheMb * 1024 * 1024,
     },
     now: () => Math.floor(Date.now() / 1000),
   };

@@ -33,6 +33,8 @@ export const configSchema = z.object({
   evidenceDir: z.string().min(1),
   maxEvidenceBytes: z.coerce.number().int().min(1).max(1 << 30),
   maxLagBlocks: z.coerce.number().int().min(0),
+  /** MiB of GET responses kept for the current indexed block (0: no cache). */
+  responseCacheMb: z.coerce.number().int().min(0).max(65_536),
   /** Private key that relays collector actions (explicit opt-in; never committed). */
   relayerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key").optional(),
 });
@@ -61,6 +63,7 @@ export const SETTINGS: Record<keyof Config, { flag: string; env: string }> = {
   evidenceDir: { flag: "--evidence-dir", env: "EVIDENCE_DIR" },
   maxEvidenceBytes: { flag: "--max-evidence-bytes", env: "MAX_EVIDENCE_BYTES" },
   maxLagBlocks: { flag: "--max-lag-blocks", env: "MAX_LAG_BLOCKS" },
+  responseCacheMb: { flag: "--response-cache-mb", env: "RESPONSE_CACHE_MB" },
   relayerKey: { flag: "--relayer-key", env: "RELAYER_KEY" },
 };
 
@@ -85,6 +88,7 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   evidenceDir: path.join("data", "evidence"),
   maxEvidenceBytes: 25 * 1024 * 1024,
   maxLagBlocks: 10,
+  responseCacheMb: 64,
 };
 
 /** A setting that does not validate; the message names its flag and variable. */

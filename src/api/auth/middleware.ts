@@ -7,6 +7,8 @@ import { verifyToken, type TokenClaims } from "./tokens";
 export interface AuthedRequest extends Request {
   claims?: TokenClaims;
   scope?: Scope;
+  /** The indexed block (number:hash) the request started at, when responses are cached. */
+  generation?: string;
 }
 
 /** The bearer token's subject, if any (used by the rate limiter before auth). */
@@ -24,7 +26,11 @@ export function requireAuth(services: ApiServices) {
       const claims = verifyToken(token, services.options.tokenSecret, services.now());
       if (!claims) throw new UnauthorizedError("the bearer token is invalid or expired");
       req.claims = claims;
-      req.scope = await resolveScope(services.db, claims.sub);
+      const cache = services.cache;
+      const generation = cache ? await cache.generation() : undefined;
+      req.generation = generation;
+      // The scope comes from the indexed chain: the same for every request at one block.
+      req.scope = cache && generation ? await cache.memo(generation, `scope:${claims.sub}`, () => resolveScope(services.db, claims.sub)) : await resolveScope(services.db, claims.sub);
       next();
     } catch (err) {
       next(err);

@@ -47,6 +47,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       summary: "List loans",
       description:
         "Loans the caller may see (a collector its assigned loans, a lender its own, an auditor all), filtered and sorted, cursor-paginated. Figures are as of the indexed block in `asOf`.",
+      cache: services.cache,
       tags: ["loans"],
       request: { query: LoanListQuery },
       responses: { 200: { description: "A page of loans", schema: LoanList } },
@@ -117,6 +118,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       path: "/v1/loans/:loanId",
       summary: "One loan",
       description: "Terms, status as of the indexed block, every schedule version, current collectors and the trail head.",
+      cache: services.cache,
       tags: ["loans"],
       request: { params: LoanIdParam },
       responses: { 200: { description: "The loan", schema: LoanDetail } },
@@ -173,6 +175,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       path: "/v1/loans/:loanId/timeline",
       summary: "Every event of a loan in chain order",
       description: "LoanLedger and CollectionLog events of the loan with tx hash, block and timestamp; amounts as decimal strings.",
+      cache: services.cache,
       tags: ["loans"],
       request: { params: LoanIdParam, query: TimelineQuery },
       responses: { 200: { description: "A page of events", schema: Timeline } },

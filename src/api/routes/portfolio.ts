@@ -47,6 +47,7 @@ export function registerPortfolioRoutes(router: Router, registry: OpenAPIRegistr
         "action recorded on the loans in scope, per collector: all actions, contacts made (kind contact_made), promises to pay,",
         "actions carrying any compliance flag, and the time of the latest.",
       ].join("\n"),
+      cache: services.cache,
       tags: ["portfolio"],
       request: { query: PortfolioQuery },
       responses: {

@@ -30,6 +30,7 @@ export function registerQueueRoutes(router: Router, registry: OpenAPIRegistry, s
         "restricted channels, dispute state and UTC offset) at `asOf.timestamp` (chain time) for `channel`/`kind` (default a connected call).",
         "Callers not assigned to any loan get an empty list.",
       ].join("\n"),
+      cache: services.cache,
       tags: ["collection"],
       request: { query: QueueQuery },
       responses: { 200: { description: "A page of the queue", schema: QueueList } },

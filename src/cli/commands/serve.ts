@@ -17,6 +17,7 @@ const API_SETTINGS = [
   "evidenceDir",
   "maxEvidenceBytes",
   "maxLagBlocks",
+  "responseCacheMb",
   "relayerKey",
   "logLevel",
 ] as const satisfies readonly (keyof Config)[];
