@@ -19,8 +19,12 @@ const root = path.resolve(__dirname, "..", "..");
 
 /** Runs the real CLI entry point, as `npm run cli` does, without blocking the event loop. */
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return cliWithEnv({}, ...args);
+}
+
+function cliWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn("npx", ["ts-node", "--swc", "src/cli/index.ts", ...args], { cwd: root });
+    const child = spawn("npx", ["ts-node", "--swc", "src/cli/index.ts", ...args], { cwd: root, env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -171,6 +175,12 @@ describe("cli verify", function () {
       expect(closed.code).to.equal(2);
       expect(closed.stderr.trim().split("\n")).to.have.length(1);
       expect(closed.stderr).to.match(/^error: cannot reach --rpc/);
+    });
+
+    it("takes --rpc and --network from RPC_URL and NETWORK, as the other operator commands", async function () {
+      const r = await cliWithEnv({ RPC_URL: rpc, NETWORK: deploymentName }, "verify", "--all");
+      expect(r.code, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout)).to.include({ network: deploymentName, valid: true, loans: 1 });
     });
 
     it("--help exits 0 and names the flags", async function () {

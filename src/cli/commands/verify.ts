@@ -260,8 +260,8 @@ export function registerVerifyCommand(program: Command): void {
   const cmd = program
     .command("verify")
     .description("Recompute a loan's (or every loan's) collection trail from the chain's events and compare it with trailOf")
-    .option("--rpc <url>", "JSON-RPC endpoint (http or https)")
-    .option("--network <name>", "deployment to read from deployments/<name>/")
+    .option("--rpc <url>", "JSON-RPC endpoint, http or https (env RPC_URL, default http://127.0.0.1:8545)")
+    .option("--network <name>", "deployment to read from deployments/<name>/ (env NETWORK, default localhost)")
     .option("--deployments <dir>", "deployments folder (env DEPLOYMENTS_DIR, default ./deployments)")
     .option("--loan <id>", "loan id (a positive integer)")
     .option("--all", "every loan with actions (from the ActionRecorded logs): a summary with a valid flag per loan")
@@ -270,7 +270,9 @@ export function registerVerifyCommand(program: Command): void {
   cmd.action(async (raw: Record<string, unknown>) => {
     try {
       if (raw.all === true && raw.loan !== undefined) throw new VerifyUsageError("error: give --loan <id> or --all, not both");
-      const opts = parseVerifyOptions(raw.all === true ? { ...raw, loan: "1" } : raw);
+      // Flags over environment over defaults, as the other operator commands.
+      const withDefaults = { ...raw, rpc: raw.rpc ?? (process.env.RPC_URL || "http://127.0.0.1:8545"), network: raw.network ?? (process.env.NETWORK || "localhost") };
+      const opts = parseVerifyOptions(raw.all === true ? { ...withDefaults, loan: "1" } : withDefaults);
       const dir = z.string().min(1).safeParse(raw.deployments ?? (process.env.DEPLOYMENTS_DIR || DEPLOYMENTS_DIR));
       if (!dir.success) throw new VerifyUsageError("error: --deployments must not be empty");
       const deployment = loadDeployment(opts.network, dir.data);
