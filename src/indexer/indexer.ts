@@ -462,7 +462,7 @@ export function createIndexer({ client, database, deployment, options, services 
     const stored = nearTip ? headers.filter((h) => h.number > head - options.reorgWindow) : [end];
     // Writes land in order: the previous range's first (its transaction moves the cursor this one starts from).
     await flushWrite();
-    const promise = writeBatch(db, batch, stored, next, head - options.reorgWindow, policies, cursor).then(
+    const promise = writeBatch(db, batch, stored, next, head - options.reorgWindow, policies, cursor, (id) => projections.peek(id)).then(
       () => {
         for (const l of decoded) metrics.events.inc({ contract: l.contract, event: l.eventName });
         indexedEvents += decoded.length;

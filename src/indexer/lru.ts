@@ -12,6 +12,11 @@ export class LruMap<K, V> {
     return v;
   }
 
+  /** The value, without making it the most recently used. */
+  peek(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
   has(key: K): boolean {
     return this.map.has(key);
   }

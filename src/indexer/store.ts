@@ -159,6 +159,7 @@ export async function writeBatch(
   keepBlocksFrom: number,
   policyCache: Map<number, Policy>,
   from: Cursor,
+  known?: (loanId: number) => LoanProjection | undefined,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
     useBulk(db, trx);
@@ -166,7 +167,7 @@ export async function writeBatch(
     for (const [table, rows] of Object.entries(batch.rows)) await insertMany(trx, table as keyof Database, rows as object[]);
     await insertMany(trx, "installments", batch.installments);
     await upsertLoans(trx, [...batch.loans.values()].map((p) => projectionRow(p, cursor.blockTimestamp)));
-    await refreshOverdue(trx, cursor.blockTimestamp, policyCache);
+    await refreshOverdue(trx, cursor.blockTimestamp, policyCache, known);
     // Assignment changes in chain order come down to the last state of each (loan, collector).
     const last = new Map<string, { loanId: number; collector: string; assigned: boolean }>();
     for (const c of batch.collectors) last.set(`${c.loanId}:${c.collector}`, c);
@@ -192,13 +193,30 @@ export async function writeBatch(
 /**
  * Keeps every loans row "as of the cursor": rows whose amount overdue changed with time alone
  * (an installment turned one day late by `t`) are recomputed, in chunks, in the same transaction.
+ * Projections the indexer holds in memory (`known`: the state as of the database's cursor) are
+ * used as they are; the rest are loaded from the database.
  */
-async function refreshOverdue(trx: Transaction<Database>, t: number, policyCache: Map<number, Policy>): Promise<void> {
+async function refreshOverdue(
+  trx: Transaction<Database>,
+  t: number,
+  policyCache: Map<number, Policy>,
+  known?: (loanId: number) => LoanProjection | undefined,
+): Promise<void> {
+  // Most ranges have nothing to refresh: the earliest refresh time (an index lookup) says so.
+  const first = await trx.selectFrom("loans").select((eb) => eb.fn.min("overdue_refresh_at").as("at")).executeTakeFirst();
+  if (first?.at === null || first?.at === undefined || Number(first.at) > t) return;
   for (;;) {
     const ids = (await trx.selectFrom("loans").select("loan_id").where("overdue_refresh_at", "<=", t).limit(2_000).execute()).map((r) => r.loan_id);
     if (ids.length === 0) return;
-    const loaded = await loadProjections(trx, ids, policyCache);
-    await upsertLoans(trx, [...loaded.values()].map((p) => projectionRow(p, t)));
+    const projections: LoanProjection[] = [];
+    const missing: number[] = [];
+    for (const id of ids) {
+      const p = known?.(id);
+      if (p) projections.push(p);
+      else missing.push(id);
+    }
+    if (missing.length) for (const p of (await loadProjections(trx, missing, policyCache)).values()) projections.push(p);
+    await upsertLoans(trx, projections.map((p) => projectionRow(p, t)));
   }
 }
 
