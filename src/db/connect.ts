@@ -7,6 +7,7 @@ import type { Database } from "./schema";
 import { registerRawConnection } from "./bulk";
 import * as m0001 from "./migrations/0001_initial";
 import * as m0002 from "./migrations/0002_api";
+import * as m0003 from "./migrations/0003_event_args";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -20,7 +21,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-const MIGRATIONS: Record<string, Migration> = { "0001_initial": m0001, "0002_api": m0002 };
+const MIGRATIONS: Record<string, Migration> = { "0001_initial": m0001, "0002_api": m0002, "0003_event_args": m0003 };
 
 class StaticMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {

@@ -52,7 +52,7 @@ export interface LoanEventsTable extends EventKey {
   block_timestamp: Int;
   contract: "LoanLedger" | "CollectionLog";
   name: string;
-  args: Json;
+  // The arguments are decoded from raw_logs when served (migration 0003).
 }
 
 export interface PoliciesTable extends EventKey {

@@ -78,3 +78,33 @@ export function createDecoder(addresses: { loanLedger: Address; collectionLog: A
 export function argsJson(args: unknown): string {
   return JSON.stringify(args ?? {}, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 }
+
+/**
+ * Decodes a stored log's arguments with its contract's compiled ABI (no address needed): the JSON
+ * the timeline and the stream serve, as argsJson writes it (bigints as decimal strings).
+ */
+export function createArgsDecoder(): (contract: "LoanLedger" | "CollectionLog", topics: readonly Hex[], data: Hex) => Record<string, unknown> {
+  const byContract = new Map<string, Map<Hex, { item: AbiEvent; fast: FastEventDecoder | undefined }>>();
+  for (const [contract, abi] of [
+    ["LoanLedger", loanLedgerAbi],
+    ["CollectionLog", collectionLogAbi],
+  ] as const) {
+    const events = new Map<Hex, { item: AbiEvent; fast: FastEventDecoder | undefined }>();
+    for (const item of abi) if (item.type === "event") events.set(toEventSelector(item as AbiEvent), { item: item as AbiEvent, fast: compileEvent(item as AbiEvent) });
+    byContract.set(contract, events);
+  }
+  return (contract, topics, data) => {
+    const entry = byContract.get(contract)?.get(topics[0]);
+    if (!entry) throw new UndecodableLogError(`a ${contract} log with topic ${topics[0]} does not match the compiled ABIs`);
+    let decoded: { args: unknown } | undefined;
+    if (entry.fast) {
+      try {
+        decoded = entry.fast(topics, data);
+      } catch {
+        decoded = undefined; // viem's decoder below reports what is wrong
+      }
+    }
+    decoded ??= decodeEventLog({ abi: [entry.item], topics: topics as [Hex, ...Hex[]], data, strict: true });
+    return JSON.parse(argsJson(decoded.args)) as Record<string, unknown>;
+  };
+}

@@ -1,6 +1,6 @@
 import type { Insertable } from "kysely";
 import type { Database } from "../db/schema";
-import { argsJson, type DecodedLog } from "./decode";
+import type { DecodedLog } from "./decode";
 import { applyToProjection, installmentsFrom, registerProjection, type LoanProjection } from "./projection";
 import type { Policy } from "../domain";
 
@@ -72,7 +72,6 @@ export function applyLogs(batch: Batch, logs: readonly DecodedLog[], timestamps:
         block_timestamp: ts,
         contract: log.contract,
         name: log.eventName,
-        args: argsJson(log.args),
       });
     }
     applyTyped(batch, log, key, ts, ctx);

@@ -22,6 +22,8 @@ import {
   withSchedules,
 } from "../services/loans";
 import type { LoansTable } from "../../db/schema";
+import { createArgsDecoder } from "../../indexer/decode";
+import type { Hex } from "viem";
 
 type Sort = "dpd" | "-dpd" | "amountOverdue" | "-amountOverdue" | "nextDue" | "-nextDue";
 
@@ -37,6 +39,7 @@ const ORDER: Record<Sort, { column: "due_key" | "amount_overdue"; dir: "asc" | "
 
 export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, services: ApiServices): void {
   const { db } = services;
+  const decodeArgs = createArgsDecoder();
 
   route(
     router,
@@ -183,12 +186,16 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
     async ({ params, query }, req) => {
       await visibleLoan(db, scopeOf(req), params.loanId);
       const at = await asOf(db);
-      let q = db.selectFrom("loan_events").selectAll().where("loan_id", "=", params.loanId);
+      let q = db
+        .selectFrom("loan_events as e")
+        .innerJoin("raw_logs as r", (j) => j.onRef("r.block_number", "=", "e.block_number").onRef("r.log_index", "=", "e.log_index"))
+        .select(["e.block_number", "e.log_index", "e.block_timestamp", "e.tx_hash", "e.contract", "e.name", "r.topics", "r.data"])
+        .where("e.loan_id", "=", params.loanId);
       if (query.cursor) {
         const { b, l } = query.cursor;
-        q = q.where((eb) => eb(eb.refTuple("block_number", "log_index"), ">", eb.tuple(b, l)));
+        q = q.where((eb) => eb(eb.refTuple("e.block_number", "e.log_index"), ">", eb.tuple(b, l)));
       }
-      const rows = await q.orderBy("block_number").orderBy("log_index").limit(query.limit + 1).execute();
+      const rows = await q.orderBy("e.block_number").orderBy("e.log_index").limit(query.limit + 1).execute();
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
       return {
@@ -199,7 +206,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
           txHash: e.tx_hash,
           contract: e.contract,
           event: e.name,
-          args: JSON.parse(e.args) as Record<string, unknown>,
+          args: decodeArgs(e.contract, JSON.parse(e.topics) as Hex[], e.data as Hex),
         })),
         nextCursor: rows.length > query.limit && last ? encodeCursor({ b: last.block_number, l: last.log_index }) : null,
         asOf: at,

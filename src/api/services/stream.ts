@@ -1,5 +1,7 @@
 import { sql, type Kysely } from "kysely";
+import type { Hex } from "viem";
 import type { Database, LoanEventsTable } from "../../db/schema";
+import { createArgsDecoder } from "../../indexer/decode";
 import type { Scope } from "../auth/scope";
 
 /** SSE event name of each streamed contract event. */
@@ -48,8 +50,13 @@ export interface StreamFilter {
   loanId?: number;
 }
 
+/** A streamed event with its log (the arguments are decoded from it). */
+export type StreamRow = LoanEventsTable & { topics: string; data: string };
+
+const decodeArgs = createArgsDecoder();
+
 /** The data of one SSE message. */
-export function streamMessage(e: LoanEventsTable) {
+export function streamMessage(e: StreamRow) {
   const event = STREAM_EVENTS[e.name as keyof typeof STREAM_EVENTS];
   return {
     id: `${e.block_number}-${e.log_index}`,
@@ -63,7 +70,7 @@ export function streamMessage(e: LoanEventsTable) {
       logIndex: e.log_index,
       timestamp: e.block_timestamp,
       txHash: e.tx_hash,
-      args: JSON.parse(e.args) as Record<string, unknown>,
+      args: decodeArgs(e.contract, JSON.parse(e.topics) as Hex[], e.data as Hex),
     },
   };
 }
@@ -74,14 +81,16 @@ export function streamMessage(e: LoanEventsTable) {
  * the caller may see: the visibleTo rule (auditors everything, lenders their lenders' loans,
  * collectors the loans assigned to them now), applied per row through the loans primary key.
  */
-export async function nextEvents(db: Kysely<Database>, filter: StreamFilter, after: StreamPosition, upTo: number, limit: number): Promise<LoanEventsTable[]> {
+export async function nextEvents(db: Kysely<Database>, filter: StreamFilter, after: StreamPosition, upTo: number, limit: number): Promise<StreamRow[]> {
   const contractEvents = Object.entries(STREAM_EVENTS)
     .filter(([, sse]) => !filter.events || filter.events.includes(sse))
     .map(([name]) => name);
   let q = db
     .selectFrom("loan_events as e")
     .innerJoin("loans", "loans.loan_id", "e.loan_id")
+    .innerJoin("raw_logs as r", (j) => j.onRef("r.block_number", "=", "e.block_number").onRef("r.log_index", "=", "e.log_index"))
     .selectAll("e")
+    .select(["r.topics", "r.data"])
     .where((eb) => eb(eb.refTuple("e.block_number", "e.log_index"), ">", eb.tuple(after.block, after.logIndex)))
     .where("e.block_number", "<=", upTo)
     .where("e.name", "in", contractEvents);
@@ -102,5 +111,5 @@ export async function nextEvents(db: Kysely<Database>, filter: StreamFilter, aft
       return eb.or(ors);
     });
   }
-  return (await q.orderBy("e.block_number").orderBy("e.log_index").limit(limit).execute()) as LoanEventsTable[];
+  return (await q.orderBy("e.block_number").orderBy("e.log_index").limit(limit).execute()) as StreamRow[];
 }
