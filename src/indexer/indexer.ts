@@ -12,6 +12,7 @@ import { AbortedError, classifyRpcError, errorSummary, retryAfterMs, sleep, with
 import { loadPolicies, loadProjections, readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
 import { LruMap } from "./lru";
 import { createPrefetcher, type Prefetcher } from "./prefetch";
+import { responseLimitOf } from "../chain/client";
 
 export interface IndexerOptions {
   confirmations: number;
@@ -550,8 +551,11 @@ export function createIndexer({ client, database, deployment, options, services 
     // connection's setting; readers are unaffected but for a longer WAL between checkpoints).
     if (database.dialect === "sqlite") await sql`pragma wal_autocheckpoint = 10000`.execute(db);
     logger.info({ db: database.location, from: cursor.blockNumber + 1, network: deployment.network }, "indexer starting");
-    const transport = client.transport as { type?: string; url?: string };
-    if (transport.type === "http" && transport.url) prefetcher = createPrefetcher({ url: transport.url, addresses });
+    // The worker reads under the client's own limits: the same answers count as too large or too late.
+    const transport = client.transport as { type?: string; url?: string; timeout?: number };
+    if (transport.type === "http" && transport.url) {
+      prefetcher = createPrefetcher({ url: transport.url, addresses, maxBytes: responseLimitOf(client), timeoutMs: transport.timeout });
+    }
     const started = Date.now();
     let lastProgress = { at: Date.now(), block: cursor.blockNumber, events: indexedEvents };
     let caughtUp = false;

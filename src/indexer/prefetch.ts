@@ -51,13 +51,21 @@ async function post(body) {
       }
       chunks.push(value);
     }
-    return Buffer.concat(chunks, size).toString("utf8");
+    // A buffer of its own (never a slice of a shared pool): it is transferred to the main thread.
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    return bytes;
   } finally {
     clearTimeout(timer);
   }
 }
+const utf8 = new TextDecoder();
 async function headers(blocks) {
-  const answers = JSON.parse(await post(blocks.map((b, i) => ({ jsonrpc: "2.0", id: i, method: "eth_getBlockByNumber", params: [hex(b), false] }))));
+  const answers = JSON.parse(utf8.decode(await post(blocks.map((b, i) => ({ jsonrpc: "2.0", id: i, method: "eth_getBlockByNumber", params: [hex(b), false] })))));
   if (!Array.isArray(answers) || answers.length !== blocks.length) throw new Error("malformed batch answer");
   return answers.map((a) => {
     const b = a && a.result;
@@ -74,17 +82,18 @@ parentPort.on("message", async ({ id, from, to, allHeaders }) => {
       early = headers(blocks);
       early.catch(() => undefined);
     }
-    const text = await post({ jsonrpc: "2.0", id: 1, method: "eth_getLogs", params: [{ address: addresses, fromBlock: hex(from), toBlock: hex(to) }] });
-    const answer = JSON.parse(text);
-    if (!answer || answer.error || !Array.isArray(answer.result)) throw new Error("eth_getLogs failed");
+    const answer = await post({ jsonrpc: "2.0", id: 1, method: "eth_getLogs", params: [{ address: addresses, fromBlock: hex(from), toBlock: hex(to) }] });
     let hs;
     if (early) hs = await early;
     else {
+      // The blocks with logs, found in the text (parsing it here would hold a second copy of every
+      // log; the main thread parses it, and refuses an answer that is not a result array).
       const wanted = new Set([from, to]);
-      for (const l of answer.result) wanted.add(Number(l.blockNumber));
+      const text = utf8.decode(answer);
+      for (const m of text.matchAll(/"blockNumber":"(0x[0-9a-fA-F]+)"/g)) wanted.add(Number(m[1]));
       hs = await headers([...wanted].sort((a, b) => a - b));
     }
-    parentPort.postMessage({ id, ok: true, answerJson: text, headers: hs });
+    parentPort.postMessage({ id, ok: true, answer: answer.buffer, headers: hs }, [answer.buffer]);
   } catch (err) {
     parentPort.postMessage({ id, ok: false, error: String((err && err.message) || err) });
   }
@@ -105,10 +114,11 @@ export function createPrefetcher(opts: { url: string; addresses: Address[]; maxB
     if (pending.size === 0) worker.unref();
     return p;
   };
-  worker.on("message", (m: { id: number; ok: boolean; answerJson?: string; headers?: PrefetchedRange["headers"]; error?: string }) => {
+  const utf8 = new TextDecoder();
+  worker.on("message", (m: { id: number; ok: boolean; answer?: ArrayBuffer; headers?: PrefetchedRange["headers"]; error?: string }) => {
     const p = settle(m.id);
     if (!p) return;
-    if (m.ok) p.resolve({ answerJson: m.answerJson!, headers: m.headers! });
+    if (m.ok) p.resolve({ answerJson: utf8.decode(m.answer!), headers: m.headers! });
     else p.reject(new Error(`prefetch failed: ${m.error}`));
   });
   worker.on("error", (err) => {
