@@ -13,7 +13,7 @@ export interface ChainClientOptions {
  * retry is off.
  */
 export function createChainClient(rpcUrl: string, opts: ChainClientOptions = {}): PublicClient {
-  const client = createPublicClient({
+  return createPublicClient({
     transport: http(rpcUrl, {
       batch: { batchSize: 200, wait: 0 },
       retryCount: 0,
@@ -21,19 +21,4 @@ export function createChainClient(rpcUrl: string, opts: ChainClientOptions = {})
       ...(opts.maxResponseBodySize !== undefined ? { maxResponseBodySize: opts.maxResponseBodySize } : {}),
     }),
   }) as PublicClient;
-  responseLimits.set(client, opts.maxResponseBodySize ?? VIEM_MAX_RESPONSE_BYTES);
-  return client;
-}
-
-/** viem's default limit on a response body. */
-export const VIEM_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
-
-const responseLimits = new WeakMap<object, number>();
-
-/**
- * The largest response body `client` accepts (viem keeps it out of sight): what another reader of
- * the same node on the client's behalf (the indexer's read-ahead worker) must hold to as well.
- */
-export function responseLimitOf(client: object): number {
-  return responseLimits.get(client) ?? VIEM_MAX_RESPONSE_BYTES;
 }

@@ -11,8 +11,6 @@ import { applyToProjection, registerProjection, type LoanProjection } from "./pr
 import { AbortedError, classifyRpcError, errorSummary, retryAfterMs, sleep, withRetry } from "./rpc";
 import { loadPolicies, loadProjections, readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
 import { LruMap } from "./lru";
-import { createPrefetcher, type Prefetcher } from "./prefetch";
-import { responseLimitOf } from "../chain/client";
 
 export interface IndexerOptions {
   confirmations: number;
@@ -69,31 +67,18 @@ const TARGET_BYTES = 4 * 1024 * 1024;
  * A range never spans more than this many targets' worth of blocks at the densest rate seen so far:
  * a sparse stretch must not grow the range into an answer too large (which the node builds in full
  * before the client refuses it, then the range is read again in parts) when dense blocks come back.
- * Two targets (8 MiB at the densest rate) stay under the 10 MiB limit; four did not (measured on
- * bench:indexer: several refused answers of over 10 MiB a run, each costing the node a second).
+ * Two targets (8 MiB at the densest rate) stay under the 10 MiB limit; four did not (bench:indexer
+ * saw several refused answers of over 10 MiB a run).
  */
 const DENSITY_HEADROOM = 2;
 
-/**
- * Ranges read ahead of their processing during backfill, requested together (on the prefetch
- * worker when there is one: see prefetch.ts), so the node works while the indexer does.
- */
+/** Ranges read ahead of their processing during backfill (the node works while the indexer does). */
 const READ_AHEAD = 3;
 
-/** Ranges of at most this many blocks get all their headers requested along with their logs. */
-const EARLY_HEADERS = 64;
-
-/** A range read ahead: exactly [from, to]. */
-interface Slot {
-  from: number;
-  to: number;
-  fetched: Promise<FetchedRange>;
-}
-
 interface Lane {
-  /** First block not yet given to a slot. */
-  next: number;
-  slots: Slot[];
+  /** Last block to read ahead (below the target and the unfinalised window). */
+  limit: number;
+  slots: { to: Promise<number | undefined>; fetched: Promise<FetchedRange | undefined> }[];
 }
 
 /** A range's logs and the headers it needs, read ahead of its processing. */
@@ -148,8 +133,6 @@ export function createIndexer({ client, database, deployment, options, services 
    * while earlier ones are processed, never into the unfinalised window (`limit`).
    */
   let lane: Lane | undefined;
-  /** The read-ahead worker, while run() runs, for an HTTP transport (others read ahead on this thread). */
-  let prefetcher: Prefetcher | undefined;
   /** The range whose transaction is in flight (PostgreSQL backfill), with the projections it writes. */
   let inFlight: { promise: Promise<void>; loans: ReadonlyMap<number, LoanProjection> } | undefined;
   let indexedEvents = 0;
@@ -265,13 +248,7 @@ export function createIndexer({ client, database, deployment, options, services 
     return fetched;
   }
 
-  async function withHeaders(
-    from: number,
-    fetched: { logs: Log[]; to: number },
-    head: number,
-    withFirst: boolean,
-    known?: ReadonlyMap<number, BlockHeader>,
-  ): Promise<FetchedRange> {
+  async function withHeaders(from: number, fetched: { logs: Log[]; to: number }, head: number, withFirst: boolean): Promise<FetchedRange> {
     const to = fetched.to;
     const logs = fetched.logs.filter((l) => !l.removed);
     const wanted = new Set<number>();
@@ -279,37 +256,23 @@ export function createIndexer({ client, database, deployment, options, services 
     wanted.add(to);
     if (withFirst) wanted.add(from);
     if (to > head - options.reorgWindow) for (let n = Math.max(from, head - options.reorgWindow + 1); n <= to; n++) wanted.add(n);
-    const headers = await Promise.all([...wanted].sort((a, b) => a - b).map((n) => known?.get(n) ?? header(n)));
+    const headers = await Promise.all([...wanted].sort((a, b) => a - b).map(header));
     return { from, to, logs, headers };
   }
 
-  /** The logs of exactly [from, to] read here (more than one request when a part has to be split), then its headers. */
-  async function fetchCovering(from: number, to: number, head: number): Promise<FetchedRange> {
-    const logs: Log[] = [];
-    for (let at = from; at <= to; ) {
-      const part = await fetchLogs(at, to);
-      adaptRange(part.to - at + 1, false, part.logs);
-      for (const l of part.logs) logs.push(l);
-      at = part.to + 1;
-    }
-    return withHeaders(from, { logs, to }, head, true);
-  }
-
-  /** [from, to] read ahead: by the prefetch worker when there is one, else (or when it fails) here. */
-  async function readAhead(from: number, to: number, head: number): Promise<FetchedRange> {
-    if (prefetcher && !stopped) {
-      try {
-        const r = await prefetcher.fetch(from, to, to - from < EARLY_HEADERS);
-        const answer = JSON.parse(r.answerJson) as { result: RpcLog[] };
-        const logs = answer.result.map(toLog);
-        adaptRange(to - from + 1, false, logs);
-        const known = new Map<number, BlockHeader>(r.headers.map((h) => [h.number, h]));
-        return await withHeaders(from, { logs, to }, head, true, known);
-      } catch {
-        metrics.retries.inc({ method: "eth_getLogs", reason: "prefetch" });
-      }
-    }
-    return fetchCovering(from, to, head);
+  /** A read-ahead slot: the range after the one ending at `after` (once known), up to the lane's limit. */
+  function slotAfter(owner: Lane, after: Promise<number | undefined>, head: number) {
+    const logs = after.then((end) => {
+      // A dropped lane reads no further.
+      if (end === undefined || stopped || lane !== owner || end + 1 > owner.limit) return undefined;
+      return fetchLogsFrom(end + 1, owner.limit).then((r) => ({ from: end + 1, ...r }));
+    });
+    const fetched = logs.then((r) => (r ? withHeaders(r.from, r, head, true) : undefined));
+    const to = logs.then((r) => r?.to);
+    // Awaited (and an error seen) by the range's ingest, or dropped with the lane.
+    fetched.catch(() => undefined);
+    to.catch(() => undefined);
+    return { to, fetched };
   }
 
   function dropLane(): void {
@@ -318,32 +281,35 @@ export function createIndexer({ client, database, deployment, options, services 
 
   /**
    * The range from `from`: the next one read ahead when it starts there and is still final (below
-   * the target and outside the unfinalised window), else read now; then the lane is topped up to
-   * READ_AHEAD ranges in flight, never past that limit.
+   * the target and outside the unfinalised window), else read now; then the lane is topped up.
    */
   async function rangeFrom(from: number, head: number, target: number, withFirst: boolean): Promise<FetchedRange> {
     const limit = Math.min(target, head - options.reorgWindow);
     let got: FetchedRange | undefined;
-    const slot = lane?.slots[0];
-    if (slot && slot.from === from && slot.to <= limit) {
-      lane!.slots.shift();
+    const slot = lane?.slots.shift();
+    if (lane && slot) {
+      lane.limit = limit;
       try {
         got = await slot.fetched;
       } catch (err) {
         dropLane();
         throw err;
       }
-    } else dropLane();
-    if (!got) got = await fetchRange(from, target, head, withFirst);
-    if (got.to < limit) {
-      lane ??= { next: got.to + 1, slots: [] };
-      while (lane.slots.length < READ_AHEAD && lane.next <= limit) {
-        const start = lane.next;
-        const end = Math.min(start + range - 1, limit);
-        const fetched = readAhead(start, end, head);
-        fetched.catch(() => undefined); // awaited (and its error seen) by the range's ingest, or dropped with the lane
-        lane.slots.push({ from: start, to: end, fetched });
-        lane.next = end + 1;
+      if (got && (got.from !== from || got.to > limit)) got = undefined;
+      if (got && lane) lane.slots.push(slotAfter(lane, lane.slots.length ? lane.slots[lane.slots.length - 1].to : Promise.resolve(got.to), head));
+      else dropLane();
+    }
+    if (!got) {
+      got = await fetchRange(from, target, head, withFirst);
+      if (got.to < limit) {
+        const fresh: Lane = { limit, slots: [] };
+        lane = fresh;
+        let after: Promise<number | undefined> = Promise.resolve(got.to);
+        for (let i = 0; i < READ_AHEAD; i++) {
+          const next = slotAfter(fresh, after, head);
+          fresh.slots.push(next);
+          after = next.to;
+        }
       }
     }
     return got;
@@ -551,11 +517,6 @@ export function createIndexer({ client, database, deployment, options, services 
     // connection's setting; readers are unaffected but for a longer WAL between checkpoints).
     if (database.dialect === "sqlite") await sql`pragma wal_autocheckpoint = 10000`.execute(db);
     logger.info({ db: database.location, from: cursor.blockNumber + 1, network: deployment.network }, "indexer starting");
-    // The worker reads under the client's own limits: the same answers count as too large or too late.
-    const transport = client.transport as { type?: string; url?: string; timeout?: number };
-    if (transport.type === "http" && transport.url) {
-      prefetcher = createPrefetcher({ url: transport.url, addresses, maxBytes: responseLimitOf(client), timeoutMs: transport.timeout });
-    }
     const started = Date.now();
     let lastProgress = { at: Date.now(), block: cursor.blockNumber, events: indexedEvents };
     let caughtUp = false;
@@ -614,10 +575,6 @@ export function createIndexer({ client, database, deployment, options, services 
       await flushWrite().catch(() => undefined);
       if (err instanceof AbortedError) return;
       throw err;
-    } finally {
-      dropLane();
-      await prefetcher?.close();
-      prefetcher = undefined;
     }
     logger.info({ block: cursor.blockNumber, seconds: (Date.now() - started) / 1000 }, "indexer stopped");
   }
