@@ -3,6 +3,7 @@ import { TASK_COMPILE, TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/buil
 import type { HardhatUserConfig } from "hardhat/config";
 import "@nomicfoundation/hardhat-toolbox";
 import path from "node:path";
+import fc from "fast-check";
 import { HardhatPluginError } from "hardhat/plugins";
 import { LOCAL_NETWORKS, NetworkEnvError, networkFromEnv, requestedNetwork } from "./scripts/lib/networks";
 
@@ -72,6 +73,13 @@ const config: HardhatUserConfig = {
   mocha: {
     timeout: 120_000,
     reporter: path.join(__dirname, "scripts", "test-reporter.js"),
+    // Property tests draw a fixed sequence (a run is reproducible and CI deterministic); FC_SEED=<n>
+    // explores another, and a failure prints the seed and path that reproduce it.
+    rootHooks: {
+      beforeAll() {
+        fc.configureGlobal({ seed: Number(process.env.FC_SEED ?? 20261128) });
+      },
+    },
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "1",
