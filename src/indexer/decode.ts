@@ -25,39 +25,41 @@ export class UndecodableLogError extends Error {
   override name = "UndecodableLogError";
 }
 
+/** A contract's events by topic0: the ABI item and its compiled fast decoder (when it has one). */
+type EventTable = Map<Hex, { item: AbiEvent; fast: FastEventDecoder | undefined }>;
+
+const CONTRACT_ABIS = { LoanLedger: loanLedgerAbi, CollectionLog: collectionLogAbi } as const;
+
+function eventTable(abi: readonly { type: string }[]): EventTable {
+  const events: EventTable = new Map();
+  for (const item of abi) if (item.type === "event") events.set(toEventSelector(item as AbiEvent), { item: item as AbiEvent, fast: compileEvent(item as AbiEvent) });
+  return events;
+}
+
+/** Decodes with the fast decoder, or viem's (which also says what is wrong with a malformed log). */
+function decodeWith(entry: { item: AbiEvent; fast: FastEventDecoder | undefined }, topics: readonly Hex[], data: Hex): { eventName: string; args: unknown } {
+  if (entry.fast) {
+    try {
+      return entry.fast(topics, data);
+    } catch {
+      // viem's decoder below reports what is wrong
+    }
+  }
+  return decodeEventLog({ abi: [entry.item], topics: topics as [Hex, ...Hex[]], data, strict: true });
+}
+
 /** Decodes logs from the two deployed contracts; events of other contracts' ABIs (e.g. OZ Paused) included. */
 export function createDecoder(addresses: { loanLedger: Address; collectionLog: Address }) {
-  const byAddress = new Map<string, { contract: "LoanLedger" | "CollectionLog"; events: Map<Hex, AbiEvent>; fast: Map<Hex, FastEventDecoder | undefined> }>();
-  for (const [contract, address, abi] of [
-    ["LoanLedger", addresses.loanLedger, loanLedgerAbi],
-    ["CollectionLog", addresses.collectionLog, collectionLogAbi],
-  ] as const) {
-    const events = new Map<Hex, AbiEvent>();
-    const fast = new Map<Hex, FastEventDecoder | undefined>();
-    for (const item of abi) {
-      if (item.type !== "event") continue;
-      const selector = toEventSelector(item as AbiEvent);
-      events.set(selector, item as AbiEvent);
-      fast.set(selector, compileEvent(item as AbiEvent));
-    }
-    byAddress.set(address.toLowerCase(), { contract, events, fast });
-  }
+  const byAddress = new Map<string, { contract: "LoanLedger" | "CollectionLog"; events: EventTable }>();
+  byAddress.set(addresses.loanLedger.toLowerCase(), { contract: "LoanLedger", events: eventTable(CONTRACT_ABIS.LoanLedger) });
+  byAddress.set(addresses.collectionLog.toLowerCase(), { contract: "CollectionLog", events: eventTable(CONTRACT_ABIS.CollectionLog) });
   return function decode(log: Log): DecodedLog {
     const entry = byAddress.get(log.address.toLowerCase());
-    const item = entry?.events.get(log.topics[0] as Hex);
-    if (!entry || !item || log.blockNumber === null || log.logIndex === null) {
+    const event = entry?.events.get(log.topics[0] as Hex);
+    if (!entry || !event || log.blockNumber === null || log.logIndex === null) {
       throw new UndecodableLogError(`log ${log.blockNumber}:${log.logIndex} of ${log.address} does not match the compiled ABIs`);
     }
-    let decoded: { eventName: string; args: unknown } | undefined;
-    const fast = entry.fast.get(log.topics[0] as Hex);
-    if (fast) {
-      try {
-        decoded = fast(log.topics, log.data);
-      } catch {
-        decoded = undefined; // viem's decoder below reports what is wrong
-      }
-    }
-    decoded ??= decodeEventLog({ abi: [item], topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
+    const decoded = decodeWith(event, log.topics, log.data);
     // Written out (no spread): V8 builds a spread-then-extended object slowly, in dictionary mode.
     return {
       contract: entry.contract,
@@ -84,27 +86,10 @@ export function argsJson(args: unknown): string {
  * the timeline and the stream serve, as argsJson writes it (bigints as decimal strings).
  */
 export function createArgsDecoder(): (contract: "LoanLedger" | "CollectionLog", topics: readonly Hex[], data: Hex) => Record<string, unknown> {
-  const byContract = new Map<string, Map<Hex, { item: AbiEvent; fast: FastEventDecoder | undefined }>>();
-  for (const [contract, abi] of [
-    ["LoanLedger", loanLedgerAbi],
-    ["CollectionLog", collectionLogAbi],
-  ] as const) {
-    const events = new Map<Hex, { item: AbiEvent; fast: FastEventDecoder | undefined }>();
-    for (const item of abi) if (item.type === "event") events.set(toEventSelector(item as AbiEvent), { item: item as AbiEvent, fast: compileEvent(item as AbiEvent) });
-    byContract.set(contract, events);
-  }
+  const tables = { LoanLedger: eventTable(CONTRACT_ABIS.LoanLedger), CollectionLog: eventTable(CONTRACT_ABIS.CollectionLog) };
   return (contract, topics, data) => {
-    const entry = byContract.get(contract)?.get(topics[0]);
+    const entry = tables[contract]?.get(topics[0]);
     if (!entry) throw new UndecodableLogError(`a ${contract} log with topic ${topics[0]} does not match the compiled ABIs`);
-    let decoded: { args: unknown } | undefined;
-    if (entry.fast) {
-      try {
-        decoded = entry.fast(topics, data);
-      } catch {
-        decoded = undefined; // viem's decoder below reports what is wrong
-      }
-    }
-    decoded ??= decodeEventLog({ abi: [entry.item], topics: topics as [Hex, ...Hex[]], data, strict: true });
-    return JSON.parse(argsJson(decoded.args)) as Record<string, unknown>;
+    return JSON.parse(argsJson(decodeWith(entry, topics, data).args)) as Record<string, unknown>;
   };
 }
