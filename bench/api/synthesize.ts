@@ -12,6 +12,7 @@ import { openDatabase } from "../../src/db/connect";
 import { applyRepayment, DAY, newLoan, type Installment, type Policy } from "../../src/domain";
 import { projectionRow, type LoanProjection } from "../../src/indexer/projection";
 import { LENDER_ROLE, AUDITOR_ROLE } from "../../src/api/auth/scope";
+import { prng as rng } from "../../test/support/prng";
 
 export const LENDER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
 export const COLLECTOR = getAddress("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
@@ -42,17 +43,6 @@ const SPREAD: [number, number, number][] = [
   [0.03, 181, 400],
 ];
 
-/** Deterministic PRNG (mulberry32), so every run builds the same book. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SynthesisResult {
   file: string;

@@ -26,6 +26,7 @@ import {
   type IndexerProcess,
   type TestDatabase,
 } from "./helpers/harness";
+import { prng } from "../support/prng";
 
 /** Kills during the backfill required (the brief's floor) and aimed for. */
 const MIN_BACKFILL_KILLS = 10;
@@ -34,17 +35,6 @@ const RANGE = 5;
 /** Kills while following the tip. */
 const REALTIME_KILLS = 3;
 
-/** A small seeded PRNG (mulberry32), so a failing run's kill schedule can be told apart. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("indexer: kill -9 and restart", function () {
   this.timeout(600_000);

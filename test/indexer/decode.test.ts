@@ -9,17 +9,8 @@ import { decodeEventLog, encodeAbiParameters, encodeEventTopics, toHex, type Abi
 import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
 import { compileEvent } from "../../src/indexer/abi-fast";
 import { argsJson } from "../../src/indexer/decode";
+import { prng } from "../support/prng";
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function valueFor(param: AbiParameter, random: () => number, mode: "random" | "min" | "max"): unknown {
   const array = /^(.*)\[(\d*)\]$/.exec(param.type);

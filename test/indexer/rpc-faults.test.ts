@@ -20,6 +20,7 @@ import { readCursor } from "../../src/indexer/store";
 import { deployTo, rpc, runWorkloadOn, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { dumpDatabase } from "../support/db-dump";
 import { cleanDump, createTestDatabase, DEFAULT_OPTIONS, describeEachDialect, expectSameRows, removeTempDirs, rowCount, type Dump } from "./helpers/harness";
+import { prng } from "../support/prng";
 
 const SEED = Number(process.env.FAULT_SEED ?? 20_261_128);
 /** The client's timeout in this test; "timeout" faults hold a response longer than this. */
@@ -34,17 +35,6 @@ type Fault = (typeof FAULTS)[number];
 /** Faults that cost the client seconds (Retry-After, a held response): a few of each are enough. */
 const SLOW: Partial<Record<Fault, number>> = { "http-429": 3, timeout: 3 };
 
-/** mulberry32: a small seeded PRNG, so a schedule can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface RpcCall {
   id?: unknown;
