@@ -15,7 +15,6 @@ import { LOCAL_NETWORKS, NetworkEnvError, networkFromEnv, requestedNetwork } fro
 const SOLC_VERSION = "0.8.30";
 
 subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const installed: string = require("solc/package.json").version;
   if (args.solcVersion === installed) {
     return {
@@ -28,11 +27,13 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   return runSuper();
 });
 
-// After each compile, regenerate the `as const` ABI module viem uses (src/chain/abis.ts).
+// After each compile, regenerate the `as const` ABI module viem uses (src/chain/abis.ts), then
+// transpile src/ to dist/, which the long-running CLI commands run from (scripts/build-js.js).
 task(TASK_COMPILE).setAction(async (args, hre, runSuper) => {
   const result = await runSuper(args);
   const { writeAbis } = await import("./scripts/lib/write-abis");
   await writeAbis(hre);
+  require("./scripts/build-js").buildJs();
   return result;
 });
 

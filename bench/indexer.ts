@@ -216,9 +216,12 @@ interface CliProcess {
   output(): string;
 }
 
-/** `src/cli/index.ts index ...` under ts-node, as the process itself (so /proc/<pid> is the indexer's). */
+/**
+ * `index ...` as operators run it (`npm run cli`): the CLI transpiled to dist/ by the compile
+ * before the bench, as the process itself (so /proc/<pid> is the indexer's).
+ */
 function startCli(args: string[], label: string): CliProcess {
-  const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", "src/cli/index.ts", "index", ...args], {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, "dist", "cli", "index.js"), "index", ...args], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],

@@ -149,13 +149,14 @@ async function main(): Promise<void> {
   const secretFile = path.join(DATA, "api-secret");
   if (!fs.existsSync(secretFile)) fs.writeFileSync(secretFile, crypto.randomBytes(32).toString("hex"), { mode: 0o600 });
   const secret = fs.readFileSync(secretFile, "utf8").trim();
-  const cli = ["ts-node", "--swc", "src/cli/index.ts"];
+  // The CLI as transpiled by the compile above (dist/, scripts/build-js.js): no TypeScript compiler in these processes.
+  const cli = [path.join(ROOT, "dist", "cli", "index.js")];
   log("starting the keeper, the indexer and the API");
-  spawnChild("keeper", "npx", [...cli, "keeper", "--interval-ms", "5000"], { ...env, KEEPER_KEY: devKey(DEMO_ACCOUNTS.keeper), LOG_LEVEL: "info" }, path.join(DATA, "keeper.log"));
-  spawnChild("indexer", "npx", [...cli, "index"], { ...env, DATABASE_URL: path.join(DATA, "duetrail.db"), NETWORK: "localhost" }, path.join(DATA, "indexer.log"));
+  spawnChild("keeper", process.execPath, [...cli, "keeper", "--interval-ms", "5000"], { ...env, KEEPER_KEY: devKey(DEMO_ACCOUNTS.keeper), LOG_LEVEL: "info" }, path.join(DATA, "keeper.log"));
+  spawnChild("indexer", process.execPath, [...cli, "index"], { ...env, DATABASE_URL: path.join(DATA, "duetrail.db"), NETWORK: "localhost" }, path.join(DATA, "indexer.log"));
   spawnChild(
     "api",
-    "npx",
+    process.execPath,
     [...cli, "serve"],
     {
       ...env,

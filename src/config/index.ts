@@ -18,6 +18,8 @@ export const configSchema = z.object({
   pollIntervalMs: z.coerce.number().int().min(10).max(600_000),
   /** Largest eth_getLogs range tried during backfill. */
   maxBlockRange: z.coerce.number().int().min(1).max(1_000_000),
+  /** Backfill: events a transaction gathers (over consecutive ranges) before it commits. */
+  commitEvents: z.coerce.number().int().min(1).max(1_000_000),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   metricsPort: z.coerce.number().int().min(0).max(65_535).optional(),
   /** Exit after catching up with the tip instead of following it. */
@@ -51,6 +53,7 @@ export const SETTINGS: Record<keyof Config, { flag: string; env: string }> = {
   reorgWindow: { flag: "--reorg-window", env: "REORG_WINDOW" },
   pollIntervalMs: { flag: "--poll-interval-ms", env: "POLL_INTERVAL_MS" },
   maxBlockRange: { flag: "--max-block-range", env: "MAX_BLOCK_RANGE" },
+  commitEvents: { flag: "--commit-events", env: "COMMIT_EVENTS" },
   logLevel: { flag: "--log-level", env: "LOG_LEVEL" },
   metricsPort: { flag: "--metrics-port", env: "METRICS_PORT" },
   exitAtTip: { flag: "--exit-at-tip", env: "EXIT_AT_TIP" },
@@ -78,6 +81,7 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   reorgWindow: 64,
   pollIntervalMs: 500,
   maxBlockRange: 10_000,
+  commitEvents: 10_000,
   logLevel: "info",
   exitAtTip: false,
   port: 8080,

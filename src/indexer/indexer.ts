@@ -5,7 +5,7 @@ import type { DatabaseHandle } from "../db/connect";
 import type { Deployment } from "../chain/deployments";
 import type { Policy } from "../domain";
 import { createDecoder, type DecodedLog } from "./decode";
-import { applyLogs, emptyBatch, loanIdOf, type HandlerContext } from "./handlers";
+import { applyLogs, emptyBatch, loanIdOf, type Batch, type HandlerContext } from "./handlers";
 import type { IndexerMetrics } from "./metrics";
 import { applyToProjection, registerProjection, type LoanProjection } from "./projection";
 import { AbortedError, classifyRpcError, errorSummary, retryAfterMs, sleep, withRetry } from "./rpc";
@@ -17,6 +17,11 @@ export interface IndexerOptions {
   reorgWindow: number;
   pollIntervalMs: number;
   maxBlockRange: number;
+  /**
+   * Backfill: a transaction gathers consecutive ranges until it holds this many events (or
+   * GROUP_MS of work), then commits with its cursor; default 10,000. 1 commits every range.
+   */
+  commitEvents?: number;
   /** Resolve run() once the tip is reached instead of following it. */
   exitAtTip?: boolean;
   /**
@@ -72,13 +77,36 @@ const TARGET_BYTES = 4 * 1024 * 1024;
  */
 const DENSITY_HEADROOM = 2;
 
-/** Ranges read ahead of their processing during backfill (the node works while the indexer does). */
-const READ_AHEAD = 3;
+/**
+ * A backfill transaction holds consecutive ranges until it has `commitEvents` events or is this
+ * old: fewer, larger commits (the index and loans pages many ranges touch are written once, each
+ * loan row once), and a crash or a stop loses at most a few seconds of work.
+ */
+const GROUP_MS = 2_000;
+
+/**
+ * Backfill read-ahead: ranges asked for before their processing, so the node works while the
+ * indexer decodes and writes (a group's commit is one long synchronous stretch on SQLite: the
+ * ranges asked for before it are what the node has to do meanwhile). At most this many ranges,
+ * and about this many logs by the recent density (what the answers waiting to be processed hold).
+ */
+const READ_AHEAD = 16;
+const READ_AHEAD_LOGS = 20_000;
 
 interface Lane {
   /** Last block to read ahead (below the target and the unfinalised window). */
   limit: number;
-  slots: { to: Promise<number | undefined>; fetched: Promise<FetchedRange | undefined> }[];
+  /** Ranges asked for, in order, each starting where the previous one ends. */
+  slots: Slot[];
+  /** First block after the last slot. */
+  next: number;
+}
+
+/** A range asked for ahead of its processing, and its answer (undefined once its lane is dropped). */
+interface Slot {
+  from: number;
+  to: number;
+  fetched: Promise<FetchedRange | undefined>;
 }
 
 /** A range's logs and the headers it needs, read ahead of its processing. */
@@ -126,6 +154,8 @@ export function createIndexer({ client, database, deployment, options, services 
   let stopped = false;
   // Start small and let the controller grow it (a first guess too large costs the node a huge answer).
   let range = Math.min(16, options.maxBlockRange);
+  /** Logs per block in recent answers (a moving average), to size the read-ahead. */
+  let logsPerBlock = 0;
   /** Most logs, and most bytes of logs, seen in one block so far (the range controller's worst case). */
   let densest = { logs: 0, bytes: 0 };
   /**
@@ -133,8 +163,15 @@ export function createIndexer({ client, database, deployment, options, services 
    * while earlier ones are processed, never into the unfinalised window (`limit`).
    */
   let lane: Lane | undefined;
-  /** The range whose transaction is in flight (PostgreSQL backfill), with the projections it writes. */
+  /** The group whose transaction is in flight (PostgreSQL backfill), with the projections it writes. */
   let inFlight: { promise: Promise<void>; loans: ReadonlyMap<number, LoanProjection> } | undefined;
+  /**
+   * Ranges applied but not written yet (backfill): one batch from the database's cursor (`from`) to
+   * `next`, with the headers to store, event counts for the metrics, and when it was started.
+   */
+  let pending:
+    | { batch: Batch; from: Cursor; next: Cursor; keepFrom: number; stored: BlockHeader[]; counts: Map<string, number>; started: number }
+    | undefined;
   let indexedEvents = 0;
 
   const aborted = () => stopped;
@@ -221,6 +258,7 @@ export function createIndexer({ client, database, deployment, options, services 
       if (inBlock > densest.logs) densest = { logs: inBlock, bytes: Math.max(densest.bytes, inBlockBytes) };
       else if (inBlockBytes > densest.bytes) densest = { logs: densest.logs, bytes: inBlockBytes };
     }
+    logsPerBlock = logsPerBlock === 0 ? logs.length / blocks : 0.8 * logsPerBlock + (0.2 * logs.length) / blocks;
     // A range cut short by the target says nothing about how far the next may go: grow from the asked size.
     const base = truncated ? Math.max(blocks, range) : blocks;
     let next = 2 * base;
@@ -260,19 +298,23 @@ export function createIndexer({ client, database, deployment, options, services 
     return { from, to, logs, headers };
   }
 
-  /** A read-ahead slot: the range after the one ending at `after` (once known), up to the lane's limit. */
-  function slotAfter(owner: Lane, after: Promise<number | undefined>, head: number) {
-    const logs = after.then((end) => {
-      // A dropped lane reads no further.
-      if (end === undefined || stopped || lane !== owner || end + 1 > owner.limit) return undefined;
-      return fetchLogsFrom(end + 1, owner.limit).then((r) => ({ from: end + 1, ...r }));
-    });
-    const fetched = logs.then((r) => (r ? withHeaders(r.from, r, head, true) : undefined));
-    const to = logs.then((r) => r?.to);
+  /**
+   * A read-ahead slot: the range [from, from + range - 1] (within the lane's limit), asked for now.
+   * Slots are planned from the range size known when they start, not from the previous answer,
+   * so the node always has the next ranges to work on while the indexer is busy writing.
+   */
+  function slotAt(owner: Lane, from: number, head: number, upTo = owner.limit): Slot {
+    const to = Math.min(from + range - 1, upTo);
+    const fetched =
+      stopped || lane !== owner
+        ? Promise.resolve(undefined)
+        : fetchLogs(from, to).then((r) => {
+            adaptRange(r.to - from + 1, r.to === to && to === upTo, r.logs);
+            return withHeaders(from, r, head, true);
+          });
     // Awaited (and an error seen) by the range's ingest, or dropped with the lane.
     fetched.catch(() => undefined);
-    to.catch(() => undefined);
-    return { to, fetched };
+    return { from, to, fetched };
   }
 
   function dropLane(): void {
@@ -296,23 +338,35 @@ export function createIndexer({ client, database, deployment, options, services 
         throw err;
       }
       if (got && (got.from !== from || got.to > limit)) got = undefined;
-      if (got && lane) lane.slots.push(slotAfter(lane, lane.slots.length ? lane.slots[lane.slots.length - 1].to : Promise.resolve(got.to), head));
-      else dropLane();
+      if (got && lane) {
+        // An answer split short of its slot: the rest of the slot is read next.
+        if (got.to < slot.to) lane.slots.unshift(slotAt(lane, got.to + 1, head, slot.to));
+        topUp(lane, head);
+      } else dropLane();
     }
     if (!got) {
       got = await fetchRange(from, target, head, withFirst);
       if (got.to < limit) {
-        const fresh: Lane = { limit, slots: [] };
+        const fresh: Lane = { limit, slots: [], next: got.to + 1 };
         lane = fresh;
-        let after: Promise<number | undefined> = Promise.resolve(got.to);
-        for (let i = 0; i < READ_AHEAD; i++) {
-          const next = slotAfter(fresh, after, head);
-          fresh.slots.push(next);
-          after = next.to;
-        }
+        topUp(fresh, head);
       }
     }
     return got;
+  }
+
+  /** Asks for ranges up to the read-ahead bounds (ranges, expected logs) or the lane's limit. */
+  function topUp(owner: Lane, head: number): void {
+    let next = owner.slots.length ? owner.slots[owner.slots.length - 1].to + 1 : owner.next;
+    let expected = 0;
+    for (const s of owner.slots) expected += (s.to - s.from + 1) * logsPerBlock;
+    while (owner.slots.length < READ_AHEAD && (owner.slots.length === 0 || expected < READ_AHEAD_LOGS) && next <= owner.limit) {
+      const slot = slotAt(owner, next, head);
+      owner.slots.push(slot);
+      expected += (slot.to - slot.from + 1) * logsPerBlock;
+      next = slot.to + 1;
+    }
+    owner.next = next;
   }
 
   /**
@@ -322,7 +376,7 @@ export function createIndexer({ client, database, deployment, options, services 
    * the policy cache the policies the range's registrations use (published in an earlier range:
    * after a restart or a rollback the cache no longer has them).
    */
-  async function preload(logs: DecodedLog[]): Promise<Map<number, LoanProjection>> {
+  async function preload(logs: DecodedLog[], group: Batch): Promise<Map<number, LoanProjection>> {
     const registered = new Set<number>();
     const touched = new Map<number, LoanProjection>();
     const needed = new Set<number>();
@@ -332,7 +386,8 @@ export function createIndexer({ client, database, deployment, options, services 
       if (l.eventName === "PolicySet") publishedHere.add(l.args.policyId);
       else if (l.eventName === "LoanRegistered" && !publishedHere.has(l.args.policyId) && !policies.has(l.args.policyId)) policyIds.add(l.args.policyId);
       const id = loanIdOf(l);
-      if (id === undefined || touched.has(id) || needed.has(id)) continue;
+      // A loan the group already changed is read from the group (applyLogs looks there first).
+      if (id === undefined || touched.has(id) || needed.has(id) || group.loans.has(id)) continue;
       if (l.eventName === "LoanRegistered") registered.add(id);
       else if (!registered.has(id)) {
         // The range being written (PostgreSQL backfill) is ahead of the database: its projections first.
@@ -444,9 +499,9 @@ export function createIndexer({ client, database, deployment, options, services 
       // Parent-hash mismatch with what we indexed: the chain reorganised below us.
       return (await checkReorg(cursor, head)) ?? cursor;
     }
-    const touched = await preload(decoded);
+    const group = pending ?? { batch: emptyBatch(), from: cursor, stored: [] as BlockHeader[], counts: new Map<string, number>(), started: Date.now() };
+    const touched = await preload(decoded, group.batch);
     const timestamps = new Map(headers.map((h) => [h.number, h.timestamp]));
-    const batch = emptyBatch();
     const ctx: HandlerContext = {
       chainId: deployment.chainId,
       loan: (id) => touched.get(id),
@@ -454,20 +509,46 @@ export function createIndexer({ client, database, deployment, options, services 
       setPolicy: (id, p) => policies.set(id, p),
     };
     try {
-      applyLogs(batch, decoded, timestamps, ctx);
+      applyLogs(group.batch, decoded, timestamps, ctx);
     } catch (err) {
+      // The group is half applied: none of it is written (run() stops on this error).
+      pending = undefined;
       projections.clear();
       throw err;
     }
+    for (const l of decoded) {
+      const key = `${l.contract}\u0000${l.eventName}`;
+      group.counts.set(key, (group.counts.get(key) ?? 0) + 1);
+    }
     const end = byNumber.get(to)!;
     const next: Cursor = { chainId: deployment.chainId, blockNumber: to, blockHash: end.hash, blockTimestamp: end.timestamp };
-    const stored = nearTip ? headers.filter((h) => h.number > head - options.reorgWindow) : [end];
-    // Writes land in order: the previous range's first (its transaction moves the cursor this one starts from).
-    await flushWrite();
-    const promise = writeBatch(db, batch, stored, next, head - options.reorgWindow, policies, cursor, (id) => projections.peek(id)).then(
+    for (const h of nearTip ? headers.filter((h) => h.number > head - options.reorgWindow) : [end]) group.stored.push(h);
+    pending = { ...group, next, keepFrom: head - options.reorgWindow };
+    // Backfill groups consecutive ranges into one transaction (fewer, larger commits: a page that
+    // many ranges touch is written once); near the tip every range commits at once.
+    if (nearTip || group.batch.events >= (options.commitEvents ?? 10_000) || Date.now() - group.started >= GROUP_MS) await writePending(nearTip);
+    return next;
+  }
+
+  /**
+   * Starts the write of the pending group (after the write in flight, so writes land in order: the
+   * previous one's transaction moves the cursor this one starts from). On PostgreSQL during
+   * backfill it stays in flight while the next ranges are decoded and applied (the projections are
+   * already this group's); otherwise it completes before this returns.
+   */
+  async function writePending(wait: boolean): Promise<void> {
+    const group = pending;
+    if (!group) return;
+    pending = undefined;
+    await flushInFlight();
+    const { batch, stored, next, keepFrom, from, counts } = group;
+    const promise = writeBatch(db, batch, stored, next, keepFrom, policies, from, (id) => projections.peek(id)).then(
       () => {
-        for (const l of decoded) metrics.events.inc({ contract: l.contract, event: l.eventName });
-        indexedEvents += decoded.length;
+        for (const [key, n] of counts) {
+          const [contract, event] = key.split("\u0000");
+          metrics.events.inc({ contract, event }, n);
+        }
+        indexedEvents += batch.events;
         metrics.indexed.set(next.blockNumber);
       },
       (err: unknown) => {
@@ -476,21 +557,23 @@ export function createIndexer({ client, database, deployment, options, services 
         throw err;
       },
     );
-    promise.catch(() => undefined); // seen by flushWrite
+    promise.catch(() => undefined); // seen by flushInFlight
     for (const [id, p] of batch.loans) projections.set(id, p);
     inFlight = { promise, loans: batch.loans };
-    // PostgreSQL backfill: the next range is decoded and applied while the server writes this one
-    // (the projections above are already this range's). Near the tip, and on SQLite (synchronous
-    // writes: nothing to overlap), the write completes before ingest returns.
-    if (database.dialect !== "postgres" || nearTip) await flushWrite();
-    return next;
+    if (database.dialect !== "postgres" || wait) await flushInFlight();
   }
 
   /** Waits for the write in flight, if any (its error, if it failed). */
-  async function flushWrite(): Promise<void> {
-    const pending = inFlight;
+  async function flushInFlight(): Promise<void> {
+    const writing = inFlight;
     inFlight = undefined;
-    if (pending) await pending.promise;
+    if (writing) await writing.promise;
+  }
+
+  /** Writes everything applied so far: the pending group, then waits for it. */
+  async function flushWrite(): Promise<void> {
+    await writePending(true);
+    await flushInFlight();
   }
 
   const GONE = Symbol("block gone");
@@ -540,7 +623,7 @@ export function createIndexer({ client, database, deployment, options, services 
           await flushWrite();
           if (!caughtUp) {
             caughtUp = true;
-            logger.info({ block: cursor.blockNumber, events: indexedEvents, seconds: (Date.now() - started) / 1000 }, "caught up with the tip");
+            logger.info({ block: cursor.blockNumber, events: indexedEvents, seconds: (Date.now() - started) / 1000}, "caught up with the tip");
           }
           if (options.exitAtTip) break;
           await sleep(options.pollIntervalMs);

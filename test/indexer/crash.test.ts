@@ -32,6 +32,8 @@ import { prng } from "../support/prng";
 const MIN_BACKFILL_KILLS = 10;
 const BACKFILL_KILLS = 10;
 const RANGE = 5;
+/** Backfill transactions of a few ranges each (the default, 10,000 events, would be the whole chain). */
+const COMMIT_EVENTS = 150;
 /** Kills while following the tip. */
 const REALTIME_KILLS = 3;
 
@@ -81,7 +83,7 @@ describe("indexer: kill -9 and restart", function () {
       await database.drop();
     });
 
-    const spawnCli = () => spawnIndexerCli(cliArgs(node.url, deploymentsDir, database, ["--max-block-range", String(RANGE)]));
+    const spawnCli = () => spawnIndexerCli(cliArgs(node.url, deploymentsDir, database, ["--max-block-range", String(RANGE), "--commit-events", String(COMMIT_EVENTS)]));
 
     it(`backfill: kill -9 at ${BACKFILL_KILLS} random points, restart each time; the result equals a clean run`, async function () {
       const head = await chain.blockNumber();

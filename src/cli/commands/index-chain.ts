@@ -23,6 +23,10 @@ export function registerIndexCommand(program: Command): void {
     .option(`${SETTINGS.reorgWindow.flag} <n>`, `recent blocks whose hashes are kept for reorg detection (env ${SETTINGS.reorgWindow.env}, default 64)`)
     .option(`${SETTINGS.pollIntervalMs.flag} <ms>`, `how often to poll for new blocks (env ${SETTINGS.pollIntervalMs.env}, default 500)`)
     .option(`${SETTINGS.maxBlockRange.flag} <n>`, `largest eth_getLogs range (env ${SETTINGS.maxBlockRange.env}, default 10000)`)
+    .option(
+      `${SETTINGS.commitEvents.flag} <n>`,
+      `backfill: commit once a transaction holds this many events or 2 s of work; 1 commits every range (env ${SETTINGS.commitEvents.env}, default 10000)`,
+    )
     .option(`${SETTINGS.logLevel.flag} <level>`, `log level (env ${SETTINGS.logLevel.env}, default info)`)
     .option(`${SETTINGS.metricsPort.flag} <port>`, `serve Prometheus metrics on this port (env ${SETTINGS.metricsPort.env})`)
     .option(`${SETTINGS.exitAtTip.flag}`, `exit once caught up instead of following the chain (env ${SETTINGS.exitAtTip.env})`)
@@ -39,6 +43,7 @@ export function registerIndexCommand(program: Command): void {
           reorgWindow: opts.reorgWindow,
           pollIntervalMs: opts.pollIntervalMs,
           maxBlockRange: opts.maxBlockRange,
+          commitEvents: opts.commitEvents,
           logLevel: opts.logLevel,
           metricsPort: opts.metricsPort,
           exitAtTip: opts.exitAtTip,
