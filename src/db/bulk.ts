@@ -3,22 +3,41 @@
  * compile cost dominates big multi-row inserts):
  * - SQLite: cached prepared multi-row INSERT statements on the better-sqlite3 connection, run
  *   synchronously inside the caller's Kysely transaction (one connection, so the same transaction);
- * - PostgreSQL: `INSERT ... SELECT ... FROM json_populate_recordset(null::table, $1)` with the rows
- *   as one JSON parameter (V8 serialises it natively; the server maps keys to columns and types),
- *   in the caller's transaction. Measured faster than unnest($1::type[], ...) with per-column arrays,
- *   whose client-side array escaping costs more than the JSON.
+ * - PostgreSQL: plain inserts go through COPY ... FROM STDIN (pg-copy-streams, text format) on the
+ *   transaction's own connection, the server's cheapest way in; upserts and small inserts through
+ *   `INSERT ... SELECT ... FROM json_populate_recordset(null::table, $1)` with the rows as one JSON
+ *   parameter (V8 serialises it natively; the server maps keys to columns and types). Measured
+ *   faster than unnest($1::type[], ...) with per-column arrays, whose client-side array escaping
+ *   costs more than the JSON.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import type BetterSqlite3 from "better-sqlite3";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema";
 
-export type RawConnection = { dialect: "sqlite"; sqlite: BetterSqlite3.Database } | { dialect: "postgres" };
+/**
+ * PostgreSQL: the pool client a transaction started inside `reserved.run(slot, ...)` runs on is
+ * put in `slot` by the pool Kysely is given (src/db/connect.ts), so COPY can use that connection.
+ */
+export interface ReservedClient {
+  client?: pg.PoolClient;
+}
+
+export type RawConnection =
+  | { dialect: "sqlite"; sqlite: BetterSqlite3.Database }
+  | { dialect: "postgres"; reserved: AsyncLocalStorage<ReservedClient> };
 
 /** On a key conflict: update every other column from the new row, or keep the existing row. */
 export type OnConflict = { update: string } | "ignore";
 
 export interface BulkWriter {
-  /** Inserts `rows` (objects with the same keys) into `table`. */
+  /** Runs `fn` in a transaction of `db` that `insert` writes to in bulk. */
+  transaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** Inserts `rows` (objects with the same keys) into `table`, in `trx` (from `transaction`). */
   insert(trx: Transaction<Database>, table: string, rows: readonly object[], onConflict?: OnConflict): Promise<void>;
 }
 
@@ -26,7 +45,7 @@ const writers = new WeakMap<object, BulkWriter>();
 
 /** Called by openDatabase: what the bulk writer of `db` runs on. */
 export function registerRawConnection(db: Kysely<Database>, raw: RawConnection): void {
-  writers.set(db, raw.dialect === "sqlite" ? sqliteWriter(raw.sqlite) : postgresWriter());
+  writers.set(db, raw.dialect === "sqlite" ? sqliteWriter(raw.sqlite) : postgresWriter(raw.reserved));
 }
 
 /** The bulk writer of a database opened by openDatabase (undefined for other Kysely instances). */
@@ -36,8 +55,10 @@ export function bulkWriter(db: Kysely<Database>): BulkWriter | undefined {
 
 const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
-/** Rows per PostgreSQL statement. */
+/** Rows per PostgreSQL INSERT statement. */
 const PG_CHUNK_ROWS = 2_000;
+/** Fewer rows than this go in one INSERT (a COPY costs a round trip more). */
+const PG_COPY_MIN_ROWS = 16;
 
 /** SQLite's limit on bound variables per statement. */
 const SQLITE_MAX_VARIABLES = 32_766;
@@ -61,6 +82,7 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
     return s;
   };
   return {
+    transaction: (db, fn) => db.transaction().execute(fn),
     async insert(_trx, table, rows, onConflict) {
       if (rows.length === 0) return;
       const cols = Object.keys(rows[0]);
@@ -84,25 +106,79 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
   };
 }
 
-function postgresWriter(): BulkWriter {
+function postgresWriter(reserved: AsyncLocalStorage<ReservedClient>): BulkWriter {
+  const clientOf = new WeakMap<Transaction<Database>, pg.PoolClient>();
+  const json = async (trx: Transaction<Database>, table: string, rows: readonly object[], onConflict?: OnConflict) => {
+    const cols = Object.keys(rows[0]);
+    const list = sql.join(cols.map((c) => sql.id(c)));
+    const conflict =
+      onConflict === "ignore"
+        ? sql` on conflict do nothing`
+        : onConflict
+          ? sql` on conflict (${sql.id(onConflict.update)}) do update set ${sql.join(
+              cols.filter((c) => c !== onConflict.update).map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`),
+            )}`
+          : sql``;
+    // In chunks, to bound the size of one statement's text (and of the client's buffers).
+    for (let i = 0; i < rows.length; i += PG_CHUNK_ROWS) {
+      const text = JSON.stringify(i === 0 && rows.length <= PG_CHUNK_ROWS ? rows : rows.slice(i, i + PG_CHUNK_ROWS));
+      await sql`insert into ${sql.table(table)} (${list}) select ${list} from json_populate_recordset(null::${sql.table(table)}, ${text}::json)${conflict}`.execute(trx);
+    }
+  };
   return {
+    transaction(db, fn) {
+      const slot: ReservedClient = {};
+      return reserved.run(slot, () =>
+        db.transaction().execute((trx) => {
+          if (slot.client) clientOf.set(trx, slot.client);
+          return fn(trx);
+        }),
+      );
+    },
     async insert(trx, table, rows, onConflict) {
       if (rows.length === 0) return;
+      const client = clientOf.get(trx);
+      if (onConflict === "ignore" || client === undefined || rows.length < PG_COPY_MIN_ROWS) return json(trx, table, rows, onConflict);
       const cols = Object.keys(rows[0]);
-      const list = sql.join(cols.map((c) => sql.id(c)));
-      const conflict =
-        onConflict === "ignore"
-          ? sql` on conflict do nothing`
-          : onConflict
-            ? sql` on conflict (${sql.id(onConflict.update)}) do update set ${sql.join(
-                cols.filter((c) => c !== onConflict.update).map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`),
-              )}`
-            : sql``;
-      // In chunks, to bound the size of one statement's text (and of the client's buffers).
-      for (let i = 0; i < rows.length; i += PG_CHUNK_ROWS) {
-        const json = JSON.stringify(i === 0 && rows.length <= PG_CHUNK_ROWS ? rows : rows.slice(i, i + PG_CHUNK_ROWS));
-        await sql`insert into ${sql.table(table)} (${list}) select ${list} from json_populate_recordset(null::${sql.table(table)}, ${json}::json)${conflict}`.execute(trx);
+      const list = cols.map(quote).join(", ");
+      if (onConflict === undefined) {
+        await pipeline(Readable.from(copyLines(rows, cols)), client.query(copyFrom(`copy ${quote(table)} (${list}) from stdin`)));
+        return;
       }
+      // An upsert: COPY into a temporary table like the target, then one INSERT ... ON CONFLICT from it.
+      const stage = quote(`stage_${table}`);
+      await client.query(`create temporary table if not exists ${stage} (like ${quote(table)}) on commit delete rows`);
+      await pipeline(Readable.from(copyLines(rows, cols)), client.query(copyFrom(`copy ${stage} (${list}) from stdin`)));
+      const set = cols.filter((c) => c !== onConflict.update).map((c) => `${quote(c)} = excluded.${quote(c)}`);
+      await client.query(`insert into ${quote(table)} (${list}) select ${list} from ${stage} on conflict (${quote(onConflict.update)}) do update set ${set.join(", ")}`);
+      await client.query(`truncate ${stage}`);
     },
   };
+}
+
+/** COPY's text format: tab-separated fields, `\N` for null, backslash escapes. */
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+function copyField(v: unknown): string {
+  if (v === null || v === undefined) return "\\N";
+  if (typeof v === "string") return COPY_SPECIAL.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]) : v;
+  if (typeof v === "number" || typeof v === "bigint") return String(v);
+  if (typeof v === "boolean") return v ? "t" : "f";
+  throw new TypeError(`bulk copy: cannot write a ${typeof v} value`);
+}
+
+/** The rows as COPY text, in pieces of about 256 KB. */
+function* copyLines(rows: readonly object[], cols: readonly string[]): Generator<string> {
+  let piece = "";
+  for (const row of rows as readonly Record<string, unknown>[]) {
+    let line = copyField(row[cols[0]]);
+    for (let c = 1; c < cols.length; c++) line += `\t${copyField(row[cols[c]])}`;
+    piece += `${line}\n`;
+    if (piece.length >= 256 * 1024) {
+      yield piece;
+      piece = "";
+    }
+  }
+  if (piece) yield piece;
 }

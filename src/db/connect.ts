@@ -1,13 +1,15 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import type { Database } from "./schema";
-import { registerRawConnection } from "./bulk";
+import { registerRawConnection, type ReservedClient } from "./bulk";
 import * as m0001 from "./migrations/0001_initial";
 import * as m0002 from "./migrations/0002_api";
 import * as m0003 from "./migrations/0003_event_args";
+import * as m0004 from "./migrations/0004_loans_fillfactor";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -21,7 +23,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-const MIGRATIONS: Record<string, Migration> = { "0001_initial": m0001, "0002_api": m0002, "0003_event_args": m0003 };
+const MIGRATIONS: Record<string, Migration> = { "0001_initial": m0001, "0002_api": m0002, "0003_event_args": m0003, "0004_loans_fillfactor": m0004 };
 
 class StaticMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -76,8 +78,19 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
       max: 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    registerRawConnection(db, { dialect: "postgres" });
+    // A transaction started inside reserved.run(slot, ...) finds its client in the slot (for COPY).
+    const reserved = new AsyncLocalStorage<ReservedClient>();
+    const dialectPool = {
+      connect: async () => {
+        const client = await pool.connect();
+        const slot = reserved.getStore();
+        if (slot && !slot.client) slot.client = client;
+        return client;
+      },
+      end: () => pool.end(),
+    };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: dialectPool }) });
+    registerRawConnection(db, { dialect: "postgres", reserved });
     if (schema) {
       try {
         await sql`create schema if not exists ${sql.id(schema)}`.execute(db);

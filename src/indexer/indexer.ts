@@ -623,7 +623,7 @@ export function createIndexer({ client, database, deployment, options, services 
           await flushWrite();
           if (!caughtUp) {
             caughtUp = true;
-            logger.info({ block: cursor.blockNumber, events: indexedEvents, seconds: (Date.now() - started) / 1000}, "caught up with the tip");
+            logger.info({ block: cursor.blockNumber, events: indexedEvents, seconds: (Date.now() - started) / 1000 }, "caught up with the tip");
           }
           if (options.exitAtTip) break;
           await sleep(options.pollIntervalMs);

@@ -100,9 +100,14 @@ export async function loadProjections(
 /** The bulk writer (src/db/bulk.ts) of the database each open write transaction belongs to. */
 const bulkOf = new WeakMap<Transaction<Database>, BulkWriter>();
 
-function useBulk(db: Kysely<Database>, trx: Transaction<Database>): void {
+/** Runs `fn` in a write transaction of `db`, through its bulk writer when it has one. */
+function writeTransaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const writer = bulkWriter(db);
-  if (writer) bulkOf.set(trx, writer);
+  if (!writer) return db.transaction().execute(fn);
+  return writer.transaction(db, (trx) => {
+    bulkOf.set(trx, writer);
+    return fn(trx);
+  });
 }
 
 async function insertMany(trx: Transaction<Database>, table: keyof Database, rows: object[]): Promise<void> {
@@ -161,8 +166,7 @@ export async function writeBatch(
   from: Cursor,
   known?: (loanId: number) => LoanProjection | undefined,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    useBulk(db, trx);
+  await writeTransaction(db, async (trx) => {
     await moveCursor(trx, from, cursor);
     for (const [table, rows] of Object.entries(batch.rows)) await insertMany(trx, table as keyof Database, rows as object[]);
     await insertMany(trx, "installments", batch.installments);
@@ -250,8 +254,7 @@ export async function rollbackTo(
   policyCache: Map<number, Policy>,
   from: Cursor,
 ): Promise<number[]> {
-  return db.transaction().execute(async (trx) => {
-    useBulk(db, trx);
+  return writeTransaction(db, async (trx) => {
     await moveCursor(trx, from, { chainId, blockNumber: forkBlock.number, blockHash: forkBlock.hash, blockTimestamp: forkBlock.timestamp });
     const affected = (
       await trx.selectFrom("loan_events").select("loan_id").distinct().where("block_number", ">", forkBlock.number).execute()

@@ -1,0 +1,103 @@
+/**
+ * The indexer's bulk writer (src/db/bulk.ts) on both databases: what goes in comes back out, value
+ * for value, whichever path it takes (SQLite's multi-row INSERT; on PostgreSQL COPY's text format
+ * for plain inserts and upserts of 16 rows or more, one JSON INSERT below that), with the characters
+ * COPY's text format must escape, nulls, and a string that reads like COPY's null marker.
+ */
+import { expect } from "chai";
+import { sql, type Kysely, type Transaction } from "kysely";
+import { bulkWriter } from "../../src/db/bulk";
+import type { DatabaseHandle } from "../../src/db/connect";
+import type { Database } from "../../src/db/schema";
+import { createTestDatabase, describeEachDialect, type TestDatabase } from "../indexer/helpers/harness";
+
+const TRICKY = ["tab\there", "new\nline", "carriage\rreturn", "back\\slash", "\\N", "", "ünïcödé ✓", "'quotes' and \"double\"", "\\.\n"];
+
+interface Row {
+  id: number;
+  note: string;
+  amount: string;
+  maybe: number | null;
+}
+
+function rows(n: number, offset = 0): Row[] {
+  return Array.from({ length: n }, (_, i) => ({
+    id: i + offset,
+    note: `${TRICKY[i % TRICKY.length]}#${i}`,
+    amount: (10n ** 30n + BigInt(i)).toString(),
+    maybe: i % 3 === 0 ? null : i * 1_000_003,
+  }));
+}
+
+describeEachDialect("bulk writer", (dialect) => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let db: Kysely<Database>;
+
+  before(async function () {
+    database = createTestDatabase(dialect, "bulk");
+    handle = await database.open();
+    db = handle.db;
+    await sql`create table bulk_t (id bigint primary key, note text not null, amount text not null, maybe bigint)`.execute(db);
+  });
+
+  after(async function () {
+    await handle?.close();
+    await database?.drop();
+  });
+
+  beforeEach(async function () {
+    await sql`delete from bulk_t`.execute(db);
+  });
+
+  const write = (fn: (trx: Transaction<Database>) => Promise<void>) => {
+    const writer = bulkWriter(db);
+    if (!writer) throw new Error("no bulk writer for this database");
+    return writer.transaction(db, fn);
+  };
+  const insert = (trx: Transaction<Database>, r: readonly object[], onConflict?: { update: string } | "ignore") =>
+    bulkWriter(db)!.insert(trx, "bulk_t", r, onConflict);
+  const readAll = async () =>
+    (await sql<Row>`select id, note, amount, maybe from bulk_t order by id`.execute(db)).rows.map((r) => ({
+      id: Number(r.id),
+      note: r.note,
+      amount: r.amount,
+      maybe: r.maybe === null ? null : Number(r.maybe),
+    }));
+
+  for (const n of [5, 2_500]) {
+    it(`inserts ${n} rows with tabs, newlines, backslashes, nulls and "\\N" as they are`, async function () {
+      const want = rows(n);
+      await write((trx) => insert(trx, want));
+      expect(await readAll()).to.deep.equal(want);
+    });
+
+    it(`upserts ${n} rows: existing keys take the new values, new keys are added`, async function () {
+      await write((trx) => insert(trx, rows(n)));
+      const changed = rows(n, Math.floor(n / 2)).map((r) => ({ ...r, note: `${r.note}\tv2` }));
+      await write((trx) => insert(trx, changed, { update: "id" }));
+      const want = [...rows(n).slice(0, Math.floor(n / 2)), ...changed];
+      expect(await readAll()).to.deep.equal(want);
+    });
+  }
+
+  it("upserts twice in one transaction (the staging rows of the first are gone for the second)", async function () {
+    await write(async (trx) => {
+      await insert(trx, rows(40));
+      await insert(trx, rows(40).map((r) => ({ ...r, note: "first" })), { update: "id" });
+      await insert(trx, rows(20).map((r) => ({ ...r, note: "second" })), { update: "id" });
+    });
+    const got = await readAll();
+    expect(got.filter((r) => r.note === "second").map((r) => r.id)).to.deep.equal(rows(20).map((r) => r.id));
+    expect(got.filter((r) => r.note === "first").map((r) => r.id)).to.deep.equal(rows(40).slice(20).map((r) => r.id));
+  });
+
+  it("leaves nothing behind when the transaction fails after a bulk insert", async function () {
+    const failing = write(async (trx) => {
+      await insert(trx, rows(100));
+      await insert(trx, rows(20)); // duplicate keys
+    });
+    await expect(failing).to.be.rejected;
+    expect(await readAll()).to.deep.equal([]);
+  });
+});
