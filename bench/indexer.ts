@@ -9,7 +9,7 @@
  *    indexer's memory at half the chain length (rssCheck), then the rest.
  * 2. Measures, on the full chain:
  *    (a) raw: a plain sequential eth_getLogs sweep of the same blocks and addresses with viem at
- *        the best response-size-safe fixed range (the ceiling);
+ *        the best response-size-safe fixed range, three times; the fastest is the ceiling;
  *    (b) sqlite: a full backfill into a fresh SQLite file by the CLI (`index --exit-at-tip`) in a
  *        child process, sampling its peak RSS (VmHWM);
  *    (c) postgres: the same into a fresh schema of TEST_POSTGRES_URL (skipped with a notice when
@@ -50,6 +50,8 @@ const BATCHES = { REGISTER_BATCH: "400", ASSIGN_BATCH: "1000", POKE_BATCH: "1000
 const RAW_MAX_LOGS = 10_000;
 const RAW_MAX_BYTES = 8 * 1024 * 1024;
 const REALTIME_BLOCKS = 50;
+/** Raw sweeps run; the fastest is the ceiling. */
+const RAW_SWEEPS = 3;
 const TARGETS = { sqliteRatio: 0.6, postgresRatio: 0.4, peakRssMb: 400, realtimeP95Ms: 1_000 };
 
 const say = (msg: string) => process.stderr.write(`[bench:indexer] ${msg}\n`);
@@ -423,9 +425,17 @@ async function main(): Promise<void> {
 
     say(`(a) raw eth_getLogs sweep of blocks ${from}..${head}`);
     const rangeSize = safeRange(await profileChain(url, addresses, from, head), from, head);
-    const raw = await rawSweep(url, addresses, from, head, rangeSize);
+    // The ceiling is the fastest of a few sweeps: one sweep varies by a fifth from run to run on
+    // this machine (8.2 to 10.9 s seen), and a slow one would flatter every ratio.
+    const sweeps: Sweep[] = [];
+    for (let i = 0; i < RAW_SWEEPS; i++) {
+      const sweep = await rawSweep(url, addresses, from, head, rangeSize);
+      say(`raw sweep ${i + 1}/${RAW_SWEEPS}: ${sweep.events} events in ${sweep.seconds.toFixed(2)} s (range ${rangeSize}, ${sweep.requests} requests)`);
+      if (sweeps.length > 0 && sweep.events !== sweeps[0].events) throw new Error(`raw sweeps disagree: ${sweeps[0].events} then ${sweep.events} events`);
+      sweeps.push(sweep);
+    }
+    const raw = sweeps.reduce((best, s) => (s.seconds < best.seconds ? s : best));
     const events = raw.events;
-    say(`raw: ${events} events in ${raw.seconds.toFixed(2)} s (range ${rangeSize}, ${raw.requests} requests)`);
     if (events < 200_000) say(`warning: only ${events} events (fewer than 200,000): raise BENCH_LOANS`);
 
     say("(b) SQLite backfill (fresh file)");
@@ -475,7 +485,7 @@ async function main(): Promise<void> {
       details: {
         blocks: head - from + 1,
         workload: { loansPerRound: LOANS, rounds: ROUNDS, actionsPerLoanPerRound: ACTIONS, ...BATCHES },
-        raw: { rangeSize, requests: raw.requests, splits: raw.splits, maxLogsPerRequest: RAW_MAX_LOGS },
+        raw: { rangeSize, requests: raw.requests, splits: raw.splits, maxLogsPerRequest: RAW_MAX_LOGS, sweepsSeconds: sweeps.map((s) => round(s.seconds)) },
         sqliteWallSeconds: round(sqlite.wallSeconds),
         postgresWallSeconds: postgres ? round(postgres.wallSeconds) : null,
         realtimeSamplesMs: rt.samples,
