@@ -120,6 +120,12 @@ interface FetchedRange {
   headers: BlockHeader[];
 }
 
+/** The process's memory for the progress logs: resident, V8 heap in use, and outside the heap (MB). */
+function memoryMb(): { rssMb: number; heapMb: number; externalMb: number } {
+  const m = process.memoryUsage();
+  return { rssMb: Math.round(m.rss / 2 ** 20), heapMb: Math.round(m.heapUsed / 2 ** 20), externalMb: Math.round((m.external + m.arrayBuffers) / 2 ** 20) };
+}
+
 /** viem's formatLog, written out: its spread-and-extend builds each object slowly (dictionary mode). */
 function toLog(l: RpcLog): Log {
   return {
@@ -649,6 +655,7 @@ export function createIndexer({ client, database, deployment, options, services 
               eventsPerSec: Math.round((indexedEvents - lastProgress.events) / secs),
               etaSec: blocksPerSec > 0 ? Math.round((target - cursor.blockNumber) / blocksPerSec) : null,
               range,
+              ...memoryMb(),
             },
             "backfill progress",
           );
