@@ -60,6 +60,14 @@ const PG_CHUNK_ROWS = 2_000;
 /** Fewer rows than this go in one INSERT (a COPY costs a round trip more). */
 const PG_COPY_MIN_ROWS = 16;
 
+/** The ON CONFLICT clause of an insert of `cols` (empty without one); the same on both databases. */
+function conflictClause(cols: readonly string[], onConflict: OnConflict | undefined): string {
+  if (onConflict === undefined) return "";
+  if (onConflict === "ignore") return " on conflict do nothing";
+  const set = cols.filter((c) => c !== onConflict.update).map((c) => `${quote(c)} = excluded.${quote(c)}`);
+  return ` on conflict (${quote(onConflict.update)}) do update set ${set.join(", ")}`;
+}
+
 /** SQLite's limit on bound variables per statement. */
 const SQLITE_MAX_VARIABLES = 32_766;
 
@@ -70,13 +78,8 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
     let s = statements.get(key);
     if (!s) {
       const tuple = `(${cols.map(() => "?").join(",")})`;
-      let text = `insert into ${quote(table)} (${cols.map(quote).join(",")}) values ${Array.from({ length: rows }, () => tuple).join(",")}`;
-      if (onConflict === "ignore") text += " on conflict do nothing";
-      else if (onConflict) {
-        const set = cols.filter((c) => c !== onConflict.update).map((c) => `${quote(c)} = excluded.${quote(c)}`);
-        text += ` on conflict (${quote(onConflict.update)}) do update set ${set.join(", ")}`;
-      }
-      s = raw.prepare(text);
+      const text = `insert into ${quote(table)} (${cols.map(quote).join(",")}) values ${Array.from({ length: rows }, () => tuple).join(",")}`;
+      s = raw.prepare(text + conflictClause(cols, onConflict));
       statements.set(key, s);
     }
     return s;
@@ -111,14 +114,7 @@ function postgresWriter(reserved: AsyncLocalStorage<ReservedClient>): BulkWriter
   const json = async (trx: Transaction<Database>, table: string, rows: readonly object[], onConflict?: OnConflict) => {
     const cols = Object.keys(rows[0]);
     const list = sql.join(cols.map((c) => sql.id(c)));
-    const conflict =
-      onConflict === "ignore"
-        ? sql` on conflict do nothing`
-        : onConflict
-          ? sql` on conflict (${sql.id(onConflict.update)}) do update set ${sql.join(
-              cols.filter((c) => c !== onConflict.update).map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`),
-            )}`
-          : sql``;
+    const conflict = sql.raw(conflictClause(cols, onConflict));
     // In chunks, to bound the size of one statement's text (and of the client's buffers).
     for (let i = 0; i < rows.length; i += PG_CHUNK_ROWS) {
       const text = JSON.stringify(i === 0 && rows.length <= PG_CHUNK_ROWS ? rows : rows.slice(i, i + PG_CHUNK_ROWS));
@@ -149,8 +145,7 @@ function postgresWriter(reserved: AsyncLocalStorage<ReservedClient>): BulkWriter
       const stage = quote(`stage_${table}`);
       await client.query(`create temporary table if not exists ${stage} (like ${quote(table)}) on commit delete rows`);
       await pipeline(Readable.from(copyLines(rows, cols)), client.query(copyFrom(`copy ${stage} (${list}) from stdin`)));
-      const set = cols.filter((c) => c !== onConflict.update).map((c) => `${quote(c)} = excluded.${quote(c)}`);
-      await client.query(`insert into ${quote(table)} (${list}) select ${list} from ${stage} on conflict (${quote(onConflict.update)}) do update set ${set.join(", ")}`);
+      await client.query(`insert into ${quote(table)} (${list}) select ${list} from ${stage}${conflictClause(cols, onConflict)}`);
       await client.query(`truncate ${stage}`);
     },
   };
