@@ -31,8 +31,11 @@ export type RawConnection =
   | { dialect: "sqlite"; sqlite: BetterSqlite3.Database }
   | { dialect: "postgres"; reserved: AsyncLocalStorage<ReservedClient> };
 
-/** On a key conflict: update every other column from the new row, or keep the existing row. */
-export type OnConflict = { update: string } | "ignore";
+/**
+ * On a key conflict: update the other columns from the new row (but those in `keep`, which never
+ * change once written: an update that leaves them out skips their indexes), or keep the existing row.
+ */
+export type OnConflict = { update: string; keep?: readonly string[] } | "ignore";
 
 export interface BulkWriter {
   /** Runs `fn` in a transaction of `db` that `insert` writes to in bulk. */
@@ -64,7 +67,8 @@ const PG_COPY_MIN_ROWS = 16;
 function conflictClause(cols: readonly string[], onConflict: OnConflict | undefined): string {
   if (onConflict === undefined) return "";
   if (onConflict === "ignore") return " on conflict do nothing";
-  const set = cols.filter((c) => c !== onConflict.update).map((c) => `${quote(c)} = excluded.${quote(c)}`);
+  const keep = new Set(onConflict.keep);
+  const set = cols.filter((c) => c !== onConflict.update && !keep.has(c)).map((c) => `${quote(c)} = excluded.${quote(c)}`);
   return ` on conflict (${quote(onConflict.update)}) do update set ${set.join(", ")}`;
 }
 
@@ -74,7 +78,7 @@ const SQLITE_MAX_VARIABLES = 32_766;
 function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
   const statements = new Map<string, BetterSqlite3.Statement>();
   const statement = (table: string, cols: string[], rows: number, onConflict: OnConflict | undefined) => {
-    const key = `${table}|${cols.join(",")}|${rows}|${onConflict === undefined ? "" : onConflict === "ignore" ? "-" : onConflict.update}`;
+    const key = `${table}|${cols.join(",")}|${rows}|${onConflict === undefined ? "" : onConflict === "ignore" ? "-" : `${onConflict.update}/${onConflict.keep ?? ""}`}`;
     let s = statements.get(key);
     if (!s) {
       const tuple = `(${cols.map(() => "?").join(",")})`;

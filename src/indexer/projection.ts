@@ -216,6 +216,30 @@ export function overdueAt(state: LoanState, t: bigint): { amountOverdue: bigint;
   return { amountOverdue, refreshAt: null, since };
 }
 
+/**
+ * The loans columns projectionRow takes from `fixed` (set at registration, never changed after):
+ * an upsert of a loan already stored leaves them out (and so skips the borrower index).
+ */
+export const LOAN_FIXED_COLUMNS = [
+  "lender",
+  "borrower",
+  "borrower_ref",
+  "token",
+  "currency",
+  "principal",
+  "contract_rate_bps",
+  "utc_offset_minutes",
+  "policy_id",
+  "grace_days",
+  "penalty_rate_bps",
+  "cap_room_bps",
+  "late_fee",
+  "registered_at",
+  "block_number",
+  "log_index",
+  "tx_hash",
+] as const satisfies readonly (keyof LoansTable)[];
+
 /** The loans row of a projection, with the time-dependent sort columns as of `asOf`. */
 export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
   const f = p.fixed;

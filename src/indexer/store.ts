@@ -4,7 +4,7 @@ import { EVENT_TABLES } from "../db/schema";
 import type { Installment, Policy } from "../domain";
 import { bulkWriter, type BulkWriter } from "../db/bulk";
 import type { Batch } from "./handlers";
-import { projectionFromRow, projectionRow, type LoanProjection } from "./projection";
+import { LOAN_FIXED_COLUMNS, projectionFromRow, projectionRow, type LoanProjection } from "./projection";
 
 /** Bound variables per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
@@ -227,8 +227,9 @@ async function refreshOverdue(
 async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Promise<void> {
   if (rows.length === 0) return;
   const bulk = bulkOf.get(trx);
-  if (bulk) return bulk.insert(trx, "loans", rows, { update: "loan_id" });
-  const columns = Object.keys(rows[0]).filter((c) => c !== "loan_id") as (keyof LoansTable)[];
+  if (bulk) return bulk.insert(trx, "loans", rows, { update: "loan_id", keep: LOAN_FIXED_COLUMNS });
+  const fixed = new Set<string>(LOAN_FIXED_COLUMNS);
+  const columns = Object.keys(rows[0]).filter((c) => c !== "loan_id" && !fixed.has(c)) as (keyof LoansTable)[];
   for (const part of chunk(rows, Math.floor(MAX_PARAMS / (columns.length + 1)))) {
     await trx
       .insertInto("loans")

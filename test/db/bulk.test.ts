@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { sql, type Kysely, type Transaction } from "kysely";
-import { bulkWriter } from "../../src/db/bulk";
+import { bulkWriter, type OnConflict } from "../../src/db/bulk";
 import type { DatabaseHandle } from "../../src/db/connect";
 import type { Database } from "../../src/db/schema";
 import { createTestDatabase, describeEachDialect, type TestDatabase } from "../indexer/helpers/harness";
@@ -55,7 +55,7 @@ describeEachDialect("bulk writer", (dialect) => {
     if (!writer) throw new Error("no bulk writer for this database");
     return writer.transaction(db, fn);
   };
-  const insert = (trx: Transaction<Database>, r: readonly object[], onConflict?: { update: string } | "ignore") =>
+  const insert = (trx: Transaction<Database>, r: readonly object[], onConflict?: OnConflict) =>
     bulkWriter(db)!.insert(trx, "bulk_t", r, onConflict);
   const readAll = async () =>
     (await sql<Row>`select id, note, amount, maybe from bulk_t order by id`.execute(db)).rows.map((r) => ({
@@ -77,6 +77,15 @@ describeEachDialect("bulk writer", (dialect) => {
       const changed = rows(n, Math.floor(n / 2)).map((r) => ({ ...r, note: `${r.note}\tv2` }));
       await write((trx) => insert(trx, changed, { update: "id" }));
       const want = [...rows(n).slice(0, Math.floor(n / 2)), ...changed];
+      expect(await readAll()).to.deep.equal(want);
+    });
+
+    it(`upserts ${n} rows keeping the "keep" columns of existing keys (new keys take every column)`, async function () {
+      await write((trx) => insert(trx, rows(n)));
+      const changed = rows(n, Math.floor(n / 2)).map((r) => ({ ...r, note: `${r.note}\tv2`, amount: "7" }));
+      await write((trx) => insert(trx, changed, { update: "id", keep: ["note"] }));
+      const old = new Map(rows(n).map((r) => [r.id, r]));
+      const want = [...rows(n).slice(0, Math.floor(n / 2)), ...changed.map((r) => (old.has(r.id) ? { ...r, note: old.get(r.id)!.note } : r))];
       expect(await readAll()).to.deep.equal(want);
     });
   }

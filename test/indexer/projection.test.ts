@@ -1,0 +1,50 @@
+/**
+ * The loans row of a projection: the columns an upsert of a stored loan keeps (LOAN_FIXED_COLUMNS)
+ * are exactly the ones that come from the registration's fixed part, so none that can change is
+ * left stale.
+ */
+import { expect } from "chai";
+import type { Policy } from "../../src/domain";
+import type { LoansTable } from "../../src/db/schema";
+import { LOAN_FIXED_COLUMNS, projectionFromRow, projectionRow, type LoanStatic } from "../../src/indexer/projection";
+
+const policy: Policy = {
+  graceDays: 3,
+  penaltyRateBps: 2_400,
+  lateFee: 5_00n,
+  reminderOffsetsDays: [-3, 1, 7],
+  substandardAfterDays: 31,
+  doubtfulAfterDays: 61,
+  lossAfterDays: 91,
+  defaultAfterDays: 90,
+};
+
+const row: LoansTable = {
+  loan_id: 7, lender: "0x00000000000000000000000000000000000000a1", borrower: "0x00000000000000000000000000000000000000b2",
+  borrower_ref: "ref-7", token: "0x00000000000000000000000000000000000000c3", currency: "USD", principal: "120000",
+  contract_rate_bps: 1_200, utc_offset_minutes: 60, policy_id: 1, grace_days: 3, penalty_rate_bps: 2_400, cap_room_bps: 500,
+  late_fee: "500", registered_at: 1_000, block_number: 10, log_index: 2, tx_hash: `0x${"11".repeat(32)}`, version: 1, status: 0,
+  cursor: 0, installment_count: 2, paid: "0", penalty_paid: "0", base: "0", base_days: 0, last_paid_at: 1_000,
+  classification: 0, reminder_stage: 0, penalty_assessed: "0", defaulted: 0, observation: 0, on_time_streak: 0,
+  restructured_at: 0, cursor_due: null, due_key: 0, amount_overdue: "0", overdue_refresh_at: null, overdue_since: null,
+  charged_off_at: null, written_off_at: null, closed_at: null, trail_head: null, trail_count: 0, restricted_channels: 0,
+  dispute_open: 0, updated_block: 10,
+};
+
+describe("loans row of a projection", function () {
+  it("keeps on upsert exactly the columns that come from the registration's fixed part", function () {
+    const schedule = [
+      { dueDate: 1_000n + 30n * 86_400n, principal: 60_000n, interest: 1_200n },
+      { dueDate: 1_000n + 60n * 86_400n, principal: 60_000n, interest: 600n },
+    ];
+    const p = projectionFromRow(row, schedule, policy);
+    // Every fixed field changed: the columns that differ are the ones taken from `fixed`.
+    const changed = Object.fromEntries(
+      Object.entries(p.fixed).map(([k, v]) => [k, typeof v === "bigint" ? v + 1n : typeof v === "number" ? v + 1 : `${v}x`]),
+    ) as unknown as LoanStatic;
+    const before = projectionRow(p, 2_000) as unknown as Record<string, unknown>;
+    const after = projectionRow({ ...p, fixed: changed }, 2_000) as unknown as Record<string, unknown>;
+    const differing = Object.keys(before).filter((c) => before[c] !== after[c]);
+    expect(differing.sort()).to.deep.equal([...LOAN_FIXED_COLUMNS, "loan_id"].sort());
+  });
+});
