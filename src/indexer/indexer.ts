@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { sql } from "kysely";
 import { numberToHex, type Address, type Log, type PublicClient, type RpcLog } from "viem";
 import type { DatabaseHandle } from "../db/connect";
+import { AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from "../db/checkpointer";
 import type { Deployment } from "../chain/deployments";
 import type { Policy } from "../domain";
 import { createDecoder, type DecodedLog } from "./decode";
@@ -637,9 +638,18 @@ export function createIndexer({ client, database, deployment, options, services 
       throw new ChainMismatchError(`the RPC serves chain ${chainId} but deployments/${deployment.network} is for chain ${deployment.chainId}`);
     }
     let cursor: Cursor = (await readCursor(db)) ?? { chainId, blockNumber: startBlock - 1, blockHash: "", blockTimestamp: 0 };
-    // Each range commits a few MB: checkpoint the WAL every ~40 MB rather than every 4 MB (this
-    // connection's setting; readers are unaffected but for a longer WAL between checkpoints).
-    if (database.dialect === "sqlite") await sql`pragma wal_autocheckpoint = 10000`.execute(db);
+    // SQLite: the WAL is checkpointed on a worker thread, off this one (src/db/checkpointer.ts); an
+    // in-memory database has no WAL. Each group commits tens of MB: without the worker, this
+    // connection checkpoints every ~40 MB rather than every 4 MB.
+    let checkpointer: Checkpointer | undefined;
+    if (database.dialect === "sqlite") {
+      if (database.location === ":memory:") await sql`pragma wal_autocheckpoint = ${sql.raw(String(AUTOCHECKPOINT_PAGES))}`.execute(db);
+      else {
+        checkpointer = await startCheckpointer(db, database.location, (err) =>
+          logger.warn({ err: errorSummary(err) }, "the WAL checkpoint worker failed; this connection checkpoints by itself again"),
+        );
+      }
+    }
     logger.info({ db: database.location, from: cursor.blockNumber + 1, network: deployment.network }, "indexer starting");
     const started = Date.now();
     let lastProgress = { at: Date.now(), block: cursor.blockNumber, events: indexedEvents };
@@ -700,6 +710,8 @@ export function createIndexer({ client, database, deployment, options, services 
       await flushWrite().catch(() => undefined);
       if (err instanceof AbortedError) return;
       throw err;
+    } finally {
+      await checkpointer?.stop();
     }
     logger.info({ block: cursor.blockNumber, seconds: (Date.now() - started) / 1000 }, "indexer stopped");
   }
