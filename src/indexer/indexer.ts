@@ -107,7 +107,7 @@ const PREFETCH_HEADERS_BLOCKS = 32;
 const PREFETCH_HEADERS_DENSITY = 0.5;
 
 interface Lane {
-  /** Last block to read ahead (below the target and the unfinalised window). */
+  /** Last block to read ahead (the target). */
   limit: number;
   /** Ranges asked for, in order, each starting where the previous one ends. */
   slots: Slot[];
@@ -128,6 +128,8 @@ interface FetchedRange {
   to: number;
   logs: Log[];
   headers: BlockHeader[];
+  /** The head the range was read at (which decides the unfinalised window's headers it has). */
+  head: number;
 }
 
 /** The process's memory for the progress logs: resident, V8 heap in use, and outside the heap (MB). */
@@ -179,7 +181,7 @@ export function createIndexer({ client, database, deployment, options, services 
   let densest = { logs: 0, bytes: 0 };
   /**
    * Backfill read-ahead: ranges read in sequence (each starts where the previous one's logs ended)
-   * while earlier ones are processed, never into the unfinalised window (`limit`).
+   * while earlier ones are processed, up to the target (`limit`).
    */
   let lane: Lane | undefined;
   /** The group whose transaction is in flight (PostgreSQL backfill), with the projections it writes. */
@@ -335,7 +337,7 @@ export function createIndexer({ client, database, deployment, options, services 
     if (withFirst) wanted.add(from);
     if (to > head - options.reorgWindow) for (let n = Math.max(from, head - options.reorgWindow + 1); n <= to; n++) wanted.add(n);
     const headers = await Promise.all([...wanted].sort((a, b) => a - b).map((n) => early?.get(n) ?? header(n)));
-    return { from, to, logs, headers };
+    return { from, to, logs, headers, head };
   }
 
   /**
@@ -364,11 +366,14 @@ export function createIndexer({ client, database, deployment, options, services 
   }
 
   /**
-   * The range from `from`: the next one read ahead when it starts there and is still final (below
-   * the target and outside the unfinalised window), else read now; then the lane is topped up.
+   * The range from `from`: the next one read ahead when it starts there and is still good (within
+   * the target; in the unfinalised window only if read at the current head, so that it has that
+   * window's headers), else read now; then the lane is topped up. A range read ahead in the window
+   * is checked as one read now is (hash chain, parent of the first block): a reorg since it was
+   * read shows there or at the next range, and is rolled back like any other.
    */
   async function rangeFrom(from: number, head: number, target: number, withFirst: boolean): Promise<FetchedRange> {
-    const limit = Math.min(target, head - options.reorgWindow);
+    const limit = target;
     let got: FetchedRange | undefined;
     const slot = lane?.slots.shift();
     if (lane && slot) {
@@ -379,7 +384,7 @@ export function createIndexer({ client, database, deployment, options, services 
         dropLane();
         throw err;
       }
-      if (got && (got.from !== from || got.to > limit)) got = undefined;
+      if (got && (got.from !== from || got.to > limit || (got.to > head - options.reorgWindow && got.head !== head))) got = undefined;
       if (got && lane) {
         // An answer split short of its slot: the rest of the slot is read next.
         if (got.to < slot.to) lane.slots.unshift(slotAt(lane, got.to + 1, head, slot.to));
