@@ -572,8 +572,10 @@ export function createIndexer({ client, database, deployment, options, services 
     for (const h of nearTip ? headers.filter((h) => h.number > head - options.reorgWindow) : [end]) group.stored.push(h);
     pending = { ...group, next, keepFrom: head - options.reorgWindow };
     // Backfill groups consecutive ranges into one transaction (fewer, larger commits: a page that
-    // many ranges touch is written once); near the tip every range commits at once.
-    if (nearTip || group.batch.events >= (options.commitEvents ?? 10_000) || Date.now() - group.started >= GROUP_MS) await writePending(nearTip);
+    // many ranges touch is written once). Near the tip a range commits at once when it reaches the
+    // target or nothing read ahead follows it (so rows of a new block are queryable at once).
+    const more = lane !== undefined && lane.slots.length > 0 && to < target;
+    if ((nearTip && !more) || group.batch.events >= (options.commitEvents ?? 10_000) || Date.now() - group.started >= GROUP_MS) await writePending(nearTip);
     return next;
   }
 
@@ -669,7 +671,10 @@ export function createIndexer({ client, database, deployment, options, services 
         const target = head - options.confirmations;
         metrics.head.set(head);
         metrics.lag.set(Math.max(0, head - cursor.blockNumber));
-        if (cursor.blockHash && head - cursor.blockNumber <= options.reorgWindow) {
+        // At the target, the cursor block is checked against the chain (a reorg, or a shorter
+        // branch). Below it, the next range's first block is checked instead (its parent must be
+        // the cursor block), without a flush and a round trip per range.
+        if (cursor.blockHash && cursor.blockNumber >= target && head - cursor.blockNumber <= options.reorgWindow) {
           const at = cursor;
           const rolled = await unlessBlockGone(() => checkReorg(at, head));
           if (rolled === GONE) continue;
