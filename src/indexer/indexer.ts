@@ -106,6 +106,20 @@ const READ_AHEAD_LOGS = 20_000;
 const PREFETCH_HEADERS_BLOCKS = 32;
 const PREFETCH_HEADERS_DENSITY = 0.5;
 
+/**
+ * Sparse stretches (between PREFETCH_HEADERS_DENSITY and this many logs a block, recently) are
+ * read ahead in spans of SPARSE_SPAN blocks, whose eth_getLogs ranges are sized by the gas their
+ * blocks used (fetchSpan) rather than capped by the densest blocks seen so far: on bench:indexer's
+ * chain the cap held such stretches (one log a block) to 8-block ranges, several times the node's
+ * work per block of a wider range.
+ */
+const SPARSE_LOGS_PER_BLOCK = 4;
+const SPARSE_SPAN = 64;
+/** Gas of a range's blocks, at most: its eth_getLogs answer stays under 8 MiB (under a byte a gas). */
+const GAS_BUDGET = 8 * 1024 * 1024;
+/** A span stops once its blocks used this much gas (it was not as sparse as the recent blocks). */
+const SPAN_GAS = 2 * GAS_BUDGET;
+
 interface Lane {
   /** Last block to read ahead (the target). */
   limit: number;
@@ -120,6 +134,11 @@ interface Slot {
   from: number;
   to: number;
   fetched: Promise<FetchedRange | undefined>;
+}
+
+/** A block header as read from the node: what the store keeps, and the gas the block used. */
+interface ChainHeader extends BlockHeader {
+  gasUsed: number;
 }
 
 /** A range's logs and the headers it needs, read ahead of its processing. */
@@ -205,11 +224,11 @@ export function createIndexer({ client, database, deployment, options, services 
       },
     });
 
-  async function header(blockNumber: number): Promise<BlockHeader> {
-    // The raw call (batched by the transport): four fields are needed, not viem's formatting of all of them.
+  async function header(blockNumber: number): Promise<ChainHeader> {
+    // The raw call (batched by the transport): five fields are needed, not viem's formatting of all of them.
     const b = await retry("eth_getBlockByNumber", () => client.request({ method: "eth_getBlockByNumber", params: [numberToHex(blockNumber), false] }));
     if (!b || !b.hash) throw new BlockGoneError(`block ${blockNumber} is not on the node's chain`);
-    return { number: Number(b.number), hash: b.hash, parentHash: b.parentHash, timestamp: Number(b.timestamp) };
+    return { number: Number(b.number), hash: b.hash, parentHash: b.parentHash, timestamp: Number(b.timestamp), gasUsed: Number(b.gasUsed) };
   }
 
   /** Blocks a range may span at the densest rate seen, by the targets (0: nothing seen yet). */
@@ -346,9 +365,11 @@ export function createIndexer({ client, database, deployment, options, services 
    * so the node always has the next ranges to work on while the indexer is busy writing.
    */
   function slotAt(owner: Lane, from: number, head: number, upTo = owner.limit): Slot {
-    const to = Math.min(from + range - 1, upTo);
+    const sparse = range < SPARSE_SPAN && logsPerBlock >= PREFETCH_HEADERS_DENSITY && logsPerBlock <= SPARSE_LOGS_PER_BLOCK;
+    const to = Math.min(from + (sparse ? Math.min(SPARSE_SPAN, options.maxBlockRange) : range) - 1, upTo);
     let fetched: Promise<FetchedRange | undefined>;
     if (stopped || lane !== owner) fetched = Promise.resolve(undefined);
+    else if (sparse) fetched = fetchSpan(from, to, head);
     else {
       const early = prefetchHeaders(from, to);
       fetched = fetchLogs(from, to).then((r) => {
@@ -359,6 +380,41 @@ export function createIndexer({ client, database, deployment, options, services 
     // Awaited (and an error seen) by the range's ingest, or dropped with the lane.
     fetched.catch(() => undefined);
     return { from, to, fetched };
+  }
+
+  /**
+   * A sparse span: the headers of all its blocks first (needed anyway: most blocks have a log),
+   * then its logs in ranges sized by the gas those blocks used — an eth_getLogs answer holds under
+   * a byte per unit of gas its blocks' LOG opcodes used, so a range within GAS_BUDGET cannot be
+   * refused as too large, however dense the blocks seen before. Stops early, as a split answer
+   * does, once the span's blocks used more than SPAN_GAS (dense blocks ahead: the rest of the span
+   * is read by the next slot, at the usual range).
+   */
+  async function fetchSpan(from: number, to: number, head: number): Promise<FetchedRange> {
+    const early = new Map<number, Promise<BlockHeader>>();
+    for (let n = from; n <= to; n++) {
+      const p = header(n);
+      p.catch(() => undefined); // seen below
+      early.set(n, p);
+    }
+    const headers = await Promise.all(Array.from({ length: to - from + 1 }, (_, i) => early.get(from + i)! as Promise<ChainHeader>));
+    const logs: Log[] = [];
+    let start = from;
+    let spanGas = 0;
+    while (start <= to && spanGas <= SPAN_GAS) {
+      let end = start;
+      let gas = headers[start - from].gasUsed;
+      while (end < to && end - start + 1 < options.maxBlockRange && (end - start + 1 < range || gas + headers[end + 1 - from].gasUsed <= GAS_BUDGET)) {
+        end++;
+        gas += headers[end - from].gasUsed;
+      }
+      const got = await fetchLogs(start, end);
+      for (const l of got.logs) logs.push(l);
+      for (let n = start; n <= got.to; n++) spanGas += headers[n - from].gasUsed;
+      start = got.to + 1;
+    }
+    adaptRange(start - from, false, logs);
+    return withHeaders(from, { logs, to: start - 1 }, head, true, early);
   }
 
   function dropLane(): void {
