@@ -330,12 +330,17 @@ export function createIndexer({ client, database, deployment, options, services 
    * waits for this range. Undefined when the range is long or mostly empty (then only the blocks
    * with logs are asked for, once they are known).
    */
-  function prefetchHeaders(from: number, to: number): Map<number, Promise<BlockHeader>> | undefined {
+  function prefetchHeaders(from: number, to: number): Map<number, Promise<ChainHeader>> | undefined {
     if (to - from + 1 > PREFETCH_HEADERS_BLOCKS || logsPerBlock < PREFETCH_HEADERS_DENSITY) return undefined;
-    const early = new Map<number, Promise<BlockHeader>>();
+    return askHeaders(from, to);
+  }
+
+  /** Asks for the headers of blocks [from, to] now; each one's error is seen where it is awaited. */
+  function askHeaders(from: number, to: number): Map<number, Promise<ChainHeader>> {
+    const early = new Map<number, Promise<ChainHeader>>();
     for (let n = from; n <= to; n++) {
       const p = header(n);
-      p.catch(() => undefined); // seen by withHeaders when the block is needed; else not needed
+      p.catch(() => undefined); // seen by whoever needs the block; else not needed
       early.set(n, p);
     }
     return early;
@@ -391,13 +396,8 @@ export function createIndexer({ client, database, deployment, options, services 
    * is read by the next slot, at the usual range).
    */
   async function fetchSpan(from: number, to: number, head: number): Promise<FetchedRange> {
-    const early = new Map<number, Promise<BlockHeader>>();
-    for (let n = from; n <= to; n++) {
-      const p = header(n);
-      p.catch(() => undefined); // seen below
-      early.set(n, p);
-    }
-    const headers = await Promise.all(Array.from({ length: to - from + 1 }, (_, i) => early.get(from + i)! as Promise<ChainHeader>));
+    const early = askHeaders(from, to);
+    const headers = await Promise.all(early.values()); // in block order (inserted so)
     const logs: Log[] = [];
     let start = from;
     let spanGas = 0;
