@@ -1,7 +1,21 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
-import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type Migration, type MigrationProvider } from "kysely";
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDriver,
+  sql,
+  type DatabaseConnection,
+  type Driver,
+  type Migration,
+  type MigrationProvider,
+  type SqliteDialectConfig,
+} from "kysely";
 import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import type { Database } from "./schema";
@@ -43,9 +57,31 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
-class AtomicMigrationsSqliteDialect extends SqliteDialect {
+/**
+ * Kysely's SQLite driver begins transactions DEFERRED: two processes migrating one new file at
+ * once (the demo starts the indexer and the API together) would both read the migration table,
+ * and the second to write would fail at once with "database is locked" (a read snapshot cannot
+ * be upgraded once the other has committed, whatever the busy timeout). A migration transaction
+ * begins IMMEDIATE instead: it takes the write lock first, so the second process waits its turn
+ * (busy_timeout) and then finds the migrations applied.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class MigrationSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
   override createAdapter(): SqliteAdapter {
     return new TransactionalDdlSqliteAdapter();
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
   }
 }
 
@@ -68,6 +104,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
  */
 export async function openDatabase(url: string): Promise<DatabaseHandle> {
   let handle: DatabaseHandle;
+  let migrationDb: Kysely<Database> | undefined;
   if (isPostgresUrl(url)) {
     const u = new URL(url);
     const schema = u.searchParams.get("schema") ?? undefined;
@@ -107,12 +144,15 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     // WAL + NORMAL: a crash of the process loses nothing committed; the file stays consistent.
     sqlite.pragma("synchronous = NORMAL");
     sqlite.pragma("busy_timeout = 5000");
-    const db = new Kysely<Database>({ dialect: new AtomicMigrationsSqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     registerRawConnection(db, { dialect: "sqlite", sqlite });
+    // The migrations run through a second Kysely over the same connection (its transactions begin
+    // IMMEDIATE); it is not destroyed, which would close the connection.
+    migrationDb = new Kysely<Database>({ dialect: new MigrationSqliteDialect({ database: sqlite }) });
     handle = { db, dialect: "sqlite", location: url, close: () => db.destroy() };
   }
   const migrator = new Migrator({
-    db: handle.db,
+    db: migrationDb ?? handle.db,
     provider: new StaticMigrationProvider(),
     // Kysely looks for its bookkeeping tables in every schema unless told which one: without this,
     // a fresh schema in a database where another schema is indexed would pass for migrated.

@@ -1,0 +1,94 @@
+/**
+ * Opening a database runs the migrations (src/db/connect.ts). Processes started together on one
+ * new SQLite file (the demo starts the indexer and the API at once) must all open it: one applies
+ * the migrations, the others wait for its write lock and find them applied.
+ */
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import { openDatabase } from "../../src/db/connect";
+import { REPO_ROOT } from "../support/chain";
+
+/** A process that loads the module, says "ready", and opens `file` when told "go". */
+const CHILD = `
+const { openDatabase } = require("./src/db/connect.ts");
+process.stdout.write("ready\\n");
+process.stdin.once("data", () =>
+  openDatabase(process.argv[1]).then(
+    (h) => h.close().then(() => process.stdout.write("opened\\n")),
+    (err) => { process.stdout.write("failed: " + err.message + "\\n"); process.exitCode = 1; },
+  ),
+);
+`;
+
+interface Opener {
+  child: ChildProcess;
+  output: string;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function startOpener(file: string): Opener {
+  const child = spawn(process.execPath, ["-r", "ts-node/register", "-e", CHILD, file], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TS_NODE_SWC: "true", TS_NODE_TRANSPILE_ONLY: "true" },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const opener = { child, output: "" } as Opener;
+  child.stdout!.on("data", (d: Buffer) => (opener.output += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (opener.output += d.toString()));
+  opener.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  opener.ready = new Promise((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (opener.output.includes("ready")) {
+        clearInterval(poll);
+        resolve();
+      }
+    }, 20);
+    void opener.exited.then(() => {
+      clearInterval(poll);
+      reject(new Error(`the opener exited before it was ready:\n${opener.output}`));
+    });
+  });
+  return opener;
+}
+
+describe("openDatabase: processes migrating one new SQLite file at once", function () {
+  this.timeout(120_000);
+  let dir: string;
+
+  beforeEach(function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-connect-"));
+  });
+
+  afterEach(function () {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Before the migrations began IMMEDIATE, about one pair in two failed ("database is locked"):
+  // four processes on each of three files leave that no room to pass by luck.
+  it("all open it, and each migration is applied once", async function () {
+    for (let round = 0; round < 3; round++) {
+      const file = path.join(dir, `round-${round}`, "index.db");
+      const openers = Array.from({ length: 4 }, () => startOpener(file));
+      await Promise.all(openers.map((o) => o.ready));
+      for (const o of openers) o.child.stdin!.end("go\n");
+      const codes = await Promise.all(openers.map((o) => o.exited));
+      for (const [i, o] of openers.entries()) {
+        expect(o.output, `round ${round}, process ${i}`).to.include("opened").and.not.include("failed");
+        expect(codes[i], `round ${round}, process ${i}`).to.equal(0);
+      }
+      const handle = await openDatabase(file);
+      try {
+        const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(handle.db);
+        const migrations = fs.readdirSync(path.join(REPO_ROOT, "src", "db", "migrations")).map((f) => path.basename(f, ".ts"));
+        expect(applied.rows.map((r) => r.name)).to.deep.equal(migrations.sort());
+      } finally {
+        await handle.close();
+      }
+    }
+  });
+});
