@@ -133,6 +133,10 @@ interface Lane {
 interface Slot {
   from: number;
   to: number;
+  /** A sparse span (fetchSpan): it stops early where the blocks turn dense. */
+  span: boolean;
+  /** Set when the lane no longer wants the slot: a span not started yet asks for no logs. */
+  dropped: boolean;
   fetched: Promise<FetchedRange | undefined>;
 }
 
@@ -372,52 +376,62 @@ export function createIndexer({ client, database, deployment, options, services 
   function slotAt(owner: Lane, from: number, head: number, upTo = owner.limit): Slot {
     const sparse = range < SPARSE_SPAN && logsPerBlock >= PREFETCH_HEADERS_DENSITY && logsPerBlock <= SPARSE_LOGS_PER_BLOCK;
     const to = Math.min(from + (sparse ? Math.min(SPARSE_SPAN, options.maxBlockRange) : range) - 1, upTo);
-    let fetched: Promise<FetchedRange | undefined>;
-    if (stopped || lane !== owner) fetched = Promise.resolve(undefined);
-    else if (sparse) fetched = fetchSpan(from, to, head);
+    const slot: Slot = { from, to, span: sparse, dropped: false, fetched: Promise.resolve(undefined) };
+    if (stopped || lane !== owner) return slot;
+    if (sparse) slot.fetched = fetchSpan(slot, head);
     else {
       const early = prefetchHeaders(from, to);
-      fetched = fetchLogs(from, to).then((r) => {
+      slot.fetched = fetchLogs(from, to).then((r) => {
         adaptRange(r.to - from + 1, r.to === to && to === upTo, r.logs);
         return withHeaders(from, r, head, true, early);
       });
     }
     // Awaited (and an error seen) by the range's ingest, or dropped with the lane.
-    fetched.catch(() => undefined);
-    return { from, to, fetched };
+    slot.fetched.catch(() => undefined);
+    return slot;
   }
 
   /**
    * A sparse span: the headers of all its blocks first (needed anyway: most blocks have a log),
    * then its logs in ranges sized by the gas those blocks used — an eth_getLogs answer holds under
    * a byte per unit of gas its blocks' LOG opcodes used, so a range within GAS_BUDGET cannot be
-   * refused as too large, however dense the blocks seen before. Stops early, as a split answer
-   * does, once the span's blocks used more than SPAN_GAS (dense blocks ahead: the rest of the span
-   * is read by the next slot, at the usual range).
+   * refused as too large, however dense the blocks seen before. The ranges are asked for together.
+   * The span ends early, as a split answer does, where its blocks have used more than SPAN_GAS
+   * (dense blocks ahead: the lane is planned again from there, at the usual range). Undefined if
+   * the lane dropped the slot before its logs were asked for.
    */
-  async function fetchSpan(from: number, to: number, head: number): Promise<FetchedRange> {
+  async function fetchSpan(slot: Slot, head: number): Promise<FetchedRange | undefined> {
+    const { from, to } = slot;
     const early = askHeaders(from, to);
     const headers = await Promise.all(early.values()); // in block order (inserted so)
-    const logs: Log[] = [];
-    let start = from;
+    if (slot.dropped || stopped) return undefined;
+    const parts: { start: number; end: number }[] = [];
     let spanGas = 0;
-    while (start <= to && spanGas <= SPAN_GAS) {
+    for (let start = from; start <= to && spanGas <= SPAN_GAS; ) {
       let end = start;
       let gas = headers[start - from].gasUsed;
-      while (end < to && end - start + 1 < options.maxBlockRange && (end - start + 1 < range || gas + headers[end + 1 - from].gasUsed <= GAS_BUDGET)) {
+      while (end < to && end - start + 1 < options.maxBlockRange && gas + headers[end + 1 - from].gasUsed <= GAS_BUDGET) {
         end++;
         gas += headers[end - from].gasUsed;
       }
-      const got = await fetchLogs(start, end);
-      for (const l of got.logs) logs.push(l);
-      for (let n = start; n <= got.to; n++) spanGas += headers[n - from].gasUsed;
-      start = got.to + 1;
+      parts.push({ start, end });
+      spanGas += gas;
+      start = end + 1;
     }
-    adaptRange(start - from, false, logs);
-    return withHeaders(from, { logs, to: start - 1 }, head, true, early);
+    const answers = await Promise.all(parts.map((p) => fetchLogs(p.start, p.end)));
+    const logs: Log[] = [];
+    let covered = from - 1;
+    for (const [i, got] of answers.entries()) {
+      for (const l of got.logs) logs.push(l);
+      covered = got.to;
+      if (got.to < parts[i].end) break; // split short: the rest is read by the next slot
+    }
+    adaptRange(covered - from + 1, false, logs);
+    return withHeaders(from, { logs, to: covered }, head, true, early);
   }
 
   function dropLane(): void {
+    if (lane) for (const s of lane.slots) s.dropped = true;
     lane = undefined;
   }
 
@@ -442,8 +456,16 @@ export function createIndexer({ client, database, deployment, options, services 
       }
       if (got && (got.from !== from || got.to > limit || (got.to > head - options.reorgWindow && got.head !== head))) got = undefined;
       if (got && lane) {
-        // An answer split short of its slot: the rest of the slot is read next.
-        if (got.to < slot.to) lane.slots.unshift(slotAt(lane, got.to + 1, head, slot.to));
+        if (got.to < slot.to && slot.span) {
+          // Dense blocks where the span stopped: the spans planned after it would each read a
+          // block or two of them and stop too. The lane is planned again from here.
+          for (const s of lane.slots) s.dropped = true;
+          lane.slots = [];
+          lane.next = got.to + 1;
+        } else if (got.to < slot.to) {
+          // An answer split short of its slot: the rest of the slot is read next.
+          lane.slots.unshift(slotAt(lane, got.to + 1, head, slot.to));
+        }
         topUp(lane, head);
       } else dropLane();
     }
