@@ -462,6 +462,7 @@ export function createIndexer({ client, database, deployment, options, services 
           for (const s of lane.slots) s.dropped = true;
           lane.slots = [];
           lane.next = got.to + 1;
+          logger.debug({ from: got.to + 1, dropped: slot.to - got.to }, "a sparse span met dense blocks; read-ahead planned again from there");
         } else if (got.to < slot.to) {
           // An answer split short of its slot: the rest of the slot is read next.
           lane.slots.unshift(slotAt(lane, got.to + 1, head, slot.to));

@@ -166,6 +166,8 @@ export interface InProcessRun {
   deploymentsDir: string;
   database: TestDatabase;
   options?: Partial<IndexerOptions>;
+  /** The indexer's logger (default: silent, or TEST_INDEXER_LOG's level). */
+  logger?: pino.Logger;
 }
 
 export const DEFAULT_OPTIONS: IndexerOptions = {
@@ -179,23 +181,23 @@ export const DEFAULT_OPTIONS: IndexerOptions = {
 const testLogger = () => pino({ level: process.env.TEST_INDEXER_LOG ?? "silent" });
 
 /** Runs the indexer in this process until the tip (exitAtTip) and closes the database. */
-export async function indexToTip({ rpcUrl, deploymentsDir, database, options }: InProcessRun): Promise<void> {
+export async function indexToTip({ rpcUrl, deploymentsDir, database, options, logger }: InProcessRun): Promise<void> {
   const handle = await database.open();
   try {
-    await startIndexer({ rpcUrl, deploymentsDir, handle, options: { ...options, exitAtTip: true } }).run();
+    await startIndexer({ rpcUrl, deploymentsDir, handle, options: { ...options, exitAtTip: true }, logger }).run();
   } finally {
     await handle.close();
   }
 }
 
 /** An in-process indexer on an open database (the caller runs, stops and closes). */
-export function startIndexer(p: { rpcUrl: string; deploymentsDir: string; handle: DatabaseHandle; options?: Partial<IndexerOptions> }) {
+export function startIndexer(p: { rpcUrl: string; deploymentsDir: string; handle: DatabaseHandle; options?: Partial<IndexerOptions>; logger?: pino.Logger }) {
   return createIndexer({
     client: createChainClient(p.rpcUrl),
     database: p.handle,
     deployment: loadDeployment("localhost", p.deploymentsDir),
     options: { ...DEFAULT_OPTIONS, ...p.options },
-    services: { logger: testLogger(), metrics: createIndexerMetrics() },
+    services: { logger: p.logger ?? testLogger(), metrics: createIndexerMetrics() },
   });
 }
 
