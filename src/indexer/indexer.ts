@@ -202,6 +202,8 @@ export function createIndexer({ client, database, deployment, options, services 
   let logsPerBlock = 0;
   /** Most logs, and most bytes of logs, seen in one block so far (the range controller's worst case). */
   let densest = { logs: 0, bytes: 0 };
+  /** Most logs in one block of the latest answer. */
+  let latestBlockMax = 0;
   /**
    * Backfill read-ahead: ranges read in sequence (each starts where the previous one's logs ended)
    * while earlier ones are processed, up to the target (`limit`).
@@ -289,6 +291,7 @@ export function createIndexer({ client, database, deployment, options, services 
     let bytes = 0;
     let inBlock = 0;
     let inBlockBytes = 0;
+    let blockMax = 0;
     for (let i = 0; i < logs.length; i++) {
       const size = logBytes(logs[i]);
       bytes += size;
@@ -301,7 +304,9 @@ export function createIndexer({ client, database, deployment, options, services 
       }
       if (inBlock > densest.logs) densest = { logs: inBlock, bytes: Math.max(densest.bytes, inBlockBytes) };
       else if (inBlockBytes > densest.bytes) densest = { logs: densest.logs, bytes: inBlockBytes };
+      if (inBlock > blockMax) blockMax = inBlock;
     }
+    latestBlockMax = blockMax;
     logsPerBlock = logsPerBlock === 0 ? logs.length / blocks : 0.8 * logsPerBlock + (0.2 * logs.length) / blocks;
     // A range cut short by the target says nothing about how far the next may go: grow from the asked size.
     const base = truncated ? Math.max(blocks, range) : blocks;
@@ -458,10 +463,13 @@ export function createIndexer({ client, database, deployment, options, services 
       if (got && lane) {
         if (got.to < slot.to && slot.span) {
           // Dense blocks where the span stopped: the spans planned after it would each read a
-          // block or two of them and stop too. The lane is planned again from here.
+          // block or two of them and stop too. The lane is planned again from here, at the
+          // density of those blocks (the moving average still says sparse: it would let
+          // READ_AHEAD ranges of dense blocks be asked for at once).
           for (const s of lane.slots) s.dropped = true;
           lane.slots = [];
           lane.next = got.to + 1;
+          logsPerBlock = Math.max(logsPerBlock, latestBlockMax);
           logger.debug({ from: got.to + 1, dropped: slot.to - got.to }, "a sparse span met dense blocks; read-ahead planned again from there");
         } else if (got.to < slot.to) {
           // An answer split short of its slot: the rest of the slot is read next.
