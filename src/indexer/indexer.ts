@@ -177,6 +177,16 @@ function toLog(l: RpcLog): Log {
 }
 
 /** Approximate size of a log in an eth_getLogs answer (JSON), for the range controller. */
+/** The most logs one block holds in `logs` (in chain order). */
+function mostLogsInABlock(logs: readonly Log[]): number {
+  let most = 0;
+  for (let i = 0, run = 0; i < logs.length; i++) {
+    run = i > 0 && logs[i].blockNumber === logs[i - 1].blockNumber ? run + 1 : 1;
+    if (run > most) most = run;
+  }
+  return most;
+}
+
 const logBytes = (l: Log) => 360 + l.data.length + 69 * l.topics.length;
 
 /**
@@ -202,8 +212,6 @@ export function createIndexer({ client, database, deployment, options, services 
   let logsPerBlock = 0;
   /** Most logs, and most bytes of logs, seen in one block so far (the range controller's worst case). */
   let densest = { logs: 0, bytes: 0 };
-  /** Most logs in one block of the latest answer. */
-  let latestBlockMax = 0;
   /**
    * Backfill read-ahead: ranges read in sequence (each starts where the previous one's logs ended)
    * while earlier ones are processed, up to the target (`limit`).
@@ -291,7 +299,6 @@ export function createIndexer({ client, database, deployment, options, services 
     let bytes = 0;
     let inBlock = 0;
     let inBlockBytes = 0;
-    let blockMax = 0;
     for (let i = 0; i < logs.length; i++) {
       const size = logBytes(logs[i]);
       bytes += size;
@@ -304,9 +311,7 @@ export function createIndexer({ client, database, deployment, options, services 
       }
       if (inBlock > densest.logs) densest = { logs: inBlock, bytes: Math.max(densest.bytes, inBlockBytes) };
       else if (inBlockBytes > densest.bytes) densest = { logs: densest.logs, bytes: inBlockBytes };
-      if (inBlock > blockMax) blockMax = inBlock;
     }
-    latestBlockMax = blockMax;
     logsPerBlock = logsPerBlock === 0 ? logs.length / blocks : 0.8 * logsPerBlock + (0.2 * logs.length) / blocks;
     // A range cut short by the target says nothing about how far the next may go: grow from the asked size.
     const base = truncated ? Math.max(blocks, range) : blocks;
@@ -469,7 +474,7 @@ export function createIndexer({ client, database, deployment, options, services 
           for (const s of lane.slots) s.dropped = true;
           lane.slots = [];
           lane.next = got.to + 1;
-          logsPerBlock = Math.max(logsPerBlock, latestBlockMax);
+          logsPerBlock = Math.max(logsPerBlock, mostLogsInABlock(got.logs));
           logger.debug({ from: got.to + 1, dropped: slot.to - got.to }, "a sparse span met dense blocks; read-ahead planned again from there");
         } else if (got.to < slot.to) {
           // An answer split short of its slot: the rest of the slot is read next.
