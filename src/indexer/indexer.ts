@@ -176,7 +176,6 @@ function toLog(l: RpcLog): Log {
   } as Log;
 }
 
-/** Approximate size of a log in an eth_getLogs answer (JSON), for the range controller. */
 /** The most logs one block holds in `logs` (in chain order). */
 function mostLogsInABlock(logs: readonly Log[]): number {
   let most = 0;
@@ -187,6 +186,7 @@ function mostLogsInABlock(logs: readonly Log[]): number {
   return most;
 }
 
+/** Approximate size of a log in an eth_getLogs answer (JSON), for the range controller. */
 const logBytes = (l: Log) => 360 + l.data.length + 69 * l.topics.length;
 
 /**
@@ -440,8 +440,14 @@ export function createIndexer({ client, database, deployment, options, services 
     return withHeaders(from, { logs, to: covered }, head, true, early);
   }
 
+  /** Drops the slots `owner` has asked for (a span among them not started yet asks for no logs). */
+  function dropSlots(owner: Lane): void {
+    for (const s of owner.slots) s.dropped = true;
+    owner.slots = [];
+  }
+
   function dropLane(): void {
-    if (lane) for (const s of lane.slots) s.dropped = true;
+    if (lane) dropSlots(lane);
     lane = undefined;
   }
 
@@ -471,8 +477,7 @@ export function createIndexer({ client, database, deployment, options, services 
           // block or two of them and stop too. The lane is planned again from here, at the
           // density of those blocks (the moving average still says sparse: it would let
           // READ_AHEAD ranges of dense blocks be asked for at once).
-          for (const s of lane.slots) s.dropped = true;
-          lane.slots = [];
+          dropSlots(lane);
           lane.next = got.to + 1;
           logsPerBlock = Math.max(logsPerBlock, mostLogsInABlock(got.logs));
           logger.debug({ from: got.to + 1, dropped: slot.to - got.to }, "a sparse span met dense blocks; read-ahead planned again from there");
