@@ -32,8 +32,13 @@ import { prng } from "../support/prng";
 const MIN_BACKFILL_KILLS = 10;
 const BACKFILL_KILLS = 10;
 const RANGE = 5;
-/** Backfill transactions of a few ranges each (the default, 10,000 events, would be the whole chain). */
-const COMMIT_EVENTS = 150;
+/**
+ * Backfill transactions of a few ranges each (the default, 10,000 events, would be the whole
+ * chain). At 150 events a transaction took ~70 blocks, more than the 1-10 ranges a kill waits for:
+ * each kill then came one transaction later, and 10 kills needed more blocks than the chain has
+ * (it failed when the last one landed at the head).
+ */
+const COMMIT_EVENTS = 40;
 /** Kills while following the tip. */
 const REALTIME_KILLS = 3;
 
@@ -104,9 +109,10 @@ describe("indexer: kill -9 and restart", function () {
           const until = Date.now() + between(0, 4_000);
           while (Date.now() < until && cli.alive() && ((await database.cursorBlock()) ?? before) === before) await sleep(2);
         } else {
-          // After 1 to 10 more ranges committed (spreading the kills over the backfill), then
-          // anywhere within the next ones.
-          const ranges = between(1, 10);
+          // After 1 to 6 more ranges committed (spreading the kills over the backfill: at most
+          // ~50 blocks a round with the commit that lands meanwhile, so the six rounds end before
+          // the head), then anywhere within the next ones.
+          const ranges = between(1, 6);
           await waitUntil("backfill progress", async () => (cli.alive() ? ((await database.cursorBlock()) ?? before) : Infinity), (c) => c >= before + ranges * RANGE, 60_000, 2);
           await sleep(between(0, 30));
         }
