@@ -21,8 +21,6 @@ interface Compiled {
 
 class FastDecodeError extends Error {}
 
-const ZEROS_52 = "0".repeat(52);
-
 /** The 32-byte word at byte `pos` of `hex` ("0x" + data), as 64 hex digits. */
 function word(hex: string, pos: number): string {
   const start = 2 + pos * 2;
@@ -30,11 +28,31 @@ function word(hex: string, pos: number): string {
   return hex.slice(start, start + 64);
 }
 
+/** Hex digits of a value below 2^52 (exact as a number). */
+const SMALL_DIGITS = 13;
+
+/**
+ * The word at byte `pos` as an unsigned number when it is below 2^52, else undefined. Read in
+ * place (a digit count, then 13 digits parsed), without the 64-digit string and the BigInt that
+ * most values (amounts, times, ids) do not need.
+ */
+function smallUintAt(hex: string, pos: number): number | undefined {
+  const start = 2 + pos * 2;
+  const end = start + 64;
+  if (pos < 0 || end > hex.length) throw new FastDecodeError("out of range");
+  const from = end - SMALL_DIGITS;
+  for (let i = start; i < from; i++) if (hex.charCodeAt(i) !== 48) return undefined;
+  // Number() of "0x..." is NaN for any non-hex digit (parseInt would stop there and guess).
+  const v = Number(`0x${hex.slice(from, end)}`);
+  if (Number.isNaN(v)) throw new FastDecodeError("not hex");
+  return v;
+}
+
 /** A word that must hold a small unsigned integer (an offset or a length). */
 function offsetAt(hex: string, pos: number): number {
-  const w = word(hex, pos);
-  if (!w.startsWith(ZEROS_52)) throw new FastDecodeError("offset too large");
-  return parseInt(w.slice(52), 16);
+  const v = smallUintAt(hex, pos);
+  if (v === undefined || v >= 2 ** 48) throw new FastDecodeError("offset too large");
+  return v;
 }
 
 function compile(param: AbiParameter): Compiled {
@@ -149,13 +167,13 @@ function compile(param: AbiParameter): Compiled {
       dynamic: false,
       headSize: 32,
       read(hex, pos) {
-        const w = word(hex, pos);
         if (!signed) {
-          if (small && w.startsWith(ZEROS_52)) return parseInt(w.slice(52), 16);
-          const v = BigInt(`0x${w}`);
+          const n = smallUintAt(hex, pos);
+          if (n !== undefined) return small ? n : BigInt(n);
+          const v = BigInt(`0x${word(hex, pos)}`);
           return small ? Number(v) : v;
         }
-        const v = BigInt.asIntN(256, BigInt(`0x${w}`));
+        const v = BigInt.asIntN(256, BigInt(`0x${word(hex, pos)}`));
         return small ? Number(v) : v;
       },
     };

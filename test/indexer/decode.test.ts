@@ -12,7 +12,9 @@ import { argsJson } from "../../src/indexer/decode";
 import { prng } from "../support/prng";
 
 
-function valueFor(param: AbiParameter, random: () => number, mode: "random" | "min" | "max"): unknown {
+type Mode = "random" | "min" | "max" | "small";
+
+function valueFor(param: AbiParameter, random: () => number, mode: Mode): unknown {
   const array = /^(.*)\[(\d*)\]$/.exec(param.type);
   if (array) {
     const n = array[2] === "" ? (mode === "min" ? 0 : 1 + Math.floor(random() * 3)) : Number(array[2]);
@@ -37,6 +39,13 @@ function valueFor(param: AbiParameter, random: () => number, mode: "random" | "m
   let v: bigint;
   if (mode === "min") v = min;
   else if (mode === "max") v = max;
+  else if (mode === "small") {
+    // Below 2^k for k up to 60, around the 2^52 where the decoder switches to BigInt parsing.
+    const k = BigInt(Math.floor(random() * 61));
+    const r = BigInt(Math.floor(random() * 2 ** 30)) * 2n ** 30n + BigInt(Math.floor(random() * 2 ** 30));
+    v = r % (1n << k) > max ? max : r % (1n << k);
+    if (signed && random() < 0.5) v = -v < min ? min : -v;
+  }
   else {
     let r = 0n;
     for (let i = 0; i < 8; i++) r = (r << 32n) | BigInt(Math.floor(random() * 2 ** 32));
@@ -61,11 +70,11 @@ describe("indexer: fast event decoder = viem's decodeEventLog", function () {
     for (const e of events) expect(compileEvent(e), e.name).to.not.equal(undefined);
   });
 
-  for (const mode of ["min", "max", "random"] as const) {
+  for (const mode of ["min", "max", "random", "small"] as const) {
     it(`decodes every event alike (${mode} values)`, function () {
-      const random = prng(mode === "random" ? 7 : 1);
+      const random = prng(mode === "random" ? 7 : mode === "small" ? 11 : 1);
       for (const e of events) {
-        for (let round = 0; round < (mode === "random" ? 25 : 1); round++) {
+        for (let round = 0; round < (mode === "random" || mode === "small" ? 25 : 1); round++) {
           const args = Object.fromEntries(e.inputs.map((x) => [x.name!, valueFor(x, random, mode)]));
           const { topics, data } = encode(e, args);
           const expected = decodeEventLog({ abi: [e], topics: topics as [Hex, ...Hex[]], data, strict: true });
@@ -87,5 +96,18 @@ describe("indexer: fast event decoder = viem's decodeEventLog", function () {
     expect(() => decode(topics, data.slice(0, data.length - 64) as Hex)).to.throw();
     expect(() => decode(topics, "0x")).to.throw();
     expect(() => decode(topics.slice(0, 2), data)).to.throw();
+  });
+
+  it("reads integers on both sides of 2^52 exactly and throws on a non-hex digit in either part", function () {
+    const e = { type: "event", name: "Amount", inputs: [{ name: "a", type: "uint256", indexed: false }] } as const satisfies AbiEvent;
+    const topics = encodeEventTopics({ abi: [e], eventName: "Amount" }) as Hex[];
+    const decode = compileEvent(e)!;
+    const word = (digits: string) => `0x${digits.padStart(64, "0")}` as Hex;
+    expect(decode(topics, word("5")).args).to.deep.equal({ a: 5n });
+    expect(decode(topics, word("f".repeat(13))).args).to.deep.equal({ a: 2n ** 52n - 1n });
+    expect(decode(topics, word(`1${"0".repeat(13)}`)).args).to.deep.equal({ a: 2n ** 52n });
+    expect(decode(topics, word("F".repeat(64))).args).to.deep.equal({ a: 2n ** 256n - 1n });
+    expect(() => decode(topics, word("g5"))).to.throw();
+    expect(() => decode(topics, word(`g${"0".repeat(20)}`))).to.throw();
   });
 });
