@@ -42,6 +42,8 @@ export interface BulkWriter {
   transaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   /** Inserts `rows` (objects with the same keys) into `table`, in `trx` (from `transaction`). */
   insert(trx: Transaction<Database>, table: string, rows: readonly object[], onConflict?: OnConflict): Promise<void>;
+  /** Updates the rows of `table` whose `key` column matches each of `rows` to its other columns. */
+  update(trx: Transaction<Database>, table: string, key: string, rows: readonly object[]): Promise<void>;
 }
 
 const writers = new WeakMap<object, BulkWriter>();
@@ -110,6 +112,22 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
         i += n;
       }
     },
+    async update(_trx, table, key, rows) {
+      if (rows.length === 0) return;
+      const cols = Object.keys(rows[0]).filter((c) => c !== key);
+      const id = `${table}|${cols.join(",")}|update ${key}`;
+      let s = statements.get(id);
+      if (!s) {
+        s = raw.prepare(`update ${quote(table)} set ${cols.map((c) => `${quote(c)} = ?`).join(", ")} where ${quote(key)} = ?`);
+        statements.set(id, s);
+      }
+      const params: unknown[] = new Array(cols.length + 1);
+      for (const row of rows as readonly Record<string, unknown>[]) {
+        for (let c = 0; c < cols.length; c++) params[c] = row[cols[c]] ?? null;
+        params[cols.length] = row[key];
+        s.run(params);
+      }
+    },
   };
 }
 
@@ -151,6 +169,15 @@ function postgresWriter(reserved: AsyncLocalStorage<ReservedClient>): BulkWriter
       await pipeline(Readable.from(copyLines(rows, cols)), client.query(copyFrom(`copy ${stage} (${list}) from stdin`)));
       await client.query(`insert into ${quote(table)} (${list}) select ${list} from ${stage}${conflictClause(cols, onConflict)}`);
       await client.query(`truncate ${stage}`);
+    },
+    async update(trx, table, key, rows) {
+      if (rows.length === 0) return;
+      const cols = Object.keys(rows[0]).filter((c) => c !== key);
+      const set = sql.join(cols.map((c) => sql`${sql.id(c)} = v.${sql.id(c)}`));
+      for (let i = 0; i < rows.length; i += PG_CHUNK_ROWS) {
+        const text = JSON.stringify(rows.length <= PG_CHUNK_ROWS ? rows : rows.slice(i, i + PG_CHUNK_ROWS));
+        await sql`update ${sql.table(table)} as t set ${set} from json_populate_recordset(null::${sql.table(table)}, ${text}::json) as v where t.${sql.id(key)} = v.${sql.id(key)}`.execute(trx);
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Insertable } from "kysely";
 import type { Database } from "../db/schema";
 import type { DecodedLog } from "./decode";
-import { applyToProjection, installmentsFrom, registerProjection, type LoanProjection } from "./projection";
+import { applyToProjection, installmentsFrom, registerProjection, sameServicing, type LoanProjection } from "./projection";
 import type { Policy } from "../domain";
 
 type EventTable = Exclude<keyof Database, "cursor" | "blocks" | "loans" | "installments" | "current_collectors">;
@@ -10,15 +10,21 @@ type EventTable = Exclude<keyof Database, "cursor" | "blocks" | "loans" | "insta
 export interface Batch {
   rows: { [T in EventTable]?: Insertable<Database[T]>[] };
   installments: Insertable<Database["installments"]>[];
-  /** Projections changed by this batch (written as whole rows). */
+  /** Projections changed by this batch. */
   loans: Map<number, LoanProjection>;
+  /**
+   * Loans of `loans` registered in this batch or whose servicing side changed (schedule, payments,
+   * status: `sameServicing` is false), written as whole rows; the others changed only their
+   * collection columns (COLLECTION_COLUMNS), which is all their update writes.
+   */
+  rewritten: Set<number>;
   /** Assignment changes in chain order. */
   collectors: { loanId: number; collector: string; assigned: boolean }[];
   events: number;
 }
 
 export function emptyBatch(): Batch {
-  return { rows: {}, installments: [], loans: new Map(), collectors: [], events: 0 };
+  return { rows: {}, installments: [], loans: new Map(), rewritten: new Set(), collectors: [], events: 0 };
 }
 
 /** Where handlers find loan projections and policies not in the batch. */
@@ -78,7 +84,9 @@ export function applyLogs(batch: Batch, logs: readonly DecodedLog[], timestamps:
     if (loanId !== undefined && log.eventName !== "LoanRegistered") {
       const current = batch.loans.get(loanId) ?? ctx.loan(loanId);
       if (current === undefined) throw new Error(`event ${log.eventName} at ${log.blockNumber}:${log.logIndex} for unknown loan ${loanId}`);
-      batch.loans.set(loanId, applyToProjection(current, log, ts));
+      const next = applyToProjection(current, log, ts);
+      batch.loans.set(loanId, next);
+      if (!sameServicing(current, next)) batch.rewritten.add(loanId);
     }
   }
 }
@@ -122,6 +130,7 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
         if (!policy) throw new Error(`loan ${log.args.loanId} uses unknown policy ${log.args.policyId}`);
         const p = registerProjection(log, ts, policy);
         batch.loans.set(p.fixed.loanId, p);
+        batch.rewritten.add(p.fixed.loanId);
         addVersion(batch, key, p.fixed.loanId, 1, log.args.principal, ts, null, 0n, 0n, log.transactionHash, log.args.schedule);
         return;
       }

@@ -240,6 +240,44 @@ export const LOAN_FIXED_COLUMNS = [
   "tx_hash",
 ] as const satisfies readonly (keyof LoansTable)[];
 
+/**
+ * The loans columns that change with collection events only (the trail, restrictions, disputes)
+ * and with every event (updated_block). Where a batch changed no other part of a loan
+ * (sameServicing), its row is updated in these alone: the other columns, including the
+ * time-dependent ones, are as the last write left them, which the overdue refresh keeps current.
+ */
+export const COLLECTION_COLUMNS = ["trail_head", "trail_count", "restricted_channels", "dispute_open", "updated_block"] as const satisfies readonly (keyof LoansTable)[];
+
+export type CollectionRow = Pick<LoansTable, "loan_id" | (typeof COLLECTION_COLUMNS)[number]>;
+
+/** The loan id and COLLECTION_COLUMNS of a projection's loans row (as projectionRow has them). */
+export function collectionRow(p: LoanProjection): CollectionRow {
+  return {
+    loan_id: p.fixed.loanId,
+    trail_head: p.trailHead,
+    trail_count: p.trailCount,
+    restricted_channels: p.restrictedChannels,
+    dispute_open: p.disputeOpen ? 1 : 0,
+    updated_block: p.updatedBlock,
+  };
+}
+
+/**
+ * Whether `next` leaves every loans column but COLLECTION_COLUMNS as `prev` had it (the state is
+ * replaced, never changed in place, by every event that changes it: the same object means the same
+ * state).
+ */
+export function sameServicing(prev: LoanProjection, next: LoanProjection): boolean {
+  return (
+    prev.state === next.state &&
+    prev.version === next.version &&
+    prev.chargedOffAt === next.chargedOffAt &&
+    prev.writtenOffAt === next.writtenOffAt &&
+    prev.closedAt === next.closedAt &&
+    prev.fixed === next.fixed
+  );
+}
+
 /** The loans row of a projection, with the time-dependent sort columns as of `asOf`. */
 export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
   const f = p.fixed;

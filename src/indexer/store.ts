@@ -4,7 +4,7 @@ import { EVENT_TABLES } from "../db/schema";
 import type { Installment, Policy } from "../domain";
 import { bulkWriter, type BulkWriter } from "../db/bulk";
 import type { Batch } from "./handlers";
-import { LOAN_FIXED_COLUMNS, projectionFromRow, projectionRow, type LoanProjection } from "./projection";
+import { collectionRow, LOAN_FIXED_COLUMNS, projectionFromRow, projectionRow, type CollectionRow, type LoanProjection } from "./projection";
 
 /** Bound variables per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
@@ -170,7 +170,14 @@ export async function writeBatch(
     await moveCursor(trx, from, cursor);
     for (const [table, rows] of Object.entries(batch.rows)) await insertMany(trx, table as keyof Database, rows as object[]);
     await insertMany(trx, "installments", batch.installments);
-    await upsertLoans(trx, [...batch.loans.values()].map((p) => projectionRow(p, cursor.blockTimestamp)));
+    const rewritten: LoansTable[] = [];
+    const collection: CollectionRow[] = [];
+    for (const [id, p] of batch.loans) {
+      if (batch.rewritten.has(id)) rewritten.push(projectionRow(p, cursor.blockTimestamp));
+      else collection.push(collectionRow(p));
+    }
+    await upsertLoans(trx, rewritten);
+    await updateCollection(trx, collection);
     await refreshOverdue(trx, cursor.blockTimestamp, policyCache, known);
     // Assignment changes in chain order come down to the last state of each (loan, collector).
     const last = new Map<string, { loanId: number; collector: string; assigned: boolean }>();
@@ -222,6 +229,14 @@ async function refreshOverdue(
     if (missing.length) for (const p of (await loadProjections(trx, missing, policyCache)).values()) projections.push(p);
     await upsertLoans(trx, projections.map((p) => projectionRow(p, t)));
   }
+}
+
+/** Updates loans rows in their collection columns alone (their other columns are unchanged). */
+async function updateCollection(trx: Transaction<Database>, rows: CollectionRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const bulk = bulkOf.get(trx);
+  if (bulk) return bulk.update(trx, "loans", "loan_id", rows);
+  for (const { loan_id, ...set } of rows) await trx.updateTable("loans").set(set).where("loan_id", "=", loan_id).execute();
 }
 
 async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Promise<void> {

@@ -1,12 +1,22 @@
 /**
  * The loans row of a projection: the columns an upsert of a stored loan keeps (LOAN_FIXED_COLUMNS)
  * are exactly the ones that come from the registration's fixed part, so none that can change is
- * left stale.
+ * left stale; and a projection that changed in nothing sameServicing compares changes only the
+ * columns a collection update writes (COLLECTION_COLUMNS), as collectionRow has them.
  */
 import { expect } from "chai";
 import type { Policy } from "../../src/domain";
 import type { LoansTable } from "../../src/db/schema";
-import { LOAN_FIXED_COLUMNS, projectionFromRow, projectionRow, type LoanStatic } from "../../src/indexer/projection";
+import {
+  COLLECTION_COLUMNS,
+  collectionRow,
+  LOAN_FIXED_COLUMNS,
+  projectionFromRow,
+  projectionRow,
+  sameServicing,
+  type LoanProjection,
+  type LoanStatic,
+} from "../../src/indexer/projection";
 
 const policy: Policy = {
   graceDays: 3,
@@ -46,5 +56,29 @@ describe("loans row of a projection", function () {
     const after = projectionRow({ ...p, fixed: changed }, 2_000) as unknown as Record<string, unknown>;
     const differing = Object.keys(before).filter((c) => before[c] !== after[c]);
     expect(differing.sort()).to.deep.equal([...LOAN_FIXED_COLUMNS, "loan_id"].sort());
+  });
+
+  it("changes only the collection columns where sameServicing holds, and collectionRow has them as projectionRow", function () {
+    const schedule = [{ dueDate: 1_000n + 30n * 86_400n, principal: 60_000n, interest: 1_200n }];
+    const p = projectionFromRow({ ...row, installment_count: 1 }, schedule, policy);
+    // Every field sameServicing does not compare, changed.
+    const servicing = new Set(["fixed", "state", "version", "chargedOffAt", "writtenOffAt", "closedAt"]);
+    const changed = Object.fromEntries(
+      Object.entries(p).map(([k, v]) =>
+        servicing.has(k) ? [k, v] : [k, typeof v === "boolean" ? !v : typeof v === "number" ? v + 3 : `0x${"ab".repeat(32)}`],
+      ),
+    ) as unknown as LoanProjection;
+    expect(sameServicing(p, changed)).to.equal(true);
+    const before = projectionRow(p, 2_000) as unknown as Record<string, unknown>;
+    const after = projectionRow(changed, 2_000) as unknown as Record<string, unknown>;
+    const differing = Object.keys(before).filter((c) => before[c] !== after[c]);
+    expect(differing.sort()).to.deep.equal([...COLLECTION_COLUMNS].sort());
+    const update = collectionRow(changed) as unknown as Record<string, unknown>;
+    expect(Object.keys(update).sort()).to.deep.equal(["loan_id", ...COLLECTION_COLUMNS].sort());
+    for (const c of Object.keys(update)) expect(update[c], c).to.equal(after[c]);
+    // Any servicing field replaced: not the same.
+    for (const k of servicing) {
+      expect(sameServicing(p, { ...p, [k]: k === "version" ? 2 : k === "fixed" || k === "state" ? { ...(p as never)[k] } : 5 }), k).to.equal(false);
+    }
   });
 });
