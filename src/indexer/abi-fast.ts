@@ -28,24 +28,47 @@ function word(hex: string, pos: number): string {
   return hex.slice(start, start + 64);
 }
 
-/** Hex digits of a value below 2^52 (exact as a number). */
+/** Hex digits of a value below 2^52 (exact as a number), and the zeros before them in a word. */
 const SMALL_DIGITS = 13;
+const LEADING_ZEROS = "0".repeat(64 - SMALL_DIGITS);
 
 /**
  * The word at byte `pos` as an unsigned number when it is below 2^52, else undefined. Read in
- * place (a digit count, then 13 digits parsed), without the 64-digit string and the BigInt that
- * most values (amounts, times, ids) do not need.
+ * place, digit by digit (no string is made: most values, amounts, times and ids, are small).
  */
 function smallUintAt(hex: string, pos: number): number | undefined {
   const start = 2 + pos * 2;
   const end = start + 64;
   if (pos < 0 || end > hex.length) throw new FastDecodeError("out of range");
-  const from = end - SMALL_DIGITS;
-  for (let i = start; i < from; i++) if (hex.charCodeAt(i) !== 48) return undefined;
-  // Number() of "0x..." is NaN for any non-hex digit (parseInt would stop there and guess).
-  const v = Number(`0x${hex.slice(from, end)}`);
-  if (Number.isNaN(v)) throw new FastDecodeError("not hex");
+  if (!hex.startsWith(LEADING_ZEROS, start)) return undefined;
+  let v = 0;
+  for (let i = end - SMALL_DIGITS; i < end; i++) {
+    const c = hex.charCodeAt(i);
+    // 0-9, a-f, A-F; anything else is not hex (parseInt would stop there and guess).
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (d < 0) throw new FastDecodeError("not hex");
+    v = v * 16 + d;
+  }
   return v;
+}
+
+/**
+ * Checksummed addresses by their 40 hex digits (the word's last 20 bytes, as viem reads them): viem's checksumAddress keeps an
+ * LRU of 8,192 (a map delete and set on every hit), which a chain of more borrowers than that
+ * turns into a keccak per address read. Cleared when full.
+ */
+const checksummed = new Map<string, string>();
+const CHECKSUM_CACHE = 65_536;
+
+function addressAt(hex: string, pos: number): string {
+  const digits = word(hex, pos).slice(24);
+  let a = checksummed.get(digits);
+  if (a === undefined) {
+    a = checksumAddress(`0x${digits}` as Hex);
+    if (checksummed.size >= CHECKSUM_CACHE) checksummed.clear();
+    checksummed.set(digits, a);
+  }
+  return a;
 }
 
 /** A word that must hold a small unsigned integer (an offset or a length). */
@@ -124,7 +147,7 @@ function compile(param: AbiParameter): Compiled {
     return { dynamic: false, headSize: parts.reduce((s, p) => s + p.headSize, 0), read: (hex, pos, base) => build(hex, pos, base) };
   }
   if (param.type === "address") {
-    return { dynamic: false, headSize: 32, read: (hex, pos) => checksumAddress(`0x${word(hex, pos).slice(24)}` as Hex) };
+    return { dynamic: false, headSize: 32, read: addressAt };
   }
   if (param.type === "bool") {
     return {
