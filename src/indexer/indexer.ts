@@ -688,7 +688,7 @@ export function createIndexer({ client, database, deployment, options, services 
     pending = undefined;
     await flushInFlight();
     const { batch, stored, next, keepFrom, from, counts } = group;
-    const promise = writeBatch(db, batch, stored, next, keepFrom, policies, from, (id) => projections.peek(id)).then(
+    const promise = writeBatch(db, batch, stored, next, keepFrom, from, (id) => projections.peek(id)).then(
       () => {
         for (const [key, n] of counts) {
           const [contract, event] = key.split("\u0000");

@@ -200,10 +200,36 @@ export function applyToProjection(p: LoanProjection, log: DecodedLog, timestamp:
 export const AMOUNT_SORT_WIDTH = 40;
 
 /**
+ * What overdueAt reads of a loan's state: its installments from the cursor on (the ones before it
+ * may be missing), what is paid of the cursor's, and whether it is closed.
+ */
+export type OverdueInputs = Pick<LoanState, "status" | "cursor" | "paid" | "schedule">;
+
+/**
+ * The loans columns that change with time alone (the amount overdue grows as installments turn a
+ * day late): an overdue refresh writes these (overdueColumns).
+ */
+export type OverdueRow = Pick<LoansTable, "loan_id" | "amount_overdue" | "overdue_refresh_at" | "overdue_since">;
+
+/** The loan's time-dependent columns as of `asOf`, as projectionRow writes them. */
+export function overdueColumns(loanId: number, state: OverdueInputs, asOf: number): OverdueRow {
+  const overdue = overdueAt(state, BigInt(asOf));
+  return {
+    loan_id: loanId,
+    amount_overdue: overdue.amountOverdue.toString().padStart(AMOUNT_SORT_WIDTH, "0"),
+    overdue_refresh_at: overdue.refreshAt === null ? null : Number(overdue.refreshAt),
+    overdue_since: overdue.since === null ? null : Number(overdue.since),
+  };
+}
+
+/**
  * Amount overdue at `t` and when it next changes by itself (the next unpaid installment turning
  * one day late), as the loans row stores them for sorting.
  */
-export function overdueAt(state: LoanState, t: bigint): { amountOverdue: bigint; refreshAt: bigint | null; since: bigint | null } {
+export function overdueAt(
+  state: OverdueInputs,
+  t: bigint,
+): { amountOverdue: bigint; refreshAt: bigint | null; since: bigint | null } {
   let amountOverdue = 0n;
   let since: bigint | null = null;
   if (state.status === LoanStatus.Closed) return { amountOverdue, refreshAt: null, since };
@@ -282,7 +308,7 @@ export function sameServicing(prev: LoanProjection, next: LoanProjection): boole
 export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
   const f = p.fixed;
   const s = p.state;
-  const overdue = overdueAt(s, BigInt(asOf));
+  const overdue = overdueColumns(f.loanId, s, asOf);
   const cursorDue = s.cursor < s.schedule.length && s.status !== LoanStatus.Closed ? Number(s.schedule[s.cursor].dueDate) : null;
   return {
     loan_id: f.loanId,
@@ -321,9 +347,9 @@ export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
     restructured_at: Number(s.restructuredAt),
     cursor_due: cursorDue,
     due_key: cursorDue ?? Number.MAX_SAFE_INTEGER,
-    amount_overdue: overdue.amountOverdue.toString().padStart(AMOUNT_SORT_WIDTH, "0"),
-    overdue_refresh_at: overdue.refreshAt === null ? null : Number(overdue.refreshAt),
-    overdue_since: overdue.since === null ? null : Number(overdue.since),
+    amount_overdue: overdue.amount_overdue,
+    overdue_refresh_at: overdue.overdue_refresh_at,
+    overdue_since: overdue.overdue_since,
     charged_off_at: p.chargedOffAt,
     written_off_at: p.writtenOffAt,
     closed_at: p.closedAt,

@@ -1,10 +1,20 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, LoansTable } from "../db/schema";
 import { EVENT_TABLES } from "../db/schema";
-import type { Installment, Policy } from "../domain";
+import type { Installment, LoanStatus, Policy } from "../domain";
 import { bulkWriter, type BulkWriter } from "../db/bulk";
 import type { Batch } from "./handlers";
-import { collectionRow, LOAN_FIXED_COLUMNS, projectionFromRow, projectionRow, type CollectionRow, type LoanProjection } from "./projection";
+import {
+  collectionRow,
+  LOAN_FIXED_COLUMNS,
+  overdueColumns,
+  projectionFromRow,
+  projectionRow,
+  type CollectionRow,
+  type LoanProjection,
+  type OverdueInputs,
+  type OverdueRow,
+} from "./projection";
 
 /** Bound variables per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
@@ -162,7 +172,6 @@ export async function writeBatch(
   headers: BlockHeader[],
   cursor: Cursor,
   keepBlocksFrom: number,
-  policyCache: Map<number, Policy>,
   from: Cursor,
   known?: (loanId: number) => LoanProjection | undefined,
 ): Promise<void> {
@@ -177,8 +186,8 @@ export async function writeBatch(
       else collection.push(collectionRow(p));
     }
     await upsertLoans(trx, rewritten);
-    await updateCollection(trx, collection);
-    await refreshOverdue(trx, cursor.blockTimestamp, policyCache, known);
+    await updateLoans(trx, collection);
+    await refreshOverdue(trx, cursor.blockTimestamp, known);
     // Assignment changes in chain order come down to the last state of each (loan, collector).
     const last = new Map<string, { loanId: number; collector: string; assigned: boolean }>();
     for (const c of batch.collectors) last.set(`${c.loanId}:${c.collector}`, c);
@@ -203,36 +212,60 @@ export async function writeBatch(
 
 /**
  * Keeps every loans row "as of the cursor": rows whose amount overdue changed with time alone
- * (an installment turned one day late by `t`) are recomputed, in chunks, in the same transaction.
- * Projections the indexer holds in memory (`known`: the state as of the database's cursor) are
- * used as they are; the rest are loaded from the database.
+ * (an installment turned one day late by `t`) get their time-dependent columns recomputed
+ * (overdueColumns), in chunks, in the same transaction. Projections the indexer holds in memory
+ * (`known`: the state as of the database's cursor) are used as they are; for the rest, what
+ * overdueAt reads is loaded from the database (overdueInputs).
  */
-async function refreshOverdue(
-  trx: Transaction<Database>,
-  t: number,
-  policyCache: Map<number, Policy>,
-  known?: (loanId: number) => LoanProjection | undefined,
-): Promise<void> {
+async function refreshOverdue(trx: Transaction<Database>, t: number, known?: (loanId: number) => LoanProjection | undefined): Promise<void> {
   // Most ranges have nothing to refresh: the earliest refresh time (an index lookup) says so.
   const first = await trx.selectFrom("loans").select((eb) => eb.fn.min("overdue_refresh_at").as("at")).executeTakeFirst();
   if (first?.at === null || first?.at === undefined || Number(first.at) > t) return;
   for (;;) {
     const ids = (await trx.selectFrom("loans").select("loan_id").where("overdue_refresh_at", "<=", t).limit(2_000).execute()).map((r) => r.loan_id);
     if (ids.length === 0) return;
-    const projections: LoanProjection[] = [];
+    const rows: OverdueRow[] = [];
     const missing: number[] = [];
     for (const id of ids) {
       const p = known?.(id);
-      if (p) projections.push(p);
+      if (p) rows.push(overdueColumns(id, p.state, t));
       else missing.push(id);
     }
-    if (missing.length) for (const p of (await loadProjections(trx, missing, policyCache)).values()) projections.push(p);
-    await upsertLoans(trx, projections.map((p) => projectionRow(p, t)));
+    if (missing.length) for (const [id, inputs] of await overdueInputs(trx, missing)) rows.push(overdueColumns(id, inputs, t));
+    await updateLoans(trx, rows);
   }
 }
 
-/** Updates loans rows in their collection columns alone (their other columns are unchanged). */
-async function updateCollection(trx: Transaction<Database>, rows: CollectionRow[]): Promise<void> {
+/**
+ * What overdueAt reads of each of `loanIds` (stored loans): status, cursor, paid, and the current
+ * schedule's installments from the cursor on (the earlier ones are left out of the array).
+ */
+async function overdueInputs(trx: Transaction<Database>, loanIds: number[]): Promise<Map<number, OverdueInputs>> {
+  const out = new Map<number, OverdueInputs>();
+  for (const ids of chunk(loanIds, 500)) {
+    const loans = await trx.selectFrom("loans").select(["loan_id", "status", "cursor", "paid", "installment_count"]).where("loan_id", "in", ids).execute();
+    const schedules = new Map<number, Installment[]>();
+    for (const l of loans) {
+      const schedule = new Array<Installment>(l.installment_count);
+      schedules.set(l.loan_id, schedule);
+      out.set(l.loan_id, { status: l.status as LoanStatus, cursor: l.cursor, paid: BigInt(l.paid), schedule });
+    }
+    const inst = await trx
+      .selectFrom("installments")
+      .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
+      .select(["installments.loan_id", "installments.idx", "installments.due_date", "installments.principal", "installments.interest"])
+      .where("installments.loan_id", "in", ids)
+      .whereRef("installments.idx", ">=", "loans.cursor")
+      .execute();
+    for (const i of inst) {
+      schedules.get(i.loan_id)![i.idx] = { dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) };
+    }
+  }
+  return out;
+}
+
+/** Updates stored loans rows in the columns `rows` have (by loan_id), the others left as they are. */
+async function updateLoans(trx: Transaction<Database>, rows: (CollectionRow | OverdueRow)[]): Promise<void> {
   if (rows.length === 0) return;
   const bulk = bulkOf.get(trx);
   if (bulk) return bulk.update(trx, "loans", "loan_id", rows);

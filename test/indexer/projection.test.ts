@@ -2,7 +2,8 @@
  * The loans row of a projection: the columns an upsert of a stored loan keeps (LOAN_FIXED_COLUMNS)
  * are exactly the ones that come from the registration's fixed part, so none that can change is
  * left stale; and a projection that changed in nothing sameServicing compares changes only the
- * columns a collection update writes (COLLECTION_COLUMNS), as collectionRow has them.
+ * columns a collection update writes (COLLECTION_COLUMNS), as collectionRow has them; an overdue
+ * refresh computes the time-dependent columns from the installments from the cursor on alone.
  */
 import { expect } from "chai";
 import type { Policy } from "../../src/domain";
@@ -11,6 +12,7 @@ import {
   COLLECTION_COLUMNS,
   collectionRow,
   LOAN_FIXED_COLUMNS,
+  overdueColumns,
   projectionFromRow,
   projectionRow,
   sameServicing,
@@ -78,7 +80,31 @@ describe("loans row of a projection", function () {
     for (const c of Object.keys(update)) expect(update[c], c).to.equal(after[c]);
     // Any servicing field replaced: not the same.
     for (const k of servicing) {
-      expect(sameServicing(p, { ...p, [k]: k === "version" ? 2 : k === "fixed" || k === "state" ? { ...(p as never)[k] } : 5 }), k).to.equal(false);
+      expect(sameServicing(p, { ...p, [k]: k === "version" ? 2 : k === "fixed" || k === "state" ? { ...(p as unknown as Record<string, object>)[k] } : 5 }), k).to.equal(false);
     }
+  });
+
+  it("computes the time-dependent columns from the installments from the cursor on, as projectionRow does", function () {
+    const DAY = 86_400n;
+    const schedule = [1n, 2n, 3n].map((m) => ({ dueDate: 1_000n + m * 30n * DAY, principal: 40_000n, interest: 400n * m }));
+    const p = projectionFromRow({ ...row, installment_count: 3, cursor: 1, paid: "150" }, schedule, policy);
+    const sparse = new Array<(typeof schedule)[number]>(3);
+    sparse[1] = schedule[1];
+    sparse[2] = schedule[2];
+    const inputs = { status: p.state.status, cursor: 1, paid: 150n, schedule: sparse };
+    let overdue = 0;
+    // Before, at and after each due date (a day late and more), and past the last one.
+    for (const t of [0n, 1n, 2n, 3n, 4n].flatMap((m) => [1_000n + m * 30n * DAY, 1_000n + m * 30n * DAY + DAY + 1n])) {
+      const full = projectionRow(p, Number(t));
+      const cols = overdueColumns(p.fixed.loanId, inputs, Number(t));
+      expect(cols, `t=${t}`).to.deep.equal({
+        loan_id: full.loan_id,
+        amount_overdue: full.amount_overdue,
+        overdue_refresh_at: full.overdue_refresh_at,
+        overdue_since: full.overdue_since,
+      });
+      if (BigInt(cols.amount_overdue) > 0n) overdue++;
+    }
+    expect(overdue, "times with an amount overdue").to.be.greaterThan(2);
   });
 });
