@@ -53,9 +53,9 @@ function smallUintAt(hex: string, pos: number): number | undefined {
 }
 
 /**
- * Checksummed addresses by their 40 hex digits (the word's last 20 bytes, as viem reads them): viem's checksumAddress keeps an
- * LRU of 8,192 (a map delete and set on every hit), which a chain of more borrowers than that
- * turns into a keccak per address read. Cleared when full.
+ * Checksummed addresses by their 40 hex digits (the word's last 20 bytes, as viem reads them).
+ * viem's checksumAddress keeps an LRU of 8,192 (a map delete and set on every hit), which a chain
+ * of more borrowers than that turns into a keccak per address read. Cleared when full.
  */
 const checksummed = new Map<string, string>();
 const CHECKSUM_CACHE = 65_536;

@@ -211,7 +211,7 @@ export type OverdueInputs = Pick<LoanState, "status" | "cursor" | "paid" | "sche
  */
 export type OverdueRow = Pick<LoansTable, "loan_id" | "amount_overdue" | "overdue_refresh_at" | "overdue_since">;
 
-/** The loan's time-dependent columns as of `asOf`, as projectionRow writes them. */
+/** The loan's time-dependent columns as of `asOf` (projectionRow takes them from here). */
 export function overdueColumns(loanId: number, state: OverdueInputs, asOf: number): OverdueRow {
   const overdue = overdueAt(state, BigInt(asOf));
   return {
@@ -272,11 +272,17 @@ export const LOAN_FIXED_COLUMNS = [
  * (sameServicing), its row is updated in these alone: the other columns, including the
  * time-dependent ones, are as the last write left them, which the overdue refresh keeps current.
  */
-export const COLLECTION_COLUMNS = ["trail_head", "trail_count", "restricted_channels", "dispute_open", "updated_block"] as const satisfies readonly (keyof LoansTable)[];
+export const COLLECTION_COLUMNS = [
+  "trail_head",
+  "trail_count",
+  "restricted_channels",
+  "dispute_open",
+  "updated_block",
+] as const satisfies readonly (keyof LoansTable)[];
 
 export type CollectionRow = Pick<LoansTable, "loan_id" | (typeof COLLECTION_COLUMNS)[number]>;
 
-/** The loan id and COLLECTION_COLUMNS of a projection's loans row (as projectionRow has them). */
+/** The loan id and COLLECTION_COLUMNS of a projection's loans row (projectionRow takes them from here). */
 export function collectionRow(p: LoanProjection): CollectionRow {
   return {
     loan_id: p.fixed.loanId,
@@ -309,6 +315,7 @@ export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
   const f = p.fixed;
   const s = p.state;
   const overdue = overdueColumns(f.loanId, s, asOf);
+  const collection = collectionRow(p);
   const cursorDue = s.cursor < s.schedule.length && s.status !== LoanStatus.Closed ? Number(s.schedule[s.cursor].dueDate) : null;
   return {
     loan_id: f.loanId,
@@ -353,11 +360,11 @@ export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
     charged_off_at: p.chargedOffAt,
     written_off_at: p.writtenOffAt,
     closed_at: p.closedAt,
-    trail_head: p.trailHead,
-    trail_count: p.trailCount,
-    restricted_channels: p.restrictedChannels,
-    dispute_open: p.disputeOpen ? 1 : 0,
-    updated_block: p.updatedBlock,
+    trail_head: collection.trail_head,
+    trail_count: collection.trail_count,
+    restricted_channels: collection.restricted_channels,
+    dispute_open: collection.dispute_open,
+    updated_block: collection.updated_block,
   };
 }
 
