@@ -164,6 +164,9 @@ async function main(): Promise<void> {
       NETWORK: "localhost",
       PORT: String(API_PORT),
       API_TOKEN_SECRET: secret,
+      // Sign-In with Ethereum is bound to the demo's own origin (never the request's Host).
+      SIWE_DOMAIN: `127.0.0.1:${API_PORT}`,
+      SIWE_URI: `http://127.0.0.1:${API_PORT}`,
       // The demo relays collector actions with the first collector's own (public development) key.
       RELAYER_KEY: devKey(DEMO_ACCOUNTS.collectors[0]),
       EVIDENCE_DIR: path.join(DATA, "evidence"),

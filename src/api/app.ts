@@ -1,12 +1,12 @@
+import crypto from "node:crypto";
 import cors from "cors";
 import express, { Router, type Express } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { Gauge, Histogram } from "prom-client";
 import type { ApiServices } from "./context";
-import { ApiError, notFound, PROBLEM_JSON, problemHandler } from "./errors";
+import { ApiError, notFound, PROBLEM_JSON, problemHandler, UnauthorizedError } from "./errors";
 import { createRegistry, docsHtml, openApiDocument } from "./openapi";
-import { bearerOf, requireAuth } from "./auth/middleware";
-import { verifyToken } from "./auth/tokens";
+import { bearerOf, claimsOf, requireAuth } from "./auth/middleware";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerLoanRoutes } from "./routes/loans";
 import { registerOpsRoutes } from "./routes/ops";
@@ -42,7 +42,9 @@ export function createApp(given: ApiServices): Express {
   };
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // Behind a reverse proxy the client address is in X-Forwarded-For, trusted only as configured
+  // (TRUST_PROXY); otherwise req.ip is the peer and forwarded headers are ignored.
+  app.set("trust proxy", services.options.trustProxy ?? false);
   app.set("query parser", "simple");
   const registry = createRegistry();
 
@@ -60,11 +62,14 @@ export function createApp(given: ApiServices): Express {
     next();
   });
 
-  app.use(cors({ origin: services.options.corsOrigins === "*" ? "*" : services.options.corsOrigins, exposedHeaders: ["Retry-After"] }));
+  // Cross-origin access only for the configured origins (CORS_ORIGINS); none by default.
+  const origins = services.options.corsOrigins;
+  if (origins === "*" || origins.length > 0) app.use(cors({ origin: origins === "*" ? "*" : origins, exposedHeaders: ["Retry-After"] }));
   const json = express.json({ limit: "64kb" });
   app.use((req, res, next) => (OWN_BODY_PARSER_PATHS.has(req.path.replace(/\/+$/, "").toLowerCase()) ? next() : json(req, res, next)));
 
-  // Rate limit per token (per IP without one): 429 problem+json with Retry-After.
+  // Rate limit per caller (a valid token's subject), per client address without one (req.ip, after
+  // TRUST_PROXY; IPv6 by /56): 429 problem+json with Retry-After.
   app.use(
     "/v1",
     rateLimit({
@@ -74,9 +79,11 @@ export function createApp(given: ApiServices): Express {
       legacyHeaders: false,
       keyGenerator: (req) => {
         const token = bearerOf(req);
-        const claims = token ? verifyToken(token, services.options.tokenSecret, services.now()) : undefined;
+        const claims = token ? claimsOf(services, token) : undefined;
         return claims ? `sub:${claims.sub}` : `ip:${ipKeyGenerator(req.ip ?? "unknown")}`;
       },
+      // X-Forwarded-For without TRUST_PROXY is ignored on purpose (a client could forge it).
+      validate: { xForwardedForHeader: false },
       handler: (req, res, _next, options) => {
         res
           .status(429)
@@ -100,13 +107,7 @@ export function createApp(given: ApiServices): Express {
   const documentOf = () => (doc ??= openApiDocument(registry));
   app.get("/openapi.json", (_req, res) => res.json(documentOf()));
   app.get("/docs", (_req, res) => res.type("html").send(docsHtml(documentOf())));
-  app.get("/metrics", async (_req, res, next) => {
-    try {
-      res.type(services.registry.contentType).send(await services.registry.metrics());
-    } catch (err) {
-      next(err);
-    }
-  });
+  if (!services.options.metricsElsewhere) app.get("/metrics", metricsHandler(services));
 
   app.use(notFound);
   app.use(
@@ -115,4 +116,23 @@ export function createApp(given: ApiServices): Express {
     }),
   );
   return app;
+}
+
+/**
+ * GET /metrics (Prometheus). With METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>`
+ * is answered (compared in constant time); otherwise 401 problem+json.
+ */
+export function metricsHandler(services: Pick<ApiServices, "registry" | "options">) {
+  const expected = services.options.metricsToken ? crypto.createHash("sha256").update(services.options.metricsToken).digest() : undefined;
+  return async (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    try {
+      if (expected) {
+        const given = crypto.createHash("sha256").update(bearerOf(req) ?? "").digest();
+        if (!crypto.timingSafeEqual(given, expected)) throw new UnauthorizedError("/metrics needs the metrics bearer token (METRICS_TOKEN)");
+      }
+      res.type(services.registry.contentType).send(await services.registry.metrics());
+    } catch (err) {
+      next(err);
+    }
+  };
 }

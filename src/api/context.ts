@@ -12,10 +12,31 @@ export interface ApiOptions {
   tokenSecret: string;
   /** Lifetime of a Sign-In with Ethereum session token. */
   sessionTtlSec: number;
-  /** The domain SIWE messages must name (default: the request's Host). */
+  /**
+   * Sign-In with Ethereum: the domain (host[:port]) and URI origin every message must name
+   * (SIWE_DOMAIN, SIWE_URI); the chain id is the deployment's. Never taken from the request:
+   * without both, sign-in is refused (503).
+   */
   siweDomain?: string;
-  /** Allowed CORS origins ("*" for any). */
+  siweUri?: string;
+  /** Unused sign-in nonces one client address may hold (default 20). */
+  siweNoncesPerClient?: number;
+  /** Longest accepted service-token lifetime, days (default 365). */
+  serviceTokenMaxDays?: number;
+  /** Allowed CORS origins ("*" for any); none (same origin only) when empty. */
   corsOrigins: string[] | "*";
+  /** Express's `trust proxy` (TRUST_PROXY): false unless configured. */
+  trustProxy?: boolean | number | string;
+  /** Bearer token /metrics requires when set (METRICS_TOKEN). */
+  metricsToken?: string;
+  /** /metrics is served elsewhere (METRICS_PORT): the API port answers 404 for it. */
+  metricsElsewhere?: boolean;
+  /** Idempotency keys one caller may hold at once (default 1,000; each kept 24 h). */
+  idempotencyKeysPerCaller?: number;
+  /** Relayed actions per caller per 24 h (default 500). */
+  relayBudgetPerDay?: number;
+  /** How long a relayed action waits for its receipt before answering 202 pending (default 15 s). */
+  relayWaitMs?: number;
   /** Requests per minute per token (or per IP without one). */
   rateLimitPerMinute: number;
   /** Content-addressed evidence store. */

@@ -46,6 +46,15 @@ export class PayloadTooLargeError extends ApiError {
     super(413, "Payload Too Large", detail);
   }
 }
+/** A per-caller or per-client limit was reached: 429, with Retry-After when known. */
+export class TooManyRequestsError extends ApiError {
+  constructor(
+    detail: string,
+    readonly retryAfterSec?: number,
+  ) {
+    super(429, "Too Many Requests", detail);
+  }
+}
 export class UnavailableError extends ApiError {
   constructor(detail: string) {
     super(503, "Service Unavailable", detail);
@@ -83,6 +92,7 @@ export function problemHandler(log: (err: unknown, req: { method: string; path: 
       problem = new ApiError(500, "Internal Server Error", "the server failed to handle the request; it has been logged");
     }
     if (res.headersSent) return;
+    if (problem instanceof TooManyRequestsError && problem.retryAfterSec !== undefined) res.setHeader("Retry-After", String(Math.max(1, Math.ceil(problem.retryAfterSec))));
     res
       .status(problem.status)
       .type(PROBLEM_JSON)

@@ -8,12 +8,16 @@ import type { Config } from "../config";
 import { openDatabase, type DatabaseHandle } from "../db/connect";
 import { loadDeployment } from "../chain/deployments";
 import { createChainClient } from "../chain/client";
-import { createApp } from "./app";
+import express from "express";
+import { createApp, metricsHandler } from "./app";
+import { notFound, problemHandler } from "./errors";
 import type { ApiServices } from "./context";
 
 export interface RunningServer {
   url: string;
   server: http.Server;
+  /** The /metrics listener when API_METRICS_PORT is set. */
+  metricsUrl?: string;
   database: DatabaseHandle;
   close(): Promise<void>;
 }
@@ -39,6 +43,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     logger.warn({ err: (err as Error).message }, "no chain access: evidence verification, relaying and /readyz lag checks are off");
   }
   if (!config.apiTokenSecret) logger.warn("API_TOKEN_SECRET is not set: using a random secret (sessions end with this process)");
+  if (!config.siweDomain || !config.siweUri) logger.warn("SIWE_DOMAIN and SIWE_URI are not both set: Sign-In with Ethereum is off (POST /v1/auth/verify answers 503)");
+  if (!config.metricsToken && config.apiMetricsPort === undefined && !isLoopback(config.host)) {
+    logger.warn("/metrics is open on a non-loopback address: set METRICS_TOKEN or API_METRICS_PORT");
+  }
   const services: ApiServices = {
     db: database.db,
     dialect: database.dialect,
@@ -48,7 +56,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     options: {
       tokenSecret: config.apiTokenSecret ?? crypto.randomBytes(32).toString("hex"),
       sessionTtlSec: config.sessionTtlSec,
+      siweDomain: config.siweDomain,
+      siweUri: config.siweUri,
+      siweNoncesPerClient: config.siweNoncesPerClient,
+      serviceTokenMaxDays: config.serviceTokenMaxDays,
       corsOrigins: config.corsOrigins,
+      trustProxy: config.trustProxy,
+      metricsToken: config.metricsToken,
+      metricsElsewhere: config.apiMetricsPort !== undefined,
+      idempotencyKeysPerCaller: config.idempotencyKeysPerCaller,
+      relayBudgetPerDay: config.relayBudgetPerDay,
+      relayWaitMs: config.relayWaitMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
       evidenceDir: config.evidenceDir,
       maxEvidenceBytes: config.maxEvidenceBytes,
@@ -67,18 +85,42 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const address = server.address() as { port: number };
   const url = `http://${config.host}:${address.port}`;
-  logger.info({ url, db: database.location }, "API listening");
+  let metricsServer: http.Server | undefined;
+  let metricsUrl: string | undefined;
+  if (config.apiMetricsPort !== undefined) {
+    const m = express();
+    m.disable("x-powered-by");
+    m.get("/metrics", metricsHandler(services));
+    m.use(notFound);
+    m.use(problemHandler((err) => logger.error({ err: (err as Error).message }, "metrics failed")));
+    const ms = http.createServer(m);
+    metricsServer = ms;
+    await new Promise<void>((resolve, reject) => {
+      ms.once("error", reject);
+      ms.listen(config.apiMetricsPort, config.host, () => resolve());
+    });
+    metricsUrl = `http://${config.host}:${(ms.address() as { port: number }).port}/metrics`;
+  }
+  logger.info({ url, metrics: metricsUrl ?? `${url}/metrics`, db: database.location }, "API listening");
   return {
     url,
     server,
+    metricsUrl,
     database,
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      if (metricsServer) {
+        const ms = metricsServer;
+        await new Promise<void>((r) => ms.close(() => r()));
+        ms.closeAllConnections();
+      }
       await database.close();
     },
   };
 }
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
 
 /**
  * Requests Node's HTTP parser rejects before Express sees them (an unknown method token, bytes

@@ -1,9 +1,13 @@
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
 /**
  * Configuration, parsed once at start from CLI flags over environment variables; nothing else
- * reads process.env. Errors name the setting (flag and variable).
+ * reads process.env. Errors name the setting (flag and variable). Secrets (the token secret, the
+ * relayer key, the metrics token) have no flag: a command line is visible to every local user in
+ * the process list, so they come only from the environment, or from a file whose path is in the
+ * environment (`<NAME>_FILE`, e.g. a mounted Docker or Kubernetes secret).
  */
 const boolish = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 
@@ -30,7 +34,34 @@ export const configSchema = z.object({
   /** HMAC secret for bearer tokens; at least 32 characters. */
   apiTokenSecret: z.string().min(32, "must be at least 32 characters").optional(),
   sessionTtlSec: z.coerce.number().int().min(60).max(30 * 86_400),
-  corsOrigins: z.string().transform((s) => (s.trim() === "*" ? ("*" as const) : s.split(",").map((o) => o.trim()).filter(Boolean))),
+  /** Origins allowed cross-origin access; none by default (same origin only). */
+  corsOrigins: z
+    .string()
+    .optional()
+    .transform((s): string[] | "*" => (s === undefined ? [] : s.trim() === "*" ? "*" : s.split(",").map((o) => o.trim()).filter(Boolean))),
+  /** Express's `trust proxy`: false (default), true, a hop count, or addresses/subnets (comma-separated). */
+  trustProxy: z.union([z.boolean(), z.string()]).transform((v, ctx) => parseTrustProxy(v, ctx)),
+  /** Sign-In with Ethereum: the domain (host[:port]) and URI origin messages must name. Sign-in is off without both. */
+  siweDomain: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be a host name with an optional :port, as in a SIWE message (no scheme, no path)").optional(),
+  siweUri: z
+    .string()
+    .url({ message: "must be an absolute URL (the site's origin, e.g. https://duetrail.example.com)" })
+    .refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL")
+    .optional(),
+  /** Sign-in nonces a client address may hold unused at once. */
+  siweNoncesPerClient: z.coerce.number().int().min(1).max(10_000),
+  /** Longest lifetime of a service token, days (the `token` command and the server both enforce it). */
+  serviceTokenMaxDays: z.coerce.number().int().min(1).max(3_650),
+  /** serve: Prometheus /metrics on this port (host HOST) instead of the API's port. */
+  apiMetricsPort: z.coerce.number().int().min(0).max(65_535).optional(),
+  /** Bearer token /metrics requires (env only); without it /metrics is open unless moved with apiMetricsPort. */
+  metricsToken: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Idempotency keys a caller may hold at once (each kept 24 h). */
+  idempotencyKeysPerCaller: z.coerce.number().int().min(1).max(1_000_000),
+  /** Relayed actions a caller may have the API send per 24 h. */
+  relayBudgetPerDay: z.coerce.number().int().min(0).max(1_000_000),
+  /** How long a relayed action waits for inclusion before answering 202 pending. */
+  relayWaitMs: z.coerce.number().int().min(0).max(600_000),
   rateLimitPerMinute: z.coerce.number().int().min(1).max(10_000_000),
   evidenceDir: z.string().min(1),
   maxEvidenceBytes: z.coerce.number().int().min(1).max(1 << 30),
@@ -43,8 +74,33 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** `trust proxy` as express reads it: booleans, a hop count, or a comma-separated list of addresses, subnets or names (loopback, linklocal, uniquelocal). */
+function parseTrustProxy(v: boolean | string, ctx: z.RefinementCtx): boolean | number | string {
+  if (typeof v === "boolean") return v;
+  const t = v.trim();
+  if (t === "true" || t === "false") return t === "true";
+  if (/^\d+$/.test(t)) return Number(t);
+  const parts = t.split(",").map((p) => p.trim());
+  const ok = parts.every((p) => /^(loopback|linklocal|uniquelocal)$/.test(p) || /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p));
+  if (!ok) {
+    ctx.addIssue({ code: "custom", message: "must be true, false, a hop count, or comma-separated addresses/subnets (loopback, linklocal, uniquelocal, 10.0.0.0/8, ...)" });
+    return z.NEVER;
+  }
+  return parts.join(",");
+}
+
+/** A setting's flag (none for secrets) and environment variable, for error messages and --help. */
+export interface Setting {
+  /** Absent for secrets: they come only from the environment (or `<env>_FILE`). */
+  flag?: string;
+  env: string;
+}
+
+/** Settings that are secrets: no flag; `<env>` or a file named by `<env>_FILE`. */
+export const SECRET_SETTINGS = ["apiTokenSecret", "relayerKey", "metricsToken"] as const satisfies readonly (keyof Config)[];
+
 /** Flag and environment variable of each setting, for error messages and --help. */
-export const SETTINGS: Record<keyof Config, { flag: string; env: string }> = {
+export const SETTINGS: Record<keyof Config, Setting> = {
   rpcUrl: { flag: "--rpc", env: "RPC_URL" },
   network: { flag: "--network", env: "NETWORK" },
   deploymentsDir: { flag: "--deployments", env: "DEPLOYMENTS_DIR" },
@@ -59,15 +115,25 @@ export const SETTINGS: Record<keyof Config, { flag: string; env: string }> = {
   exitAtTip: { flag: "--exit-at-tip", env: "EXIT_AT_TIP" },
   port: { flag: "--port", env: "PORT" },
   host: { flag: "--host", env: "HOST" },
-  apiTokenSecret: { flag: "--token-secret", env: "API_TOKEN_SECRET" },
+  apiTokenSecret: { env: "API_TOKEN_SECRET" },
   sessionTtlSec: { flag: "--session-ttl-sec", env: "SESSION_TTL_SEC" },
   corsOrigins: { flag: "--cors-origins", env: "CORS_ORIGINS" },
+  trustProxy: { flag: "--trust-proxy", env: "TRUST_PROXY" },
+  siweDomain: { flag: "--siwe-domain", env: "SIWE_DOMAIN" },
+  siweUri: { flag: "--siwe-uri", env: "SIWE_URI" },
+  siweNoncesPerClient: { flag: "--siwe-nonces-per-client", env: "SIWE_NONCES_PER_CLIENT" },
+  serviceTokenMaxDays: { flag: "--service-token-max-days", env: "SERVICE_TOKEN_MAX_DAYS" },
+  metricsToken: { env: "METRICS_TOKEN" },
+  apiMetricsPort: { flag: "--metrics-port", env: "API_METRICS_PORT" },
+  idempotencyKeysPerCaller: { flag: "--idempotency-keys-per-caller", env: "IDEMPOTENCY_KEYS_PER_CALLER" },
+  relayBudgetPerDay: { flag: "--relay-budget-per-day", env: "RELAY_BUDGET_PER_DAY" },
+  relayWaitMs: { flag: "--relay-wait-ms", env: "RELAY_WAIT_MS" },
   rateLimitPerMinute: { flag: "--rate-limit", env: "RATE_LIMIT_PER_MINUTE" },
   evidenceDir: { flag: "--evidence-dir", env: "EVIDENCE_DIR" },
   maxEvidenceBytes: { flag: "--max-evidence-bytes", env: "MAX_EVIDENCE_BYTES" },
   maxLagBlocks: { flag: "--max-lag-blocks", env: "MAX_LAG_BLOCKS" },
   responseCacheMb: { flag: "--response-cache-mb", env: "RESPONSE_CACHE_MB" },
-  relayerKey: { flag: "--relayer-key", env: "RELAYER_KEY" },
+  relayerKey: { env: "RELAYER_KEY" },
 };
 
 export const DEFAULT_DATABASE_URL = path.join("data", "duetrail.db");
@@ -87,7 +153,12 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   port: 8080,
   host: "127.0.0.1",
   sessionTtlSec: 86_400,
-  corsOrigins: "*",
+  trustProxy: false,
+  siweNoncesPerClient: 20,
+  serviceTokenMaxDays: 365,
+  idempotencyKeysPerCaller: 1_000,
+  relayBudgetPerDay: 500,
+  relayWaitMs: 15_000,
   rateLimitPerMinute: 600,
   evidenceDir: path.join("data", "evidence"),
   maxEvidenceBytes: 25 * 1024 * 1024,
@@ -100,10 +171,40 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-/** Builds the config: flags win over environment variables, which win over defaults. */
+/** How a setting is named in messages: `--flag (ENV)`, or `ENV` for a secret. */
+export function settingName(key: keyof Config): string {
+  const s = SETTINGS[key];
+  return s.flag ? `${s.flag} (${s.env})` : s.env;
+}
+
+const isSecret = (key: keyof Config): boolean => (SECRET_SETTINGS as readonly string[]).includes(key);
+
+/** A secret from `env[name]` or the file named by `env[name_FILE]` (one trailing newline dropped); never both. */
+function secretFrom(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct && file) throw new ConfigError(`${name} and ${name}_FILE are both set: set one`);
+  if (!file) return direct;
+  try {
+    return fs.readFileSync(file, "utf8").replace(/\r?\n$/, "");
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/**
+ * Builds the config: flags win over environment variables, which win over defaults. Secrets are
+ * read from the environment only; a flag value given for one is refused.
+ */
 export function loadConfig(flags: Partial<Record<keyof Config, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(SETTINGS) as (keyof Config)[]) {
+    if (isSecret(key)) {
+      if (flags[key] !== undefined) throw new ConfigError(`${SETTINGS[key].env} is a secret: set it in the environment (or ${SETTINGS[key].env}_FILE), never as a flag`);
+      const v = secretFrom(SETTINGS[key].env, env);
+      if (v !== undefined && v !== "") raw[key] = v;
+      continue;
+    }
     const v = flags[key] ?? env[SETTINGS[key].env] ?? DEFAULTS[key];
     if (v !== undefined && v !== "") raw[key] = v;
   }
@@ -111,7 +212,7 @@ export function loadConfig(flags: Partial<Record<keyof Config, unknown>> = {}, e
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue.path[0] as keyof Config;
-    const where = SETTINGS[key] ? `${SETTINGS[key].flag} (${SETTINGS[key].env})` : String(key);
+    const where = SETTINGS[key] ? settingName(key) : String(key);
     throw new ConfigError(`${where} ${issue.message}`);
   }
   return parsed.data;

@@ -314,6 +314,55 @@ export interface PausesTable extends EventKey {
   paused: Flag;
 }
 
+/** A Sign-In with Ethereum nonce (migration 0005): single use, until expires_at (server clock, seconds). */
+export interface AuthNoncesTable {
+  nonce: string;
+  /** The client address that asked for it (req.ip, after TRUST_PROXY). */
+  client: string;
+  expires_at: Int;
+}
+
+/** A bearer token revoked by its id (`token revoke --id`, migration 0005). */
+export interface RevokedTokensTable {
+  jti: string;
+  subject: string;
+  revoked_at: Int;
+  /** The token's own expiry: the row may be dropped after it. */
+  expires_at: Int;
+}
+
+/** Every token of `subject` issued at or before `revoked_before` is revoked (`token revoke --address`). */
+export interface RevokedSubjectsTable {
+  subject: string;
+  revoked_before: Int;
+}
+
+/** An Idempotency-Key of a caller (migration 0005): `pending` while the first request runs, then `done` with its response. */
+export interface IdempotencyKeysTable {
+  caller: string;
+  key: string;
+  fingerprint: string;
+  state: "pending" | "done";
+  status: Int | null;
+  /** The JSON response body to replay. */
+  body: Json | null;
+  created_at: Int;
+}
+
+/** A transaction the API's relayer signed for a caller (migration 0005). */
+export interface RelaysTable {
+  tx_hash: string;
+  caller: string;
+  loan_id: Int;
+  relayer: string;
+  nonce: Int;
+  /** The signed transaction (0x hex), sent again if the node drops it from its pool. */
+  raw_tx: string;
+  state: "pending" | "included" | "reverted" | "dropped";
+  block_number: Int | null;
+  created_at: Int;
+}
+
 export interface Database {
   role_changes: RoleChangesTable;
   pauses: PausesTable;
@@ -344,6 +393,11 @@ export interface Database {
   disputes: DisputesTable;
   contact_policies: ContactPoliciesTable;
   batch_leaves: BatchLeavesTable;
+  auth_nonces: AuthNoncesTable;
+  revoked_tokens: RevokedTokensTable;
+  revoked_subjects: RevokedSubjectsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  relays: RelaysTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */

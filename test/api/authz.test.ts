@@ -5,7 +5,7 @@
  */
 import crypto from "node:crypto";
 import { expect } from "chai";
-import { signToken } from "../../src/api/auth/tokens";
+import { newTokenId, signToken } from "../../src/api/auth/tokens";
 import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture } from "./fixture";
 import { concretePath, fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
 import { CALLERS, isProblem, send, type Caller, type MatrixCaller } from "./helpers/requests";
@@ -164,8 +164,8 @@ describeEachDialect("authorization matrix", (dialect) => {
     this.timeout(60_000);
     const now = Math.floor(Date.now() / 1000);
     const bad = [
-      signToken({ sub: f.addresses.auditor, kind: "service", iat: now, exp: now + 600 }, "not-the-secret"),
-      signToken({ sub: f.addresses.auditor, kind: "service", iat: now - 7_200, exp: now - 3_600 }, TOKEN_SECRET),
+      signToken({ sub: f.addresses.auditor, kind: "service", iat: now, exp: now + 600, jti: newTokenId() }, "not-the-secret"),
+      signToken({ sub: f.addresses.auditor, kind: "service", iat: now - 7_200, exp: now - 3_600, jti: newTokenId() }, TOKEN_SECRET),
       `${f.tokens.auditor}x`,
       "not-a-token",
       f.tokens.auditor.split(".")[0],

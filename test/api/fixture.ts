@@ -29,7 +29,7 @@ import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 import type { Kysely } from "kysely";
 import { createApp } from "../../src/api/app";
 import { answerClientErrors } from "../../src/api/server";
-import type { ApiServices } from "../../src/api/context";
+import type { ApiOptions, ApiServices } from "../../src/api/context";
 import { serviceToken } from "../../src/api/auth/tokens";
 import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
 import { loadDeployment, type Deployment } from "../../src/chain/deployments";
@@ -57,6 +57,8 @@ export interface ApiFixture {
   tokens: Record<Role, string>;
   addresses: Record<Role, Address>;
   db: Kysely<Database>;
+  /** What `--db` takes for this database (a SQLite path, or a postgres URL with ?schema=). */
+  dbUrl: string;
   handle: DatabaseHandle;
   node: TestNode;
   deployment: Deployment;
@@ -81,6 +83,8 @@ export interface ApiFixtureOptions {
   noRelayer?: boolean;
   /** Largest evidence upload (default 64 KiB). */
   maxEvidenceBytes?: number;
+  /** Overrides of the API options (after the fixture's own). */
+  options?: Partial<ApiOptions>;
 }
 
 interface SharedChain {
@@ -151,11 +155,12 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
       options: {
         tokenSecret: TOKEN_SECRET,
         sessionTtlSec: 3_600,
-        corsOrigins: "*",
+        corsOrigins: [],
         rateLimitPerMinute: 100_000,
         evidenceDir,
         maxEvidenceBytes: opts.maxEvidenceBytes ?? 64 * 1024,
         maxLagBlocks: 1_000,
+        ...opts.options,
       },
       chain: opts.noChain
         ? undefined
@@ -175,6 +180,9 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
     });
     const { port } = server.address() as { port: number };
     const url = `http://127.0.0.1:${port}`;
+    // Sign-in is bound to the server's own origin, as the demo configures it (read per request).
+    if (!opts.options || !("siweDomain" in opts.options)) services.options.siweDomain = `127.0.0.1:${port}`;
+    if (!opts.options || !("siweUri" in opts.options)) services.options.siweUri = url;
     const roles = Object.keys(ROLE_INDEX) as Role[];
     const addresses = Object.fromEntries(roles.map((r) => [r, accountOf(r).address])) as Record<Role, Address>;
     const tokens = Object.fromEntries(roles.map((r) => [r, serviceToken(addresses[r], TOKEN_SECRET, 86_400).token])) as Record<Role, string>;
@@ -186,6 +194,7 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
       tokens,
       addresses,
       db: handle.db,
+      dbUrl: database.url,
       handle,
       node,
       deployment,

@@ -167,6 +167,57 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
     expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
   });
 
+  it("cursors of the right shape with fields of the wrong type or range: 400 on every list, on both databases", async function () {
+    this.timeout(240_000);
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+    const wrong = fc.oneof(
+      fc.constantFrom<unknown>("abc", "1", "", 1.5, -1, 2 ** 53, 1e20, -1e20, 9.3e18, Number.MAX_VALUE, null, true, [], {}, "9".repeat(40), "x".repeat(40)),
+      fc.double({ noNaN: true }),
+      fc.string({ maxLength: 12 }),
+      fc.bigInt({ min: 1n << 53n, max: 1n << 70n }).map((b) => Number(b)),
+    );
+    const sorts = ["dpd", "-dpd", "amountOverdue", "-amountOverdue", "nextDue", "-nextDue"];
+    const lists: { path: (c: string) => string; cursor: fc.Arbitrary<unknown> }[] = [
+      {
+        // The sort's key: a 40-digit string for the amount sorts, a number for the others.
+        path: (c) => `/v1/loans?sort=${c.split("|")[0]}&cursor=${c.split("|")[1]}`,
+        cursor: fc
+          .tuple(fc.constantFrom(...sorts), fc.oneof(wrong, fc.integer({ min: 0, max: 1_000 })), fc.oneof(wrong, fc.integer({ min: 1, max: 10 })))
+          .filter(([s, k, id]) => !(Number.isSafeInteger(id) && (id as number) > 0 && (s.includes("amount") ? typeof k === "string" && /^\d{40}$/.test(k) : Number.isSafeInteger(k) && (k as number) >= 0)))
+          .map(([s, k, id]) => `${s}|${b64({ s, k, id })}`),
+      },
+      {
+        path: (c) => `/v1/loans/1/timeline?cursor=${c}`,
+        cursor: fc
+          .tuple(fc.oneof(wrong, fc.integer({ min: 0, max: 100 })), fc.oneof(wrong, fc.integer({ min: 0, max: 100 })))
+          .filter(([b, l]) => !(Number.isSafeInteger(b) && (b as number) >= 0 && Number.isSafeInteger(l) && (l as number) >= 0 && (l as number) < 2 ** 31))
+          .map(([b, l]) => b64({ b, l })),
+      },
+      {
+        path: (c) => `/v1/queue?cursor=${c}`,
+        cursor: fc
+          .tuple(fc.oneof(wrong, fc.integer({ min: 0, max: 100 })), fc.oneof(wrong, fc.constant("0".repeat(40))), fc.oneof(wrong, fc.integer({ min: 1, max: 10 })), fc.oneof(wrong, fc.integer({ min: 0, max: 10 })))
+          .filter(([k, a, id, r]) => !(Number.isSafeInteger(k) && (k as number) >= 0 && typeof a === "string" && /^\d{40}$/.test(a) && Number.isSafeInteger(id) && (id as number) > 0 && Number.isSafeInteger(r) && (r as number) >= 0))
+          .map(([k, a, id, r]) => b64({ k, a, id, r })),
+      },
+    ];
+    for (const list of lists) {
+      await fc.assert(
+        fc.asyncProperty(list.cursor as fc.Arbitrary<string>, fc.constantFrom<Role>("auditor", "collector"), async (c, role) => {
+          const path = list.path(c);
+          const h: Record<string, string> = { authorization: `Bearer ${f.tokens[role]}` };
+          const r = await raw(f.url, "GET", path, h);
+          if (!r) return;
+          sent++;
+          if (r.status !== 400) failures.push(`GET ${path} as ${role}: expected 400, got ${r.status} ${r.body.slice(0, 200)}`);
+          else if (problems(r, "GET")) failures.push(`GET ${path}: ${problems(r, "GET")}`);
+        }),
+        { numRuns: 120, seed: 11 },
+      );
+    }
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+  });
+
   it("bodies: bad JSON, wrong types, missing fields, wrong content types, oversized", async function () {
     this.timeout(240_000);
     const withBody = ops.filter((o) => o.hasBody);

@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import type { ApiServices } from "../context";
 import { UnauthorizedError } from "../errors";
 import { resolveScope, type Scope } from "./scope";
-import { verifyToken, type TokenClaims } from "./tokens";
+import { isRevoked, verifyToken, type TokenClaims } from "./tokens";
 
 export interface AuthedRequest extends Request {
   claims?: TokenClaims;
@@ -11,20 +11,30 @@ export interface AuthedRequest extends Request {
   generation?: string;
 }
 
-/** The bearer token's subject, if any (used by the rate limiter before auth). */
+/** The bearer token of a request, if any. */
 export function bearerOf(req: Request): string | undefined {
   const h = req.headers.authorization;
   return h?.startsWith("Bearer ") ? h.slice(7).trim() : undefined;
 }
 
-/** Requires a valid bearer token and resolves the caller's scope from the indexed chain. */
+/** Days → seconds of the longest service-token lifetime the server accepts. */
+export const maxServiceTtlSec = (services: ApiServices): number => (services.options.serviceTokenMaxDays ?? 365) * 86_400;
+
+/** The claims of a token signed with the server's secret, unexpired and within the lifetime bound (revocation not checked: no I/O). */
+export function claimsOf(services: ApiServices, token: string): TokenClaims | undefined {
+  return verifyToken(token, services.options.tokenSecret, services.now(), { maxServiceTtlSec: maxServiceTtlSec(services) });
+}
+
+/** Requires a valid, unrevoked bearer token and resolves the caller's scope from the indexed chain. */
 export function requireAuth(services: ApiServices) {
   return async (req: AuthedRequest, _res: Response, next: NextFunction) => {
     try {
       const token = bearerOf(req);
       if (!token) throw new UnauthorizedError();
-      const claims = verifyToken(token, services.options.tokenSecret, services.now());
+      const claims = claimsOf(services, token);
       if (!claims) throw new UnauthorizedError("the bearer token is invalid or expired");
+      // Revocations are not chain data: read on every request, never cached.
+      if (await isRevoked(services.db, claims)) throw new UnauthorizedError("the bearer token was revoked");
       req.claims = claims;
       const cache = services.cache;
       const generation = cache ? await cache.generation() : undefined;
@@ -42,4 +52,10 @@ export function scopeOf(req: Request): Scope {
   const s = (req as AuthedRequest).scope;
   if (!s) throw new UnauthorizedError();
   return s;
+}
+
+export function claimsOfRequest(req: Request): TokenClaims {
+  const c = (req as AuthedRequest).claims;
+  if (!c) throw new UnauthorizedError();
+  return c;
 }

@@ -1,21 +1,30 @@
 import crypto from "node:crypto";
+import type { Kysely } from "kysely";
 import { getAddress, isAddress, type Address } from "viem";
+import type { Database } from "../../db/schema";
 
 /**
  * Bearer tokens: base64url(JSON claims) "." base64url(HMAC-SHA256(claims, secret)). Sessions come
  * from Sign-In with Ethereum and live `sessionTtlSec`; service accounts (the demo's keeper, a
- * collection agency's system) get long-lived tokens from `npm run cli -- token`, signed with the
- * same secret (API_TOKEN_SECRET). What a token may see is decided per request from the chain's
- * roles and assignments, never stored in the token.
+ * collection agency's system) get tokens from `npm run cli -- token`, signed with the same secret
+ * (API_TOKEN_SECRET), valid at most SERVICE_TOKEN_MAX_DAYS (a year by default). Every token has an
+ * id (`jti`) so it can be revoked (`token revoke`); revocations are checked on every request. What
+ * a token may see is decided per request from the chain's roles and assignments, never stored in it.
  */
 export interface TokenClaims {
   sub: Address;
   kind: "session" | "service";
   iat: number;
   exp: number;
+  /** Token id: 32 hex digits. */
+  jti: string;
 }
 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString("base64url");
+const JTI = /^[0-9a-f]{32}$/;
+
+/** A fresh token id. */
+export const newTokenId = (): string => crypto.randomBytes(16).toString("hex");
 
 export function signToken(claims: TokenClaims, secret: string): string {
   const body = b64(JSON.stringify(claims));
@@ -23,28 +32,73 @@ export function signToken(claims: TokenClaims, secret: string): string {
   return `${body}.${b64(mac)}`;
 }
 
-/** The claims of a valid, unexpired token; undefined otherwise. `nowSec` is the server's clock (token expiry is not chain time). */
-export function verifyToken(token: string, secret: string, nowSec: number): TokenClaims | undefined {
+/** The claims a token carries, without checking its signature (for `token revoke --token`, which then checks them). */
+export function readClaims(token: string): Partial<TokenClaims> | undefined {
+  const [body] = token.split(".");
+  try {
+    const c: unknown = JSON.parse(Buffer.from(body ?? "", "base64url").toString("utf8"));
+    return c && typeof c === "object" ? (c as Partial<TokenClaims>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface VerifyTokenOptions {
+  /** Longest accepted lifetime of a service token, seconds (SERVICE_TOKEN_MAX_DAYS). */
+  maxServiceTtlSec?: number;
+}
+
+/**
+ * The claims of a valid, unexpired token; undefined otherwise. `nowSec` is the server's clock
+ * (token expiry is not chain time). A token without an id, or a service token whose lifetime is
+ * longer than allowed, is not valid. Revocation is checked separately ({@link isRevoked}).
+ */
+export function verifyToken(token: string, secret: string, nowSec: number, opts: VerifyTokenOptions = {}): TokenClaims | undefined {
   const [body, mac, extra] = token.split(".");
   if (!body || !mac || extra !== undefined) return undefined;
   const expected = crypto.createHmac("sha256", secret).update(body).digest();
   const given = Buffer.from(mac, "base64url");
   if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return undefined;
-  let claims: unknown;
-  try {
-    claims = JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
-  } catch {
-    return undefined;
-  }
-  const c = claims as Partial<TokenClaims>;
+  const c = readClaims(token);
+  if (!c) return undefined;
   if (typeof c.sub !== "string" || !isAddress(c.sub) || typeof c.exp !== "number" || typeof c.iat !== "number") return undefined;
   if (c.kind !== "session" && c.kind !== "service") return undefined;
+  if (typeof c.jti !== "string" || !JTI.test(c.jti)) return undefined;
   if (c.exp <= nowSec) return undefined;
-  return { sub: getAddress(c.sub), kind: c.kind, iat: c.iat, exp: c.exp };
+  if (c.kind === "service" && opts.maxServiceTtlSec !== undefined && c.exp - c.iat > opts.maxServiceTtlSec) return undefined;
+  return { sub: getAddress(c.sub), kind: c.kind, iat: c.iat, exp: c.exp, jti: c.jti };
 }
 
-/** A long-lived token for a service account (documented in the README). */
-export function serviceToken(address: Address, secret: string, ttlSec: number, nowSec = Math.floor(Date.now() / 1000)): { token: string; expiresAt: number } {
+/** A token for a service account (documented in the README). */
+export function serviceToken(address: Address, secret: string, ttlSec: number, nowSec = Math.floor(Date.now() / 1000)): { token: string; id: string; expiresAt: number } {
   const exp = nowSec + ttlSec;
-  return { token: signToken({ sub: getAddress(address), kind: "service", iat: nowSec, exp }, secret), expiresAt: exp };
+  const id = newTokenId();
+  return { token: signToken({ sub: getAddress(address), kind: "service", iat: nowSec, exp, jti: id }, secret), id, expiresAt: exp };
+}
+
+/** Whether the token was revoked: by its id, or with every token of its subject issued up to a time. */
+export async function isRevoked(db: Kysely<Database>, claims: TokenClaims): Promise<boolean> {
+  const [byId, bySubject] = await Promise.all([
+    db.selectFrom("revoked_tokens").select("jti").where("jti", "=", claims.jti).executeTakeFirst(),
+    db.selectFrom("revoked_subjects").select("revoked_before").where("subject", "=", claims.sub).executeTakeFirst(),
+  ]);
+  return byId !== undefined || (bySubject !== undefined && claims.iat <= bySubject.revoked_before);
+}
+
+/** Revokes one token by id (idempotent). */
+export async function revokeToken(db: Kysely<Database>, t: { jti: string; subject: Address; expiresAt: number }, nowSec: number): Promise<void> {
+  await db
+    .insertInto("revoked_tokens")
+    .values({ jti: t.jti, subject: getAddress(t.subject), revoked_at: nowSec, expires_at: t.expiresAt })
+    .onConflict((oc) => oc.column("jti").doNothing())
+    .execute();
+}
+
+/** Revokes every token of `subject` issued at or before `nowSec` (sessions included). */
+export async function revokeSubject(db: Kysely<Database>, subject: Address, nowSec: number): Promise<void> {
+  await db
+    .insertInto("revoked_subjects")
+    .values({ subject: getAddress(subject), revoked_before: nowSec })
+    .onConflict((oc) => oc.column("subject").doUpdateSet({ revoked_before: nowSec }))
+    .execute();
 }

@@ -29,6 +29,14 @@ export function listOf<T extends z.ZodType>(item: T, name: string) {
 
 export const Limit = z.coerce.number().int().min(1).max(500).default(50).openapi({ description: "Page size (max 500)" });
 
+/** Integer fields of a cursor: what the database columns hold (a wrong type or range is a 400, never a database error). */
+export const CursorUint = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const CursorId = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+/** A log index (a 32-bit column in PostgreSQL). */
+export const CursorLogIndex = z.number().int().min(0).max(2_147_483_647);
+/** An amount as the loans table indexes it: 40 zero-padded digits. */
+export const CursorPaddedAmount = z.string().regex(/^\d{40}$/);
+
 /** Opaque pagination cursors: base64url JSON. */
 export function encodeCursor(v: unknown): string {
   return Buffer.from(JSON.stringify(v)).toString("base64url");

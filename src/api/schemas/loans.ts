@@ -1,7 +1,7 @@
 import { z } from "../openapi";
 import { BUCKET_LABELS } from "../../domain";
 import { CLASSIFICATION_NAMES, STATUS_NAMES } from "../services/loans";
-import { Address, AddressOut, Amount, AsOf, cursorSchema, Limit, listOf } from "./common";
+import { Address, AddressOut, Amount, AsOf, CursorId, CursorLogIndex, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
 
 export const LoanStatusBlock = z
   .object({
@@ -29,6 +29,12 @@ export const LoanList = listOf(LoanSummary, "LoanList");
 
 const SORTS = ["dpd", "-dpd", "amountOverdue", "-amountOverdue", "nextDue", "-nextDue"] as const;
 
+/** The key of a loans page: the sort column's value (padded amount text, or the due key) and the loan id. */
+const LoansCursor = z.union([
+  z.object({ s: z.enum(["amountOverdue", "-amountOverdue"]), k: CursorPaddedAmount, id: CursorId }),
+  z.object({ s: z.enum(["dpd", "-dpd", "nextDue", "-nextDue"]), k: CursorUint, id: CursorId }),
+]);
+
 export const LoanListQuery = z
   .object({
     status: z.enum(STATUS_NAMES).optional(),
@@ -40,7 +46,7 @@ export const LoanListQuery = z
     maxDpd: z.coerce.number().int().min(0).max(100_000).optional(),
     sort: z.enum(SORTS).default("-dpd"),
     limit: Limit,
-    cursor: cursorSchema(z.object({ s: z.enum(SORTS), k: z.union([z.number(), z.string()]), id: z.number().int() })).optional(),
+    cursor: cursorSchema(LoansCursor).optional(),
   })
   .strict();
 
@@ -100,7 +106,7 @@ export const Timeline = listOf(TimelineEvent, "Timeline");
 export const TimelineQuery = z
   .object({
     limit: Limit,
-    cursor: cursorSchema(z.object({ b: z.number().int(), l: z.number().int() })).optional(),
+    cursor: cursorSchema(z.object({ b: CursorUint, l: CursorLogIndex })).optional(),
   })
   .strict();
 

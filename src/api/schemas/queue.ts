@@ -1,13 +1,13 @@
 import { z } from "../openapi";
 import { BUCKET_LABELS } from "../../domain";
 import { STATUS_NAMES } from "../services/loans";
-import { AddressOut, Amount, cursorSchema, Limit, listOf } from "./common";
+import { AddressOut, Amount, CursorId, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
 import { ChannelIn, ChannelOut, FLAG_NAMES, KindIn, KindOut } from "./collection";
 
 export const QueueQuery = z
   .object({
     limit: Limit,
-    cursor: cursorSchema(z.object({ k: z.number().int(), a: z.string().regex(/^\d{40}$/), id: z.number().int().positive(), r: z.number().int().nonnegative() })).optional(),
+    cursor: cursorSchema(z.object({ k: CursorUint, a: CursorPaddedAmount, id: CursorId, r: CursorUint })).optional(),
     channel: ChannelIn.optional().openapi({ description: "Channel the contact window is computed for (default call)" }),
     kind: KindIn.optional().openapi({ description: "Kind the contact window is computed for (default contact_made, the strictest call)" }),
   })

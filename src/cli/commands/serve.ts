@@ -1,7 +1,8 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { ConfigError, loadConfig, SETTINGS, type Config } from "../../config";
 import { createLogger } from "../../config/logger";
 
+/** What `serve` reads; secrets among them (no flag) come from the environment only. */
 const API_SETTINGS = [
   "port",
   "host",
@@ -11,28 +12,51 @@ const API_SETTINGS = [
   "databaseUrl",
   "apiTokenSecret",
   "sessionTtlSec",
+  "siweDomain",
+  "siweUri",
+  "siweNoncesPerClient",
+  "serviceTokenMaxDays",
   "corsOrigins",
+  "trustProxy",
   "rateLimitPerMinute",
   "evidenceDir",
   "maxEvidenceBytes",
   "maxLagBlocks",
   "responseCacheMb",
   "relayerKey",
+  "relayBudgetPerDay",
+  "relayWaitMs",
+  "idempotencyKeysPerCaller",
+  "metricsToken",
+  "apiMetricsPort",
   "logLevel",
 ] as const satisfies readonly (keyof Config)[];
+
+/** Flags that once carried secrets: refused with the variable to use instead. */
+const REMOVED_SECRET_FLAGS: Record<string, string> = { "--token-secret": "API_TOKEN_SECRET", "--relayer-key": "RELAYER_KEY" };
+
+const optionName = (flag: string) => flag.replace(/^--/, "").replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 /** `serve`: the collector, lender and auditor API. */
 export function registerServeCommand(program: Command): void {
   const cmd = program.command("serve").description("serve the HTTP API (/v1, /openapi.json, /docs, /healthz, /readyz, /metrics) on the indexer's database");
   for (const key of API_SETTINGS) {
     const s = SETTINGS[key];
-    cmd.option(`${s.flag} <value>`, `env ${s.env}`);
+    if (s.flag) cmd.option(`${s.flag} <value>`, `env ${s.env}`);
   }
+  for (const flag of Object.keys(REMOVED_SECRET_FLAGS)) cmd.addOption(new Option(`${flag} <value>`).hideHelp());
+  cmd.addHelpText("after", `\nSecrets are read from the environment only (or from a file named by <NAME>_FILE): ${API_SETTINGS.filter((k) => !SETTINGS[k].flag).map((k) => SETTINGS[k].env).join(", ")}.`);
   cmd.action(async (opts: Record<string, string | undefined>) => {
+    for (const [flag, env] of Object.entries(REMOVED_SECRET_FLAGS)) {
+      if (opts[optionName(flag)] !== undefined) {
+        process.stderr.write(`error: ${flag} is not accepted: a secret on the command line is visible to every local user in the process list; set ${env} (or ${env}_FILE) in the environment\n`);
+        process.exit(2);
+      }
+    }
     const flags: Partial<Record<keyof Config, unknown>> = {};
     for (const key of API_SETTINGS) {
-      const name = SETTINGS[key].flag.replace(/^--/, "").replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-      flags[key] = opts[name];
+      const flag = SETTINGS[key].flag;
+      if (flag) flags[key] = opts[optionName(flag)];
     }
     let config: Config;
     try {
