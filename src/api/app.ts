@@ -18,11 +18,13 @@ import { registerLoanEvidenceRoutes } from "./routes/loan-evidence";
 import { registerPortfolioRoutes } from "./routes/portfolio";
 import { registerStreamRoutes } from "./routes/stream";
 import { createResponseCache } from "./services/response-cache";
+import { createRelayer } from "./services/relayer";
+import { registerRelayRoutes } from "./routes/relays";
 
 export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Route modules under /v1 that need a bearer token; each registers its routes and OpenAPI operations. */
-export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes];
+export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes, registerRelayRoutes];
 
 /**
  * Routes that parse their own bodies (a `before` middleware): the app-wide 64 kB JSON parser
@@ -39,6 +41,18 @@ export function createApp(given: ApiServices): Express {
   const services: ApiServices = {
     ...given,
     cache: given.cache ?? createResponseCache(given.db, given.options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES, given.registry),
+    relays:
+      given.relays ??
+      (given.chain?.relayer
+        ? createRelayer({
+            db: given.db,
+            client: given.chain.client,
+            wallet: given.chain.relayer,
+            deployment: given.chain.deployment,
+            now: given.now,
+            budgetPerDay: given.options.relayBudgetPerDay ?? 500,
+          })
+        : undefined),
   };
   const app = express();
   app.disable("x-powered-by");

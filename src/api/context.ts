@@ -6,6 +6,7 @@ import type { Database } from "../db/schema";
 import type { Dialect } from "../db/connect";
 import type { Deployment } from "../chain/deployments";
 import type { ResponseCache } from "./services/response-cache";
+import type { Relayer } from "./services/relayer";
 
 export interface ApiOptions {
   /** HMAC secret of bearer tokens (API_TOKEN_SECRET). */
@@ -72,6 +73,8 @@ export interface ApiServices {
   };
   /** Responses per indexed block (createApp makes it from options.responseCacheBytes). */
   cache?: ResponseCache;
+  /** The relayer's nonce queue and relay records (createApp makes it when chain.relayer is set). */
+  relays?: Relayer;
   /** The server's clock in seconds (token expiry, nonces) — never used for chain figures. */
   now: () => number;
 }

@@ -360,6 +360,8 @@ export interface RelaysTable {
   raw_tx: string;
   state: "pending" | "included" | "reverted" | "dropped";
   block_number: Int | null;
+  /** The caller's Idempotency-Key the relay was made under, if any (a retry after a crash finds it). */
+  idempotency_key: string | null;
   created_at: Int;
 }
 

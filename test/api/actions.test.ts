@@ -11,15 +11,16 @@ async function json(res: Response) {
   return (await res.json()) as any;
 }
 
-/** The same app over other services (e.g. without a relayer), on its own port. */
+/** The same app over other services (e.g. without a relayer, or another process on the same database), on its own port. */
 async function appWith(f: ApiFixture, services: ApiServices) {
   const server = await new Promise<http.Server>((resolve) => {
     const s = createApp({ ...services, registry: new Registry() }).listen(0, "127.0.0.1", () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   return {
-    post: (role: Role, path: string, body: unknown) =>
-      fetch(`${url}${path}`, { method: "POST", headers: { authorization: `Bearer ${f.tokens[role]}`, "content-type": "application/json" }, body: JSON.stringify(body) }),
+    post: (role: Role, path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${url}${path}`, { method: "POST", headers: { authorization: `Bearer ${f.tokens[role]}`, "content-type": "application/json", ...headers }, body: JSON.stringify(body) }),
+    get: (role: Role, path: string) => fetch(`${url}${path}`, { headers: { authorization: `Bearer ${f.tokens[role]}` } }),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -40,15 +41,16 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
   });
   after(async () => f?.close());
 
-  it("relays an assigned collector's action with the relayer key: 202 with the transaction hash", async () => {
+  it("relays an assigned collector's action with the relayer key and answers once it is included: 201 with the block", async () => {
     const before = await trail(1n);
     const res = await post("collector", "/v1/loans/1/actions", action());
-    expect(res.status).to.equal(202);
+    expect(res.status).to.equal(201);
     const body = await json(res);
-    expect(body.mode).to.equal("relayed");
+    expect(body).to.include({ mode: "relayed", status: "included" });
     expect(body.txHash).to.match(/^0x[0-9a-f]{64}$/);
-    const receipt = await f.client.waitForTransactionReceipt({ hash: body.txHash });
+    const receipt = await f.client.getTransactionReceipt({ hash: body.txHash });
     expect(receipt.status).to.equal("success");
+    expect(body.blockNumber).to.equal(Number(receipt.blockNumber));
     expect((await trail(1n))[1]).to.equal(before[1] + 1n);
     await f.reindex();
     const last = await f.db.selectFrom("actions").selectAll().where("loan_id", "=", 1).orderBy("seq", "desc").limit(1).executeTakeFirstOrThrow();
@@ -60,13 +62,12 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     const key = "idem-test-1";
     const body = action({ outcome: 8, channel: 0, kind: 0 });
     const first = await post("collector", "/v1/loans/2/actions", body, { "idempotency-key": key });
-    expect(first.status).to.equal(202);
+    expect(first.status).to.equal(201);
     const a = await json(first);
-    await f.client.waitForTransactionReceipt({ hash: a.txHash });
     const count = (await trail(2n))[1];
     // Same request spelled with names instead of numbers: the same request.
     const again = await post("collector", "/v1/loans/2/actions", { ...body, channel: "call", kind: "contact_attempt" }, { "idempotency-key": key });
-    expect(again.status).to.equal(202);
+    expect(again.status).to.equal(201);
     expect(again.headers.get("idempotent-replayed")).to.equal("true");
     expect(await json(again)).to.deep.equal(a);
     expect((await trail(2n))[1]).to.equal(count);
@@ -76,8 +77,7 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     expect((await trail(2n))[1]).to.equal(count);
     // Keys are per caller: the relayer (also assigned to loan 2) may use the same key for its own request.
     const mine = await post("relayer", "/v1/loans/2/actions", { ...body, outcome: 9 }, { "idempotency-key": key });
-    expect(mine.status).to.equal(202);
-    await f.client.waitForTransactionReceipt({ hash: (await json(mine)).txHash });
+    expect(mine.status).to.equal(201);
   });
 
   it("concurrent requests with one key send one transaction", async () => {
@@ -85,10 +85,112 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     const body = action({ outcome: 11 });
     const rs = await Promise.all([1, 2, 3].map(() => post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-concurrent" })));
     const bodies = await Promise.all(rs.map(json));
-    expect(rs.map((r) => r.status)).to.deep.equal([202, 202, 202]);
+    expect(rs.map((r) => r.status)).to.deep.equal([201, 201, 201]);
     expect(new Set(bodies.map((b) => b.txHash)).size).to.equal(1);
-    await f.client.waitForTransactionReceipt({ hash: bodies[0].txHash });
     expect((await trail(1n))[1]).to.equal(count + 1n);
+  });
+
+  it("concurrent relays without keys each get their own nonce: every one is included", async () => {
+    const count = (await trail(1n))[1];
+    const rs = await Promise.all([21, 22, 23, 24, 25, 26].map((outcome) => post("collector", "/v1/loans/1/actions", action({ outcome }))));
+    const bodies = await Promise.all(rs.map(json));
+    expect(rs.map((r) => r.status), JSON.stringify(bodies)).to.deep.equal([201, 201, 201, 201, 201, 201]);
+    const nonces = await Promise.all(bodies.map(async (b) => (await f.client.getTransaction({ hash: b.txHash })).nonce));
+    expect(new Set(nonces).size).to.equal(6);
+    expect((await trail(1n))[1]).to.equal(count + 6n);
+  });
+
+  it("Idempotency-Keys outlive the API process: another process on the same database replays the response, no second transaction", async () => {
+    const body = action({ outcome: 31 });
+    const first = await post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-restart" });
+    expect(first.status).to.equal(201);
+    const count = (await trail(1n))[1];
+    const restarted = await appWith(f, f.services);
+    try {
+      const again = await restarted.post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-restart" });
+      expect(again.status).to.equal(201);
+      expect(again.headers.get("idempotent-replayed")).to.equal("true");
+      expect((await json(again)).txHash).to.equal((await json(first)).txHash);
+      expect((await trail(1n))[1]).to.equal(count);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it("a caller's Idempotency-Keys are bounded per caller: one caller's keys never push out another's", async () => {
+    const bounded = await appWith(f, { ...f.services, options: { ...f.services.options, idempotencyKeysPerCaller: 2 } });
+    try {
+      await f.db.deleteFrom("idempotency_keys").execute();
+      const relayerKey = await bounded.post("relayer", "/v1/loans/2/actions", action({ outcome: 40 }), { "idempotency-key": "relayer-key" });
+      expect(relayerKey.status).to.equal(201);
+      for (const [i, k] of ["c-1", "c-2"].entries()) expect((await bounded.post("collector", "/v1/loans/1/actions?mode=unsigned", action({ outcome: 41 + i }), { "idempotency-key": k })).status).to.equal(200);
+      const over = await bounded.post("collector", "/v1/loans/1/actions?mode=unsigned", action({ outcome: 43 }), { "idempotency-key": "c-3" });
+      expect(over.status).to.equal(429);
+      expect(over.headers.get("content-type")).to.match(/problem\+json/);
+      // The relayer's key is still remembered: its replay sends nothing.
+      const count = (await trail(2n))[1];
+      const replay = await bounded.post("relayer", "/v1/loans/2/actions", action({ outcome: 40 }), { "idempotency-key": "relayer-key" });
+      expect(replay.headers.get("idempotent-replayed")).to.equal("true");
+      expect((await trail(2n))[1]).to.equal(count);
+    } finally {
+      await bounded.close();
+      await f.db.deleteFrom("idempotency_keys").execute();
+    }
+  });
+
+  it("a key left pending by a process that died after relaying answers with that relay, never sending again", async () => {
+    const body = action({ outcome: 50 });
+    const first = await post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-crash" });
+    const sent = await json(first);
+    // As if the process died before recording the response: the key is pending, its relay recorded.
+    await f.db.updateTable("idempotency_keys").set({ state: "pending", status: null, body: null, created_at: Math.floor(Date.now() / 1000) - 600 }).where("key", "=", "idem-crash").execute();
+    const count = (await trail(1n))[1];
+    const retry = await post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-crash" });
+    expect(retry.status).to.equal(201);
+    expect((await json(retry)).txHash).to.equal(sent.txHash);
+    expect((await trail(1n))[1]).to.equal(count);
+  });
+
+  it("a relay not included in time answers 202 pending; one the node drops is sent again when polled, then included", async function () {
+    this.timeout(60_000);
+    const quick = await appWith(f, { ...f.services, options: { ...f.services.options, relayWaitMs: 300 } });
+    const count = (await trail(1n))[1];
+    await f.client.request({ method: "evm_setAutomine" as never, params: [false] as never });
+    try {
+      const res = await quick.post("collector", "/v1/loans/1/actions", action({ outcome: 60 }));
+      expect(res.status).to.equal(202);
+      const body = await json(res);
+      expect(body).to.include({ mode: "relayed", status: "pending" });
+      // The node forgets it (as a pool does under pressure, or after a replacement race).
+      expect(await f.client.request({ method: "hardhat_dropTransaction" as never, params: [body.txHash] as never })).to.equal(true);
+      const polled = await quick.get("collector", `/v1/relays/${body.txHash}`);
+      expect(polled.status).to.equal(200);
+      expect((await json(polled)).status).to.equal("pending");
+      await f.client.request({ method: "evm_mine" as never, params: [] as never });
+      const done = await json(await quick.get("collector", `/v1/relays/${body.txHash}`));
+      expect(done).to.include({ status: "included", loanId: "1" });
+      expect((await trail(1n))[1]).to.equal(count + 1n);
+      expect((await quick.get("otherCollector", `/v1/relays/${body.txHash}`)).status).to.equal(404);
+    } finally {
+      await f.client.request({ method: "evm_setAutomine" as never, params: [true] as never });
+      await quick.close();
+    }
+  });
+
+  it("each caller has a daily relay budget: 429 beyond it, ?mode=unsigned still works", async () => {
+    const budget = await appWith(f, { ...f.services, options: { ...f.services.options, relayBudgetPerDay: 2 } });
+    try {
+      await f.db.deleteFrom("relays").where("caller", "=", f.addresses.relayer).execute();
+      expect((await budget.post("relayer", "/v1/loans/2/actions", action({ outcome: 70 }))).status).to.equal(201);
+      expect((await budget.post("relayer", "/v1/loans/2/actions", action({ outcome: 71 }))).status).to.equal(201);
+      const over = await budget.post("relayer", "/v1/loans/2/actions", action({ outcome: 72 }));
+      expect(over.status).to.equal(429);
+      expect(Number(over.headers.get("retry-after"))).to.be.greaterThan(0);
+      expect((await json(over)).detail).to.match(/RELAY_BUDGET_PER_DAY/);
+      expect((await budget.post("relayer", "/v1/loans/2/actions?mode=unsigned", action({ outcome: 72 }))).status).to.equal(200);
+    } finally {
+      await budget.close();
+    }
   });
 
   it("409 when the relayer is not assigned to the loan; ?mode=unsigned returns the collector's own transaction", async () => {

@@ -41,6 +41,8 @@ const UNCITED_SHA256 = crypto.createHash("sha256").update(UNCITED).digest("hex")
 /** A valid action for POST /v1/loans/{id}/actions, occurring now in chain time. */
 const actionBody = () => ({ channel: "email", kind: 0, outcome: 1, occurredAt: chainNow, evidenceHash: `0x${"ab".repeat(32)}` });
 let chainNow = 0;
+/** The transaction the collector had relayed in the before hook. */
+let relayHash = "";
 
 const loanCases = (extraQuery = ""): Case[] => [
   { label: "the lender's loan", params: { loanId: 1 }, query: extraQuery, expect: LOAN_1 },
@@ -92,6 +94,14 @@ const MATRIX: Record<string, Case[]> = {
       expect: { lender: 404, otherLender: 404, collector: 404, otherCollector: 404, auditor: "2xx", anonymous: 401 },
     },
   ],
+  "GET /v1/relays/{txHash}": [
+    {
+      label: "a relay the collector asked for (only the caller who asked)",
+      params: { txHash: "RELAY" },
+      expect: { lender: 404, otherLender: 404, collector: "2xx", otherCollector: 404, auditor: 404, anonymous: 401 },
+    },
+    { label: "a hash the API never relayed", params: { txHash: `0x${"cd".repeat(32)}` }, expect: NO_LOAN },
+  ],
   "POST /v1/batches": [
     {
       label: "the anchored batch of loans 1 and 2 (submitter, auditors, callers who see every loan in it)",
@@ -120,6 +130,9 @@ describeEachDialect("authorization matrix", (dialect) => {
     chainNow = Number((await f.client.getBlock()).timestamp);
     const up = await send(f, "auditor", "POST", "/v1/evidence", { body: UNCITED, headers: { "content-type": "application/octet-stream" } });
     expect(up.status).to.be.oneOf([200, 201]);
+    const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", { body: JSON.stringify(actionBody()) });
+    expect(relayed.status, JSON.stringify(relayed.body)).to.equal(201);
+    relayHash = (relayed.body as { txHash: string }).txHash;
   });
   after(() => f?.close());
 
@@ -145,7 +158,8 @@ describeEachDialect("authorization matrix", (dialect) => {
     let checked = 0;
     for (const op of ops.filter((o) => o.auth)) {
       for (const c of MATRIX[op.key] ?? []) {
-        const path = concretePath(op.path, c.params ?? {}) + (c.query ?? "");
+        const params = Object.fromEntries(Object.entries(c.params ?? {}).map(([k, v]) => [k, v === "RELAY" ? relayHash : v]));
+        const path = concretePath(op.path, params) + (c.query ?? "");
         for (const caller of CALLERS) {
           const body = c.rawBody ?? (c.body ? JSON.stringify(c.body(f, caller)) : op.hasBody ? "{}" : undefined);
           const headers: Record<string, string> = c.rawBody !== undefined ? { "content-type": "application/octet-stream" } : {};

@@ -55,7 +55,15 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
     // Path parameters by name: loans the callers do and do not see, and a stored and an unknown artifact.
     const upload = await send(f, "auditor", "POST", "/v1/evidence", { body: "openapi sweep artifact", headers: { "content-type": "application/octet-stream" } });
     const stored = (upload.body as { sha256: string }).sha256;
-    const pathValues: Record<string, string | number>[] = LOAN_IDS.map((loanId, i) => ({ loanId, sha256: i === 0 ? stored : `0x${String(i).repeat(64)}` }));
+    // A relay the collector asked for (its status is the caller's to read).
+    const occurredAt = Number((await f.client.getBlock()).timestamp) - 60;
+    const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", { body: JSON.stringify({ channel: "call", kind: 0, outcome: 1, occurredAt, evidenceHash: `0x${"ab".repeat(32)}` }) });
+    const relayHash = (relayed.body as { txHash: string }).txHash;
+    const pathValues: Record<string, string | number>[] = LOAN_IDS.map((loanId, i) => ({
+      loanId,
+      sha256: i === 0 ? stored : `0x${String(i).repeat(64)}`,
+      txHash: i === 0 ? relayHash : `0x${String(i).repeat(64)}`,
+    }));
     const problems: string[] = [];
     const seen = new Map<string, Set<number>>();
     const observe = async (op: Operation, caller: (typeof CALLERS)[number], path: string, body?: string) => {

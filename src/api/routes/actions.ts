@@ -9,12 +9,13 @@ import { ActionBody, ActionHeaders, ActionQuery, RelayedAction, UnsignedAction }
 import { LoanIdParam } from "../schemas/common";
 import { visibleLoan } from "../services/loans";
 import { createIdempotencyStore, type StoredResponse } from "../services/idempotency";
-import { preflight, relayAction, unsignedAction } from "../services/relay";
+import { preflight, relayAction, relayResponse, unsignedAction } from "../services/relay";
 
 /** POST /v1/loans/:loanId/actions: a collector logs an action (relayed, or as an unsigned transaction). */
 export function registerActionRoutes(router: Router, registry: OpenAPIRegistry, services: ApiServices): void {
   const { db } = services;
-  const idempotency = createIdempotencyStore({ now: services.now });
+  const idempotency = createIdempotencyStore({ db, now: services.now, maxPerCaller: services.options.idempotencyKeysPerCaller });
+  const waitMs = services.options.relayWaitMs ?? 15_000;
   route(
     router,
     registry,
@@ -24,17 +25,21 @@ export function registerActionRoutes(router: Router, registry: OpenAPIRegistry, 
       summary: "Log a collection action",
       description: [
         "Only a collector assigned to the loan may log (404 when the loan is not visible to the caller, 403 when visible but not assigned).",
-        "Default mode `relayed`: the API sends CollectionLog.recordAction with its relayer key, configured explicitly (RELAYER_KEY), and answers 202",
-        "with the transaction hash; the action appears in the trail once indexed. On chain msg.sender records, so the action is attributed to the",
-        "relayer, which must itself be assigned to the loan (409 otherwise). Without a relayer: 503 — use `?mode=unsigned`, which returns the",
-        "transaction for the collector's own wallet (attributed to the collector). A contract refusal (future or stale occurredAt, ...) is 422.",
+        "Default mode `relayed`: the API sends CollectionLog.recordAction with its relayer key, configured explicitly (RELAYER_KEY), one",
+        "nonce at a time, and waits for inclusion: 201 `included` with the block, or 202 `pending` with the hash when it takes longer than",
+        "RELAY_WAIT_MS (poll GET /v1/relays/{txHash}). On chain msg.sender records, so the action is attributed to the relayer, which must",
+        "itself be assigned to the loan (409 otherwise). Each caller may have RELAY_BUDGET_PER_DAY actions relayed per 24 h (429 beyond).",
+        "Without a relayer: 503 — use `?mode=unsigned`, which returns the transaction for the collector's own wallet (attributed to the",
+        "collector). A contract refusal (future or stale occurredAt, ...) is 422.",
         "Idempotency-Key: the same key with the same request returns the same response without a second transaction; with a different",
-        "request it is 409. Keys are remembered 24 h in memory by the serving process (a restart forgets them); failures are not remembered.",
+        "request it is 409. Keys are per caller, kept 24 h in the database (across restarts and API processes), at most",
+        "IDEMPOTENCY_KEYS_PER_CALLER at once (429 beyond); failures are not remembered.",
       ].join(" "),
       tags: ["collection"],
       request: { params: LoanIdParam, query: ActionQuery, headers: ActionHeaders, body: ActionBody },
       responses: {
-        202: { description: "Relayed: the transaction was accepted by the node", schema: RelayedAction },
+        201: { description: "Relayed and included in a block", schema: RelayedAction },
+        202: { description: "Relayed, not yet included: poll GET /v1/relays/{txHash}", schema: RelayedAction },
         200: { description: "Unsigned: the transaction to sign and send", schema: UnsignedAction },
         403: { description: "The loan is visible but the caller is not assigned to it" },
         409: { description: "Idempotency-Key reused with another request, or the relayer is not assigned to the loan" },
@@ -50,18 +55,25 @@ export function registerActionRoutes(router: Router, registry: OpenAPIRegistry, 
       const chain = services.chain;
       if (!chain) throw new UnavailableError("the API has no chain access configured (deployments and RPC_URL)");
       const args = { loanId: params.loanId, ...body };
+      const key = headers["idempotency-key"];
       const work = async (): Promise<StoredResponse> => {
         if (query.mode === "unsigned") {
           await preflight(chain, scope.address, args);
           return { status: 200, body: { mode: "unsigned" as const, transaction: unsignedAction(chain, scope.address, args) } };
         }
-        return { status: 202, body: { txHash: await relayAction(chain, args), mode: "relayed" as const } };
+        const relays = services.relays;
+        if (!relays) throw new UnavailableError("no relayer key is configured (RELAYER_KEY): send the transaction from your own wallet with ?mode=unsigned");
+        return relayAction(chain, relays, scope.address, args, { waitMs, idempotencyKey: key });
       };
-      const key = headers["idempotency-key"];
       let out: StoredResponse & { replayed?: boolean };
       if (key) {
         const fingerprint = crypto.createHash("sha256").update(JSON.stringify({ loanId: params.loanId, mode: query.mode, ...body })).digest("hex");
-        out = await idempotency.run(`${scope.address}:${key}`, fingerprint, work);
+        // A key left pending by a process that died after sending: answer with that relay, never send twice.
+        const recover = async () => {
+          const s = await services.relays?.byIdempotencyKey(scope.address, key);
+          return s ? relayResponse(s) : undefined;
+        };
+        out = await idempotency.run(scope.address, key, fingerprint, work, { recover });
         if (out.replayed) res.setHeader("Idempotent-Replayed", "true");
       } else {
         out = await work();

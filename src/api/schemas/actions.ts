@@ -24,10 +24,39 @@ export const ActionHeaders = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,128}$/, "1 to 128 visible ASCII characters")
     .optional()
-    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Same key and same request: the same response, no second transaction (remembered 24 h in the serving process)" }),
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description: "Same key and same request: the same response, no second transaction (kept 24 h in the database, per caller, across restarts)",
+    }),
 });
 
-export const RelayedAction = z.object({ txHash: z.string(), mode: z.literal("relayed") }).openapi("RelayedAction");
+export const RelayedAction = z
+  .object({
+    mode: z.literal("relayed"),
+    status: z.enum(["included", "pending"]).openapi({ description: "included: in a block (201); pending: sent, not yet included (202; poll GET /v1/relays/{txHash})" }),
+    txHash: z.string(),
+    blockNumber: z.number().int().nullable(),
+  })
+  .openapi("RelayedAction");
+
+export const TxHashParam = z.object({
+  txHash: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte transaction hash")
+    .transform((h) => h.toLowerCase())
+    .openapi({ param: { name: "txHash", in: "path" }, example: `0x${"ab".repeat(32)}` }),
+});
+
+export const RelayStatusOut = z
+  .object({
+    txHash: z.string(),
+    status: z.enum(["pending", "included", "reverted", "dropped"]),
+    loanId: z.string(),
+    nonce: z.number().int().openapi({ description: "The relayer's transaction nonce" }),
+    blockNumber: z.number().int().nullable(),
+    requestedAt: z.number().int().openapi({ description: "When the relay was asked for (server clock, unix seconds)" }),
+  })
+  .openapi("RelayStatus");
 export const UnsignedAction = z
   .object({
     mode: z.literal("unsigned"),

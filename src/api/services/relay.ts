@@ -1,13 +1,15 @@
 /**
- * Sending a collector's action to CollectionLog.recordAction: relayed with the API's relayer key
- * (configured explicitly, RELAYER_KEY), or as an unsigned transaction for the collector's wallet.
- * On chain, msg.sender is who records: a relayed action is attributed to the relayer, which must
- * itself be assigned to the loan (the contract refuses anyone else).
+ * Sending a collector's action to CollectionLog.recordAction: relayed with the API's relayer
+ * (services/relayer.ts), or as an unsigned transaction for the collector's own wallet. On chain,
+ * msg.sender is who records: a relayed action is attributed to the relayer, which must itself be
+ * assigned to the loan (the contract refuses anyone else).
  */
-import { BaseError, ContractFunctionRevertedError, defineChain, encodeFunctionData, type Address, type Hex } from "viem";
+import { BaseError, ContractFunctionRevertedError, encodeFunctionData, type Address, type Hex } from "viem";
 import { collectionLogAbi } from "../../chain/abis";
 import type { ApiServices } from "../context";
 import { ApiError, ConflictError, UnavailableError } from "../errors";
+import type { StoredResponse } from "./idempotency";
+import type { Relayer, RelayStatus } from "./relayer";
 
 export interface ActionArgs {
   loanId: number;
@@ -28,6 +30,13 @@ export class ActionRefusedError extends ApiError {
     super(422, "Unprocessable Content", `CollectionLog refused the action: ${errorName}`, {
       revert: { error: errorName, args: args.map((v) => (typeof v === "bigint" ? v.toString() : v)) },
     });
+  }
+}
+
+/** The relayed transaction was included but reverted (the chain changed since the simulation): 422. */
+export class RelayRevertedError extends ApiError {
+  constructor(txHash: Hex, blockNumber: number | null) {
+    super(422, "Unprocessable Content", `the relayed transaction ${txHash} reverted on chain (the loan changed after the check); nothing was recorded`, { txHash, blockNumber });
   }
 }
 
@@ -65,30 +74,39 @@ export async function preflight(chain: Chain, from: Address, a: ActionArgs): Pro
   }
 }
 
-/** Relays the action with the relayer key; resolves with the transaction hash once the node accepted it. */
-export async function relayAction(chain: Chain, a: ActionArgs): Promise<Hex> {
-  const relayer = chain.relayer;
-  const account = relayer?.account;
-  if (!relayer || !account) {
-    throw new UnavailableError("no relayer key is configured (RELAYER_KEY): send the transaction from your own wallet with ?mode=unsigned");
-  }
+/** The answer to a relayed action in `status`: 201 included, 202 pending (poll GET /v1/relays/{txHash}). */
+export function relayResponse(s: RelayStatus): StoredResponse {
+  if (s.state === "included") return { status: 201, body: { mode: "relayed" as const, status: "included" as const, txHash: s.txHash, blockNumber: s.blockNumber } };
+  if (s.state === "pending") return { status: 202, body: { mode: "relayed" as const, status: "pending" as const, txHash: s.txHash, blockNumber: null } };
+  if (s.state === "reverted") throw new RelayRevertedError(s.txHash, s.blockNumber);
+  throw new UnavailableError(`the relayed transaction ${s.txHash} was dropped (its nonce went to another transaction); nothing was recorded: send the action again`);
+}
+
+/**
+ * Relays the action with the relayer's key: checks the relayer is assigned (on chain it records
+ * as itself), simulates, sends through the relayer's nonce queue and waits up to `waitMs` for
+ * inclusion.
+ */
+export async function relayAction(chain: Chain, relayer: Relayer, caller: Address, a: ActionArgs, opts: { waitMs: number; idempotencyKey?: string }): Promise<StoredResponse> {
   const address = chain.deployment.collectionLog.address;
   let assigned: boolean;
   try {
-    assigned = await chain.client.readContract({ address, abi: collectionLogAbi, functionName: "isAssigned", args: [BigInt(a.loanId), account.address] });
+    assigned = await chain.client.readContract({ address, abi: collectionLogAbi, functionName: "isAssigned", args: [BigInt(a.loanId), relayer.address] });
   } catch (err) {
     throw new UnavailableError(`cannot reach the chain to relay: ${(err as Error).message.split("\n")[0]}`);
   }
   if (!assigned) {
-    throw new ConflictError(`the relayer ${account.address} is not assigned to loan ${a.loanId}, and on chain the relayer is who records: ask the lender to assign it, or use ?mode=unsigned`);
+    throw new ConflictError(`the relayer ${relayer.address} is not assigned to loan ${a.loanId}, and on chain the relayer is who records: ask the lender to assign it, or use ?mode=unsigned`);
   }
+  const data = encodeFunctionData({ abi: collectionLogAbi, functionName: "recordAction", args: argsOf(a) });
+  let gas: bigint;
   try {
-    const { request } = await chain.client.simulateContract({ account, address, abi: collectionLogAbi, functionName: "recordAction", args: argsOf(a) });
-    const txChain = relayer.chain ?? defineChain({ id: chain.deployment.chainId, name: chain.deployment.network, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
-    return await relayer.writeContract({ ...request, account, chain: txChain });
+    gas = await chain.client.estimateContractGas({ account: relayer.address, address, abi: collectionLogAbi, functionName: "recordAction", args: argsOf(a) });
   } catch (err) {
     const r = revertOf(err);
     if (r) throw refused(r);
     throw new UnavailableError(`relaying failed: ${(err instanceof BaseError ? err.shortMessage : (err as Error).message).split("\n")[0]}`);
   }
+  const txHash = await relayer.submit({ caller, loanId: a.loanId, data, gas, idempotencyKey: opts.idempotencyKey });
+  return relayResponse(await relayer.await(txHash, opts.waitMs));
 }

@@ -58,8 +58,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("raw_tx", "text", (c) => c.notNull())
     .addColumn("state", "text", (c) => c.notNull())
     .addColumn("block_number", "bigint")
+    .addColumn("idempotency_key", "text")
     .addColumn("created_at", "bigint", (c) => c.notNull())
     .execute();
+  await db.schema.createIndex("relays_idempotency_idx").on("relays").columns(["caller", "idempotency_key"]).execute();
   await db.schema.createIndex("relays_caller_idx").on("relays").columns(["caller", "created_at"]).execute();
 }
 
