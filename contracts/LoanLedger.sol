@@ -21,8 +21,10 @@ import {LoanLogic} from "./libraries/LoanLogic.sol";
 /// @notice Financed loans on chain: schedules, repayments, delinquency, default interest and the
 /// events a collection operation runs on. Many lenders share one deployment; each manages only its
 /// own loans. The arithmetic is stated in docs/ledger-rules.md and implemented in LoanLogic.
-/// @dev Entry points only: checks, then LoanLogic. Pause stops registration, policy and servicer
-/// changes, restructuring, charge-offs, write-offs and pokes; it never stops a repayment.
+/// @dev Entry points only: checks, then LoanLogic. Pause stops registration, policy changes,
+/// appointing servicers, servicers' off-chain attestations, restructuring, charge-offs, write-offs
+/// and pokes. It never stops a borrower's (or anyone's) {repay}, the lender's own
+/// {recordRepayment}, or the lender revoking a servicer.
 contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, Nonces, EIP712 {
     using SafeERC20 for IERC20;
     using LoanLogic for Loan;
@@ -93,7 +95,9 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     }
 
     /// @inheritdoc ILoanLedger
-    function setServicer(address servicer, bool allowed) external onlyRole(LENDER_ROLE) whenNotPaused {
+    function setServicer(address servicer, bool allowed) external onlyRole(LENDER_ROLE) {
+        // Revoking stays possible while paused: the emergency may be a compromised servicer.
+        if (allowed) _requireNotPaused();
         _servicers[msg.sender][servicer] = allowed;
         emit ServicerSet(msg.sender, servicer, allowed);
     }
@@ -124,8 +128,10 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     function recordRepayment(uint256 loanId, uint256 amount, uint64 paidAt, bytes32 bankRef) external nonReentrant {
         Loan storage loan = _loan(loanId);
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
-        if (msg.sender != h.lender && !_servicers[h.lender][msg.sender]) {
-            revert LoanLedgerNotLenderOrServicer(msg.sender, loanId);
+        if (msg.sender != h.lender) {
+            if (!_servicers[h.lender][msg.sender]) revert LoanLedgerNotLenderOrServicer(msg.sender, loanId);
+            // A servicer's attestations stop while paused (they can close loans); the lender's own never do.
+            _requireNotPaused();
         }
         uint64 earliest = uint64(h.startedAt) + loan.lastPaidOffset;
         if (paidAt < earliest || paidAt > block.timestamp) {

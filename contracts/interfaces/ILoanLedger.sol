@@ -238,12 +238,15 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @dev May emit a {MaxAnnualRateSet} event. Requirements: caller has DEFAULT_ADMIN_ROLE; 0 < bps.
     function setMaxAnnualRate(uint16 maxAnnualRateBps) external;
 
-    /// @notice Stops registration, policy and servicer changes, restructuring, charge-offs,
-    /// write-offs and pokes. Never stops repayments ({repay}, {recordRepayment}).
-    /// @dev Requirements: caller has DEFAULT_ADMIN_ROLE.
+    /// @notice Emergency stop: stops registration, policy changes, appointing servicers, servicers'
+    /// {recordRepayment}, restructuring, charge-offs, write-offs and pokes. Never stops {repay} (by the
+    /// borrower or anyone), the lender's own {recordRepayment}, or a lender revoking a servicer with
+    /// {setServicer}(servicer, false), so a compromised servicer can be stopped and cut off.
+    /// @dev May emit a {Paused} event. Requirements: caller has DEFAULT_ADMIN_ROLE; not paused.
     function pause() external;
 
-    /// @notice Lifts {pause}. Requirements: caller has DEFAULT_ADMIN_ROLE.
+    /// @notice Lifts {pause}.
+    /// @dev May emit an {Unpaused} event. Requirements: caller has DEFAULT_ADMIN_ROLE; paused.
     function unpause() external;
 
     // ---------------------------------------------------------------- lender
@@ -255,7 +258,8 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     function setPolicy(Policy calldata policy) external returns (uint32 policyId);
 
     /// @notice Allows or revokes `servicer` to record the caller's off-chain repayments.
-    /// @dev May emit a {ServicerSet} event. Requirements: caller has LENDER_ROLE; not paused.
+    /// @dev May emit a {ServicerSet} event. Requirements: caller has LENDER_ROLE; not paused when
+    /// `allowed` (revoking works while paused).
     function setServicer(address servicer, bool allowed) external;
 
     /// @notice Registers a loan lent by the caller under the caller's current policy.
@@ -272,7 +276,8 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
 
     /// @notice Records `amount` received off chain at `paidAt`, applied by the waterfall at that time.
     /// @dev May emit {LoanRepaid}, {ClassificationChanged}, {ObservationEnded} and {LoanClosed} events.
-    /// Works while paused. Requirements: caller is the loan's lender or its servicer; loan open;
+    /// Works while paused for the lender; a servicer's call reverts with EnforcedPause while paused.
+    /// Requirements: caller is the loan's lender or its servicer; loan open;
     /// amount > 0 and not beyond the payoff; paidAt within [last payment or start, block time].
     function recordRepayment(uint256 loanId, uint256 amount, uint64 paidAt, bytes32 bankRef) external;
 
