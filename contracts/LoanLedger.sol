@@ -133,9 +133,10 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
             // A servicer's attestations stop while paused (they can close loans); the lender's own never do.
             _requireNotPaused();
         }
-        uint64 earliest = uint64(h.startedAt) + loan.lastPaidOffset;
-        if (paidAt < earliest || paidAt > block.timestamp) {
-            revert LoanLedgerPaidAtOutOfRange(paidAt, earliest, uint64(block.timestamp));
+        // Bounded by the version's start, not by the last payment: a third party's repay must not
+        // block the attestation of money received earlier (applied at the last payment's time).
+        if (paidAt < h.startedAt || paidAt > block.timestamp) {
+            revert LoanLedgerPaidAtOutOfRange(paidAt, h.startedAt, uint64(block.timestamp));
         }
         _repay(loanId, loan, h, amount, paidAt, bankRef, true);
     }

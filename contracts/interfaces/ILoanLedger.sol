@@ -128,7 +128,8 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     );
     /// @dev A repayment was applied: `amount` = `penalty` + `interest` + `principal`.
     /// `cursor` is the oldest unsettled installment afterwards; `offChain` repayments carry the
-    /// bank reference hash and the time the money was received (`paidAt`).
+    /// bank reference hash and the time the money was received (`paidAt`, as attested; the
+    /// waterfall ran at max(paidAt, the previous payment's time), see {recordRepayment}).
     event LoanRepaid(
         uint256 indexed loanId,
         address indexed payer,
@@ -274,11 +275,14 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @return firstLoanId The id of the first; the others follow consecutively.
     function registerLoans(LoanParams[] calldata params) external returns (uint256 firstLoanId);
 
-    /// @notice Records `amount` received off chain at `paidAt`, applied by the waterfall at that time.
+    /// @notice Records `amount` received off chain at `paidAt`, applied by the waterfall at
+    /// max(paidAt, the last payment's time): a payment received before a later (e.g. a third
+    /// party's on-chain) repayment can still be recorded; it is applied as of that repayment, since
+    /// penalties are never recomputed backwards. {LoanRepaid} carries `paidAt` as given.
     /// @dev May emit {LoanRepaid}, {ClassificationChanged}, {ObservationEnded} and {LoanClosed} events.
     /// Works while paused for the lender; a servicer's call reverts with EnforcedPause while paused.
     /// Requirements: caller is the loan's lender or its servicer; loan open;
-    /// amount > 0 and not beyond the payoff; paidAt within [last payment or start, block time].
+    /// amount > 0 and not beyond the payoff; paidAt within [start of the current schedule version, block time].
     function recordRepayment(uint256 loanId, uint256 amount, uint64 paidAt, bytes32 bankRef) external;
 
     /// @notice Charges the loan off: it stays open and later payments are recoveries.
