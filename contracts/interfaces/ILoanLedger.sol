@@ -299,11 +299,15 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// against the outstanding principal when it is accepted.
     function proposeRestructure(uint256 loanId, Installment[] calldata schedule) external;
 
-    /// @notice Applies a restructuring the borrower signed (EIP-712 `Restructure`).
+    /// @notice Applies a restructuring the borrower signed: EIP-712 domain ("Duetrail LoanLedger", "1"),
+    /// `Restructure(uint256 loanId,uint16 version,Installment[] schedule,uint256 nonce,uint256 deadline)`
+    /// `Installment(uint64 dueDate,uint256 principal,uint256 interest)`, so the wallet shows the
+    /// installments. `nonce` is the borrower's per-loan nonce {nonces}(borrower, uint192(loanId)),
+    /// consumed here: offers on different loans of one borrower do not invalidate each other.
     /// @dev May emit a {LoanRestructured} event. Requirements: caller is the loan's lender; loan Active;
     /// not paused; deadline not passed; a valid signature (EOA or ERC-1271) by the loan's borrower over
-    /// (loanId, next version, keccak256(abi.encode(schedule)), borrower's nonce, deadline); principal
-    /// parts summing to the outstanding principal.
+    /// (loanId, next version, schedule, the loan's current nonce, deadline); principal parts summing
+    /// to the outstanding principal.
     function restructureWithSignature(
         uint256 loanId,
         Installment[] calldata schedule,
@@ -351,6 +355,10 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @notice Installments of schedule version `version` (1 = as registered).
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory);
     function pendingRestructure(uint256 loanId) external view returns (bytes32 scheduleHash);
-    /// @notice The borrower's next EIP-712 nonce.
+    /// @notice `owner`'s next unkeyed EIP-712 nonce (key 0 of {nonces}(owner, key)). Restructuring
+    /// consents do not use it: they use the per-loan nonce {nonces}(borrower, uint192(loanId)).
     function nonces(address owner) external view returns (uint256);
+    /// @notice `owner`'s next nonce under `key` (OpenZeppelin NoncesKeyed): `key << 64 | count`, the
+    /// value to sign. For a restructuring consent, `key` = uint192(loanId).
+    function nonces(address owner, uint192 key) external view returns (uint256);
 }

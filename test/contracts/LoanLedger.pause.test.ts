@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { ContractTransactionResponse } from "ethers";
 import { DAY, TEST_POLICY, WATERFALL_INSTALLMENT, tokenLoanParams, waterfallLoansFixture, type InstallmentStruct } from "./helpers/fixtures";
-import { signRestructure } from "./helpers/restructure";
+import { restructureNonce, signRestructure } from "./helpers/restructure";
 
 describe("LoanLedger: pause", function () {
   /**
@@ -37,7 +37,7 @@ describe("LoanLedger: pause", function () {
       "restructureWithSignature",
       async (f) => {
         const deadline = BigInt(await time.latest()) + DAY;
-        const nonce = await f.ledger.nonces(f.borrower.address);
+        const nonce = await restructureNonce(f.ledger, f.borrower.address, f.tokenLoanId);
         const signature = await signRestructure(f.borrower, f.ledger, { loanId: f.tokenLoanId, version: 2n, schedule: f.schedule2, nonce, deadline });
         return f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, deadline, signature);
       },

@@ -81,7 +81,7 @@ import {
   type ScheduleKind,
 } from "../../src/domain";
 import { deployLedgerFixture } from "./helpers/fixtures";
-import { scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
+import { restructureNonce, scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
 
 // ------------------------------------------------------------------------------------ settings
 
@@ -1268,7 +1268,7 @@ class Run {
         loanId,
         version: BigInt(this.version + 1),
         schedule,
-        nonce: await ledger.nonces(f.borrower.address),
+        nonce: await restructureNonce(ledger, f.borrower.address, loanId),
         deadline,
       });
       await this.at(t2);
