@@ -471,8 +471,8 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     function _hashInstallments(Installment[] calldata schedule) internal pure returns (bytes32) {
         bytes32[] memory hashes = new bytes32[](schedule.length);
         for (uint256 i; i < schedule.length; ++i) {
-            Installment calldata x = schedule[i];
-            hashes[i] = keccak256(abi.encode(INSTALLMENT_TYPEHASH, x.dueDate, x.principal, x.interest));
+            // A static struct encodes in place: (typehash, dueDate, principal, interest).
+            hashes[i] = keccak256(abi.encode(INSTALLMENT_TYPEHASH, schedule[i]));
         }
         return keccak256(abi.encodePacked(hashes));
     }
