@@ -25,6 +25,7 @@ export const BUDGETS: Record<string, number> = {
   "poke/100": 2_500_000,
   "recordAction/first": 95_000,
   "recordAction/next": 70_000,
+  "recordActionBySig/next": 85_000,
   anchorBatch: 60_000,
 };
 

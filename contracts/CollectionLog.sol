@@ -3,7 +3,10 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {ICollectionLog} from "./interfaces/ICollectionLog.sol";
 import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
@@ -14,7 +17,9 @@ import {Compliance} from "./libraries/Compliance.sol";
 /// of actions per loan, compliance flags, borrower restrictions and disputes, and Merkle-anchored
 /// batches for high volume. See {ICollectionLog} for the exact encoding.
 /// @dev Nothing here can be paused: refusing to record what happened would hide it.
-contract CollectionLog is ICollectionLog, AccessControl {
+/// A collector records an action itself ({recordAction}) or signs it for anyone to submit
+/// ({recordActionBySig}); either way the trail names the collector, never a relayer.
+contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     /// @dev Per-loan trail, two words:
     /// word 0 | head (256) — zero until the first action (head_0 is computed, never stored)
     /// word 1 | count (32) | window day (32) | call ring (112) | connected ring (64) |
@@ -37,6 +42,11 @@ contract CollectionLog is ICollectionLog, AccessControl {
         bool set;
     }
 
+    /// @dev EIP-712 type of a signed action (src/chain/typed-data.ts builds the same typed data).
+    bytes32 public constant RECORD_ACTION_TYPEHASH = keccak256(
+        "RecordAction(uint256 loanId,uint8 channel,uint8 kind,uint16 outcome,uint64 occurredAt,bytes32 evidenceHash,"
+        "address collector,uint256 nonce,uint256 deadline)"
+    );
     bytes32 private constant _LENDER_ROLE = keccak256("LENDER_ROLE");
     uint8 private constant _DISPUTE_OPEN = 1;
     uint8 private constant _OPENED = 2;
@@ -56,7 +66,7 @@ contract CollectionLog is ICollectionLog, AccessControl {
     mapping(address collector => uint256) private _assignmentCount;
     mapping(uint256 batchId => bytes32 root) private _batchRoots;
 
-    constructor(ILoanLedger ledger_, address admin) {
+    constructor(ILoanLedger ledger_, address admin) EIP712("Duetrail CollectionLog", "1") {
         ledger = ledger_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         ContactPolicy memory defaults = _defaultPolicy();
@@ -128,7 +138,35 @@ contract CollectionLog is ICollectionLog, AccessControl {
         uint64 occurredAt,
         bytes32 evidenceHash
     ) external returns (uint64 seq, uint32 flags) {
-        return _record(loanId, channel, kind, outcome, occurredAt, evidenceHash);
+        return _record(msg.sender, loanId, channel, kind, outcome, occurredAt, evidenceHash);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function recordActionBySig(ActionInput calldata action, address collector, uint256 deadline, bytes calldata signature)
+        external
+        returns (uint64 seq, uint32 flags)
+    {
+        if (block.timestamp > deadline) revert CollectionLogExpiredSignature(deadline);
+        // The collector's current nonce is consumed inside the digest (as ERC20Permit does): a replay,
+        // or a signature made for another nonce, hashes differently and fails the check below.
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    RECORD_ACTION_TYPEHASH,
+                    action.loanId,
+                    action.channel,
+                    action.kind,
+                    action.outcome,
+                    action.occurredAt,
+                    action.evidenceHash,
+                    collector,
+                    _useNonce(collector),
+                    deadline
+                )
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNow(collector, digest, signature)) revert CollectionLogInvalidSignature(collector);
+        return _record(collector, action.loanId, action.channel, action.kind, action.outcome, action.occurredAt, action.evidenceHash);
     }
 
     /// @inheritdoc ICollectionLog
@@ -136,7 +174,7 @@ contract CollectionLog is ICollectionLog, AccessControl {
         if (actions.length == 0) revert CollectionLogEmptyBatch();
         for (uint256 i; i < actions.length; ++i) {
             ActionInput calldata a = actions[i];
-            _record(a.loanId, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash);
+            _record(msg.sender, a.loanId, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash);
         }
     }
 
@@ -149,7 +187,7 @@ contract CollectionLog is ICollectionLog, AccessControl {
         if (dueBy <= block.timestamp) revert CollectionLogPromiseDueInPast(dueBy, block.timestamp);
         bytes32 commitment = keccak256(abi.encode(amount, dueBy, artifactHash));
         (seq,) = _record(
-            loanId, uint8(Channel.Other), uint8(Kind.PromiseToPay), 0, uint64(block.timestamp), commitment
+            msg.sender, loanId, uint8(Channel.Other), uint8(Kind.PromiseToPay), 0, uint64(block.timestamp), commitment
         );
         emit PromiseRecorded(loanId, seq, amount, dueBy, artifactHash);
     }
@@ -249,6 +287,11 @@ contract CollectionLog is ICollectionLog, AccessControl {
         return _nextBatchId - 1;
     }
 
+    /// @inheritdoc ICollectionLog
+    function nonces(address owner) public view override(ICollectionLog, Nonces) returns (uint256) {
+        return super.nonces(owner);
+    }
+
     // ------------------------------------------------------------------ internals
 
     /// @dev The product defaults: 3 connected calls a day, 7 call attempts in 7 days, 08:00-21:00,
@@ -287,7 +330,9 @@ contract CollectionLog is ICollectionLog, AccessControl {
         if (msg.sender != borrower) revert CollectionLogNotBorrower(msg.sender, loanId);
     }
 
+    /// @dev Appends an action of `collector` (the sender, or the signer of a signed action).
     function _record(
+        address collector,
         uint256 loanId,
         uint8 channel,
         uint8 kind,
@@ -295,7 +340,7 @@ contract CollectionLog is ICollectionLog, AccessControl {
         uint64 occurredAt,
         bytes32 evidenceHash
     ) private returns (uint64 seq, uint32 flags) {
-        if (!_assigned[loanId][msg.sender]) revert CollectionLogNotAssigned(loanId, msg.sender);
+        if (!_assigned[loanId][collector]) revert CollectionLogNotAssigned(loanId, collector);
         if (channel > _MAX_CHANNEL) revert CollectionLogInvalidChannel(channel);
         if (kind > _MAX_KIND) revert CollectionLogInvalidKind(kind);
         (address lender,, int16 utcOffset, uint32 dpd) = ledger.collectionContext(loanId);
@@ -315,7 +360,7 @@ contract CollectionLog is ICollectionLog, AccessControl {
         bytes32 head = keccak256(
             abi.encode(
                 count == 0 ? _genesis(loanId) : t.head,
-                keccak256(abi.encode(loanId, seq, msg.sender, channel, kind, outcome, occurredAt, evidenceHash))
+                keccak256(abi.encode(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash))
             )
         );
         t.head = head;
@@ -323,10 +368,10 @@ contract CollectionLog is ICollectionLog, AccessControl {
         t.windowDay = w.day;
         t.calls = w.calls;
         t.connected = w.connected;
-        emit ActionRecorded(loanId, seq, msg.sender, channel, kind, outcome, occurredAt, evidenceHash, flags, head);
+        emit ActionRecorded(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash, flags, head);
         if (kind == uint8(Kind.Dispute) && !disputed) {
             t.state |= _DISPUTE_OPEN;
-            emit DisputeFiled(loanId, msg.sender, evidenceHash);
+            emit DisputeFiled(loanId, collector, evidenceHash);
         }
     }
 }

@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {NoncesKeyed} from "@openzeppelin/contracts/utils/NoncesKeyed.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -21,17 +22,24 @@ import {LoanLogic} from "./libraries/LoanLogic.sol";
 /// @notice Financed loans on chain: schedules, repayments, delinquency, default interest and the
 /// events a collection operation runs on. Many lenders share one deployment; each manages only its
 /// own loans. The arithmetic is stated in docs/ledger-rules.md and implemented in LoanLogic.
-/// @dev Entry points only: checks, then LoanLogic. Pause stops registration, policy and servicer
-/// changes, restructuring, charge-offs, write-offs and pokes; it never stops a repayment.
-contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, Nonces, EIP712 {
+/// @dev Entry points only: checks, then LoanLogic. Pause stops registration, policy changes,
+/// appointing servicers, servicers' off-chain attestations, restructuring, charge-offs, write-offs
+/// and pokes. It never stops a borrower's (or anyone's) {repay}, the lender's own
+/// {recordRepayment}, or the lender revoking a servicer.
+contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, NoncesKeyed, EIP712 {
     using SafeERC20 for IERC20;
     using LoanLogic for Loan;
 
     bytes32 public constant LENDER_ROLE = keccak256("LENDER_ROLE");
     /// @dev Read-everything role for auditors and regulators (used by the API; no write rights).
     bytes32 public constant AUDITOR_ROLE = keccak256("AUDITOR_ROLE");
-    bytes32 public constant RESTRUCTURE_TYPEHASH =
-        keccak256("Restructure(uint256 loanId,uint16 version,bytes32 scheduleHash,uint256 nonce,uint256 deadline)");
+    /// @dev EIP-712: the borrower signs the installments themselves, so a wallet can show them
+    /// (src/chain/typed-data.ts builds the same typed data).
+    bytes32 public constant RESTRUCTURE_TYPEHASH = keccak256(
+        "Restructure(uint256 loanId,uint16 version,Installment[] schedule,uint256 nonce,uint256 deadline)"
+        "Installment(uint64 dueDate,uint256 principal,uint256 interest)"
+    );
+    bytes32 public constant INSTALLMENT_TYPEHASH = keccak256("Installment(uint64 dueDate,uint256 principal,uint256 interest)");
     uint256 public constant MAX_INSTALLMENTS = 600;
     /// @dev Loans checkUpkeep returns at most, so performUpkeep stays well inside a block.
     uint256 public constant MAX_UPKEEP_BATCH = 100;
@@ -93,7 +101,9 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     }
 
     /// @inheritdoc ILoanLedger
-    function setServicer(address servicer, bool allowed) external onlyRole(LENDER_ROLE) whenNotPaused {
+    function setServicer(address servicer, bool allowed) external onlyRole(LENDER_ROLE) {
+        // Revoking stays possible while paused: the emergency may be a compromised servicer.
+        if (allowed) _requireNotPaused();
         _servicers[msg.sender][servicer] = allowed;
         emit ServicerSet(msg.sender, servicer, allowed);
     }
@@ -124,12 +134,15 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     function recordRepayment(uint256 loanId, uint256 amount, uint64 paidAt, bytes32 bankRef) external nonReentrant {
         Loan storage loan = _loan(loanId);
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
-        if (msg.sender != h.lender && !_servicers[h.lender][msg.sender]) {
-            revert LoanLedgerNotLenderOrServicer(msg.sender, loanId);
+        if (msg.sender != h.lender) {
+            if (!_servicers[h.lender][msg.sender]) revert LoanLedgerNotLenderOrServicer(msg.sender, loanId);
+            // A servicer's attestations stop while paused (they can close loans); the lender's own never do.
+            _requireNotPaused();
         }
-        uint64 earliest = uint64(h.startedAt) + loan.lastPaidOffset;
-        if (paidAt < earliest || paidAt > block.timestamp) {
-            revert LoanLedgerPaidAtOutOfRange(paidAt, earliest, uint64(block.timestamp));
+        // Bounded by the version's start, not by the last payment: a third party's repay must not
+        // block the attestation of money received earlier (applied at the last payment's time).
+        if (paidAt < h.startedAt || paidAt > block.timestamp) {
+            revert LoanLedgerPaidAtOutOfRange(paidAt, h.startedAt, uint64(block.timestamp));
         }
         _repay(loanId, loan, h, amount, paidAt, bankRef, true);
     }
@@ -173,14 +186,19 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     ) external whenNotPaused nonReentrant {
         (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
         if (block.timestamp > deadline) revert LoanLedgerExpiredSignature(deadline);
-        bytes32 scheduleHash = keccak256(abi.encode(schedule));
+        // One nonce sequence per loan (key = loan id, never 0: ids start at 1), so offers on two
+        // loans of one borrower do not invalidate each other.
         bytes32 digest = _hashTypedDataV4(
-            keccak256(abi.encode(RESTRUCTURE_TYPEHASH, loanId, h.version + 1, scheduleHash, _useNonce(h.borrower), deadline))
+            keccak256(
+                abi.encode(
+                    RESTRUCTURE_TYPEHASH, loanId, h.version + 1, _hashInstallments(schedule), _useNonce(h.borrower, uint192(loanId)), deadline
+                )
+            )
         );
         if (!SignatureChecker.isValidSignatureNow(h.borrower, digest, signature)) {
             revert LoanLedgerInvalidSignature(h.borrower);
         }
-        _restructure(loanId, loan, h, schedule, scheduleHash);
+        _restructure(loanId, loan, h, schedule, keccak256(abi.encode(schedule)));
     }
 
     // ------------------------------------------------------------------ borrower and anyone
@@ -339,6 +357,11 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         return super.nonces(owner);
     }
 
+    /// @inheritdoc ILoanLedger
+    function nonces(address owner, uint192 key) public view override(ILoanLedger, NoncesKeyed) returns (uint256) {
+        return super.nonces(owner, key);
+    }
+
     // ------------------------------------------------------------------ internals
 
     function _loan(uint256 loanId) internal view returns (Loan storage loan) {
@@ -442,6 +465,16 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         LoanLogic.Breakdown memory b = loan.applyRepayment(loanId, h, amount, at);
         emit LoanRepaid(loanId, msg.sender, amount, b.penalty, b.interest, b.principal, loan.cursor, at, bankRef, offChain, recovery);
         loan.afterRepayment(loanId, h, _policies);
+    }
+
+    /// @dev EIP-712 encoding of an Installment[]: keccak256 of the concatenated hashStructs.
+    function _hashInstallments(Installment[] calldata schedule) internal pure returns (bytes32) {
+        bytes32[] memory hashes = new bytes32[](schedule.length);
+        for (uint256 i; i < schedule.length; ++i) {
+            // A static struct encodes in place: (typehash, dueDate, principal, interest).
+            hashes[i] = keccak256(abi.encode(INSTALLMENT_TYPEHASH, schedule[i]));
+        }
+        return keccak256(abi.encodePacked(hashes));
     }
 
     function _needsPoke(Loan storage loan) internal view returns (bool) {

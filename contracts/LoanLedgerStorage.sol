@@ -27,7 +27,7 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
         uint8 widthStage; // see above
         LoanStatus status;
         uint8 flags; // see above
-        uint40 lastPaidOffset; // seconds from the version's start to the last payment applied
+        uint40 lastPaidOffset; // seconds from the version's start to the time the last payment was applied at
         uint128 paid; // principal + interest paid on the cursor installment (interest first; < 2^97)
         uint128 penaltyPaid; // penalties and fees paid on the cursor installment
         uint128 penaltyBase; // penalty accumulator checkpoint of the cursor (unpaid x days)

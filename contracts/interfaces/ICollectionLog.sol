@@ -10,7 +10,8 @@ pragma solidity ^0.8.28;
 ///   head_n     = keccak256(abi.encode(bytes32 head_(n-1), bytes32 actionHash_n))
 ///
 /// so anyone can recompute a loan's trail from the ActionRecorded events alone and compare it
-/// with {trailOf}. Compliance problems are flagged in the event, never refused: the ledger must not
+/// with {trailOf}. `collector` is the assigned collector who acted: the sender of {recordAction},
+/// or the signer of a {recordActionBySig} (whoever submitted it). Compliance problems are flagged in the event, never refused: the ledger must not
 /// hide what happened. Malformed input (a future or stale occurredAt, unknown enum values) is refused.
 interface ICollectionLog {
     /// @dev Channels 0..7.
@@ -36,7 +37,7 @@ interface ICollectionLog {
         Note
     }
 
-    /// @dev One action for {recordActions}.
+    /// @dev One action for {recordActions} and {recordActionBySig}.
     struct ActionInput {
         uint256 loanId;
         uint8 channel;
@@ -107,6 +108,10 @@ interface ICollectionLog {
     error CollectionLogInvalidBatch(bytes32 merkleRoot, uint32 count);
     error CollectionLogPolicyOutsideCaps(ContactPolicy policy, ContactPolicy caps);
     error CollectionLogInvalidCaps(ContactPolicy caps);
+    /// @dev A signed action submitted after its deadline.
+    error CollectionLogExpiredSignature(uint256 deadline);
+    /// @dev The signature is not `collector`'s (EOA or ERC-1271) over these fields, its current nonce and the deadline.
+    error CollectionLogInvalidSignature(address collector);
 
     // ---------------------------------------------------------------- admin and lender
 
@@ -152,6 +157,20 @@ interface ICollectionLog {
     /// @notice Records several actions in one transaction, in order, all or nothing.
     function recordActions(ActionInput[] calldata actions) external;
 
+    /// @notice Appends an action `collector` signed, submitted by anyone (a relayer need not be
+    /// assigned): the trail names `collector`, and `collector`'s assignment is what is checked.
+    /// Typed data (EIP-712 domain "Duetrail CollectionLog", "1"):
+    /// `RecordAction(uint256 loanId,uint8 channel,uint8 kind,uint16 outcome,uint64 occurredAt,
+    /// bytes32 evidenceHash,address collector,uint256 nonce,uint256 deadline)`, where `nonce` is
+    /// {nonces}(collector), consumed here, so a signature is used at most once.
+    /// @dev May emit {ActionRecorded} and (for Kind Dispute) {DisputeFiled} events.
+    /// Requirements: block time <= deadline; a valid signature by `collector` (EOA or ERC-1271) over
+    /// the action, `collector`, its current nonce and `deadline`; then as {recordAction}, with
+    /// `collector` in place of the caller.
+    function recordActionBySig(ActionInput calldata action, address collector, uint256 deadline, bytes calldata signature)
+        external
+        returns (uint64 seq, uint32 flags);
+
     /// @notice Records a promise to pay `amount` by `dueBy` as a PromiseToPay action (channel Other,
     /// outcome 0, occurredAt now) whose evidenceHash commits to (amount, dueBy, artifactHash).
     /// @dev May emit {ActionRecorded} and {PromiseRecorded} events. Requirements: caller assigned;
@@ -189,4 +208,6 @@ interface ICollectionLog {
     function disputeOpen(uint256 loanId) external view returns (bool);
     function batchRoot(uint256 batchId) external view returns (bytes32);
     function batchCount() external view returns (uint256);
+    /// @notice `collector`'s next nonce for {recordActionBySig}.
+    function nonces(address collector) external view returns (uint256);
 }

@@ -128,7 +128,8 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     );
     /// @dev A repayment was applied: `amount` = `penalty` + `interest` + `principal`.
     /// `cursor` is the oldest unsettled installment afterwards; `offChain` repayments carry the
-    /// bank reference hash and the time the money was received (`paidAt`).
+    /// bank reference hash and the time the money was received (`paidAt`, as attested; the
+    /// waterfall ran at max(paidAt, the previous payment's time), see {recordRepayment}).
     event LoanRepaid(
         uint256 indexed loanId,
         address indexed payer,
@@ -238,12 +239,15 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @dev May emit a {MaxAnnualRateSet} event. Requirements: caller has DEFAULT_ADMIN_ROLE; 0 < bps.
     function setMaxAnnualRate(uint16 maxAnnualRateBps) external;
 
-    /// @notice Stops registration, policy and servicer changes, restructuring, charge-offs,
-    /// write-offs and pokes. Never stops repayments ({repay}, {recordRepayment}).
-    /// @dev Requirements: caller has DEFAULT_ADMIN_ROLE.
+    /// @notice Emergency stop: stops registration, policy changes, appointing servicers, servicers'
+    /// {recordRepayment}, restructuring, charge-offs, write-offs and pokes. Never stops {repay} (by the
+    /// borrower or anyone), the lender's own {recordRepayment}, or a lender revoking a servicer with
+    /// {setServicer}(servicer, false), so a compromised servicer can be stopped and cut off.
+    /// @dev May emit a {Paused} event. Requirements: caller has DEFAULT_ADMIN_ROLE; not paused.
     function pause() external;
 
-    /// @notice Lifts {pause}. Requirements: caller has DEFAULT_ADMIN_ROLE.
+    /// @notice Lifts {pause}.
+    /// @dev May emit an {Unpaused} event. Requirements: caller has DEFAULT_ADMIN_ROLE; paused.
     function unpause() external;
 
     // ---------------------------------------------------------------- lender
@@ -255,7 +259,8 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     function setPolicy(Policy calldata policy) external returns (uint32 policyId);
 
     /// @notice Allows or revokes `servicer` to record the caller's off-chain repayments.
-    /// @dev May emit a {ServicerSet} event. Requirements: caller has LENDER_ROLE; not paused.
+    /// @dev May emit a {ServicerSet} event. Requirements: caller has LENDER_ROLE; not paused when
+    /// `allowed` (revoking works while paused).
     function setServicer(address servicer, bool allowed) external;
 
     /// @notice Registers a loan lent by the caller under the caller's current policy.
@@ -270,10 +275,14 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @return firstLoanId The id of the first; the others follow consecutively.
     function registerLoans(LoanParams[] calldata params) external returns (uint256 firstLoanId);
 
-    /// @notice Records `amount` received off chain at `paidAt`, applied by the waterfall at that time.
+    /// @notice Records `amount` received off chain at `paidAt`, applied by the waterfall at
+    /// max(paidAt, the last payment's time): a payment received before a later (e.g. a third
+    /// party's on-chain) repayment can still be recorded; it is applied as of that repayment, since
+    /// penalties are never recomputed backwards. {LoanRepaid} carries `paidAt` as given.
     /// @dev May emit {LoanRepaid}, {ClassificationChanged}, {ObservationEnded} and {LoanClosed} events.
-    /// Works while paused. Requirements: caller is the loan's lender or its servicer; loan open;
-    /// amount > 0 and not beyond the payoff; paidAt within [last payment or start, block time].
+    /// Works while paused for the lender; a servicer's call reverts with EnforcedPause while paused.
+    /// Requirements: caller is the loan's lender or its servicer; loan open;
+    /// amount > 0 and not beyond the payoff; paidAt within [start of the current schedule version, block time].
     function recordRepayment(uint256 loanId, uint256 amount, uint64 paidAt, bytes32 bankRef) external;
 
     /// @notice Charges the loan off: it stays open and later payments are recoveries.
@@ -290,11 +299,15 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// against the outstanding principal when it is accepted.
     function proposeRestructure(uint256 loanId, Installment[] calldata schedule) external;
 
-    /// @notice Applies a restructuring the borrower signed (EIP-712 `Restructure`).
+    /// @notice Applies a restructuring the borrower signed: EIP-712 domain ("Duetrail LoanLedger", "1"),
+    /// `Restructure(uint256 loanId,uint16 version,Installment[] schedule,uint256 nonce,uint256 deadline)`
+    /// `Installment(uint64 dueDate,uint256 principal,uint256 interest)`, so the wallet shows the
+    /// installments. `nonce` is the borrower's per-loan nonce {nonces}(borrower, uint192(loanId)),
+    /// consumed here: offers on different loans of one borrower do not invalidate each other.
     /// @dev May emit a {LoanRestructured} event. Requirements: caller is the loan's lender; loan Active;
     /// not paused; deadline not passed; a valid signature (EOA or ERC-1271) by the loan's borrower over
-    /// (loanId, next version, keccak256(abi.encode(schedule)), borrower's nonce, deadline); principal
-    /// parts summing to the outstanding principal.
+    /// (loanId, next version, schedule, the loan's current nonce, deadline); principal parts summing
+    /// to the outstanding principal.
     function restructureWithSignature(
         uint256 loanId,
         Installment[] calldata schedule,
@@ -342,6 +355,10 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @notice Installments of schedule version `version` (1 = as registered).
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory);
     function pendingRestructure(uint256 loanId) external view returns (bytes32 scheduleHash);
-    /// @notice The borrower's next EIP-712 nonce.
+    /// @notice `owner`'s next unkeyed EIP-712 nonce (key 0 of {nonces}(owner, key)). Restructuring
+    /// consents do not use it: they use the per-loan nonce {nonces}(borrower, uint192(loanId)).
     function nonces(address owner) external view returns (uint256);
+    /// @notice `owner`'s next nonce under `key` (OpenZeppelin NoncesKeyed): `key << 64 | count`, the
+    /// value to sign. For a restructuring consent, `key` = uint192(loanId).
+    function nonces(address owner, uint192 key) external view returns (uint256);
 }

@@ -242,16 +242,20 @@ library LoanLogic {
         uint256 storedBaseDays;
     }
 
-    /// @dev Applies `amount` at time `t` by the waterfall: per installment, oldest first,
-    /// penalties and fees, then interest, then principal. Reverts on anything beyond the payoff.
-    /// Writes only the words that changed.
+    /// @dev Applies `amount` paid at `paidAt` by the waterfall: per installment, oldest first,
+    /// penalties and fees, then interest, then principal, at t = max(paidAt, last payment time):
+    /// the penalty checkpoint never goes back, so an attestation dated before a later on-chain
+    /// payment is applied as of that payment (docs/ledger-rules.md). Reverts on anything beyond the
+    /// payoff. Writes only the words that changed.
     function applyRepayment(
         LoanLedgerStorage.Loan storage l,
         uint256 loanId,
         ScheduleStore.Header memory h,
         uint256 amount,
-        uint256 t
+        uint256 paidAt
     ) internal returns (Breakdown memory b) {
+        uint256 t = uint256(h.startedAt) + l.lastPaidOffset;
+        if (paidAt > t) t = paidAt;
         Cursor memory cur;
         cur.index = l.cursor;
         cur.paid = cur.storedPaid = l.paid;
@@ -280,7 +284,7 @@ library LoanLogic {
         if (flags & FLAG_OBSERVATION != 0) {
             l.flags = (flags & ~_STREAK_MASK) | uint8(cur.streak << _STREAK_SHIFT);
         }
-        // Safe: startedAt <= t < 2^40 (paidAt is checked against the version's start; block times fit 40 bits).
+        // Safe: startedAt <= t <= block time < 2^40 (paidAt is checked against the version's start).
         l.lastPaidOffset = uint40(t - h.startedAt);
         if (cur.paid != cur.storedPaid || cur.penaltyPaid != cur.storedPenaltyPaid) {
             l.paid = uint128(cur.paid);

@@ -4,6 +4,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 import type { CollectionLog, LoanLedger, MockERC20 } from "../../typechain-types";
 import { loadDeployment } from "../../src/chain/deployments";
+import { plainTypes, restructureTypedData } from "../../src/chain/typed-data";
 import { generateSchedule, toIsoString, type ScheduleKind } from "../../src/domain";
 import { buildBatchTree } from "../../src/domain/merkle";
 import { DEMO_ACCOUNTS } from "./demo-accounts";
@@ -275,20 +276,18 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
       interest: i.interest,
     }));
     const terms = await ledger.loanTerms(restructured.id);
-    const coder = ethers.AbiCoder.defaultAbiCoder();
-    const scheduleHash = ethers.keccak256(coder.encode(["tuple(uint64 dueDate,uint256 principal,uint256 interest)[]"], [schedule]));
     const deadline = (await now()) + DAY;
-    const signature = await (payers[1] as unknown as Signer).signTypedData(
-      { name: "Duetrail LoanLedger", version: "1", chainId: (await ethers.provider.getNetwork()).chainId, verifyingContract: dep.loanLedger.address },
-      { Restructure: [
-        { name: "loanId", type: "uint256" },
-        { name: "version", type: "uint16" },
-        { name: "scheduleHash", type: "bytes32" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ] },
-      { loanId: restructured.id, version: Number(terms.version) + 1, scheduleHash, nonce: await ledger.nonces(payers[1].address), deadline },
-    );
+    // The borrower signs the installments themselves, with its nonce for this loan (src/chain/typed-data.ts).
+    const td = restructureTypedData({
+      chainId: (await ethers.provider.getNetwork()).chainId,
+      loanLedger: dep.loanLedger.address,
+      loanId: restructured.id,
+      version: Number(terms.version) + 1,
+      schedule,
+      nonce: await ledger["nonces(address,uint192)"](payers[1].address, restructured.id),
+      deadline,
+    });
+    const signature = await (payers[1] as unknown as Signer).signTypedData(td.domain as Record<string, unknown>, plainTypes(td.types), td.message);
     await send(ledger.connect(lenders[1]).restructureWithSignature(restructured.id, schedule, deadline, signature));
   }
   const never = loans.filter((l) => l.behaviour === "never");

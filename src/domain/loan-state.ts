@@ -25,7 +25,10 @@ export interface LoanState {
   readonly base: bigint;
   /** ... and penaltyDays_c at that time. */
   readonly baseDays: bigint;
-  /** Time of the last repayment applied (0 before any). */
+  /**
+   * Time the last repayment was applied at: max(its paidAt, the previous one's), so it never goes
+   * back (the registration or restructuring time before any). LoanLedger's `lastPaidOffset`.
+   */
   readonly lastPaidAt: bigint;
   readonly status: LoanStatus;
   /** The last recorded classification (by a poke or a repayment). */
@@ -67,6 +70,11 @@ export interface StatusAtReturnType {
 /** `principal + interest` of an installment. */
 export function amountOf(installment: Installment): bigint {
   return installment.principal + installment.interest;
+}
+
+/** Start of the current schedule version: the restructuring time, or the registration time before any. */
+export function versionStart(state: LoanState): bigint {
+  return state.restructuredAt > state.terms.registeredAt ? state.restructuredAt : state.terms.registeredAt;
 }
 
 /** The time of the state's last checkpoint: max(registration, restructuring, last payment). */

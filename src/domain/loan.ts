@@ -21,6 +21,7 @@ import {
   checkpointTime,
   dpdAt,
   penaltyOutstandingAt,
+  versionStart,
   type LoanState,
 } from "./loan-state";
 import { penaltyFor } from "./penalty";
@@ -66,6 +67,8 @@ export interface ApplyRepaymentReturnType {
   readonly breakdown: RepaymentBreakdown;
   /** classificationChanged and/or observationEnded, evaluated at block time. */
   readonly events: LoanEvent[];
+  /** The time the waterfall was applied at: max(`at`, the last payment's); the new `lastPaidAt`. */
+  readonly appliedAt: bigint;
 }
 
 /** Result of {@link poke}. */
@@ -150,16 +153,25 @@ function maybeEndObservation(state: LoanState, t: bigint, events: LoanEvent[]): 
  * Waterfall per installment, oldest first: penalties and fees, interest, principal;
  * money beyond what is due prepays the next installments.
  *
+ * The waterfall runs at t = max(at, lastPaidAt): an attestation dated before the last payment
+ * (e.g. a bank payment recorded after a third party's on-chain repay) is accepted and applied as
+ * of that payment, since the penalty checkpoint never goes back in time (docs/ledger-rules.md,
+ * "Repayment waterfall"). LoanRepaid still reports `at`.
+ *
  * @throws LoanNotOpenError unless Active or ChargedOff; ZeroAmountError when amount is 0;
- *   InvalidPaymentTimeError unless max(lastPaidAt, registeredAt, restructuredAt) <= at <= blockTime;
+ *   InvalidPaymentTimeError unless versionStart <= at <= blockTime (or when blockTime is before
+ *   the last checkpoint, which chain time never is);
  *   OverpaymentError (with the excess) when money is left after full payoff — nothing is applied.
  */
 export function applyRepayment(state: LoanState, amount: bigint, at: bigint, blockTime: bigint): ApplyRepaymentReturnType {
   assertOpen(state);
   if (amount === 0n) throw new ZeroAmountError();
   if (amount < 0n) throw new InvalidArgumentError("amount", "must be positive");
-  const earliest = checkpointTime(state);
+  const earliest = versionStart(state);
   if (at < earliest || at > blockTime) throw new InvalidPaymentTimeError(at, earliest, blockTime);
+  assertNotBeforeCheckpoint(state, blockTime);
+  const last = checkpointTime(state);
+  const t = at > last ? at : last;
 
   const { schedule, terms } = state;
   let s: LoanState = state;
@@ -168,9 +180,9 @@ export function applyRepayment(state: LoanState, amount: bigint, at: bigint, blo
   while (x > 0n && s.cursor < schedule.length) {
     const inst = schedule[s.cursor]!;
     const a = amountOf(inst);
-    // Checkpoint U_c to `at` before this payment changes paid_c.
-    const days = penaltyDays(inst.dueDate, at, terms.graceDays);
-    s = { ...s, base: accumulatorAt(s, s.cursor, at), baseDays: days };
+    // Checkpoint U_c to t before this payment changes paid_c.
+    const days = penaltyDays(inst.dueDate, t, terms.graceDays);
+    s = { ...s, base: accumulatorAt(s, s.cursor, t), baseDays: days };
     const penaltyTotal = penaltyFor(s.base, days, terms);
     const penaltyDue = penaltyTotal - s.penaltyPaid;
     const payPenalty = x < penaltyDue ? x : penaltyDue;
@@ -187,7 +199,7 @@ export function applyRepayment(state: LoanState, amount: bigint, at: bigint, blo
     principal += payPrincipal;
     s = { ...s, penaltyPaid: s.penaltyPaid + payPenalty, paid: s.paid + payInterest + payPrincipal };
     if (s.penaltyPaid !== penaltyTotal || s.paid !== a) break;
-    s = settleCursor(s, at);
+    s = settleCursor(s, t);
     settled += 1;
   }
   if (x > 0n) throw new OverpaymentError(amount, x);
@@ -195,7 +207,7 @@ export function applyRepayment(state: LoanState, amount: bigint, at: bigint, blo
   const closed = s.cursor === schedule.length;
   s = {
     ...s,
-    lastPaidAt: at,
+    lastPaidAt: t,
     // A payment that pays penalties resets the assessment.
     penaltyAssessed: penalty > 0n ? 0n : s.penaltyAssessed,
     status: closed ? LoanStatus.Closed : s.status,
@@ -213,7 +225,7 @@ export function applyRepayment(state: LoanState, amount: bigint, at: bigint, blo
     recovery: state.status === LoanStatus.ChargedOff,
     closed,
   };
-  return { state: s, breakdown, events };
+  return { state: s, breakdown, events, appliedAt: t };
 }
 
 /** Moves the cursor past a settled installment at `at`: streak, reset of paid amounts, new checkpoint, reminders. */

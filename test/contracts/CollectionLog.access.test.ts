@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { DAY } from "./helpers/fixtures";
-import { Channel, DEFAULT_CONTACT_POLICY, Kind, actionInput, overdueCollectionFixture } from "./helpers/collection";
+import { Channel, DEFAULT_CONTACT_POLICY, Kind, actionInput, overdueCollectionFixture, signAction } from "./helpers/collection";
 
 /** overdueCollectionFixture with a dispute open on loan 1 (so resolveDispute has one to close). */
 async function accessFixture() {
@@ -99,6 +99,19 @@ const ROWS: Row[] = [
   {
     fn: "recordActions",
     call: (f, who, now) => f.log.connect(who).recordActions([actionInput(f.loanId, now)]),
+    event: "ActionRecorded",
+    allowed: ["assignedCollector"],
+    refusal: notAssigned,
+  },
+  {
+    // The actor is the signer; a stranger submits (anyone may: CollectionLog.signed.test.ts).
+    fn: "recordActionBySig",
+    call: async (f, who, now) => {
+      const action = actionInput(f.loanId, now);
+      const deadline = now + DAY;
+      const signature = await signAction(who, f.log, { action, collector: who.address, nonce: await f.log.nonces(who.address), deadline });
+      return f.log.connect(f.stranger).recordActionBySig(action, who.address, deadline, signature);
+    },
     event: "ActionRecorded",
     allowed: ["assignedCollector"],
     refusal: notAssigned,

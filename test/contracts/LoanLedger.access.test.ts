@@ -12,7 +12,7 @@ import {
   waterfallLoansFixture,
   type InstallmentStruct,
 } from "./helpers/fixtures";
-import { signRestructure } from "./helpers/restructure";
+import { restructureNonce, signRestructure } from "./helpers/restructure";
 
 const ROLES = ["admin", "lender", "otherLender", "servicer", "borrower", "stranger"] as const;
 type Role = (typeof ROLES)[number];
@@ -126,7 +126,7 @@ describe("LoanLedger: access matrix", function () {
       fn: "restructureWithSignature",
       call: async (f, w) => {
         const deadline = BigInt(await time.latest()) + DAY;
-        const nonce = await f.ledger.nonces(f.borrower.address);
+        const nonce = await restructureNonce(f.ledger, f.borrower.address, f.tokenLoanId);
         const signature = await signRestructure(f.borrower, f.ledger, { loanId: f.tokenLoanId, version: 2n, schedule: f.schedule2, nonce, deadline });
         return f.ledger.connect(w).restructureWithSignature(f.tokenLoanId, f.schedule2, deadline, signature);
       },

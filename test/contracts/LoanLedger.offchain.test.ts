@@ -1,10 +1,33 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { DAY, WATERFALL_INSTALLMENT, waterfallLoansFixture, type WaterfallFixture } from "./helpers/fixtures";
+import {
+  DAY,
+  WATERFALL_INSTALLMENT,
+  WATERFALL_INTEREST_PART,
+  WATERFALL_MAX_RATE_BPS,
+  WATERFALL_POLICY,
+  WATERFALL_PRINCIPAL_PART,
+  WATERFALL_RATE_BPS,
+  waterfallLoansFixture,
+  type WaterfallFixture,
+} from "./helpers/fixtures";
+import { applyRepayment, makeTerms, newLoan, statusAt, type Policy } from "../../src/domain";
 import { expectRepaid, shouldBehaveLikeWaterfallRepayment, type RepaymentChannel } from "./helpers/behaviours";
 
 const BANK_REF = ethers.id("ICBC 2026-11-28 #000123");
+
+/** WATERFALL_POLICY as src/domain takes it. */
+const WATERFALL_DOMAIN_POLICY: Policy = {
+  graceDays: Number(WATERFALL_POLICY.graceDays),
+  penaltyRateBps: Number(WATERFALL_POLICY.penaltyRateBps),
+  lateFee: BigInt(WATERFALL_POLICY.lateFee),
+  reminderOffsetsDays: WATERFALL_POLICY.reminderOffsetsDays.map(Number),
+  substandardAfterDays: Number(WATERFALL_POLICY.substandardAfterDays),
+  doubtfulAfterDays: Number(WATERFALL_POLICY.doubtfulAfterDays),
+  lossAfterDays: Number(WATERFALL_POLICY.lossAfterDays),
+  defaultAfterDays: Number(WATERFALL_POLICY.defaultAfterDays),
+};
 
 /** `recordRepayment` of the CNY loan by its lender, paidAt = the block time. */
 const recordByLender: RepaymentChannel = {
@@ -68,17 +91,84 @@ describe("LoanLedger: off-chain repayments (recordRepayment)", function () {
         .withArgs(f.fiatLoanId, f.lender.address, 1n, 0n, 1n, 0n, 0, start, BANK_REF, true, false);
     });
 
-    it("refuses a paidAt before the last payment's, and accepts one equal to it", async function () {
+    /**
+     * Issue 13 item 15: anyone may `repay(loan, 1)`, which used to move the earliest allowed paidAt
+     * past a bank payment the lender had received earlier, so the lender could no longer attest it.
+     * Now an attestation may be dated anywhere in the version, and is applied at
+     * max(paidAt, last payment time) (docs/ledger-rules.md, "Repayment waterfall").
+     */
+    it("a third party's on-chain repay of 1 unit does not block the lender's attestation of an earlier bank payment; figures equal src/domain", async function () {
       const f = await loadFixture(waterfallLoansFixture);
+      const loanId = f.tokenLoanId;
+      const startedAt = (await f.ledger.loanTerms(loanId)).startedAt;
+      let domain = newLoan(
+        f.schedule.map((i) => ({ dueDate: BigInt(i.dueDate), principal: BigInt(i.principal), interest: BigInt(i.interest) })),
+        makeTerms({ principal: 3n * WATERFALL_PRINCIPAL_PART, contractRateBps: WATERFALL_RATE_BPS, maxAnnualRateBps: WATERFALL_MAX_RATE_BPS, policy: WATERFALL_DOMAIN_POLICY, registeredAt: startedAt }),
+        WATERFALL_DOMAIN_POLICY,
+      );
+      // D1 + 10d: a stranger pays 1 unit on chain; it goes to the 4,570,000 penalty of 7 penalty days.
+      const thirdParty = f.due[0] + 10n * DAY;
+      await time.setNextBlockTimestamp(thirdParty);
+      await f.ledger.connect(f.stranger).repay(loanId, 1n);
+      domain = applyRepayment(domain, 1n, thirdParty, thirdParty).state;
+
+      // D1 + 12d: the lender attests money its bank received at D1 + 5d. It is applied at D1 + 10d
+      // (the penalty checkpoint never goes back): 4,569,999 penalty left, 20.00 interest, 1,000.00 principal.
+      const paidAt = f.due[0] + 5n * DAY;
+      const now = f.due[0] + 12n * DAY;
+      const amount = 4_569_999n + WATERFALL_INSTALLMENT;
+      await time.setNextBlockTimestamp(now);
+      // The event carries the bank's date, not the time the waterfall was applied at.
+      await expect(f.ledger.connect(f.lender).recordRepayment(loanId, amount, paidAt, BANK_REF))
+        .to.emit(f.ledger, "LoanRepaid")
+        .withArgs(loanId, f.lender.address, amount, 4_569_999n, WATERFALL_INTEREST_PART, WATERFALL_PRINCIPAL_PART, 1, paidAt, BANK_REF, true, false);
+      const expected = applyRepayment(domain, amount, paidAt, now);
+      expect([expected.breakdown.penalty, expected.breakdown.interest, expected.breakdown.principal, expected.breakdown.cursorAfter]).to.deep.equal([
+        4_569_999n,
+        WATERFALL_INTEREST_PART,
+        WATERFALL_PRINCIPAL_PART,
+        1,
+      ]);
+      domain = expected.state;
+      expect(domain.lastPaidAt, "the checkpoint stays at the later payment").to.equal(thirdParty);
+
+      const s = await f.ledger.loanState(loanId);
+      const d = statusAt(domain, now);
+      expect([s.cursor, s.dpd, s.amountOverdue, s.penaltyOutstanding, s.nextDueAmount, s.outstandingPrincipal, s.outstandingInterest]).to.deep.equal([
+        BigInt(d.cursor),
+        d.dpd,
+        d.amountOverdue,
+        d.penaltyOutstanding,
+        d.nextDueAmount,
+        d.outstandingPrincipal,
+        d.outstandingInterest,
+      ]);
+      // A later on-chain payment is applied from D1 + 12d on, as the domain says.
+      const later = now + DAY;
+      await time.setNextBlockTimestamp(later);
+      const next = applyRepayment(domain, 1_000_000n, later, later);
+      await expect(f.ledger.connect(f.borrower).repay(loanId, 1_000_000n))
+        .to.emit(f.ledger, "LoanRepaid")
+        .withArgs(loanId, f.borrower.address, 1_000_000n, next.breakdown.penalty, next.breakdown.interest, next.breakdown.principal, next.breakdown.cursorAfter, later, ethers.ZeroHash, false, false);
+    });
+
+    it("accepts a paidAt before the last payment's but within the schedule version, and refuses one before its start", async function () {
+      const f = await loadFixture(waterfallLoansFixture);
+      const start = (await f.ledger.loanTerms(f.fiatLoanId)).startedAt;
       const first = f.due[0] - 5n * DAY;
       await time.setNextBlockTimestamp(first);
       await f.ledger.connect(f.lender).recordRepayment(f.fiatLoanId, 1_000_000n, first, BANK_REF);
       const now = first + DAY;
       await time.setNextBlockTimestamp(now);
       await expect(f.ledger.connect(f.lender).recordRepayment(f.fiatLoanId, 1n, first - 1n, BANK_REF))
+        .to.emit(f.ledger, "LoanRepaid")
+        .withArgs(f.fiatLoanId, f.lender.address, 1n, 0n, 1n, 0n, 0, first - 1n, BANK_REF, true, false);
+      await expect(f.ledger.connect(f.lender).recordRepayment(f.fiatLoanId, 1n, start, BANK_REF)).to.emit(f.ledger, "LoanRepaid");
+      const later = now + 10n;
+      await time.setNextBlockTimestamp(later);
+      await expect(f.ledger.connect(f.lender).recordRepayment(f.fiatLoanId, 1n, start - 1n, BANK_REF))
         .to.be.revertedWithCustomError(f.ledger, "LoanLedgerPaidAtOutOfRange")
-        .withArgs(first - 1n, first, now);
-      await expect(f.ledger.connect(f.lender).recordRepayment(f.fiatLoanId, 1n, first, BANK_REF)).to.emit(f.ledger, "LoanRepaid");
+        .withArgs(start - 1n, start, later);
     });
 
     it("refuses a paidAt after the block time, and accepts one equal to it", async function () {

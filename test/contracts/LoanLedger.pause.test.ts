@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { ContractTransactionResponse } from "ethers";
 import { DAY, TEST_POLICY, WATERFALL_INSTALLMENT, tokenLoanParams, waterfallLoansFixture, type InstallmentStruct } from "./helpers/fixtures";
-import { signRestructure } from "./helpers/restructure";
+import { restructureNonce, signRestructure } from "./helpers/restructure";
 
 describe("LoanLedger: pause", function () {
   /**
@@ -36,7 +37,7 @@ describe("LoanLedger: pause", function () {
       "restructureWithSignature",
       async (f) => {
         const deadline = BigInt(await time.latest()) + DAY;
-        const nonce = await f.ledger.nonces(f.borrower.address);
+        const nonce = await restructureNonce(f.ledger, f.borrower.address, f.tokenLoanId);
         const signature = await signRestructure(f.borrower, f.ledger, { loanId: f.tokenLoanId, version: 2n, schedule: f.schedule2, nonce, deadline });
         return f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, deadline, signature);
       },
@@ -66,10 +67,50 @@ describe("LoanLedger: pause", function () {
     await expect(f.ledger.connect(f.borrower).repay(f.tokenLoanId, WATERFALL_INSTALLMENT)).to.emit(f.ledger, "LoanRepaid");
   });
 
-  it("never stops recordRepayment", async function () {
+  it("never stops a third party's repay either", async function () {
+    const f = await loadFixture(pausedFixture);
+    await expect(f.ledger.connect(f.stranger).repay(f.tokenLoanId, 1n)).to.emit(f.ledger, "LoanRepaid");
+  });
+
+  it("lets the lender record its own off-chain repayment", async function () {
     const f = await loadFixture(pausedFixture);
     const now = BigInt(await time.latest());
+    await expect(f.ledger.connect(f.lender).recordRepayment(f.fiatLoanId, WATERFALL_INSTALLMENT, now, ethers.ZeroHash))
+      .to.emit(f.ledger, "LoanRepaid")
+      .withArgs(f.fiatLoanId, f.lender.address, WATERFALL_INSTALLMENT, anyValue, anyValue, anyValue, anyValue, now, ethers.ZeroHash, true, false);
+  });
+
+  // An emergency may be a compromised servicer: its attestations (which can close loans) must stop.
+  it("stops a servicer's recordRepayment with EnforcedPause, and lets it through after unpause", async function () {
+    const f = await loadFixture(pausedFixture);
+    const now = BigInt(await time.latest());
+    await expect(f.ledger.connect(f.servicer).recordRepayment(f.fiatLoanId, WATERFALL_INSTALLMENT, now, ethers.ZeroHash))
+      .to.be.revertedWithCustomError(f.ledger, "EnforcedPause")
+      .withArgs();
+    await f.ledger.connect(f.admin).unpause();
     await expect(f.ledger.connect(f.servicer).recordRepayment(f.fiatLoanId, WATERFALL_INSTALLMENT, now, ethers.ZeroHash)).to.emit(f.ledger, "LoanRepaid");
+  });
+
+  it("lets the lender revoke a servicer (but not appoint one); the revoked servicer stays refused after unpause", async function () {
+    const f = await loadFixture(pausedFixture);
+    await expect(f.ledger.connect(f.lender).setServicer(f.servicer.address, false))
+      .to.emit(f.ledger, "ServicerSet")
+      .withArgs(f.lender.address, f.servicer.address, false);
+    expect(await f.ledger.isServicer(f.lender.address, f.servicer.address)).to.equal(false);
+    await expect(f.ledger.connect(f.lender).setServicer(f.servicer.address, true)).to.be.revertedWithCustomError(f.ledger, "EnforcedPause").withArgs();
+    await f.ledger.connect(f.admin).unpause();
+    const now = BigInt(await time.latest());
+    await expect(f.ledger.connect(f.servicer).recordRepayment(f.fiatLoanId, 1n, now, ethers.ZeroHash))
+      .to.be.revertedWithCustomError(f.ledger, "LoanLedgerNotLenderOrServicer")
+      .withArgs(f.servicer.address, f.fiatLoanId);
+  });
+
+  it("refuses a stranger's recordRepayment as before (not a servicer), paused or not", async function () {
+    const f = await loadFixture(pausedFixture);
+    const now = BigInt(await time.latest());
+    await expect(f.ledger.connect(f.stranger).recordRepayment(f.fiatLoanId, 1n, now, ethers.ZeroHash))
+      .to.be.revertedWithCustomError(f.ledger, "LoanLedgerNotLenderOrServicer")
+      .withArgs(f.stranger.address, f.fiatLoanId);
   });
 
   it("keeps the views answering", async function () {

@@ -6,7 +6,9 @@
  * policy, registers one loan (a generated annuity / equal-principal / interest-only schedule or
  * a random custom one; settled in a 6- or 18-decimal ERC-20 or off chain) and replays up to 12
  * random steps on both sides: time jumps (exact block times, often onto day, grace and reminder
- * boundaries), pokes, ERC-20 repayments, off-chain repayments backdated with `paidAt`, partial,
+ * boundaries), pokes, ERC-20 repayments, off-chain repayments backdated with `paidAt` (also to
+ * before the last payment: out-of-order attestations, e.g. a bank payment attested after a
+ * stranger's on-chain repay, applied at the last payment's time), partial,
  * exact, prepaying and overpaying amounts, charge-off, write-off and restructuring (propose +
  * accept, or the borrower's EIP-712 signature). Every transaction is mined at a timestamp set in
  * advance (evm_setNextBlockTimestamp) and every view is read with the blockTag of that block, so
@@ -58,6 +60,7 @@ import {
   chargeOff,
   checkpointTime,
   dpdAt,
+  versionStart,
   generateSchedule,
   installmentPenaltyAt,
   makeTerms,
@@ -78,7 +81,7 @@ import {
   type ScheduleKind,
 } from "../../src/domain";
 import { deployLedgerFixture } from "./helpers/fixtures";
-import { scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
+import { restructureNonce, scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
 
 // ------------------------------------------------------------------------------------ settings
 
@@ -292,8 +295,10 @@ type Step =
   | { kind: "poke"; when: When; twice: boolean }
   | { kind: "pay"; when: When; amount: AmountSpec; byStranger: boolean } // repay() (token) or recordRepayment at block time (fiat)
   | { kind: "onTime"; lead: number } // settle the cursor exactly, at its due date minus `lead` seconds (negative: after it) if still ahead
-  | { kind: "record"; when: When; back: number; amount: AmountSpec; byServicer: boolean } // backdated recordRepayment
-  | { kind: "recordEarly"; when: When } // paidAt one second before the earliest allowed
+  | { kind: "record"; when: When; back: number; amount: AmountSpec; byServicer: boolean } // backdated recordRepayment (not before the version's start)
+  // An attestation dated at or before the last payment (a share of the way from the version's start to it): out of order.
+  | { kind: "recordBeforeLast"; when: When; perMille: number; amount: AmountSpec; byServicer: boolean }
+  | { kind: "recordEarly"; when: When } // paidAt one second before the earliest allowed (the version's start)
   | { kind: "chargeOff"; when: When }
   | { kind: "writeOff"; when: When }
   | RestructureStep;
@@ -385,6 +390,15 @@ const arbRecord = fc.record({
   byServicer: fc.boolean(),
 });
 
+const arbRecordBeforeLast = fc.record({
+  kind: fc.constant("recordBeforeLast" as const),
+  when: arbWhen,
+  // 1000: dated exactly at the last payment; 0: at the version's start.
+  perMille: fc.oneof(fc.constantFrom(0, 999, 1_000), fc.integer({ min: 0, max: 1_000 })),
+  amount: arbAmount,
+  byServicer: fc.boolean(),
+});
+
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: arbAdvance },
   { weight: 6, arbitrary: arbJump },
@@ -392,6 +406,7 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 8, arbitrary: arbPay },
   { weight: 4, arbitrary: arbOnTime },
   { weight: 4, arbitrary: arbRecord },
+  { weight: 4, arbitrary: arbRecordBeforeLast },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("recordEarly" as const), when: arbWhen }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("chargeOff" as const), when: arbWhen }) },
   // Rare: a written-off loan only refuses what follows.
@@ -491,8 +506,8 @@ const arbObservationSteps: fc.Arbitrary<Step[]> = fc
 
 /**
  * Histories that run past 2^32 seconds (about 136 years) after the start of the schedule version:
- * a few steps, a jump of 120 to 150 years, a repayment, then repayments (backdated ones and ones
- * dated before the earliest allowed paidAt) and pokes.
+ * a few steps, a jump of 120 to 150 years, a repayment, then repayments (backdated ones, ones dated
+ * before the last payment and ones dated before the earliest allowed paidAt) and pokes.
  */
 const arbFarFutureSteps: fc.Arbitrary<Step[]> = fc
   .tuple(
@@ -503,6 +518,7 @@ const arbFarFutureSteps: fc.Arbitrary<Step[]> = fc
       fc.oneof(
         { weight: 2, arbitrary: fc.record({ kind: fc.constant("recordEarly" as const), when: arbWhen }) },
         { weight: 2, arbitrary: arbRecord },
+        { weight: 1, arbitrary: arbRecordBeforeLast },
         { weight: 1, arbitrary: arbPay },
         { weight: 1, arbitrary: arbPoke },
       ),
@@ -520,7 +536,7 @@ const arbPenaltyRound: fc.Arbitrary<Step[]> = fc
   .tuple(
     fc.oneof(arbJump, arbPoke),
     fc.record({ kind: fc.constant("poke" as const), when: arbAnchor, twice: fc.constant(false) }),
-    fc.oneof(arbPay, arbRecord, arbOnTime),
+    fc.oneof(arbPay, arbRecord, arbRecordBeforeLast, arbOnTime),
     fc.record({ kind: fc.constant("poke" as const), when: arbAnchor, twice: fc.boolean() }),
   )
   .map((steps): Step[] => [...steps]);
@@ -948,16 +964,22 @@ class Run {
       }
       case "record": {
         const t = this.timeOf(step.when);
-        const earliest = checkpointTime(this.state);
+        const earliest = versionStart(this.state);
         const back = t - BigInt(step.back);
         const paidAt = back > earliest ? back : earliest;
+        return this.pay(this.amountFor(step.amount, paidAt), paidAt, t, step.byServicer ? "servicer" : "lender");
+      }
+      case "recordBeforeLast": {
+        const t = this.timeOf(step.when);
+        const start = versionStart(this.state);
+        const paidAt = start + ((checkpointTime(this.state) - start) * BigInt(step.perMille)) / 1_000n;
         return this.pay(this.amountFor(step.amount, paidAt), paidAt, t, step.byServicer ? "servicer" : "lender");
       }
       case "recordEarly": {
         const t = this.timeOf(step.when);
         // Only on open loans: on a closed one the contract checks paidAt before the status.
         if (this.state.status !== LoanStatus.Active && this.state.status !== LoanStatus.ChargedOff) return this.poke(t, false);
-        return this.pay(1n, checkpointTime(this.state) - 1n, t, "lender");
+        return this.pay(1n, versionStart(this.state) - 1n, t, "lender");
       }
       case "chargeOff":
         return this.chargeOffOrWriteOff("chargeOff", this.timeOf(step.when));
@@ -1001,11 +1023,16 @@ class Run {
     this.log("advance");
   }
 
-  /** The amount a spec asks for, from the domain's figures at `at` (the payment time). */
-  amountFor(spec: AmountSpec, at: bigint): bigint {
+  /**
+   * The amount a spec asks for, from the domain's figures at the time a payment dated `paidAt` is
+   * applied at: max(paidAt, the last payment's).
+   */
+  amountFor(spec: AmountSpec, paidAt: bigint): bigint {
     const { state } = this;
     const open = state.status === LoanStatus.Active || state.status === LoanStatus.ChargedOff;
-    if (!open || at < checkpointTime(state)) return 1n + (spec.how === "tiny" ? spec.value : 0n);
+    if (!open || paidAt < versionStart(state)) return 1n + (spec.how === "tiny" ? spec.value : 0n);
+    const last = checkpointTime(state);
+    const at = paidAt > last ? paidAt : last;
     const st = statusAt(state, at);
     const payoff = st.penaltyOutstanding + st.outstandingPrincipal + st.outstandingInterest;
     switch (spec.how) {
@@ -1107,16 +1134,19 @@ class Run {
     this.paid.principal += b.principal;
     this.paid.interest += b.interest;
     if (paidAt < t) this.lastPenalty = null; // a backdated payment lowers the penalty from its date on
+    const outOfOrder = paidAt < checkpointTime(this.state);
+    expect(result.appliedAt, "applied at max(paidAt, last payment)").to.equal(outOfOrder ? checkpointTime(this.state) : paidAt);
     this.state = result.state;
     const c = this.state.cursor;
     if (c !== cursorBefore) this.resetSegments();
     const inst = this.state.schedule[c];
     if (inst !== undefined) {
-      this.segments.push({ pd: penaltyDays(inst.dueDate, paidAt, this.state.terms.graceDays), unpaid: amountOf(inst) - this.state.paid });
+      this.segments.push({ pd: penaltyDays(inst.dueDate, result.appliedAt, this.state.terms.graceDays), unpaid: amountOf(inst) - this.state.paid });
     }
     this.checkRunInvariants(rest, cursorBefore, t);
     if (this.state.observation && this.state.onTimeStreak >= 2) bump(this.stats, "observation with 2 on-time installments");
-    bump(this.stats, onChainTransfer ? "repay" : paidAt < t ? "recordRepayment backdated" : "recordRepayment");
+    bump(this.stats, onChainTransfer ? "repay" : outOfOrder ? "recordRepayment before the last payment" : paidAt < t ? "recordRepayment backdated" : "recordRepayment");
+    if (outOfOrder && b.penalty + b.interest + b.principal > 1n) bump(this.stats, "out-of-order attestation of more than 1 unit");
     if (b.penalty > 0n) bump(this.stats, "repayment paying penalties");
     if (b.installmentsSettled > 1) bump(this.stats, "repayment settling several installments");
     if (b.recovery) bump(this.stats, "recovery");
@@ -1238,7 +1268,7 @@ class Run {
         loanId,
         version: BigInt(this.version + 1),
         schedule,
-        nonce: await ledger.nonces(f.borrower.address),
+        nonce: await restructureNonce(ledger, f.borrower.address, loanId),
         deadline,
       });
       await this.at(t2);
@@ -1387,9 +1417,10 @@ describe("LoanLedger vs src/domain: property tests (docs/ledger-rules.md)", func
   });
 
   /**
-   * The rules bound paidAt below by the last payment (and the version's start) whenever it is made.
-   * Fails while LoanLedger stores the last payment as `uint32(t - startedAt)`: from 2^32 seconds
-   * (about 136 years) after the start the offset wraps and backdated payments slip through.
+   * The rules bound paidAt below by the version's start and apply a payment at max(paidAt, the
+   * last payment's time) whenever it is made. Failed while LoanLedger stored the last payment as
+   * `uint32(t - startedAt)`: from 2^32 seconds (about 136 years) after the start the offset wrapped
+   * (then: backdated payments slipped through; now: a payment would be applied back in time).
    */
   it("histories running past 2^32 seconds after the start: paidAt bounds and figures still equal the domain", async function () {
     const stats: Stats = {};

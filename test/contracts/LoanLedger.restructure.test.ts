@@ -3,7 +3,8 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
 import { DAY, WATERFALL_INSTALLMENT, waterfallLoansFixture, type InstallmentStruct, type WaterfallFixture } from "./helpers/fixtures";
-import { scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
+import { createWalletClient, custom, type Address } from "viem";
+import { restructureData, restructureNonce, scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
 
 const A = WATERFALL_INSTALLMENT; // 1,020.00
 /** A contract wallet whose isValidSignature always returns the ERC-1271 magic value 0x1626ba7e. */
@@ -50,7 +51,7 @@ describe("LoanLedger: restructuring", function () {
       loanId,
       version: opts.version ?? 2n,
       schedule,
-      nonce: opts.nonce ?? (await f.ledger.nonces(f.borrower.address)),
+      nonce: opts.nonce ?? (await restructureNonce(f.ledger, f.borrower.address, loanId)),
       deadline,
     });
     return { signature, deadline };
@@ -193,14 +194,19 @@ describe("LoanLedger: restructuring", function () {
   });
 
   describe("restructureWithSignature (EIP-712)", function () {
-    it("applies a restructuring the borrower signed and uses the borrower's nonce", async function () {
+    it("applies a restructuring the borrower signed and uses the borrower's nonce for that loan", async function () {
       const f = await loadFixture(restructureFixture);
-      expect(await f.ledger.nonces(f.borrower.address)).to.equal(0n);
+      // NoncesKeyed: the key (the loan id) in the high 192 bits, the count in the low 64.
+      const key = f.tokenLoanId << 64n;
+      expect(await restructureNonce(f.ledger, f.borrower.address, f.tokenLoanId)).to.equal(key);
       const { signature, deadline } = await sign(f, f.tokenLoanId, f.schedule2);
       await expect(f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, deadline, signature))
         .to.emit(f.ledger, "LoanRestructured")
         .withArgs(f.tokenLoanId, 2, 2_000_000_000n, 40_000_000n, 0n, scheduleHash(f.schedule2), scheduleTuples(f.schedule2));
-      expect(await f.ledger.nonces(f.borrower.address)).to.equal(1n);
+      expect(await restructureNonce(f.ledger, f.borrower.address, f.tokenLoanId)).to.equal(key + 1n);
+      // The other loan's nonce and the unkeyed one are untouched.
+      expect(await restructureNonce(f.ledger, f.borrower.address, f.fiatLoanId)).to.equal(f.fiatLoanId << 64n);
+      expect(await f.ledger["nonces(address)"](f.borrower.address)).to.equal(0n);
       expect((await f.ledger.loanTerms(f.tokenLoanId)).version).to.equal(2n);
       expect(await f.ledger.scheduleOf(f.tokenLoanId, 1)).to.deep.equal(scheduleTuples(f.schedule));
     });
@@ -262,20 +268,76 @@ describe("LoanLedger: restructuring", function () {
         .withArgs(f.borrower.address);
     });
 
-    it("refuses a signature whose nonce another restructuring of the borrower used", async function () {
+    // Issue 13 item 16: with one nonce per borrower, accepting the offer on one loan invalidated the
+    // signed offer on the borrower's other loan.
+    it("accepts two offers on two loans of the same borrower, both signed before either is applied", async function () {
       const f = await loadFixture(restructureFixture);
-      // Both signed with nonce 0 for version 2 of their loan; the first one applied consumes the nonce.
-      const forToken = await sign(f, f.tokenLoanId, f.schedule2, { nonce: 0n });
-      const forFiat = await sign(f, f.fiatLoanId, f.schedule2, { nonce: 0n });
-      await f.ledger.connect(f.lender).restructureWithSignature(f.fiatLoanId, f.schedule2, forFiat.deadline, forFiat.signature);
-      await expect(f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, forToken.deadline, forToken.signature))
-        .to.be.revertedWithCustomError(f.ledger, "LoanLedgerInvalidSignature")
-        .withArgs(f.borrower.address);
-      const renewed = await sign(f, f.tokenLoanId, f.schedule2, { nonce: 1n });
-      await expect(f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, renewed.deadline, renewed.signature)).to.emit(
+      const forToken = await sign(f, f.tokenLoanId, f.schedule2);
+      const forFiat = await sign(f, f.fiatLoanId, f.schedule2);
+      await expect(f.ledger.connect(f.lender).restructureWithSignature(f.fiatLoanId, f.schedule2, forFiat.deadline, forFiat.signature)).to.emit(
         f.ledger,
         "LoanRestructured",
       );
+      await expect(f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, forToken.deadline, forToken.signature)).to.emit(
+        f.ledger,
+        "LoanRestructured",
+      );
+      expect((await f.ledger.loanTerms(f.tokenLoanId)).version).to.equal(2n);
+      expect((await f.ledger.loanTerms(f.fiatLoanId)).version).to.equal(2n);
+    });
+
+    it("refuses a signature with another loan's nonce, or the unkeyed nonce", async function () {
+      const f = await loadFixture(restructureFixture);
+      for (const nonce of [await restructureNonce(f.ledger, f.borrower.address, f.fiatLoanId), 0n]) {
+        const { signature, deadline } = await sign(f, f.tokenLoanId, f.schedule2, { nonce });
+        await expect(f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, deadline, signature))
+          .to.be.revertedWithCustomError(f.ledger, "LoanLedgerInvalidSignature")
+          .withArgs(f.borrower.address);
+      }
+    });
+
+    /**
+     * What a dapp sends a wallet: viem's signTypedData of the typed data of src/chain/typed-data.ts,
+     * through a transport that records the eth_signTypedData_v4 request the node (the wallet) gets.
+     * The installments themselves are in that request, and its signature is what the contract accepts.
+     */
+    it("accepts the wallet-visible typed data built with viem, which shows the installments", async function () {
+      const f = await loadFixture(restructureFixture);
+      const deadline = f.now + DAY;
+      const td = await restructureData(f.ledger, {
+        loanId: f.tokenLoanId,
+        version: 2n,
+        schedule: f.schedule2,
+        nonce: await restructureNonce(f.ledger, f.borrower.address, f.tokenLoanId),
+        deadline,
+      });
+      const requests: { method: string; params: unknown[] }[] = [];
+      const wallet = createWalletClient({
+        account: f.borrower.address as Address,
+        transport: custom({
+          async request({ method, params }: { method: string; params: unknown[] }) {
+            requests.push({ method, params });
+            return ethers.provider.send(method, params);
+          },
+        }),
+      });
+      const signature = await wallet.signTypedData(td);
+      expect(requests.map((r) => r.method)).to.deep.equal(["eth_signTypedData_v4"]);
+      const shown = JSON.parse(requests[0]!.params[1] as string) as {
+        domain: { name: string; verifyingContract: string };
+        primaryType: string;
+        message: { loanId: string; version: number; schedule: { dueDate: string; principal: string; interest: string }[] };
+      };
+      expect([shown.domain.name, shown.domain.verifyingContract, shown.primaryType]).to.deep.equal([
+        "Duetrail LoanLedger",
+        await f.ledger.getAddress(),
+        "Restructure",
+      ]);
+      expect([shown.message.loanId, shown.message.version]).to.deep.equal([String(f.tokenLoanId), 2]);
+      expect(shown.message.schedule.map((i) => [i.dueDate, i.principal, i.interest])).to.deep.equal(
+        f.schedule2.map((i) => [String(i.dueDate), String(i.principal), String(i.interest)]),
+      );
+      await expect(f.ledger.connect(f.lender).restructureWithSignature(f.tokenLoanId, f.schedule2, deadline, signature)).to.emit(f.ledger, "LoanRestructured");
     });
 
     it("refuses principal parts that do not sum to the outstanding principal", async function () {

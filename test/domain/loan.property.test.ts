@@ -77,7 +77,9 @@ function replay({ schedule, terms, policy }: Loan, ops: Op[]): Trace {
       expect(() => applyRepayment(state, 1n, at, now)).to.throw(LoanNotOpenError);
       return;
     }
-    const before = statusAt(state, at);
+    // Applied at max(at, the last payment): an attestation dated before it is applied as of it.
+    const applied = at > state.lastPaidAt ? at : state.lastPaidAt;
+    const before = statusAt(state, applied);
     const payoff = before.penaltyOutstanding + before.outstandingPrincipal + before.outstandingInterest;
     const amount = (payoff * BigInt(op.share)) / 1_000n + ("extra" in op ? (op.extra as bigint) : 0n);
     if (amount === 0n) {
@@ -93,6 +95,10 @@ function replay({ schedule, terms, policy }: Loan, ops: Op[]): Trace {
     const cursorBefore = state.cursor;
     const r = applyRepayment(state, amount, at, now);
     const b = r.breakdown;
+    expect(r.appliedAt).to.equal(applied);
+    if (at < state.lastPaidAt) {
+      expect(r, "dated before the last payment = dated at it").to.deep.equal(applyRepayment(state, amount, state.lastPaidAt, now));
+    }
     expect(b.penalty + b.interest + b.principal, "breakdown sums to the amount").to.equal(amount);
     expect(b.cursorAfter - cursorBefore).to.equal(b.installmentsSettled);
     expect(b.closed).to.equal(amount === payoff);
@@ -105,7 +111,7 @@ function replay({ schedule, terms, policy }: Loan, ops: Op[]): Trace {
     if (state.cursor < schedule.length) {
       const a = amountOf(schedule[state.cursor]!);
       if (state.cursor !== cursorBefore) segments = [{ pd: 0n, unpaid: a }];
-      segments.push({ pd: pdOf(state.cursor, at), unpaid: a - state.paid });
+      segments.push({ pd: pdOf(state.cursor, r.appliedAt), unpaid: a - state.paid });
     }
   };
 
@@ -142,8 +148,9 @@ function replay({ schedule, terms, policy }: Loan, ops: Op[]): Trace {
     if (op.kind === "advance") now += BigInt(op.seconds);
     else if (op.kind === "pay") payAt(op, now);
     else if (op.kind === "record") {
+      // Any time in the version (here: since registration), also before the last payment.
       const back = now - BigInt(op.backSeconds);
-      const at = back > state.lastPaidAt ? back : state.lastPaidAt;
+      const at = back > terms.registeredAt ? back : terms.registeredAt;
       if (at < now) lastPenalty = null;
       payAt(op, at);
     } else {

@@ -135,10 +135,43 @@ describe("domain/loan", function () {
       expect(() => pay(s, 1n, T0 - 1n)).to.throw(InvalidPaymentTimeError);
       expect(() => applyRepayment(s, 1n, D1 + 1n, D1)).to.throw(InvalidPaymentTimeError);
       const later = pay(s, 1n, D1).state;
-      expect(() => pay(later, 1n, D1 - 1n)).to.throw(InvalidPaymentTimeError);
+      // Block time never goes back behind the last payment (chain time is monotonic).
+      expect(() => applyRepayment(later, 1n, D1, D1 - 1n)).to.throw(InvalidPaymentTimeError);
       expect(() => pay(writeOff(s), 1n, D1)).to.throw(LoanNotOpenError);
       const closed = pay(s, 1_020_000n, D1).state;
       expect(() => pay(closed, 1n, D1)).to.throw(LoanNotOpenError);
+    });
+
+    // Issue 13 item 15: a third party's on-chain payment must not block the lender's attestation of
+    // money received earlier. The attestation is applied at max(paidAt, last payment time).
+    it("applies an attestation dated before the last payment at the last payment's time", function () {
+      // D1 + 10d: 7 penalty days, U = 510,000 x 7 = 3,570,000, penalty halfUp(U / 2,000) + 1,000 = 2,785;
+      // a stranger's 1 goes to it.
+      const thirdParty = pay(fresh(), 1n, D1 + days(10));
+      expect(thirdParty.breakdown).to.deep.include({ penalty: 1n, interest: 0n, principal: 0n });
+      // The bank received 512,784 at D1 + 5d; the lender attests it at D1 + 12d.
+      const attested = applyRepayment(thirdParty.state, 512_784n, D1 + days(5), D1 + days(12));
+      expect(attested.breakdown).to.deep.include({ penalty: 2_784n, interest: 10_000n, principal: 500_000n, cursorAfter: 1 });
+      // Exactly what the same money dated D1 + 10d would have done, and the checkpoint stays there.
+      const sameTime = applyRepayment(thirdParty.state, 512_784n, D1 + days(10), D1 + days(12));
+      expect(attested.state).to.deep.equal(sameTime.state);
+      expect(attested.breakdown).to.deep.equal(sameTime.breakdown);
+      expect(attested.state.lastPaidAt).to.equal(D1 + days(10));
+    });
+
+    it("bounds paidAt by the start of the current schedule version, not by the last payment", function () {
+      const s = pay(fresh(), 1_000n, D1 - days(1)).state;
+      expect(pay(s, 1n, D1).state.lastPaidAt).to.equal(D1);
+      expect(applyRepayment(s, 1n, T0, D1).breakdown).to.deep.include({ interest: 1n });
+      expect(() => applyRepayment(s, 1n, T0 - 1n, D1))
+        .to.throw(InvalidPaymentTimeError)
+        .that.deep.includes({ at: T0 - 1n, earliest: T0, latest: D1 });
+      const at = D1 + days(2);
+      const v2 = restructure(s, [{ dueDate: D2 + days(30), principal: 1_000_000n, interest: 5_000n }], at).state;
+      expect(applyRepayment(v2, 1n, at, at + DAY).state.lastPaidAt).to.equal(at);
+      expect(() => applyRepayment(v2, 1n, at - 1n, at + DAY))
+        .to.throw(InvalidPaymentTimeError)
+        .that.deep.includes({ at: at - 1n, earliest: at, latest: at + DAY });
     });
 
     it("overpayment beyond the full payoff applies nothing and reports the excess", function () {

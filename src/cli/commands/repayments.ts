@@ -1,6 +1,7 @@
 /**
  * `duetrail repayments record`: records money the lender received off chain (bank transfer,
- * cash) with LoanLedger.recordRepayment, applied by the waterfall as of --paid-at.
+ * cash) with LoanLedger.recordRepayment, applied by the waterfall as of --paid-at, or as of the
+ * loan's last payment when that is later (docs/ledger-rules.md, "Repayment waterfall").
  *
  *   LENDER_KEY=0x... npm run cli -- repayments record --loan 7 --amount 106000 \
  *     --paid-at 2027-01-30T09:15:00Z --bank-ref "ICBC 2027-01-30 #88412"

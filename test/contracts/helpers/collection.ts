@@ -1,6 +1,8 @@
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionResponse, Signer } from "ethers";
+import type { Address, Hex } from "viem";
+import { plainTypes, recordActionTypedData, type RecordActionTypedData } from "../../../src/chain/typed-data";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { CollectionLog } from "../../../typechain-types";
 import type { ActionRecordedEvent, ICollectionLog } from "../../../typechain-types/contracts/CollectionLog";
@@ -198,4 +200,42 @@ export async function recordFlags(
   kind: number = Kind.ContactMade,
 ): Promise<number> {
   return flagsOf(log, log.connect(collector).recordAction(loanId, channel, kind, 200, occurredAt, ethers.ZeroHash));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signed actions (recordActionBySig).
+
+/** What a collector signs: the action, the collector it names, its nonce and a deadline. */
+export interface SignedActionMessage {
+  action: ActionInputStruct;
+  collector: string;
+  nonce: bigint;
+  deadline: bigint;
+}
+
+/** The `RecordAction` typed data of src/chain/typed-data.ts for this CollectionLog and chain. */
+export async function recordActionData(log: CollectionLog, m: SignedActionMessage): Promise<RecordActionTypedData> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const a = m.action;
+  return recordActionTypedData({
+    chainId,
+    collectionLog: (await log.getAddress()) as Address,
+    action: {
+      loanId: BigInt(a.loanId),
+      channel: Number(a.channel),
+      kind: Number(a.kind),
+      outcome: Number(a.outcome),
+      occurredAt: BigInt(a.occurredAt),
+      evidenceHash: ethers.hexlify(a.evidenceHash) as Hex,
+    },
+    collector: m.collector as Address,
+    nonce: m.nonce,
+    deadline: m.deadline,
+  });
+}
+
+/** `signer`'s EIP-712 signature of a RecordAction (for an ERC-1271 collector, its owner signs). */
+export async function signAction(signer: Signer, log: CollectionLog, m: SignedActionMessage): Promise<string> {
+  const td = await recordActionData(log, m);
+  return signer.signTypedData(td.domain as Record<string, unknown>, plainTypes(td.types), td.message);
 }

@@ -115,8 +115,8 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
     },
 
     /**
-     * One of each remaining kind of event on ten distinct Active loans: off-chain repayment by a
-     * servicer, charge-off and a recovery, write-off, payoff (LoanClosed), restructuring
+     * One of each remaining kind of event on ten distinct Active loans: off-chain repayments by a
+     * servicer (one dated before the borrower's last on-chain payment), charge-off and a recovery, write-off, payoff (LoanClosed), restructuring
      * (proposed, accepted), unassignment, channel restrictions, disputes filed and resolved, a
      * promise, a batch anchor, pause/unpause, the rate cap.
      */
@@ -124,7 +124,11 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
       if (ids.length < 10) throw new Error("everyKindOfEvent needs 10 loans");
       const [offChain, chargedOff, writtenOff, paidOff, restructured, unassigned, restricted, disputed, resolved, promised] = ids;
       await send(ledger.connect(lender).setServicer(admin.address, true));
-      await send(ledger.connect(admin).recordRepayment(offChain, 50_000_000n, (await latest()).timestamp, ethers.id("bank-ref-1")));
+      const received = (await latest()).timestamp;
+      await send(ledger.connect(admin).recordRepayment(offChain, 50_000_000n, received, ethers.id("bank-ref-1")));
+      // An attestation dated before a later on-chain payment (applied at that payment's time).
+      await send(ledger.connect(borrower).repay(offChain, 1n));
+      await send(ledger.connect(admin).recordRepayment(offChain, 10_000_000n, received, ethers.id("bank-ref-2")));
       await send(ledger.connect(lender).chargeOff(chargedOff));
       await send(ledger.connect(borrower).repay(chargedOff, 30_000_000n));
       await send(ledger.connect(lender).writeOff(writtenOff));
