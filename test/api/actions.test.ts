@@ -5,6 +5,8 @@ import { decodeFunctionData, keccak256, toHex } from "viem";
 import { createApp } from "../../src/api/app";
 import type { ApiServices } from "../../src/api/context";
 import { collectionLogAbi } from "../../src/chain/abis";
+import { rpc } from "../support/chain";
+import { signedAction } from "./helpers/actions";
 import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
 
 async function json(res: Response) {
@@ -33,6 +35,12 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     f.call(role, path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   const action = (over: Record<string, unknown> = {}) => ({ channel: "call", kind: "contact_attempt", outcome: 7, occurredAt: now - 60, evidenceHash: keccak256(toHex("recording-1")), ...over });
   const trail = async (loanId: bigint) => f.client.readContract({ address: f.deployment.collectionLog.address, abi: collectionLogAbi, functionName: "trailOf", args: [loanId] });
+  /** `body` signed by `role` as a wallet would (typed data from the API, eth_signTypedData_v4 on the node). */
+  const signed = (role: Role, loanId: number, body: Record<string, unknown>) => signedAction(f, role, loanId, body);
+  const lastAction = async (loanId: number) => {
+    await f.reindex();
+    return f.db.selectFrom("actions").selectAll().where("loan_id", "=", loanId).orderBy("seq", "desc").limit(1).executeTakeFirstOrThrow();
+  };
 
   before(async function () {
     this.timeout(300_000);
@@ -41,26 +49,58 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
   });
   after(async () => f?.close());
 
-  it("relays an assigned collector's action with the relayer key and answers once it is included: 201 with the block", async () => {
+  it("relays a collector's signed action: 201 once included, and the trail names the collector, not the relayer", async () => {
     const before = await trail(1n);
-    const res = await post("collector", "/v1/loans/1/actions", action());
+    const res = await post("collector", "/v1/loans/1/actions", await signed("collector", 1, action()));
     expect(res.status).to.equal(201);
     const body = await json(res);
     expect(body).to.include({ mode: "relayed", status: "included" });
     expect(body.txHash).to.match(/^0x[0-9a-f]{64}$/);
     const receipt = await f.client.getTransactionReceipt({ hash: body.txHash });
     expect(receipt.status).to.equal("success");
+    expect(receipt.from.toLowerCase()).to.equal(f.addresses.relayer.toLowerCase());
     expect(body.blockNumber).to.equal(Number(receipt.blockNumber));
     expect((await trail(1n))[1]).to.equal(before[1] + 1n);
-    await f.reindex();
-    const last = await f.db.selectFrom("actions").selectAll().where("loan_id", "=", 1).orderBy("seq", "desc").limit(1).executeTakeFirstOrThrow();
-    // On chain the relayer records (msg.sender), so the action is attributed to it.
-    expect(last).to.include({ collector: f.addresses.relayer, channel: 0, kind: 0, outcome: 7, occurred_at: now - 60, evidence_hash: keccak256(toHex("recording-1")), tx_hash: body.txHash });
+    const last = await lastAction(1);
+    expect(last).to.include({ collector: f.addresses.collector, channel: 0, kind: 0, outcome: 7, occurred_at: now - 60, evidence_hash: keccak256(toHex("recording-1")), tx_hash: body.txHash });
+  });
+
+  it("a collector's relayed action without a signature is refused (400 naming body.signature): the relayer never acts for it", async () => {
+    const count = (await trail(1n))[1];
+    const res = await post("collector", "/v1/loans/1/actions", action());
+    expect(res.status).to.equal(400);
+    expect((await json(res)).errors[0].path).to.equal("body.signature");
+    expect((await trail(1n))[1]).to.equal(count);
+  });
+
+  it("refuses a signature that is not the caller's, is for other fields, or carries a used nonce; an expired one is the contract's 422", async () => {
+    const count = (await trail(1n))[1];
+    const good = await signed("collector", 1, action({ outcome: 12 }));
+    const byOther = await post("collector", "/v1/loans/1/actions", { ...good, signature: await rpc<string>(f.node.url, "eth_signTypedData_v4", [f.addresses.relayer, JSON.stringify((await json(await post("collector", "/v1/loans/1/actions/typed-data", action({ outcome: 12 })))).typedData)]) });
+    expect(byOther.status).to.equal(400);
+    expect((await json(byOther)).errors[0].path).to.equal("body.signature");
+    const otherFields = await post("collector", "/v1/loans/1/actions", { ...good, outcome: 13 });
+    expect(otherFields.status).to.equal(400);
+    expect((await trail(1n))[1]).to.equal(count);
+    expect((await post("collector", "/v1/loans/1/actions", good)).status).to.equal(201);
+    const reused = await post("collector", "/v1/loans/1/actions", { ...good, outcome: 12 });
+    expect(reused.status).to.equal(409);
+    expect((await json(reused)).detail).to.match(/next nonce/);
+    const expired = await post("collector", "/v1/loans/1/actions", await signed("collector", 1, action({ outcome: 14, deadline: String(now - 1) })));
+    expect(expired.status).to.equal(422);
+    expect((await json(expired)).revert.error).to.equal("CollectionLogExpiredSignature");
+    expect((await trail(1n))[1]).to.equal(count + 1n);
+  });
+
+  it("the relayer's own service account may relay as itself, where it is assigned on chain", async () => {
+    const res = await post("relayer", "/v1/loans/2/actions", action({ outcome: 15 }));
+    expect(res.status).to.equal(201);
+    expect(await lastAction(2)).to.include({ collector: f.addresses.relayer, outcome: 15, tx_hash: (await json(res)).txHash });
   });
 
   it("honours Idempotency-Key: same request, same response and no second transaction; another request, 409", async () => {
     const key = "idem-test-1";
-    const body = action({ outcome: 8, channel: 0, kind: 0 });
+    const body = await signed("collector", 2, action({ outcome: 8, channel: 0, kind: 0 }));
     const first = await post("collector", "/v1/loans/2/actions", body, { "idempotency-key": key });
     expect(first.status).to.equal(201);
     const a = await json(first);
@@ -76,13 +116,13 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     expect(other.headers.get("content-type")).to.match(/^application\/problem\+json/);
     expect((await trail(2n))[1]).to.equal(count);
     // Keys are per caller: the relayer (also assigned to loan 2) may use the same key for its own request.
-    const mine = await post("relayer", "/v1/loans/2/actions", { ...body, outcome: 9 }, { "idempotency-key": key });
+    const mine = await post("relayer", "/v1/loans/2/actions", action({ outcome: 9 }), { "idempotency-key": key });
     expect(mine.status).to.equal(201);
   });
 
   it("concurrent requests with one key send one transaction", async () => {
     const count = (await trail(1n))[1];
-    const body = action({ outcome: 11 });
+    const body = await signed("collector", 1, action({ outcome: 11 }));
     const rs = await Promise.all([1, 2, 3].map(() => post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-concurrent" })));
     const bodies = await Promise.all(rs.map(json));
     expect(rs.map((r) => r.status)).to.deep.equal([201, 201, 201]);
@@ -90,18 +130,27 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     expect((await trail(1n))[1]).to.equal(count + 1n);
   });
 
-  it("concurrent relays without keys each get their own nonce: every one is included", async () => {
-    const count = (await trail(1n))[1];
-    const rs = await Promise.all([21, 22, 23, 24, 25, 26].map((outcome) => post("collector", "/v1/loans/1/actions", action({ outcome }))));
+  it("concurrent relays for several callers each get their own relayer nonce: every one is included", async () => {
+    const [c1, c7] = [await trail(1n), await trail(7n)].map((t) => t[1]);
+    const count2 = (await trail(2n))[1];
+    const requests = [
+      post("collector", "/v1/loans/1/actions", await signed("collector", 1, action({ outcome: 21 }))),
+      post("otherCollector", "/v1/loans/7/actions", await signed("otherCollector", 7, action({ outcome: 22 }))),
+      post("relayer", "/v1/loans/2/actions", action({ outcome: 23 })),
+      post("relayer", "/v1/loans/2/actions", action({ outcome: 24 })),
+      post("relayer", "/v1/loans/2/actions", action({ outcome: 25 })),
+      post("relayer", "/v1/loans/2/actions", action({ outcome: 26 })),
+    ];
+    const rs = await Promise.all(requests);
     const bodies = await Promise.all(rs.map(json));
     expect(rs.map((r) => r.status), JSON.stringify(bodies)).to.deep.equal([201, 201, 201, 201, 201, 201]);
     const nonces = await Promise.all(bodies.map(async (b) => (await f.client.getTransaction({ hash: b.txHash })).nonce));
     expect(new Set(nonces).size).to.equal(6);
-    expect((await trail(1n))[1]).to.equal(count + 6n);
+    expect([(await trail(1n))[1], (await trail(7n))[1], (await trail(2n))[1]]).to.deep.equal([c1 + 1n, c7 + 1n, count2 + 4n]);
   });
 
   it("Idempotency-Keys outlive the API process: another process on the same database replays the response, no second transaction", async () => {
-    const body = action({ outcome: 31 });
+    const body = await signed("collector", 1, action({ outcome: 31 }));
     const first = await post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-restart" });
     expect(first.status).to.equal(201);
     const count = (await trail(1n))[1];
@@ -139,7 +188,7 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
   });
 
   it("a key left pending by a process that died after relaying answers with that relay, never sending again", async () => {
-    const body = action({ outcome: 50 });
+    const body = await signed("collector", 1, action({ outcome: 50 }));
     const first = await post("collector", "/v1/loans/1/actions", body, { "idempotency-key": "idem-crash" });
     const sent = await json(first);
     // As if the process died before recording the response: the key is pending, its relay recorded.
@@ -157,7 +206,7 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     const count = (await trail(1n))[1];
     await f.client.request({ method: "evm_setAutomine" as never, params: [false] as never });
     try {
-      const res = await quick.post("collector", "/v1/loans/1/actions", action({ outcome: 60 }));
+      const res = await quick.post("collector", "/v1/loans/1/actions", await signed("collector", 1, action({ outcome: 60 })));
       expect(res.status).to.equal(202);
       const body = await json(res);
       expect(body).to.include({ mode: "relayed", status: "pending" });
@@ -193,10 +242,9 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     }
   });
 
-  it("409 when the relayer is not assigned to the loan; ?mode=unsigned returns the collector's own transaction", async () => {
-    const refused = await post("collector", "/v1/loans/3/actions", action());
-    expect(refused.status).to.equal(409);
-    expect((await json(refused)).detail).to.match(/relayer .* not assigned to loan 3/);
+  it("a signed action is relayed where the relayer is not assigned; ?mode=unsigned returns the collector's own transaction", async () => {
+    const relayed = await post("collector", "/v1/loans/3/actions", await signed("collector", 3, action({ outcome: 2 })));
+    expect(relayed.status).to.equal(201);
     const res = await post("collector", "/v1/loans/3/actions?mode=unsigned", action({ channel: "email", kind: "note", outcome: 3 }));
     expect(res.status).to.equal(200);
     const body = await json(res);
@@ -239,6 +287,12 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
       ["/v1/loans/abc/actions", action(), "params.loanId"],
       ["/v1/loans/0/actions", action(), "params.loanId"],
       ["/v1/loans/1/actions?mode=signed", action(), "query.mode"],
+      ["/v1/loans/1/actions", action({ signature: "0x1234" }), "body.deadline"],
+      ["/v1/loans/1/actions", action({ signature: "0xzz", deadline: "1", nonce: "0" }), "body.signature"],
+      ["/v1/loans/1/actions", action({ signature: "0x12", deadline: "-1", nonce: "0" }), "body.deadline"],
+      ["/v1/loans/1/actions?mode=unsigned", action({ signature: "0x12", deadline: "1", nonce: "0" }), "body.signature"],
+      ["/v1/loans/1/actions/typed-data", action({ deadline: "soon" }), "body.deadline"],
+      ["/v1/loans/1/actions/typed-data", action({ signature: "0x12" }), "body"],
     ];
     for (const [path, body, field] of cases) {
       const res = await post("collector", path, body);
@@ -259,7 +313,8 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
       [now - 86_400 * 30, "CollectionLogOccurredTooLongAgo"],
     ] as const) {
       for (const q of ["", "?mode=unsigned"]) {
-        const res = await post("collector", `/v1/loans/1/actions${q}`, action({ occurredAt }));
+        const body = q ? action({ occurredAt }) : await signed("collector", 1, action({ occurredAt }));
+        const res = await post("collector", `/v1/loans/1/actions${q}`, body);
         expect(res.status, `${error}${q}`).to.equal(422);
         expect((await json(res)).revert.error).to.equal(error);
       }

@@ -7,6 +7,7 @@ import crypto from "node:crypto";
 import { expect } from "chai";
 import { newTokenId, signToken } from "../../src/api/auth/tokens";
 import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture } from "./fixture";
+import { signedAction } from "./helpers/actions";
 import { concretePath, fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
 import { CALLERS, isProblem, send, type Caller, type MatrixCaller } from "./helpers/requests";
 
@@ -86,6 +87,20 @@ const MATRIX: Record<string, Case[]> = {
       expect: { lender: 404, otherLender: 403, collector: 404, otherCollector: "2xx", auditor: 403, anonymous: 401 },
     },
   ],
+  "POST /v1/loans/{loanId}/actions/typed-data": [
+    {
+      label: "the lender's loan (only its assigned collectors)",
+      params: { loanId: 1 },
+      body: actionBody,
+      expect: { lender: 403, otherLender: 404, collector: "2xx", otherCollector: 404, auditor: 403, anonymous: 401 },
+    },
+    {
+      label: "the other lender's loan",
+      params: { loanId: 7 },
+      body: actionBody,
+      expect: { lender: 404, otherLender: 403, collector: 404, otherCollector: "2xx", auditor: 403, anonymous: 401 },
+    },
+  ],
   "POST /v1/evidence": [{ label: "an upload (any authenticated caller)", rawBody: "matrix artifact bytes", expect: ALL }],
   "GET /v1/evidence/{sha256}": [
     {
@@ -130,7 +145,7 @@ describeEachDialect("authorization matrix", (dialect) => {
     chainNow = Number((await f.client.getBlock()).timestamp);
     const up = await send(f, "auditor", "POST", "/v1/evidence", { body: UNCITED, headers: { "content-type": "application/octet-stream" } });
     expect(up.status).to.be.oneOf([200, 201]);
-    const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", { body: JSON.stringify(actionBody()) });
+    const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", { body: JSON.stringify(await signedAction(f, "collector", 1, actionBody())) });
     expect(relayed.status, JSON.stringify(relayed.body)).to.equal(201);
     relayHash = (relayed.body as { txHash: string }).txHash;
   });

@@ -5,6 +5,7 @@
  */
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { expect } from "chai";
+import { signedAction } from "./helpers/actions";
 import { apiFixture, describeEachDialect, type ApiFixture } from "./fixture";
 import { concretePath, fetchDocument, operationsOf, responseValidator, type OpenApiDoc, type Operation } from "./helpers/openapi";
 import { CALLERS, send } from "./helpers/requests";
@@ -57,7 +58,9 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
     const stored = (upload.body as { sha256: string }).sha256;
     // A relay the collector asked for (its status is the caller's to read).
     const occurredAt = Number((await f.client.getBlock()).timestamp) - 60;
-    const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", { body: JSON.stringify({ channel: "call", kind: 0, outcome: 1, occurredAt, evidenceHash: `0x${"ab".repeat(32)}` }) });
+    const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", {
+      body: JSON.stringify(await signedAction(f, "collector", 1, { channel: "call", kind: 0, outcome: 1, occurredAt, evidenceHash: `0x${"ab".repeat(32)}` })),
+    });
     const relayHash = (relayed.body as { txHash: string }).txHash;
     const pathValues: Record<string, string | number>[] = LOAN_IDS.map((loanId, i) => ({
       loanId,
