@@ -33,6 +33,10 @@ export interface ApiOptions {
   streamPollMs?: number;
   /** GET /v1/stream: interval of heartbeat comments (default 15 s). */
   streamHeartbeatMs?: number;
+  /** GET /v1/stream: open streams per caller (STREAM_MAX_PER_CALLER, default 5); more get 429. */
+  streamMaxPerCaller?: number;
+  /** GET /v1/stream: open streams in all, per API process (STREAM_MAX_TOTAL, default 1000); more get 429. */
+  streamMaxTotal?: number;
 }
 
 /** Everything the routes use, passed in once (Ponder style): no module reads globals or env. */

@@ -17,6 +17,8 @@ const API_SETTINGS = [
   "maxEvidenceBytes",
   "maxLagBlocks",
   "responseCacheMb",
+  "streamMaxPerCaller",
+  "streamMaxTotal",
   "relayerKey",
   "logLevel",
 ] as const satisfies readonly (keyof Config)[];
