@@ -7,6 +7,7 @@ import type { ApiServices } from "./context";
 import { ApiError, notFound, PROBLEM_JSON, problemHandler, UnauthorizedError } from "./errors";
 import { createRegistry, docsHtml, openApiDocument } from "./openapi";
 import { bearerOf, claimsOf, requireAuth } from "./auth/middleware";
+import { isRevoked } from "./auth/tokens";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerLoanRoutes } from "./routes/loans";
 import { registerOpsRoutes } from "./routes/ops";
@@ -41,6 +42,8 @@ export function createApp(given: ApiServices): Express {
   const services: ApiServices = {
     ...given,
     cache: given.cache ?? createResponseCache(given.db, given.options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES, given.registry),
+    // Token revocation as the stream hub checks it for open streams (requests check it in requireAuth).
+    isRevoked: given.isRevoked ?? ((claims) => isRevoked(given.db, claims)),
     relays:
       given.relays ??
       (given.chain?.relayer

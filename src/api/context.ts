@@ -7,6 +7,8 @@ import type { Dialect } from "../db/connect";
 import type { Deployment } from "../chain/deployments";
 import type { ResponseCache } from "./services/response-cache";
 import type { Relayer } from "./services/relayer";
+import type { StreamHub } from "./services/stream-hub";
+import type { TokenClaims } from "./auth/tokens";
 
 export interface ApiOptions {
   /** HMAC secret of bearer tokens (API_TOKEN_SECRET). */
@@ -51,10 +53,16 @@ export interface ApiOptions {
    * services/response-cache.ts); 0 disables the cache. Default 64 MiB.
    */
   responseCacheBytes?: number;
-  /** GET /v1/stream: how often a connection polls the database for new events (default 500 ms). */
+  /** GET /v1/stream: how often the process's one shared poll reads the database for new events (default 500 ms). */
   streamPollMs?: number;
   /** GET /v1/stream: interval of heartbeat comments (default 15 s). */
   streamHeartbeatMs?: number;
+  /** GET /v1/stream: open streams per caller (STREAM_MAX_PER_CALLER, default 5); more get 429. */
+  streamMaxPerCaller?: number;
+  /** GET /v1/stream: open streams in all, per API process (STREAM_MAX_TOTAL, default 1000); more get 429. */
+  streamMaxTotal?: number;
+  /** GET /v1/stream: how often each open stream's token is checked with `isRevoked` (default 5 s). */
+  streamAuthCheckMs?: number;
 }
 
 /** Everything the routes use, passed in once (Ponder style): no module reads globals or env. */
@@ -77,4 +85,13 @@ export interface ApiServices {
   relays?: Relayer;
   /** The server's clock in seconds (token expiry, nonces) — never used for chain figures. */
   now: () => number;
+  /**
+   * Whether a token that verified has since been revoked (token revocation). When set, every open
+   * GET /v1/stream asks it about its token every `streamAuthCheckMs` and whenever its caller's
+   * access is re-resolved, and ends with `event: end` `{ reason: "token_revoked" }` on true. Keep it
+   * cheap (it is called per stream); a throw is retried at the next poll, with nothing sent before.
+   */
+  isRevoked?: (claims: TokenClaims) => boolean | Promise<boolean>;
+  /** The shared poll of GET /v1/stream (registerStreamRoutes makes one per app when absent). */
+  streamHub?: StreamHub;
 }

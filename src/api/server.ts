@@ -72,6 +72,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       maxEvidenceBytes: config.maxEvidenceBytes,
       maxLagBlocks: config.maxLagBlocks,
       responseCacheBytes: config.responseCacheMb * 1024 * 1024,
+      streamMaxPerCaller: config.streamMaxPerCaller,
+      streamMaxTotal: config.streamMaxTotal,
     },
     now: () => Math.floor(Date.now() / 1000),
   };

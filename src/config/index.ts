@@ -68,6 +68,10 @@ export const configSchema = z.object({
   maxLagBlocks: z.coerce.number().int().min(0),
   /** MiB of GET responses kept for the current indexed block (0: no cache). */
   responseCacheMb: z.coerce.number().int().min(0).max(65_536),
+  /** GET /v1/stream: open streams per caller (429 above). */
+  streamMaxPerCaller: z.coerce.number().int().min(1).max(100_000),
+  /** GET /v1/stream: open streams in all, per API process (429 above). */
+  streamMaxTotal: z.coerce.number().int().min(1).max(1_000_000),
   /** Private key that relays collector actions (explicit opt-in; never committed). */
   relayerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key").optional(),
 });
@@ -134,6 +138,8 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   maxLagBlocks: { flag: "--max-lag-blocks", env: "MAX_LAG_BLOCKS" },
   responseCacheMb: { flag: "--response-cache-mb", env: "RESPONSE_CACHE_MB" },
   relayerKey: { env: "RELAYER_KEY" },
+  streamMaxPerCaller: { flag: "--stream-max-per-caller", env: "STREAM_MAX_PER_CALLER" },
+  streamMaxTotal: { flag: "--stream-max-total", env: "STREAM_MAX_TOTAL" },
 };
 
 export const DEFAULT_DATABASE_URL = path.join("data", "duetrail.db");
@@ -164,6 +170,8 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   maxEvidenceBytes: 25 * 1024 * 1024,
   maxLagBlocks: 10,
   responseCacheMb: 64,
+  streamMaxPerCaller: 5,
+  streamMaxTotal: 1_000,
 };
 
 /** A setting that does not validate; the message names its flag and variable. */

@@ -43,15 +43,24 @@ export function parseEventId(id: string): StreamPosition {
   return { block: Number(m[1]), logIndex: Number(m[2]) };
 }
 
-export interface StreamFilter {
-  scope: Scope;
+/** Orders two positions in chain order (negative: `a` first). */
+export function comparePositions(a: StreamPosition, b: StreamPosition): number {
+  return a.block - b.block || a.logIndex - b.logIndex;
+}
+
+/** What one stream asks for, besides its caller's scope. */
+export interface StreamSelection {
   /** SSE event names wanted (all when undefined). */
   events?: readonly StreamEventName[];
   loanId?: number;
 }
 
-/** A streamed event with its log (the arguments are decoded from it). */
-export type StreamRow = LoanEventsTable & { topics: string; data: string };
+export interface StreamFilter extends StreamSelection {
+  scope: Scope;
+}
+
+/** A streamed event with its log (the arguments are decoded from it) and its loan's lender. */
+export type StreamRow = LoanEventsTable & { topics: string; data: string; lender: string };
 
 const decodeArgs = createArgsDecoder();
 
@@ -76,27 +85,31 @@ export function streamMessage(e: StreamRow) {
 }
 
 /**
- * The next streamed events after `after`, up to the indexed cursor block `upTo` (rows above it
- * cannot exist outside a batch transaction, but the bound keeps a reorg's rollback simple), that
- * the caller may see: the visibleTo rule (auditors everything, lenders their lenders' loans,
- * collectors the loans assigned to them now), applied per row through the loans primary key.
+ * The next streamed events after `after`, up to `upTo` (both in chain order; the indexed cursor
+ * or the hub's position: rows above the cursor cannot exist outside a batch transaction, but the
+ * bound keeps a reorg's rollback simple). With a filter, only the events it selects that the
+ * caller may see: the visibleTo rule (auditors everything, lenders their lenders' loans,
+ * collectors the loans assigned to them now), applied per row through the loans primary key —
+ * {@link visibleTo} is the same rule in memory, for the hub's shared poll (without a filter: every
+ * streamed event, for all streams at once).
  */
-export async function nextEvents(db: Kysely<Database>, filter: StreamFilter, after: StreamPosition, upTo: number, limit: number): Promise<StreamRow[]> {
+export async function nextEvents(db: Kysely<Database>, filter: StreamFilter | undefined, after: StreamPosition, upTo: StreamPosition, limit: number): Promise<StreamRow[]> {
   const contractEvents = Object.entries(STREAM_EVENTS)
-    .filter(([, sse]) => !filter.events || filter.events.includes(sse))
+    .filter(([, sse]) => !filter?.events || filter.events.includes(sse))
     .map(([name]) => name);
   let q = db
     .selectFrom("loan_events as e")
     .innerJoin("loans", "loans.loan_id", "e.loan_id")
     .innerJoin("raw_logs as r", (j) => j.onRef("r.block_number", "=", "e.block_number").onRef("r.log_index", "=", "e.log_index"))
     .selectAll("e")
-    .select(["r.topics", "r.data"])
+    .select(["r.topics", "r.data", "loans.lender"])
     .where((eb) => eb(eb.refTuple("e.block_number", "e.log_index"), ">", eb.tuple(after.block, after.logIndex)))
-    .where("e.block_number", "<=", upTo)
+    .where("e.block_number", "<=", upTo.block)
+    .where((eb) => eb(eb.refTuple("e.block_number", "e.log_index"), "<=", eb.tuple(upTo.block, upTo.logIndex)))
     .where("e.name", "in", contractEvents);
-  if (filter.loanId !== undefined) q = q.where("e.loan_id", "=", filter.loanId);
-  const { scope } = filter;
-  if (!scope.auditor) {
+  if (filter?.loanId !== undefined) q = q.where("e.loan_id", "=", filter.loanId);
+  const scope = filter?.scope;
+  if (scope && !scope.auditor) {
     q = q.where((eb) => {
       const ors = [
         eb.exists(
@@ -112,4 +125,43 @@ export async function nextEvents(db: Kysely<Database>, filter: StreamFilter, aft
     });
   }
   return (await q.orderBy("e.block_number").orderBy("e.log_index").limit(limit).execute()) as StreamRow[];
+}
+
+/** The collectors assigned now to each of `loanIds` (read once per page of the shared poll). */
+export async function collectorsOf(db: Kysely<Database>, loanIds: readonly number[]): Promise<Map<number, Set<string>>> {
+  const out = new Map<number, Set<string>>();
+  if (loanIds.length === 0) return out;
+  const rows = await db.selectFrom("current_collectors").select(["loan_id", "collector"]).where("loan_id", "in", [...new Set(loanIds)]).execute();
+  for (const r of rows) (out.get(r.loan_id) ?? out.set(r.loan_id, new Set()).get(r.loan_id)!).add(r.collector);
+  return out;
+}
+
+/**
+ * The rule of {@link nextEvents}'s filter, in memory: whether a caller with `scope` may see an
+ * event of a loan lent by `lender` whose current collectors are `collectors`.
+ */
+export function visibleTo(scope: Scope, lender: string, collectors: ReadonlySet<string> | undefined): boolean {
+  return scope.auditor || scope.lenders.includes(lender) || (collectors?.has(scope.address) ?? false);
+}
+
+/** Whether an event is one a stream's `?events=` and `?loanId=` select. */
+export function selects(selection: StreamSelection, row: Pick<StreamRow, "name" | "loan_id">): boolean {
+  if (selection.loanId !== undefined && row.loan_id !== selection.loanId) return false;
+  return !selection.events || selection.events.includes(STREAM_EVENTS[row.name as keyof typeof STREAM_EVENTS]);
+}
+
+/**
+ * Accounts whose access may have changed in blocks (`fromBlock`, `toBlock`]: role grants and
+ * revocations, servicer delegations set or revoked, collectors assigned or unassigned.
+ */
+export async function accessChanges(db: Kysely<Database>, fromBlock: number, toBlock: number): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom("role_changes")
+    .select("account")
+    .where("block_number", ">", fromBlock)
+    .where("block_number", "<=", toBlock)
+    .union(db.selectFrom("servicers").select("servicer as account").where("block_number", ">", fromBlock).where("block_number", "<=", toBlock))
+    .union(db.selectFrom("assignments").select("collector as account").where("block_number", ">", fromBlock).where("block_number", "<=", toBlock))
+    .execute();
+  return new Set(rows.map((r) => r.account));
 }

@@ -23,6 +23,8 @@ const API_SETTINGS = [
   "maxEvidenceBytes",
   "maxLagBlocks",
   "responseCacheMb",
+  "streamMaxPerCaller",
+  "streamMaxTotal",
   "relayerKey",
   "relayBudgetPerDay",
   "relayWaitMs",
