@@ -11,6 +11,7 @@ import { registerRepaymentsCommand } from "./commands/repayments";
 import { registerCollectorsCommand } from "./commands/collectors";
 import { registerPolicyCommand } from "./commands/policy";
 import { registerEvidenceCommand } from "./commands/evidence";
+import { registerActionsCommand } from "./commands/actions";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerCollectorsCommand(program);
   registerPolicyCommand(program);
   registerEvidenceCommand(program);
+  registerActionsCommand(program);
 }

@@ -1,4 +1,8 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
 import type http from "node:http";
+import path from "node:path";
+import { promisify } from "node:util";
 import { expect } from "chai";
 import { Registry } from "prom-client";
 import { decodeFunctionData, keccak256, toHex } from "viem";
@@ -7,7 +11,11 @@ import type { ApiServices } from "../../src/api/context";
 import { collectionLogAbi } from "../../src/chain/abis";
 import { rpc } from "../support/chain";
 import { signedAction } from "./helpers/actions";
-import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+import { tempDir } from "../indexer/helpers/harness";
+import { accountOf, apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, "..", "..");
 
 async function json(res: Response) {
   return (await res.json()) as any;
@@ -90,6 +98,28 @@ describeEachDialect("POST /v1/loans/{loanId}/actions", (dialect) => {
     expect(expired.status).to.equal(422);
     expect((await json(expired)).revert.error).to.equal("CollectionLogExpiredSignature");
     expect((await trail(1n))[1]).to.equal(count + 1n);
+  });
+
+  it("`actions sign` signs the API's typed data with the collector's key from the environment, and the relayed action is accepted", async function () {
+    this.timeout(60_000);
+    const body = action({ outcome: 16 });
+    const td = await post("collector", "/v1/loans/1/actions/typed-data", body);
+    const file = path.join(tempDir("actions-sign"), "typed.json");
+    fs.writeFileSync(file, await td.text());
+    const key = toHex(accountOf("collector").getHdKey().privateKey!);
+    await run(process.execPath, [path.join(ROOT, "scripts", "build-js.js"), "--quiet"], { cwd: ROOT });
+    const { stdout } = await run(process.execPath, [path.join(ROOT, "dist", "cli", "index.js"), "actions", "sign", "--file", file], { cwd: ROOT, env: { ...process.env, COLLECTOR_KEY: key } });
+    const out = JSON.parse(stdout);
+    expect(out.signer).to.equal(f.addresses.collector);
+    const res = await post("collector", "/v1/loans/1/actions", { ...body, signature: out.signature, deadline: out.deadline, nonce: out.nonce });
+    expect(res.status).to.equal(201);
+    // Another collector's key refuses to sign it.
+    const other = toHex(accountOf("otherCollector").getHdKey().privateKey!);
+    const refused = await run(process.execPath, [path.join(ROOT, "dist", "cli", "index.js"), "actions", "sign", "--file", file], { cwd: ROOT, env: { ...process.env, COLLECTOR_KEY: other } }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((refused as { code: number }).code).to.equal(2);
+    expect((refused as { stderr: string }).stderr).to.match(/is for collector .* and the key is/);
   });
 
   it("the relayer's own service account may relay as itself, where it is assigned on chain", async () => {
