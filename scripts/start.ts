@@ -167,8 +167,8 @@ async function main(): Promise<void> {
       // Sign-In with Ethereum is bound to the demo's own origin (never the request's Host).
       SIWE_DOMAIN: `127.0.0.1:${API_PORT}`,
       SIWE_URI: `http://127.0.0.1:${API_PORT}`,
-      // The demo relays collector actions with the first collector's own (public development) key.
-      RELAYER_KEY: devKey(DEMO_ACCOUNTS.collectors[0]),
+      // The API's relayer submits the actions collectors sign (a development account of its own).
+      RELAYER_KEY: devKey(DEMO_ACCOUNTS.relayer),
       EVIDENCE_DIR: path.join(DATA, "evidence"),
     },
     path.join(DATA, "api.log"),

@@ -5,5 +5,7 @@ export const DEMO_ACCOUNTS = {
   collectors: [4, 5, 6, 7, 8],
   auditor: 9,
   keeper: 10,
+  /** The API's relayer: pays for collectors' signed actions; assigned to no loan. */
+  relayer: 11,
   payers: [12, 13, 14, 15, 16, 17, 18, 19],
 } as const;
