@@ -155,6 +155,10 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
         rateLimitPerMinute: 100_000,
         evidenceDir,
         maxEvidenceBytes: opts.maxEvidenceBytes ?? 64 * 1024,
+        evidenceQuotaBytesPerDay: 1024 ** 3,
+        // No floor: the tests do not depend on the machine's free space (a test raises it to see 507).
+        evidenceMinFreeBytes: 0,
+        evidenceRetentionDays: 30,
         maxLagBlocks: 1_000,
       },
       chain: opts.noChain

@@ -3,6 +3,7 @@
  * huge and negative numbers, unicode, unknown and repeated parameters, bad cursors, bad JSON,
  * oversized bodies, odd methods and long paths. Never a 5xx; every 4xx is problem+json.
  */
+import fs from "node:fs";
 import http from "node:http";
 import { expect } from "chai";
 import fc from "fast-check";
@@ -190,6 +191,25 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
         await exchange("POST", path, "collector", { "content-type": "application/octet-stream" }, Buffer.alloc(size, 1));
       }
     }
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+  });
+
+  it("evidence uploads: any loan id, role, size and framing (Content-Length or chunked, empty, over the limit); no temporary file left", async function () {
+    this.timeout(240_000);
+    const loanId = fc.oneof(fc.integer({ min: 1, max: 8 }).map(String), fc.integer({ min: 1, max: 8 }).map(String), value);
+    const size = fc.oneof(fc.integer({ min: 0, max: 2_048 }), fc.constantFrom(0, 64 * 1024, 64 * 1024 + 1, 300_000));
+    await fc.assert(
+      fc.asyncProperty(loanId, fc.constantFrom(...ROLES), size, fc.boolean(), fc.integer(), async (id, role, n, chunked, seed) => {
+        const body = Buffer.alloc(n, seed & 0xff);
+        const headers: Record<string, string> = { "content-type": "application/octet-stream" };
+        if (!chunked) headers["content-length"] = String(n);
+        await exchange("POST", `/v1/evidence?loanId=${enc(id)}`, role, headers, body);
+      }),
+      { numRuns: 200, seed: 11 },
+    );
+    const dir = f.services.options.evidenceDir;
+    const left = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith(".")) : [];
+    expect(left, "temporary files left behind").to.deep.equal([]);
     expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
   });
 
