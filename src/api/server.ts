@@ -10,6 +10,7 @@ import { loadDeployment } from "../chain/deployments";
 import { createChainClient } from "../chain/client";
 import { createApp } from "./app";
 import type { ApiServices } from "./context";
+import { startEvidenceSweeper } from "./services/evidence-retention";
 
 export interface RunningServer {
   url: string;
@@ -71,6 +72,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const address = server.address() as { port: number };
   const url = `http://${config.host}:${address.port}`;
   logger.info({ url, db: database.location }, "API listening");
+  const sweeper = startEvidenceSweeper({ db: database.db, dir: config.evidenceDir, logger, retentionDays: config.evidenceRetentionDays, now: services.now });
   return {
     url,
     server,
@@ -78,6 +80,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     async close() {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
+      await sweeper.stop();
       await database.close();
     },
   };

@@ -12,6 +12,7 @@ import type { Readable } from "node:stream";
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const TMP_PREFIX = ".tmp-";
+const TRASH_PREFIX = ".trash-";
 
 /** Where the artifact with this digest (64 lowercase hex, no 0x) lives. */
 export function artifactPath(dir: string, hex: string): string {
@@ -127,4 +128,94 @@ export async function freeBytes(dir: string): Promise<number> {
   await fs.promises.mkdir(dir, { recursive: true });
   const st = await fs.promises.statfs(dir);
   return st.bavail * st.bsize;
+}
+
+/**
+ * Removes the artifact unless `keep()` says otherwise once it is out of sight: the file is first
+ * renamed aside, then `keep()` is asked, and the file is put back if it answers true. An upload
+ * records its row before it renames its copy into place, so an upload racing this removal either
+ * is seen by `keep()` (the file comes back) or places its own copy after the removal. Returns the
+ * size removed, or undefined when nothing was removed.
+ */
+export async function removeArtifactUnless(dir: string, hex: string, keep: () => Promise<boolean>): Promise<number | undefined> {
+  const trash = path.join(dir, `${TRASH_PREFIX}${hex}-${crypto.randomBytes(6).toString("hex")}`);
+  try {
+    await fs.promises.rename(artifactPath(dir, hex), trash);
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+  return settleTrash(dir, hex, trash, keep);
+}
+
+/** Puts a renamed-aside artifact back (keep) or deletes it; returns the size deleted. */
+async function settleTrash(dir: string, hex: string, trash: string, keep: () => Promise<boolean>): Promise<number | undefined> {
+  if (await keep()) {
+    try {
+      await fs.promises.link(trash, artifactPath(dir, hex));
+    } catch (err) {
+      // A concurrent upload placed an identical copy meanwhile: keep that one.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    await fs.promises.rm(trash, { force: true });
+    await fsyncDir(dir);
+    return undefined;
+  }
+  const { size } = await fs.promises.stat(trash);
+  await fs.promises.rm(trash, { force: true });
+  await fsyncDir(dir);
+  return size;
+}
+
+/** What the folder holds beside complete artifacts, for the retention sweep. */
+export interface StoreListing {
+  /** Complete artifacts: hex digest and modification time (ms). */
+  artifacts: { hex: string; mtimeMs: number }[];
+  /** Temporary files of uploads (possibly in flight) with their modification time (ms). */
+  temporary: { path: string; mtimeMs: number }[];
+  /** Artifacts a removal renamed aside and did not settle (the process stopped meanwhile). */
+  trash: { path: string; hex: string }[];
+}
+
+/** Lists the store's folder (empty when it does not exist yet). */
+export async function listStore(dir: string): Promise<StoreListing> {
+  const out: StoreListing = { artifacts: [], temporary: [], trash: [] };
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return out;
+    throw err;
+  }
+  for (const name of names) {
+    const p = path.join(dir, name);
+    if (name.startsWith(TRASH_PREFIX)) {
+      const hex = name.slice(TRASH_PREFIX.length, TRASH_PREFIX.length + 64);
+      if (HEX64.test(hex)) out.trash.push({ path: p, hex });
+      continue;
+    }
+    if (!HEX64.test(name) && !name.startsWith(TMP_PREFIX)) continue;
+    let st: fs.Stats;
+    try {
+      st = await fs.promises.stat(p);
+    } catch (err) {
+      if (isMissing(err)) continue;
+      throw err;
+    }
+    if (!st.isFile()) continue;
+    if (name.startsWith(TMP_PREFIX)) out.temporary.push({ path: p, mtimeMs: st.mtimeMs });
+    else out.artifacts.push({ hex: name, mtimeMs: st.mtimeMs });
+  }
+  return out;
+}
+
+/** Settles a leftover renamed-aside artifact (see {@link removeArtifactUnless}). */
+export async function settleLeftoverTrash(dir: string, entry: { path: string; hex: string }, keep: () => Promise<boolean>): Promise<number | undefined> {
+  try {
+    await fs.promises.stat(entry.path);
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+  return settleTrash(dir, entry.hex, entry.path, keep);
 }
