@@ -7,12 +7,12 @@ import crypto from "node:crypto";
 import { expect } from "chai";
 import { signToken } from "../../src/api/auth/tokens";
 import { collectionLogAbi } from "../../src/chain/abis";
-import type { Action } from "../../src/domain";
+import { buildBatchTree, type Action } from "../../src/domain";
 import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture, type Role } from "./fixture";
 import { concretePath, fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
 import { CALLERS, isProblem, send, type Caller, type MatrixCaller } from "./helpers/requests";
 
-type Expected = "2xx" | 401 | 403 | 404;
+type Expected = "2xx" | 401 | 403 | 404 | 422;
 type Row = Record<MatrixCaller, Expected>;
 
 interface Case {
@@ -42,6 +42,8 @@ const UNCITED_SHA256 = crypto.createHash("sha256").update(UNCITED).digest("hex")
 /** An artifact the collector uploads for loan 1 and cites there; the other collector cites its hash on loan 7 too. */
 const CITED = "authorization matrix: an artifact cited on loans 1 and 7";
 const CITED_SHA256 = crypto.createHash("sha256").update(CITED).digest("hex");
+/** A batch the other collector anchors over recorded actions of loan 1 (which it may not produce evidence on). */
+let foreignBatch: { batchId: number; actions: Action[] } | undefined;
 const wireAction = (a: Action) => ({ ...a, loanId: String(a.loanId), seq: String(a.seq), occurredAt: String(a.occurredAt) });
 
 /** A valid action for POST /v1/loans/{id}/actions, occurring now in chain time. */
@@ -114,6 +116,11 @@ const MATRIX: Record<string, Case[]> = {
       body: (f) => ({ batchId: f.batch.batchId, actions: f.batch.actions.map(wireAction) }),
       expect: { lender: "2xx", otherLender: 403, collector: "2xx", otherCollector: 403, auditor: "2xx", anonymous: 401 },
     },
+    {
+      label: "recorded actions of loan 1 anchored by the other collector (its submitter is not entitled to loan 1: 422 for all who may upload)",
+      body: () => ({ batchId: foreignBatch!.batchId, actions: foreignBatch!.actions.map(wireAction) }),
+      expect: { lender: 422, otherLender: 403, collector: 422, otherCollector: 422, auditor: 422, anonymous: 401 },
+    },
   ],
 };
 
@@ -135,13 +142,16 @@ describeEachDialect("authorization matrix", (dialect) => {
       const up = await send(f, "collector", "POST", "/v1/evidence?loanId=1", { body, headers: { "content-type": "application/octet-stream" } });
       expect(up.status).to.be.oneOf([200, 201]);
     }
-    const tx = async (role: Role, functionName: "recordAction", args: readonly unknown[]) => {
+    const tx = async (role: Role, functionName: "recordAction" | "anchorBatch", args: readonly unknown[]) => {
       const w = f.wallet(role);
       const hash = await w.writeContract({ address: f.deployment.collectionLog.address, abi: collectionLogAbi, functionName, args, account: w.account!, chain: w.chain } as never);
       expect((await f.client.waitForTransactionReceipt({ hash })).status, `${role} ${functionName}`).to.equal("success");
     };
     await tx("collector", "recordAction", [1n, 2, 1, 1, BigInt(chainNow - 10), `0x${CITED_SHA256}`]);
     await tx("otherCollector", "recordAction", [7n, 2, 1, 1, BigInt(chainNow - 10), `0x${CITED_SHA256}`]);
+    const actions = f.batch.actions.filter((a) => a.loanId === 1n);
+    await tx("otherCollector", "anchorBatch", [buildBatchTree(actions).root, actions.length, "ipfs://matrix"]);
+    foreignBatch = { batchId: Number(await f.client.readContract({ address: f.deployment.collectionLog.address, abi: collectionLogAbi, functionName: "batchCount" })), actions };
     await f.reindex();
   });
   after(() => f?.close());
