@@ -20,7 +20,7 @@ export interface SeedOptions {
   /** Months of history to simulate. */
   months: number;
   deploymentsDir?: string;
-  /** Where the off-chain batch's leaves are written (for upload to POST /v1/batches). */
+  /** Where the anchored batch's leaves are written (for upload to POST /v1/batches). */
   batchFile?: string;
   onProgress?: (done: number, total: number, label: string) => void;
 }
@@ -38,7 +38,7 @@ function behaviourOf(i: number): Behaviour {
  * schedules in the TestUSD stablecoin and off-chain CNY; repayments on time, late and missed;
  * keeper pokes (reminders, penalties, classification changes, defaults); collector actions
  * including some that break contact rules; a promise to pay; a borrower's channel restriction and
- * dispute; a Merkle batch anchor; a restructuring the borrower signed (EIP-712); a charge-off and
+ * dispute; a Merkle batch anchor over recorded actions; a restructuring the borrower signed (EIP-712); a charge-off and
  * a write-off.
  */
 export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions) {
@@ -240,29 +240,29 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   if (legal) await send(log.connect(collectors[1]).recordAction(legal.id, 4, 5, 1, await now(), ethers.id("lawyer-letter.pdf")));
   progress("legal notice");
 
-  // --- high-volume e-mails logged off chain and anchored as one Merkle batch
-  const t = await now();
-  const batchActions = loans
-    .filter((l) => l.collector === 2)
-    .slice(0, 20)
-    .map((l, i) => ({
-      loanId: l.id,
-      seq: BigInt(i + 1),
-      collector: collectors[2].address as `0x${string}`,
-      channel: 2,
-      kind: 0,
-      outcome: 1,
-      occurredAt: t - BigInt(i) * 60n,
-      evidenceHash: ethers.id(`email-${l.id}`) as `0x${string}`,
-    }));
-  const tree = buildBatchTree(batchActions);
-  await send(log.connect(collectors[2]).anchorBatch(tree.root, batchActions.length, "file:data/batches/batch-1.json"));
-  if (opts.batchFile && batchActions.length) {
-    fs.mkdirSync(path.dirname(opts.batchFile), { recursive: true });
-    fs.writeFileSync(
-      opts.batchFile,
-      JSON.stringify({ batchId: "1", root: tree.root, actions: batchActions }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
-    );
+  // --- a collector's recorded actions anchored as one Merkle batch (a digest whose leaves the
+  // API accepts: each one an action on chain, read back from its ActionRecorded event)
+  const recorded = await log.queryFilter(log.filters.ActionRecorded(undefined, undefined, collectors[2].address));
+  const batchActions = recorded.slice(0, 20).map(({ args: a }) => ({
+    loanId: a.loanId,
+    seq: a.seq,
+    collector: a.collector as `0x${string}`,
+    channel: Number(a.channel),
+    kind: Number(a.kind),
+    outcome: Number(a.outcome),
+    occurredAt: a.occurredAt,
+    evidenceHash: a.evidenceHash as `0x${string}`,
+  }));
+  if (batchActions.length) {
+    const tree = buildBatchTree(batchActions);
+    await send(log.connect(collectors[2]).anchorBatch(tree.root, batchActions.length, "file:data/batches/batch-1.json"));
+    if (opts.batchFile) {
+      fs.mkdirSync(path.dirname(opts.batchFile), { recursive: true });
+      fs.writeFileSync(
+        opts.batchFile,
+        JSON.stringify({ batchId: "1", root: tree.root, actions: batchActions }, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
+      );
+    }
   }
 
   // --- a restructuring the borrower signed (EIP-712), a charge-off, a write-off

@@ -28,9 +28,9 @@ export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes, registerRelayRoutes];
 
 /**
- * Routes that parse their own bodies (a `before` middleware): the app-wide 64 kB JSON parser
- * leaves them alone. Evidence uploads are raw bytes of any content type; batch uploads are
- * larger JSON documents.
+ * Routes that read their own bodies: the app-wide 64 kB JSON parser leaves them alone. Evidence
+ * uploads are raw bytes of any content type, streamed to disk by the handler; batch uploads are
+ * larger JSON documents (a `before` middleware).
  */
 export const OWN_BODY_PARSER_PATHS = new Set(["/v1/evidence", "/v1/batches"]);
 

@@ -46,6 +46,12 @@ export interface ApiOptions {
   evidenceDir: string;
   /** Largest accepted evidence upload, bytes. */
   maxEvidenceBytes: number;
+  /** Bytes one caller may upload as evidence in 24 hours (server clock). */
+  evidenceQuotaBytesPerDay: number;
+  /** Uploads are refused (507) while the evidence folder's file system has less free space than this. */
+  evidenceMinFreeBytes: number;
+  /** Artifacts nothing cites are removed this many days after their newest upload. */
+  evidenceRetentionDays: number;
   /** /readyz fails when the indexer is more than this many blocks behind the chain head. */
   maxLagBlocks: number;
   /**

@@ -12,6 +12,7 @@ import express from "express";
 import { createApp, metricsHandler } from "./app";
 import { notFound, problemHandler } from "./errors";
 import type { ApiServices } from "./context";
+import { startEvidenceSweeper } from "./services/evidence-retention";
 
 export interface RunningServer {
   url: string;
@@ -70,6 +71,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       rateLimitPerMinute: config.rateLimitPerMinute,
       evidenceDir: config.evidenceDir,
       maxEvidenceBytes: config.maxEvidenceBytes,
+      evidenceQuotaBytesPerDay: config.evidenceQuotaBytesPerDay,
+      evidenceMinFreeBytes: config.evidenceMinFreeBytes,
+      evidenceRetentionDays: config.evidenceRetentionDays,
       maxLagBlocks: config.maxLagBlocks,
       responseCacheBytes: config.responseCacheMb * 1024 * 1024,
       streamMaxPerCaller: config.streamMaxPerCaller,
@@ -104,6 +108,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     metricsUrl = `http://${config.host}:${(ms.address() as { port: number }).port}/metrics`;
   }
   logger.info({ url, metrics: metricsUrl ?? `${url}/metrics`, db: database.location }, "API listening");
+  const sweeper = startEvidenceSweeper({ db: database.db, dir: config.evidenceDir, logger, retentionDays: config.evidenceRetentionDays, now: services.now });
   return {
     url,
     server,
@@ -117,6 +122,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         await new Promise<void>((r) => ms.close(() => r()));
         ms.closeAllConnections();
       }
+      await sweeper.stop();
       await database.close();
     },
   };

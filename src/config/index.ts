@@ -65,6 +65,12 @@ export const configSchema = z.object({
   rateLimitPerMinute: z.coerce.number().int().min(1).max(10_000_000),
   evidenceDir: z.string().min(1),
   maxEvidenceBytes: z.coerce.number().int().min(1).max(1 << 30),
+  /** Bytes of evidence one caller may upload in 24 hours. */
+  evidenceQuotaBytesPerDay: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  /** Uploads are refused (507) below this much free disk in the evidence folder. */
+  evidenceMinFreeBytes: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** Days after which an artifact nothing cites is removed. */
+  evidenceRetentionDays: z.coerce.number().int().min(1).max(36_500),
   maxLagBlocks: z.coerce.number().int().min(0),
   /** MiB of GET responses kept for the current indexed block (0: no cache). */
   responseCacheMb: z.coerce.number().int().min(0).max(65_536),
@@ -135,6 +141,9 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   rateLimitPerMinute: { flag: "--rate-limit", env: "RATE_LIMIT_PER_MINUTE" },
   evidenceDir: { flag: "--evidence-dir", env: "EVIDENCE_DIR" },
   maxEvidenceBytes: { flag: "--max-evidence-bytes", env: "MAX_EVIDENCE_BYTES" },
+  evidenceQuotaBytesPerDay: { flag: "--evidence-quota-bytes-per-day", env: "EVIDENCE_QUOTA_BYTES_PER_DAY" },
+  evidenceMinFreeBytes: { flag: "--evidence-min-free-bytes", env: "EVIDENCE_MIN_FREE_BYTES" },
+  evidenceRetentionDays: { flag: "--evidence-retention-days", env: "EVIDENCE_RETENTION_DAYS" },
   maxLagBlocks: { flag: "--max-lag-blocks", env: "MAX_LAG_BLOCKS" },
   responseCacheMb: { flag: "--response-cache-mb", env: "RESPONSE_CACHE_MB" },
   relayerKey: { env: "RELAYER_KEY" },
@@ -168,6 +177,9 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   rateLimitPerMinute: 600,
   evidenceDir: path.join("data", "evidence"),
   maxEvidenceBytes: 25 * 1024 * 1024,
+  evidenceQuotaBytesPerDay: 1024 ** 3,
+  evidenceMinFreeBytes: 1024 ** 3,
+  evidenceRetentionDays: 30,
   maxLagBlocks: 10,
   responseCacheMb: 64,
   streamMaxPerCaller: 5,

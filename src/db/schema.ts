@@ -303,6 +303,16 @@ export interface BatchLeavesTable {
   proof: Json;
 }
 
+/** Who uploaded which evidence artifact for which loan, and when (migration 0006; server clock, seconds). */
+export interface EvidenceUploadsTable {
+  /** 0x-prefixed lowercase SHA-256 of the bytes. */
+  sha256: string;
+  loan_id: Int;
+  uploader: string;
+  size: Int;
+  uploaded_at: Int;
+}
+
 export interface RoleChangesTable extends EventKey {
   contract: "LoanLedger" | "CollectionLog";
   role: string;
@@ -400,6 +410,7 @@ export interface Database {
   revoked_subjects: RevokedSubjectsTable;
   idempotency_keys: IdempotencyKeysTable;
   relays: RelaysTable;
+  evidence_uploads: EvidenceUploadsTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */

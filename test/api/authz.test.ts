@@ -6,12 +6,14 @@
 import crypto from "node:crypto";
 import { expect } from "chai";
 import { newTokenId, signToken } from "../../src/api/auth/tokens";
-import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture } from "./fixture";
+import { collectionLogAbi } from "../../src/chain/abis";
+import { buildBatchTree, type Action } from "../../src/domain";
+import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture, type Role } from "./fixture";
 import { signedAction } from "./helpers/actions";
 import { concretePath, fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
 import { CALLERS, isProblem, send, type Caller, type MatrixCaller } from "./helpers/requests";
 
-type Expected = "2xx" | 401 | 403 | 404;
+type Expected = "2xx" | 401 | 403 | 404 | 422;
 type Row = Record<MatrixCaller, Expected>;
 
 interface Case {
@@ -35,9 +37,15 @@ const LOAN_7: Row = { lender: 404, otherLender: "2xx", collector: 404, otherColl
 const NO_LOAN: Row = { lender: 404, otherLender: 404, collector: 404, otherCollector: 404, auditor: 404, anonymous: 401 };
 const LENDERS_AND_AUDITORS: Row = { lender: "2xx", otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 };
 
-/** An artifact the before hook uploads and nothing on chain cites. */
+/** An artifact the collector uploads for loan 1 in the before hook, and nothing on chain cites. */
 const UNCITED = "authorization matrix: an artifact nobody cites";
 const UNCITED_SHA256 = crypto.createHash("sha256").update(UNCITED).digest("hex");
+/** An artifact the collector uploads for loan 1 and cites there; the other collector cites its hash on loan 7 too. */
+const CITED = "authorization matrix: an artifact cited on loans 1 and 7";
+const CITED_SHA256 = crypto.createHash("sha256").update(CITED).digest("hex");
+/** A batch the other collector anchors over recorded actions of loan 1 (which it may not produce evidence on). */
+let foreignBatch: { batchId: number; actions: Action[] } | undefined;
+const wireAction = (a: Action) => ({ ...a, loanId: String(a.loanId), seq: String(a.seq), occurredAt: String(a.occurredAt) });
 
 /** A valid action for POST /v1/loans/{id}/actions, occurring now in chain time. */
 const actionBody = () => ({ channel: "email", kind: 0, outcome: 1, occurredAt: chainNow, evidenceHash: `0x${"ab".repeat(32)}` });
@@ -101,12 +109,22 @@ const MATRIX: Record<string, Case[]> = {
       expect: { lender: 404, otherLender: 403, collector: 404, otherCollector: "2xx", auditor: 403, anonymous: 401 },
     },
   ],
-  "POST /v1/evidence": [{ label: "an upload (any authenticated caller)", rawBody: "matrix artifact bytes", expect: ALL }],
+  // Uploads: the loan's lender (or servicers) and assigned collectors; auditors see the loan but do not produce evidence.
+  "POST /v1/evidence": [
+    { label: "for the lender's loan", query: "?loanId=1", rawBody: "matrix artifact bytes", expect: { ...LOAN_1, auditor: 403 } },
+    { label: "for the other lender's loan", query: "?loanId=7", rawBody: "matrix artifact bytes", expect: { ...LOAN_7, auditor: 403 } },
+    { label: "for a loan that does not exist", query: "?loanId=999999", rawBody: "matrix artifact bytes", expect: NO_LOAN },
+  ],
   "GET /v1/evidence/{sha256}": [
     {
-      label: "an artifact no indexed record cites (auditors only)",
+      label: "an artifact uploaded for loan 1 and cited nowhere (its uploader only)",
       params: { sha256: UNCITED_SHA256 },
-      expect: { lender: 404, otherLender: 404, collector: 404, otherCollector: 404, auditor: "2xx", anonymous: 401 },
+      expect: { lender: 404, otherLender: 404, collector: "2xx", otherCollector: 404, auditor: 404, anonymous: 401 },
+    },
+    {
+      label: "an artifact uploaded for and cited on loan 1, its hash cited on loan 7 as well (citing grants nothing)",
+      params: { sha256: CITED_SHA256 },
+      expect: { ...LOAN_1 },
     },
   ],
   "GET /v1/relays/{txHash}": [
@@ -120,11 +138,13 @@ const MATRIX: Record<string, Case[]> = {
   "POST /v1/batches": [
     {
       label: "the anchored batch of loans 1 and 2 (submitter, auditors, callers who see every loan in it)",
-      body: (f) => ({
-        batchId: f.batch.batchId,
-        actions: f.batch.actions.map((a) => ({ ...a, loanId: String(a.loanId), seq: String(a.seq), occurredAt: String(a.occurredAt) })),
-      }),
+      body: (f) => ({ batchId: f.batch.batchId, actions: f.batch.actions.map(wireAction) }),
       expect: { lender: "2xx", otherLender: 403, collector: "2xx", otherCollector: 403, auditor: "2xx", anonymous: 401 },
+    },
+    {
+      label: "recorded actions of loan 1 anchored by the other collector (its submitter is not entitled to loan 1: 422 for all who may upload)",
+      body: () => ({ batchId: foreignBatch!.batchId, actions: foreignBatch!.actions.map(wireAction) }),
+      expect: { lender: 422, otherLender: 403, collector: 422, otherCollector: 422, auditor: 422, anonymous: 401 },
     },
   ],
 };
@@ -143,8 +163,21 @@ describeEachDialect("authorization matrix", (dialect) => {
     f = await apiFixture(dialect);
     ops = operationsOf(await fetchDocument(f.url)).filter((o) => o.path.startsWith("/v1/"));
     chainNow = Number((await f.client.getBlock()).timestamp);
-    const up = await send(f, "auditor", "POST", "/v1/evidence", { body: UNCITED, headers: { "content-type": "application/octet-stream" } });
-    expect(up.status).to.be.oneOf([200, 201]);
+    for (const body of [UNCITED, CITED]) {
+      const up = await send(f, "collector", "POST", "/v1/evidence?loanId=1", { body, headers: { "content-type": "application/octet-stream" } });
+      expect(up.status).to.be.oneOf([200, 201]);
+    }
+    const tx = async (role: Role, functionName: "recordAction" | "anchorBatch", args: readonly unknown[]) => {
+      const w = f.wallet(role);
+      const hash = await w.writeContract({ address: f.deployment.collectionLog.address, abi: collectionLogAbi, functionName, args, account: w.account!, chain: w.chain } as never);
+      expect((await f.client.waitForTransactionReceipt({ hash })).status, `${role} ${functionName}`).to.equal("success");
+    };
+    await tx("collector", "recordAction", [1n, 2, 1, 1, BigInt(chainNow - 10), `0x${CITED_SHA256}`]);
+    await tx("otherCollector", "recordAction", [7n, 2, 1, 1, BigInt(chainNow - 10), `0x${CITED_SHA256}`]);
+    const actions = f.batch.actions.filter((a) => a.loanId === 1n);
+    await tx("otherCollector", "anchorBatch", [buildBatchTree(actions).root, actions.length, "ipfs://matrix"]);
+    foreignBatch = { batchId: Number(await f.client.readContract({ address: f.deployment.collectionLog.address, abi: collectionLogAbi, functionName: "batchCount" })), actions };
+    await f.reindex();
     const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", { body: JSON.stringify(await signedAction(f, "collector", 1, actionBody())) });
     expect(relayed.status, JSON.stringify(relayed.body)).to.equal(201);
     relayHash = (relayed.body as { txHash: string }).txHash;

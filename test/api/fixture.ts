@@ -16,8 +16,9 @@
  *   first installment, 2, 4, 6 are overdue), all assigned to the collector. Loan 7: the other lender's,
  *   not yet due. The lender's contact policy is set (9:00-20:00, 2 connected calls a day, 5 attempts a
  *   week). Borrower restricted SMS on loan 3 and disputed loan 4. Promises: loan 2 (broken: 1 unit due
- *   in a day, nothing paid), loan 6 (kept: paid in full). One Merkle batch of three off-chain actions
- *   (loans 1 and 2) is anchored by the collector: `batch` holds its leaves for POST /v1/batches.
+ *   in a day, nothing paid), loan 6 (kept: paid in full). One Merkle batch of three recorded actions
+ *   (loans 1 and 2, read back from their ActionRecorded events) is anchored by the collector: `batch`
+ *   holds its leaves for POST /v1/batches.
  */
 import fs from "node:fs";
 import type http from "node:http";
@@ -159,6 +160,10 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
         rateLimitPerMinute: 100_000,
         evidenceDir,
         maxEvidenceBytes: opts.maxEvidenceBytes ?? 64 * 1024,
+        evidenceQuotaBytesPerDay: 1024 ** 3,
+        // No floor: the tests do not depend on the machine's free space (a test raises it to see 507).
+        evidenceMinFreeBytes: 0,
+        evidenceRetentionDays: 30,
         maxLagBlocks: 1_000,
         ...opts.options,
       },
@@ -290,13 +295,15 @@ async function extraSetup(
   await send("collector", log, collectionLogAbi, "recordPromise", [6n, 120_000_000n, t1 + 3n * DAY, id("promise-6")]);
   await send("borrower", ledger, loanLedgerAbi, "repay", [6n, 120_000_000n]);
 
-  // Off-chain actions anchored as one Merkle batch (seq numbers of the off-chain log, not the trail's).
-  const collector = addr("collector");
-  const actions: Action[] = [
-    { loanId: 1n, seq: 1n, collector, channel: 2, kind: 0, outcome: 200, occurredAt: t1 - 3_600n, evidenceHash: id("batch-evidence-1") },
-    { loanId: 1n, seq: 2n, collector, channel: 2, kind: 1, outcome: 201, occurredAt: t1 - 1_800n, evidenceHash: id("batch-evidence-2") },
-    { loanId: 2n, seq: 1n, collector, channel: 6, kind: 0, outcome: 202, occurredAt: t1 - 900n, evidenceHash: id("batch-evidence-3") },
-  ];
+  // Recorded actions anchored as one Merkle batch, as read back from their ActionRecorded events.
+  const recorded = await client.getContractEvents({ address: log, abi: collectionLogAbi, eventName: "ActionRecorded", fromBlock: 0n, strict: true });
+  const leaf = (loanId: bigint, seq: bigint): Action => {
+    const e = recorded.find((r) => r.args.loanId === loanId && r.args.seq === seq);
+    if (!e) throw new Error(`no ActionRecorded for loan ${loanId} seq ${seq}`);
+    const a = e.args;
+    return { loanId: a.loanId, seq: a.seq, collector: a.collector, channel: a.channel, kind: a.kind, outcome: a.outcome, occurredAt: a.occurredAt, evidenceHash: a.evidenceHash };
+  };
+  const actions: Action[] = [leaf(1n, 1n), leaf(1n, 2n), leaf(2n, 1n)];
   const tree = buildBatchTree(actions);
   await send("collector", log, collectionLogAbi, "anchorBatch", [tree.root, actions.length, "ipfs://api-test-batch"]);
   const batchId = Number(await client.readContract({ address: log, abi: collectionLogAbi, functionName: "batchCount" }));

@@ -1,9 +1,12 @@
 import type http from "node:http";
 import { expect } from "chai";
 import { Registry } from "prom-client";
-import type { Hex } from "viem";
+import crypto from "node:crypto";
+import { parseEventLogs, type Hex } from "viem";
 import { createApp } from "../../src/api/app";
-import { flagNames, verifyBatchProof, type Action } from "../../src/domain";
+import { collectionLogAbi } from "../../src/chain/abis";
+import { buildBatchTree, flagNames, verifyBatchProof, type Action } from "../../src/domain";
+import { rpc } from "../support/chain";
 import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
 
 async function json(res: Response) {
@@ -22,6 +25,38 @@ describeEachDialect("GET /v1/loans/{loanId}/evidence and POST /v1/batches", (dia
     this.timeout(300_000);
     f = await apiFixture(dialect);
   });
+
+  /** `role` sends a CollectionLog transaction from its own wallet; returns the receipt's CollectionLog events. */
+  async function logTx(role: Role, functionName: "recordAction" | "anchorBatch", args: readonly unknown[]) {
+    const w = f.wallet(role);
+    const hash = await w.writeContract({ address: f.deployment.collectionLog.address, abi: collectionLogAbi, functionName, args, account: w.account!, chain: w.chain } as never);
+    const receipt = await f.client.waitForTransactionReceipt({ hash });
+    expect(receipt.status, `${role} ${functionName}`).to.equal("success");
+    return parseEventLogs({ abi: collectionLogAbi, logs: receipt.logs });
+  }
+
+  /** `role` records an action on `loanId` citing `evidenceHash`; returns it as recorded (from ActionRecorded). */
+  async function record(role: Role, loanId: bigint, evidenceHash: Hex): Promise<Action> {
+    const now = (await f.client.getBlock()).timestamp;
+    const ev = (await logTx(role, "recordAction", [loanId, 2, 1, 7, now - 5n, evidenceHash])).find((e) => e.eventName === "ActionRecorded");
+    if (ev?.eventName !== "ActionRecorded") throw new Error("no ActionRecorded event");
+    const a = ev.args;
+    return { loanId: a.loanId, seq: a.seq, collector: a.collector, channel: a.channel, kind: a.kind, outcome: a.outcome, occurredAt: a.occurredAt, evidenceHash: a.evidenceHash };
+  }
+
+  /** `role` anchors the batch of `actions`; the indexer then catches up. Returns the batch id. */
+  async function anchor(role: Role, actions: Action[]): Promise<number> {
+    const ev = (await logTx(role, "anchorBatch", [buildBatchTree(actions).root, actions.length, "ipfs://test"])).find((e) => e.eventName === "BatchAnchored");
+    if (ev?.eventName !== "BatchAnchored") throw new Error("no BatchAnchored event");
+    await f.reindex();
+    return Number(ev.args.batchId);
+  }
+
+  /** The action the indexer holds at (loanId, seq). */
+  async function indexed(loanId: number, seq: number): Promise<Action> {
+    const r = await f.db.selectFrom("actions").selectAll().where("loan_id", "=", loanId).where("seq", "=", seq).executeTakeFirstOrThrow();
+    return { loanId: BigInt(r.loan_id), seq: BigInt(r.seq), collector: r.collector as Hex, channel: r.channel, kind: r.kind, outcome: r.outcome, occurredAt: BigInt(r.occurred_at), evidenceHash: r.evidence_hash as Hex };
+  }
   after(async () => f?.close());
 
   it("lists the trail in sequence order with flags, heads, tx and block, verified against trailOf at asOf", async () => {
@@ -153,5 +188,63 @@ describeEachDialect("GET /v1/loans/{loanId}/evidence and POST /v1/batches", (dia
     const l2 = await json(await get("collector", 2));
     expect(l2.batches[0].leaves.map((l: any) => l.index)).to.deep.equal([2]);
     expect((await json(await get("auditor", 3))).batches).to.deep.equal([]);
+  });
+
+  it("attack: leaves that match no recorded action are refused (422 naming the leaf) and never show as verified in another lender's view", async () => {
+    const now = (await f.client.getBlock()).timestamp;
+    // Lender A's collector invents an action on lender B's loan 7 and anchors it.
+    const fake: Action = { loanId: 7n, seq: 1n, collector: f.addresses.collector, channel: 2, kind: 1, outcome: 200, occurredAt: now - 60n, evidenceHash: `0x${"66".repeat(32)}` };
+    const batchId = await anchor("collector", [fake]);
+    const res = await postBatch("collector", { batchId, actions: [wire(fake)] });
+    expect(res.status).to.equal(422);
+    expect((await json(res)).errors.map((e: any) => e.path)).to.deep.equal(["body.actions.0"]);
+    expect((await json(await get("otherLender", 7))).batches).to.deep.equal([]);
+    // A real action followed by a fake one: the second leaf is named.
+    const real = await indexed(1, 1);
+    const mixed = [real, { ...real, seq: 99n }];
+    const mixedId = await anchor("collector", mixed);
+    const m = await postBatch("collector", { batchId: mixedId, actions: mixed.map(wire) });
+    expect(m.status).to.equal(422);
+    expect((await json(m)).errors.map((e: any) => e.path)).to.deep.equal(["body.actions.1"]);
+    // An altered field of a recorded action (same loan and seq) is no recorded action either.
+    const altered = [{ ...real, outcome: real.outcome + 1 }];
+    const alteredId = await anchor("collector", altered);
+    expect((await postBatch("auditor", { batchId: alteredId, actions: altered.map(wire) })).status).to.equal(422);
+    expect(await f.db.selectFrom("batch_leaves").select("batch_id").where("batch_id", "in", [batchId, mixedId, alteredId]).execute()).to.deep.equal([]);
+  });
+
+  it("attack: a submitter not entitled to a leaf's loan is refused (422 naming the leaf)", async () => {
+    // The other lender's collector anchors recorded actions of loan 1 (lender A's, not assigned to it).
+    const leaves = [await indexed(1, 1), await indexed(1, 2)];
+    const batchId = await anchor("otherCollector", leaves);
+    for (const role of ["otherCollector", "auditor"] as const) {
+      const res = await postBatch(role, { batchId, actions: leaves.map(wire) });
+      expect(res.status, role).to.equal(422);
+      expect((await json(res)).errors.map((e: any) => e.path), role).to.deep.equal(["body.actions.0"]);
+    }
+    expect((await json(await get("lender", 1))).batches.map((b: any) => b.batchId)).not.to.include(batchId);
+  });
+
+  it("attack: a batch whose anchor a reorg removed no longer makes its leaves' evidence readable", async () => {
+    const before = await rpc<string>(f.node.url, "evm_snapshot");
+    const blockBefore = await f.client.getBlockNumber();
+    const bytes = crypto.randomBytes(200);
+    const h = `0x${crypto.createHash("sha256").update(bytes).digest("hex")}` as Hex;
+    const up = await f.call("collector", "/v1/evidence?loanId=3", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes });
+    expect(up.status).to.equal(201);
+    const action = await record("collector", 3n, h);
+    const batchId = await anchor("collector", [action]);
+    expect((await postBatch("collector", { batchId, actions: [wire(action)] })).status).to.equal(201);
+    expect((await f.call("lender", `/v1/evidence/${h}`)).status).to.equal(200);
+    // The action and the anchor are reorganised away: the stored leaf stays in batch_leaves, orphaned.
+    expect(await rpc<boolean>(f.node.url, "evm_revert", [before])).to.equal(true);
+    const mined = Number((await f.client.getBlockNumber()) - blockBefore);
+    for (let i = 0; i < mined + 4; i++) await rpc(f.node.url, "evm_mine", []);
+    await f.reindex();
+    expect(await f.db.selectFrom("batch_anchors").select("batch_id").where("batch_id", "=", batchId).execute()).to.deep.equal([]);
+    expect(await f.db.selectFrom("batch_leaves").select("batch_id").where("batch_id", "=", batchId).execute()).to.have.length(1);
+    expect((await f.call("lender", `/v1/evidence/${h}`)).status).to.equal(404);
+    expect((await f.call("auditor", `/v1/evidence/${h}`)).status).to.equal(404);
+    expect((await json(await get("lender", 3))).batches).to.deep.equal([]);
   });
 });

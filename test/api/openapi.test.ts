@@ -17,6 +17,7 @@ const QUERIES: Record<string, string[]> = {
   "GET /v1/portfolio": ["", "?lender=0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "?lender=bad"],
   "GET /v1/queue": ["", "?limit=2", "?limit=abc"],
   "GET /v1/stream": ["", "?events=nope"],
+  "POST /v1/evidence": ["", "?loanId=1", "?loanId=7", "?loanId=999999", "?loanId=x"],
 };
 const LOAN_IDS = [1, 2, 7, 999_999];
 
@@ -53,8 +54,8 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
   it("every observed answer has a declared status and a body matching the declared schema", async function () {
     this.timeout(180_000);
     const validator = responseValidator(doc);
-    // Path parameters by name: loans the callers do and do not see, and a stored and an unknown artifact.
-    const upload = await send(f, "auditor", "POST", "/v1/evidence", { body: "openapi sweep artifact", headers: { "content-type": "application/octet-stream" } });
+    // Path parameters by name: loans the callers do and do not see, and a stored (its uploader reads it) and an unknown artifact.
+    const upload = await send(f, "collector", "POST", "/v1/evidence?loanId=1", { body: "openapi sweep artifact", headers: { "content-type": "application/octet-stream" } });
     const stored = (upload.body as { sha256: string }).sha256;
     // A relay the collector asked for (its status is the caller's to read).
     const occurredAt = Number((await f.client.getBlock()).timestamp) - 60;

@@ -172,6 +172,21 @@ describe("demo (npm start) end to end", function () {
     expect(Number(result.count)).to.equal(withActions[0].count);
   });
 
+  it("the seed's batch anchors recorded actions: its leaves file is accepted and each leaf shows verified", async function () {
+    const file = JSON.parse(fs.readFileSync(path.join(dataDir, "batches", "batch-1.json"), "utf8")) as { batchId: string; actions: { loanId: string }[] };
+    expect(file.actions.length).to.be.greaterThan(0);
+    const res = await fetch(`${api}/v1/batches`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${tokens.auditor}`, "content-type": "application/json" },
+      body: JSON.stringify({ batchId: Number(file.batchId), actions: file.actions }),
+    });
+    expect(res.status, JSON.stringify(await res.clone().json())).to.equal(201);
+    const view = await get(`/v1/loans/${file.actions[0].loanId}/evidence`, "auditor");
+    const leaves = view.body.batches.flatMap((b: any) => b.leaves);
+    expect(leaves.length).to.be.greaterThan(0);
+    for (const leaf of leaves) expect(leaf.verified).to.equal(true);
+  });
+
   it("stops everything on Ctrl-C and frees the ports", async function () {
     const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
     process.kill(-child.pid!, "SIGINT");

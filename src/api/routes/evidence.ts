@@ -1,71 +1,66 @@
-import fs from "node:fs";
 import { pipeline } from "node:stream/promises";
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
-import express, { type Router } from "express";
-import type { Kysely } from "kysely";
+import type { Request, Router } from "express";
 import type { ApiServices } from "../context";
-import type { Scope } from "../auth/scope";
 import { scopeOf } from "../auth/middleware";
-import { BadRequestError, NotFoundError } from "../errors";
+import { NotFoundError } from "../errors";
 import { z } from "../openapi";
 import { route } from "../route";
-import { Sha256Param, StoredEvidence } from "../schemas/evidence";
-import { visibleTo } from "../services/loans";
-import { artifactPath, artifactSize, storeArtifact } from "../services/evidence-store";
-import type { Database } from "../../db/schema";
+import { EvidenceUploadQuery, Sha256Param, StoredEvidence } from "../schemas/evidence";
+import { mayRead } from "../services/evidence-access";
+import { openArtifact } from "../services/evidence-store";
+import { uploadEvidence } from "../services/evidence-upload";
 
-/** Loans citing `hash` (0x lowercase) as an action's evidence, a promise's artifact, a dispute's evidence or a batch leaf's evidence. */
-async function citingLoans(db: Kysely<Database>, hash: string): Promise<number[]> {
-  const [a, p, d, b] = await Promise.all([
-    db.selectFrom("actions").select("loan_id").where("evidence_hash", "=", hash).limit(100).execute(),
-    db.selectFrom("promises").select("loan_id").where("artifact_hash", "=", hash).limit(100).execute(),
-    db.selectFrom("disputes").select("loan_id").where("evidence_hash", "=", hash).limit(100).execute(),
-    db.selectFrom("batch_leaves").select("loan_id").where("evidence_hash", "=", hash).limit(100).execute(),
-  ]);
-  return [...new Set([...a, ...p, ...d, ...b].map((r) => r.loan_id))];
+/** The request's declared body length, if any (Node's parser has already refused a malformed one). */
+function declaredLength(req: Request): number | undefined {
+  const h = req.headers["content-length"];
+  return h === undefined ? undefined : Number(h);
 }
 
-/** Auditors read every artifact; anyone else only artifacts cited on a loan they may see. */
-async function mayRead(db: Kysely<Database>, scope: Scope, hash: string): Promise<boolean> {
-  if (scope.auditor) return true;
-  const loans = await citingLoans(db, hash);
-  if (loans.length === 0) return false;
-  const visible = await visibleTo(db.selectFrom("loans").select("loans.loan_id"), scope).where("loans.loan_id", "in", loans).limit(1).executeTakeFirst();
-  return visible !== undefined;
-}
-
-/** POST /v1/evidence (upload) and GET /v1/evidence/:sha256 (download). */
+/** POST /v1/evidence?loanId= (upload) and GET /v1/evidence/:sha256 (download). */
 export function registerEvidenceRoutes(router: Router, registry: OpenAPIRegistry, services: ApiServices): void {
-  const { db } = services;
-  const dir = services.options.evidenceDir;
+  const { db, options } = services;
+  const dir = options.evidenceDir;
   route(
     router,
     registry,
     {
       method: "post",
       path: "/v1/evidence",
-      summary: "Upload an evidence artifact",
+      summary: "Upload an evidence artifact for a loan",
       description: [
-        `Any authenticated caller may upload. The raw body (any content type, up to ${services.options.maxEvidenceBytes} bytes) is stored`,
+        "For the loan named by `loanId`: its lender, a servicer of its lender, or a collector assigned to it may upload (404 when the loan is",
+        "not visible to the caller, 403 for others who see it, such as auditors). The raw body (any content type, up to",
+        `${options.maxEvidenceBytes} bytes: 413 above, refused at once from Content-Length) is streamed to disk while it is hashed and stored`,
         "content-addressed under its SHA-256, durably (fsynced and renamed into place) before the answer. 201 when stored now, 200 when",
-        "identical content was already stored (uploads are idempotent). Log the returned sha256 as an action's evidenceHash.",
+        "identical content was already stored. Each caller may upload EVIDENCE_QUOTA_BYTES_PER_DAY bytes per 24 hours (429 naming the quota",
+        "beyond); while the store's disk has less than EVIDENCE_MIN_FREE_BYTES free, uploads get 507. Log the returned sha256 as an action's",
+        "evidenceHash on the same loan: an artifact is readable by its uploader and by those who may see a loan it was uploaded for and that",
+        "cites it. Artifacts nothing cites are removed EVIDENCE_RETENTION_DAYS after their last upload.",
       ].join(" "),
       tags: ["evidence"],
-      request: {},
+      request: { query: EvidenceUploadQuery },
       rawBody: { description: "The artifact's bytes (call recording, letter PDF, photo); any content type" },
-      before: [express.raw({ type: () => true, limit: services.options.maxEvidenceBytes })],
       responses: {
         201: { description: "Stored", schema: StoredEvidence },
         200: { description: "Identical content was already stored", schema: StoredEvidence },
+        403: { description: "The caller may see the loan but does not produce evidence on it (auditors)" },
+        404: { description: "The loan does not exist or is not visible to the caller" },
         413: { description: "Larger than the configured maximum" },
+        429: { description: "Over the caller's daily evidence quota (`quota` names the setting), or rate limited (see Retry-After)" },
+        507: { description: "Free disk space of the evidence store is below the configured floor" },
       },
     },
-    async (_input, req, res) => {
-      const body: unknown = req.body;
-      if (!Buffer.isBuffer(body) || body.length === 0) throw new BadRequestError("the request body (the artifact's bytes) is empty", [{ path: "body", message: "must not be empty" }]);
-      const stored = await storeArtifact(dir, body);
-      res.status(stored.created ? 201 : 200).json({ sha256: stored.sha256, size: stored.size });
-      return undefined;
+    async ({ query }, req, res) => {
+      try {
+        const out = await uploadEvidence({ db, options, scope: scopeOf(req), loanId: query.loanId, body: req, declaredLength: declaredLength(req), now: services.now() });
+        res.status(out.created ? 201 : 200).json({ sha256: out.sha256, size: out.size });
+        return undefined;
+      } catch (err) {
+        // Refused before or while reading: discard what remains of the body, and answer on this connection.
+        req.resume();
+        throw err;
+      }
     },
   );
 
@@ -77,9 +72,10 @@ export function registerEvidenceRoutes(router: Router, registry: OpenAPIRegistry
       path: "/v1/evidence/:sha256",
       summary: "Download an evidence artifact",
       description: [
-        "The stored bytes as application/octet-stream. Auditors may read any artifact; lenders and collectors only artifacts cited by an",
-        "indexed action, promise, dispute or uploaded batch leaf of a loan they may see. Otherwise 404, the same answer as for an unknown hash,",
-        "so holding a digest reveals nothing.",
+        "The stored bytes as application/octet-stream, `Cache-Control: private, no-store`. Readable by the caller who uploaded it, and by",
+        "callers who may see a loan (auditors: any loan) for which it was uploaded AND on which an indexed action, promise, dispute or stored",
+        "leaf of a batch still anchored cites it. Citing a hash on another loan grants nothing. Otherwise 404, the same answer as for an",
+        "unknown hash, so holding a digest reveals nothing.",
       ].join(" "),
       tags: ["evidence"],
       request: { params: Sha256Param },
@@ -87,16 +83,23 @@ export function registerEvidenceRoutes(router: Router, registry: OpenAPIRegistry
     },
     async ({ params }, req, res) => {
       const hex = params.sha256;
-      const size = await artifactSize(dir, hex);
-      if (size === undefined || !(await mayRead(db, scopeOf(req), `0x${hex}`))) throw new NotFoundError(`no evidence 0x${hex} visible to the caller`);
+      const notFound = () => new NotFoundError(`no evidence 0x${hex} visible to the caller`);
+      if (!(await mayRead(db, scopeOf(req), `0x${hex}`))) throw notFound();
+      // Opened before answering: the retention sweep may remove a file between a check and a read.
+      const file = await openArtifact(dir, hex);
+      if (!file) throw notFound();
+      const { size } = await file.stat().catch(async (err: unknown) => {
+        await file.close();
+        throw err;
+      });
       res.status(200);
       res.setHeader("Content-Type", "application/octet-stream");
       res.setHeader("Content-Length", String(size));
       res.setHeader("Content-Disposition", `attachment; filename="${hex}"`);
       res.setHeader("X-Content-Type-Options", "nosniff");
-      res.setHeader("ETag", `"${hex}"`);
-      res.setHeader("Cache-Control", "private, max-age=31536000, immutable");
-      await pipeline(fs.createReadStream(artifactPath(dir, hex)), res);
+      // Artifacts hold personal data, and access follows the chain (a reassignment ends it): never kept by a cache.
+      res.setHeader("Cache-Control", "private, no-store");
+      await pipeline(file.createReadStream(), res);
       return undefined;
     },
   );

@@ -14,3 +14,11 @@ export const Sha256Param = z.object({
     .transform((s) => s.replace(/^0x/, "").toLowerCase())
     .openapi({ param: { name: "sha256", in: "path" }, example: "0x9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" }),
 });
+
+export const EvidenceUploadQuery = z.object({
+  loanId: z
+    .string()
+    .regex(/^[1-9]\d{0,14}$/, "must be a positive integer loan id")
+    .transform(Number)
+    .openapi({ param: { name: "loanId", in: "query", required: true }, description: "The loan the artifact is evidence for", example: "55" }),
+});

@@ -1,11 +1,13 @@
 /**
  * Leaves of anchored Merkle batches: accepted only when they rebuild the root anchored on chain
- * (as indexed), then stored with their proofs so the evidence view can serve them.
+ * (as indexed), every leaf is an indexed recorded action, and the batch's submitter was entitled to
+ * every leaf's loan when it anchored; then stored with their proofs so the evidence view can serve
+ * them. A batch vouches for recorded actions, it never adds actions of its own.
  */
 import type { Kysely } from "kysely";
 import type { Address, Hex } from "viem";
-import type { Database, BatchLeavesTable } from "../../db/schema";
-import { batchLeafHash, buildBatchTree, verifyBatchProof, type Action } from "../../domain";
+import type { Database, BatchAnchorsTable, BatchLeavesTable } from "../../db/schema";
+import { actionHash, batchLeafHash, buildBatchTree, verifyBatchProof, type Action } from "../../domain";
 import { ApiError, ForbiddenError, NotFoundError } from "../errors";
 import type { Scope } from "../auth/scope";
 import { channelOut, kindOut } from "../schemas/collection";
@@ -42,6 +44,10 @@ export async function storeBatchLeaves(db: Kysely<Database>, scope: Scope, batch
   if (tree.root !== anchor.merkle_root.toLowerCase()) {
     throw new BatchMismatchError(`the actions rebuild root ${tree.root}, batch ${batchId} anchored ${anchor.merkle_root}`, { anchoredRoot: anchor.merkle_root, computedRoot: tree.root });
   }
+  const offending = await firstOffendingLeaf(db, anchor, actions);
+  if (offending) {
+    throw new BatchMismatchError(`leaf ${offending.index} of batch ${batchId}: ${offending.message}`, { errors: [{ path: `body.actions.${offending.index}`, message: offending.message }] });
+  }
   const anchorOut = { block: anchor.block_number, txHash: anchor.tx_hash, submitter: anchor.submitter, uri: anchor.uri };
   const result = { batchId, merkleRoot: anchor.merkle_root, count: anchor.count, anchor: anchorOut };
   const rows: BatchLeavesTable[] = actions.map((a, i) => ({
@@ -67,6 +73,87 @@ export async function storeBatchLeaves(db: Kysely<Database>, scope: Scope, batch
     return true;
   });
   return { ...result, stored };
+}
+
+/** Rows per query of the checks below: 2 bound parameters a pair stay far below both databases' limits. */
+const CHUNK = 500;
+
+function chunks<T>(xs: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
+  return out;
+}
+
+/**
+ * The first leaf (in input order) that is not an indexed recorded action (same loan and sequence,
+ * and the same fields: the same action hash), or whose loan the batch's submitter was not entitled
+ * to when it anchored the batch: the loan's lender, a servicer of that lender, or a collector
+ * assigned to the loan (from the indexed events before the anchor).
+ */
+async function firstOffendingLeaf(db: Kysely<Database>, anchor: BatchAnchorsTable, actions: Action[]): Promise<{ index: number; message: string } | undefined> {
+  const key = (loanId: number | bigint, seq: number | bigint) => `${loanId}:${seq}`;
+  const recorded = new Map<string, Hex>();
+  const pairs = [...new Map(actions.filter((a) => a.seq <= BigInt(Number.MAX_SAFE_INTEGER)).map((a) => [key(a.loanId, a.seq), a])).values()];
+  for (const part of chunks(pairs)) {
+    const rows = await db
+      .selectFrom("actions")
+      .select(["loan_id", "seq", "collector", "channel", "kind", "outcome", "occurred_at", "evidence_hash"])
+      .where((eb) => eb(eb.refTuple("loan_id", "seq"), "in", part.map((a) => eb.tuple(Number(a.loanId), Number(a.seq)))))
+      .execute();
+    for (const r of rows) {
+      const indexed: Action = {
+        loanId: BigInt(r.loan_id),
+        seq: BigInt(r.seq),
+        collector: r.collector as Address,
+        channel: r.channel,
+        kind: r.kind,
+        outcome: r.outcome,
+        occurredAt: BigInt(r.occurred_at),
+        evidenceHash: r.evidence_hash as Hex,
+      };
+      recorded.set(key(r.loan_id, r.seq), actionHash(indexed));
+    }
+  }
+
+  const submitter = anchor.submitter;
+  const loanIds = [...new Set(actions.map((a) => Number(a.loanId)))];
+  const lenderOf = new Map<number, string>();
+  const assigned = new Map<number, boolean>();
+  for (const part of chunks(loanIds)) {
+    for (const r of await db.selectFrom("loans").select(["loan_id", "lender"]).where("loan_id", "in", part).execute()) lenderOf.set(r.loan_id, r.lender);
+    const events = await db
+      .selectFrom("assignments")
+      .select(["loan_id", "assigned"])
+      .where("collector", "=", submitter)
+      .where("loan_id", "in", part)
+      .where((eb) => eb(eb.refTuple("block_number", "log_index"), "<", eb.tuple(anchor.block_number, anchor.log_index)))
+      .orderBy("block_number")
+      .orderBy("log_index")
+      .execute();
+    for (const e of events) assigned.set(e.loan_id, e.assigned === 1); // the last one before the anchor wins
+  }
+  const serviced = new Map<string, boolean>();
+  const delegations = await db
+    .selectFrom("servicers")
+    .select(["lender", "allowed"])
+    .where("servicer", "=", submitter)
+    .where((eb) => eb(eb.refTuple("block_number", "log_index"), "<", eb.tuple(anchor.block_number, anchor.log_index)))
+    .orderBy("block_number")
+    .orderBy("log_index")
+    .execute();
+  for (const d of delegations) serviced.set(d.lender, d.allowed === 1); // the last one before the anchor wins
+
+  for (const [index, a] of actions.entries()) {
+    if (recorded.get(key(a.loanId, a.seq)) !== actionHash(a)) {
+      return { index, message: `not an indexed recorded action: loan ${a.loanId} has no recorded action ${a.seq} with these fields` };
+    }
+    const loanId = Number(a.loanId);
+    const lender = lenderOf.get(loanId);
+    if (!(lender === submitter || (lender !== undefined && serviced.get(lender)) || assigned.get(loanId))) {
+      return { index, message: `the batch's submitter ${submitter} was not loan ${a.loanId}'s lender, a servicer of its lender or a collector assigned to it when it anchored the batch` };
+    }
+  }
+  return undefined;
 }
 
 /** The loan's stored leaves, grouped by batch, each with its proof (checked again on read). Only batches still anchored with the same root. */
