@@ -177,8 +177,10 @@ interface ICollectionLog {
     /// amount > 0; dueBy > now.
     function recordPromise(uint256 loanId, uint256 amount, uint64 dueBy, bytes32 artifactHash) external returns (uint64 seq);
 
-    /// @notice Anchors the Merkle root of `count` actions logged off chain (OpenZeppelin
-    /// StandardMerkleTree over the 8 action fields, in the order of actionHash).
+    /// @notice Anchors the Merkle root of `count` actions (OpenZeppelin StandardMerkleTree over the
+    /// 8 action fields, in the order of actionHash), so one proof per action can be served for them.
+    /// The contract stores the root only; the Duetrail API accepts a batch's leaves only when each is
+    /// an action recorded in a loan's trail and the submitter works that loan.
     /// @dev May emit a {BatchAnchored} event. Requirements: caller has LENDER_ROLE in the LoanLedger
     /// or is assigned to at least one loan; root non-zero; count > 0.
     function anchorBatch(bytes32 merkleRoot, uint32 count, string calldata uri) external returns (uint256 batchId);
