@@ -5,8 +5,9 @@
  * them. A batch vouches for recorded actions, it never adds actions of its own.
  */
 import type { Kysely } from "kysely";
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import type { Database, BatchAnchorsTable, BatchLeavesTable } from "../../db/schema";
+import { actionFromRow } from "../../db/actions";
 import { actionHash, batchLeafHash, buildBatchTree, verifyBatchProof, type Action } from "../../domain";
 import { ApiError, ForbiddenError, NotFoundError } from "../errors";
 import type { Scope } from "../auth/scope";
@@ -101,17 +102,7 @@ async function firstOffendingLeaf(db: Kysely<Database>, anchor: BatchAnchorsTabl
       .where((eb) => eb(eb.refTuple("loan_id", "seq"), "in", part.map((a) => eb.tuple(Number(a.loanId), Number(a.seq)))))
       .execute();
     for (const r of rows) {
-      const indexed: Action = {
-        loanId: BigInt(r.loan_id),
-        seq: BigInt(r.seq),
-        collector: r.collector as Address,
-        channel: r.channel,
-        kind: r.kind,
-        outcome: r.outcome,
-        occurredAt: BigInt(r.occurred_at),
-        evidenceHash: r.evidence_hash as Hex,
-      };
-      recorded.set(key(r.loan_id, r.seq), actionHash(indexed));
+      recorded.set(key(r.loan_id, r.seq), actionHash(actionFromRow(r)));
     }
   }
 
@@ -174,16 +165,7 @@ export async function batchMemberships(db: Kysely<Database>, loanId: number, atB
     if (!b) {
       out.set(l.batch_id, (b = { batchId: l.batch_id, merkleRoot: l.merkle_root, count: l.count, uri: l.uri, submitter: l.submitter, anchor: { block: l.block_number, txHash: l.tx_hash }, leaves: [] }));
     }
-    const action: Action = {
-      loanId: BigInt(l.loan_id),
-      seq: BigInt(l.seq),
-      collector: l.collector as Address,
-      channel: l.channel,
-      kind: l.kind,
-      outcome: l.outcome,
-      occurredAt: BigInt(l.occurred_at),
-      evidenceHash: l.evidence_hash as Hex,
-    };
+    const action = actionFromRow(l);
     const proof = JSON.parse(l.proof) as Hex[];
     b.leaves.push({
       index: l.idx,

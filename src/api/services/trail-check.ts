@@ -6,6 +6,7 @@ import type { Kysely } from "kysely";
 import { BaseError, type Address, type Hex } from "viem";
 import { collectionLogAbi } from "../../chain/abis";
 import type { ActionsTable, Database } from "../../db/schema";
+import { actionFromRow } from "../../db/actions";
 import { recomputeTrail, verifyTrail, type RecordedAction, type TrailProblem } from "../../domain";
 import type { ApiServices } from "../context";
 import type { AsOf } from "./loans";
@@ -32,17 +33,7 @@ async function collectionLogAddress(db: Kysely<Database>, services: ApiServices,
 }
 
 export async function verifyLoanTrail(db: Kysely<Database>, services: ApiServices, loanId: number, actions: ActionsTable[], at: AsOf): Promise<TrailVerificationResult> {
-  const recorded: RecordedAction[] = actions.map((a) => ({
-    loanId: BigInt(a.loan_id),
-    seq: BigInt(a.seq),
-    collector: a.collector as Address,
-    channel: a.channel,
-    kind: a.kind,
-    outcome: a.outcome,
-    occurredAt: BigInt(a.occurred_at),
-    evidenceHash: a.evidence_hash as Hex,
-    head: a.head as Hex,
-  }));
+  const recorded: RecordedAction[] = actions.map((a) => ({ ...actionFromRow(a), head: a.head as Hex }));
   const cursor = await db.selectFrom("cursor").select("chain_id").where("id", "=", 1).executeTakeFirst();
   const chainId = services.chain?.deployment.chainId ?? cursor?.chain_id;
   const address = await collectionLogAddress(db, services, actions[0]);
