@@ -60,6 +60,7 @@ export function electWriter(url: string, key: string, opts: { logger: Logger; po
         opts.logger.info({ key }, "another indexer is writing; standing by");
         announced = true;
       }
+      opts.logger.debug({ key }, "the writer lock is still held elsewhere");
       if (opts.aborted()) throw new Error("stopped while standing by");
       await sleep(pollMs);
     }

@@ -34,6 +34,7 @@ import {
 
 const HOLDING = "holding the writer lock";
 const STANDING_BY = "another indexer is writing; standing by";
+const STILL_HELD = "the writer lock is still held elsewhere";
 /** "Within a few seconds": the standby polls the lock every second. */
 const TAKEOVER_MS = 15_000;
 
@@ -87,7 +88,8 @@ describeEachDialect(
         return r.rows.map((row) => row.pid);
       });
     const started = (p: IndexerProcess) => p.logs.some((l: LogLine) => l.msg === HOLDING || l.msg === "indexer starting");
-    const spawnCli = () => spawnIndexerCli(cliArgs(node.url, deploymentsDir, database, ["--max-block-range", "5"]));
+    // Debug logs: the standby logs each lock attempt (the marker the first test waits for).
+    const spawnCli = () => spawnIndexerCli(cliArgs(node.url, deploymentsDir, database, ["--max-block-range", "5", "--log-level", "debug"]));
 
     it("exactly one of two processes started together writes; the other stands by and writes nothing", async function () {
       this.timeout(180_000);
@@ -108,7 +110,10 @@ describeEachDialect(
       await miner.stop();
       const head = await chain.blockNumber();
       await waitUntil("the writer to reach the head", () => database.cursorBlock(), (c) => c === head, 60_000);
-      await sleep(1_500); // a few more of the standby's polls
+      // The marker: two more lock attempts by the standby after the writer reached the head.
+      const attempts = () => standby.logs.filter((l) => l.msg === STILL_HELD).length;
+      const before = attempts();
+      await waitUntil("two more attempts by the standby", async () => attempts(), (n) => n >= before + 2, 30_000);
       expect(writer.alive() && standby.alive(), "both still running").to.equal(true);
       expect(started(standby), `the standby started indexing:\n${standby.output()}`).to.equal(false);
       expect(standby.logs.filter((l) => l.msg === STANDING_BY).length, "it says so once").to.equal(1);

@@ -64,7 +64,8 @@ export interface StreamHub {
   join(slot: StreamSlot, sink: SseSink, init: StreamJoin): void;
   /** Runs one tick now (after any running one): tests drive a hub whose timer is slow. */
   poll(): Promise<void>;
-  stats(): { open: number; live: number; polls: number };
+  /** Open and live streams, polls so far, and whether a poll is scheduled (false once the last stream closed). */
+  stats(): { open: number; live: number; polls: number; polling: boolean };
 }
 
 interface Conn {
@@ -312,6 +313,6 @@ export function createStreamHub(services: ApiServices): StreamHub {
     reserve,
     join,
     poll,
-    stats: () => ({ open: conns.size, live: [...conns].filter((c) => c.live).length, polls }),
+    stats: () => ({ open: conns.size, live: [...conns].filter((c) => c.live).length, polls, polling: running }),
   };
 }
