@@ -36,7 +36,7 @@ import { collectionLogAbi } from "../src/chain/abis";
 import { createChainClient } from "../src/chain/client";
 import { loadDeployment } from "../src/chain/deployments";
 import { classifyRpcError } from "../src/indexer/rpc";
-import { deployTo, REPO_ROOT, rpc, startNode, tempDeploymentsDir, type TestNode } from "../test/support/chain";
+import { deployTo, REPO_ROOT, rpc, startNode, tempDeploymentsDir, type TestNode } from "../scripts/lib/local-node";
 
 const LOANS = Number(process.env.BENCH_LOANS ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);

@@ -12,7 +12,7 @@ import { openDatabase } from "../../src/db/connect";
 import { applyRepayment, DAY, newLoan, type Installment, type Policy } from "../../src/domain";
 import { projectionRow, type LoanProjection } from "../../src/indexer/projection";
 import { LENDER_ROLE, AUDITOR_ROLE } from "../../src/api/auth/scope";
-import { prng as rng } from "../../test/support/prng";
+import { prng as rng } from "../../scripts/lib/prng";
 
 export const LENDER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
 export const COLLECTOR = getAddress("0x90F79bf6EB2c4f870365E785982E1f101E93b906");

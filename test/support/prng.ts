@@ -1,11 +1,2 @@
-/** mulberry32: a small seeded PRNG (uniform in [0, 1)), so a run can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The seeded generator, for the tests (its home is scripts/lib/prng.ts, shared with bench/). */
+export * from "../../scripts/lib/prng";
