@@ -1,4 +1,20 @@
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, defineChain, http, type Chain, type PublicClient } from "viem";
+import type { Deployment } from "./deployments";
+
+/**
+ * The viem chain of a deployment (chain id and name from deployments/, the RPC URL given): the one
+ * place it is built, for wallet clients that sign and send. viem/chains is not imported: its types
+ * pull in sources that do not type-check under this tsconfig, and the deployment already says which
+ * chain it is.
+ */
+export function chainOf(deployment: Pick<Deployment, "chainId" | "network">, rpcUrl?: string): Chain {
+  return defineChain({
+    id: deployment.chainId,
+    name: deployment.network,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: rpcUrl ? [rpcUrl] : [] } },
+  });
+}
 
 export interface ChainClientOptions {
   /** Per-request timeout (default 30 s). */

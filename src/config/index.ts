@@ -13,8 +13,8 @@ const boolish = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transf
 
 export const configSchema = z.object({
   rpcUrl: z.string().url({ message: "must be an http(s) URL" }).refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL"),
-  network: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a deployments/ folder name"),
-  deploymentsDir: z.string().min(1),
+  network: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a deployment name (letters, digits, - and _)"),
+  deploymentsDir: z.string().min(1, "must not be empty"),
   databaseUrl: z.string().min(1),
   confirmations: z.coerce.number().int().min(0).max(1_000),
   /** Blocks behind the tip whose hashes are kept to detect reorgs. */
@@ -212,28 +212,55 @@ function secretFrom(name: string, env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
-/**
- * Builds the config: flags win over environment variables, which win over defaults. Secrets are
- * read from the environment only; a flag value given for one is refused.
- */
-export function loadConfig(flags: Partial<Record<keyof Config, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+/** The raw value of `key`: its flag, else its variable, else its default (a secret from the environment only). */
+function rawValue(key: keyof Config, flags: Partial<Record<keyof Config, unknown>>, env: NodeJS.ProcessEnv): unknown {
+  if (isSecret(key)) {
+    if (flags[key] !== undefined) throw new ConfigError(`${SETTINGS[key].env} is a secret: set it in the environment (or ${SETTINGS[key].env}_FILE), never as a flag`);
+    return secretFrom(SETTINGS[key].env, env);
+  }
+  return flags[key] ?? env[SETTINGS[key].env] ?? DEFAULTS[key];
+}
+
+/** Validates the raw values of `keys` with their part of the schema; the error names the first bad setting. */
+function parse<K extends keyof Config>(keys: readonly K[], flags: Partial<Record<keyof Config, unknown>>, env: NodeJS.ProcessEnv): Pick<Config, K> {
   const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(SETTINGS) as (keyof Config)[]) {
-    if (isSecret(key)) {
-      if (flags[key] !== undefined) throw new ConfigError(`${SETTINGS[key].env} is a secret: set it in the environment (or ${SETTINGS[key].env}_FILE), never as a flag`);
-      const v = secretFrom(SETTINGS[key].env, env);
-      if (v !== undefined && v !== "") raw[key] = v;
-      continue;
-    }
-    const v = flags[key] ?? env[SETTINGS[key].env] ?? DEFAULTS[key];
+  for (const key of keys) {
+    const v = rawValue(key, flags, env);
     if (v !== undefined && v !== "") raw[key] = v;
   }
-  const parsed = configSchema.safeParse(raw);
+  // The schema of these keys only (a loose record type: zod's pick over a generic key set does not narrow).
+  const mask = Object.fromEntries(keys.map((k) => [k, true])) as Record<keyof Config, true>;
+  const parsed = configSchema.pick(mask).safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue.path[0] as keyof Config;
     const where = SETTINGS[key] ? settingName(key) : String(key);
     throw new ConfigError(`${where} ${issue.message}`);
   }
-  return parsed.data;
+  return parsed.data as unknown as Pick<Config, K>;
+}
+
+/**
+ * Builds the config: flags win over environment variables, which win over defaults. Secrets are
+ * read from the environment only; a flag value given for one is refused.
+ */
+export function loadConfig(flags: Partial<Record<keyof Config, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  return parse(Object.keys(SETTINGS) as (keyof Config)[], flags, env);
+}
+
+/**
+ * The settings `keys` only (a command reads what it uses, so a bad unrelated variable does not
+ * stop it), with the same precedence and errors as {@link loadConfig}.
+ */
+export function loadSettings<K extends keyof Config>(keys: readonly K[], flags: Partial<Record<keyof Config, unknown>> = {}, env: NodeJS.ProcessEnv = process.env): Pick<Config, K> {
+  return parse(keys, flags, env);
+}
+
+/**
+ * A value the user keeps in a variable of its own naming (a signing key named by `--key-env`):
+ * `env[name]`, or the file named by `env[name_FILE]`. The one other place, besides the settings,
+ * where the environment is read.
+ */
+export function fromEnvironment(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return secretFrom(name, env);
 }

@@ -111,7 +111,7 @@ describe("cli auditor commands (verify --all, evidence export)", function () {
       const bundle = JSON.parse(fs.readFileSync(out, "utf8"));
       const client = publicClient(node!.url);
       const B = BigInt(bundle.asOf.blockNumber);
-      expect(bundle).to.include({ format: "duetrail-evidence-bundle/1", loanId: "1" });
+      expect(bundle).to.include({ format: "duetrail-evidence-bundle/2", loanId: "1" });
 
       // Every event of loan 1, read directly, in order.
       const ledgerEvents = await client.getContractEvents({ address: deployment.loanLedger.address, abi: loanLedgerAbi, fromBlock: 0n, toBlock: B });
@@ -127,12 +127,12 @@ describe("cli auditor commands (verify --all, evidence export)", function () {
         "ActionRecorded",
         "ActionRecorded",
       ]);
-      expect(bundle.events.map((e: { name: string; txHash: string; blockNumber: string; logIndex: number }) => [e.name, e.txHash, e.blockNumber, e.logIndex])).to.deep.equal(
-        mine.map((e) => [e.eventName, e.transactionHash, e.blockNumber.toString(), e.logIndex]),
+      expect(bundle.events.map((e: { name: string; txHash: string; blockNumber: number; logIndex: number }) => [e.name, e.txHash, e.blockNumber, e.logIndex])).to.deep.equal(
+        mine.map((e) => [e.eventName, e.transactionHash, Number(e.blockNumber), e.logIndex]),
       );
       for (const e of bundle.events) {
         const block = await client.getBlock({ blockNumber: BigInt(e.blockNumber) });
-        expect(e.blockTimestamp).to.equal(block.timestamp.toString());
+        expect(e.blockTimestamp).to.equal(Number(block.timestamp));
         expect(e.blockHash).to.equal(block.hash);
       }
       const repaid = bundle.events.find((e: { name: string }) => e.name === "LoanRepaid");
@@ -143,13 +143,13 @@ describe("cli auditor commands (verify --all, evidence export)", function () {
       expect(bundle.terms).to.include({ lender: lender.address, principal: terms.principal.toString(), currencyCode: "CNY", version: 1 });
       const schedule = await client.readContract({ address: deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "scheduleOf", args: [1n, 1], blockNumber: B });
       expect(bundle.schedules).to.have.length(1);
-      expect(bundle.schedules[0].installments.map((i: { dueDate: string; principal: string; interest: string }) => [i.dueDate, i.principal, i.interest])).to.deep.equal(
-        schedule.map((i) => [i.dueDate.toString(), i.principal.toString(), i.interest.toString()]),
+      expect(bundle.schedules[0].installments.map((i: { dueDate: number; principal: string; interest: string }) => [i.dueDate, i.principal, i.interest])).to.deep.equal(
+        schedule.map((i) => [Number(i.dueDate), i.principal.toString(), i.interest.toString()]),
       );
 
       // The verification, and an independent recomputation from the bundle's own events.
       const [head, count] = await client.readContract({ address: deployment.collectionLog.address, abi: collectionLogAbi, functionName: "trailOf", args: [1n], blockNumber: B });
-      expect(bundle.verification).to.include({ valid: true, count: "3", onChainCount: String(count), onChainHead: head, recomputedHead: head, block: String(B) });
+      expect(bundle.verification).to.include({ valid: true, count: "3", onChainCount: String(count), onChainHead: head, recomputedHead: head, block: Number(B) });
       const actions = bundle.events
         .filter((e: { name: string }) => e.name === "ActionRecorded")
         .map((e: { args: Record<string, string | number> }) => ({

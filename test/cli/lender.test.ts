@@ -90,7 +90,7 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
       const client = publicClient(node!.url);
       const receipt = await client.getTransactionReceipt({ hash: out.transactions[0].txHash });
       expect(receipt.status).to.equal("success");
-      expect(receipt.blockNumber.toString()).to.equal(out.transactions[0].blockNumber);
+      expect(out.transactions[0].blockNumber).to.equal(Number(receipt.blockNumber));
       const terms = await client.readContract({ address: deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "loanTerms", args: [2n] });
       expect(terms).to.include({ lender: lender.address, principal: 600_000n, contractRateBps: 800, utcOffsetMinutes: 480, installmentCount: 4, currency: "0x434e59" });
       expect(await loanCount(node!.url, deployment)).to.equal(2n);
@@ -169,7 +169,7 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
       const r = await cli(["repayments", "record", "--loan", "1", "--amount", "50000", "--paid-at", String(timestamp), "--bank-ref", "ICBC #88412", ...conn], asLender);
       expect(r.code, r.stderr).to.equal(0);
       const out = JSON.parse(r.stdout);
-      expect(out).to.include({ loanId: "1", amount: "50000", paidAt: String(timestamp), bankRef: keccak256(stringToBytes("ICBC #88412")), closed: false, recordedBy: lender.address });
+      expect(out).to.include({ loanId: "1", amount: "50000", paidAt: Number(timestamp), bankRef: keccak256(stringToBytes("ICBC #88412")), closed: false, recordedBy: lender.address });
       expect(BigInt(out.penalty) + BigInt(out.interest) + BigInt(out.principal)).to.equal(50_000n);
       const logs = await client.getContractEvents({ address: deployment.loanLedger.address, abi: loanLedgerAbi, eventName: "LoanRepaid", args: { loanId: 1n }, fromBlock: 0n });
       expect(logs).to.have.length(1);
@@ -184,7 +184,7 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
       const ref = `0x${"ab".repeat(32)}` as Hex;
       const r = await cli(["repayments", "record", "--loan", "1", "--amount", "1000", "--paid-at", iso, "--bank-ref", ref, ...conn], asLender);
       expect(r.code, r.stderr).to.equal(0);
-      expect(JSON.parse(r.stdout)).to.include({ bankRef: ref, paidAt: String(timestamp) });
+      expect(JSON.parse(r.stdout)).to.include({ bankRef: ref, paidAt: Number(timestamp) });
     });
 
     it("names the custom error of a refused repayment (overpayment, unknown loan): exit 1", async function () {

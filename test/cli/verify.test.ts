@@ -143,10 +143,10 @@ describe("cli verify", function () {
         const want = recorded[i];
         expect(a).to.include({
           loanId: "1", seq: want.seq.toString(), collector, channel: want.channel, kind: want.kind, outcome: want.outcome,
-          occurredAt: want.occurredAt.toString(), evidenceHash: want.evidenceHash, txHash: want.txHash,
+          occurredAt: Number(want.occurredAt), evidenceHash: want.evidenceHash, txHash: want.txHash,
         });
         expect(a.flags).to.be.a("number");
-        expect(a.blockNumber).to.match(/^[1-9]\d*$/);
+        expect(a.blockNumber).to.be.a("number").and.to.be.greaterThan(0);
         expect(a.head).to.match(/^0x[0-9a-f]{64}$/);
       });
       expect(out.actions[2].head).to.equal(head);

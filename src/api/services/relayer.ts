@@ -13,8 +13,9 @@
  * Times are the server's wall clock (operational bounds); block numbers come from the chain.
  */
 import type { Kysely } from "kysely";
-import { BaseError, defineChain, keccak256, type Address, type Hex, type LocalAccount, type PublicClient, type WalletClient } from "viem";
+import { BaseError, keccak256, type Address, type Hex, type LocalAccount, type PublicClient, type WalletClient } from "viem";
 import type { Database, RelaysTable } from "../../db/schema";
+import { chainOf } from "../../chain/client";
 import type { Deployment } from "../../chain/deployments";
 import { TooManyRequestsError, UnavailableError } from "../errors";
 
@@ -63,8 +64,7 @@ export function createRelayer({ db, client, wallet, deployment, now, budgetPerDa
   if (!given || typeof given.signTransaction !== "function") throw new Error("the relayer needs a local account (RELAYER_KEY)");
   const account: LocalAccount = given;
   const address = account.address;
-  const chain =
-    wallet.chain ?? defineChain({ id: deployment.chainId, name: deployment.network, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } });
+  const chain = wallet.chain ?? chainOf(deployment);
   let next: number | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   /** Runs `fn` after every earlier call has finished (one nonce at a time). */

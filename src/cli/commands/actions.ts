@@ -65,7 +65,7 @@ export function registerActionsCommand(program: Command): void {
         throw new UsageError(`error: cannot read ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
       const td = parseTypedData(text, source);
-      const account = privateKeyToAccount(readPrivateKey({ keyEnv: opts.keyEnv ?? "COLLECTOR_KEY" }));
+      const account = privateKeyToAccount(readPrivateKey({ keyEnv: opts.keyEnv }, "COLLECTOR_KEY"));
       if (getAddress(td.message.collector) !== account.address) {
         throw new UsageError(`error: the typed data is for collector ${getAddress(td.message.collector)}, and the key is ${account.address}'s`);
       }

@@ -12,7 +12,7 @@ import { parseConnectionOptions, withConnectionOptions } from "../lib/connection
 import { UsageError, action } from "../lib/errors";
 import { address } from "../lib/fields";
 import { flag, loanListFlag } from "../lib/flags";
-import { printJson } from "../lib/json";
+import { chainNumber, printJson } from "../lib/json";
 import { connectSigner, readPrivateKey, send, withSignerOptions } from "../lib/signer";
 
 const optionsSchema = z.object({
@@ -36,7 +36,7 @@ async function assign(raw: Record<string, unknown>): Promise<void> {
     collector: o.collector,
     lender: s.account.address,
     assigned: events.map((e) => e.args.loanId),
-    transactions: [{ txHash: receipt.transactionHash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed }],
+    transactions: [{ txHash: receipt.transactionHash, blockNumber: chainNumber(receipt.blockNumber), gasUsed: receipt.gasUsed }],
   });
 }
 
@@ -56,7 +56,7 @@ async function unassign(raw: Record<string, unknown>): Promise<void> {
     const receipt = await send(s, { address: log, abi: collectionLogAbi, functionName: "unassignCollector", args: [loanId, o.collector] });
     const events = parseEventLogs({ abi: collectionLogAbi, logs: receipt.logs, eventName: "CollectorUnassigned" });
     unassigned.push(...events.map((e) => e.args.loanId));
-    transactions.push({ loanId, txHash: receipt.transactionHash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed });
+    transactions.push({ loanId, txHash: receipt.transactionHash, blockNumber: chainNumber(receipt.blockNumber), gasUsed: receipt.gasUsed });
   }
   printJson({ collector: o.collector, lender: s.account.address, unassigned, transactions });
 }

@@ -20,11 +20,12 @@ import { toIsoString } from "../../domain";
 import { connect, parseConnectionOptions, withConnectionOptions } from "../lib/connection";
 import { UsageError, action } from "../lib/errors";
 import { loanIdFlag } from "../lib/flags";
-import { jsonSafe, printJson } from "../lib/json";
+import { chainNumber, jsonSafe, printJson } from "../lib/json";
 import { verifyLoan, verifyReportToJson } from "./verify";
 
 /** Bumped when the bundle's shape changes. */
-export const EVIDENCE_BUNDLE_FORMAT = "duetrail-evidence-bundle/1";
+/** Version 2: block numbers, log indexes and times are JSON numbers (version 1 had them as strings). */
+export const EVIDENCE_BUNDLE_FORMAT = "duetrail-evidence-bundle/2";
 
 const optionsSchema = z.object({
   loan: loanIdFlag("--loan"),
@@ -77,26 +78,27 @@ async function exportBundle(raw: Record<string, unknown>): Promise<void> {
     format: EVIDENCE_BUNDLE_FORMAT,
     loanId: o.loan,
     source: { network: deployment.network, chainId: deployment.chainId, loanLedger: ledger, collectionLog: deployment.collectionLog.address },
-    asOf: { blockNumber: B, blockHash: asOf.hash, timestamp: asOf.timestamp, time: toIsoString(asOf.timestamp) },
+    asOf: { blockNumber: chainNumber(B), blockHash: asOf.hash, timestamp: chainNumber(asOf.timestamp), time: toIsoString(asOf.timestamp) },
     terms: {
       ...terms,
+      startedAt: chainNumber(terms.startedAt),
       currencyCode: terms.currency === "0x000000" ? null : hexToString(terms.currency, { size: 3 }),
       startedAtTime: toIsoString(terms.startedAt),
     },
     policy,
     schedules: schedules.map((installments, k) => ({
       version: k + 1,
-      installments: installments.map((i, index) => ({ index, dueDate: i.dueDate, dueDateTime: toIsoString(i.dueDate), principal: i.principal, interest: i.interest })),
+      installments: installments.map((i, index) => ({ index, dueDate: chainNumber(i.dueDate), dueDateTime: toIsoString(i.dueDate), principal: i.principal, interest: i.interest })),
     })),
     events: events.map((e) => ({
       contract: e.contract,
       name: e.eventName,
       args: e.args,
       txHash: e.txHash,
-      blockNumber: e.blockNumber,
+      blockNumber: chainNumber(e.blockNumber),
       blockHash: e.blockHash,
       logIndex: e.logIndex,
-      blockTimestamp: times.get(e.blockNumber),
+      blockTimestamp: chainNumber(times.get(e.blockNumber)!),
       blockTime: toIsoString(times.get(e.blockNumber)!),
     })),
     verification: {
@@ -116,7 +118,7 @@ async function exportBundle(raw: Record<string, unknown>): Promise<void> {
     } catch (err) {
       throw new UsageError(`error: cannot write --out ${o.out}: ${(err as Error).message}`);
     }
-    printJson({ out: o.out, loanId: o.loan, asOfBlock: B, events: events.length, scheduleVersions: versions.length, valid: verification.valid });
+    printJson({ out: o.out, loanId: o.loan, asOfBlock: chainNumber(B), events: events.length, scheduleVersions: versions.length, valid: verification.valid });
   } else {
     process.stdout.write(text);
   }

@@ -1,66 +1,50 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { createWalletClient, http, type Hex } from "viem";
+import { createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { loanLedgerAbi } from "../../chain/abis";
-import { createChainClient } from "../../chain/client";
-import { DeploymentError, loadDeployment } from "../../chain/deployments";
-import { createLogger } from "../../config/logger";
+import { chainOf, createChainClient } from "../../chain/client";
+import { loadDeployment } from "../../chain/deployments";
 import { errorSummary, sleep } from "../../indexer/rpc";
+import { loadSettings } from "../../config";
+import { createLogger } from "../../config/logger";
+import { action, UsageError } from "../lib/errors";
+import { readPrivateKey } from "../lib/signer";
 
-const Options = z.object({
-  rpc: z.string().regex(/^https?:\/\//, "--rpc must be an http(s) URL"),
-  network: z.string().regex(/^[A-Za-z0-9_-]+$/, "--network must be a deployments/ folder name"),
-  deployments: z.string().min(1),
-  intervalMs: z.coerce.number().int().min(100, "--interval-ms must be at least 100").max(3_600_000),
-  key: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "KEEPER_KEY (or --key) must be a 0x-prefixed 32-byte hex private key"),
-  once: z.boolean().default(false),
-});
+const IntervalMs = z.coerce.number().int().min(100, "error: --interval-ms must be at least 100").max(3_600_000, "error: --interval-ms must be at most 3600000");
 
 /**
  * `keeper`: Chainlink Automation's loop run locally — checkUpkeep, then performUpkeep with the
  * loans it returns, every interval. performUpkeep re-checks each loan on chain, so a stale list
- * costs nothing but a revert.
+ * costs nothing but a revert. Settings come through src/config (flags over RPC_URL, NETWORK,
+ * DEPLOYMENTS_DIR, LOG_LEVEL); the key from the environment (KEEPER_KEY, or --key-env).
  */
 export function registerKeeperCommand(program: Command): void {
-  program
+  const cmd = program
     .command("keeper")
     .description("poke due loans (checkUpkeep/performUpkeep) every few seconds against any node")
-    .option("--rpc <url>", "JSON-RPC endpoint (env RPC_URL)")
-    .option("--network <name>", "deployments/<name>/ to read (env NETWORK)", "localhost")
-    .option("--deployments <dir>", "deployments folder (env DEPLOYMENTS_DIR)", "deployments")
+    .option("--rpc <url>", "JSON-RPC endpoint (env RPC_URL, default http://127.0.0.1:8545)")
+    .option("--network <name>", "deployments/<name>/ to read (env NETWORK, default localhost)")
+    .option("--deployments <dir>", "deployments folder (env DEPLOYMENTS_DIR, default ./deployments)")
+    .option("--log-level <level>", "log level (env LOG_LEVEL, default info)")
     .option("--interval-ms <ms>", "how often to check", "5000")
-    .option("--key <hex>", "the keeper's private key (prefer env KEEPER_KEY)")
-    .option("--once", "check and perform once, then exit")
-    .action(async (raw: Record<string, unknown>) => {
-      const parsed = Options.safeParse({
-        rpc: raw.rpc ?? process.env.RPC_URL ?? "http://127.0.0.1:8545",
-        network: process.env.NETWORK ?? raw.network,
-        deployments: process.env.DEPLOYMENTS_DIR ?? raw.deployments,
-        intervalMs: raw.intervalMs,
-        key: raw.key ?? process.env.KEEPER_KEY,
-        once: raw.once === true,
+    .option("--key-env <NAME>", "environment variable holding the keeper's private key (default KEEPER_KEY)")
+    .option("--once", "check and perform once, then exit");
+  cmd.action(
+    action(cmd, async (raw: Record<string, unknown>) => {
+      const settings = loadSettings(["rpcUrl", "network", "deploymentsDir", "logLevel"], {
+        rpcUrl: raw.rpc,
+        network: raw.network,
+        deploymentsDir: raw.deployments,
+        logLevel: raw.logLevel,
       });
-      if (!parsed.success) {
-        process.stderr.write(`error: ${parsed.error.issues[0].message}\n`);
-        process.exit(2);
-      }
-      const o = parsed.data;
-      let deployment;
-      try {
-        deployment = loadDeployment(o.network, o.deployments);
-      } catch (err) {
-        if (err instanceof DeploymentError) {
-          process.stderr.write(`error: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
-      }
-      const logger = createLogger(process.env.LOG_LEVEL ?? "info", "keeper");
-      const client = createChainClient(o.rpc);
-      const account = privateKeyToAccount(o.key as Hex);
-      const wallet = createWalletClient({ account, transport: http(o.rpc) });
-      const chainId = await client.getChainId();
+      const interval = IntervalMs.safeParse(raw.intervalMs);
+      if (!interval.success) throw new UsageError(interval.error.issues[0]!.message);
+      const account = privateKeyToAccount(readPrivateKey(raw, "KEEPER_KEY"));
+      const deployment = loadDeployment(settings.network, settings.deploymentsDir);
+      const logger = createLogger(settings.logLevel, "keeper");
+      const client = createChainClient(settings.rpcUrl);
+      const wallet = createWalletClient({ account, chain: chainOf(deployment, settings.rpcUrl), transport: http(settings.rpcUrl) });
       let stopped = false;
       process.once("SIGINT", () => (stopped = true));
       process.once("SIGTERM", () => (stopped = true));
@@ -69,22 +53,17 @@ export function registerKeeperCommand(program: Command): void {
         try {
           const [needed, performData] = await client.readContract({ address: deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "checkUpkeep", args: ["0x"] });
           if (needed) {
-            const hash = await wallet.writeContract({
-              address: deployment.loanLedger.address,
-              abi: loanLedgerAbi,
-              functionName: "performUpkeep",
-              args: [performData],
-              chain: { id: chainId, name: o.network, nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [o.rpc] } } },
-            });
+            const hash = await wallet.writeContract({ address: deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "performUpkeep", args: [performData] });
             const receipt = await client.waitForTransactionReceipt({ hash });
             logger.info({ tx: hash, block: Number(receipt.blockNumber), logs: receipt.logs.length, gasUsed: Number(receipt.gasUsed) }, "performed upkeep");
           }
         } catch (err) {
           logger.warn({ err: errorSummary(err) }, "upkeep failed; retrying next round");
         }
-        if (o.once) break;
-        await sleep(o.intervalMs);
+        if (raw.once === true) break;
+        await sleep(interval.data);
       }
       logger.flush();
-    });
+    })
+  );
 }

@@ -18,7 +18,7 @@ import { loanLedgerAbi } from "../../chain/abis";
 import { decodeRevert } from "../../chain/revert";
 import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
 import { ChainError, UsageError, action } from "../lib/errors";
-import { printJson, readTextFile } from "../lib/json";
+import { chainNumber, printJson, readTextFile } from "../lib/json";
 import { parseLoanFile, type LoanRow } from "../lib/loan-file";
 import { connectSigner, readPrivateKey, send, withSignerOptions, type Signer } from "../lib/signer";
 
@@ -140,7 +140,7 @@ async function register(raw: Record<string, unknown>): Promise<void> {
     return;
   }
 
-  const done: { txHash: Hex; blockNumber: bigint; gasUsed: bigint; loanIds: bigint[]; lines: number[] }[] = [];
+  const done: { txHash: Hex; blockNumber: number; gasUsed: bigint; loanIds: bigint[]; lines: number[] }[] = [];
   for (const [k, chunk] of chunks.entries()) {
     try {
       const withMargin = (chunk.gas * 12n) / 10n;
@@ -154,7 +154,7 @@ async function register(raw: Record<string, unknown>): Promise<void> {
       const events = parseEventLogs({ abi: loanLedgerAbi, logs: receipt.logs, eventName: "LoanRegistered" });
       done.push({
         txHash: receipt.transactionHash,
-        blockNumber: receipt.blockNumber,
+        blockNumber: chainNumber(receipt.blockNumber),
         gasUsed: receipt.gasUsed,
         loanIds: events.map((e) => e.args.loanId),
         lines: chunk.rows.map((r) => r.line),

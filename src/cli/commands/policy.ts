@@ -15,7 +15,7 @@ import { DomainError, InvalidPolicyError, MAX_REMINDER_STAGES, validatePolicy } 
 import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
 import { UsageError, action } from "../lib/errors";
 import { amount, int } from "../lib/fields";
-import { printJson, readJsonFile } from "../lib/json";
+import { chainNumber, printJson, readJsonFile } from "../lib/json";
 import { connectSigner, readPrivateKey, send, withSignerOptions } from "../lib/signer";
 
 /** LoanLedger's Policy, as a file gives it. */
@@ -66,7 +66,7 @@ async function setPolicy(raw: Record<string, unknown>): Promise<void> {
     policyId: event?.args.policyId,
     policy: event?.args.policy,
     txHash: receipt.transactionHash,
-    blockNumber: receipt.blockNumber,
+    blockNumber: chainNumber(receipt.blockNumber),
   });
 }
 
@@ -79,7 +79,7 @@ async function setContactPolicy(raw: Record<string, unknown>): Promise<void> {
   const s = await connectSigner(conn, key);
   const receipt = await send(s, { address: s.deployment.collectionLog.address, abi: collectionLogAbi, functionName: "setContactPolicy", args: [p] });
   const [event] = parseEventLogs({ abi: collectionLogAbi, logs: receipt.logs, eventName: "ContactPolicySet" });
-  printJson({ lender: s.account.address, contactPolicy: event?.args.policy, txHash: receipt.transactionHash, blockNumber: receipt.blockNumber });
+  printJson({ lender: s.account.address, contactPolicy: event?.args.policy, txHash: receipt.transactionHash, blockNumber: chainNumber(receipt.blockNumber) });
 }
 
 /** Registers `policy set` and `policy contact` on the program. */

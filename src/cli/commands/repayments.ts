@@ -17,7 +17,7 @@ import { parseConnectionOptions, withConnectionOptions } from "../lib/connection
 import { UsageError, action } from "../lib/errors";
 import { amount, unixTime } from "../lib/fields";
 import { flag, loanIdFlag } from "../lib/flags";
-import { printJson } from "../lib/json";
+import { chainNumber, printJson } from "../lib/json";
 import { connectSigner, readPrivateKey, send, withSignerOptions } from "../lib/signer";
 
 const optionsSchema = z.object({
@@ -47,14 +47,14 @@ async function record(raw: Record<string, unknown>): Promise<void> {
   printJson({
     loanId: o.loan,
     txHash: receipt.transactionHash,
-    blockNumber: receipt.blockNumber,
+    blockNumber: chainNumber(receipt.blockNumber),
     recordedBy: s.account.address,
     amount: repaid?.args.amount,
     penalty: repaid?.args.penalty,
     interest: repaid?.args.interest,
     principal: repaid?.args.principal,
     cursor: repaid?.args.cursor,
-    paidAt: repaid?.args.paidAt,
+    paidAt: repaid ? chainNumber(repaid.args.paidAt) : undefined,
     bankRef: repaid?.args.bankRef,
     recovery: repaid?.args.recovery,
     closed,

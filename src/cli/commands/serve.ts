@@ -1,6 +1,7 @@
 import { Option, type Command } from "commander";
-import { ConfigError, loadConfig, SETTINGS, type Config } from "../../config";
+import { loadConfig, SETTINGS, type Config } from "../../config";
 import { createLogger } from "../../config/logger";
+import { action, UsageError } from "../lib/errors";
 
 /** What `serve` reads; secrets among them (no flag) come from the environment only. */
 const API_SETTINGS = [
@@ -50,41 +51,40 @@ export function registerServeCommand(program: Command): void {
     if (s.flag) cmd.option(`${s.flag} <value>`, `env ${s.env}`);
   }
   for (const flag of Object.keys(REMOVED_SECRET_FLAGS)) cmd.addOption(new Option(`${flag} <value>`).hideHelp());
-  cmd.addHelpText("after", `\nSecrets are read from the environment only (or from a file named by <NAME>_FILE): ${API_SETTINGS.filter((k) => !SETTINGS[k].flag).map((k) => SETTINGS[k].env).join(", ")}.`);
-  cmd.action(async (opts: Record<string, string | undefined>) => {
-    for (const [flag, env] of Object.entries(REMOVED_SECRET_FLAGS)) {
-      if (opts[optionName(flag)] !== undefined) {
-        process.stderr.write(`error: ${flag} is not accepted: a secret on the command line is visible to every local user in the process list; set ${env} (or ${env}_FILE) in the environment\n`);
-        process.exit(2);
+  cmd.addHelpText(
+    "after",
+    `\nSecrets are read from the environment only (or from a file named by <NAME>_FILE): ${API_SETTINGS.filter((k) => !SETTINGS[k].flag)
+      .map((k) => SETTINGS[k].env)
+      .join(", ")}.`
+  );
+  cmd.action(
+    action(cmd, async (opts: Record<string, string | undefined>) => {
+      for (const [flag, env] of Object.entries(REMOVED_SECRET_FLAGS)) {
+        if (opts[optionName(flag)] !== undefined) {
+          throw new UsageError(
+            `error: ${flag} is not accepted: a secret on the command line is visible to every local user in the process list; set ${env} (or ${env}_FILE) in the environment`
+          );
+        }
       }
-    }
-    const flags: Partial<Record<keyof Config, unknown>> = {};
-    for (const key of API_SETTINGS) {
-      const flag = SETTINGS[key].flag;
-      if (flag) flags[key] = opts[optionName(flag)];
-    }
-    let config: Config;
-    try {
-      config = loadConfig(flags);
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`error: ${err.message}\n`);
-        process.exit(2);
+      const flags: Partial<Record<keyof Config, unknown>> = {};
+      for (const key of API_SETTINGS) {
+        const flag = SETTINGS[key].flag;
+        if (flag) flags[key] = opts[optionName(flag)];
       }
-      throw err;
-    }
-    const logger = createLogger(config.logLevel, "api");
-    // Loaded here, not at the top: the API (express, the OpenAPI document) is half of what the CLI
-    // would load at start, and no other command needs it (the indexer's start is 0.2 s sooner).
-    const { startServer } = await import("../../api/server");
-    const running = await startServer(config, logger);
-    const stop = async () => {
-      logger.info("shutting down");
-      await running.close();
-      logger.flush();
-      process.exit(0);
-    };
-    process.once("SIGINT", () => void stop());
-    process.once("SIGTERM", () => void stop());
-  });
+      const config = loadConfig(flags);
+      const logger = createLogger(config.logLevel, "api");
+      // Loaded here, not at the top: the API (express, the OpenAPI document) is half of what the CLI
+      // would load at start, and no other command needs it (the indexer's start is 0.2 s sooner).
+      const { startServer } = await import("../../api/server");
+      const running = await startServer(config, logger);
+      const stop = async () => {
+        logger.info("shutting down");
+        await running.close();
+        logger.flush();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void stop());
+      process.once("SIGTERM", () => void stop());
+    })
+  );
 }

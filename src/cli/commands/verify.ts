@@ -15,9 +15,11 @@ import { z } from "zod";
 import { BaseError, createPublicClient, http, type Address, type Hex, type PublicClient } from "viem";
 import { collectionLogAbi } from "../../chain/abis";
 import { getActionLogs, type ActionLog } from "../../chain/action-logs";
-import { DEPLOYMENTS_DIR, DeploymentError, loadDeployment, type Deployment } from "../../chain/deployments";
+import { DeploymentError, loadDeployment, type Deployment } from "../../chain/deployments";
 import { flagNames } from "../../domain/compliance";
 import { verifyTrail, type TrailProblem } from "../../domain/trail";
+import { parseConnectionOptions } from "../lib/connection";
+import { chainNumber } from "../lib/json";
 import { UsageError } from "../lib/errors";
 
 /** A problem the user can fix (bad flag, missing deployment, unreachable node): exit 2. */
@@ -201,7 +203,7 @@ export function verifyAllReportToJson(r: VerifyAllReport): object {
     network: r.network,
     chainId: r.chainId,
     collectionLog: r.collectionLog,
-    block: r.block.toString(),
+    block: chainNumber(r.block),
     valid: r.valid,
     loans: r.reports.length,
     invalid: r.reports.filter((x) => !x.valid).map((x) => x.loanId.toString()),
@@ -217,14 +219,14 @@ export function verifyAllReportToJson(r: VerifyAllReport): object {
   };
 }
 
-/** The JSON document `verify` prints: bigints as decimal strings. */
+/** The JSON document `verify` prints: block numbers and times as numbers, counts and ids as decimal strings. */
 export function verifyReportToJson(r: VerifyReport): object {
   return {
     loanId: r.loanId.toString(),
     network: r.network,
     chainId: r.chainId,
     collectionLog: r.collectionLog,
-    block: r.block.toString(),
+    block: chainNumber(r.block),
     count: r.count.toString(),
     onChainCount: r.onChainCount.toString(),
     onChainHead: r.onChainHead,
@@ -238,13 +240,13 @@ export function verifyReportToJson(r: VerifyReport): object {
       channel: a.channel,
       kind: a.kind,
       outcome: a.outcome,
-      occurredAt: a.occurredAt.toString(),
+      occurredAt: chainNumber(a.occurredAt),
       evidenceHash: a.evidenceHash,
       flags: a.flags,
       flagNames: flagNames(a.flags),
       head: a.head,
       txHash: a.txHash,
-      blockNumber: a.blockNumber.toString(),
+      blockNumber: chainNumber(a.blockNumber),
       logIndex: a.logIndex,
     })),
   };
@@ -270,12 +272,10 @@ export function registerVerifyCommand(program: Command): void {
   cmd.action(async (raw: Record<string, unknown>) => {
     try {
       if (raw.all === true && raw.loan !== undefined) throw new VerifyUsageError("error: give --loan <id> or --all, not both");
-      // Flags over environment over defaults, as the other operator commands.
-      const withDefaults = { ...raw, rpc: raw.rpc ?? (process.env.RPC_URL || "http://127.0.0.1:8545"), network: raw.network ?? (process.env.NETWORK || "localhost") };
-      const opts = parseVerifyOptions(raw.all === true ? { ...withDefaults, loan: "1" } : withDefaults);
-      const dir = z.string().min(1).safeParse(raw.deployments ?? (process.env.DEPLOYMENTS_DIR || DEPLOYMENTS_DIR));
-      if (!dir.success) throw new VerifyUsageError("error: --deployments must not be empty");
-      const deployment = loadDeployment(opts.network, dir.data);
+      // Flags over environment over defaults (src/config), as the other operator commands.
+      const conn = parseConnectionOptions(raw);
+      const opts = parseVerifyOptions({ rpc: conn.rpc, network: conn.network, loan: raw.all === true ? "1" : raw.loan });
+      const deployment = loadDeployment(opts.network, conn.deployments);
       const client = createPublicClient({ transport: http(opts.rpc, { retryCount: 1, timeout: 15_000 }) }) as PublicClient;
       if (raw.all === true) {
         const report = await verifyAllLoans(client, deployment);
@@ -287,7 +287,7 @@ export function registerVerifyCommand(program: Command): void {
       process.stdout.write(`${JSON.stringify(verifyReportToJson(report), null, 2)}\n`);
       process.exitCode = report.valid ? 0 : 1;
     } catch (err) {
-      if (err instanceof VerifyUsageError) cmd.error(err.message, { exitCode: 2, code: "duetrail.usage" });
+      if (err instanceof UsageError) cmd.error(err.message, { exitCode: 2, code: "duetrail.usage" });
       if (err instanceof DeploymentError) cmd.error(`error: ${err.message}`, { exitCode: 2, code: "duetrail.usage" });
       if (err instanceof BaseError) cmd.error(`error: RPC failed: ${oneLine(err)}`, { exitCode: 2, code: "duetrail.rpc" });
       throw err;

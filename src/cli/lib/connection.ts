@@ -4,29 +4,18 @@
  * and checked against the node (same chain id, contracts present).
  */
 import type { Command } from "commander";
-import { z } from "zod";
-import { createPublicClient, defineChain, http, type Chain, type PublicClient } from "viem";
+import { createPublicClient, http, type Chain, type PublicClient } from "viem";
+import { chainOf } from "../../chain/client";
 import { loadDeployment, type Deployment } from "../../chain/deployments";
+import { ConfigError, loadSettings } from "../../config";
 import { UsageError, oneLine } from "./errors";
 
-const isHttpUrl = (s: string) => {
-  try {
-    const u = new URL(s);
-    return u.protocol === "http:" || u.protocol === "https:";
-  } catch {
-    return false;
-  }
-};
-
-/** --rpc, --network and --deployments, validated; each message is the line to print. */
-export const connectionOptionsSchema = z.object({
-  rpc: z.string().refine(isHttpUrl, "error: --rpc (RPC_URL) must be an http(s) URL"),
-  network: z.string().regex(/^[A-Za-z0-9_-]+$/, "error: --network (NETWORK) must be a deployment name (letters, digits, - and _)"),
-  deployments: z.string().min(1, "error: --deployments (DEPLOYMENTS_DIR) must not be empty"),
-});
-
 /** Validated connection options. */
-export type ConnectionOptions = z.infer<typeof connectionOptionsSchema>;
+export interface ConnectionOptions {
+  rpc: string;
+  network: string;
+  deployments: string;
+}
 
 /** Adds --rpc, --network and --deployments to a command. */
 export function withConnectionOptions(cmd: Command): Command {
@@ -37,17 +26,17 @@ export function withConnectionOptions(cmd: Command): Command {
 }
 
 /**
- * Flags over environment over defaults, validated.
+ * Flags over environment over defaults, validated (src/config).
  * @throws UsageError naming the flag and its variable.
  */
-export function parseConnectionOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): ConnectionOptions {
-  const parsed = connectionOptionsSchema.safeParse({
-    rpc: raw.rpc ?? (env.RPC_URL || "http://127.0.0.1:8545"),
-    network: raw.network ?? (env.NETWORK || "localhost"),
-    deployments: raw.deployments ?? (env.DEPLOYMENTS_DIR || "deployments"),
-  });
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
+export function parseConnectionOptions(raw: Record<string, unknown>): ConnectionOptions {
+  try {
+    const c = loadSettings(["rpcUrl", "network", "deploymentsDir"], { rpcUrl: raw.rpc, network: raw.network, deploymentsDir: raw.deployments });
+    return { rpc: c.rpcUrl, network: c.network, deployments: c.deploymentsDir };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`error: ${err.message}`);
+    throw err;
+  }
 }
 
 /** A public client on the deployment's chain. */
@@ -79,11 +68,5 @@ export async function connect(opts: ConnectionOptions): Promise<Connection> {
     const code = await client.getCode({ address: c.address });
     if (!code || code === "0x") throw new UsageError(`error: no ${name} at ${c.address} on --rpc (stale deployments/${deployment.network}?)`);
   }
-  const chain = defineChain({
-    id: chainId,
-    name: deployment.network,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [opts.rpc] } },
-  });
-  return { rpc: opts.rpc, client, deployment, chain };
+  return { rpc: opts.rpc, client, deployment, chain: chainOf(deployment, opts.rpc) };
 }

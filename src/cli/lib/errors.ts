@@ -1,11 +1,14 @@
 /**
- * How operator commands fail: one line on stderr starting `error: `, exit 2 for what the user can
- * fix before anything is sent (bad flag or file, missing deployment or key, unreachable RPC),
- * exit 1 when the chain refuses or a transaction fails.
+ * How every command fails (the CLI's one error path): a command throws, {@link failCommand} turns
+ * the error into commander's `cmd.error` and src/cli/index.ts exits with its status. One line on
+ * stderr starting `error: `; exit 2 for what the user can fix before anything is sent (bad flag,
+ * setting or file, missing deployment or key, unreachable RPC), exit 1 when the chain refuses or a
+ * transaction fails.
  */
 import type { Command } from "commander";
 import { BaseError } from "viem";
 import { DeploymentError } from "../../chain/deployments";
+import { ConfigError } from "../../config";
 import { decodeRevert } from "../../chain/revert";
 
 /** Bad input, caught before anything is sent: exit 2. `message` is the line(s) to print. */
@@ -29,8 +32,10 @@ export function oneLine(err: unknown): string {
  * turns into the exit status). Reverts are named with their decoded custom error.
  */
 export function failCommand(cmd: Command, err: unknown): never {
+  // The message says what is wrong; commander's help after it is for its own parse errors only.
+  cmd.showHelpAfterError(false);
   if (err instanceof UsageError) cmd.error(err.message, { exitCode: 2, code: "duetrail.usage" });
-  if (err instanceof DeploymentError) cmd.error(`error: ${err.message}`, { exitCode: 2, code: "duetrail.usage" });
+  if (err instanceof DeploymentError || err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2, code: "duetrail.usage" });
   if (err instanceof ChainError) cmd.error(err.message, { exitCode: 1, code: "duetrail.chain" });
   const revert = decodeRevert(err);
   if (revert) cmd.error(`error: reverted: ${revert.text}`, { exitCode: 1, code: "duetrail.revert" });

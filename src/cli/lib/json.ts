@@ -6,6 +6,16 @@ import fs from "node:fs";
 import type { z } from "zod";
 import { UsageError } from "./errors";
 
+/**
+ * A block number, log index or unix time as a JSON number, like the API prints them (they stay far
+ * below 2^53); amounts and ids stay decimal strings.
+ */
+export function chainNumber(v: bigint | number): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`${v} is not a safe integer`);
+  return n;
+}
+
 /** `value` with every bigint as a decimal string (recursively), ready for JSON.stringify. */
 export function jsonSafe(value: unknown): unknown {
   if (typeof value === "bigint") return value.toString();

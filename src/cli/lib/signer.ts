@@ -20,6 +20,7 @@ import {
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { ConfigError, fromEnvironment } from "../../config";
 import { connect, type Connection, type ConnectionOptions } from "./connection";
 import { ChainError, UsageError } from "./errors";
 
@@ -35,14 +36,21 @@ export function withSignerOptions(cmd: Command): Command {
 }
 
 /**
- * The private key in the variable named by --key-env (default LENDER_KEY).
+ * The private key in the variable named by --key-env (default LENDER_KEY, or `defaultEnv`), or in
+ * the file named by `<NAME>_FILE`.
  * @throws UsageError when the name is invalid or the variable is unset or not a 32-byte hex key
  *   (the message never echoes the value).
  */
-export function readPrivateKey(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Hex {
-  const name = keyEnvSchema.safeParse(raw.keyEnv ?? DEFAULT_KEY_ENV);
+export function readPrivateKey(raw: Record<string, unknown>, defaultEnv: string = DEFAULT_KEY_ENV): Hex {
+  const name = keyEnvSchema.safeParse(raw.keyEnv ?? defaultEnv);
   if (!name.success) throw new UsageError(name.error.issues[0]!.message);
-  const value = env[name.data];
+  let value: string | undefined;
+  try {
+    value = fromEnvironment(name.data);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`error: ${err.message}`);
+    throw err;
+  }
   if (value === undefined || value === "") throw new UsageError(`error: ${name.data} is not set: export the sender's private key there (or name another variable with --key-env)`);
   if (!privateKeySchema.safeParse(value).success) throw new UsageError(`error: ${name.data} must be a 0x-prefixed 32-byte hex private key`);
   return value as Hex;
