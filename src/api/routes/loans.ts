@@ -9,10 +9,8 @@ import { encodeCursor, LoanIdParam } from "../schemas/common";
 import { LoanDetail, LoanList, LoanListQuery, Timeline, TimelineQuery } from "../schemas/loans";
 import {
   asOf,
-  BUCKET_DPD,
   CLASSIFICATION_NAMES,
   dpdSql,
-  dueKeyRange,
   loanStatus,
   loanSummary,
   settlementOf,
@@ -21,7 +19,9 @@ import {
   visibleTo,
   withSchedules,
 } from "../services/loans";
+import { dueKeyRange } from "../../db/rules-sql";
 import type { LoansTable } from "../../db/schema";
+import { BUCKET_LABELS, bucketDpdRange, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../indexer/decode";
 import type { Hex } from "viem";
 
@@ -63,9 +63,9 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       let minDpd = query.minDpd ?? 0;
       let maxDpd = query.maxDpd ?? Number.MAX_SAFE_INTEGER;
       if (query.bucket) {
-        const [lo, hi] = BUCKET_DPD[query.bucket];
-        minDpd = Math.max(minDpd, lo);
-        maxDpd = Math.min(maxDpd, hi);
+        const { min, max } = bucketDpdRange(BUCKET_LABELS.indexOf(query.bucket) as Bucket);
+        minDpd = Math.max(minDpd, Number(min));
+        if (max !== null) maxDpd = Math.min(maxDpd, Number(max));
       }
       let q = visibleTo(db.selectFrom("loans").selectAll("loans"), scope);
       if (minDpd > maxDpd) return { items: [], nextCursor: null, asOf: at };
