@@ -10,7 +10,6 @@ import { LoanDetail, LoanList, LoanListQuery, Timeline, TimelineQuery } from "..
 import {
   asOf,
   CLASSIFICATION_NAMES,
-  dpdSql,
   loanStatus,
   loanSummary,
   settlementOf,
@@ -19,7 +18,7 @@ import {
   visibleTo,
   withSchedules,
 } from "../services/loans";
-import { dueKeyRange } from "../../db/rules-sql";
+import { classification, dpd, dueKeyRange, policyThresholds } from "../../db/rules-sql";
 import type { LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketDpdRange, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../indexer/decode";
@@ -85,20 +84,8 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       }
       if (query.classification) {
         const cls = CLASSIFICATION_NAMES.indexOf(query.classification);
-        const dpd = dpdSql(at.timestamp);
-        q = q.where(
-          sql<number>`(select case
-              when loans.status = 2 then 4
-              when loans.status = 3 then 0
-              when ${dpd} = 0 then 0
-              when ${dpd} > p.loss_after_days then 4
-              when ${dpd} > p.doubtful_after_days then 3
-              when ${dpd} > p.substandard_after_days then 2
-              else 1 end
-            from policies p where p.policy_id = loans.policy_id)`,
-          "=",
-          cls,
-        );
+        const c = classification(dpd(sql.ref("loans.due_key"), at.timestamp), policyThresholds("p"), sql.ref("loans.status"));
+        q = q.where(sql<number>`(select ${c} from policies p where p.policy_id = loans.policy_id)`, "=", cls);
       }
       if (query.cursor) {
         const { k, id } = query.cursor;

@@ -1,6 +1,6 @@
-import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import type { Kysely, SelectQueryBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
-import { BUCKET_LABELS, DAY, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
+import { BUCKET_LABELS, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
 import { loadPolicies } from "../../indexer/store";
 import { projectionFromRow } from "../../indexer/projection";
 import { NotFoundError, UnavailableError } from "../errors";
@@ -116,9 +116,4 @@ export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: nu
   const row = await visibleTo(db.selectFrom("loans").selectAll(), scope).where("loans.loan_id", "=", loanId).executeTakeFirst();
   if (!row) throw new NotFoundError(`loan ${loanId} not found`);
   return row as LoansTable;
-}
-
-/** SQL DPD at `t` from due_key (for classification filters). */
-export function dpdSql(t: number) {
-  return sql<number>`case when loans.due_key < ${t} then (${t} - loans.due_key) / ${Number(DAY)} else 0 end`;
 }
