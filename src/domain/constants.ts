@@ -60,6 +60,9 @@ export const DEFAULT_LOSS_AFTER_DAYS = 360;
 /** Default DPD after which a loan is in default. */
 export const DEFAULT_DEFAULT_AFTER_DAYS = 90;
 
+/** Days of DPD in each collection bucket M1..M6 (LoanMath.bucketOf's 30-day bands; over 6 bands is M7+). */
+export const BUCKET_DAYS = 30n;
+
 /** Periods per year for each schedule frequency. */
 export const PERIODS_PER_YEAR = Object.freeze({ monthly: 12n, quarterly: 4n } as const);
 

@@ -2,14 +2,14 @@
  * Lateness, collection buckets and classification (docs/ledger-rules.md, "Lateness").
  * Day counts are bigint because they are derived from chain time.
  */
-import { DAY } from "./constants";
+import { BUCKET_DAYS, DAY } from "./constants";
 import { InvalidArgumentError } from "./errors";
 import { floorDiv } from "./rounding";
 import {
   BUCKET_LABELS,
+  Bucket,
   Classification,
   LoanStatus,
-  type Bucket,
   type BucketLabel,
   type ClassificationThresholds,
 } from "./types";
@@ -30,12 +30,32 @@ export function penaltyDays(dueDate: bigint, t: bigint, graceDays: number | bigi
   return late > grace ? late - grace : 0n;
 }
 
+/** The last bucket, M7+: every DPD above the six 30-day bands. */
+const LAST_BUCKET = BigInt(Bucket.M7);
+
 /** Collection bucket of a DPD: 0 M0, 1-30 M1, 31-60 M2, ... 151-180 M6, over 180 M7 ("M7+"). */
 export function bucketOf(dpd: bigint): Bucket {
   if (dpd < 0n) throw new InvalidArgumentError("dpd", "must be non-negative");
   // ceil(dpd / 30) puts 1..30 in 1, 31..60 in 2, ...; everything above 180 shares bucket 7.
-  const b = (dpd + 29n) / 30n;
-  return Number(b > 7n ? 7n : b) as Bucket;
+  const b = (dpd + BUCKET_DAYS - 1n) / BUCKET_DAYS;
+  return Number(b > LAST_BUCKET ? LAST_BUCKET : b) as Bucket;
+}
+
+/** The DPD range of a bucket, both ends included; `max` is null for M7+ (no upper end). */
+export interface BucketDpdRange {
+  readonly min: bigint;
+  readonly max: bigint | null;
+}
+
+/**
+ * The DPDs {@link bucketOf} puts in `bucket`: M0 0..0, M1 1..30, ..., M6 151..180, M7+ 181 and up.
+ * Filters by bucket use it (as a due-date range), so they select what bucketOf would.
+ */
+export function bucketDpdRange(bucket: Bucket): BucketDpdRange {
+  if (!Number.isInteger(bucket) || bucket < Bucket.M0 || bucket > Bucket.M7) throw new InvalidArgumentError("bucket", `unknown ${String(bucket)}`);
+  const b = BigInt(bucket);
+  if (b === 0n) return { min: 0n, max: 0n };
+  return { min: (b - 1n) * BUCKET_DAYS + 1n, max: b === LAST_BUCKET ? null : b * BUCKET_DAYS };
 }
 
 /** Display label of a bucket ("M0".."M6", "M7+"). */

@@ -7,6 +7,7 @@ import {
   DEFAULT_POLICY,
   InvalidArgumentError,
   LoanStatus,
+  bucketDpdRange,
   bucketLabel,
   bucketOf,
   classify,
@@ -46,6 +47,24 @@ describe("domain/delinquency", function () {
       expect(bucketLabel(bucketOf(dpd))).to.equal(label);
     }
     expect(() => bucketOf(-1n)).to.throw(InvalidArgumentError);
+  });
+
+  it("bucketDpdRange is exactly the DPDs bucketOf puts in the bucket", function () {
+    expect(bucketDpdRange(Bucket.M0)).to.deep.equal({ min: 0n, max: 0n });
+    expect(bucketDpdRange(Bucket.M1)).to.deep.equal({ min: 1n, max: 30n });
+    expect(bucketDpdRange(Bucket.M6)).to.deep.equal({ min: 151n, max: 180n });
+    expect(bucketDpdRange(Bucket.M7)).to.deep.equal({ min: 181n, max: null });
+    for (const b of Object.values(Bucket)) {
+      const { min, max } = bucketDpdRange(b);
+      expect(bucketOf(min), `M${b} min`).to.equal(b);
+      if (b > Bucket.M0) expect(bucketOf(min - 1n), `M${b} min - 1`).to.equal(b - 1);
+      if (max === null) expect(bucketOf(min + 100_000n)).to.equal(b);
+      else {
+        expect(bucketOf(max), `M${b} max`).to.equal(b);
+        expect(bucketOf(max + 1n), `M${b} max + 1`).to.equal(b + 1);
+      }
+    }
+    for (const bad of [-1, 8, 1.5]) expect(() => bucketDpdRange(bad as Bucket)).to.throw(InvalidArgumentError);
   });
 
   it("buckets are monotone in DPD", function () {

@@ -9,10 +9,7 @@ import { encodeCursor, LoanIdParam } from "../schemas/common";
 import { LoanDetail, LoanList, LoanListQuery, Timeline, TimelineQuery } from "../schemas/loans";
 import {
   asOf,
-  BUCKET_DPD,
   CLASSIFICATION_NAMES,
-  dpdSql,
-  dueKeyRange,
   loanStatus,
   loanSummary,
   settlementOf,
@@ -21,7 +18,9 @@ import {
   visibleTo,
   withSchedules,
 } from "../services/loans";
+import { classification, dpd, dueKeyRange, policyThresholds } from "../../db/rules-sql";
 import type { LoansTable } from "../../db/schema";
+import { BUCKET_LABELS, bucketDpdRange, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../indexer/decode";
 import type { Hex } from "viem";
 
@@ -63,9 +62,9 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       let minDpd = query.minDpd ?? 0;
       let maxDpd = query.maxDpd ?? Number.MAX_SAFE_INTEGER;
       if (query.bucket) {
-        const [lo, hi] = BUCKET_DPD[query.bucket];
-        minDpd = Math.max(minDpd, lo);
-        maxDpd = Math.min(maxDpd, hi);
+        const { min, max } = bucketDpdRange(BUCKET_LABELS.indexOf(query.bucket) as Bucket);
+        minDpd = Math.max(minDpd, Number(min));
+        if (max !== null) maxDpd = Math.min(maxDpd, Number(max));
       }
       let q = visibleTo(db.selectFrom("loans").selectAll("loans"), scope);
       if (minDpd > maxDpd) return { items: [], nextCursor: null, asOf: at };
@@ -85,20 +84,8 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       }
       if (query.classification) {
         const cls = CLASSIFICATION_NAMES.indexOf(query.classification);
-        const dpd = dpdSql(at.timestamp);
-        q = q.where(
-          sql<number>`(select case
-              when loans.status = 2 then 4
-              when loans.status = 3 then 0
-              when ${dpd} = 0 then 0
-              when ${dpd} > p.loss_after_days then 4
-              when ${dpd} > p.doubtful_after_days then 3
-              when ${dpd} > p.substandard_after_days then 2
-              else 1 end
-            from policies p where p.policy_id = loans.policy_id)`,
-          "=",
-          cls,
-        );
+        const c = classification(dpd(sql.ref("loans.due_key"), at.timestamp), policyThresholds("p"), sql.ref("loans.status"));
+        q = q.where(sql<number>`(select ${c} from policies p where p.policy_id = loans.policy_id)`, "=", cls);
       }
       if (query.cursor) {
         const { k, id } = query.cursor;

@@ -1,6 +1,6 @@
-import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import type { Kysely, SelectQueryBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
-import { BUCKET_LABELS, DAY, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
+import { BUCKET_LABELS, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
 import { loadPolicies } from "../../indexer/store";
 import { projectionFromRow } from "../../indexer/projection";
 import { NotFoundError, UnavailableError } from "../errors";
@@ -12,18 +12,6 @@ export type StatusName = (typeof STATUS_NAMES)[number];
 export type ClassificationName = (typeof CLASSIFICATION_NAMES)[number];
 export type BucketName = (typeof BUCKET_LABELS)[number];
 
-/** Bucket → DPD range (inclusive). */
-export const BUCKET_DPD: Record<BucketName, [number, number]> = {
-  M0: [0, 0],
-  M1: [1, 30],
-  M2: [31, 60],
-  M3: [61, 90],
-  M4: [91, 120],
-  M5: [121, 150],
-  M6: [151, 180],
-  "M7+": [181, Number.MAX_SAFE_INTEGER],
-};
-
 export interface AsOf {
   block: number;
   timestamp: number;
@@ -34,18 +22,6 @@ export async function asOf(db: Kysely<Database>): Promise<AsOf> {
   const c = await db.selectFrom("cursor").select(["block_number", "block_timestamp"]).where("id", "=", 1).executeTakeFirst();
   if (!c) throw new UnavailableError("the indexer has not indexed any block yet");
   return { block: c.block_number, timestamp: c.block_timestamp };
-}
-
-const DUE_KEY_MAX = Number.MAX_SAFE_INTEGER;
-
-/** due_key bounds for DPD in [minDpd, maxDpd] at time t (DPD = floor((t - due) / DAY) when t > due, else 0). */
-export function dueKeyRange(t: number, minDpd: number, maxDpd: number): { lo: number; hi: number } {
-  const day = Number(DAY);
-  // DPD >= min  <=>  due <= t - min*DAY (for min >= 1); DPD 0 includes everything not a day late.
-  const hi = minDpd <= 0 ? DUE_KEY_MAX : t - minDpd * day;
-  // DPD <= max  <=>  due > t - (max+1)*DAY
-  const lo = maxDpd >= Number.MAX_SAFE_INTEGER / day ? Number.MIN_SAFE_INTEGER : t - (maxDpd + 1) * day + 1;
-  return { lo, hi };
 }
 
 /** Restricts a loans query to what the caller may see (a collector its assigned loans, a lender its own, an auditor all). */
@@ -140,9 +116,4 @@ export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: nu
   const row = await visibleTo(db.selectFrom("loans").selectAll(), scope).where("loans.loan_id", "=", loanId).executeTakeFirst();
   if (!row) throw new NotFoundError(`loan ${loanId} not found`);
   return row as LoansTable;
-}
-
-/** SQL DPD at `t` from due_key (for classification filters). */
-export function dpdSql(t: number) {
-  return sql<number>`case when loans.due_key < ${t} then (${t} - loans.due_key) / ${Number(DAY)} else 0 end`;
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
-import { BUCKET_LABELS, bucketOf, classify, DAY, LoanStatus, penaltyOutstandingAt, type Installment } from "../../domain";
+import { BUCKET_LABELS, bucketOf, classify, DAY, daysLate, LoanStatus, penaltyOutstandingAt, type Installment } from "../../domain";
+import { bucket, classification, dpd, dueKeyRange, penaltyStarted, policyThresholds } from "../../db/rules-sql";
 import { loadPolicies } from "../../indexer/store";
 import { projectionFromRow } from "../../indexer/projection";
 import { CLASSIFICATION_NAMES, type AsOf, type BucketName, type ClassificationName } from "./loans";
@@ -30,21 +31,9 @@ function lenderFilter(scope: PortfolioScope): RawBuilder<unknown> {
   return sql`loans.lender in (${sql.join(scope.lenders)})`;
 }
 
-/** DPD at `t` from a due date column (0 when not yet a full day late); integer division floors positive values. */
-function dpdOf(due: RawBuilder<unknown>, t: number): RawBuilder<number> {
-  return sql<number>`case when ${due} < ${sql.lit(t)} then (${sql.lit(t)} - ${due}) / ${sql.lit(SEC_PER_DAY)} else 0 end`;
-}
-
-/** Bucket index 0..7 of a DPD expression (the domain's bucketOf: M1 = 1–30, ..., M7+ over 180). */
-function bucketOf_(dpd: RawBuilder<unknown>): RawBuilder<number> {
-  return sql<number>`case when ${dpd} = 0 then 0 when ${dpd} <= 30 then 1 when ${dpd} <= 60 then 2 when ${dpd} <= 90 then 3
-    when ${dpd} <= 120 then 4 when ${dpd} <= 150 then 5 when ${dpd} <= 180 then 6 else 7 end`;
-}
-
-/** Classification index 0..4 of an open loan (the domain's classify with the loan's policy thresholds). */
-function classificationOf(dpd: RawBuilder<unknown>): RawBuilder<number> {
-  return sql<number>`case when ${dpd} > p.loss_after_days then 4 when ${dpd} > p.doubtful_after_days then 3
-    when ${dpd} > p.substandard_after_days then 2 when ${dpd} >= 1 then 1 else 0 end`;
+/** Classification 0..4 of a loan with DPD `d`, by its policy's thresholds (the policies row is aliased `p`). */
+function classificationOf(d: RawBuilder<number>): RawBuilder<number> {
+  return classification(d, policyThresholds("p"), sql.ref("loans.status"));
 }
 
 const OPEN = sql`loans.status in (${sql.lit(LoanStatus.Active)}, ${sql.lit(LoanStatus.ChargedOff)})`;
@@ -57,12 +46,12 @@ type Cell = { b: number; c: number } & Figures;
  */
 async function cells(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Promise<Cell[]> {
   const t = at.timestamp;
-  const dpd = dpdOf(sql.ref("loans.due_key"), t);
+  const d = dpd(sql.ref("loans.due_key"), t);
   const where = sql`${OPEN} and ${lenderFilter(scope)}`;
   // 1. counts and amount overdue (the row's amount_overdue is as of the cursor, i.e. asOf).
   const counts = await sql<Record<string, unknown>>`
     select x.b, x.c, count(*) as n, ${sql.join(sumAmountColumns(sql.ref("x.amount_overdue"), "ov"))}
-    from (select ${bucketOf_(dpd)} as b, ${classificationOf(dpd)} as c, loans.amount_overdue
+    from (select ${bucket(d)} as b, ${classificationOf(d)} as c, loans.amount_overdue
           from loans join policies p on p.policy_id = loans.policy_id where ${where}) x
     group by x.b, x.c`.execute(db);
   // 2. outstanding principal: the current version's installments from the cursor on (one row
@@ -71,7 +60,7 @@ async function cells(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Pro
   //    without leading zeros compare by length, then as text.
   const principal = await sql<Record<string, unknown>>`
     select x.b, x.c, ${sql.join(sumAmountColumns(sql.ref("x.principal"), "pr"))}
-    from (select ${bucketOf_(dpd)} as b, ${classificationOf(dpd)} as c, i.principal
+    from (select ${bucket(d)} as b, ${classificationOf(d)} as c, i.principal
           from loans
           join policies p on p.policy_id = loans.policy_id
           join installments i on i.loan_id = loans.loan_id and i.version = loans.version and i.idx >= loans.cursor
@@ -79,7 +68,7 @@ async function cells(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Pro
     group by x.b, x.c`.execute(db);
   const paidPrincipal = await sql<Record<string, unknown>>`
     select x.b, x.c, ${sql.join([...sumAmountColumns(sql.ref("x.paid"), "pd"), ...sumAmountColumns(sql.ref("x.interest"), "in")])}
-    from (select ${bucketOf_(dpd)} as b, ${classificationOf(dpd)} as c, loans.paid, i.interest
+    from (select ${bucket(d)} as b, ${classificationOf(d)} as c, loans.paid, i.interest
           from loans
           join policies p on p.policy_id = loans.policy_id
           join installments i on i.loan_id = loans.loan_id and i.version = loans.version and i.idx = loans.cursor
@@ -102,8 +91,9 @@ async function cells(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Pro
   // 3. penalty accrued needs the domain's per-installment math (rounding, cap, late fee), so it is
   //    computed here — only for open loans with at least one penalty day (DPD > grace days), and
   //    only from their installments that have penalty days (the rest contribute nothing).
-  const eligible = sql<boolean>`${OPEN} and ${lenderFilter(scope)} and loans.due_key <= ${sql.lit(t - SEC_PER_DAY)}
-    and loans.due_key + (loans.grace_days + 1) * ${sql.lit(SEC_PER_DAY)} <= ${sql.lit(t)}`;
+  // (DPD >= 1 follows from the penalty test; said on due_key alone, it lets the due_key index serve.)
+  const eligible = sql<boolean>`${OPEN} and ${lenderFilter(scope)} and loans.due_key <= ${sql.lit(dueKeyRange(t, 1, Number.MAX_SAFE_INTEGER).hi)}
+    and ${penaltyStarted(sql.ref("loans.due_key"), t, sql.ref("loans.grace_days"))}`;
   const rows = (await db.selectFrom("loans").selectAll().where(eligible).orderBy("loan_id").execute()) as LoansTable[];
   if (rows.length > 0) {
     const inst = await db
@@ -111,7 +101,7 @@ async function cells(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Pro
       .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "i.loan_id").onRef("loans.version", "=", "i.version"))
       .select(["i.loan_id", "i.idx", "i.due_date", "i.principal", "i.interest"])
       .where(eligible)
-      .where(sql<boolean>`i.idx >= loans.cursor and i.due_date + (loans.grace_days + 1) * ${sql.lit(SEC_PER_DAY)} <= ${sql.lit(t)}`)
+      .where(sql<boolean>`i.idx >= loans.cursor and ${penaltyStarted(sql.ref("i.due_date"), t, sql.ref("loans.grace_days"))}`)
       .orderBy("i.loan_id")
       .orderBy("i.idx")
       .execute();
@@ -130,8 +120,8 @@ async function cells(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Pro
       // The penalty-bearing installments, re-based so the cursor installment is index 0: the
       // domain's penalty math only looks at installments from the cursor on, by relative position.
       const { state } = projectionFromRow({ ...row, cursor: 0 }, overdue, policy);
-      const dpd = BigInt(Math.floor((t - row.due_key) / SEC_PER_DAY));
-      cell(bucketOf(dpd), classify(dpd, policy, row.status as LoanStatus)).penaltyAccrued += penaltyOutstandingAt(state, tt > state.lastPaidAt ? tt : state.lastPaidAt);
+      const late = daysLate(BigInt(row.due_key), tt);
+      cell(bucketOf(late), classify(late, policy, row.status as LoanStatus)).penaltyAccrued += penaltyOutstandingAt(state, tt > state.lastPaidAt ? tt : state.lastPaidAt);
     }
   }
   return [...byKey.values()];
@@ -157,13 +147,13 @@ async function transitions(db: Kysely<Database>, scope: PortfolioScope, at: AsOf
   const cursorAtT0 = sql`coalesce((select max(r.cursor_after) from repayments r
       where r.loan_id = loans.loan_id and r.paid_at <= ${sql.lit(t0)}
         and (r.block_number > sv.block_number or (r.block_number = sv.block_number and r.log_index > sv.log_index))), 0)`;
-  const dpd0 = dpdOf(sql.ref("i0.due_date"), t0);
-  const dpdNow = dpdOf(sql.ref("loans.due_key"), at.timestamp);
+  const dpd0 = dpd(sql.ref("i0.due_date"), t0);
+  const dpdNow = dpd(sql.ref("loans.due_key"), at.timestamp);
   const res = await sql<{ b0: number; b1: number; n: number }>`
     select x.b0, x.b1, count(*) as n
-    from (select ${bucketOf_(dpd0)} as b0,
+    from (select ${bucket(dpd0)} as b0,
             case when loans.status = ${sql.lit(LoanStatus.WrittenOff)} then 9 when loans.status = ${sql.lit(LoanStatus.Closed)} then 8
-                 else ${bucketOf_(dpdNow)} end as b1
+                 else ${bucket(dpdNow)} end as b1
           from loans
           join schedule_versions sv on sv.loan_id = loans.loan_id and sv.version = loans.version
           join installments i0 on i0.loan_id = loans.loan_id and i0.version = loans.version and i0.idx = ${cursorAtT0}
