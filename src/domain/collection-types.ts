@@ -59,3 +59,18 @@ export interface Action {
   /** bytes32, SHA-256 of the artifact (or a promise commitment). */
   evidenceHash: Hex;
 }
+
+/**
+ * The ABI types of the eight action fields, in order: the one statement of the encoding that the
+ * trail's actionHash (keccak256(abi.encode(...))) and a batch leaf (StandardMerkleTree over the
+ * same values) both use, as CollectionLog does (ICollectionLog's header).
+ */
+export const ACTION_ENCODING = ["uint256", "uint64", "address", "uint8", "uint8", "uint16", "uint64", "bytes32"] as const;
+
+/** An action's fields as values, in {@link ACTION_ENCODING} order. */
+export type ActionFields = [bigint, bigint, Address, number, number, number, bigint, Hex];
+
+/** The field values of `a`, in {@link ACTION_ENCODING} order. */
+export function actionFields(a: Action): ActionFields {
+  return [a.loanId, a.seq, a.collector, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash];
+}

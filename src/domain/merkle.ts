@@ -6,15 +6,15 @@
  * recomputes; a proof checks against a root alone, with no database.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { isHex, keccak256, type Address, type Hex } from "viem";
-import type { Action } from "./collection-types";
+import { isHex, keccak256, type Hex } from "viem";
+import { ACTION_ENCODING, actionFields, type Action, type ActionFields } from "./collection-types";
 import { actionHash } from "./trail";
 
-/** The leaf encoding, as StandardMerkleTree and verifyBatchAction use it. */
-export const ACTION_LEAF_ENCODING = ["uint256", "uint64", "address", "uint8", "uint8", "uint16", "uint64", "bytes32"] as const;
+/** The leaf encoding, as StandardMerkleTree and verifyBatchAction use it: the action's own encoding. */
+export const ACTION_LEAF_ENCODING = ACTION_ENCODING;
 
 /** An action as a tree leaf value, in {@link ACTION_LEAF_ENCODING} order. */
-export type ActionLeaf = [bigint, bigint, Address, number, number, number, bigint, Hex];
+export type ActionLeaf = ActionFields;
 
 /** A built batch: its root, its leaves in input order, and proofs by position. */
 export interface BatchTree {
@@ -30,16 +30,7 @@ export interface BatchTree {
 
 /** The leaf value of an action. */
 export function actionLeaf(action: Action): ActionLeaf {
-  return [
-    action.loanId,
-    action.seq,
-    action.collector,
-    action.channel,
-    action.kind,
-    action.outcome,
-    action.occurredAt,
-    action.evidenceHash,
-  ];
+  return actionFields(action);
 }
 
 /** The action a leaf value describes (inverse of {@link actionLeaf}). */

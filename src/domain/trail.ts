@@ -11,20 +11,11 @@
  * {@link OnChainTrail}, and compares.
  */
 import { encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
-import type { Action } from "./collection-types";
+import { ACTION_ENCODING, actionFields, type Action } from "./collection-types";
 
 export type { Action } from "./collection-types";
 
-const ACTION_PARAMS = [
-  { type: "uint256" },
-  { type: "uint64" },
-  { type: "address" },
-  { type: "uint8" },
-  { type: "uint8" },
-  { type: "uint16" },
-  { type: "uint64" },
-  { type: "bytes32" },
-] as const;
+const ACTION_PARAMS = ACTION_ENCODING.map((type) => ({ type }));
 const GENESIS_PARAMS = [{ type: "uint256" }, { type: "address" }, { type: "uint256" }] as const;
 const LINK_PARAMS = [{ type: "bytes32" }, { type: "bytes32" }] as const;
 
@@ -79,16 +70,7 @@ export interface OnChainTrail {
 /** keccak256 of the abi-encoded eight action fields (ICollectionLog's `actionHash`). */
 export function actionHash(action: Action): Hex {
   return keccak256(
-    encodeAbiParameters(ACTION_PARAMS, [
-      action.loanId,
-      action.seq,
-      action.collector,
-      action.channel,
-      action.kind,
-      action.outcome,
-      action.occurredAt,
-      action.evidenceHash,
-    ]),
+    encodeAbiParameters(ACTION_PARAMS, actionFields(action)),
   );
 }
 
