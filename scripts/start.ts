@@ -17,6 +17,7 @@ import { toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { serviceToken } from "../src/api/auth/tokens";
 import { DEMO_ACCOUNTS } from "./lib/demo-accounts";
+import { DAY_SECONDS } from "../src/domain";
 
 const ROOT = path.resolve(__dirname, "..");
 /** Where the database, logs and tokens go (DUETRAIL_DATA_DIR, default ./data). */
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
   const api = `http://127.0.0.1:${API_PORT}`;
   await waitFor(`${api}/readyz`, (r) => r.status === 200, 180_000, "the indexer and API");
 
-  const ttl = 30 * 86_400;
+  const ttl = 30 * DAY_SECONDS;
   const tokens = {
     lender: serviceToken(devAddress(DEMO_ACCOUNTS.lenders[0]), secret, ttl).token,
     otherLender: serviceToken(devAddress(DEMO_ACCOUNTS.lenders[1]), secret, ttl).token,

@@ -11,8 +11,9 @@ import { keccak256, toHex, getAddress, type Address } from "viem";
 import { openDatabase } from "../../src/db/connect";
 import { applyRepayment, DAY, newLoan, type Installment, type Policy } from "../../src/domain";
 import { projectionRow, type LoanProjection } from "../../src/indexer/projection";
-import { LENDER_ROLE, AUDITOR_ROLE } from "../../src/api/auth/scope";
+import { LENDER_ROLE, AUDITOR_ROLE } from "../../src/chain/roles";
 import { prng as rng } from "../../scripts/lib/prng";
+import { DAY_SECONDS } from "../../src/domain";
 
 export const LENDER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
 export const COLLECTOR = getAddress("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
@@ -103,13 +104,13 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
       }
       const dpd = band[1] + Math.floor(random() * (band[2] - band[1] + 1));
       const paidCount = Math.floor(random() * 8); // installments already paid
-      const cursorDue = dpd === 0 ? T + Math.floor(random() * 30 * 86_400) + 3_600 : T - dpd * 86_400 - Math.floor(random() * 80_000);
-      const start = cursorDue - paidCount * 30 * 86_400;
-      const registeredAt = start - 30 * 86_400;
+      const cursorDue = dpd === 0 ? T + Math.floor(random() * 30 * DAY_SECONDS) + 3_600 : T - dpd * DAY_SECONDS - Math.floor(random() * 80_000);
+      const start = cursorDue - paidCount * 30 * DAY_SECONDS;
+      const registeredAt = start - 30 * DAY_SECONDS;
       const principal = BigInt(100_000 + Math.floor(random() * 50) * 10_000) * 1_000_000n;
       const part = principal / 12n;
       const schedule: Installment[] = Array.from({ length: 12 }, (_, k) => ({
-        dueDate: BigInt(start + k * 30 * 86_400),
+        dueDate: BigInt(start + k * 30 * DAY_SECONDS),
         principal: k === 11 ? principal - part * 11n : part,
         interest: principal / 150n,
       }));
@@ -192,9 +193,9 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
       insert("current_collectors", { loan_id: id, collector: COLLECTOR });
       if (dpd > 0) {
         // Overdue loans have reminders and a few contact attempts in the last week.
-        insert("reminders", { ...key(block + 60), loan_id: id, installment: paidCount, stage: 1, offset_days: 1, due_date: cursorDue, dpd: Math.min(dpd, 1), block_timestamp: cursorDue + 86_400 });
+        insert("reminders", { ...key(block + 60), loan_id: id, installment: paidCount, stage: 1, offset_days: 1, due_date: cursorDue, dpd: Math.min(dpd, 1), block_timestamp: cursorDue + DAY_SECONDS });
         for (let c = 0; c < calls; c++) {
-          const occurredAt = T - Math.floor(random() * 6 * 86_400);
+          const occurredAt = T - Math.floor(random() * 6 * DAY_SECONDS);
           insert("actions", {
             ...key(block + 70 + c),
             loan_id: id,

@@ -3,8 +3,8 @@ import type { Signer } from "ethers";
 import type { Address } from "viem";
 import type { CollectionLog, LoanLedger } from "../../typechain-types";
 import { plainTypes, recordActionTypedData } from "../../src/chain/typed-data";
+import { DAY } from "../../src/domain";
 
-const DAY = 86_400n;
 
 async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<number> {
   const rc = await (await tx).wait();

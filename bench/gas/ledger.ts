@@ -1,8 +1,8 @@
 import { ethers, network } from "hardhat";
 import type { LoanLedger, MockERC20 } from "../../typechain-types";
 import type { ILoanLedgerTypes } from "../../typechain-types/contracts/LoanLedger";
+import { DAY } from "../../src/domain";
 
-const DAY = 86_400n;
 
 async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<number> {
   const rc = await (await tx).wait();

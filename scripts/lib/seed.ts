@@ -8,10 +8,11 @@ import { plainTypes, restructureTypedData } from "../../src/chain/typed-data";
 import { generateSchedule, toIsoString, type ScheduleKind } from "../../src/domain";
 import { buildBatchTree } from "../../src/domain/merkle";
 import { DEMO_ACCOUNTS } from "./demo-accounts";
+import { AUDITOR_ROLE, LENDER_ROLE } from "../../src/chain/roles";
+import { DAY } from "../../src/domain";
 
 export { DEMO_ACCOUNTS };
 
-const DAY = 86_400n;
 const HOUR = 3_600n;
 
 export interface SeedOptions {
@@ -68,8 +69,8 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   const send = async (p: Promise<{ wait(): Promise<unknown> }>) => (await p).wait();
 
   // --- roles, policies, money
-  const LENDER = ethers.id("LENDER_ROLE");
-  const AUDITOR = ethers.id("AUDITOR_ROLE");
+  const LENDER = LENDER_ROLE;
+  const AUDITOR = AUDITOR_ROLE;
   for (const l of lenders) await send(ledger.connect(admin).grantRole(LENDER, l.address));
   await send(ledger.connect(admin).grantRole(AUDITOR, auditor.address));
   const policies = [

@@ -1,8 +1,9 @@
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { CollectionLog, LoanLedger, MockERC20 } from "../../typechain-types";
 import { loadDeployment } from "../../src/chain/deployments";
+import { LENDER_ROLE } from "../../src/chain/roles";
+import { DAY } from "../../src/domain";
 
-const DAY = 86_400n;
 const TX_GAS_CAP = 16_777_216n;
 
 export interface WorkloadOptions {
@@ -47,7 +48,7 @@ export async function runWorkload(hre: HardhatRuntimeEnvironment, opts: Workload
   const ledger = (await ethers.getContractAt("LoanLedger", dep.loanLedger.address)) as unknown as LoanLedger;
   const log = (await ethers.getContractAt("CollectionLog", dep.collectionLog.address)) as unknown as CollectionLog;
   const token = (await ethers.getContractAt("MockERC20", dep.testToken!.address)) as unknown as MockERC20;
-  const LENDER = ethers.id("LENDER_ROLE");
+  const LENDER = LENDER_ROLE;
   if (!(await ledger.hasRole(LENDER, lender.address))) {
     await (await ledger.connect(admin).grantRole(LENDER, lender.address)).wait();
     await (

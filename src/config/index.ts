@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { DAY_SECONDS } from "../domain/constants";
 
 /**
  * Configuration, parsed once at start from CLI flags over environment variables; nothing else
@@ -33,7 +34,7 @@ export const configSchema = z.object({
   host: z.string().min(1),
   /** HMAC secret for bearer tokens; at least 32 characters. */
   apiTokenSecret: z.string().min(32, "must be at least 32 characters").optional(),
-  sessionTtlSec: z.coerce.number().int().min(60).max(30 * 86_400),
+  sessionTtlSec: z.coerce.number().int().min(60).max(30 * DAY_SECONDS),
   /** Origins allowed cross-origin access; none by default (same origin only). */
   corsOrigins: z
     .string()
@@ -167,7 +168,7 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   exitAtTip: false,
   port: 8080,
   host: "127.0.0.1",
-  sessionTtlSec: 86_400,
+  sessionTtlSec: DAY_SECONDS,
   trustProxy: false,
   siweNoncesPerClient: 20,
   serviceTokenMaxDays: 365,

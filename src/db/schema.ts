@@ -114,7 +114,7 @@ export interface LoansTable {
   observation: Flag;
   on_time_streak: Int;
   restructured_at: Int;
-  /** Due date of the oldest unsettled installment (null when repaid): DPD at t = (t - cursor_due) / 86400. */
+  /** Due date of the oldest unsettled installment (null when repaid): DPD at t: rules-sql.ts dpd(). */
   cursor_due: Int | null;
   /** cursor_due, or 2^53-1 when repaid: the indexed sort key for DPD and next due (never null). */
   due_key: Int;

@@ -5,6 +5,8 @@
 
 /** Seconds in a day; lateness is counted in whole days of this length. */
 export const DAY = 86_400n;
+/** {@link DAY} as a number, for server-clock durations and database integers. */
+export const DAY_SECONDS = 86_400;
 
 /** Basis points in one (100% = 10_000 bps). */
 export const BPS = 10_000n;

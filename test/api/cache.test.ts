@@ -12,8 +12,8 @@ import { createResponseCache } from "../../src/api/services/response-cache";
 import { rpc } from "../support/chain";
 import { createTestDatabase, describeEachDialect } from "../indexer/helpers/harness";
 import { apiFixture, type ApiFixture, type Role } from "./fixture";
+import { DAY_SECONDS as DAY } from "../../src/domain";
 
-const DAY = 86_400;
 
 async function cacheCounts(registry: Registry): Promise<{ hit: number; miss: number }> {
   const m = await registry.getSingleMetric("duetrail_api_response_cache_total")!.get();

@@ -8,8 +8,8 @@ import { collectionLogAbi } from "../../src/chain/abis";
 import { sweepEvidence } from "../../src/api/services/evidence-retention";
 import { removeArtifactUnless } from "../../src/api/services/evidence-store";
 import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+import { DAY_SECONDS as DAY } from "../../src/domain";
 
-const DAY = 86_400;
 const sha = (b: Buffer) => `0x${crypto.createHash("sha256").update(b).digest("hex")}` as `0x${string}`;
 
 describeEachDialect("evidence retention: never-cited artifacts are removed, cited ones never", (dialect) => {

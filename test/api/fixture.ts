@@ -39,6 +39,7 @@ import type { Database } from "../../src/db/schema";
 import { buildBatchTree, type Action } from "../../src/domain";
 import { deployTo, rpc, runWorkloadOn, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { createTestDatabase, describeEachDialect, startIndexer, tempDir, type TestDatabase } from "../indexer/helpers/harness";
+import { DAY } from "../../src/domain";
 
 export { describeEachDialect };
 
@@ -48,7 +49,6 @@ export type Role = keyof typeof ROLE_INDEX;
 
 export const accountOf = (role: Role): HDAccount => mnemonicToAccount(MNEMONIC, { addressIndex: ROLE_INDEX[role] });
 export const TOKEN_SECRET = "api-test-secret-0123456789abcdef";
-const DAY = 86_400n;
 
 export interface ApiFixture {
   dialect: Dialect;

@@ -6,9 +6,9 @@ import { apiFixture, describeEachDialect, type ApiFixture } from "./fixture";
 import { BIG, SMALL, seedLoans } from "./queue-scale";
 import { rpc } from "../support/chain";
 import { createTestDatabase, type TestDatabase } from "../indexer/helpers/harness";
+import { DAY_SECONDS as DAY } from "../../src/domain";
 
 const HOUR = 3_600;
-const DAY = 86_400;
 /** Local hour of chain time t for a borrower at UTC+offset minutes. */
 const localHour = (t: number, offsetMinutes: number) => Math.floor((((t + offsetMinutes * 60) % DAY) + DAY) % DAY / HOUR);
 

@@ -11,7 +11,7 @@
 import http from "node:http";
 import { expect } from "chai";
 import { Registry } from "prom-client";
-import { keccak256, toHex, type Address } from "viem";
+import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { createApp } from "../../src/api/app";
 import { resolveScope } from "../../src/api/auth/scope";
@@ -21,8 +21,8 @@ import { collectorsOf, nextEvents, selects, visibleTo, type StreamSelection } fr
 import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture, type Role } from "./fixture";
 import { connectSse, type SseClient } from "./helpers/sse";
 import { sendTx } from "./helpers/tx";
+import { AUDITOR_ROLE } from "../../src/chain/roles";
 
-const AUDITOR_ROLE = keccak256(toHex("AUDITOR_ROLE"));
 
 describeEachDialect("GET /v1/stream: access follows the chain", (dialect) => {
   let f: ApiFixture;

@@ -17,8 +17,8 @@ import type { ApiServices } from "../../src/api/context";
 import { rpc } from "../support/chain";
 import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
 import { connectSse, type SseClient } from "./helpers/sse";
+import { DAY } from "../../src/domain";
 
-const DAY = 86_400n;
 const STREAMED = Object.keys(STREAM_EVENTS);
 
 describeEachDialect("GET /v1/stream", (dialect) => {

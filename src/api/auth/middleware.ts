@@ -3,6 +3,7 @@ import type { ApiServices } from "../context";
 import { UnauthorizedError } from "../errors";
 import { resolveScope, type Scope } from "./scope";
 import { isRevoked, verifyToken, type TokenClaims } from "./tokens";
+import { DAY_SECONDS } from "../../domain";
 
 export interface AuthedRequest extends Request {
   claims?: TokenClaims;
@@ -18,7 +19,7 @@ export function bearerOf(req: Request): string | undefined {
 }
 
 /** Days → seconds of the longest service-token lifetime the server accepts. */
-export const maxServiceTtlSec = (services: ApiServices): number => (services.options.serviceTokenMaxDays ?? 365) * 86_400;
+export const maxServiceTtlSec = (services: ApiServices): number => (services.options.serviceTokenMaxDays ?? 365) * DAY_SECONDS;
 
 /** The claims of a token signed with the server's secret, unexpired and within the lifetime bound (revocation not checked: no I/O). */
 export function claimsOf(services: ApiServices, token: string): TokenClaims | undefined {

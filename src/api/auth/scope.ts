@@ -1,9 +1,9 @@
 import type { Kysely } from "kysely";
-import { keccak256, toBytes, type Address } from "viem";
+import type { Address } from "viem";
 import type { Database } from "../../db/schema";
+import { AUDITOR_ROLE, LENDER_ROLE } from "../../chain/roles";
 
-export const LENDER_ROLE = keccak256(toBytes("LENDER_ROLE"));
-export const AUDITOR_ROLE = keccak256(toBytes("AUDITOR_ROLE"));
+export { AUDITOR_ROLE, LENDER_ROLE } from "../../chain/roles";
 
 /** What a caller may see, from the indexed chain: LoanLedger roles, servicer delegations, collector assignments. */
 export interface Scope {

@@ -10,6 +10,7 @@ import type { Database } from "../../db/schema";
 import type { Scope } from "../auth/scope";
 import { ApiError, ForbiddenError, NotFoundError } from "../errors";
 import { visibleTo } from "./loans";
+import { DAY_SECONDS } from "../../domain";
 
 /** The caller's uploads of the last 24 hours and this one exceed its daily quota: 429. */
 export class EvidenceQuotaError extends ApiError {
@@ -70,7 +71,7 @@ export interface UploadRecord {
  */
 export async function recordUpload(db: Kysely<Database>, u: UploadRecord, quotaBytes: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const used = await bytesUploadedSince(trx, u.uploader, u.at - 86_400, { sha256: u.sha256, loanId: u.loanId });
+    const used = await bytesUploadedSince(trx, u.uploader, u.at - DAY_SECONDS, { sha256: u.sha256, loanId: u.loanId });
     if (used + u.size > quotaBytes) throw new EvidenceQuotaError(quotaBytes, used);
     await trx
       .insertInto("evidence_uploads")

@@ -10,9 +10,10 @@ import type { Logger } from "pino";
 import type { Database } from "../../db/schema";
 import { citedAnywhere } from "./evidence-access";
 import { listStore, removeArtifactUnless, settleLeftoverTrash } from "./evidence-store";
+import { DAY_SECONDS } from "../../domain";
 
 /** Temporary files of uploads are removed once this old: an upload in flight never lasts a day. */
-const TEMPORARY_MAX_AGE_SEC = 86_400;
+const TEMPORARY_MAX_AGE_SEC = DAY_SECONDS;
 
 export interface SweepParameters {
   db: Kysely<Database>;
@@ -39,7 +40,7 @@ export interface SweepReturnType {
  */
 export async function sweepEvidence(p: SweepParameters): Promise<SweepReturnType> {
   const { db, dir } = p;
-  const cutoff = p.now - p.retentionDays * 86_400;
+  const cutoff = p.now - p.retentionDays * DAY_SECONDS;
   const keep = (hash: string) => async () => (await hasUploads(db, hash)) || (await citedAnywhere(db, hash));
   const out: SweepReturnType = { removed: [], temporaryRemoved: 0 };
 

@@ -10,8 +10,8 @@ import type { Scope } from "../auth/scope";
 import { ApiError, BadRequestError, PayloadTooLargeError } from "../errors";
 import { assertMayUpload, bytesUploadedSince, EvidenceQuotaError, InsufficientStorageError, recordUpload } from "./evidence-access";
 import { freeBytes, receiveArtifact, type ReceiveLimit } from "./evidence-store";
+import { DAY_SECONDS as DAY_SEC } from "../../domain";
 
-const DAY_SEC = 86_400;
 
 export interface UploadEvidenceParameters {
   db: Kysely<Database>;

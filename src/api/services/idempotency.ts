@@ -11,6 +11,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { ConflictError, TooManyRequestsError } from "../errors";
+import { DAY_SECONDS } from "../../domain";
 
 /** A response to replay: status and JSON body. */
 export interface StoredResponse {
@@ -43,7 +44,7 @@ export interface RunOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createIdempotencyStore({ db, now, ttlSec = 86_400, maxPerCaller = 1_000, waitMs = 30_000, abandonedAfterSec = 120 }: IdempotencyStoreParameters) {
+export function createIdempotencyStore({ db, now, ttlSec = DAY_SECONDS, maxPerCaller = 1_000, waitMs = 30_000, abandonedAfterSec = 120 }: IdempotencyStoreParameters) {
   const row = (caller: string, key: string) => db.selectFrom("idempotency_keys").selectAll().where("caller", "=", caller).where("key", "=", key).executeTakeFirst();
 
   /** Inserts the pending row; false when the key is held already. */

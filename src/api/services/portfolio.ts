@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
-import { BUCKET_LABELS, bucketOf, classify, DAY, daysLate, LoanStatus, penaltyOutstandingAt, type Installment } from "../../domain";
+import { BUCKET_LABELS, bucketOf, classify, DAY_SECONDS, daysLate, LoanStatus, penaltyOutstandingAt, type Installment } from "../../domain";
 import { bucket, classification, dpd, dueKeyRange, penaltyStarted, policyThresholds } from "../../db/rules-sql";
 import { loadPolicies } from "../../indexer/store";
 import { projectionFromRow } from "../../indexer/projection";
@@ -13,7 +13,6 @@ export type PortfolioScope = { lenders: "all" } | { lenders: string[] };
 /** Roll-rate look-back: buckets at asOf − 30 days are compared with buckets at asOf. */
 export const ROLL_WINDOW_DAYS = 30;
 
-const SEC_PER_DAY = Number(DAY);
 
 export interface Figures {
   loans: number;
@@ -143,7 +142,7 @@ export type RollDestination = BucketName | "closed" | "written_off";
  * cursor after the last repayment paid at or before T0 (`repayments.cursor_after`, by `paid_at`).
  */
 async function transitions(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Promise<{ from: number; to: number; n: number }[]> {
-  const t0 = at.timestamp - ROLL_WINDOW_DAYS * SEC_PER_DAY;
+  const t0 = at.timestamp - ROLL_WINDOW_DAYS * DAY_SECONDS;
   const cursorAtT0 = sql`coalesce((select max(r.cursor_after) from repayments r
       where r.loan_id = loans.loan_id and r.paid_at <= ${sql.lit(t0)}
         and (r.block_number > sv.block_number or (r.block_number = sv.block_number and r.log_index > sv.log_index))), 0)`;
@@ -221,7 +220,7 @@ export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScop
     },
     rollRates: {
       windowDays: ROLL_WINDOW_DAYS,
-      from: { timestamp: at.timestamp - ROLL_WINDOW_DAYS * SEC_PER_DAY },
+      from: { timestamp: at.timestamp - ROLL_WINDOW_DAYS * DAY_SECONDS },
       rates: rollRates,
       transitions: moves
         .sort((a, b) => a.from - b.from || a.to - b.to)

@@ -18,6 +18,7 @@ import type { Database, RelaysTable } from "../../db/schema";
 import { chainOf } from "../../chain/client";
 import type { Deployment } from "../../chain/deployments";
 import { TooManyRequestsError, UnavailableError } from "../errors";
+import { DAY_SECONDS as DAY } from "../../domain";
 
 export type RelayState = RelaysTable["state"];
 
@@ -53,7 +54,6 @@ export interface RelayerParameters {
   pollMs?: number;
 }
 
-const DAY = 86_400;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const shortMessage = (err: unknown) => (err instanceof BaseError ? err.shortMessage : err instanceof Error ? err.message : String(err)).split("\n")[0];
 /** The node already has this nonce (another process sent first, or it mined meanwhile). */

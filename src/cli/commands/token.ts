@@ -4,6 +4,7 @@ import { readClaims, revokeSubject, revokeToken, serviceToken, verifyToken } fro
 import { loadSettings, SETTINGS } from "../../config";
 import { openDatabase } from "../../db/connect";
 import { action, UsageError } from "../lib/errors";
+import { DAY_SECONDS } from "../../domain";
 
 const fail = (m: string): never => {
   throw new UsageError(`error: ${m}`);
@@ -30,7 +31,7 @@ export function registerTokenCommand(program: Command): void {
       if (!Number.isInteger(days) || days < 1 || days > max) return fail(`--ttl-days must be an integer from 1 to ${max} (SERVICE_TOKEN_MAX_DAYS)`);
       const secret = config.apiTokenSecret;
       if (!secret) return fail("API_TOKEN_SECRET (or API_TOKEN_SECRET_FILE) must be set in the environment, the same as the server's");
-      const issued = serviceToken(getAddress(opts.address), secret, days * 86_400);
+      const issued = serviceToken(getAddress(opts.address), secret, days * DAY_SECONDS);
       process.stdout.write(JSON.stringify({ address: getAddress(opts.address), id: issued.id, token: issued.token, expiresAt: issued.expiresAt }) + "\n");
     })
   );
@@ -65,7 +66,7 @@ export function registerTokenCommand(program: Command): void {
           process.stdout.write(JSON.stringify({ revoked: "address", address: getAddress(opts.address), issuedUpTo: now }) + "\n");
         } else {
           // By id alone the subject and expiry are unknown: the row is kept for the longest lifetime a token may have.
-          target ??= { jti: opts.id!, subject: "0x0000000000000000000000000000000000000000", expiresAt: now + config.serviceTokenMaxDays * 86_400 };
+          target ??= { jti: opts.id!, subject: "0x0000000000000000000000000000000000000000", expiresAt: now + config.serviceTokenMaxDays * DAY_SECONDS };
           await revokeToken(database.db, target, now);
           process.stdout.write(JSON.stringify({ revoked: "token", id: target.jti, at: now }) + "\n");
         }

@@ -9,6 +9,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { defineChain } from "viem";
 import { collectionLogAbi, loanLedgerAbi } from "../../../src/chain/abis";
 import { loadDeployment, type Deployment } from "../../../src/chain/deployments";
+import { LENDER_ROLE } from "../../../src/chain/roles";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -45,7 +46,7 @@ export function cli(args: string[], env: Record<string, string | undefined> = {}
   });
 }
 
-export const LENDER_ROLE = keccak256(stringToBytes("LENDER_ROLE"));
+export { LENDER_ROLE } from "../../../src/chain/roles";
 
 /** A viem public client on `url` (chain 31337). */
 export function publicClient(url: string): PublicClient {

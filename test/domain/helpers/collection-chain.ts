@@ -2,9 +2,11 @@ import { ethers, network } from "hardhat";
 import type { Address, Hex } from "viem";
 import type { CollectionLog, LoanLedger } from "../../../typechain-types";
 import type { RecordedAction } from "../../../src/domain/trail";
+import { LENDER_ROLE } from "../../../src/chain/roles";
+import { DAY } from "../../../src/domain";
 
-export const DAY = 86_400n;
-export const LENDER_ROLE = ethers.id("LENDER_ROLE");
+export { DAY } from "../../../src/domain";
+export { LENDER_ROLE } from "../../../src/chain/roles";
 /** UTC offsets of the fixture's loans 1..6 (the ledger accepts -720..840). */
 export const LOAN_OFFSETS = [480, 0, -300, 330, 840, -720] as const;
 
