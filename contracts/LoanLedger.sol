@@ -17,6 +17,7 @@ import {LoanMath} from "./libraries/LoanMath.sol";
 import {PolicyStore} from "./libraries/PolicyStore.sol";
 import {ScheduleStore} from "./libraries/ScheduleStore.sol";
 import {LoanLogic} from "./libraries/LoanLogic.sol";
+import {LoanBits, ScheduleRef} from "./libraries/LoanBits.sol";
 
 /// @title LoanLedger
 /// @notice Financed loans on chain: schedules, repayments, delinquency, default interest and the
@@ -343,9 +344,9 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         if (version == ScheduleStore.readHeader(loan.schedule).version) {
             return ScheduleStore.readAll(loan.schedule, loan.widthOf(), loan.count);
         }
-        uint256 packed = _previousSchedules[loanId][version];
-        if (packed == 0) revert LoanLedgerUnknownVersion(loanId, version);
-        return ScheduleStore.readAll(address(uint160(packed)), uint8(packed >> 176), uint16(packed >> 160));
+        ScheduleRef previous = _previousSchedules[loanId][version];
+        if (previous.isEmpty()) revert LoanLedgerUnknownVersion(loanId, version);
+        return ScheduleStore.readAll(previous.blob(), previous.width(), previous.count());
     }
 
     function pendingRestructure(uint256 loanId) external view returns (bytes32) {
@@ -499,8 +500,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         bytes32 scheduleHash
     ) internal {
         if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
-        _previousSchedules[loanId][h.version] =
-            uint256(uint160(loan.schedule)) | (uint256(loan.count) << 160) | (loan.widthOf() << 176);
+        _previousSchedules[loanId][h.version] = LoanBits.toScheduleRef(loan.schedule, loan.count, loan.widthOf());
         delete _pendingRestructure[loanId];
         loan.restructure(loanId, h, schedule, scheduleHash);
     }
