@@ -41,7 +41,8 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         "Installment(uint64 dueDate,uint256 principal,uint256 interest)"
     );
     bytes32 public constant INSTALLMENT_TYPEHASH = keccak256("Installment(uint64 dueDate,uint256 principal,uint256 interest)");
-    uint256 public constant MAX_INSTALLMENTS = 600;
+    /// @notice The most installments a schedule version may have (src/domain's MAX_INSTALLMENTS equals it).
+    uint256 public constant MAX_INSTALLMENTS = LoanLogic.MAX_INSTALLMENTS;
     /// @dev Loans checkUpkeep returns at most, so performUpkeep stays well inside a block.
     uint256 public constant MAX_UPKEEP_BATCH = 100;
 

@@ -266,9 +266,9 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @notice Registers a loan lent by the caller under the caller's current policy.
     /// @dev May emit a {LoanRegistered} event. Requirements: caller has LENDER_ROLE; not paused;
     /// borrower non-zero; exactly one of token/currency; utcOffsetMinutes within [-720, 840];
-    /// principal > 0; 1..600 installments, due dates strictly increasing and after now, no part
-    /// >= 2^96, no empty installment, principal parts summing to principal; contract rate plus
-    /// the policy's penalty rate <= maxAnnualRateBps.
+    /// principal > 0; 1..MAX_INSTALLMENTS (600) installments, due dates strictly increasing and
+    /// after now, no part >= 2^96, no empty installment, principal parts summing to principal;
+    /// contract rate plus the policy's penalty rate <= maxAnnualRateBps.
     function registerLoan(LoanParams calldata params) external returns (uint256 loanId);
 
     /// @notice Registers several loans in one transaction, all or nothing.

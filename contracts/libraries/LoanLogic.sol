@@ -12,6 +12,8 @@ import {ScheduleStore} from "./ScheduleStore.sol";
 /// @title LoanLogic: the state machine of one loan (docs/ledger-rules.md).
 /// @dev Operates on a loan's storage words; LoanLedger only checks permissions and calls in.
 library LoanLogic {
+    /// @dev The most installments a schedule version may have (LoanLedger.MAX_INSTALLMENTS is this).
+    uint256 internal constant MAX_INSTALLMENTS = 600;
     uint256 private constant _MAX_AMOUNT = 1 << 96;
     uint256 private constant _MAX_DUE_DATE = 1 << 40;
     uint256 private constant _OBSERVATION_PERIOD = 365 days;
@@ -60,7 +62,7 @@ library LoanLogic {
     {
         uint256 n = s.length;
         if (n == 0) revert ILoanLedger.LoanLedgerEmptySchedule();
-        if (n > 600) revert ILoanLedger.LoanLedgerTooManyInstallments(n, 600);
+        if (n > MAX_INSTALLMENTS) revert ILoanLedger.LoanLedgerTooManyInstallments(n, MAX_INSTALLMENTS);
         uint256 previous = now_;
         uint256 sum;
         uint256 bits;
@@ -77,7 +79,7 @@ library LoanLogic {
             if (r >= _MAX_AMOUNT) revert ILoanLedger.LoanLedgerAmountTooLarge(i, r);
             if (p == 0 && r == 0) revert ILoanLedger.LoanLedgerEmptyInstallment(i);
             unchecked {
-                // Safe: at most 600 parts below 2^96 each.
+                // Safe: at most MAX_INSTALLMENTS (600) parts below 2^96 each.
                 sum += p;
             }
             bits |= p | r;

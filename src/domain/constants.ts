@@ -15,7 +15,7 @@ export const DAYS_PER_YEAR = 365n;
 /** `BPS * DAYS_PER_YEAR`: the denominator of a per-day rate expressed in bps per year. */
 export const YEAR_BPS = 3_650_000n;
 
-/** A schedule has 1..MAX_INSTALLMENTS installments. */
+/** A schedule has 1..MAX_INSTALLMENTS installments; equals LoanLedger's public MAX_INSTALLMENTS (test/contracts/LoanLedger.registration.test.ts). */
 export const MAX_INSTALLMENTS = 600;
 
 /** Each principal and interest part, and the principal sum, must be strictly below this (uint96 on chain). */
