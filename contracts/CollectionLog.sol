@@ -11,6 +11,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {ICollectionLog} from "./interfaces/ICollectionLog.sol";
 import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
 import {Compliance} from "./libraries/Compliance.sol";
+import {TrailHash} from "./libraries/TrailHash.sol";
 
 /// @title CollectionLog
 /// @notice The collection evidence trail of LoanLedger's loans: collector assignments, a hash chain
@@ -204,7 +205,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     }
 
     /// @notice Whether `proof` shows that the action with these fields is in batch `batchId`.
-    /// The leaf is StandardMerkleTree's: keccak256(bytes.concat(keccak256(abi.encode(fields...)))).
+    /// The leaf is StandardMerkleTree's over the 8 fields: keccak256(bytes.concat(actionHash)).
     function verifyBatchAction(
         uint256 batchId,
         uint256 loanId,
@@ -218,7 +219,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         bytes32[] calldata proof
     ) external view returns (bool) {
         bytes32 leaf = keccak256(
-            bytes.concat(keccak256(abi.encode(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash)))
+            bytes.concat(TrailHash.actionHash(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash))
         );
         bytes32 root = _batchRoots[batchId];
         return root != bytes32(0) && MerkleProof.verifyCalldata(proof, root, leaf);
@@ -317,7 +318,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     }
 
     function _genesis(uint256 loanId) private view returns (bytes32) {
-        return keccak256(abi.encode(block.chainid, address(this), loanId));
+        return TrailHash.genesisHead(block.chainid, address(this), loanId);
     }
 
     function _requireLender(uint256 loanId) private view {
@@ -357,11 +358,9 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         );
         uint32 count = t.count;
         seq = count + 1;
-        bytes32 head = keccak256(
-            abi.encode(
-                count == 0 ? _genesis(loanId) : t.head,
-                keccak256(abi.encode(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash))
-            )
+        bytes32 head = TrailHash.nextHead(
+            count == 0 ? _genesis(loanId) : t.head,
+            TrailHash.actionHash(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash)
         );
         t.head = head;
         t.count = uint32(seq);

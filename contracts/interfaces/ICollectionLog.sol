@@ -13,6 +13,7 @@ pragma solidity ^0.8.28;
 /// with {trailOf}. `collector` is the assigned collector who acted: the sender of {recordAction},
 /// or the signer of a {recordActionBySig} (whoever submitted it). Compliance problems are flagged in the event, never refused: the ledger must not
 /// hide what happened. Malformed input (a future or stale occurredAt, unknown enum values) is refused.
+/// @dev The one statement of these encodings: TrailHash computes them on chain, src/domain/trail.ts off chain.
 interface ICollectionLog {
     /// @dev Channels 0..7.
     enum Channel {
