@@ -204,8 +204,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         emit BatchAnchored(batchId, merkleRoot, count, uri, msg.sender);
     }
 
-    /// @notice Whether `proof` shows that the action with these fields is in batch `batchId`.
-    /// The leaf is StandardMerkleTree's over the 8 fields: keccak256(bytes.concat(actionHash)).
+    /// @inheritdoc ICollectionLog
     function verifyBatchAction(
         uint256 batchId,
         uint256 loanId,
@@ -259,31 +258,38 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         head = count == 0 ? _genesis(loanId) : t.head;
     }
 
+    /// @inheritdoc ICollectionLog
     function isAssigned(uint256 loanId, address collector) external view returns (bool) {
         return _assigned[loanId][collector];
     }
 
+    /// @inheritdoc ICollectionLog
     function contactPolicyOf(address lender) public view returns (ContactPolicy memory) {
         StoredPolicy storage s = _policies[lender];
         return s.set ? s.policy : _defaultPolicy();
     }
 
+    /// @inheritdoc ICollectionLog
     function caps() external view returns (ContactPolicy memory) {
         return _caps;
     }
 
+    /// @inheritdoc ICollectionLog
     function restrictedChannels(uint256 loanId) external view returns (uint8) {
         return _trails[loanId].restricted;
     }
 
+    /// @inheritdoc ICollectionLog
     function disputeOpen(uint256 loanId) external view returns (bool) {
         return _trails[loanId].state & _DISPUTE_OPEN != 0;
     }
 
+    /// @inheritdoc ICollectionLog
     function batchRoot(uint256 batchId) external view returns (bytes32) {
         return _batchRoots[batchId];
     }
 
+    /// @inheritdoc ICollectionLog
     function batchCount() external view returns (uint256) {
         return _nextBatchId - 1;
     }

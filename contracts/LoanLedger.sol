@@ -279,27 +279,33 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
 
     // ------------------------------------------------------------------ views
 
+    /// @inheritdoc ILoanLedger
     function maxAnnualRateBps() external view returns (uint16) {
         return _maxAnnualRateBps;
     }
 
+    /// @inheritdoc ILoanLedger
     function loanCount() external view returns (uint256) {
         return _loanCount;
     }
 
+    /// @inheritdoc ILoanLedger
     function policy(uint32 policyId) external view returns (Policy memory) {
         if (policyId >= _policyCount) revert LoanLedgerUnknownPolicy(policyId);
         return PolicyStore.unpack(_policies[policyId]);
     }
 
+    /// @inheritdoc ILoanLedger
     function currentPolicyOf(address lender) external view returns (uint32) {
         return _currentPolicy[lender];
     }
 
+    /// @inheritdoc ILoanLedger
     function isServicer(address lender, address servicer) external view returns (bool) {
         return _servicers[lender][servicer];
     }
 
+    /// @inheritdoc ILoanLedger
     function loanTerms(uint256 loanId) external view returns (LoanTerms memory t) {
         Loan storage loan = _loan(loanId);
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
@@ -320,26 +326,31 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         });
     }
 
+    /// @inheritdoc ILoanLedger
     function loanState(uint256 loanId) external view returns (LoanState memory) {
         Loan storage loan = _loan(loanId);
         return loan.state(ScheduleStore.readHeader(loan.schedule), _policies, block.timestamp);
     }
 
+    /// @inheritdoc ILoanLedger
     function loanParties(uint256 loanId) external view returns (address, address, int16) {
         ScheduleStore.Header memory h = ScheduleStore.readHeader(_loan(loanId).schedule);
         return (h.lender, h.borrower, h.utcOffsetMinutes);
     }
 
+    /// @inheritdoc ILoanLedger
     function daysPastDue(uint256 loanId) external view returns (uint32) {
         return uint32(_loan(loanId).dpdAt(block.timestamp));
     }
 
+    /// @inheritdoc ILoanLedger
     function collectionContext(uint256 loanId) external view returns (address, address, int16, uint32) {
         Loan storage loan = _loan(loanId);
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
         return (h.lender, h.borrower, h.utcOffsetMinutes, uint32(loan.dpdAt(block.timestamp)));
     }
 
+    /// @inheritdoc ILoanLedger
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory) {
         Loan storage loan = _loan(loanId);
         if (version == ScheduleStore.readHeader(loan.schedule).version) {
@@ -350,6 +361,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         return ScheduleStore.readAll(previous.blob(), previous.width(), previous.count());
     }
 
+    /// @inheritdoc ILoanLedger
     function pendingRestructure(uint256 loanId) external view returns (bytes32) {
         return _pendingRestructure[loanId];
     }
