@@ -17,7 +17,8 @@ library LoanLogic {
     uint256 private constant _MAX_AMOUNT = 1 << 96;
     uint256 private constant _MAX_DUE_DATE = 1 << 40;
     uint256 private constant _OBSERVATION_PERIOD = 365 days;
-    /// @dev Consecutive on-time installments that (with the period) end an observation.
+    /// @dev Consecutive on-time installments that (with the period) end an observation
+    /// (src/domain's OBSERVATION_ON_TIME_INSTALLMENTS).
     uint256 private constant _OBSERVATION_ON_TIME = 2;
 
     /// @dev Figures that depend on time, as of `t`.

@@ -37,7 +37,12 @@ export const MAX_GRACE_DAYS = 90;
 /** Largest value of the contract's uint16 policy and rate fields. */
 export const MAX_UINT16 = 65_535;
 
-/** The on-time streak counter saturates here (uint8 on chain). */
+/**
+ * The domain's on-time streak saturates here. The contract keeps the streak in two bits and
+ * saturates at 3 (LoanBits.MAX_STREAK); both agree on all the streak decides, since only
+ * `streak >= OBSERVATION_ON_TIME_INSTALLMENTS` is ever read. The indexer stores this count
+ * (loans.on_time_streak), so it stays 255.
+ */
 export const MAX_ON_TIME_STREAK = 255;
 
 /** Consecutive on-time installments a restructured loan needs before its observation ends. */
