@@ -3,8 +3,8 @@ import type { Signer } from "ethers";
 import type { Address } from "viem";
 import type { CollectionLog, LoanLedger } from "../../typechain-types";
 import { plainTypes, recordActionTypedData } from "../../src/chain/typed-data";
+import { DAY } from "../../src/domain";
 
-const DAY = 86_400n;
 /** The chain clock when this scenario starts, 2030-07-01T00:00:00Z (after the ledger scenario's dates): fixed calldata, reproducible figures. */
 const START = BigInt(Date.UTC(2030, 6, 1) / 1000);
 

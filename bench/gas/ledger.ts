@@ -1,8 +1,8 @@
 import { ethers, network } from "hardhat";
 import type { LoanLedger, MockERC20 } from "../../typechain-types";
 import type { ILoanLedgerTypes } from "../../typechain-types/contracts/LoanLedger";
+import { DAY } from "../../src/domain";
 
-const DAY = 86_400n;
 /**
  * The chain clock at the start, 2030-01-01T00:00:00Z: every date in the calldata is fixed, so
  * each figure is reproducible (a zero byte of calldata costs 4 gas, any other 16).

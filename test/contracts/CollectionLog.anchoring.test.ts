@@ -4,7 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Hex } from "viem";
 import type { CollectionLog } from "../../typechain-types";
-import { DAY } from "./helpers/fixtures";
+import { DAY, LENDER_ROLE } from "./helpers/fixtures";
 import { ACTION_LEAF_ENCODING, Channel, Kind, actionLeaf, collectionLogFixture, type Action } from "./helpers/collection";
 
 /** The leaf encoding as the mutable string[] the merkle-tree and ethers APIs take. */
@@ -76,7 +76,7 @@ describe("CollectionLog: batch anchoring", function () {
 
     it("lets an account that lost LENDER_ROLE anchor no more", async function () {
       const { log, ledger, admin, otherLender, root } = await loadFixture(anchoringFixture);
-      await ledger.connect(admin).revokeRole(ethers.id("LENDER_ROLE"), otherLender.address);
+      await ledger.connect(admin).revokeRole(LENDER_ROLE, otherLender.address);
       await expect(log.connect(otherLender).anchorBatch(root, 1, URI)).to.be.revertedWithCustomError(log, "CollectionLogNotAnchorer").withArgs(otherLender.address);
     });
 

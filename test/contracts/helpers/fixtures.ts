@@ -2,8 +2,9 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { LoanLedger, MockERC20 } from "../../../typechain-types";
 import type { ILoanLedgerTypes } from "../../../typechain-types/contracts/LoanLedger";
+import { DAY } from "../../../src/domain";
 
-export const DAY = 86_400n;
+export { DAY };
 export const MAX_RATE_BPS = 2_400; // the admin's legal cap in these tests
 export const LENDER_ROLE = ethers.id("LENDER_ROLE");
 export const AUDITOR_ROLE = ethers.id("AUDITOR_ROLE");
