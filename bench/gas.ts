@@ -6,7 +6,8 @@
  *   npm run bench:gas                 measure, compare, check budgets
  *   UPDATE_GAS_SNAPSHOT=1 npm run bench:gas   also rewrite bench/gas-snapshot.json
  *
- * Exits 1 when a budget is exceeded. Scenarios are in bench/gas/*.ts.
+ * Exits 1 when a budget is exceeded. Scenarios are in bench/gas/*.ts; they run on a fixed chain
+ * clock with fixed inputs, so a figure changes only when the code (or the scenario) does.
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -11,6 +11,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {ICollectionLog} from "./interfaces/ICollectionLog.sol";
 import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
 import {Compliance} from "./libraries/Compliance.sol";
+import {TrailHash} from "./libraries/TrailHash.sol";
 
 /// @title CollectionLog
 /// @notice The collection evidence trail of LoanLedger's loans: collector assignments, a hash chain
@@ -203,8 +204,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         emit BatchAnchored(batchId, merkleRoot, count, uri, msg.sender);
     }
 
-    /// @notice Whether `proof` shows that the action with these fields is in batch `batchId`.
-    /// The leaf is StandardMerkleTree's: keccak256(bytes.concat(keccak256(abi.encode(fields...)))).
+    /// @inheritdoc ICollectionLog
     function verifyBatchAction(
         uint256 batchId,
         uint256 loanId,
@@ -218,7 +218,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         bytes32[] calldata proof
     ) external view returns (bool) {
         bytes32 leaf = keccak256(
-            bytes.concat(keccak256(abi.encode(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash)))
+            bytes.concat(TrailHash.actionHash(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash))
         );
         bytes32 root = _batchRoots[batchId];
         return root != bytes32(0) && MerkleProof.verifyCalldata(proof, root, leaf);
@@ -258,31 +258,38 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         head = count == 0 ? _genesis(loanId) : t.head;
     }
 
+    /// @inheritdoc ICollectionLog
     function isAssigned(uint256 loanId, address collector) external view returns (bool) {
         return _assigned[loanId][collector];
     }
 
+    /// @inheritdoc ICollectionLog
     function contactPolicyOf(address lender) public view returns (ContactPolicy memory) {
         StoredPolicy storage s = _policies[lender];
         return s.set ? s.policy : _defaultPolicy();
     }
 
+    /// @inheritdoc ICollectionLog
     function caps() external view returns (ContactPolicy memory) {
         return _caps;
     }
 
+    /// @inheritdoc ICollectionLog
     function restrictedChannels(uint256 loanId) external view returns (uint8) {
         return _trails[loanId].restricted;
     }
 
+    /// @inheritdoc ICollectionLog
     function disputeOpen(uint256 loanId) external view returns (bool) {
         return _trails[loanId].state & _DISPUTE_OPEN != 0;
     }
 
+    /// @inheritdoc ICollectionLog
     function batchRoot(uint256 batchId) external view returns (bytes32) {
         return _batchRoots[batchId];
     }
 
+    /// @inheritdoc ICollectionLog
     function batchCount() external view returns (uint256) {
         return _nextBatchId - 1;
     }
@@ -317,7 +324,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     }
 
     function _genesis(uint256 loanId) private view returns (bytes32) {
-        return keccak256(abi.encode(block.chainid, address(this), loanId));
+        return TrailHash.genesisHead(block.chainid, address(this), loanId);
     }
 
     function _requireLender(uint256 loanId) private view {
@@ -357,11 +364,9 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         );
         uint32 count = t.count;
         seq = count + 1;
-        bytes32 head = keccak256(
-            abi.encode(
-                count == 0 ? _genesis(loanId) : t.head,
-                keccak256(abi.encode(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash))
-            )
+        bytes32 head = TrailHash.nextHead(
+            count == 0 ? _genesis(loanId) : t.head,
+            TrailHash.actionHash(loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash)
         );
         t.head = head;
         t.count = uint32(seq);

@@ -17,6 +17,7 @@ import {LoanMath} from "./libraries/LoanMath.sol";
 import {PolicyStore} from "./libraries/PolicyStore.sol";
 import {ScheduleStore} from "./libraries/ScheduleStore.sol";
 import {LoanLogic} from "./libraries/LoanLogic.sol";
+import {LoanBits, ScheduleRef} from "./libraries/LoanBits.sol";
 
 /// @title LoanLedger
 /// @notice Financed loans on chain: schedules, repayments, delinquency, default interest and the
@@ -40,7 +41,8 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         "Installment(uint64 dueDate,uint256 principal,uint256 interest)"
     );
     bytes32 public constant INSTALLMENT_TYPEHASH = keccak256("Installment(uint64 dueDate,uint256 principal,uint256 interest)");
-    uint256 public constant MAX_INSTALLMENTS = 600;
+    /// @notice The most installments a schedule version may have (src/domain's MAX_INSTALLMENTS equals it).
+    uint256 public constant MAX_INSTALLMENTS = LoanLogic.MAX_INSTALLMENTS;
     /// @dev Loans checkUpkeep returns at most, so performUpkeep stays well inside a block.
     uint256 public constant MAX_UPKEEP_BATCH = 100;
 
@@ -277,27 +279,33 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
 
     // ------------------------------------------------------------------ views
 
+    /// @inheritdoc ILoanLedger
     function maxAnnualRateBps() external view returns (uint16) {
         return _maxAnnualRateBps;
     }
 
+    /// @inheritdoc ILoanLedger
     function loanCount() external view returns (uint256) {
         return _loanCount;
     }
 
+    /// @inheritdoc ILoanLedger
     function policy(uint32 policyId) external view returns (Policy memory) {
         if (policyId >= _policyCount) revert LoanLedgerUnknownPolicy(policyId);
         return PolicyStore.unpack(_policies[policyId]);
     }
 
+    /// @inheritdoc ILoanLedger
     function currentPolicyOf(address lender) external view returns (uint32) {
         return _currentPolicy[lender];
     }
 
+    /// @inheritdoc ILoanLedger
     function isServicer(address lender, address servicer) external view returns (bool) {
         return _servicers[lender][servicer];
     }
 
+    /// @inheritdoc ILoanLedger
     function loanTerms(uint256 loanId) external view returns (LoanTerms memory t) {
         Loan storage loan = _loan(loanId);
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
@@ -318,36 +326,42 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         });
     }
 
+    /// @inheritdoc ILoanLedger
     function loanState(uint256 loanId) external view returns (LoanState memory) {
         Loan storage loan = _loan(loanId);
         return loan.state(ScheduleStore.readHeader(loan.schedule), _policies, block.timestamp);
     }
 
+    /// @inheritdoc ILoanLedger
     function loanParties(uint256 loanId) external view returns (address, address, int16) {
         ScheduleStore.Header memory h = ScheduleStore.readHeader(_loan(loanId).schedule);
         return (h.lender, h.borrower, h.utcOffsetMinutes);
     }
 
+    /// @inheritdoc ILoanLedger
     function daysPastDue(uint256 loanId) external view returns (uint32) {
         return uint32(_loan(loanId).dpdAt(block.timestamp));
     }
 
+    /// @inheritdoc ILoanLedger
     function collectionContext(uint256 loanId) external view returns (address, address, int16, uint32) {
         Loan storage loan = _loan(loanId);
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
         return (h.lender, h.borrower, h.utcOffsetMinutes, uint32(loan.dpdAt(block.timestamp)));
     }
 
+    /// @inheritdoc ILoanLedger
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory) {
         Loan storage loan = _loan(loanId);
         if (version == ScheduleStore.readHeader(loan.schedule).version) {
             return ScheduleStore.readAll(loan.schedule, loan.widthOf(), loan.count);
         }
-        uint256 packed = _previousSchedules[loanId][version];
-        if (packed == 0) revert LoanLedgerUnknownVersion(loanId, version);
-        return ScheduleStore.readAll(address(uint160(packed)), uint8(packed >> 176), uint16(packed >> 160));
+        ScheduleRef previous = _previousSchedules[loanId][version];
+        if (previous.isEmpty()) revert LoanLedgerUnknownVersion(loanId, version);
+        return ScheduleStore.readAll(previous.blob(), previous.width(), previous.count());
     }
 
+    /// @inheritdoc ILoanLedger
     function pendingRestructure(uint256 loanId) external view returns (bytes32) {
         return _pendingRestructure[loanId];
     }
@@ -499,8 +513,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         bytes32 scheduleHash
     ) internal {
         if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
-        _previousSchedules[loanId][h.version] =
-            uint256(uint160(loan.schedule)) | (uint256(loan.count) << 160) | (loan.widthOf() << 176);
+        _previousSchedules[loanId][h.version] = LoanBits.toScheduleRef(loan.schedule, loan.count, loan.widthOf());
         delete _pendingRestructure[loanId];
         loan.restructure(loanId, h, schedule, scheduleHash);
     }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ILoanLedgerTypes} from "./interfaces/ILoanLedger.sol";
+import {LoanFlags, ScheduleRef, WidthStage} from "./libraries/LoanBits.sol";
 import {PolicyStore} from "./libraries/PolicyStore.sol";
 
 /// @title LoanLedgerStorage: the ledger's state, one comment per variable.
@@ -11,10 +12,9 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     ///
     /// word 0 | schedule (160) | cursor (16) | count (16) | widthStage (8) | status (8) |
     ///        | flags (8) | lastPaidOffset (40)
-    ///   widthStage: bits 0-3 bytes per amount in the blob (1..12), bits 4-7 the next reminder
-    ///               stage of the cursor installment (0..15)
-    ///   flags: bit 0 defaulted, bit 1 observation, bits 2-3 on-time streak (saturates at 3),
-    ///          bits 4-6 recorded classification
+    ///   widthStage: bytes per amount in the blob and the next reminder stage ({WidthStage})
+    ///   flags: defaulted, observation, on-time streak, recorded classification ({LoanFlags})
+    ///   The bits of both bytes are laid out in LoanBits.sol and read and written only through it.
     /// word 1 | paid (128) | penaltyPaid (128)
     /// word 2 | penaltyBase (128) | penaltyBaseDays (24) | penaltyAssessed (104)
     ///
@@ -24,9 +24,9 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
         address schedule; // blob of the current schedule version
         uint16 cursor; // oldest installment not fully settled (count when repaid)
         uint16 count; // installments in the current version
-        uint8 widthStage; // see above
+        WidthStage widthStage; // see above
         LoanStatus status;
-        uint8 flags; // see above
+        LoanFlags flags; // see above
         uint40 lastPaidOffset; // seconds from the version's start to the time the last payment was applied at
         uint128 paid; // principal + interest paid on the cursor installment (interest first; < 2^97)
         uint128 penaltyPaid; // penalties and fees paid on the cursor installment
@@ -46,8 +46,8 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     /// @dev Policy applied to a lender's new loans (0 = default).
     mapping(address lender => uint32 policyId) internal _currentPolicy;
     mapping(address lender => mapping(address servicer => bool)) internal _servicers;
-    /// @dev Superseded schedule versions, for audit: blob (160) | count << 160 | width << 176.
-    mapping(uint256 loanId => mapping(uint16 version => uint256 packed)) internal _previousSchedules;
+    /// @dev Superseded schedule versions, for audit: blob, count and width in one word ({ScheduleRef}).
+    mapping(uint256 loanId => mapping(uint16 version => ScheduleRef)) internal _previousSchedules;
     /// @dev keccak256(abi.encode(schedule)) of a restructuring the lender proposed.
     mapping(uint256 loanId => bytes32 scheduleHash) internal _pendingRestructure;
 }

@@ -5,6 +5,8 @@ import type { CollectionLog, LoanLedger } from "../../typechain-types";
 import { plainTypes, recordActionTypedData } from "../../src/chain/typed-data";
 import { DAY } from "../../src/domain";
 
+/** The chain clock when this scenario starts, 2030-07-01T00:00:00Z (after the ledger scenario's dates): fixed calldata, reproducible figures. */
+const START = BigInt(Date.UTC(2030, 6, 1) / 1000);
 
 async function gasOf(tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<number> {
   const rc = await (await tx).wait();
@@ -36,8 +38,11 @@ export async function collectionScenarios(): Promise<Record<string, number>> {
   const ledger = (await ethers.deployContract("LoanLedger", [admin.address, 2_400])) as unknown as LoanLedger;
   const log = (await ethers.deployContract("CollectionLog", [await ledger.getAddress(), admin.address])) as unknown as CollectionLog;
   await ledger.grantRole(await ledger.LENDER_ROLE(), lender.address);
-  const now = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
-  const firstDue = now + 10n * DAY;
+  const latest = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  if (START <= latest) throw new Error(`bench:gas: the chain clock (${latest}) is past ${START}; move the scenario's fixed dates on`);
+  await network.provider.send("evm_setNextBlockTimestamp", [Number(START)]);
+  await network.provider.send("evm_mine", []);
+  const firstDue = START + 10n * DAY;
   const loan = (i: number) => ({
     borrower: borrower.address,
     borrowerRef: ethers.id(`bench-${i}`),

@@ -13,6 +13,7 @@ pragma solidity ^0.8.28;
 /// with {trailOf}. `collector` is the assigned collector who acted: the sender of {recordAction},
 /// or the signer of a {recordActionBySig} (whoever submitted it). Compliance problems are flagged in the event, never refused: the ledger must not
 /// hide what happened. Malformed input (a future or stale occurredAt, unknown enum values) is refused.
+/// @dev The one statement of these encodings: TrailHash computes them on chain, src/domain/trail.ts off chain.
 interface ICollectionLog {
     /// @dev Channels 0..7.
     enum Channel {
@@ -202,14 +203,77 @@ interface ICollectionLog {
     // ---------------------------------------------------------------- views
 
     /// @notice The loan's trail head and number of actions (head_0 when there are none).
+    /// @param loanId The loan.
+    /// @return head head_n after the last action, or head_0.
+    /// @return count The number of actions n, which is also the last action's seq.
     function trailOf(uint256 loanId) external view returns (bytes32 head, uint64 count);
+
+    /// @notice Whether `collector` is assigned to the loan now (and so may record actions on it).
+    /// @param loanId The loan.
+    /// @param collector The account to check.
+    /// @return True between {assignCollector} and {unassignCollector}.
     function isAssigned(uint256 loanId, address collector) external view returns (bool);
+
+    /// @notice The contact policy that applies to `lender`'s loans: the one it set with
+    /// {setContactPolicy}, else the product defaults (3 connected calls a day, 7 call attempts in
+    /// 7 days, contact 08:00-21:00 local, legal steps from DPD 60, actions at most 7 days old).
+    /// @param lender The lender.
+    /// @return The policy.
     function contactPolicyOf(address lender) external view returns (ContactPolicy memory);
+
+    /// @notice The caps every lender's contact policy must stay within ({setCaps}).
+    /// @return The caps.
     function caps() external view returns (ContactPolicy memory);
+
+    /// @notice The channels the borrower asked not to be contacted on ({restrictChannel}).
+    /// @param loanId The loan.
+    /// @return bitmask Bit `channel` set for each restricted channel.
     function restrictedChannels(uint256 loanId) external view returns (uint8 bitmask);
+
+    /// @notice Whether a dispute of the loan is open: filed by the borrower ({fileDispute}) or logged
+    /// as a Dispute action, and not yet resolved by the lender ({resolveDispute}).
+    /// @param loanId The loan.
+    /// @return True while open.
     function disputeOpen(uint256 loanId) external view returns (bool);
+
+    /// @notice The Merkle root anchored as batch `batchId` ({anchorBatch}).
+    /// @param batchId The batch id.
+    /// @return The root; zero if no such batch.
     function batchRoot(uint256 batchId) external view returns (bytes32);
+
+    /// @notice The number of batches anchored so far; batch ids run from 1 to this.
+    /// @return The count.
     function batchCount() external view returns (uint256);
+
+    /// @notice Whether `proof` shows that the action with these fields is a leaf of batch `batchId`.
+    /// The leaf is OpenZeppelin StandardMerkleTree's over the 8 action fields, in the order of
+    /// actionHash: keccak256(bytes.concat(actionHash)).
+    /// @param batchId The batch id.
+    /// @param loanId The action's loan.
+    /// @param seq The action's seq.
+    /// @param collector The collector who acted.
+    /// @param channel The action's channel.
+    /// @param kind The action's kind.
+    /// @param outcome The action's outcome code.
+    /// @param occurredAt When the action happened.
+    /// @param evidenceHash The action's evidence hash.
+    /// @param proof The Merkle proof from the leaf to the batch root.
+    /// @return True when the batch exists and the proof leads from the leaf to its root.
+    function verifyBatchAction(
+        uint256 batchId,
+        uint256 loanId,
+        uint64 seq,
+        address collector,
+        uint8 channel,
+        uint8 kind,
+        uint16 outcome,
+        uint64 occurredAt,
+        bytes32 evidenceHash,
+        bytes32[] calldata proof
+    ) external view returns (bool);
+
     /// @notice `collector`'s next nonce for {recordActionBySig}.
+    /// @param collector The collector.
+    /// @return The nonce its next signed action must carry.
     function nonces(address collector) external view returns (uint256);
 }

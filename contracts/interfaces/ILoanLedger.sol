@@ -266,9 +266,9 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @notice Registers a loan lent by the caller under the caller's current policy.
     /// @dev May emit a {LoanRegistered} event. Requirements: caller has LENDER_ROLE; not paused;
     /// borrower non-zero; exactly one of token/currency; utcOffsetMinutes within [-720, 840];
-    /// principal > 0; 1..600 installments, due dates strictly increasing and after now, no part
-    /// >= 2^96, no empty installment, principal parts summing to principal; contract rate plus
-    /// the policy's penalty rate <= maxAnnualRateBps.
+    /// principal > 0; 1..MAX_INSTALLMENTS (600) installments, due dates strictly increasing and
+    /// after now, no part >= 2^96, no empty installment, principal parts summing to principal;
+    /// contract rate plus the policy's penalty rate <= maxAnnualRateBps.
     function registerLoan(LoanParams calldata params) external returns (uint256 loanId);
 
     /// @notice Registers several loans in one transaction, all or nothing.
@@ -335,30 +335,100 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
 
     // ---------------------------------------------------------------- views
 
+    /// @notice The legal cap on contract rate plus penalty rate for loans registered from now on.
+    /// @return The cap in basis points a year (see {setMaxAnnualRate}).
     function maxAnnualRateBps() external view returns (uint16);
+
+    /// @notice The number of loans registered so far; loan ids run from 1 to this.
+    /// @return The count, 0 before the first registration.
     function loanCount() external view returns (uint256);
+
+    /// @notice A published collection policy, as it was published (policies are immutable).
+    /// @dev Requirements: `policyId` was published (else reverts with LoanLedgerUnknownPolicy).
+    /// @param policyId The policy's id; 0 is the product default.
+    /// @return The policy.
     function policy(uint32 policyId) external view returns (Policy memory);
+
+    /// @notice The policy that `lender`'s next registered loans get.
+    /// @param lender The lender.
+    /// @return The policy id of its latest {setPolicy}, or 0 (the product default) if it never set one.
     function currentPolicyOf(address lender) external view returns (uint32);
+
+    /// @notice Whether `servicer` may record `lender`'s off-chain repayments ({setServicer}).
+    /// @param lender The lender that appointed (or revoked) the servicer.
+    /// @param servicer The account to check.
+    /// @return True while appointed.
     function isServicer(address lender, address servicer) external view returns (bool);
+
+    /// @notice A loan's terms under its current schedule version: parties, settlement, principal of
+    /// the version, rates, policy, start, version number, installment count and penalty terms.
+    /// @dev Requirements: the loan exists (else reverts with LoanLedgerUnknownLoan).
+    /// @param loanId The loan.
+    /// @return The terms.
     function loanTerms(uint256 loanId) external view returns (LoanTerms memory);
+
+    /// @notice A loan's state as of the current block (docs/ledger-rules.md, "Lateness"): status,
+    /// classification, bucket, DPD, amounts overdue and outstanding, the next installment, the
+    /// cursor and the defaulted and observation flags. A closed loan reports its status, cursor
+    /// and flags only; its figures are zero.
+    /// @dev Requirements: the loan exists (else reverts with LoanLedgerUnknownLoan).
+    /// @param loanId The loan.
+    /// @return The state.
     function loanState(uint256 loanId) external view returns (LoanState memory);
+
     /// @notice The parties and contact time zone of a loan (used by CollectionLog).
+    /// @dev Requirements: the loan exists (else reverts with LoanLedgerUnknownLoan).
+    /// @param loanId The loan.
+    /// @return lender The lender.
+    /// @return borrower The borrower.
+    /// @return utcOffsetMinutes The borrower's UTC offset in minutes.
     function loanParties(uint256 loanId) external view returns (address lender, address borrower, int16 utcOffsetMinutes);
+
     /// @notice Days past due now (0 when nothing is overdue or the loan is closed).
+    /// @dev Requirements: the loan exists (else reverts with LoanLedgerUnknownLoan).
+    /// @param loanId The loan.
+    /// @return Whole days since the due date of the oldest installment not fully settled.
     function daysPastDue(uint256 loanId) external view returns (uint32);
+
     /// @notice What CollectionLog needs per action, in one call: the parties, the borrower's
     /// UTC offset and the days past due now.
+    /// @dev Requirements: the loan exists (else reverts with LoanLedgerUnknownLoan).
+    /// @param loanId The loan.
+    /// @return lender The lender.
+    /// @return borrower The borrower.
+    /// @return utcOffsetMinutes The borrower's UTC offset in minutes.
+    /// @return dpd Days past due now, as {daysPastDue}.
     function collectionContext(uint256 loanId)
         external
         view
         returns (address lender, address borrower, int16 utcOffsetMinutes, uint32 dpd);
-    /// @notice Installments of schedule version `version` (1 = as registered).
+
+    /// @notice Installments of schedule version `version` (1 = as registered), the current one or
+    /// one a restructuring replaced.
+    /// @dev Requirements: the loan exists (LoanLedgerUnknownLoan) and has had that version
+    /// (LoanLedgerUnknownVersion).
+    /// @param loanId The loan.
+    /// @param version The schedule version.
+    /// @return The installments, in order.
     function scheduleOf(uint256 loanId, uint16 version) external view returns (Installment[] memory);
+
+    /// @notice The restructuring the lender proposed ({proposeRestructure}) and the borrower has not
+    /// accepted yet.
+    /// @param loanId The loan.
+    /// @return scheduleHash keccak256(abi.encode(schedule)) of the proposed schedule; zero if none
+    /// is pending (also for an unknown loan).
     function pendingRestructure(uint256 loanId) external view returns (bytes32 scheduleHash);
+
     /// @notice `owner`'s next unkeyed EIP-712 nonce (key 0 of {nonces}(owner, key)). Restructuring
     /// consents do not use it: they use the per-loan nonce {nonces}(borrower, uint192(loanId)).
+    /// @param owner The account.
+    /// @return The nonce.
     function nonces(address owner) external view returns (uint256);
+
     /// @notice `owner`'s next nonce under `key` (OpenZeppelin NoncesKeyed): `key << 64 | count`, the
     /// value to sign. For a restructuring consent, `key` = uint192(loanId).
+    /// @param owner The account.
+    /// @param key The nonce sequence.
+    /// @return `key << 64 | count`, where count is the number of nonces `owner` used under `key`.
     function nonces(address owner, uint192 key) external view returns (uint256);
 }

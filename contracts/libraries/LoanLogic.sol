@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ILoanLedger, ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
 import {LoanLedgerStorage} from "../LoanLedgerStorage.sol";
+import {LoanBits, LoanFlags} from "./LoanBits.sol";
 import {LoanMath} from "./LoanMath.sol";
 import {PolicyStore} from "./PolicyStore.sol";
 import {ScheduleStore} from "./ScheduleStore.sol";
@@ -11,16 +12,14 @@ import {ScheduleStore} from "./ScheduleStore.sol";
 /// @title LoanLogic: the state machine of one loan (docs/ledger-rules.md).
 /// @dev Operates on a loan's storage words; LoanLedger only checks permissions and calls in.
 library LoanLogic {
+    /// @dev The most installments a schedule version may have (LoanLedger.MAX_INSTALLMENTS is this).
+    uint256 internal constant MAX_INSTALLMENTS = 600;
     uint256 private constant _MAX_AMOUNT = 1 << 96;
     uint256 private constant _MAX_DUE_DATE = 1 << 40;
     uint256 private constant _OBSERVATION_PERIOD = 365 days;
-    /// @dev Loan.flags bits (see LoanLedgerStorage).
-    uint8 internal constant FLAG_DEFAULTED = 1;
-    uint8 internal constant FLAG_OBSERVATION = 2;
-    uint8 private constant _STREAK_SHIFT = 2;
-    uint8 private constant _STREAK_MASK = 0x0c;
-    uint8 private constant _CLASS_SHIFT = 4;
-    uint8 private constant _CLASS_MASK = 0x70;
+    /// @dev Consecutive on-time installments that (with the period) end an observation
+    /// (src/domain's OBSERVATION_ON_TIME_INSTALLMENTS).
+    uint256 private constant _OBSERVATION_ON_TIME = 2;
 
     /// @dev Figures that depend on time, as of `t`.
     struct Figures {
@@ -64,7 +63,7 @@ library LoanLogic {
     {
         uint256 n = s.length;
         if (n == 0) revert ILoanLedger.LoanLedgerEmptySchedule();
-        if (n > 600) revert ILoanLedger.LoanLedgerTooManyInstallments(n, 600);
+        if (n > MAX_INSTALLMENTS) revert ILoanLedger.LoanLedgerTooManyInstallments(n, MAX_INSTALLMENTS);
         uint256 previous = now_;
         uint256 sum;
         uint256 bits;
@@ -81,7 +80,7 @@ library LoanLogic {
             if (r >= _MAX_AMOUNT) revert ILoanLedger.LoanLedgerAmountTooLarge(i, r);
             if (p == 0 && r == 0) revert ILoanLedger.LoanLedgerEmptyInstallment(i);
             unchecked {
-                // Safe: at most 600 parts below 2^96 each.
+                // Safe: at most MAX_INSTALLMENTS (600) parts below 2^96 each.
                 sum += p;
             }
             bits |= p | r;
@@ -99,21 +98,21 @@ library LoanLogic {
     function initialize(LoanLedgerStorage.Loan storage l, address blob, uint256 count, uint256 width) internal {
         l.schedule = blob;
         l.count = uint16(count);
-        l.widthStage = uint8(width);
+        l.widthStage = LoanBits.newWidthStage(width);
     }
 
     /// @dev Bytes per amount in the current blob.
     function widthOf(LoanLedgerStorage.Loan storage l) internal view returns (uint256) {
-        return l.widthStage & 0x0f;
+        return l.widthStage.width();
     }
 
     /// @dev Next reminder stage of the cursor installment.
     function stageOf(LoanLedgerStorage.Loan storage l) internal view returns (uint256) {
-        return l.widthStage >> 4;
+        return l.widthStage.stage();
     }
 
     function _setStage(LoanLedgerStorage.Loan storage l, uint256 stage) private {
-        l.widthStage = (l.widthStage & 0x0f) | uint8(stage << 4);
+        l.widthStage = l.widthStage.setStage(stage);
     }
 
     /// @dev The classification last recorded by an event.
@@ -122,11 +121,11 @@ library LoanLogic {
         view
         returns (ILoanLedgerTypes.Classification)
     {
-        return ILoanLedgerTypes.Classification((l.flags & _CLASS_MASK) >> _CLASS_SHIFT);
+        return l.flags.classification();
     }
 
     function _setClassification(LoanLedgerStorage.Loan storage l, ILoanLedgerTypes.Classification c) private {
-        l.flags = (l.flags & ~_CLASS_MASK) | (uint8(c) << _CLASS_SHIFT);
+        l.flags = l.flags.setClassification(c);
     }
 
     // ------------------------------------------------------------------ figures
@@ -210,8 +209,8 @@ library LoanLogic {
     ) internal view returns (ILoanLedgerTypes.LoanState memory s) {
         s.status = l.status;
         s.cursor = l.cursor;
-        s.defaulted = l.flags & FLAG_DEFAULTED != 0;
-        s.observation = l.flags & FLAG_OBSERVATION != 0;
+        s.defaulted = l.flags.defaulted();
+        s.observation = l.flags.observation();
         if (s.status == ILoanLedgerTypes.LoanStatus.Closed) return s;
         Figures memory f = figures(l, h, t);
         s.dpd = uint32(f.dpd);
@@ -260,8 +259,8 @@ library LoanLogic {
         cur.index = l.cursor;
         cur.paid = cur.storedPaid = l.paid;
         cur.penaltyPaid = cur.storedPenaltyPaid = l.penaltyPaid;
-        uint8 flags = l.flags;
-        cur.streak = (flags & _STREAK_MASK) >> _STREAK_SHIFT;
+        LoanFlags flags = l.flags;
+        cur.streak = flags.streak();
         {
             // The checkpoint can only be non-zero once the cursor is past its grace period.
             (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, widthOf(l), cur.index);
@@ -281,8 +280,8 @@ library LoanLogic {
             l.cursor = uint16(cur.index);
             _setStage(l, 0);
         }
-        if (flags & FLAG_OBSERVATION != 0) {
-            l.flags = (flags & ~_STREAK_MASK) | uint8(cur.streak << _STREAK_SHIFT);
+        if (flags.observation()) {
+            l.flags = flags.setStreak(cur.streak);
         }
         // Safe: startedAt <= t <= block time < 2^40 (paidAt is checked against the version's start).
         l.lastPaidOffset = uint40(t - h.startedAt);
@@ -339,7 +338,7 @@ library LoanLogic {
             rest -= x;
         }
         if (cur.paid < owed) return rest;
-        cur.streak = onTime ? Math.min(cur.streak + 1, 3) : 0;
+        cur.streak = onTime ? Math.min(cur.streak + 1, LoanBits.MAX_STREAK) : 0;
         ++cur.index;
         cur.paid = 0;
         cur.penaltyPaid = 0;
@@ -373,7 +372,7 @@ library LoanLogic {
             l.status = ILoanLedgerTypes.LoanStatus.Closed;
             emit ILoanLedger.LoanClosed(loanId, uint64(block.timestamp));
         } else if (_observationEnds(l, h, dpd, block.timestamp)) {
-            l.flags &= ~FLAG_OBSERVATION;
+            l.flags = l.flags.clearObservation();
             emit ILoanLedger.ObservationEnded(loanId);
         }
     }
@@ -406,7 +405,7 @@ library LoanLogic {
         }
         p.classification = _classify(p.dpd, pol);
         p.reclassify = p.classification != recordedClassification(l);
-        p.defaultNow = p.dpd != 0 && l.flags & FLAG_DEFAULTED == 0 && p.dpd > pol.defaultAfterDays;
+        p.defaultNow = p.dpd != 0 && !l.flags.defaulted() && p.dpd > pol.defaultAfterDays;
         p.endObservation = _observationEnds(l, h, p.dpd, t);
         p.due = k > stageOf(l) || p.assess || p.reclassify || p.defaultNow || p.endObservation;
     }
@@ -436,11 +435,11 @@ library LoanLogic {
             _setClassification(l, p.classification);
         }
         if (p.defaultNow) {
-            l.flags |= FLAG_DEFAULTED;
+            l.flags = l.flags.setDefaulted();
             emit ILoanLedger.LoanDefaulted(loanId, uint16(p.cursor), uint32(p.dpd));
         }
         if (p.endObservation) {
-            l.flags &= ~FLAG_OBSERVATION;
+            l.flags = l.flags.clearObservation();
             emit ILoanLedger.ObservationEnded(loanId);
         }
     }
@@ -465,9 +464,9 @@ library LoanLogic {
         l.cursor = 0;
         l.count = uint16(schedule.length);
         // New width, reminders restart at stage 0.
-        l.widthStage = uint8(width);
+        l.widthStage = LoanBits.newWidthStage(width);
         // Observation on, streak 0; the defaulted flag and the recorded classification stay.
-        l.flags = (l.flags & ~_STREAK_MASK) | FLAG_OBSERVATION;
+        l.flags = l.flags.restartObservation();
         l.lastPaidOffset = 0;
         l.paid = 0;
         l.penaltyPaid = 0;
@@ -495,8 +494,8 @@ library LoanLogic {
         view
         returns (bool)
     {
-        uint8 flags = l.flags;
-        return flags & FLAG_OBSERVATION != 0 && (flags & _STREAK_MASK) >> _STREAK_SHIFT >= 2 && dpd == 0
+        LoanFlags flags = l.flags;
+        return flags.observation() && flags.streak() >= _OBSERVATION_ON_TIME && dpd == 0
             && t >= uint256(h.startedAt) + _OBSERVATION_PERIOD;
     }
 

@@ -17,7 +17,7 @@ export const DAYS_PER_YEAR = 365n;
 /** `BPS * DAYS_PER_YEAR`: the denominator of a per-day rate expressed in bps per year. */
 export const YEAR_BPS = 3_650_000n;
 
-/** A schedule has 1..MAX_INSTALLMENTS installments. */
+/** A schedule has 1..MAX_INSTALLMENTS installments; equals LoanLedger's public MAX_INSTALLMENTS (test/contracts/LoanLedger.registration.test.ts). */
 export const MAX_INSTALLMENTS = 600;
 
 /** Each principal and interest part, and the principal sum, must be strictly below this (uint96 on chain). */
@@ -39,7 +39,12 @@ export const MAX_GRACE_DAYS = 90;
 /** Largest value of the contract's uint16 policy and rate fields. */
 export const MAX_UINT16 = 65_535;
 
-/** The on-time streak counter saturates here (uint8 on chain). */
+/**
+ * The domain's on-time streak saturates here. The contract keeps the streak in two bits and
+ * saturates at 3 (LoanBits.MAX_STREAK); both agree on all the streak decides, since only
+ * `streak >= OBSERVATION_ON_TIME_INSTALLMENTS` is ever read. The indexer stores this count
+ * (loans.on_time_streak), so it stays 255.
+ */
 export const MAX_ON_TIME_STREAK = 255;
 
 /** Consecutive on-time installments a restructured loan needs before its observation ends. */

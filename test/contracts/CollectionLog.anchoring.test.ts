@@ -2,9 +2,13 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { SimpleMerkleTree, StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import type { Address, Hex } from "viem";
 import type { CollectionLog } from "../../typechain-types";
-import { DAY } from "./helpers/fixtures";
-import { ACTION_LEAF_TYPES, Channel, Kind, actionLeaf, collectionLogFixture, type Action } from "./helpers/collection";
+import { DAY, LENDER_ROLE } from "./helpers/fixtures";
+import { ACTION_LEAF_ENCODING, Channel, Kind, actionLeaf, collectionLogFixture, type Action } from "./helpers/collection";
+
+/** The leaf encoding as the mutable string[] the merkle-tree and ethers APIs take. */
+const ACTION_LEAF_TYPES = [...ACTION_LEAF_ENCODING];
 
 const URI = "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
 
@@ -21,12 +25,12 @@ describe("CollectionLog: batch anchoring", function () {
     const actions: Action[] = Array.from({ length: 6 }, (_, i) => ({
       loanId: i % 2 === 0 ? f.loanId : f.westLoanId,
       seq: BigInt(i + 1),
-      collector: f.collector.address,
+      collector: f.collector.address as Address,
       channel: [Channel.Call, Channel.Sms, Channel.Email, Channel.Letter, Channel.Visit, Channel.AppPush][i],
       kind: [Kind.ContactAttempt, Kind.ContactMade, Kind.PromiseToPay, Kind.LegalNotice, Kind.Note, Kind.PlanOffer][i],
       outcome: 100 * i,
       occurredAt: t0 + BigInt(i) * DAY,
-      evidenceHash: ethers.id(`artifact-${i}`),
+      evidenceHash: ethers.id(`artifact-${i}`) as Hex,
     }));
     const tree = StandardMerkleTree.of(actions.map(actionLeaf), ACTION_LEAF_TYPES);
     return { ...f, actions, tree, root: tree.root };
@@ -72,7 +76,7 @@ describe("CollectionLog: batch anchoring", function () {
 
     it("lets an account that lost LENDER_ROLE anchor no more", async function () {
       const { log, ledger, admin, otherLender, root } = await loadFixture(anchoringFixture);
-      await ledger.connect(admin).revokeRole(ethers.id("LENDER_ROLE"), otherLender.address);
+      await ledger.connect(admin).revokeRole(LENDER_ROLE, otherLender.address);
       await expect(log.connect(otherLender).anchorBatch(root, 1, URI)).to.be.revertedWithCustomError(log, "CollectionLogNotAnchorer").withArgs(otherLender.address);
     });
 
@@ -120,12 +124,12 @@ describe("CollectionLog: batch anchoring", function () {
       const variants: Action[] = [
         { ...a, loanId: otherLoanId },
         { ...a, seq: a.seq + 1n },
-        { ...a, collector: otherCollector.address },
+        { ...a, collector: otherCollector.address as Address },
         { ...a, channel: Channel.Other },
         { ...a, kind: Kind.Note },
         { ...a, outcome: a.outcome + 1 },
         { ...a, occurredAt: a.occurredAt + 1n },
-        { ...a, evidenceHash: ethers.id("tampered") },
+        { ...a, evidenceHash: ethers.id("tampered") as Hex },
       ];
       for (const v of variants) expect(await verify(log, 1n, v, proof)).to.equal(false);
     });
@@ -153,7 +157,16 @@ describe("CollectionLog: batch anchoring", function () {
 
     it("is false for an empty proof of the zero leaf against a batch that does not exist", async function () {
       const { log } = await loadFixture(anchoringFixture);
-      const zero: Action = { loanId: 0n, seq: 0n, collector: ethers.ZeroAddress, channel: 0, kind: 0, outcome: 0, occurredAt: 0n, evidenceHash: ethers.ZeroHash };
+      const zero: Action = {
+        loanId: 0n,
+        seq: 0n,
+        collector: ethers.ZeroAddress as Address,
+        channel: 0,
+        kind: 0,
+        outcome: 0,
+        occurredAt: 0n,
+        evidenceHash: ethers.ZeroHash as Hex,
+      };
       expect(await verify(log, 1n, zero, [])).to.equal(false);
     });
   });

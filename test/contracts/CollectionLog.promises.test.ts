@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { DAY } from "./helpers/fixtures";
-import { Channel, Flag, Kind, actionsRecorded, nextHead, overdueCollectionFixture, promiseCommitment, type Action } from "./helpers/collection";
+import type { Address, Hex } from "viem";
+import { Channel, Flag, Kind, actionHash, actionsRecorded, nextHead, overdueCollectionFixture, promiseCommitment, type Action } from "./helpers/collection";
 
 describe("CollectionLog: promises to pay", function () {
   /** overdueCollectionFixture (DPD 70) at 04:00 UTC = 12:00 in the borrower's UTC+8. */
@@ -16,20 +17,20 @@ describe("CollectionLog: promises to pay", function () {
   it("appends a PromiseToPay action (channel Other, outcome 0, occurredAt = block time) committing to amount, dueBy and artifact", async function () {
     const { log, collector, loanId } = await loadFixture(promiseFixture);
     const now = BigInt(await time.latest()) + 10n;
-    const [amount, dueBy, artifact] = [1_060_000_000n, now + 14n * DAY, ethers.id("call-recording.ogg")];
+    const [amount, dueBy, artifact] = [1_060_000_000n, now + 14n * DAY, ethers.id("call-recording.ogg") as Hex];
     const commitment = promiseCommitment(amount, dueBy, artifact);
     const [head0] = await log.trailOf(loanId);
     const action: Action = {
       loanId,
       seq: 1n,
-      collector: collector.address,
+      collector: collector.address as Address,
       channel: Channel.Other,
       kind: Kind.PromiseToPay,
       outcome: 0,
       occurredAt: now,
       evidenceHash: commitment,
     };
-    const head = nextHead(head0, action);
+    const head = nextHead(head0 as Hex, actionHash(action));
     await time.setNextBlockTimestamp(now);
     const tx = log.connect(collector).recordPromise(loanId, amount, dueBy, artifact);
     await expect(tx)

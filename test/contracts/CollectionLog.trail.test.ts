@@ -1,11 +1,13 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Address, Hex } from "viem";
 import { DAY } from "./helpers/fixtures";
 import {
   Channel,
   HOUR,
   Kind,
+  actionHash,
   actionInput,
   actionsRecorded,
   genesisHead,
@@ -46,20 +48,20 @@ describe("CollectionLog: actions and the hash chain", function () {
       const a1: Action = {
         loanId,
         seq: 1n,
-        collector: collector.address,
+        collector: collector.address as Address,
         channel: Channel.Call,
         kind: Kind.ContactMade,
         outcome: 200,
         occurredAt: noon - HOUR,
-        evidenceHash: ethers.id("recording-1"),
+        evidenceHash: ethers.id("recording-1") as Hex,
       };
-      const a2: Action = { ...a1, seq: 2n, channel: Channel.Sms, kind: Kind.ContactAttempt, outcome: 404, occurredAt: noon - 2n * DAY, evidenceHash: ethers.id("sms-2") };
-      const a3: Action = { ...a1, seq: 3n, channel: Channel.Other, kind: Kind.Note, outcome: 65_535, occurredAt: noon, evidenceHash: ethers.ZeroHash };
+      const a2: Action = { ...a1, seq: 2n, channel: Channel.Sms, kind: Kind.ContactAttempt, outcome: 404, occurredAt: noon - 2n * DAY, evidenceHash: ethers.id("sms-2") as Hex };
+      const a3: Action = { ...a1, seq: 3n, channel: Channel.Other, kind: Kind.Note, outcome: 65_535, occurredAt: noon, evidenceHash: ethers.ZeroHash as Hex };
       let head = genesis;
       for (const a of [a1, a2, a3]) {
         const c = log.connect(collector);
         expect(await c.recordAction.staticCall(a.loanId, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash)).to.deep.equal([a.seq, 0n]);
-        head = nextHead(head, a);
+        head = nextHead(head, actionHash(a));
         await expect(c.recordAction(a.loanId, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash))
           .to.emit(log, "ActionRecorded")
           .withArgs(a.loanId, a.seq, a.collector, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash, 0, head);
@@ -74,14 +76,14 @@ describe("CollectionLog: actions and the hash chain", function () {
       const west: Action = {
         loanId: westLoanId,
         seq: 1n,
-        collector: collector.address,
+        collector: collector.address as Address,
         channel: Channel.Email,
         kind: Kind.ContactAttempt,
         outcome: 1,
         occurredAt: noon - 10n * HOUR,
-        evidenceHash: ethers.id("mail"),
+        evidenceHash: ethers.id("mail") as Hex,
       };
-      expect(await log.trailOf(westLoanId)).to.deep.equal([nextHead(genesisHead(chainId, logAddress, westLoanId), west), 1n]);
+      expect(await log.trailOf(westLoanId)).to.deep.equal([nextHead(genesisHead(chainId, logAddress, westLoanId), actionHash(west)), 1n]);
     });
 
     it("can be recomputed from the ActionRecorded events alone", async function () {
@@ -100,16 +102,19 @@ describe("CollectionLog: actions and the hash chain", function () {
       let head = genesis;
       for (const e of events) {
         const a = e.args;
-        head = nextHead(head, {
-          loanId: a.loanId,
-          seq: a.seq,
-          collector: a.collector,
-          channel: Number(a.channel),
-          kind: Number(a.kind),
-          outcome: Number(a.outcome),
-          occurredAt: a.occurredAt,
-          evidenceHash: a.evidenceHash,
-        });
+        head = nextHead(
+          head,
+          actionHash({
+            loanId: a.loanId,
+            seq: a.seq,
+            collector: a.collector as Address,
+            channel: Number(a.channel),
+            kind: Number(a.kind),
+            outcome: Number(a.outcome),
+            occurredAt: a.occurredAt,
+            evidenceHash: a.evidenceHash as Hex,
+          }),
+        );
         expect(a.head).to.equal(head);
       }
       expect(await log.trailOf(loanId)).to.deep.equal([head, 5n]);
@@ -204,26 +209,29 @@ describe("CollectionLog: actions and the hash chain", function () {
       const toAction = (i: (typeof inputs)[number], seq: bigint): Action => ({
         loanId: BigInt(i.loanId),
         seq,
-        collector: collector.address,
+        collector: collector.address as Address,
         channel: Number(i.channel),
         kind: Number(i.kind),
         outcome: Number(i.outcome),
         occurredAt: BigInt(i.occurredAt),
-        evidenceHash: String(i.evidenceHash),
+        evidenceHash: String(i.evidenceHash) as Hex,
       });
-      let head1 = nextHead(genesis, {
-        loanId,
-        seq: 1n,
-        collector: collector.address,
-        channel: Channel.Sms,
-        kind: Kind.ContactAttempt,
-        outcome: 0,
-        occurredAt: noon - DAY,
-        evidenceHash: ethers.id("first"),
-      });
-      head1 = nextHead(head1, toAction(inputs[0], 2n));
-      const headWest = nextHead(genesisHead(chainId, logAddress, westLoanId), toAction(inputs[1], 1n));
-      head1 = nextHead(head1, toAction(inputs[2], 3n));
+      let head1 = nextHead(
+        genesis,
+        actionHash({
+          loanId,
+          seq: 1n,
+          collector: collector.address as Address,
+          channel: Channel.Sms,
+          kind: Kind.ContactAttempt,
+          outcome: 0,
+          occurredAt: noon - DAY,
+          evidenceHash: ethers.id("first") as Hex,
+        }),
+      );
+      head1 = nextHead(head1, actionHash(toAction(inputs[0], 2n)));
+      const headWest = nextHead(genesisHead(chainId, logAddress, westLoanId), actionHash(toAction(inputs[1], 1n)));
+      head1 = nextHead(head1, actionHash(toAction(inputs[2], 3n)));
       expect(events.map((e) => [e.args.loanId, e.args.seq])).to.deep.equal([
         [loanId, 2n],
         [westLoanId, 1n],

@@ -13,6 +13,7 @@ import {
   type LoanParamsStruct,
 } from "./helpers/fixtures";
 import { scheduleTuples } from "./helpers/restructure";
+import { MAX_INSTALLMENTS } from "../../src/domain";
 
 /** The Hardhat network refuses a transaction above this much gas (DEVELOPERS.md). */
 const TX_GAS_CAP = 16_777_216n;
@@ -187,6 +188,16 @@ describe("LoanLedger: registration", function () {
       await expect(ledger.connect(lender).registerLoan({ ...params, schedule: [] }))
         .to.be.revertedWithCustomError(ledger, "LoanLedgerEmptySchedule")
         .withArgs();
+    });
+
+    it("has the installment limit of src/domain: MAX_INSTALLMENTS, the bound the refusal names", async function () {
+      const { ledger, lender, borrower, tokenAddress } = await loadFixture(registrationFixture);
+      expect(await ledger.MAX_INSTALLMENTS()).to.equal(BigInt(MAX_INSTALLMENTS));
+      const count = MAX_INSTALLMENTS + 1;
+      const params = await tokenLoanParams(borrower.address, tokenAddress, { count, principal: BigInt(count) * 1_000_000n, interestEach: 1_000n });
+      await expect(ledger.connect(lender).registerLoan(params))
+        .to.be.revertedWithCustomError(ledger, "LoanLedgerTooManyInstallments")
+        .withArgs(BigInt(count), BigInt(MAX_INSTALLMENTS));
     });
 
     it("refuses 601 installments", async function () {

@@ -6,10 +6,27 @@ import { plainTypes, recordActionTypedData, type RecordActionTypedData } from ".
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { CollectionLog } from "../../../typechain-types";
 import type { ActionRecordedEvent, ICollectionLog } from "../../../typechain-types/contracts/CollectionLog";
+import { Channel, Kind } from "../../../src/domain";
 import { DAY, deployLedgerFixture, fiatLoanParams } from "./fixtures";
 
-// CollectionLog test helpers: enums, the hash chain recomputed off chain, borrower-local time,
-// event decoding and the CollectionLog fixtures (CollectionLog.<capability>.test.ts).
+// CollectionLog test helpers: borrower-local time, event decoding and the CollectionLog fixtures
+// (CollectionLog.<capability>.test.ts). The vocabulary and the encodings (Channel, Kind, the
+// compliance flags, the default contact policy, the trail hashes, batch leaves and promise
+// commitments) are src/domain's, so these tests also check that the contract agrees with it;
+// test/domain's trail, merkle and promises tests pin those encodings against ethers' ABI coder.
+export {
+  ACTION_LEAF_ENCODING,
+  Channel,
+  ComplianceFlag as Flag,
+  DEFAULT_CONTACT_POLICY,
+  Kind,
+  actionHash,
+  actionLeaf,
+  genesisHead,
+  nextHead,
+  promiseCommitment,
+  type Action,
+} from "../../../src/domain";
 
 export type ContactPolicyStruct = ICollectionLog.ContactPolicyStruct;
 export type ActionInputStruct = ICollectionLog.ActionInputStruct;
@@ -17,81 +34,11 @@ export type ActionInputStruct = ICollectionLog.ActionInputStruct;
 export const MINUTE = 60n;
 export const HOUR = 3_600n;
 
-/** ICollectionLog.Channel. */
-export const Channel = { Call: 0, Sms: 1, Email: 2, Letter: 3, LawyerLetter: 4, Visit: 5, AppPush: 6, Other: 7 } as const;
-/** ICollectionLog.Kind. */
-export const Kind = { ContactAttempt: 0, ContactMade: 1, PromiseToPay: 2, Dispute: 3, PlanOffer: 4, LegalNotice: 5, Note: 6 } as const;
-/** The compliance bits of ActionRecorded.flags (libraries/Compliance.sol). */
-export const Flag = {
-  TooManyConnectedCalls: 1,
-  TooManyCallAttempts: 2,
-  OutsideHours: 4,
-  RestrictedChannel: 8,
-  LegalBeforeStage: 16,
-  NothingOverdue: 32,
-  DisputeOpen: 64,
-} as const;
-
-/** The product default contact policy, also the initial caps (CollectionLog._defaultPolicy). */
-export const DEFAULT_CONTACT_POLICY: ContactPolicyStruct = {
-  maxConnectedCallsPerDay: 3,
-  maxCallAttemptsPer7Days: 7,
-  contactStartHour: 8,
-  contactEndHour: 21,
-  legalStageDpd: 60,
-  actionWindowDays: 7,
-};
-
 /** A ContactPolicy as the tuple events, errors and views carry (declaration order). */
 export function policyTuple(p: ContactPolicyStruct): bigint[] {
   return [p.maxConnectedCallsPerDay, p.maxCallAttemptsPer7Days, p.contactStartHour, p.contactEndHour, p.legalStageDpd, p.actionWindowDays].map((v) =>
     BigInt(v),
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// The hash chain, recomputed independently of the contract (ICollectionLog's NatSpec).
-
-const coder = ethers.AbiCoder.defaultAbiCoder();
-
-/** All eight fields of an action, in actionHash order. */
-export interface Action {
-  loanId: bigint;
-  seq: bigint;
-  collector: string;
-  channel: number;
-  kind: number;
-  outcome: number;
-  occurredAt: bigint;
-  evidenceHash: string;
-}
-
-/** The types of the eight action fields: actionHash's encoding and the StandardMerkleTree leaf. */
-export const ACTION_LEAF_TYPES = ["uint256", "uint64", "address", "uint8", "uint8", "uint16", "uint64", "bytes32"];
-
-/** An action's fields as a StandardMerkleTree leaf value. */
-export function actionLeaf(a: Action): (string | bigint | number)[] {
-  return [a.loanId, a.seq, a.collector, a.channel, a.kind, a.outcome, a.occurredAt, a.evidenceHash];
-}
-
-/** head_0 = keccak256(abi.encode(uint256 chainId, address collectionLog, uint256 loanId)). */
-export function genesisHead(chainId: bigint, collectionLog: string, loanId: bigint): string {
-  return ethers.keccak256(coder.encode(["uint256", "address", "uint256"], [chainId, collectionLog, loanId]));
-}
-
-/** actionHash = keccak256(abi.encode(the eight fields)). */
-export function actionHash(a: Action): string {
-  return ethers.keccak256(coder.encode(ACTION_LEAF_TYPES, actionLeaf(a)));
-}
-
-/** head_n = keccak256(abi.encode(bytes32 head_(n-1), bytes32 actionHash_n)). */
-export function nextHead(previous: string, a: Action): string {
-  return ethers.keccak256(coder.encode(["bytes32", "bytes32"], [previous, actionHash(a)]));
-}
-
-/** A promise's evidenceHash: keccak256(abi.encode(uint256 amount, uint64 dueBy, bytes32 artifactHash)). */
-export function promiseCommitment(amount: bigint, dueBy: bigint, artifactHash: string): string {
-  return ethers.keccak256(coder.encode(["uint256", "uint64", "bytes32"], [amount, dueBy, artifactHash]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -172,7 +119,7 @@ export async function collectionLogFixture() {
   await log.connect(f.otherLender).assignCollector([otherLoanId], otherCollector.address);
   const firstDue = BigInt(east.schedule[0].dueDate);
   const chainId = (await ethers.provider.getNetwork()).chainId;
-  const logAddress = await log.getAddress();
+  const logAddress = (await log.getAddress()) as Address;
   return { ...f, log, logAddress, chainId, collector, unassignedCollector, otherCollector, loanId, otherLoanId, westLoanId, firstDue };
 }
 

@@ -5,7 +5,7 @@ import type { ILoanLedgerTypes } from "../../../typechain-types/contracts/LoanLe
 import { AUDITOR_ROLE, LENDER_ROLE } from "../../../src/chain/roles";
 import { DAY } from "../../../src/domain";
 
-export { DAY } from "../../../src/domain";
+export { DAY };
 export const MAX_RATE_BPS = 2_400; // the admin's legal cap in these tests
 export { AUDITOR_ROLE, LENDER_ROLE } from "../../../src/chain/roles";
 
