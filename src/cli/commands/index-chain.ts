@@ -1,65 +1,92 @@
 import http from "node:http";
 import v8 from "node:v8";
 import type { Command } from "commander";
-import { ConfigError, loadConfig, SETTINGS } from "../../config";
+import { loadConfig, SETTINGS } from "../../config";
 import { createLogger } from "../../config/logger";
 import { openDatabase } from "../../db/connect";
-import { DeploymentError, loadDeployment } from "../../chain/deployments";
+import { loadDeployment } from "../../chain/deployments";
 import { createChainClient } from "../../chain/client";
 import { createIndexer } from "../../indexer/indexer";
 import { createIndexerMetrics } from "../../indexer/metrics";
 import { electWriter, lockKey } from "../../indexer/leader";
+import { action } from "../lib/errors";
 
 /** `index`: mirror the chain into SQLite (default) or PostgreSQL. */
 export function registerIndexCommand(program: Command): void {
-  program
+  const cmd = program
     .command("index")
-    .description("index LoanLedger and CollectionLog events into SQLite (default ./data/duetrail.db) or PostgreSQL")
-    .option(`${SETTINGS.rpcUrl.flag} <url>`, `JSON-RPC endpoint (env ${SETTINGS.rpcUrl.env}, default http://127.0.0.1:8545)`)
-    .option(`${SETTINGS.network.flag} <name>`, `deployments/<name>/ to read (env ${SETTINGS.network.env}, default localhost)`)
-    .option(`${SETTINGS.deploymentsDir.flag} <dir>`, `deployments folder (env ${SETTINGS.deploymentsDir.env}, default ./deployments)`)
-    .option(`${SETTINGS.databaseUrl.flag} <path|url>`, `SQLite file or postgres:// URL (env ${SETTINGS.databaseUrl.env})`)
-    .option(`${SETTINGS.confirmations.flag} <n>`, `blocks to wait before indexing one (env ${SETTINGS.confirmations.env}, default 0)`)
-    .option(`${SETTINGS.reorgWindow.flag} <n>`, `recent blocks whose hashes are kept for reorg detection (env ${SETTINGS.reorgWindow.env}, default 64)`)
-    .option(`${SETTINGS.pollIntervalMs.flag} <ms>`, `how often to poll for new blocks (env ${SETTINGS.pollIntervalMs.env}, default 500)`)
-    .option(`${SETTINGS.maxBlockRange.flag} <n>`, `largest eth_getLogs range (env ${SETTINGS.maxBlockRange.env}, default 10000)`)
+    .description(
+      "index LoanLedger and CollectionLog events into SQLite (default ./data/duetrail.db) or PostgreSQL"
+    )
+    .option(
+      `${SETTINGS.rpcUrl.flag} <url>`,
+      `JSON-RPC endpoint (env ${SETTINGS.rpcUrl.env}, default http://127.0.0.1:8545)`
+    )
+    .option(
+      `${SETTINGS.network.flag} <name>`,
+      `deployments/<name>/ to read (env ${SETTINGS.network.env}, default localhost)`
+    )
+    .option(
+      `${SETTINGS.deploymentsDir.flag} <dir>`,
+      `deployments folder (env ${SETTINGS.deploymentsDir.env}, default ./deployments)`
+    )
+    .option(
+      `${SETTINGS.databaseUrl.flag} <path|url>`,
+      `SQLite file or postgres:// URL (env ${SETTINGS.databaseUrl.env})`
+    )
+    .option(
+      `${SETTINGS.confirmations.flag} <n>`,
+      `blocks to wait before indexing one (env ${SETTINGS.confirmations.env}, default 0)`
+    )
+    .option(
+      `${SETTINGS.reorgWindow.flag} <n>`,
+      `recent blocks whose hashes are kept for reorg detection (env ${SETTINGS.reorgWindow.env}, default 64)`
+    )
+    .option(
+      `${SETTINGS.pollIntervalMs.flag} <ms>`,
+      `how often to poll for new blocks (env ${SETTINGS.pollIntervalMs.env}, default 500)`
+    )
+    .option(
+      `${SETTINGS.maxBlockRange.flag} <n>`,
+      `largest eth_getLogs range (env ${SETTINGS.maxBlockRange.env}, default 10000)`
+    )
     .option(
       `${SETTINGS.commitEvents.flag} <n>`,
-      `backfill: commit once a transaction holds this many events or 2 s of work; 1 commits every range (env ${SETTINGS.commitEvents.env}, default 10000)`,
+      `backfill: commit once a transaction holds this many events or 2 s of work; 1 commits every range (env ${SETTINGS.commitEvents.env}, default 10000)`
     )
-    .option(`${SETTINGS.logLevel.flag} <level>`, `log level (env ${SETTINGS.logLevel.env}, default info)`)
-    .option(`${SETTINGS.metricsPort.flag} <port>`, `serve Prometheus metrics on this port (env ${SETTINGS.metricsPort.env})`)
-    .option(`${SETTINGS.exitAtTip.flag}`, `exit once caught up instead of following the chain (env ${SETTINGS.exitAtTip.env})`)
-    .action(async (opts: Record<string, unknown>) => {
-      let config;
-      let deployment;
-      try {
-        config = loadConfig({
-          rpcUrl: opts.rpc,
-          network: opts.network,
-          deploymentsDir: opts.deployments,
-          databaseUrl: opts.db,
-          confirmations: opts.confirmations,
-          reorgWindow: opts.reorgWindow,
-          pollIntervalMs: opts.pollIntervalMs,
-          maxBlockRange: opts.maxBlockRange,
-          commitEvents: opts.commitEvents,
-          logLevel: opts.logLevel,
-          metricsPort: opts.metricsPort,
-          exitAtTip: opts.exitAtTip,
-        });
-        deployment = loadDeployment(config.network, config.deploymentsDir);
-      } catch (err) {
-        if (err instanceof ConfigError || err instanceof DeploymentError) {
-          process.stderr.write(`error: ${err.message}\n`);
-          process.exit(2);
-        }
-        throw err;
-      }
+    .option(
+      `${SETTINGS.logLevel.flag} <level>`,
+      `log level (env ${SETTINGS.logLevel.env}, default info)`
+    )
+    .option(
+      `${SETTINGS.metricsPort.flag} <port>`,
+      `serve Prometheus metrics on this port (env ${SETTINGS.metricsPort.env})`
+    )
+    .option(
+      `${SETTINGS.exitAtTip.flag}`,
+      `exit once caught up instead of following the chain (env ${SETTINGS.exitAtTip.env})`
+    );
+  cmd.action(
+    action(cmd, async (opts: Record<string, unknown>) => {
+      // Bad settings or a missing deployment fail here, through the CLI's one error path (exit 2).
+      const config = loadConfig({
+        rpcUrl: opts.rpc,
+        network: opts.network,
+        deploymentsDir: opts.deployments,
+        databaseUrl: opts.db,
+        confirmations: opts.confirmations,
+        reorgWindow: opts.reorgWindow,
+        pollIntervalMs: opts.pollIntervalMs,
+        maxBlockRange: opts.maxBlockRange,
+        commitEvents: opts.commitEvents,
+        logLevel: opts.logLevel,
+        metricsPort: opts.metricsPort,
+        exitAtTip: opts.exitAtTip,
+      });
+      const deployment = loadDeployment(config.network, config.deploymentsDir);
       // The indexer's live set is small (the projection cache) but it allocates fast: V8's default
       // heap growth (up to ~4x the live set between full collections) would hold hundreds of MB of
-      // garbage. A third of the live set again is plenty (measured on bench:indexer: peak RSS down
-      // from ~490 to ~370 MB, throughput the same within noise).
+      // garbage; a third of the live set again is plenty (bench:indexer's peak RSS shows the effect).
       v8.setFlagsFromString(`--heap-growing-percent=35`);
       const logger = createLogger(config.logLevel, "indexer");
       const metrics = createIndexerMetrics();
@@ -89,7 +116,11 @@ export function registerIndexCommand(program: Command): void {
       process.once("SIGTERM", stop);
       const leadership =
         database.dialect === "postgres"
-          ? electWriter(config.databaseUrl, lockKey(database.schema, deployment.chainId), { logger, aborted: () => stopping })
+          ? electWriter(
+              config.databaseUrl,
+              lockKey(database.schema, deployment.chainId),
+              { logger, aborted: () => stopping }
+            )
           : undefined;
       // Without the lock another indexer may be writing already: stop (a supervisor restarts this one, which then stands by).
       void leadership?.lost.then((reason) => {
@@ -103,7 +134,10 @@ export function registerIndexCommand(program: Command): void {
         await indexer.run();
       } catch (err) {
         if (!stopping) {
-          logger.fatal({ err: err instanceof Error ? err.message : String(err) }, "indexer failed");
+          logger.fatal(
+            { err: err instanceof Error ? err.message : String(err) },
+            "indexer failed"
+          );
           process.exitCode = 1;
         }
       } finally {
@@ -112,5 +146,6 @@ export function registerIndexCommand(program: Command): void {
         await database.close();
         logger.flush();
       }
-    });
+    })
+  );
 }
