@@ -3,6 +3,7 @@
  * one-line `shortMessage`, optional `details`, and the values that explain the
  * failure as typed fields. Names follow the contract's custom errors where one exists.
  */
+import { MAX_INSTALLMENTS } from "./constants";
 
 /** Options accepted by every {@link DomainError}. */
 export interface DomainErrorOptions {
@@ -47,11 +48,11 @@ export class ScheduleError extends DomainError {
   override name = "ScheduleError";
 }
 
-/** The schedule does not have 1..600 installments. */
+/** The schedule does not have 1..{@link MAX_INSTALLMENTS} installments. */
 export class InstallmentCountError extends ScheduleError {
   override name = "InstallmentCountError";
   constructor(readonly count: number) {
-    super(`A schedule needs 1 to 600 installments, got ${count}.`);
+    super(`A schedule needs 1 to ${MAX_INSTALLMENTS} installments, got ${count}.`);
   }
 }
 

@@ -25,7 +25,7 @@ export interface GenerateScheduleParameters {
   readonly principal: bigint;
   /** Annual contract rate in bps (non-negative integer). */
   readonly annualRateBps: number;
-  /** Number of installments, 1..600. */
+  /** Number of installments, 1..MAX_INSTALLMENTS (600). */
   readonly count: number;
   /** First due date "YYYY-MM-DD" (00:00:00 UTC). */
   readonly firstDue: string;
