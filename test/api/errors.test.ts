@@ -4,6 +4,7 @@
  * limiter's 429 included) goes through the error middleware with the exact bytes clients know.
  */
 import http from "node:http";
+import net from "node:net";
 import { expect } from "chai";
 import express from "express";
 import pino from "pino";
@@ -11,6 +12,7 @@ import { Registry } from "prom-client";
 import { ZodError, z } from "zod";
 import { createApp } from "../../src/api/app";
 import { PROBLEM_STATUS, problemHandler, problemOf } from "../../src/api/errors";
+import { answerClientErrors } from "../../src/api/server";
 import * as serviceErrors from "../../src/api/services/errors";
 import { ServiceError } from "../../src/api/services/errors";
 import { openDatabase, type DatabaseHandle } from "../../src/db/connect";
@@ -111,6 +113,25 @@ describe("api/errors: service errors → problem+json", function () {
       expect(res.headers.get("retry-after")).to.match(/^\d+$/);
       expect(res.headers.get("ratelimit-policy")).to.equal("1;w=60");
       expect(await res.text()).to.equal('{"type":"about:blank","title":"Too Many Requests","status":429,"detail":"more than 1 requests a minute","instance":"/v1/loans?x=1"}');
+    });
+
+    it("a request Node's parser rejects (no Express request exists) is answered as problem+json on the socket", async function () {
+      const raw = http.createServer((_req, res) => res.end());
+      answerClientErrors(raw);
+      await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+      try {
+        const reply = await new Promise<string>((resolve, reject) => {
+          const socket = net.connect((raw.address() as { port: number }).port, "127.0.0.1", () => socket.write("G@T / HTTP/1.1\r\nHost: x\r\n\r\n"));
+          let got = "";
+          socket.on("data", (d) => (got += d.toString("latin1")));
+          socket.on("end", () => resolve(got));
+          socket.on("error", reject);
+        });
+        const body = '{"type":"about:blank","title":"Bad Request","status":400,"detail":"the request is not valid HTTP"}';
+        expect(reply).to.equal(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+      } finally {
+        await new Promise((r) => raw.close(r));
+      }
     });
 
     it("a service error with retryAfterSec sets Retry-After (rounded up, at least 1); the body carries the extra members", async function () {
