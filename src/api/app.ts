@@ -4,7 +4,8 @@ import express, { Router, type Express } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { Gauge, Histogram } from "prom-client";
 import type { ApiServices } from "./context";
-import { ApiError, notFound, PROBLEM_JSON, problemHandler, UnauthorizedError } from "./errors";
+import { notFound, problemHandler } from "./errors";
+import { QuotaExceededError, UnauthenticatedError } from "./services/errors";
 import { createRegistry, docsHtml, openApiDocument } from "./openapi";
 import { bearerOf, claimsOf, requireAuth } from "./auth/middleware";
 import { isRevoked } from "./auth/tokens";
@@ -101,12 +102,9 @@ export function createApp(given: ApiServices): Express {
       },
       // X-Forwarded-For without TRUST_PROXY is ignored on purpose (a client could forge it).
       validate: { xForwardedForHeader: false },
-      handler: (req, res, _next, options) => {
-        res
-          .status(429)
-          .type(PROBLEM_JSON)
-          .json({ type: "about:blank", title: "Too Many Requests", status: 429, detail: `more than ${options.limit} requests a minute`, instance: req.originalUrl });
-      },
+      // The problem+json goes through the error middleware like every other (the limiter has set
+      // the RateLimit and Retry-After headers already).
+      handler: (_req, _res, next, options) => next(new QuotaExceededError(`more than ${options.limit} requests a minute`)),
     }),
   );
 
@@ -129,7 +127,7 @@ export function createApp(given: ApiServices): Express {
   app.use(notFound);
   app.use(
     problemHandler((err, req) => {
-      if (!(err instanceof ApiError)) services.logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path }, "request failed");
+      services.logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path }, "request failed");
     }),
   );
   return app;
@@ -145,7 +143,7 @@ export function metricsHandler(services: Pick<ApiServices, "registry" | "options
     try {
       if (expected) {
         const given = crypto.createHash("sha256").update(bearerOf(req) ?? "").digest();
-        if (!crypto.timingSafeEqual(given, expected)) throw new UnauthorizedError("/metrics needs the metrics bearer token (METRICS_TOKEN)");
+        if (!crypto.timingSafeEqual(given, expected)) throw new UnauthenticatedError("/metrics needs the metrics bearer token (METRICS_TOKEN)");
       }
       res.type(services.registry.contentType).send(await services.registry.metrics());
     } catch (err) {

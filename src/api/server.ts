@@ -10,7 +10,7 @@ import { loadDeployment } from "../chain/deployments";
 import { createChainClient } from "../chain/client";
 import express from "express";
 import { createApp, metricsHandler } from "./app";
-import { notFound, problemHandler } from "./errors";
+import { notFound, PROBLEM_JSON, problemHandler } from "./errors";
 import type { ApiServices } from "./context";
 import { startEvidenceSweeper } from "./services/evidence-retention";
 
@@ -133,7 +133,8 @@ const isLoopback = (host: string) => host === "localhost" || host === "::1" || h
 /**
  * Requests Node's HTTP parser rejects before Express sees them (an unknown method token, bytes
  * not allowed in a path, oversized headers) are answered as problem+json too, instead of Node's
- * bare "400 Bad Request".
+ * bare "400 Bad Request". This is the one problem+json written outside the error middleware:
+ * Express never sees these requests, so there is nothing to hand it.
  */
 export function answerClientErrors(server: http.Server): void {
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
@@ -143,6 +144,6 @@ export function answerClientErrors(server: http.Server): void {
     const body = JSON.stringify({ type: "about:blank", title, status, detail: "the request is not valid HTTP" });
     // A HEAD request gets the headers only (its client reads no body).
     const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString("latin1") === "HEAD ";
-    socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${head ? "" : body}`);
+    socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: ${PROBLEM_JSON}; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${head ? "" : body}`);
   });
 }

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from "express";
 import type { z, ZodType } from "zod";
-import { BadRequestError, zodErrors } from "./errors";
+import { zodErrors } from "./errors";
+import { InvalidRequestError } from "./services/errors";
 
 export interface RequestSchemas {
   params?: ZodType;
@@ -33,7 +34,7 @@ export function validate<S extends RequestSchemas>(schemas: S): RequestHandler {
       if (r.success) out[where] = r.data;
       else errors.push(...zodErrors(r.error, where));
     }
-    if (errors.length) return next(new BadRequestError(`invalid ${[...new Set(errors.map((e) => e.path.split(".")[0]))].join(" and ")}`, errors));
+    if (errors.length) return next(new InvalidRequestError(`invalid ${[...new Set(errors.map((e) => e.path.split(".")[0]))].join(" and ")}`, errors));
     (req as Request & { valid: unknown }).valid = out;
     next();
   };

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { DeploymentError } from "./errors";
 
 /**
  * deployments/<network>/ in hardhat-deploy v1's format: one <Contract>.json per contract
@@ -54,10 +55,8 @@ export interface Deployment {
   testToken?: DeployedContract;
 }
 
-/** A deployment that is missing or malformed; the message names the file. */
-export class DeploymentError extends Error {
-  override name = "DeploymentError";
-}
+/** A deployment that is missing or malformed (src/chain/errors.ts). */
+export { DeploymentError };
 
 /** deployments/<network>/ under `dir` (the deployments folder, default ./deployments). */
 export function deploymentDir(network: string, dir = DEPLOYMENTS_DIR): string {

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { DAY_SECONDS } from "../domain/constants";
+import { ConfigError } from "./errors";
 
 /**
  * Configuration, parsed once at start from CLI flags over environment variables; nothing else
@@ -187,10 +188,8 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   streamMaxTotal: 1_000,
 };
 
-/** A setting that does not validate; the message names its flag and variable. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+/** A setting that does not validate (src/config/errors.ts). */
+export { ConfigError };
 
 /** How a setting is named in messages: `--flag (ENV)`, or `ENV` for a secret. */
 export function settingName(key: keyof Config): string {
@@ -209,7 +208,7 @@ function secretFrom(name: string, env: NodeJS.ProcessEnv): string | undefined {
   try {
     return fs.readFileSync(file, "utf8").replace(/\r?\n$/, "");
   } catch (err) {
-    throw new ConfigError(`${name}_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(`${name}_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
 }
 

@@ -20,6 +20,7 @@ import BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import type { Database } from "./schema";
 import { registerRawConnection, type ReservedClient } from "./bulk";
+import { InvalidSchemaNameError, MigrationError } from "./errors";
 import * as m0001 from "./migrations/0001_initial";
 import * as m0002 from "./migrations/0002_api";
 import * as m0003 from "./migrations/0003_event_args";
@@ -136,7 +137,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     const u = new URL(url);
     const schema = u.searchParams.get("schema") ?? undefined;
     u.searchParams.delete("schema");
-    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new InvalidSchemaNameError(schema);
     const pool = new pg.Pool({
       connectionString: u.toString(),
       max: 10,
@@ -189,7 +190,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     await handle.close();
-    throw new Error(`database migration failed${failed ? ` (${failed.migrationName})` : ""}: ${String((error as Error)?.message ?? error)}`);
+    throw new MigrationError(failed?.migrationName, error);
   }
   return handle;
 }

@@ -2,31 +2,20 @@
  * Typed errors of the domain library, viem style: one base class carrying a
  * one-line `shortMessage`, optional `details`, and the values that explain the
  * failure as typed fields. Names follow the contract's custom errors where one exists.
+ * Every domain error is fatal (`retryable` false): the same input fails again.
  */
+import { DuetrailError, type DuetrailErrorOptions } from "../errors";
 import { MAX_INSTALLMENTS } from "./constants";
 
 /** Options accepted by every {@link DomainError}. */
-export interface DomainErrorOptions {
-  /** Extra explanation appended to `message` (not to `shortMessage`). */
-  details?: string;
-  /** The underlying error, if any. */
-  cause?: unknown;
-}
+export type DomainErrorOptions = Pick<DuetrailErrorOptions, "details" | "cause">;
 
 /** Base class of every error thrown by `src/domain`. */
-export class DomainError extends Error {
+export class DomainError extends DuetrailError {
   override name = "DomainError";
-  /** One line, suitable for a CLI or a problem+json `title`. */
-  readonly shortMessage: string;
-  /** Optional longer explanation. */
-  readonly details: string | undefined;
 
   constructor(shortMessage: string, options: DomainErrorOptions = {}) {
-    super(options.details ? `${shortMessage}\n\nDetails: ${options.details}` : shortMessage, {
-      cause: options.cause,
-    });
-    this.shortMessage = shortMessage;
-    this.details = options.details;
+    super(shortMessage, { ...options, retryable: false });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from "express";
 import type { ApiServices } from "../context";
-import { UnauthorizedError } from "../errors";
+import { UnauthenticatedError } from "../services/errors";
 import { resolveScope, type Scope } from "./scope";
 import { isRevoked, verifyToken, type TokenClaims } from "./tokens";
 import { DAY_SECONDS } from "../../domain";
@@ -31,11 +31,11 @@ export function requireAuth(services: ApiServices) {
   return async (req: AuthedRequest, _res: Response, next: NextFunction) => {
     try {
       const token = bearerOf(req);
-      if (!token) throw new UnauthorizedError();
+      if (!token) throw new UnauthenticatedError();
       const claims = claimsOf(services, token);
-      if (!claims) throw new UnauthorizedError("the bearer token is invalid or expired");
+      if (!claims) throw new UnauthenticatedError("the bearer token is invalid or expired");
       // Revocations are not chain data: read on every request, never cached.
-      if (await isRevoked(services.db, claims)) throw new UnauthorizedError("the bearer token was revoked");
+      if (await isRevoked(services.db, claims)) throw new UnauthenticatedError("the bearer token was revoked");
       req.claims = claims;
       const cache = services.cache;
       const generation = cache ? await cache.generation() : undefined;
@@ -51,12 +51,12 @@ export function requireAuth(services: ApiServices) {
 
 export function scopeOf(req: Request): Scope {
   const s = (req as AuthedRequest).scope;
-  if (!s) throw new UnauthorizedError();
+  if (!s) throw new UnauthenticatedError();
   return s;
 }
 
 export function claimsOfRequest(req: Request): TokenClaims {
   const c = (req as AuthedRequest).claims;
-  if (!c) throw new UnauthorizedError();
+  if (!c) throw new UnauthenticatedError();
   return c;
 }

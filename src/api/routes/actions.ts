@@ -5,7 +5,7 @@ import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
 import type { Address } from "viem";
 import type { Scope } from "../auth/scope";
-import { BadRequestError, ForbiddenError, UnavailableError } from "../errors";
+import { ForbiddenError, InvalidRequestError, UnavailableError } from "../services/errors";
 import { route } from "../route";
 import { ActionBody, ActionHeaders, ActionQuery, ActionTypedData, RelayedAction, TypedDataBody, UnsignedAction } from "../schemas/actions";
 import { LoanIdParam } from "../schemas/common";
@@ -104,7 +104,7 @@ export function registerActionRoutes(router: Router, registry: OpenAPIRegistry, 
       const key = headers["idempotency-key"];
       const work = async (): Promise<StoredResponse> => {
         if (query.mode === "unsigned") {
-          if (signature) throw new BadRequestError("a signature is for relayed mode; an unsigned transaction is sent from the collector's own wallet", [{ path: "body.signature", message: "not used with ?mode=unsigned" }]);
+          if (signature) throw new InvalidRequestError("a signature is for relayed mode; an unsigned transaction is sent from the collector's own wallet", [{ path: "body.signature", message: "not used with ?mode=unsigned" }]);
           await preflight(chain, scope.address, args);
           return { status: 200, body: { mode: "unsigned" as const, transaction: unsignedAction(chain, scope.address, args) } };
         }
@@ -112,7 +112,7 @@ export function registerActionRoutes(router: Router, registry: OpenAPIRegistry, 
         if (!relays) throw new UnavailableError("no relayer key is configured (RELAYER_KEY): send the transaction from your own wallet with ?mode=unsigned");
         if (signature) return relaySignedAction(chain, relays, scope.address, args, { signature, deadline: deadline!, nonce: nonce! }, { waitMs, idempotencyKey: key });
         if (!sameAddress(scope.address, relays.address)) {
-          throw new BadRequestError("a relayed action must carry the collector's EIP-712 signature, so that the trail names who acted", [
+          throw new InvalidRequestError("a relayed action must carry the collector's EIP-712 signature, so that the trail names who acted", [
             { path: "body.signature", message: "required: sign the typed data from POST .../actions/typed-data and send signature, deadline and nonce (or use ?mode=unsigned)" },
           ]);
         }

@@ -3,7 +3,7 @@ import type { Router } from "express";
 import type { Hex } from "viem";
 import { generateSiweNonce, parseSiweMessage, validateSiweMessage } from "viem/siwe";
 import type { ApiServices } from "../context";
-import { TooManyRequestsError, UnauthorizedError, UnavailableError } from "../errors";
+import { QuotaExceededError, UnauthenticatedError, UnavailableError } from "../services/errors";
 import { z } from "../openapi";
 import { route } from "../route";
 import { resolveScope } from "../auth/scope";
@@ -61,7 +61,7 @@ const originOf = (uri: string): string | undefined => {
  */
 function checkBinding(message: ReturnType<typeof parseSiweMessage>, expected: Expected, nowSec: number): void {
   const fail = (field: string, why: string) => {
-    throw new UnauthorizedError(`the message's ${field} ${why}`);
+    throw new UnauthenticatedError(`the message's ${field} ${why}`);
   };
   if (!message.domain) fail("domain", "is missing");
   if (message.domain!.toLowerCase() !== expected.domain) fail("domain", `${message.domain} is not ${expected.domain}`);
@@ -114,8 +114,8 @@ export function registerAuthRoutes(router: Router, registry: OpenAPIRegistry, se
         db.selectFrom("auth_nonces").select((eb) => eb.fn.countAll<number>().as("n")).where("client", "=", client).where("expires_at", ">", now).executeTakeFirstOrThrow(),
         db.selectFrom("auth_nonces").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
       ]);
-      if (Number(mine.n) >= perClient) throw new TooManyRequestsError(`this client already holds ${perClient} unused sign-in nonces; use one or wait for them to expire`, NONCE_TTL_SEC);
-      if (Number(all.n) >= MAX_NONCES) throw new TooManyRequestsError("too many outstanding sign-in nonces; retry shortly", 60);
+      if (Number(mine.n) >= perClient) throw new QuotaExceededError(`this client already holds ${perClient} unused sign-in nonces; use one or wait for them to expire`, NONCE_TTL_SEC);
+      if (Number(all.n) >= MAX_NONCES) throw new QuotaExceededError("too many outstanding sign-in nonces; retry shortly", 60);
       const nonce = generateSiweNonce();
       const expiresAt = now + NONCE_TTL_SEC;
       await db.insertInto("auth_nonces").values({ nonce, client, expires_at: expiresAt }).execute();
@@ -151,11 +151,11 @@ export function registerAuthRoutes(router: Router, registry: OpenAPIRegistry, se
         // answered below
       }
       // A message that lacks a field it must carry (or is not EIP-4361 at all) is not a sign-in: 401.
-      if (!message.address || !message.nonce) throw new UnauthorizedError("not a Sign-In with Ethereum message: the address, nonce, URI, version and chain id lines must all be there, in EIP-4361 order");
+      if (!message.address || !message.nonce) throw new UnauthenticatedError("not a Sign-In with Ethereum message: the address, nonce, URI, version and chain id lines must all be there, in EIP-4361 order");
       const now = services.now();
       // The nonce is used up whatever follows, so a message can be tried once.
       const used = await db.deleteFrom("auth_nonces").where("nonce", "=", message.nonce).where("expires_at", ">", now).returning("nonce").executeTakeFirst();
-      if (!used) throw new UnauthorizedError("unknown, expired or used nonce: request a new one from /v1/auth/nonce");
+      if (!used) throw new UnauthenticatedError("unknown, expired or used nonce: request a new one from /v1/auth/nonce");
       checkBinding(message, expected, now);
       const ok = await services.chain!.client.verifySiweMessage({
         message: body.message,
@@ -164,7 +164,7 @@ export function registerAuthRoutes(router: Router, registry: OpenAPIRegistry, se
         nonce: message.nonce,
         time: new Date(now * 1000),
       });
-      if (!ok) throw new UnauthorizedError("the signature does not match the message's address");
+      if (!ok) throw new UnauthenticatedError("the signature does not match the message's address");
       const expiresAt = now + services.options.sessionTtlSec;
       const token = signToken({ sub: message.address, kind: "session", iat: now, exp: expiresAt, jti: newTokenId() }, services.options.tokenSecret);
       const scope = await resolveScope(db, message.address);

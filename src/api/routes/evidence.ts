@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Request, Router } from "express";
 import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
-import { NotFoundError } from "../errors";
+import { NotFoundError } from "../services/errors";
 import { z } from "../openapi";
 import { route } from "../route";
 import { EvidenceUploadQuery, Sha256Param, StoredEvidence } from "../schemas/evidence";

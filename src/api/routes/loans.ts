@@ -3,7 +3,7 @@ import type { Router } from "express";
 import { sql } from "kysely";
 import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
-import { BadRequestError } from "../errors";
+import { InvalidRequestError } from "../services/errors";
 import { route } from "../route";
 import { encodeCursor, LoanIdParam } from "../schemas/common";
 import { LoanDetail, LoanList, LoanListQuery, Timeline, TimelineQuery } from "../schemas/loans";
@@ -58,7 +58,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       const scope = scopeOf(req);
       const at = await asOf(db);
       const order = ORDER[query.sort];
-      if (query.cursor && query.cursor.s !== query.sort) throw new BadRequestError("the cursor belongs to another sort", [{ path: "query.cursor", message: "issued for another sort" }]);
+      if (query.cursor && query.cursor.s !== query.sort) throw new InvalidRequestError("the cursor belongs to another sort", [{ path: "query.cursor", message: "issued for another sort" }]);
       let minDpd = query.minDpd ?? 0;
       let maxDpd = query.maxDpd ?? Number.MAX_SAFE_INTEGER;
       if (query.bucket) {

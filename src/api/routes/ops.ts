@@ -1,7 +1,7 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import type { ApiServices } from "../context";
-import { UnavailableError } from "../errors";
+import { UnavailableError } from "../services/errors";
 import { z } from "../openapi";
 import { route } from "../route";
 

@@ -3,7 +3,7 @@ import type { Router } from "express";
 import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
 import type { Scope } from "../auth/scope";
-import { ForbiddenError } from "../errors";
+import { ForbiddenError } from "../services/errors";
 import { Problem } from "../openapi";
 import { route } from "../route";
 import { Portfolio, PortfolioQuery } from "../schemas/portfolio";

@@ -3,7 +3,7 @@ import type { Router } from "express";
 import type { Hex } from "viem";
 import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
-import { NotFoundError } from "../errors";
+import { NotFoundError } from "../services/errors";
 import { route } from "../route";
 import { RelayStatusOut, TxHashParam } from "../schemas/actions";
 

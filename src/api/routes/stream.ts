@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Response, Router } from "express";
 import type { ApiServices } from "../context";
 import type { AuthedRequest } from "../auth/middleware";
-import { UnauthorizedError } from "../errors";
+import { UnauthenticatedError } from "../services/errors";
 import { Problem } from "../openapi";
 import { route } from "../route";
 import { StreamBody, StreamHeaders, StreamQuery } from "../schemas/stream";
@@ -75,7 +75,7 @@ export function registerStreamRoutes(router: Router, registry: OpenAPIRegistry, 
     },
     async ({ query, headers }, req, res) => {
       const { claims, scope } = req as AuthedRequest;
-      if (!claims || !scope) throw new UnauthorizedError();
+      if (!claims || !scope) throw new UnauthenticatedError();
       const slot = hub.reserve(claims.sub); // 429 over a cap, before anything is sent
       res.once("close", slot.release);
       let cursor;

@@ -9,17 +9,10 @@ import type { Hex } from "viem";
 import type { Database, BatchAnchorsTable, BatchLeavesTable } from "../../db/schema";
 import { actionFromRow } from "../../db/actions";
 import { actionHash, batchLeafHash, buildBatchTree, verifyBatchProof, type Action } from "../../domain";
-import { ApiError, ForbiddenError, NotFoundError } from "../errors";
+import { BatchMismatchError, ForbiddenError, NotFoundError } from "./errors";
 import type { Scope } from "../auth/scope";
 import { channelOut, kindOut } from "../schemas/collection";
 import { visibleTo } from "./loans";
-
-/** The leaves do not rebuild the anchored batch: 422. */
-export class BatchMismatchError extends ApiError {
-  constructor(detail: string, extra: Record<string, unknown>) {
-    super(422, "Unprocessable Content", detail, extra);
-  }
-}
 
 /** The latest anchor of `batchId` as indexed (a reorg may have replaced it). */
 export async function anchorOf(db: Kysely<Database>, batchId: number) {

@@ -8,27 +8,9 @@
 import type { ExpressionBuilder, Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import type { Scope } from "../auth/scope";
-import { ApiError, ForbiddenError, NotFoundError } from "../errors";
+import { EvidenceQuotaError, ForbiddenError, NotFoundError } from "./errors";
 import { visibleTo } from "./loans";
 import { DAY_SECONDS } from "../../domain";
-
-/** The caller's uploads of the last 24 hours and this one exceed its daily quota: 429. */
-export class EvidenceQuotaError extends ApiError {
-  constructor(quotaBytes: number, usedBytes: number) {
-    super(429, "Too Many Requests", `this upload would exceed the evidence quota of ${quotaBytes} bytes per caller per 24 hours (${usedBytes} used)`, {
-      quota: "EVIDENCE_QUOTA_BYTES_PER_DAY",
-      quotaBytes,
-      usedBytes,
-    });
-  }
-}
-
-/** Free disk space is below the configured floor: 507. */
-export class InsufficientStorageError extends ApiError {
-  constructor(detail: string) {
-    super(507, "Insufficient Storage", detail);
-  }
-}
 
 /**
  * The loan may be seen by the caller (404 otherwise, as for a loan that does not exist), and the

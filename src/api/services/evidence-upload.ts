@@ -7,8 +7,8 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import type { ApiOptions } from "../context";
 import type { Scope } from "../auth/scope";
-import { ApiError, BadRequestError, PayloadTooLargeError } from "../errors";
-import { assertMayUpload, bytesUploadedSince, EvidenceQuotaError, InsufficientStorageError, recordUpload } from "./evidence-access";
+import { EvidenceQuotaError, InsufficientStorageError, InvalidRequestError, ServiceError, TooLargeError } from "./errors";
+import { assertMayUpload, bytesUploadedSince, recordUpload } from "./evidence-access";
 import { freeBytes, receiveArtifact, type ReceiveLimit } from "./evidence-store";
 import { DAY_SECONDS as DAY_SEC } from "../../domain";
 
@@ -41,7 +41,7 @@ export interface UploadEvidenceReturnType {
 export async function uploadEvidence(p: UploadEvidenceParameters): Promise<UploadEvidenceReturnType> {
   const { db, options, scope, loanId, declaredLength: declared } = p;
   const dir = options.evidenceDir;
-  const tooLarge = () => new PayloadTooLargeError(`an evidence artifact may hold at most ${options.maxEvidenceBytes} bytes`);
+  const tooLarge = () => new TooLargeError(`an evidence artifact may hold at most ${options.maxEvidenceBytes} bytes`);
   await assertMayUpload(db, scope, loanId);
   if (declared !== undefined && declared > options.maxEvidenceBytes) throw tooLarge();
   if ((await freeBytes(dir)) - (declared ?? 0) < options.evidenceMinFreeBytes) {
@@ -55,13 +55,13 @@ export async function uploadEvidence(p: UploadEvidenceParameters): Promise<Uploa
 
   const received = await receiveArtifact(dir, p.body, limit).catch((err: unknown) => {
     // The client went away mid-body: nobody reads the answer, and it is no server failure to log.
-    if (!(err instanceof ApiError) && (p.body.errored || ["ECONNRESET", "ERR_STREAM_PREMATURE_CLOSE"].includes((err as NodeJS.ErrnoException).code ?? ""))) {
-      throw new BadRequestError("the request body ended early (the client went away)");
+    if (!(err instanceof ServiceError) && (p.body.errored || ["ECONNRESET", "ERR_STREAM_PREMATURE_CLOSE"].includes((err as NodeJS.ErrnoException).code ?? ""))) {
+      throw new InvalidRequestError("the request body ended early (the client went away)");
     }
     throw err;
   });
   try {
-    if (received.size === 0) throw new BadRequestError("the request body (the artifact's bytes) is empty", [{ path: "body", message: "must not be empty" }]);
+    if (received.size === 0) throw new InvalidRequestError("the request body (the artifact's bytes) is empty", [{ path: "body", message: "must not be empty" }]);
     // The row first, then the file: the retention sweep puts back a file whose row appeared meanwhile.
     await recordUpload(db, { sha256: received.sha256, loanId, uploader: scope.address, size: received.size, at: p.now }, quota);
     const created = await received.place();

@@ -10,7 +10,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
-import { ConflictError, TooManyRequestsError } from "../errors";
+import { ConflictError, QuotaExceededError } from "./errors";
 import { DAY_SECONDS } from "../../domain";
 
 /** A response to replay: status and JSON body. */
@@ -64,7 +64,7 @@ export function createIdempotencyStore({ db, now, ttlSec = DAY_SECONDS, maxPerCa
       .executeTakeFirst();
     if (inserted && Number(held.n) >= maxPerCaller) {
       await db.deleteFrom("idempotency_keys").where("caller", "=", caller).where("key", "=", key).execute();
-      throw new TooManyRequestsError(`this caller already holds ${maxPerCaller} Idempotency-Keys of the last 24 h; retry without a key or later`, 3_600);
+      throw new QuotaExceededError(`this caller already holds ${maxPerCaller} Idempotency-Keys of the last 24 h; retry without a key or later`, 3_600);
     }
     return inserted !== undefined;
   }

@@ -3,7 +3,7 @@ import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
 import { loadPolicies } from "../../indexer/store";
 import { projectionFromRow } from "../../indexer/projection";
-import { NotFoundError, UnavailableError } from "../errors";
+import { NotFoundError, UnavailableError } from "./errors";
 import type { Scope } from "../auth/scope";
 
 export const STATUS_NAMES = ["active", "charged_off", "written_off", "closed"] as const;

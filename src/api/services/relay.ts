@@ -11,7 +11,7 @@ import { BaseError, ContractFunctionRevertedError, encodeFunctionData, type Addr
 import { collectionLogAbi } from "../../chain/abis";
 import { recordActionTypedData, type RecordActionTypedData } from "../../chain/typed-data";
 import type { ApiServices } from "../context";
-import { ApiError, BadRequestError, ConflictError, UnavailableError } from "../errors";
+import { ActionRefusedError, ConflictError, InvalidRequestError, RelayRevertedError, UnavailableError } from "./errors";
 import type { StoredResponse } from "./idempotency";
 import type { Relayer, RelayStatus } from "./relayer";
 
@@ -27,22 +27,6 @@ export interface ActionArgs {
 type Chain = NonNullable<ApiServices["chain"]>;
 
 const argsOf = (a: ActionArgs) => [BigInt(a.loanId), a.channel, a.kind, a.outcome, BigInt(a.occurredAt), a.evidenceHash] as const;
-
-/** The contract refused the action (a stale or future occurredAt, ...): 422 with the custom error. */
-export class ActionRefusedError extends ApiError {
-  constructor(errorName: string, args: readonly unknown[]) {
-    super(422, "Unprocessable Content", `CollectionLog refused the action: ${errorName}`, {
-      revert: { error: errorName, args: args.map((v) => (typeof v === "bigint" ? v.toString() : v)) },
-    });
-  }
-}
-
-/** The relayed transaction was included but reverted (the chain changed since the simulation): 422. */
-export class RelayRevertedError extends ApiError {
-  constructor(txHash: Hex, blockNumber: number | null) {
-    super(422, "Unprocessable Content", `the relayed transaction ${txHash} reverted on chain (the loan changed after the check); nothing was recorded`, { txHash, blockNumber });
-  }
-}
 
 /** The collector's signature of an action, with what it signed beyond the action. */
 export interface ActionSignature {
@@ -164,7 +148,7 @@ export async function relaySignedAction(
   const typed = actionTypedData(chain, caller, a, sig.nonce, sig.deadline);
   const ok = await chain.client.verifyTypedData({ address: caller, ...typed, signature: sig.signature }).catch(() => false);
   if (!ok) {
-    throw new BadRequestError("the signature is not the caller's over this action, nonce and deadline", [
+    throw new InvalidRequestError("the signature is not the caller's over this action, nonce and deadline", [
       { path: "body.signature", message: `not ${caller}'s EIP-712 RecordAction signature of these fields` },
     ]);
   }

@@ -17,7 +17,8 @@ import { BaseError, keccak256, type Address, type Hex, type LocalAccount, type P
 import type { Database, RelaysTable } from "../../db/schema";
 import { chainOf } from "../../chain/client";
 import type { Deployment } from "../../chain/deployments";
-import { TooManyRequestsError, UnavailableError } from "../errors";
+import { QuotaExceededError, UnavailableError } from "./errors";
+import { ConfigError } from "../../config/errors";
 import { DAY_SECONDS as DAY } from "../../domain";
 
 export type RelayState = RelaysTable["state"];
@@ -61,7 +62,7 @@ const isNonceClash = (err: unknown) => /nonce too low|nonce has already been use
 
 export function createRelayer({ db, client, wallet, deployment, now, budgetPerDay, pollMs = 100 }: RelayerParameters) {
   const given = wallet.account as LocalAccount | undefined;
-  if (!given || typeof given.signTransaction !== "function") throw new Error("the relayer needs a local account (RELAYER_KEY)");
+  if (!given || typeof given.signTransaction !== "function") throw new ConfigError("the relayer needs a local account (RELAYER_KEY)");
   const account: LocalAccount = given;
   const address = account.address;
   const chain = wallet.chain ?? chainOf(deployment);
@@ -97,7 +98,7 @@ export function createRelayer({ db, client, wallet, deployment, now, budgetPerDa
     const used = await db.selectFrom("relays").select((eb) => eb.fn.countAll<number>().as("n")).where("caller", "=", caller).where("created_at", ">", since).executeTakeFirstOrThrow();
     if (Number(used.n) >= budgetPerDay) {
       const oldest = await db.selectFrom("relays").select("created_at").where("caller", "=", caller).where("created_at", ">", since).orderBy("created_at").limit(1).executeTakeFirst();
-      throw new TooManyRequestsError(
+      throw new QuotaExceededError(
         `this caller has used its ${budgetPerDay} relayed transactions of the last 24 h (RELAY_BUDGET_PER_DAY); send from your own wallet with ?mode=unsigned`,
         oldest ? oldest.created_at + DAY - now() : DAY,
       );

@@ -28,7 +28,7 @@ import { createSseWriter, sseFrame, type SseSink, type SseWriter } from "./sse";
 import { findFork, type CursorBlock } from "./stream-fork";
 import { createStreamSlots, type StreamSlot } from "./stream-slots";
 
-export { StreamLimitError, type StreamSlot } from "./stream-slots";
+export { type StreamSlot } from "./stream-slots";
 
 /** Rows read per query; a full page is followed by another read at once. */
 const PAGE = 500;

@@ -1,17 +1,5 @@
 import type { Address } from "viem";
-import { ApiError } from "../errors";
-
-/** 429 before a stream opens: `cap` names the setting that refused it. */
-export class StreamLimitError extends ApiError {
-  constructor(cap: "STREAM_MAX_PER_CALLER" | "STREAM_MAX_TOTAL", limit: number) {
-    super(
-      429,
-      "Too Many Requests",
-      cap === "STREAM_MAX_PER_CALLER" ? `this caller already has ${limit} open streams (STREAM_MAX_PER_CALLER): close one first` : `the server has ${limit} open streams (STREAM_MAX_TOTAL): try again later`,
-      { cap, limit },
-    );
-  }
-}
+import { StreamLimitError } from "./errors";
 
 /** A stream's place under the caps, taken before it opens and released when it closes (idempotent). */
 export interface StreamSlot {

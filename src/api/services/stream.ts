@@ -3,6 +3,7 @@ import type { Hex } from "viem";
 import type { Database, LoanEventsTable } from "../../db/schema";
 import { createArgsDecoder } from "../../indexer/decode";
 import type { Scope } from "../auth/scope";
+import { InvalidRequestError } from "./errors";
 
 /** SSE event name of each streamed contract event. */
 export const STREAM_EVENTS = {
@@ -39,7 +40,7 @@ export const EVENT_ID = /^(\d{1,15})-(\d{1,9})$/;
 
 export function parseEventId(id: string): StreamPosition {
   const m = EVENT_ID.exec(id);
-  if (!m) throw new Error(`not an event id: ${id}`);
+  if (!m) throw new InvalidRequestError(`not an event id: ${id}`);
   return { block: Number(m[1]), logIndex: Number(m[2]) };
 }
 

@@ -8,9 +8,10 @@ import { createReadStream } from "node:fs";
 import type { Command } from "commander";
 import { z } from "zod";
 import type { Hex } from "viem";
+import { UsageError } from "../lib/errors";
 
-/** The file cannot be read: `message` is the one line to print. */
-export class EvidenceFileError extends Error {
+/** The file cannot be read: `message` is the one line to print (exit 2). */
+export class EvidenceFileError extends UsageError {
   override name = "EvidenceFileError";
 }
 

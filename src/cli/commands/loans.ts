@@ -17,7 +17,7 @@ import { parseEventLogs, type Hex } from "viem";
 import { loanLedgerAbi } from "../../chain/abis";
 import { decodeRevert } from "../../chain/revert";
 import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
-import { ChainError, UsageError, action } from "../lib/errors";
+import { ChainRefusedError, UsageError, action } from "../lib/errors";
 import { chainNumber, printJson, readTextFile } from "../lib/json";
 import { parseLoanFile, type LoanRow } from "../lib/loan-file";
 import { connectSigner, readPrivateKey, send, withSignerOptions, type Signer } from "../lib/signer";
@@ -45,7 +45,7 @@ interface Chunk {
 /**
  * Splits `rows` into consecutive chunks whose registerLoans each fits `cap` (estimated against the
  * current state, before anything is sent). A revert is pinned to its row by bisection.
- * @throws ChainError naming the row's line and the decoded custom error; UsageError when a single
+ * @throws ChainRefusedError naming the row's line and the decoded custom error; UsageError when a single
  *   loan alone exceeds the cap.
  */
 async function plan(s: Signer, rows: LoanRow[], cap: bigint): Promise<Chunk[]> {
@@ -64,11 +64,11 @@ async function plan(s: Signer, rows: LoanRow[], cap: bigint): Promise<Chunk[]> {
     if (revert && ROW_ERROR.test(revert.errorName)) {
       // A row's terms: bisect until the row is found, so the message can name its line.
       if (rows.length === 1) {
-        throw new ChainError(`error: line ${rows[0]!.line}: the ledger would refuse this loan: ${revert.text}; nothing was registered`);
+        throw new ChainRefusedError(`error: line ${rows[0]!.line}: the ledger would refuse this loan: ${revert.text}; nothing was registered`);
       }
     } else if (revert && revert.errorName !== "unknown") {
       // Not about one row (no LENDER_ROLE, paused): nothing to bisect.
-      throw new ChainError(`error: reverted: ${revert.text}; nothing was registered`);
+      throw new ChainRefusedError(`error: reverted: ${revert.text}; nothing was registered`);
     } else if (!isGasProblem(err)) {
       throw err;
     }
@@ -164,7 +164,7 @@ async function register(raw: Record<string, unknown>): Promise<void> {
       // Earlier chunks are on chain: say exactly which, then fail.
       printJson(result(s, done, false));
       const why = decodeRevert(err)?.text ?? (err as Error).message.split("\n")[0];
-      throw new ChainError(`error: transaction ${k + 1} of ${chunks.length} failed (${why}); the loans of transactions 1-${k} ARE registered (see the JSON above), lines ${chunk.rows[0]!.line} on are not`);
+      throw new ChainRefusedError(`error: transaction ${k + 1} of ${chunks.length} failed (${why}); the loans of transactions 1-${k} ARE registered (see the JSON above), lines ${chunk.rows[0]!.line} on are not`);
     }
   }
   printJson(result(s, done, true));

@@ -7,6 +7,7 @@
  * Bad input prints one line naming the flag to stderr and exits 2.
  */
 import type { Command } from "commander";
+import { UsageError } from "../lib/errors";
 import {
   DomainError,
   MAX_INSTALLMENTS,
@@ -34,8 +35,8 @@ export interface ScheduleCommandOptions {
   frequency?: string;
 }
 
-/** A usage error: `message` is the one line to print. */
-export class ScheduleUsageError extends Error {
+/** A usage error: `message` is the one line to print (exit 2). */
+export class ScheduleUsageError extends UsageError {
   override name = "ScheduleUsageError";
 }
 

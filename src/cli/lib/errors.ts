@@ -10,15 +10,33 @@ import { BaseError } from "viem";
 import { DeploymentError } from "../../chain/deployments";
 import { ConfigError } from "../../config";
 import { decodeRevert } from "../../chain/revert";
+import { DuetrailError } from "../../errors";
 
-/** Bad input, caught before anything is sent: exit 2. `message` is the line(s) to print. */
-export class UsageError extends Error {
-  override name = "UsageError";
+/**
+ * Base class of the CLI's own errors: `message` is the line(s) to print as they are, `exitCode`
+ * and `code` what commander exits with. Fatal: the same command fails the same way again.
+ */
+export abstract class CliError extends DuetrailError {
+  override name = "CliError";
+  abstract readonly exitCode: 1 | 2;
+  abstract readonly code: string;
 }
 
-/** The chain refused (revert) or a sent transaction failed: exit 1. */
-export class ChainError extends Error {
-  override name = "ChainError";
+/** Bad input, caught before anything is sent: exit 2. `message` is the line(s) to print. */
+export class UsageError extends CliError {
+  override name = "UsageError";
+  readonly exitCode = 2;
+  readonly code = "duetrail.usage";
+}
+
+/**
+ * The chain refused (revert) or a sent transaction failed: exit 1. (Not the chain layer's
+ * `ChainError` of src/chain/errors.ts: this one is the CLI's report of a refusal.)
+ */
+export class ChainRefusedError extends CliError {
+  override name = "ChainRefusedError";
+  readonly exitCode = 1;
+  readonly code = "duetrail.chain";
 }
 
 /** The first line of an error's short message. */
@@ -34,9 +52,8 @@ export function oneLine(err: unknown): string {
 export function failCommand(cmd: Command, err: unknown): never {
   // The message says what is wrong; commander's help after it is for its own parse errors only.
   cmd.showHelpAfterError(false);
-  if (err instanceof UsageError) cmd.error(err.message, { exitCode: 2, code: "duetrail.usage" });
+  if (err instanceof CliError) cmd.error(err.message, { exitCode: err.exitCode, code: err.code });
   if (err instanceof DeploymentError || err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2, code: "duetrail.usage" });
-  if (err instanceof ChainError) cmd.error(err.message, { exitCode: 1, code: "duetrail.chain" });
   const revert = decodeRevert(err);
   if (revert) cmd.error(`error: reverted: ${revert.text}`, { exitCode: 1, code: "duetrail.revert" });
   if (err instanceof BaseError) cmd.error(`error: RPC failed: ${oneLine(err)}`, { exitCode: 1, code: "duetrail.rpc" });

@@ -22,7 +22,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { ConfigError, fromEnvironment } from "../../config";
 import { connect, type Connection, type ConnectionOptions } from "./connection";
-import { ChainError, UsageError } from "./errors";
+import { ChainRefusedError, UsageError } from "./errors";
 
 /** The variable read when --key-env is not given. */
 export const DEFAULT_KEY_ENV = "LENDER_KEY";
@@ -83,7 +83,7 @@ export interface ContractCall<abi extends Abi, functionName extends ContractFunc
 /**
  * Simulates `call` from the signer (a revert throws here, decodable with decodeRevert), sends it
  * and waits for its receipt.
- * @throws ChainError when the mined transaction reverted.
+ * @throws ChainRefusedError when the mined transaction reverted.
  */
 export async function send<const abi extends Abi, functionName extends ContractFunctionName<abi, "nonpayable">>(
   s: Signer,
@@ -93,7 +93,7 @@ export async function send<const abi extends Abi, functionName extends ContractF
   const hash = await s.wallet.writeContract({ ...request, account: s.account, chain: s.chain } as Parameters<WalletClient["writeContract"]>[0]);
   const receipt = await s.client.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") {
-    throw new ChainError(`error: transaction ${hash} (${call.functionName}) reverted in block ${receipt.blockNumber}`);
+    throw new ChainRefusedError(`error: transaction ${hash} (${call.functionName}) reverted in block ${receipt.blockNumber}`);
   }
   return receipt;
 }

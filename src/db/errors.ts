@@ -1,0 +1,29 @@
+/**
+ * Errors of the database layer. {@link DbError} is the base; a bad schema name or a failed
+ * migration is fatal (the same start fails again until someone fixes it).
+ */
+import { DuetrailError } from "../errors";
+
+/** Base class of every error thrown by `src/db`. */
+export class DbError extends DuetrailError {
+  override name = "DbError";
+}
+
+/** The `?schema=` of a PostgreSQL URL is not a plain lower-case identifier. Fatal. */
+export class InvalidSchemaNameError extends DbError {
+  override name = "InvalidSchemaNameError";
+  constructor(readonly schema: string) {
+    super(`invalid schema name "${schema}"`);
+  }
+}
+
+/** A migration failed; the database was closed. `migration` names it when Kysely says which. Fatal. */
+export class MigrationError extends DbError {
+  override name = "MigrationError";
+  constructor(
+    readonly migration: string | undefined,
+    cause: unknown,
+  ) {
+    super(`database migration failed${migration ? ` (${migration})` : ""}: ${String((cause as Error)?.message ?? cause)}`, { cause });
+  }
+}
