@@ -5,12 +5,14 @@ import type { DatabaseHandle } from "../db/connect";
 import { AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from "../db/checkpointer";
 import type { Deployment } from "../chain/deployments";
 import type { Policy } from "../domain";
-import { createDecoder, type DecodedLog } from "./decode";
+import { createDecoder, type DecodedLog } from "../chain/decode";
 import { applyLogs, emptyBatch, loanIdOf, type Batch, type HandlerContext } from "./handlers";
 import type { IndexerMetrics } from "./metrics";
-import { applyToProjection, registerProjection, type LoanProjection } from "./projection";
-import { AbortedError, classifyRpcError, errorSummary, retryAfterMs, sleep, withRetry } from "./rpc";
-import { loadPolicies, loadProjections, readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
+import { loadProjections, type LoanProjection } from "../db/loans";
+import { loadPolicies } from "../db/policies";
+import { applyToProjection, registerProjection } from "./projection";
+import { AbortedError, classifyRpcError, errorSummary, retryAfterMs, retryDelayMs, sleep, withRetry } from "../chain/rpc";
+import { readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
 import { LruMap } from "./lru";
 
 export interface IndexerOptions {
@@ -283,7 +285,7 @@ export function createIndexer({ client, database, deployment, options, services 
           metrics.splits.inc();
           logger.warn({ from, to: end, err: errorSummary(err) }, "eth_getLogs failed, splitting the range");
         } else {
-          const delay = Math.max(Math.min(10_000, 100 * 2 ** Math.min(failures, 10)), retryAfter ?? 0);
+          const delay = retryDelayMs(err, failures);
           logger.warn({ from, to: end, attempt: failures, err: errorSummary(err) }, "eth_getLogs failed, retrying");
           await sleep(delay);
         }

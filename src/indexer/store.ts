@@ -3,18 +3,19 @@ import type { Database, LoansTable } from "../db/schema";
 import { EVENT_TABLES } from "../db/schema";
 import type { Installment, LoanStatus, Policy } from "../domain";
 import { bulkWriter, type BulkWriter } from "../db/bulk";
-import type { Batch } from "./handlers";
+import { chunk } from "../db/chunk";
 import {
   collectionRow,
   LOAN_FIXED_COLUMNS,
+  loadProjections,
   overdueColumns,
-  projectionFromRow,
   projectionRow,
   type CollectionRow,
   type LoanProjection,
   type OverdueInputs,
   type OverdueRow,
-} from "./projection";
+} from "../db/loans";
+import type { Batch } from "./handlers";
 
 /** Bound variables per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
@@ -36,75 +37,6 @@ export interface Cursor {
 export async function readCursor(db: Kysely<Database>): Promise<Cursor | undefined> {
   const row = await db.selectFrom("cursor").selectAll().where("id", "=", 1).executeTakeFirst();
   return row && { chainId: row.chain_id, blockNumber: row.block_number, blockHash: row.block_hash, blockTimestamp: row.block_timestamp };
-}
-
-function policyFromRow(r: Database["policies"]): Policy {
-  return {
-    graceDays: r.grace_days,
-    penaltyRateBps: r.penalty_rate_bps,
-    lateFee: BigInt(r.late_fee),
-    reminderOffsetsDays: JSON.parse(r.reminder_offsets) as number[],
-    substandardAfterDays: r.substandard_after_days,
-    doubtfulAfterDays: r.doubtful_after_days,
-    lossAfterDays: r.loss_after_days,
-    defaultAfterDays: r.default_after_days,
-  };
-}
-
-export async function loadPolicies(db: Kysely<Database> | Transaction<Database>, ids: number[]): Promise<Map<number, Policy>> {
-  const out = new Map<number, Policy>();
-  if (ids.length === 0) return out;
-  const rows = await db.selectFrom("policies").selectAll().where("policy_id", "in", ids).execute();
-  for (const r of rows) out.set(r.policy_id, policyFromRow(r));
-  return out;
-}
-
-function chunk<T>(rows: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
-
-/**
- * Loads the projections of `loanIds` (loans row, current version's installments, policy).
- * Policies come from `policyCache`, which is filled with the ones it lacks.
- */
-export async function loadProjections(
-  db: Kysely<Database> | Transaction<Database>,
-  loanIds: number[],
-  policyCache: Map<number, Policy>,
-): Promise<Map<number, LoanProjection>> {
-  const policyOf = async (ids: number[]) => {
-    const missing = ids.filter((id) => !policyCache.has(id));
-    if (missing.length) for (const [id, p] of await loadPolicies(db, missing)) policyCache.set(id, p);
-    return policyCache;
-  };
-  const out = new Map<number, LoanProjection>();
-  for (const ids of chunk(loanIds, 500)) {
-    const rows = await db.selectFrom("loans").selectAll().where("loan_id", "in", ids).execute();
-    if (rows.length === 0) continue;
-    const inst = await db
-      .selectFrom("installments")
-      .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
-      .select(["installments.loan_id", "installments.idx", "installments.due_date", "installments.principal", "installments.interest"])
-      .where("installments.loan_id", "in", ids)
-      .orderBy("installments.loan_id")
-      .orderBy("installments.idx")
-      .execute();
-    const schedules = new Map<number, Installment[]>();
-    for (const i of inst) {
-      let s = schedules.get(i.loan_id);
-      if (!s) schedules.set(i.loan_id, (s = []));
-      s.push({ dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) });
-    }
-    const policies = await policyOf([...new Set(rows.map((r) => r.policy_id))]);
-    for (const r of rows) {
-      const policy = policies.get(r.policy_id);
-      if (!policy) throw new Error(`loan ${r.loan_id}: policy ${r.policy_id} not indexed`);
-      out.set(r.loan_id, projectionFromRow(r as LoansTable, schedules.get(r.loan_id) ?? [], policy));
-    }
-  }
-  return out;
 }
 
 /** The bulk writer (src/db/bulk.ts) of the database each open write transaction belongs to. */

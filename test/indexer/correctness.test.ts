@@ -12,8 +12,8 @@ import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
 import { loadDeployment, type Deployment } from "../../src/chain/deployments";
 import type { DatabaseHandle } from "../../src/db/connect";
 import { LoanStatus, statusAt } from "../../src/domain";
-import { loadProjections, readCursor, type Cursor } from "../../src/indexer/store";
-import type { LoanProjection } from "../../src/indexer/projection";
+import { loadProjections, type LoanProjection } from "../../src/db/loans";
+import { readCursor, type Cursor } from "../../src/indexer/store";
 import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
 import { connectChain } from "./helpers/activity";
 import {

@@ -18,7 +18,7 @@ import {
   sameServicing,
   type LoanProjection,
   type LoanStatic,
-} from "../../src/indexer/projection";
+} from "../../src/db/loans";
 
 const policy: Policy = {
   graceDays: 3,

@@ -1,5 +1,5 @@
 import { decodeEventLog, toEventSelector, type AbiEvent, type Address, type DecodeEventLogReturnType, type Hex, type Log } from "viem";
-import { collectionLogAbi, loanLedgerAbi } from "../chain/abis";
+import { collectionLogAbi, loanLedgerAbi } from "./abis";
 import { compileEvent, type FastEventDecoder } from "./abi-fast";
 
 export type LedgerEvent = DecodeEventLogReturnType<typeof loanLedgerAbi>;
