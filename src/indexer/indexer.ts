@@ -12,7 +12,8 @@ import { loadProjections, type LoanProjection } from "../db/loans";
 import { loadPolicies } from "../db/policies";
 import { applyToProjection, registerProjection } from "./projection";
 import { AbortedError, classifyRpcError, errorSummary, retryAfterMs, retryDelayMs, sleep, withRetry } from "../chain/rpc";
-import { readCursor, rollbackTo, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
+import { rollbackTo } from "./rollback";
+import { readCursor, storedHeaders, writeBatch, type BlockHeader, type Cursor } from "./store";
 import { LruMap } from "./lru";
 
 export interface IndexerOptions {
@@ -547,42 +548,6 @@ export function createIndexer({ client, database, deployment, options, services 
     return touched;
   }
 
-  /** Rebuilds projections by folding each loan's remaining events (after a rollback). */
-  async function rebuild(trx: Parameters<Parameters<typeof rollbackTo>[3]>[0], loanIds: number[]): Promise<LoanProjection[]> {
-    const rows = await trx
-      .selectFrom("loan_events")
-      .innerJoin("raw_logs", (j) => j.onRef("raw_logs.block_number", "=", "loan_events.block_number").onRef("raw_logs.log_index", "=", "loan_events.log_index"))
-      .select(["loan_events.loan_id", "loan_events.block_timestamp", "raw_logs.block_number", "raw_logs.log_index", "raw_logs.block_hash", "raw_logs.tx_hash", "raw_logs.address", "raw_logs.topics", "raw_logs.data"])
-      .where("loan_events.loan_id", "in", loanIds)
-      .orderBy("raw_logs.block_number")
-      .orderBy("raw_logs.log_index")
-      .execute();
-    const out = new Map<number, LoanProjection>();
-    const policyIds = new Set<number>();
-    const decoded = rows.map((r) => ({
-      ts: r.block_timestamp,
-      log: decode({
-        address: r.address as Address,
-        topics: JSON.parse(r.topics),
-        data: r.data as `0x${string}`,
-        blockNumber: BigInt(r.block_number),
-        logIndex: r.log_index,
-        blockHash: r.block_hash as `0x${string}`,
-        transactionHash: r.tx_hash as `0x${string}`,
-        transactionIndex: 0,
-        removed: false,
-      } as Log),
-    }));
-    for (const { log } of decoded) if (log.eventName === "LoanRegistered") policyIds.add(log.args.policyId);
-    const pol = await loadPolicies(trx, [...policyIds]);
-    for (const { log, ts } of decoded) {
-      const id = loanIdOf(log)!;
-      if (log.eventName === "LoanRegistered") out.set(id, registerProjection(log, ts, pol.get(log.args.policyId)!));
-      else out.set(id, applyToProjection(out.get(id)!, log, ts));
-    }
-    return [...out.values()];
-  }
-
   /**
    * Detects a reorg at the cursor and rolls back to the fork; returns the new cursor, or undefined
    * when the cursor block is still on the chain. A head below the cursor is a reorg onto a shorter
@@ -614,7 +579,7 @@ export function createIndexer({ client, database, deployment, options, services 
       fork = { number: startBlock - 1, hash: "", timestamp: 0 };
     }
     logger.warn({ at: cursor.blockNumber, fork: fork.number, depth: cursor.blockNumber - fork.number }, "reorg detected, rolling back");
-    const affected = await rollbackTo(db, fork, deployment.chainId, rebuild, policies, cursor);
+    const affected = await rollbackTo(db, fork, deployment.chainId, decode, policies, cursor);
     projections.clear();
     policies.clear(); // may hold a policy published on the abandoned branch
     metrics.reorgs.inc();
