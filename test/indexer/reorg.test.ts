@@ -5,6 +5,7 @@
  * with ReorgTooDeepError and leave the database as it was.
  */
 import { expect } from "chai";
+import { DAY } from "../../src/domain/constants";
 import { ReorgTooDeepError } from "../../src/indexer/indexer";
 import { readCursor } from "../../src/indexer/store";
 import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
@@ -26,8 +27,6 @@ import {
   waitUntil,
   type TestDatabase,
 } from "./helpers/harness";
-
-const DAY = 86_400n;
 
 describe("indexer: reorgs", function () {
   this.timeout(120_000);
