@@ -12,8 +12,8 @@ import { mostLogsInABlock, type RangePlanner } from "./range";
  * At most this many ranges read ahead, and about this many logs by the recent density (what the
  * answers waiting to be processed hold). A group's commit is one long synchronous stretch on
  * SQLite: the ranges asked for before it are what the node has to do meanwhile. Most slots hold
- * an answer already, waiting; the node works through the rest one at a time. 32 keeps the
- * requests a provider sees at once moderate (bench/results has the figures for 16, 32 and 48).
+ * an answer already, waiting; the node works through the rest one at a time. More ranges gain
+ * little on bench:indexer's chain; 32 keeps the requests a provider sees at once moderate.
  */
 export const READ_AHEAD = 32;
 export const READ_AHEAD_LOGS = 20_000;
