@@ -17,7 +17,7 @@ import { rollbackTo } from "./rollback";
 import { readCursor, storedHeaders, type Cursor } from "./store";
 import { createWritePipeline } from "./write-pipeline";
 
-export { BlockGoneError, ChainMismatchError, ReorgTooDeepError } from "./errors";
+export { ChainMismatchError, ReorgTooDeepError } from "./errors";
 export type { CreateIndexerParameters, IndexerOptions, IndexerServices } from "./options";
 
 /** The process's memory for the progress logs: resident, V8 heap in use, and outside the heap (MB). */

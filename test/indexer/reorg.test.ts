@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { DAY } from "../../src/domain/constants";
-import { ReorgTooDeepError } from "../../src/indexer/indexer";
+import { ReorgTooDeepError } from "../../src/indexer/errors";
 import { readCursor } from "../../src/indexer/store";
 import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
 import { connectChain, type Chain } from "./helpers/activity";
