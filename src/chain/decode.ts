@@ -76,6 +76,9 @@ export function createDecoder(addresses: { loanLedger: Address; collectionLog: A
   };
 }
 
+/** A deployment's log decoder (createDecoder). */
+export type Decode = ReturnType<typeof createDecoder>;
+
 /** JSON for display: bigints as decimal strings. */
 export function argsJson(args: unknown): string {
   return JSON.stringify(args ?? {}, (_k, v) => (typeof v === "bigint" ? v.toString() : v));

@@ -4,7 +4,7 @@
  * which is written when due.
  */
 import type { Kysely } from "kysely";
-import type { DecodedLog } from "../chain/decode";
+import type { Decode, DecodedLog } from "../chain/decode";
 import { loadProjections, type LoanProjection } from "../db/loans";
 import { loadPolicies } from "../db/policies";
 import type { Database } from "../db/schema";
@@ -12,7 +12,6 @@ import { applyLogs, loanIdOf, type Batch, type HandlerContext } from "./handlers
 import type { ReadAhead } from "./historical/read-ahead";
 import type { LoanCache } from "./loan-cache";
 import type { IndexerOptions, IndexerServices } from "./options";
-import type { Decode } from "./rollback";
 import type { Cursor } from "./store";
 import type { WritePipeline } from "./write-pipeline";
 

@@ -5,7 +5,7 @@
  */
 import type { Kysely, Transaction } from "kysely";
 import type { Address, Log } from "viem";
-import type { createDecoder } from "../chain/decode";
+import type { Decode } from "../chain/decode";
 import { loadPolicies } from "../db/policies";
 import { loadProjections, projectionRow, type LoanProjection } from "../db/loans";
 import { EVENT_TABLES, type Database } from "../db/schema";
@@ -13,9 +13,6 @@ import type { Policy } from "../domain";
 import { loanIdOf } from "./handlers";
 import { applyToProjection, registerProjection } from "./projection";
 import { insertMany, moveCursor, upsertLoans, writeTransaction, type Cursor } from "./store";
-
-/** The deployment's log decoder (src/chain/decode.ts). */
-export type Decode = ReturnType<typeof createDecoder>;
 
 /**
  * Rolls the database back to `forkBlock` (the last block both chains share), in one transaction:
