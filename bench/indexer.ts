@@ -35,7 +35,7 @@ import { encodeFunctionData, type Address, type Hex } from "viem";
 import { collectionLogAbi } from "../src/chain/abis";
 import { createChainClient } from "../src/chain/client";
 import { loadDeployment } from "../src/chain/deployments";
-import { classifyRpcError } from "../src/indexer/rpc";
+import { classifyRpcError } from "../src/chain/rpc";
 import { deployTo, REPO_ROOT, rpc, startNode, tempDeploymentsDir, type TestNode } from "../scripts/lib/local-node";
 
 const LOANS = Number(process.env.BENCH_LOANS ?? 6_000);

@@ -10,7 +10,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { keccak256, toHex, getAddress, type Address } from "viem";
 import { openDatabase } from "../../src/db/connect";
 import { applyRepayment, DAY, newLoan, type Installment, type Policy } from "../../src/domain";
-import { projectionRow, type LoanProjection } from "../../src/indexer/projection";
+import { projectionRow, type LoanProjection } from "../../src/db/loans";
 import { LENDER_ROLE, AUDITOR_ROLE } from "../../src/chain/roles";
 import { prng as rng } from "../../scripts/lib/prng";
 import { DAY_SECONDS } from "../../src/domain";

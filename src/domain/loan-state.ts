@@ -7,7 +7,8 @@
 import { bucketOf, classify, daysLate, penaltyDays } from "./delinquency";
 import { InvalidPaymentTimeError } from "./errors";
 import { penaltyFor } from "./penalty";
-import type { Bucket, Classification, Installment, LoanStatus, LoanTerms, Policy, Schedule } from "./types";
+import { DAY } from "./constants";
+import { LoanStatus, type Bucket, type Classification, type Installment, type LoanTerms, type Policy, type Schedule } from "./types";
 
 /** Per-loan state, field for field what the contract stores (plus the schedule, terms and policy it reads). */
 export interface LoanState {
@@ -122,6 +123,35 @@ export function penaltyOutstandingAt(state: LoanState, t: bigint): bigint {
   return total;
 }
 
+/** What {@link overdueAt} reports. */
+export interface OverdueAtReturnType {
+  /** Unpaid principal+interest of every installment at least one day late at `t`. */
+  readonly amountOverdue: bigint;
+  /** When the amount next changes by itself (the next unpaid installment turning one day late), or null. */
+  readonly refreshAt: bigint | null;
+  /** Since when the amount has been what it is (the last installment it includes turned one day late), or null. */
+  readonly since: bigint | null;
+}
+
+/**
+ * Amount overdue at `t`, and when it last and next changes with time alone. Reads only the
+ * installments from the cursor on (the ones before it may be missing), what is paid of the
+ * cursor's, and whether the loan is closed.
+ */
+export function overdueAt(state: Pick<LoanState, "status" | "cursor" | "paid" | "schedule">, t: bigint): OverdueAtReturnType {
+  let amountOverdue = 0n;
+  let since: bigint | null = null;
+  if (state.status === LoanStatus.Closed) return { amountOverdue, refreshAt: null, since };
+  for (let j = state.cursor; j < state.schedule.length; j++) {
+    const inst = state.schedule[j]!;
+    // Due dates increase: the first installment not yet a day late ends the overdue ones.
+    if (daysLate(inst.dueDate, t) < 1n) return { amountOverdue, refreshAt: inst.dueDate + DAY, since };
+    amountOverdue += amountOf(inst) - (j === state.cursor ? state.paid : 0n);
+    since = inst.dueDate + DAY;
+  }
+  return { amountOverdue, refreshAt: null, since };
+}
+
 /** DPD at `t`: daysLate of the cursor installment, 0 when repaid. */
 export function dpdAt(state: LoanState, t: bigint): bigint {
   const inst = state.schedule[state.cursor];
@@ -136,7 +166,6 @@ export function statusAt(state: LoanState, t: bigint): StatusAtReturnType {
   assertNotBeforeCheckpoint(state, t);
   const { schedule, cursor } = state;
   const dpd = dpdAt(state, t);
-  let amountOverdue = 0n;
   let outstandingPrincipal = 0n;
   let outstandingInterest = 0n;
   for (let j = cursor; j < schedule.length; j++) {
@@ -146,14 +175,13 @@ export function statusAt(state: LoanState, t: bigint): StatusAtReturnType {
     const interestPaid = paid < inst.interest ? paid : inst.interest;
     outstandingInterest += inst.interest - interestPaid;
     outstandingPrincipal += inst.principal - (paid - interestPaid);
-    if (daysLate(inst.dueDate, t) >= 1n) amountOverdue += amountOf(inst) - paid;
   }
   const current = schedule[cursor];
   return {
     dpd,
     bucket: bucketOf(dpd),
     classification: classify(dpd, state.policy, state.status),
-    amountOverdue,
+    amountOverdue: overdueAt(state, t).amountOverdue,
     penaltyOutstanding: penaltyOutstandingAt(state, t),
     nextDueDate: current === undefined ? null : current.dueDate,
     nextDueAmount: current === undefined ? 0n : amountOf(current) - state.paid,

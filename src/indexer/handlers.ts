@@ -1,7 +1,8 @@
 import type { Insertable } from "kysely";
 import type { Database } from "../db/schema";
-import type { DecodedLog } from "./decode";
-import { applyToProjection, installmentsFrom, registerProjection, sameServicing, type LoanProjection } from "./projection";
+import type { DecodedLog } from "../chain/decode";
+import { sameServicing, type LoanProjection } from "../db/loans";
+import { applyToProjection, installmentsFrom, registerProjection } from "./projection";
 import type { Policy } from "../domain";
 
 type EventTable = Exclude<keyof Database, "cursor" | "blocks" | "loans" | "installments" | "current_collectors">;

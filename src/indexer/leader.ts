@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Logger } from "pino";
-import { sleep } from "./rpc";
+import { sleep } from "../chain/rpc";
 
 /**
  * Writer election for several indexers on one PostgreSQL: the writer holds a session advisory

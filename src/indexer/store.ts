@@ -1,20 +1,20 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, LoansTable } from "../db/schema";
 import { EVENT_TABLES } from "../db/schema";
-import type { Installment, LoanStatus, Policy } from "../domain";
+import type { Installment, LoanStatus } from "../domain";
 import { bulkWriter, type BulkWriter } from "../db/bulk";
-import type { Batch } from "./handlers";
+import { chunk } from "../db/chunk";
 import {
   collectionRow,
   LOAN_FIXED_COLUMNS,
   overdueColumns,
-  projectionFromRow,
   projectionRow,
   type CollectionRow,
   type LoanProjection,
   type OverdueInputs,
   type OverdueRow,
-} from "./projection";
+} from "../db/loans";
+import type { Batch } from "./handlers";
 
 /** Bound variables per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
@@ -38,80 +38,11 @@ export async function readCursor(db: Kysely<Database>): Promise<Cursor | undefin
   return row && { chainId: row.chain_id, blockNumber: row.block_number, blockHash: row.block_hash, blockTimestamp: row.block_timestamp };
 }
 
-function policyFromRow(r: Database["policies"]): Policy {
-  return {
-    graceDays: r.grace_days,
-    penaltyRateBps: r.penalty_rate_bps,
-    lateFee: BigInt(r.late_fee),
-    reminderOffsetsDays: JSON.parse(r.reminder_offsets) as number[],
-    substandardAfterDays: r.substandard_after_days,
-    doubtfulAfterDays: r.doubtful_after_days,
-    lossAfterDays: r.loss_after_days,
-    defaultAfterDays: r.default_after_days,
-  };
-}
-
-export async function loadPolicies(db: Kysely<Database> | Transaction<Database>, ids: number[]): Promise<Map<number, Policy>> {
-  const out = new Map<number, Policy>();
-  if (ids.length === 0) return out;
-  const rows = await db.selectFrom("policies").selectAll().where("policy_id", "in", ids).execute();
-  for (const r of rows) out.set(r.policy_id, policyFromRow(r));
-  return out;
-}
-
-function chunk<T>(rows: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
-  return out;
-}
-
-/**
- * Loads the projections of `loanIds` (loans row, current version's installments, policy).
- * Policies come from `policyCache`, which is filled with the ones it lacks.
- */
-export async function loadProjections(
-  db: Kysely<Database> | Transaction<Database>,
-  loanIds: number[],
-  policyCache: Map<number, Policy>,
-): Promise<Map<number, LoanProjection>> {
-  const policyOf = async (ids: number[]) => {
-    const missing = ids.filter((id) => !policyCache.has(id));
-    if (missing.length) for (const [id, p] of await loadPolicies(db, missing)) policyCache.set(id, p);
-    return policyCache;
-  };
-  const out = new Map<number, LoanProjection>();
-  for (const ids of chunk(loanIds, 500)) {
-    const rows = await db.selectFrom("loans").selectAll().where("loan_id", "in", ids).execute();
-    if (rows.length === 0) continue;
-    const inst = await db
-      .selectFrom("installments")
-      .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
-      .select(["installments.loan_id", "installments.idx", "installments.due_date", "installments.principal", "installments.interest"])
-      .where("installments.loan_id", "in", ids)
-      .orderBy("installments.loan_id")
-      .orderBy("installments.idx")
-      .execute();
-    const schedules = new Map<number, Installment[]>();
-    for (const i of inst) {
-      let s = schedules.get(i.loan_id);
-      if (!s) schedules.set(i.loan_id, (s = []));
-      s.push({ dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) });
-    }
-    const policies = await policyOf([...new Set(rows.map((r) => r.policy_id))]);
-    for (const r of rows) {
-      const policy = policies.get(r.policy_id);
-      if (!policy) throw new Error(`loan ${r.loan_id}: policy ${r.policy_id} not indexed`);
-      out.set(r.loan_id, projectionFromRow(r as LoansTable, schedules.get(r.loan_id) ?? [], policy));
-    }
-  }
-  return out;
-}
-
 /** The bulk writer (src/db/bulk.ts) of the database each open write transaction belongs to. */
 const bulkOf = new WeakMap<Transaction<Database>, BulkWriter>();
 
 /** Runs `fn` in a write transaction of `db`, through its bulk writer when it has one. */
-function writeTransaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export function writeTransaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   const writer = bulkWriter(db);
   if (!writer) return db.transaction().execute(fn);
   return writer.transaction(db, (trx) => {
@@ -120,7 +51,7 @@ function writeTransaction<T>(db: Kysely<Database>, fn: (trx: Transaction<Databas
   });
 }
 
-async function insertMany(trx: Transaction<Database>, table: keyof Database, rows: object[]): Promise<void> {
+export async function insertMany(trx: Transaction<Database>, table: keyof Database, rows: object[]): Promise<void> {
   if (rows.length === 0) return;
   const bulk = bulkOf.get(trx);
   if (bulk) return bulk.insert(trx, table, rows);
@@ -141,7 +72,7 @@ export class CursorMovedError extends Error {
  * fence for when two indexers write at once, e.g. one that lost the writer lock but has not
  * noticed yet). `from` with an empty hash is the start, where there may be no row yet.
  */
-async function moveCursor(trx: Transaction<Database>, from: Cursor, to: Cursor): Promise<void> {
+export async function moveCursor(trx: Transaction<Database>, from: Cursor, to: Cursor): Promise<void> {
   const values = { chain_id: to.chainId, block_number: to.blockNumber, block_hash: to.blockHash, block_timestamp: to.blockTimestamp };
   const updated = await trx
     .updateTable("cursor")
@@ -272,7 +203,7 @@ async function updateLoans(trx: Transaction<Database>, rows: (CollectionRow | Ov
   for (const { loan_id, ...set } of rows) await trx.updateTable("loans").set(set).where("loan_id", "=", loan_id).execute();
 }
 
-async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Promise<void> {
+export async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Promise<void> {
   if (rows.length === 0) return;
   const bulk = bulkOf.get(trx);
   if (bulk) return bulk.insert(trx, "loans", rows, { update: "loan_id", keep: LOAN_FIXED_COLUMNS });
@@ -287,65 +218,6 @@ async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]): Prom
       )
       .execute();
   }
-}
-
-/**
- * Rolls the database back to `forkBlock` (the last block both chains share), in one transaction:
- * deletes every event row above it, the loans registered above it, and rebuilds the projections of
- * the loans that had later events by folding their remaining events again (`rebuild`). The cursor
- * moves from `from` to the fork block.
- */
-export async function rollbackTo(
-  db: Kysely<Database>,
-  forkBlock: { number: number; hash: string; timestamp: number },
-  chainId: number,
-  rebuild: (trx: Transaction<Database>, loanIds: number[]) => Promise<LoanProjection[]>,
-  policyCache: Map<number, Policy>,
-  from: Cursor,
-): Promise<number[]> {
-  return writeTransaction(db, async (trx) => {
-    await moveCursor(trx, from, { chainId, blockNumber: forkBlock.number, blockHash: forkBlock.hash, blockTimestamp: forkBlock.timestamp });
-    const affected = (
-      await trx.selectFrom("loan_events").select("loan_id").distinct().where("block_number", ">", forkBlock.number).execute()
-    ).map((r) => r.loan_id);
-    for (const table of EVENT_TABLES) await trx.deleteFrom(table).where("block_number", ">", forkBlock.number).execute();
-    await trx.deleteFrom("installments").where("block_number", ">", forkBlock.number).execute();
-    await trx.deleteFrom("loans").where("block_number", ">", forkBlock.number).execute();
-    await trx.deleteFrom("blocks").where("number", ">", forkBlock.number).execute();
-    const surviving = (
-      affected.length ? await trx.selectFrom("loans").select("loan_id").where("loan_id", "in", affected).execute() : []
-    ).map((r) => r.loan_id);
-    if (affected.length) await trx.deleteFrom("current_collectors").where("loan_id", "in", affected).execute();
-    if (surviving.length) {
-      await upsertLoans(trx, (await rebuild(trx, surviving)).map((p) => projectionRow(p, forkBlock.timestamp)));
-      // Current assignments = the last assignment event per (loan, collector).
-      const events = await trx
-        .selectFrom("assignments")
-        .selectAll()
-        .where("loan_id", "in", surviving)
-        .orderBy("block_number")
-        .orderBy("log_index")
-        .execute();
-      const current = new Map<string, { loan_id: number; collector: string; assigned: number }>();
-      for (const e of events) current.set(`${e.loan_id}:${e.collector}`, e);
-      const rows = [...current.values()].filter((e) => e.assigned === 1).map((e) => ({ loan_id: e.loan_id, collector: e.collector }));
-      await insertMany(trx, "current_collectors", rows);
-    }
-    // Rows whose amount overdue moved with time after the fork go back to their value at the fork.
-    const rebuilt = new Set(surviving);
-    for (;;) {
-      const ids = (
-        await trx.selectFrom("loans").select("loan_id").where("overdue_since", ">", forkBlock.timestamp).limit(2_000).execute()
-      )
-        .map((r) => r.loan_id)
-        .filter((id) => !rebuilt.has(id));
-      if (ids.length === 0) break;
-      const loaded = await loadProjections(trx, ids, policyCache);
-      await upsertLoans(trx, [...loaded.values()].map((p) => projectionRow(p, forkBlock.timestamp)));
-      ids.forEach((id) => rebuilt.add(id));
-    }
-    return affected;
-  });
 }
 
 /** Stored headers of the unfinalised window, newest first. */

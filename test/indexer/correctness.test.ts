@@ -11,9 +11,9 @@ import { createChainClient } from "../../src/chain/client";
 import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
 import { loadDeployment, type Deployment } from "../../src/chain/deployments";
 import type { DatabaseHandle } from "../../src/db/connect";
-import { LoanStatus, statusAt } from "../../src/domain";
-import { loadProjections, readCursor, type Cursor } from "../../src/indexer/store";
-import type { LoanProjection } from "../../src/indexer/projection";
+import { DAY, LoanStatus, statusAt } from "../../src/domain";
+import { loadProjections, type LoanProjection } from "../../src/db/loans";
+import { readCursor, type Cursor } from "../../src/indexer/store";
 import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
 import { connectChain } from "./helpers/activity";
 import {
@@ -27,7 +27,6 @@ import {
   type TestDatabase,
 } from "./helpers/harness";
 
-const DAY = 86_400n;
 
 describe("indexer: a clean index holds what the chain says", function () {
   this.timeout(120_000);

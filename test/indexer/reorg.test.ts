@@ -5,7 +5,8 @@
  * with ReorgTooDeepError and leave the database as it was.
  */
 import { expect } from "chai";
-import { ReorgTooDeepError } from "../../src/indexer/indexer";
+import { DAY } from "../../src/domain/constants";
+import { ReorgTooDeepError } from "../../src/indexer/errors";
 import { readCursor } from "../../src/indexer/store";
 import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
 import { connectChain, type Chain } from "./helpers/activity";
@@ -26,8 +27,6 @@ import {
   waitUntil,
   type TestDatabase,
 } from "./helpers/harness";
-
-const DAY = 86_400n;
 
 describe("indexer: reorgs", function () {
   this.timeout(120_000);

@@ -21,7 +21,7 @@ import {
 import { classification, dpd, dueKeyRange, policyThresholds } from "../../db/rules-sql";
 import type { LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketDpdRange, type Bucket } from "../../domain";
-import { createArgsDecoder } from "../../indexer/decode";
+import { createArgsDecoder } from "../../chain/decode";
 import type { Hex } from "viem";
 
 type Sort = "dpd" | "-dpd" | "amountOverdue" | "-amountOverdue" | "nextDue" | "-nextDue";

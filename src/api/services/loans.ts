@@ -1,8 +1,8 @@
 import type { Kysely, SelectQueryBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
-import { loadPolicies } from "../../indexer/store";
-import { projectionFromRow } from "../../indexer/projection";
+import { loadPolicies } from "../../db/policies";
+import { projectionFromRow } from "../../db/loans";
 import { NotFoundError, UnavailableError } from "./errors";
 import type { Scope } from "../auth/scope";
 

@@ -2,8 +2,8 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketOf, classify, DAY_SECONDS, daysLate, LoanStatus, penaltyOutstandingAt, type Installment } from "../../domain";
 import { bucket, classification, dpd, dueKeyRange, penaltyStarted, policyThresholds } from "../../db/rules-sql";
-import { loadPolicies } from "../../indexer/store";
-import { projectionFromRow } from "../../indexer/projection";
+import { loadPolicies } from "../../db/policies";
+import { projectionFromRow } from "../../db/loans";
 import { CLASSIFICATION_NAMES, type AsOf, type BucketName, type ClassificationName } from "./loans";
 import { amountFromChunks, sumAmountColumns } from "./sql-amounts";
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import type { Hex } from "viem";
 import type { Database, LoanEventsTable } from "../../db/schema";
-import { createArgsDecoder } from "../../indexer/decode";
+import { createArgsDecoder } from "../../chain/decode";
 import type { Scope } from "../auth/scope";
 import { InvalidRequestError } from "./errors";
 

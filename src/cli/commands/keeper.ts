@@ -5,7 +5,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { loanLedgerAbi } from "../../chain/abis";
 import { chainOf, createChainClient } from "../../chain/client";
 import { loadDeployment } from "../../chain/deployments";
-import { errorSummary, sleep } from "../../indexer/rpc";
+import { errorSummary, sleep } from "../../chain/rpc";
 import { loadSettings } from "../../config";
 import { createLogger } from "../../config/logger";
 import { action, UsageError } from "../lib/errors";

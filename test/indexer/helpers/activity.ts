@@ -6,10 +6,9 @@
  */
 import { ethers } from "ethers";
 import { loadDeployment } from "../../../src/chain/deployments";
+import { DAY } from "../../../src/domain/constants";
 import { CollectionLog__factory, LoanLedger__factory } from "../../../typechain-types";
 import { rpc } from "../../support/chain";
-
-const DAY = 86_400n;
 
 export type Chain = Awaited<ReturnType<typeof connectChain>>;
 

@@ -3,12 +3,14 @@
  * are exactly the ones that come from the registration's fixed part, so none that can change is
  * left stale; and a projection that changed in nothing sameServicing compares changes only the
  * columns a collection update writes (COLLECTION_COLUMNS), as collectionRow has them; an overdue
- * refresh computes the time-dependent columns from the installments from the cursor on alone.
+ * refresh computes the time-dependent columns from the installments from the cursor on alone, as the
+ * domain's lateness rule (daysLate) says.
  */
 import { expect } from "chai";
-import type { Policy } from "../../src/domain";
+import { amountOf, DAY, DAY_SECONDS, daysLate, LoanStatus, type Policy } from "../../src/domain";
 import type { LoansTable } from "../../src/db/schema";
 import {
+  AMOUNT_SORT_WIDTH,
   COLLECTION_COLUMNS,
   collectionRow,
   LOAN_FIXED_COLUMNS,
@@ -18,7 +20,7 @@ import {
   sameServicing,
   type LoanProjection,
   type LoanStatic,
-} from "../../src/indexer/projection";
+} from "../../src/db/loans";
 
 const policy: Policy = {
   graceDays: 3,
@@ -46,8 +48,8 @@ const row: LoansTable = {
 describe("loans row of a projection", function () {
   it("keeps on upsert exactly the columns that come from the registration's fixed part", function () {
     const schedule = [
-      { dueDate: 1_000n + 30n * 86_400n, principal: 60_000n, interest: 1_200n },
-      { dueDate: 1_000n + 60n * 86_400n, principal: 60_000n, interest: 600n },
+      { dueDate: 1_000n + 30n * DAY, principal: 60_000n, interest: 1_200n },
+      { dueDate: 1_000n + 60n * DAY, principal: 60_000n, interest: 600n },
     ];
     const p = projectionFromRow(row, schedule, policy);
     // Every fixed field changed: the columns that differ are the ones taken from `fixed`.
@@ -61,7 +63,7 @@ describe("loans row of a projection", function () {
   });
 
   it("changes only the collection columns where sameServicing holds, and collectionRow has them as projectionRow", function () {
-    const schedule = [{ dueDate: 1_000n + 30n * 86_400n, principal: 60_000n, interest: 1_200n }];
+    const schedule = [{ dueDate: 1_000n + 30n * DAY, principal: 60_000n, interest: 1_200n }];
     const p = projectionFromRow({ ...row, installment_count: 1 }, schedule, policy);
     // Every field sameServicing does not compare, changed.
     const servicing = new Set(["fixed", "state", "version", "chargedOffAt", "writtenOffAt", "closedAt"]);
@@ -84,8 +86,7 @@ describe("loans row of a projection", function () {
     }
   });
 
-  it("computes the time-dependent columns from the installments from the cursor on, as projectionRow does", function () {
-    const DAY = 86_400n;
+  it("computes the time-dependent columns as the domain's rules say, from the installments from the cursor on alone", function () {
     const schedule = [1n, 2n, 3n].map((m) => ({ dueDate: 1_000n + m * 30n * DAY, principal: 40_000n, interest: 400n * m }));
     const p = projectionFromRow({ ...row, installment_count: 3, cursor: 1, paid: "150" }, schedule, policy);
     const sparse = new Array<(typeof schedule)[number]>(3);
@@ -95,16 +96,30 @@ describe("loans row of a projection", function () {
     let overdue = 0;
     // Before, at and after each due date (a day late and more), and past the last one.
     for (const t of [0n, 1n, 2n, 3n, 4n].flatMap((m) => [1_000n + m * 30n * DAY, 1_000n + m * 30n * DAY + DAY + 1n])) {
-      const full = projectionRow(p, Number(t));
+      // The domain's rule: an installment is overdue once daysLate >= 1 (a day after its due date);
+      // its unpaid principal and interest count, and the amount changes when the next one turns so.
+      const late = schedule.map((inst, j) => ({ inst, j })).filter(({ inst, j }) => j >= 1 && daysLate(inst.dueDate, t) >= 1n);
+      const notLate = schedule.filter((inst, j) => j >= 1 && daysLate(inst.dueDate, t) < 1n);
+      const amount = late.reduce((sum, { inst, j }) => sum + amountOf(inst) - (j === 1 ? 150n : 0n), 0n);
+      const expected = {
+        loan_id: p.fixed.loanId,
+        amount_overdue: amount.toString().padStart(AMOUNT_SORT_WIDTH, "0"),
+        overdue_refresh_at: notLate.length ? Number(notLate[0].dueDate + DAY) : null,
+        overdue_since: late.length ? Number(late[late.length - 1].inst.dueDate + DAY) : null,
+      };
       const cols = overdueColumns(p.fixed.loanId, inputs, Number(t));
-      expect(cols, `t=${t}`).to.deep.equal({
-        loan_id: full.loan_id,
-        amount_overdue: full.amount_overdue,
-        overdue_refresh_at: full.overdue_refresh_at,
-        overdue_since: full.overdue_since,
-      });
-      if (BigInt(cols.amount_overdue) > 0n) overdue++;
+      expect(cols, `t=${t}`).to.deep.equal(expected);
+      // projectionRow (the full schedule) writes the same columns.
+      const full = projectionRow(p, Number(t));
+      expect({ loan_id: full.loan_id, amount_overdue: full.amount_overdue, overdue_refresh_at: full.overdue_refresh_at, overdue_since: full.overdue_since }, `t=${t}`).to.deep.equal(expected);
+      if (amount > 0n) overdue++;
     }
     expect(overdue, "times with an amount overdue").to.be.greaterThan(2);
+  });
+
+  it("has no amount overdue for a closed loan", function () {
+    const schedule = [{ dueDate: 1_000n, principal: 40_000n, interest: 400n }];
+    const cols = overdueColumns(7, { status: LoanStatus.Closed, cursor: 0, paid: 0n, schedule }, 1_000 + 10 * DAY_SECONDS);
+    expect(cols).to.deep.equal({ loan_id: 7, amount_overdue: "0".padStart(AMOUNT_SORT_WIDTH, "0"), overdue_refresh_at: null, overdue_since: null });
   });
 });

@@ -1,5 +1,5 @@
 import { decodeEventLog, toEventSelector, type AbiEvent, type Address, type DecodeEventLogReturnType, type Hex, type Log } from "viem";
-import { collectionLogAbi, loanLedgerAbi } from "../chain/abis";
+import { collectionLogAbi, loanLedgerAbi } from "./abis";
 import { compileEvent, type FastEventDecoder } from "./abi-fast";
 
 export type LedgerEvent = DecodeEventLogReturnType<typeof loanLedgerAbi>;
@@ -75,6 +75,9 @@ export function createDecoder(addresses: { loanLedger: Address; collectionLog: A
     } as unknown as DecodedLog;
   };
 }
+
+/** A deployment's log decoder (createDecoder). */
+export type Decode = ReturnType<typeof createDecoder>;
 
 /** JSON for display: bigints as decimal strings. */
 export function argsJson(args: unknown): string {

@@ -42,11 +42,9 @@ export function retryAfterMs(err: unknown, now = Date.now()): number | undefined
   return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
 }
 
-export interface RetryOptions {
+export interface RetryOptions extends BackoffOptions {
   /** Called before each wait, with the attempt number (1-based) and the delay. */
   onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
   /** Stop retrying when this returns true (e.g. the indexer is stopping). */
   aborted?: () => boolean;
 }
@@ -57,20 +55,36 @@ export class AbortedError extends Error {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+export interface BackoffOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/**
+ * The wait before retry number `attempt` (1-based): exponential from `baseDelayMs`, capped at
+ * `maxDelayMs`, with jitter (half to all of it, so clients that failed together do not retry
+ * together).
+ */
+export function backoffMs(attempt: number, { baseDelayMs = 100, maxDelayMs = 10_000 }: BackoffOptions = {}): number {
+  return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(Math.max(attempt - 1, 0), 16)) * (0.5 + Math.random() / 2);
+}
+
+/** The wait before retry number `attempt` after `err`: the backoff, or longer if Retry-After asks for it. */
+export function retryDelayMs(err: unknown, attempt: number, opts: BackoffOptions = {}): number {
+  return Math.max(backoffMs(attempt, opts), retryAfterMs(err) ?? 0);
+}
+
 /**
  * Retries `fn` forever with exponential backoff and jitter (capped), waiting at least what a
  * Retry-After header asks for, until it succeeds or is aborted.
  */
 export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
-  const base = opts.baseDelayMs ?? 100;
-  const max = opts.maxDelayMs ?? 10_000;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (opts.aborted?.()) throw new AbortedError("stopped while retrying");
-      const backoff = Math.min(max, base * 2 ** Math.min(attempt - 1, 16)) * (0.5 + Math.random() / 2);
-      const delay = Math.max(backoff, retryAfterMs(err) ?? 0);
+      const delay = retryDelayMs(err, attempt, opts);
       opts.onRetry?.(err, attempt, delay);
       await sleep(delay);
     }

@@ -1,5 +1,5 @@
 /**
- * The indexer's fast event decoder (src/indexer/abi-fast.ts) against viem's decodeEventLog: every
+ * The indexer's fast event decoder (src/chain/abi-fast.ts) against viem's decodeEventLog: every
  * event of both contracts' ABIs, encoded with seeded random values (zero, maximum and negative
  * boundaries, empty and filled arrays, non-ASCII strings), decodes to the same values, the same
  * types and the same key order; malformed data makes it throw (so the indexer falls back to viem).
@@ -7,8 +7,8 @@
 import { expect } from "chai";
 import { decodeEventLog, encodeAbiParameters, encodeEventTopics, toHex, type AbiEvent, type AbiParameter, type Hex } from "viem";
 import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
-import { compileEvent } from "../../src/indexer/abi-fast";
-import { argsJson } from "../../src/indexer/decode";
+import { compileEvent } from "../../src/chain/abi-fast";
+import { argsJson } from "../../src/chain/decode";
 import { prng } from "../support/prng";
 
 
