@@ -9,6 +9,7 @@
  * caller falls back to viem's decodeEventLog, which then reports the proper error.
  */
 import { checksumAddress, type AbiEvent, type AbiParameter, type Hex } from "viem";
+import { ChainError } from "./errors";
 
 type Reader = (hex: string, pos: number, base: number) => unknown;
 
@@ -19,7 +20,10 @@ interface Compiled {
   dynamic: boolean;
 }
 
-class FastDecodeError extends Error {}
+/** Data the fast decoder does not handle; caught here, and viem's decoder decides instead. */
+class FastDecodeError extends ChainError {
+  override name = "FastDecodeError";
+}
 
 /** The 32-byte word at byte `pos` of `hex` ("0x" + data), as 64 hex digits. */
 function word(hex: string, pos: number): string {

@@ -1,6 +1,7 @@
 import { decodeEventLog, toEventSelector, type AbiEvent, type Address, type DecodeEventLogReturnType, type Hex, type Log } from "viem";
 import { collectionLogAbi, loanLedgerAbi } from "./abis";
 import { compileEvent, type FastEventDecoder } from "./abi-fast";
+import { ChainError } from "./errors";
 
 export type LedgerEvent = DecodeEventLogReturnType<typeof loanLedgerAbi>;
 export type CollectionEvent = DecodeEventLogReturnType<typeof collectionLogAbi>;
@@ -20,8 +21,8 @@ export type DecodedLog =
   | ({ contract: "LoanLedger" } & LedgerEvent & Where)
   | ({ contract: "CollectionLog" } & CollectionEvent & Where);
 
-/** A log Duetrail emitted that does not decode with the compiled ABIs (a deployment mismatch). */
-export class UndecodableLogError extends Error {
+/** A log Duetrail emitted that does not decode with the compiled ABIs (a deployment mismatch). Fatal. */
+export class UndecodableLogError extends ChainError {
   override name = "UndecodableLogError";
 }
 

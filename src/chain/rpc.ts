@@ -1,4 +1,6 @@
 import { BaseError, HttpRequestError, ResponseBodyTooLargeError, RpcRequestError, TimeoutError } from "viem";
+import { DuetrailError, walkCauses } from "../errors";
+import { ChainError } from "./errors";
 
 /**
  * How the sync loop treats an RPC failure (Ponder's split): a range that is too big is split;
@@ -49,7 +51,8 @@ export interface RetryOptions extends BackoffOptions {
   aborted?: () => boolean;
 }
 
-export class AbortedError extends Error {
+/** The caller asked to stop (while a call was retried or waited for): nothing to retry. */
+export class AbortedError extends ChainError {
   override name = "AbortedError";
 }
 
@@ -76,7 +79,7 @@ export function retryDelayMs(err: unknown, attempt: number, opts: BackoffOptions
 
 /**
  * Retries `fn` forever with exponential backoff and jitter (capped), waiting at least what a
- * Retry-After header asks for, until it succeeds or is aborted.
+ * Retry-After header asks for, until it succeeds, is aborted, or fails with an error marked fatal.
  */
 export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -84,11 +87,22 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
       return await fn();
     } catch (err) {
       if (opts.aborted?.()) throw new AbortedError("stopped while retrying");
+      if (isFatal(err)) throw err;
       const delay = retryDelayMs(err, attempt, opts);
       opts.onRetry?.(err, attempt, delay);
       await sleep(delay);
     }
   }
+}
+
+/**
+ * Whether `err` is marked fatal by a Duetrail error class (the first along its cause chain decides):
+ * {@link withRetry} gives up on those at once. Errors nobody classified (viem's transport errors
+ * among them) are retried: they are what a flaky node throws.
+ */
+function isFatal(err: unknown): boolean {
+  const classified = walkCauses(err, (e) => e instanceof DuetrailError) as DuetrailError | undefined;
+  return classified !== undefined && !classified.retryable;
 }
 
 /** One line about an error for the logs. */

@@ -17,6 +17,17 @@ export class InvalidSchemaNameError extends DbError {
   }
 }
 
+/** A loans row names a policy the database does not hold (a partial or foreign database). Fatal. */
+export class PolicyNotIndexedError extends DbError {
+  override name = "PolicyNotIndexedError";
+  constructor(
+    readonly loanId: number,
+    readonly policyId: number,
+  ) {
+    super(`loan ${loanId}: policy ${policyId} not indexed`);
+  }
+}
+
 /** A migration failed; the database was closed. `migration` names it when Kysely says which. Fatal. */
 export class MigrationError extends DbError {
   override name = "MigrationError";

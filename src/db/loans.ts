@@ -7,6 +7,7 @@
 import type { Kysely, Transaction } from "kysely";
 import { Classification, LoanStatus, overdueAt, type Installment, type LoanState, type Policy } from "../domain";
 import { chunk } from "./chunk";
+import { PolicyNotIndexedError } from "./errors";
 import { loadPolicies } from "./policies";
 import type { Database, LoansTable } from "./schema";
 
@@ -303,7 +304,7 @@ export async function loadProjections(
     const policies = await policyOf([...new Set(rows.map((r) => r.policy_id))]);
     for (const r of rows) {
       const policy = policies.get(r.policy_id);
-      if (!policy) throw new Error(`loan ${r.loan_id}: policy ${r.policy_id} not indexed`);
+      if (!policy) throw new PolicyNotIndexedError(r.loan_id, r.policy_id);
       out.set(r.loan_id, projectionFromRow(r as LoansTable, schedules.get(r.loan_id) ?? [], policy));
     }
   }

@@ -4,6 +4,7 @@ import type { DecodedLog } from "../chain/decode";
 import { sameServicing, type LoanProjection } from "../db/loans";
 import { applyToProjection, installmentsFrom, registerProjection } from "./projection";
 import type { Policy } from "../domain";
+import { InconsistentEventError } from "./errors";
 
 type EventTable = Exclude<keyof Database, "cursor" | "blocks" | "loans" | "installments" | "current_collectors">;
 
@@ -58,7 +59,7 @@ export function loanIdOf(log: DecodedLog): number | undefined {
 export function applyLogs(batch: Batch, logs: readonly DecodedLog[], timestamps: ReadonlyMap<number, number>, ctx: HandlerContext): void {
   for (const log of logs) {
     const ts = timestamps.get(log.blockNumber);
-    if (ts === undefined) throw new Error(`no timestamp for block ${log.blockNumber}`);
+    if (ts === undefined) throw new InconsistentEventError(`no timestamp for block ${log.blockNumber}`);
     const key = { block_number: log.blockNumber, log_index: log.logIndex };
     push(batch, "raw_logs", {
       block_number: key.block_number, log_index: key.log_index,
@@ -84,7 +85,7 @@ export function applyLogs(batch: Batch, logs: readonly DecodedLog[], timestamps:
     applyTyped(batch, log, key, ts, ctx);
     if (loanId !== undefined && log.eventName !== "LoanRegistered") {
       const current = batch.loans.get(loanId) ?? ctx.loan(loanId);
-      if (current === undefined) throw new Error(`event ${log.eventName} at ${log.blockNumber}:${log.logIndex} for unknown loan ${loanId}`);
+      if (current === undefined) throw new InconsistentEventError(`event ${log.eventName} at ${log.blockNumber}:${log.logIndex} for unknown loan ${loanId}`);
       const next = applyToProjection(current, log, ts);
       batch.loans.set(loanId, next);
       if (!sameServicing(current, next)) batch.rewritten.add(loanId);
@@ -128,7 +129,7 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
         return push(batch, "servicers", { block_number: key.block_number, log_index: key.log_index, lender: log.args.lender, servicer: log.args.servicer, allowed: log.args.allowed ? 1 : 0 });
       case "LoanRegistered": {
         const policy = ctx.policy(log.args.policyId);
-        if (!policy) throw new Error(`loan ${log.args.loanId} uses unknown policy ${log.args.policyId}`);
+        if (!policy) throw new InconsistentEventError(`loan ${log.args.loanId} uses unknown policy ${log.args.policyId}`);
         const p = registerProjection(log, ts, policy);
         batch.loans.set(p.fixed.loanId, p);
         batch.rewritten.add(p.fixed.loanId);

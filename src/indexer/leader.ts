@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import { sleep } from "../chain/rpc";
+import { StandbyStoppedError } from "./errors";
 
 /**
  * Writer election for several indexers on one PostgreSQL: the writer holds a session advisory
@@ -61,7 +62,7 @@ export function electWriter(url: string, key: string, opts: { logger: Logger; po
         announced = true;
       }
       opts.logger.debug({ key }, "the writer lock is still held elsewhere");
-      if (opts.aborted()) throw new Error("stopped while standing by");
+      if (opts.aborted()) throw new StandbyStoppedError();
       await sleep(pollMs);
     }
   })();

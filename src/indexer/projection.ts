@@ -7,10 +7,7 @@ import { applyRepayment, chargeOff, Classification, newLoan, restructure, writeO
 import type { DecodedLog } from "../chain/decode";
 import type { LoanProjection, LoanStatic } from "../db/loans";
 
-/** A projection drifted from what the contract emitted: the domain and contract disagree. */
-export class ProjectionMismatchError extends Error {
-  override name = "ProjectionMismatchError";
-}
+import { ProjectionMismatchError } from "./errors";
 
 export function installmentsFrom(schedule: readonly { dueDate: bigint; principal: bigint; interest: bigint }[]): Installment[] {
   return schedule.map((i) => ({ dueDate: i.dueDate, principal: i.principal, interest: i.interest }));

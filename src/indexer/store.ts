@@ -15,6 +15,7 @@ import {
   type OverdueRow,
 } from "../db/loans";
 import type { Batch } from "./handlers";
+import { CursorMovedError } from "./errors";
 
 /** Bound variables per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
@@ -61,10 +62,7 @@ export async function insertMany(trx: Transaction<Database>, table: keyof Databa
   }
 }
 
-/** The cursor is not where this writer left it: another indexer wrote to the database. */
-export class CursorMovedError extends Error {
-  override name = "CursorMovedError";
-}
+
 
 /**
  * Moves the cursor from `from` to `to`, as a transaction's first write: concurrent writers queue on

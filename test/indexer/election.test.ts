@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import { loadDeployment } from "../../src/chain/deployments";
 import { lockKey } from "../../src/indexer/leader";
-import { CursorMovedError } from "../../src/indexer/store";
+import { CursorMovedError } from "../../src/indexer/errors";
 import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
 import { connectChain, type Chain } from "./helpers/activity";
 import {

@@ -2,6 +2,7 @@ import http from "node:http";
 import v8 from "node:v8";
 import type { Command } from "commander";
 import { loadConfig, SETTINGS } from "../../config";
+import { isRetryable } from "../../errors";
 import { createLogger } from "../../config/logger";
 import { openDatabase } from "../../db/connect";
 import { loadDeployment } from "../../chain/deployments";
@@ -15,57 +16,22 @@ import { action } from "../lib/errors";
 export function registerIndexCommand(program: Command): void {
   const cmd = program
     .command("index")
-    .description(
-      "index LoanLedger and CollectionLog events into SQLite (default ./data/duetrail.db) or PostgreSQL"
-    )
-    .option(
-      `${SETTINGS.rpcUrl.flag} <url>`,
-      `JSON-RPC endpoint (env ${SETTINGS.rpcUrl.env}, default http://127.0.0.1:8545)`
-    )
-    .option(
-      `${SETTINGS.network.flag} <name>`,
-      `deployments/<name>/ to read (env ${SETTINGS.network.env}, default localhost)`
-    )
-    .option(
-      `${SETTINGS.deploymentsDir.flag} <dir>`,
-      `deployments folder (env ${SETTINGS.deploymentsDir.env}, default ./deployments)`
-    )
-    .option(
-      `${SETTINGS.databaseUrl.flag} <path|url>`,
-      `SQLite file or postgres:// URL (env ${SETTINGS.databaseUrl.env})`
-    )
-    .option(
-      `${SETTINGS.confirmations.flag} <n>`,
-      `blocks to wait before indexing one (env ${SETTINGS.confirmations.env}, default 0)`
-    )
-    .option(
-      `${SETTINGS.reorgWindow.flag} <n>`,
-      `recent blocks whose hashes are kept for reorg detection (env ${SETTINGS.reorgWindow.env}, default 64)`
-    )
-    .option(
-      `${SETTINGS.pollIntervalMs.flag} <ms>`,
-      `how often to poll for new blocks (env ${SETTINGS.pollIntervalMs.env}, default 500)`
-    )
-    .option(
-      `${SETTINGS.maxBlockRange.flag} <n>`,
-      `largest eth_getLogs range (env ${SETTINGS.maxBlockRange.env}, default 10000)`
-    )
+    .description("index LoanLedger and CollectionLog events into SQLite (default ./data/duetrail.db) or PostgreSQL")
+    .option(`${SETTINGS.rpcUrl.flag} <url>`, `JSON-RPC endpoint (env ${SETTINGS.rpcUrl.env}, default http://127.0.0.1:8545)`)
+    .option(`${SETTINGS.network.flag} <name>`, `deployments/<name>/ to read (env ${SETTINGS.network.env}, default localhost)`)
+    .option(`${SETTINGS.deploymentsDir.flag} <dir>`, `deployments folder (env ${SETTINGS.deploymentsDir.env}, default ./deployments)`)
+    .option(`${SETTINGS.databaseUrl.flag} <path|url>`, `SQLite file or postgres:// URL (env ${SETTINGS.databaseUrl.env})`)
+    .option(`${SETTINGS.confirmations.flag} <n>`, `blocks to wait before indexing one (env ${SETTINGS.confirmations.env}, default 0)`)
+    .option(`${SETTINGS.reorgWindow.flag} <n>`, `recent blocks whose hashes are kept for reorg detection (env ${SETTINGS.reorgWindow.env}, default 64)`)
+    .option(`${SETTINGS.pollIntervalMs.flag} <ms>`, `how often to poll for new blocks (env ${SETTINGS.pollIntervalMs.env}, default 500)`)
+    .option(`${SETTINGS.maxBlockRange.flag} <n>`, `largest eth_getLogs range (env ${SETTINGS.maxBlockRange.env}, default 10000)`)
     .option(
       `${SETTINGS.commitEvents.flag} <n>`,
-      `backfill: commit once a transaction holds this many events or 2 s of work; 1 commits every range (env ${SETTINGS.commitEvents.env}, default 10000)`
+      `backfill: commit once a transaction holds this many events or 2 s of work; 1 commits every range (env ${SETTINGS.commitEvents.env}, default 10000)`,
     )
-    .option(
-      `${SETTINGS.logLevel.flag} <level>`,
-      `log level (env ${SETTINGS.logLevel.env}, default info)`
-    )
-    .option(
-      `${SETTINGS.metricsPort.flag} <port>`,
-      `serve Prometheus metrics on this port (env ${SETTINGS.metricsPort.env})`
-    )
-    .option(
-      `${SETTINGS.exitAtTip.flag}`,
-      `exit once caught up instead of following the chain (env ${SETTINGS.exitAtTip.env})`
-    );
+    .option(`${SETTINGS.logLevel.flag} <level>`, `log level (env ${SETTINGS.logLevel.env}, default info)`)
+    .option(`${SETTINGS.metricsPort.flag} <port>`, `serve Prometheus metrics on this port (env ${SETTINGS.metricsPort.env})`)
+    .option(`${SETTINGS.exitAtTip.flag}`, `exit once caught up instead of following the chain (env ${SETTINGS.exitAtTip.env})`);
   cmd.action(
     action(cmd, async (opts: Record<string, unknown>) => {
       // Bad settings or a missing deployment fail here, through the CLI's one error path (exit 2).
@@ -116,11 +82,7 @@ export function registerIndexCommand(program: Command): void {
       process.once("SIGTERM", stop);
       const leadership =
         database.dialect === "postgres"
-          ? electWriter(
-              config.databaseUrl,
-              lockKey(database.schema, deployment.chainId),
-              { logger, aborted: () => stopping }
-            )
+          ? electWriter(config.databaseUrl, lockKey(database.schema, deployment.chainId), { logger, aborted: () => stopping })
           : undefined;
       // Without the lock another indexer may be writing already: stop (a supervisor restarts this one, which then stands by).
       void leadership?.lost.then((reason) => {
@@ -134,10 +96,7 @@ export function registerIndexCommand(program: Command): void {
         await indexer.run();
       } catch (err) {
         if (!stopping) {
-          logger.fatal(
-            { err: err instanceof Error ? err.message : String(err) },
-            "indexer failed"
-          );
+          logger.fatal({ err: err instanceof Error ? err.message : String(err), retryable: isRetryable(err) }, "indexer failed");
           process.exitCode = 1;
         }
       } finally {
@@ -146,6 +105,6 @@ export function registerIndexCommand(program: Command): void {
         await database.close();
         logger.flush();
       }
-    })
+    }),
   );
 }
