@@ -9,7 +9,7 @@ import { Classification, LoanStatus, overdueAt, type Installment, type LoanState
 import { chunk } from "./chunk";
 import { PolicyNotIndexedError } from "./errors";
 import { loadPolicies } from "./policies";
-import type { Database, LoansTable } from "./schema";
+import type { Database, InstallmentsTable, LoansTable } from "./schema";
 
 /** What never changes after registration (the loans row's fixed columns). */
 export interface LoanStatic {
@@ -269,6 +269,30 @@ export function projectionFromRow(row: LoansTable, schedule: Installment[], poli
   };
 }
 
+/** Installment rows, in (loan, idx) order, grouped into each loan's schedule. */
+export function schedulesFrom(rows: readonly Pick<InstallmentsTable, "loan_id" | "due_date" | "principal" | "interest">[]): Map<number, Installment[]> {
+  const schedules = new Map<number, Installment[]>();
+  for (const i of rows) {
+    let s = schedules.get(i.loan_id);
+    if (!s) schedules.set(i.loan_id, (s = []));
+    s.push({ dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) });
+  }
+  return schedules;
+}
+
+/** The current schedule (the installments of the loan's current version) of each of `loanIds`, in one query. */
+export async function currentSchedules(db: Kysely<Database> | Transaction<Database>, loanIds: readonly number[]): Promise<Map<number, Installment[]>> {
+  const rows = await db
+    .selectFrom("installments")
+    .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
+    .select(["installments.loan_id", "installments.due_date", "installments.principal", "installments.interest"])
+    .where("installments.loan_id", "in", loanIds)
+    .orderBy("installments.loan_id")
+    .orderBy("installments.idx")
+    .execute();
+  return schedulesFrom(rows);
+}
+
 /**
  * Loads the projections of `loanIds` (loans row, current version's installments, policy).
  * Policies come from `policyCache`, which is filled with the ones it lacks.
@@ -287,20 +311,7 @@ export async function loadProjections(
   for (const ids of chunk(loanIds, 500)) {
     const rows = await db.selectFrom("loans").selectAll().where("loan_id", "in", ids).execute();
     if (rows.length === 0) continue;
-    const inst = await db
-      .selectFrom("installments")
-      .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
-      .select(["installments.loan_id", "installments.idx", "installments.due_date", "installments.principal", "installments.interest"])
-      .where("installments.loan_id", "in", ids)
-      .orderBy("installments.loan_id")
-      .orderBy("installments.idx")
-      .execute();
-    const schedules = new Map<number, Installment[]>();
-    for (const i of inst) {
-      let s = schedules.get(i.loan_id);
-      if (!s) schedules.set(i.loan_id, (s = []));
-      s.push({ dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) });
-    }
+    const schedules = await currentSchedules(db, ids);
     const policies = await policyOf([...new Set(rows.map((r) => r.policy_id))]);
     for (const r of rows) {
       const policy = policies.get(r.policy_id);

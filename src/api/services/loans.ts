@@ -2,7 +2,7 @@ import type { Kysely, SelectQueryBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
 import { loadPolicies } from "../../db/policies";
-import { projectionFromRow } from "../../db/loans";
+import { currentSchedules, projectionFromRow } from "../../db/loans";
 import { NotFoundError, UnavailableError } from "./errors";
 import type { Scope } from "../auth/scope";
 
@@ -51,21 +51,7 @@ export interface LoanRowWithSchedule {
 /** Loads rows' current schedules and policies (one query each). */
 export async function withSchedules(db: Kysely<Database>, rows: LoansTable[]): Promise<LoanRowWithSchedule[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.loan_id);
-  const inst = await db
-    .selectFrom("installments")
-    .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
-    .select(["installments.loan_id", "installments.due_date", "installments.principal", "installments.interest"])
-    .where("installments.loan_id", "in", ids)
-    .orderBy("installments.loan_id")
-    .orderBy("installments.idx")
-    .execute();
-  const schedules = new Map<number, Installment[]>();
-  for (const i of inst) {
-    let s = schedules.get(i.loan_id);
-    if (!s) schedules.set(i.loan_id, (s = []));
-    s.push({ dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) });
-  }
+  const schedules = await currentSchedules(db, rows.map((r) => r.loan_id));
   const policies = await loadPolicies(db, [...new Set(rows.map((r) => r.policy_id))]);
   return rows.map((row) => ({ row, schedule: schedules.get(row.loan_id) ?? [], policy: policies.get(row.policy_id)! }));
 }

@@ -1,9 +1,9 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
-import { BUCKET_LABELS, bucketOf, classify, DAY_SECONDS, daysLate, LoanStatus, penaltyOutstandingAt, type Installment } from "../../domain";
+import { BUCKET_LABELS, bucketOf, classify, DAY_SECONDS, daysLate, LoanStatus, penaltyOutstandingAt } from "../../domain";
 import { bucket, classification, dpd, dueKeyRange, penaltyStarted, policyThresholds } from "../../db/rules-sql";
 import { loadPolicies } from "../../db/policies";
-import { projectionFromRow } from "../../db/loans";
+import { projectionFromRow, schedulesFrom } from "../../db/loans";
 import { CLASSIFICATION_NAMES, type AsOf, type BucketName, type ClassificationName } from "./loans";
 import { amountFromChunks, sumAmountColumns } from "./sql-amounts";
 
@@ -104,12 +104,7 @@ async function cells(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Pro
       .orderBy("i.loan_id")
       .orderBy("i.idx")
       .execute();
-    const schedules = new Map<number, Installment[]>();
-    for (const i of inst) {
-      let s = schedules.get(i.loan_id);
-      if (!s) schedules.set(i.loan_id, (s = []));
-      s.push({ dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) });
-    }
+    const schedules = schedulesFrom(inst);
     const policies = await loadPolicies(db, [...new Set(rows.map((r) => r.policy_id))]);
     const tt = BigInt(t);
     for (const row of rows) {
