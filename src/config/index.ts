@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { DAY_SECONDS } from "../domain/constants";
 import { ConfigError } from "./errors";
+import { parsePiiKey, type PiiKey } from "../pii/crypto";
 
 /**
  * Configuration, parsed once at start from CLI flags over environment variables; nothing else
@@ -82,7 +83,26 @@ export const configSchema = z.object({
   streamMaxTotal: z.coerce.number().int().min(1).max(1_000_000),
   /** Private key that relays collector actions (explicit opt-in; never committed). */
   relayerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key").optional(),
+  /** Data key sealing borrower contact data at rest, `<key id>:<32 bytes, hex or base64>` (env only; src/pii/crypto.ts). */
+  piiKey: piiKeySetting(),
+  /** The key PII_KEY replaced, while `borrowers rekey` moves rows off it (env only). */
+  piiKeyPrevious: piiKeySetting(),
 });
+
+/** A PII data key setting: parsed into a {@link PiiKey}; its message never quotes the value. */
+function piiKeySetting() {
+  return z
+    .string()
+    .transform((s, ctx): PiiKey => {
+      const k = parsePiiKey(s);
+      if ("problem" in k) {
+        ctx.addIssue({ code: "custom", message: k.problem });
+        return z.NEVER;
+      }
+      return k;
+    })
+    .optional();
+}
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -109,7 +129,7 @@ export interface Setting {
 }
 
 /** Settings that are secrets: no flag; `<env>` or a file named by `<env>_FILE`. */
-export const SECRET_SETTINGS = ["apiTokenSecret", "relayerKey", "metricsToken"] as const satisfies readonly (keyof Config)[];
+export const SECRET_SETTINGS = ["apiTokenSecret", "relayerKey", "metricsToken", "piiKey", "piiKeyPrevious"] as const satisfies readonly (keyof Config)[];
 
 /** Flag and environment variable of each setting, for error messages and --help. */
 export const SETTINGS: Record<keyof Config, Setting> = {
@@ -151,6 +171,8 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   relayerKey: { env: "RELAYER_KEY" },
   streamMaxPerCaller: { flag: "--stream-max-per-caller", env: "STREAM_MAX_PER_CALLER" },
   streamMaxTotal: { flag: "--stream-max-total", env: "STREAM_MAX_TOTAL" },
+  piiKey: { env: "PII_KEY" },
+  piiKeyPrevious: { env: "PII_KEY_PREVIOUS" },
 };
 
 export const DEFAULT_DATABASE_URL = path.join("data", "duetrail.db");
