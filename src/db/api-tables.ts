@@ -1,9 +1,10 @@
 /**
  * The tables the API writes (not the indexer): uploaded batch leaves and evidence uploads,
- * sign-in nonces, revoked tokens, idempotency keys and relayed transactions. Part of
+ * sign-in nonces, revoked tokens, idempotency keys and relayed transactions; and the borrower
+ * contact directory the `borrowers` command writes (src/db/contacts.ts). Part of
  * {@link Database} (src/db/schema.ts); a rollback never touches them.
  */
-import type { Int, Json } from "./columns";
+import type { Flag, Int, Json } from "./columns";
 
 /** A leaf of an anchored batch, uploaded through the API and checked against the anchored root (migration 0002). */
 export interface BatchLeavesTable {
@@ -84,4 +85,31 @@ export interface RelaysTable {
   /** The caller's Idempotency-Key the relay was made under, if any (a retry after a crash finds it). */
   idempotency_key: string | null;
   created_at: Int;
+}
+
+/**
+ * A borrower's contact data for one lender (migration 0007; src/db/contacts.ts reads and writes
+ * it). Email, phone and postal address are sealed in `payload`; the rest is plain (the migration
+ * says why). `updated_at`: server clock, seconds.
+ */
+export interface BorrowerContactsTable {
+  /** Checksummed address, as `loans.lender`. */
+  lender: string;
+  /** 0x-prefixed lowercase 32-byte hex, as `loans.borrower_ref`. */
+  borrower_ref: string;
+  /** Id of the PII key that sealed `payload`. */
+  key_id: string;
+  /** base64 of IV ‖ tag ‖ AES-256-GCM ciphertext of the JSON {email, phone, postalAddress}. */
+  payload: string;
+  /** BCP 47 language tag, canonical (zh-CN, en). */
+  language: string;
+  /** IANA time zone (Asia/Shanghai). */
+  time_zone: string;
+  /** ISO 3166-1 alpha-2 country, optionally with an ISO 3166-2 subdivision (CN, US-CA). */
+  jurisdiction: string;
+  consent_sms: Flag;
+  consent_email: Flag;
+  consent_letter: Flag;
+  consent_webhook: Flag;
+  updated_at: Int;
 }

@@ -27,6 +27,7 @@ import * as m0003 from "./migrations/0003_event_args";
 import * as m0004 from "./migrations/0004_loans_fillfactor";
 import * as m0005 from "./migrations/0005_api_security";
 import * as m0006 from "./migrations/0006_evidence";
+import * as m0007 from "./migrations/0007_borrower_contacts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -42,7 +43,7 @@ export interface DatabaseHandle {
 
 const MIGRATIONS: Record<string, Migration> = {
   "0001_initial": m0001, "0002_api": m0002, "0003_event_args": m0003, "0004_loans_fillfactor": m0004,
-  "0005_api_security": m0005, "0006_evidence": m0006,
+  "0005_api_security": m0005, "0006_evidence": m0006, "0007_borrower_contacts": m0007,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

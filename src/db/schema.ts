@@ -11,10 +11,10 @@
  * loans from `loan_events` after a rollback (src/indexer/projection.ts).
  */
 import type { ColumnType } from "kysely";
-import type { AuthNoncesTable, BatchLeavesTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
+import type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
 import type { Amount, Flag, Int, Json } from "./columns";
 
-export type { AuthNoncesTable, BatchLeavesTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
+export type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
 
 export interface EventKey {
   block_number: Int;
@@ -329,6 +329,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   relays: RelaysTable;
   evidence_uploads: EvidenceUploadsTable;
+  borrower_contacts: BorrowerContactsTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */
