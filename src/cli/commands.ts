@@ -12,6 +12,7 @@ import { registerCollectorsCommand } from "./commands/collectors";
 import { registerPolicyCommand } from "./commands/policy";
 import { registerEvidenceCommand } from "./commands/evidence";
 import { registerActionsCommand } from "./commands/actions";
+import { registerBorrowersCommand } from "./commands/borrowers";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerPolicyCommand(program);
   registerEvidenceCommand(program);
   registerActionsCommand(program);
+  registerBorrowersCommand(program);
 }

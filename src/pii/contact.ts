@@ -42,7 +42,7 @@ export const email = z
   .refine((s) => s.length <= 254 && EMAIL.test(s), "must be an email address (local@domain.tld)");
 
 /** A phone number in E.164: + then 2 to 15 digits, no spaces. */
-export const phoneE164 = z.string({ error: "must be a phone number in E.164 (+8613800138000)" }).trim().regex(/^\+[1-9]\d{1,14}$/, "must be a phone number in E.164 (+ country code and number, digits only: +8613800138000)");
+export const phoneE164 = z.string({ error: "must be a phone number in E.164 (+8613912345678)" }).trim().regex(/^\+[1-9]\d{1,14}$/, "must be a phone number in E.164 (+ country code and number, digits only: +8613912345678)");
 
 /** A postal address: 1 to 500 characters, at most 8 lines. */
 export const postalAddress = z
@@ -85,23 +85,25 @@ export const timeZone = z.string({ error: "must be an IANA time zone such as Asi
 });
 
 const regionNames = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
+/** Codes Intl names that are not countries: unknown region, the EU and eurozone, the UN, outlying Oceania. */
+const NOT_COUNTRIES = new Set(["ZZ", "EU", "EZ", "UN", "QO"]);
 
 /** ISO 3166-1 alpha-2 country code, optionally with a subdivision (CN, CN-GD, US-CA). */
 export const jurisdiction = z.string({ error: "must be a country code such as CN or US-CA" }).transform((s, ctx): string => {
   const t = s.trim().toUpperCase();
   const m = /^([A-Z]{2})(-[A-Z0-9]{1,3})?$/.exec(t);
-  if (!m || regionNames.of(m[1]!) === undefined) {
+  if (!m || NOT_COUNTRIES.has(m[1]!) || regionNames.of(m[1]!) === undefined) {
     ctx.addIssue({ code: "custom", message: "must be an ISO 3166 country code, optionally with a subdivision (CN, CN-GD, US-CA)" });
     return z.NEVER;
   }
   return t;
 });
 
-/** A consent flag: a JSON boolean, or true/false/1/0/yes/no in a CSV cell. Absent is no consent. */
+/** A consent flag: a JSON boolean, or true/false/1/0/yes/no in a CSV cell (absent is no consent: see toContact). */
 export const consentFlag = z
   .unknown()
   .transform((v, ctx): boolean => {
-    if (v === undefined || typeof v === "boolean") return v === true;
+    if (typeof v === "boolean") return v;
     const t = typeof v === "string" ? v.trim().toLowerCase() : typeof v === "number" ? String(v) : undefined;
     if (t === "true" || t === "1" || t === "yes") return true;
     if (t === "false" || t === "0" || t === "no") return false;
@@ -127,10 +129,10 @@ export const contactRowSchema = z.strictObject({
   language: languageTag,
   timeZone,
   jurisdiction,
-  consentSms: consentFlag,
-  consentEmail: consentFlag,
-  consentLetter: consentFlag,
-  consentWebhook: consentFlag,
+  consentSms: consentFlag.optional(),
+  consentEmail: consentFlag.optional(),
+  consentLetter: consentFlag.optional(),
+  consentWebhook: consentFlag.optional(),
 });
 
 export type ContactRowInput = z.input<typeof contactRowSchema>;
@@ -143,7 +145,8 @@ const NEEDS: Partial<Record<ConsentChannel, keyof ContactPoints>> = { sms: "phon
  * consent to a channel whose contact point is missing.
  */
 export function toContact(r: z.output<typeof contactRowSchema>): { contact: BorrowerContact; problems: { field: string; message: string }[] } {
-  const consent = { sms: r.consentSms, email: r.consentEmail, letter: r.consentLetter, webhook: r.consentWebhook };
+  // Closed by default: a consent not given is no consent.
+  const consent = { sms: r.consentSms === true, email: r.consentEmail === true, letter: r.consentLetter === true, webhook: r.consentWebhook === true };
   const problems: { field: string; message: string }[] = [];
   for (const channel of CONSENT_CHANNELS) {
     const needs = NEEDS[channel];

@@ -11,6 +11,7 @@ import { DeploymentError } from "../../chain/deployments";
 import { ConfigError } from "../../config";
 import { decodeRevert } from "../../chain/revert";
 import { DuetrailError } from "../../errors";
+import { PiiError } from "../../pii/errors";
 
 /**
  * Base class of the CLI's own errors: `message` is the line(s) to print as they are, `exitCode`
@@ -54,6 +55,8 @@ export function failCommand(cmd: Command, err: unknown): never {
   cmd.showHelpAfterError(false);
   if (err instanceof CliError) cmd.error(err.message, { exitCode: err.exitCode, code: err.code });
   if (err instanceof DeploymentError || err instanceof ConfigError) cmd.error(`error: ${err.message}`, { exitCode: 2, code: "duetrail.usage" });
+  // Contact data that does not open (unknown key id, altered row): the message names the row, no data.
+  if (err instanceof PiiError) cmd.error(`error: ${err.message}`, { exitCode: 1, code: "duetrail.pii" });
   const revert = decodeRevert(err);
   if (revert) cmd.error(`error: reverted: ${revert.text}`, { exitCode: 1, code: "duetrail.revert" });
   if (err instanceof BaseError) cmd.error(`error: RPC failed: ${oneLine(err)}`, { exitCode: 1, code: "duetrail.rpc" });

@@ -8,7 +8,6 @@
  * and either `schedule` (JSON only: [{dueDate, principal, interest}]) or the generator fields
  * kind, count, firstDue, frequency (default monthly), annualRateBps (default contractRateBps).
  */
-import path from "node:path";
 import { z } from "zod";
 import { stringToHex, zeroAddress, type ContractFunctionArgs } from "viem";
 import type { loanLedgerAbi } from "../../chain/abis";
@@ -28,20 +27,16 @@ import {
   validateSchedule,
   type Installment,
 } from "../../domain";
-import { parseCsv } from "./csv";
 import { UsageError } from "./errors";
 import { address, amount, bytes32, currencyCode, int, isoDate, unixTime } from "./fields";
-import { fieldName, parseLocatedJson, type JsonPath } from "./json";
+import { fieldName, type JsonPath } from "./json";
+import { readRowFile, type RowProblem } from "./row-file";
 
 /** LoanLedger's LoanParams, as viem encodes it. */
 export type LoanParams = ContractFunctionArgs<typeof loanLedgerAbi, "nonpayable", "registerLoans">[0][number];
 
 /** One problem in the file. */
-export interface RowProblem {
-  line: number;
-  field: string;
-  message: string;
-}
+export type { RowProblem } from "./row-file";
 
 /** A valid row: where it was and what it registers. */
 export interface LoanRow {
@@ -82,21 +77,13 @@ export const loanRowSchema = z.strictObject({
 
 type RowInput = z.infer<typeof loanRowSchema>;
 
-/** Where a row came from and how to find the line of one of its fields. */
-interface RawRow {
-  value: unknown;
-  lineOf(path: JsonPath): number;
-}
-
 /**
  * Reads and validates a loans file (.json or .csv by extension).
  * @returns the valid rows and every problem found (rows with problems are not returned).
  * @throws UsageError when the file cannot be read as JSON/CSV at all.
  */
 export function parseLoanFile(file: string, text: string, ctx: LoanFileContext): { rows: LoanRow[]; problems: RowProblem[] } {
-  const ext = path.extname(file).toLowerCase();
-  const raws = ext === ".csv" ? csvRows(text, file) : ext === ".json" ? jsonRows(text, file) : undefined;
-  if (!raws) throw new UsageError(`error: --file must end in .json or .csv, got ${file}`);
+  const raws = readRowFile(file, text, { listKey: "loans", columns: CSV_COLUMNS });
   if (raws.rows.length === 0 && raws.problems.length === 0) throw new UsageError(`error: ${file} has no loans`);
   const rows: LoanRow[] = [];
   const problems = [...raws.problems];
@@ -205,39 +192,4 @@ function scheduleField(err: DomainError, explicit: boolean): string {
   return explicit ? "schedule" : "kind";
 }
 
-function jsonRows(text: string, file: string): { rows: RawRow[]; problems: RowProblem[] } {
-  const doc = parseLocatedJson(text, file);
-  const isObject = doc.value !== null && typeof doc.value === "object" && !Array.isArray(doc.value);
-  const list = Array.isArray(doc.value) ? doc.value : isObject ? (doc.value as Record<string, unknown>).loans : undefined;
-  if (!Array.isArray(list)) throw new UsageError(`error: ${file}: expected an array of loans, or {"loans": [...]}`);
-  const base: JsonPath = Array.isArray(doc.value) ? [] : ["loans"];
-  return { rows: list.map((value, k) => ({ value, lineOf: (p: JsonPath) => doc.lineOf([...base, k, ...p]) })), problems: [] };
-}
-
 const CSV_COLUMNS = Object.keys(loanRowSchema.shape).filter((c) => c !== "schedule");
-
-function csvRows(text: string, file: string): { rows: RawRow[]; problems: RowProblem[] } {
-  const records = parseCsv(text).filter((r) => !(r.cells.length === 1 && r.cells[0] === "") && !r.cells[0]?.startsWith("#"));
-  const [header, ...body] = records;
-  if (!header) throw new UsageError(`error: ${file} is empty`);
-  const columns = header.cells.map((c) => c.trim());
-  const problems: RowProblem[] = [];
-  columns.forEach((c) => {
-    if (!CSV_COLUMNS.includes(c)) problems.push({ line: header.line, field: c || "(empty)", message: `is not a CSV column (columns: ${CSV_COLUMNS.join(", ")})` });
-  });
-  if (problems.length > 0) return { rows: [], problems };
-  const rows: RawRow[] = [];
-  for (const rec of body) {
-    if (rec.cells.length !== columns.length) {
-      problems.push({ line: rec.line, field: "(row)", message: `has ${rec.cells.length} cells, the header has ${columns.length}` });
-      continue;
-    }
-    const value: Record<string, string> = {};
-    columns.forEach((c, k) => {
-      const cell = rec.cells[k]!.trim();
-      if (cell !== "") value[c] = cell;
-    });
-    rows.push({ value, lineOf: () => rec.line });
-  }
-  return { rows, problems };
-}
