@@ -18,6 +18,7 @@ import {
   StandbyStoppedError,
 } from "../src/indexer/errors";
 import { ConfigError } from "../src/config";
+import { PiiDecryptError, PiiError, PiiKeyUnknownError } from "../src/pii/errors";
 import { CliError, ChainRefusedError, UsageError } from "../src/cli/lib/errors";
 import { ScheduleUsageError } from "../src/cli/commands/schedule";
 import { EvidenceFileError } from "../src/cli/commands/evidence-hash";
@@ -80,6 +81,8 @@ describe("errors: the base of every layer", function () {
     ["indexer", () => new CursorMovedError("another writer"), IndexerError, "CursorMovedError", false],
     ["indexer", () => new StandbyStoppedError(), IndexerError, "StandbyStoppedError", false],
     ["config", () => new ConfigError("--port (PORT) must be a number"), ConfigError, "ConfigError", false],
+    ["pii", () => new PiiKeyUnknownError("k0", "borrower contact (lender 0xa1, borrowerRef 0x01)", ["k1"]), PiiError, "PiiKeyUnknownError", false],
+    ["pii", () => new PiiDecryptError("k1", "borrower contact (lender 0xa1, borrowerRef 0x01)"), PiiError, "PiiDecryptError", false],
     ["cli", () => new UsageError("error: --file is required"), CliError, "UsageError", false],
     ["cli", () => new ChainRefusedError("error: reverted: X"), CliError, "ChainRefusedError", false],
     ["cli", () => new ScheduleUsageError("error: --kind is required"), UsageError, "ScheduleUsageError", false],
