@@ -77,6 +77,9 @@ export const loanRowSchema = z.strictObject({
 
 type RowInput = z.infer<typeof loanRowSchema>;
 
+/** The columns a CSV file may have (an explicit schedule is JSON only). */
+const CSV_COLUMNS = Object.keys(loanRowSchema.shape).filter((c) => c !== "schedule");
+
 /**
  * Reads and validates a loans file (.json or .csv by extension).
  * @returns the valid rows and every problem found (rows with problems are not returned).
@@ -191,5 +194,3 @@ function scheduleField(err: DomainError, explicit: boolean): string {
   if (err instanceof PrincipalMismatchError) return "principal";
   return explicit ? "schedule" : "kind";
 }
-
-const CSV_COLUMNS = Object.keys(loanRowSchema.shape).filter((c) => c !== "schedule");
