@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import type { Hex } from "viem";
 import type { Database, BatchAnchorsTable, BatchLeavesTable } from "../../db/schema";
 import { actionFromRow } from "../../db/actions";
+import { chunk } from "../../db/chunk";
 import { actionHash, batchLeafHash, buildBatchTree, verifyBatchProof, type Action } from "../../domain";
 import { BatchMismatchError, ForbiddenError, NotFoundError } from "./errors";
 import type { Scope } from "../auth/scope";
@@ -72,11 +73,6 @@ export async function storeBatchLeaves(db: Kysely<Database>, scope: Scope, batch
 /** Rows per query of the checks below: 2 bound parameters a pair stay far below both databases' limits. */
 const CHUNK = 500;
 
-function chunks<T>(xs: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += CHUNK) out.push(xs.slice(i, i + CHUNK));
-  return out;
-}
 
 /**
  * The first leaf (in input order) that is not an indexed recorded action (same loan and sequence,
@@ -88,7 +84,7 @@ async function firstOffendingLeaf(db: Kysely<Database>, anchor: BatchAnchorsTabl
   const key = (loanId: number | bigint, seq: number | bigint) => `${loanId}:${seq}`;
   const recorded = new Map<string, Hex>();
   const pairs = [...new Map(actions.filter((a) => a.seq <= BigInt(Number.MAX_SAFE_INTEGER)).map((a) => [key(a.loanId, a.seq), a])).values()];
-  for (const part of chunks(pairs)) {
+  for (const part of chunk(pairs, CHUNK)) {
     const rows = await db
       .selectFrom("actions")
       .select(["loan_id", "seq", "collector", "channel", "kind", "outcome", "occurred_at", "evidence_hash"])
@@ -103,7 +99,7 @@ async function firstOffendingLeaf(db: Kysely<Database>, anchor: BatchAnchorsTabl
   const loanIds = [...new Set(actions.map((a) => Number(a.loanId)))];
   const lenderOf = new Map<number, string>();
   const assigned = new Map<number, boolean>();
-  for (const part of chunks(loanIds)) {
+  for (const part of chunk(loanIds, CHUNK)) {
     for (const r of await db.selectFrom("loans").select(["loan_id", "lender"]).where("loan_id", "in", part).execute()) lenderOf.set(r.loan_id, r.lender);
     const events = await db
       .selectFrom("assignments")
