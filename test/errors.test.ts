@@ -19,6 +19,7 @@ import {
 } from "../src/indexer/errors";
 import { ConfigError } from "../src/config";
 import { PiiDecryptError, PiiError, PiiKeyUnknownError } from "../src/pii/errors";
+import { ChannelSendError, NoticePlanError, NotifyError, TemplateError } from "../src/notify/errors";
 import { CliError, ChainRefusedError, UsageError } from "../src/cli/lib/errors";
 import { ScheduleUsageError } from "../src/cli/commands/schedule";
 import { EvidenceFileError } from "../src/cli/commands/evidence-hash";
@@ -83,6 +84,10 @@ describe("errors: the base of every layer", function () {
     ["config", () => new ConfigError("--port (PORT) must be a number"), ConfigError, "ConfigError", false],
     ["pii", () => new PiiKeyUnknownError("k0", "borrower contact (lender 0xa1, borrowerRef 0x01)", ["k1"]), PiiError, "PiiKeyUnknownError", false],
     ["pii", () => new PiiDecryptError("k1", "borrower contact (lender 0xa1, borrowerRef 0x01)"), PiiError, "PiiDecryptError", false],
+    ["notify", () => new ChannelSendError("email", "connect ECONNREFUSED 127.0.0.1:2525", { retryable: true }), NotifyError, "ChannelSendError", true],
+    ["notify", () => new ChannelSendError("sms", "provider refused the number (HTTP 400)"), NotifyError, "ChannelSendError", false],
+    ["notify", () => new NoticePlanError("plan: steps[0].template: unknown template \"nope\""), NotifyError, "NoticePlanError", false],
+    ["notify", () => new TemplateError("template reminder.sms has no zh-CN text"), NotifyError, "TemplateError", false],
     ["cli", () => new UsageError("error: --file is required"), CliError, "UsageError", false],
     ["cli", () => new ChainRefusedError("error: reverted: X"), CliError, "ChainRefusedError", false],
     ["cli", () => new ScheduleUsageError("error: --kind is required"), UsageError, "ScheduleUsageError", false],

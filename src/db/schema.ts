@@ -14,6 +14,8 @@ import type { ColumnType } from "kysely";
 import type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
 import type { Amount, Flag, Int, Json } from "./columns";
 
+import type { NoticePlansTable, NoticesTable, NotifyCursorTable } from "./notify-tables";
+export type { NoticeChannel, NoticePlansTable, NoticeRecordState, NoticesTable, NoticeStatus, NotifyCursorTable } from "./notify-tables";
 export type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
 
 export interface EventKey {
@@ -330,6 +332,9 @@ export interface Database {
   relays: RelaysTable;
   evidence_uploads: EvidenceUploadsTable;
   borrower_contacts: BorrowerContactsTable;
+  notices: NoticesTable;
+  notice_plans: NoticePlansTable;
+  notify_cursor: NotifyCursorTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import pino from "pino";
 import { collectionLogAbi } from "../../src/chain/abis";
 import { sweepEvidence } from "../../src/api/services/evidence-retention";
-import { removeArtifactUnless } from "../../src/api/services/evidence-store";
+import { removeArtifactUnless } from "../../src/evidence/store";
 import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
 import { DAY_SECONDS as DAY } from "../../src/domain";
 

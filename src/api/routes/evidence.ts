@@ -8,7 +8,7 @@ import { z } from "../openapi";
 import { route } from "../route";
 import { EvidenceUploadQuery, Sha256Param, StoredEvidence } from "../schemas/evidence";
 import { mayRead } from "../services/evidence-access";
-import { openArtifact } from "../services/evidence-store";
+import { openArtifact } from "../../evidence/store";
 import { uploadEvidence } from "../services/evidence-upload";
 
 /** The request's declared body length, if any (Node's parser has already refused a malformed one). */

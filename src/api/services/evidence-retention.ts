@@ -9,7 +9,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../../db/schema";
 import { citedAnywhere } from "./evidence-access";
-import { listStore, removeArtifactUnless, settleLeftoverTrash } from "./evidence-store";
+import { listStore, removeArtifactUnless, settleLeftoverTrash } from "../../evidence/store";
 import { DAY_SECONDS } from "../../domain";
 
 /** Temporary files of uploads are removed once this old: an upload in flight never lasts a day. */

@@ -9,7 +9,7 @@ import type { ApiOptions } from "../context";
 import type { Scope } from "../auth/scope";
 import { EvidenceQuotaError, InsufficientStorageError, InvalidRequestError, ServiceError, TooLargeError } from "./errors";
 import { assertMayUpload, bytesUploadedSince, recordUpload } from "./evidence-access";
-import { freeBytes, receiveArtifact, type ReceiveLimit } from "./evidence-store";
+import { freeBytes, receiveArtifact, type ReceiveLimit } from "../../evidence/store";
 import { DAY_SECONDS as DAY_SEC } from "../../domain";
 
 
