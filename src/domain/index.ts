@@ -19,4 +19,5 @@ export * from "./collection-types";
 export * from "./trail";
 export * from "./merkle";
 export * from "./compliance";
+export * from "./notice-rules";
 export * from "./promises";
