@@ -66,6 +66,8 @@ export interface NoticesTable {
   delivered_at: Int | null;
   /** The outcome code recorded on chain (src/notify/outcomes.ts). */
   outcome: Int | null;
+  /** JSON array of the channels still to try, in order, if this one cannot be used. */
+  fallback: Json;
   record_state: NoticeRecordState | null;
   record_tx: string | null;
   /** The action's sequence number in the loan's trail, once indexed. */
@@ -87,9 +89,29 @@ export interface NoticePlansTable {
   created_at: Int;
 }
 
-/** The planner's position in loan_events (one row, id 1). */
+/** A transaction recording notices as CollectionLog actions (`record_tx` of its notices). */
+export interface NoticeRecordsTable {
+  tx_hash: string;
+  /** The signed transaction, sent again after a crash or if the node drops it. */
+  raw_tx: string;
+  nonce: Int;
+  /** Actions it records. */
+  count: Int;
+  state: "submitted" | "included" | "reverted";
+  block_number: Int | null;
+  created_ms: Int;
+}
+
+/**
+ * The planner's position in loan_events (one row, id 1): the last event planned, or a whole block
+ * (log_index {@link WHOLE_BLOCK}); `block_hash` tells a reorg below it.
+ */
 export interface NotifyCursorTable {
   id: Int;
   block_number: Int;
   log_index: Int;
+  block_hash: string;
 }
+
+/** A cursor log index past every log of its block. */
+export const WHOLE_BLOCK = 2 ** 31 - 1;

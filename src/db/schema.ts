@@ -14,8 +14,8 @@ import type { ColumnType } from "kysely";
 import type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
 import type { Amount, Flag, Int, Json } from "./columns";
 
-import type { NoticePlansTable, NoticesTable, NotifyCursorTable } from "./notify-tables";
-export type { NoticeChannel, NoticePlansTable, NoticeRecordState, NoticesTable, NoticeStatus, NotifyCursorTable } from "./notify-tables";
+import type { NoticePlansTable, NoticeRecordsTable, NoticesTable, NotifyCursorTable } from "./notify-tables";
+export type { NoticeChannel, NoticePlansTable, NoticeRecordsTable, NoticeRecordState, NoticesTable, NoticeStatus, NotifyCursorTable } from "./notify-tables";
 export type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
 
 export interface EventKey {
@@ -334,6 +334,7 @@ export interface Database {
   borrower_contacts: BorrowerContactsTable;
   notices: NoticesTable;
   notice_plans: NoticePlansTable;
+  notice_records: NoticeRecordsTable;
   notify_cursor: NotifyCursorTable;
 }
 

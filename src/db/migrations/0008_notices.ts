@@ -46,6 +46,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("sent_at", "bigint")
     .addColumn("delivered_at", "bigint")
     .addColumn("outcome", "bigint")
+    .addColumn("fallback", "text", (c) => c.notNull().defaultTo("[]"))
     .addColumn("record_state", "text")
     .addColumn("record_tx", "text")
     .addColumn("action_seq", "bigint")
@@ -72,14 +73,28 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint("notice_plans_pk", ["lender", "version"])
     .execute();
 
+  // The notifier's signed transactions recording notices on chain, kept before they are sent so a
+  // crash between signing and the receipt sends the same bytes again (one inclusion at most).
+  await db.schema
+    .createTable("notice_records")
+    .addColumn("tx_hash", "text", (c) => c.primaryKey())
+    .addColumn("raw_tx", "text", (c) => c.notNull())
+    .addColumn("nonce", "bigint", (c) => c.notNull())
+    .addColumn("count", "bigint", (c) => c.notNull())
+    .addColumn("state", "text", (c) => c.notNull())
+    .addColumn("block_number", "bigint")
+    .addColumn("created_ms", "bigint", (c) => c.notNull())
+    .execute();
+
   await db.schema
     .createTable("notify_cursor")
     .addColumn("id", "bigint", (c) => c.primaryKey())
     .addColumn("block_number", "bigint", (c) => c.notNull())
     .addColumn("log_index", "bigint", (c) => c.notNull())
+    .addColumn("block_hash", "text", (c) => c.notNull())
     .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ["notify_cursor", "notice_plans", "notices"]) await db.schema.dropTable(t).ifExists().execute();
+  for (const t of ["notify_cursor", "notice_records", "notice_plans", "notices"]) await db.schema.dropTable(t).ifExists().execute();
 }

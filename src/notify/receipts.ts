@@ -1,0 +1,52 @@
+/**
+ * SMS delivery receipts: the provider tells, at the signed callback (src/notify/channels/sms.ts
+ * verifies it; the API routes it), whether a message reached the phone. A receipt settles the
+ * notice (delivered or failed) and makes it due for recording on chain with that outcome; a notice
+ * whose receipt never comes is recorded after the receipt timeout as sent, unconfirmed. Receipts
+ * are idempotent: a second one for a settled notice changes nothing.
+ */
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema";
+import { NoticeOutcome } from "./outcomes";
+
+export interface Receipt {
+  /** The provider's message id (our `provider_id`), or our notice id (the client reference). */
+  providerId?: string;
+  noticeId?: string;
+  status: "delivered" | "failed";
+  /** A provider error code for a failure (never personal data). */
+  errorCode?: string;
+}
+
+/** Applies `r` at chain time `at`. @returns whether a notice awaiting its receipt was found. */
+export async function applyReceipt(db: Kysely<Database>, r: Receipt, at: bigint): Promise<boolean> {
+  if (r.providerId === undefined && r.noticeId === undefined) return false;
+  let q = db
+    .updateTable("notices")
+    .set({
+      status: r.status,
+      delivered_at: r.status === "delivered" ? Number(at) : null,
+      reason: r.status === "failed" ? `provider reported failure${r.errorCode ? ` (${r.errorCode.slice(0, 60)})` : ""}` : null,
+      outcome: r.status === "delivered" ? NoticeOutcome.Delivered : NoticeOutcome.Failed,
+      record_state: "due",
+    })
+    .where("channel", "=", "sms")
+    .where("status", "=", "sent")
+    .where("record_state", "is", null);
+  q = r.noticeId !== undefined ? q.where("id", "=", r.noticeId) : q.where("provider_id", "=", r.providerId!);
+  const res = await q.executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+/** SMS notices sent at or before `at - timeoutSec` without a receipt: due for recording as sent, unconfirmed. */
+export async function expireReceipts(db: Kysely<Database>, at: bigint, timeoutSec: number): Promise<number> {
+  const res = await db
+    .updateTable("notices")
+    .set({ outcome: NoticeOutcome.SentUnconfirmed, record_state: "due" })
+    .where("channel", "=", "sms")
+    .where("status", "=", "sent")
+    .where("record_state", "is", null)
+    .where("sent_at", "<=", Number(at) - timeoutSec)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
