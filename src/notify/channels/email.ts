@@ -104,6 +104,9 @@ export function createEmailChannel(settings: EmailChannelSettings): ChannelAdapt
     disableUrlAccess: true,
   });
 
+  // Each failure also reaches its sendMail call; an 'error' event without a listener would end the process.
+  transport.on("error", () => undefined);
+
   return {
     channel: "email",
     async send(message: OutgoingMessage): Promise<SendResult> {

@@ -132,13 +132,10 @@ export async function startSmsStandIn(options: SmsStandInOptions): Promise<SmsSt
   let abandoned = 0;
   const stopping = new AbortController();
   const inFlight = new Set<Promise<void>>();
-  // One append at a time, so lines never interleave (a failed one does not stop the next).
-  let appending: Promise<void> = Promise.resolve();
-  const append = (line: string): Promise<void> => {
-    const p = appending.then(() => fs.promises.appendFile(logFile, line));
-    appending = p.catch(() => undefined);
-    return p;
-  };
+  // One append stream: writes go out in order, whole lines, without opening the file per message.
+  const log = fs.createWriteStream(logFile, { flags: "a" });
+  log.on("error", () => undefined);
+  const append = (line: string) => new Promise<void>((resolve, reject) => log.write(line, (err) => (err ? reject(err) : resolve())));
 
   async function postReceipt(callback: string, fields: Record<string, string>): Promise<void> {
     const body = new URLSearchParams(fields).toString();
@@ -255,7 +252,7 @@ export async function startSmsStandIn(options: SmsStandInOptions): Promise<SmsSt
     async stop() {
       stopping.abort();
       await Promise.allSettled([...inFlight]);
-      await appending;
+      await new Promise<void>((resolve) => log.end(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
