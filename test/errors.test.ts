@@ -19,7 +19,7 @@ import {
 } from "../src/indexer/errors";
 import { ConfigError } from "../src/config";
 import { PiiDecryptError, PiiError, PiiKeyUnknownError } from "../src/pii/errors";
-import { ChannelSendError, NoticePlanError, NotifyError, TemplateError } from "../src/notify/errors";
+import { ChannelSendError, NoticePlanError, NotifyError, ReceiptError, TemplateError } from "../src/notify/errors";
 import { CliError, ChainRefusedError, UsageError } from "../src/cli/lib/errors";
 import { ScheduleUsageError } from "../src/cli/commands/schedule";
 import { EvidenceFileError } from "../src/cli/commands/evidence-hash";
@@ -88,6 +88,7 @@ describe("errors: the base of every layer", function () {
     ["notify", () => new ChannelSendError("sms", "provider refused the number (HTTP 400)"), NotifyError, "ChannelSendError", false],
     ["notify", () => new NoticePlanError("plan: steps[0].template: unknown template \"nope\""), NotifyError, "NoticePlanError", false],
     ["notify", () => new TemplateError("template reminder.sms has no zh-CN text"), NotifyError, "TemplateError", false],
+    ["notify", () => new ReceiptError("receipt: no signature matches"), NotifyError, "ReceiptError", false],
     ["cli", () => new UsageError("error: --file is required"), CliError, "UsageError", false],
     ["cli", () => new ChainRefusedError("error: reverted: X"), CliError, "ChainRefusedError", false],
     ["cli", () => new ScheduleUsageError("error: --kind is required"), UsageError, "ScheduleUsageError", false],

@@ -8,7 +8,8 @@ import { parsePiiKey, type PiiKey } from "../pii/crypto";
 /**
  * Configuration, parsed once at start from CLI flags over environment variables; nothing else
  * reads process.env. Errors name the setting (flag and variable). Secrets (the token secret, the
- * relayer key, the metrics token) have no flag: a command line is visible to every local user in
+ * relayer key, the metrics token, the PII keys, the channels' credentials and signing keys:
+ * SECRET_SETTINGS) have no flag: a command line is visible to every local user in
  * the process list, so they come only from the environment, or from a file whose path is in the
  * environment (`<NAME>_FILE`, e.g. a mounted Docker or Kubernetes secret).
  */
@@ -87,6 +88,46 @@ export const configSchema = z.object({
   piiKey: piiKeySetting(),
   /** The key PII_KEY replaced, while `borrowers rekey` moves rows off it (env only). */
   piiKeyPrevious: piiKeySetting(),
+  // ---- notices (src/notify/channels)
+  /** SMTP server of the email channel; the email channel is off without it. */
+  smtpHost: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, "must be a host name or an IP address").optional(),
+  smtpPort: z.coerce.number().int().min(1).max(65_535),
+  /** Implicit TLS from the first byte (usually port 465); otherwise plain SMTP upgraded by STARTTLS. */
+  smtpSecure: boolish,
+  /** Without implicit TLS: refuse to send unless the server upgrades the connection by STARTTLS. */
+  smtpRequireTls: boolish,
+  smtpUser: z.string().min(1).optional(),
+  /** SMTP password (env only). */
+  smtpPassword: z.string().min(1).optional(),
+  /** The From of notices' email: `notices@example.com` or `Name <notices@example.com>`; its domain also names the Message-IDs. */
+  smtpFrom: z.string().regex(/^(?:[^<>\r\n]*<[^\s@<>]+@[A-Za-z0-9.-]+>|[^\s@<>]+@[A-Za-z0-9.-]+)$/, "must be an address or Name <address>"),
+  /** Connections the email channel's pool keeps open to the SMTP server. */
+  smtpMaxConnections: z.coerce.number().int().min(1).max(100),
+  /** How long a channel waits for its provider (connecting, an HTTP answer, an SMTP greeting). */
+  channelTimeoutMs: z.coerce.number().int().min(100).max(600_000),
+  /** Base URL of the SMS provider's Messages API (POST <url>/Messages); the SMS channel is off without it. */
+  smsApiUrl: z.string().url({ message: "must be an http(s) URL" }).refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL").optional(),
+  /** The account the SMS provider knows us by (Basic auth user). */
+  smsApiUser: z.string().min(1).optional(),
+  /** The SMS provider's API token (Basic auth password; env only). */
+  smsApiToken: z.string().min(1).optional(),
+  /** Sender: an E.164 number or an alphanumeric sender id (up to 11 characters). */
+  smsFrom: z.string().regex(/^(\+[1-9]\d{1,14}|[A-Za-z0-9 ]{1,11})$/, "must be an E.164 number or an alphanumeric sender id of at most 11 characters").optional(),
+  /** Where the provider posts delivery receipts (the API's receipt endpoint, as the provider reaches it). */
+  smsStatusCallbackUrl: z.string().url({ message: "must be an http(s) URL" }).refine((u) => /^https?:\/\//.test(u), "must be an http(s) URL").optional(),
+  /** HMAC key of delivery receipts (env only). */
+  smsReceiptSecret: z.string().min(32, "must be at least 32 characters").optional(),
+  /** How far a receipt's signed timestamp may be from the server clock. */
+  smsReceiptToleranceSec: z.coerce.number().int().min(1).max(3_600),
+  /** Standard Webhooks signing secret, `whsec_` + base64 of 24 to 64 random bytes (env only). */
+  webhookSecret: z
+    .string()
+    .refine((s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s.slice(6), "base64").length >= 24 && Buffer.from(s.slice(6), "base64").length <= 64, "must be whsec_ followed by the base64 of 24 to 64 bytes")
+    .optional(),
+  /** Where letters' print packs go (the PDF, its address sheet, letters.jsonl). */
+  lettersDir: z.string().min(1),
+  /** Tries of one notice before it fails (a webhook's dead-letter state). */
+  notifyMaxAttempts: z.coerce.number().int().min(1).max(100),
 });
 
 /** A PII data key setting: parsed into a {@link PiiKey}; its message never quotes the value. */
@@ -129,7 +170,7 @@ export interface Setting {
 }
 
 /** Settings that are secrets: no flag; `<env>` or a file named by `<env>_FILE`. */
-export const SECRET_SETTINGS = ["apiTokenSecret", "relayerKey", "metricsToken", "piiKey", "piiKeyPrevious"] as const satisfies readonly (keyof Config)[];
+export const SECRET_SETTINGS = ["apiTokenSecret", "relayerKey", "metricsToken", "piiKey", "piiKeyPrevious", "smtpPassword", "smsApiToken", "smsReceiptSecret", "webhookSecret"] as const satisfies readonly (keyof Config)[];
 
 /** Flag and environment variable of each setting, for error messages and --help. */
 export const SETTINGS: Record<keyof Config, Setting> = {
@@ -173,6 +214,25 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   streamMaxTotal: { flag: "--stream-max-total", env: "STREAM_MAX_TOTAL" },
   piiKey: { env: "PII_KEY" },
   piiKeyPrevious: { env: "PII_KEY_PREVIOUS" },
+  smtpHost: { flag: "--smtp-host", env: "SMTP_HOST" },
+  smtpPort: { flag: "--smtp-port", env: "SMTP_PORT" },
+  smtpSecure: { flag: "--smtp-secure", env: "SMTP_SECURE" },
+  smtpRequireTls: { flag: "--smtp-require-tls", env: "SMTP_REQUIRE_TLS" },
+  smtpUser: { flag: "--smtp-user", env: "SMTP_USER" },
+  smtpPassword: { env: "SMTP_PASSWORD" },
+  smtpFrom: { flag: "--smtp-from", env: "SMTP_FROM" },
+  smtpMaxConnections: { flag: "--smtp-max-connections", env: "SMTP_MAX_CONNECTIONS" },
+  channelTimeoutMs: { flag: "--channel-timeout-ms", env: "CHANNEL_TIMEOUT_MS" },
+  smsApiUrl: { flag: "--sms-api-url", env: "SMS_API_URL" },
+  smsApiUser: { flag: "--sms-api-user", env: "SMS_API_USER" },
+  smsApiToken: { env: "SMS_API_TOKEN" },
+  smsFrom: { flag: "--sms-from", env: "SMS_FROM" },
+  smsStatusCallbackUrl: { flag: "--sms-status-callback-url", env: "SMS_STATUS_CALLBACK_URL" },
+  smsReceiptSecret: { env: "SMS_RECEIPT_SECRET" },
+  smsReceiptToleranceSec: { flag: "--sms-receipt-tolerance-sec", env: "SMS_RECEIPT_TOLERANCE_SEC" },
+  webhookSecret: { env: "WEBHOOK_SECRET" },
+  lettersDir: { flag: "--letters-dir", env: "LETTERS_DIR" },
+  notifyMaxAttempts: { flag: "--notify-max-attempts", env: "NOTIFY_MAX_ATTEMPTS" },
 };
 
 export const DEFAULT_DATABASE_URL = path.join("data", "duetrail.db");
@@ -208,6 +268,16 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   responseCacheMb: 64,
   streamMaxPerCaller: 5,
   streamMaxTotal: 1_000,
+  smtpPort: 587,
+  smtpSecure: false,
+  // Closed: credentials and notices never cross the network in clear unless someone says so (the demo's loopback stand-in does).
+  smtpRequireTls: true,
+  smtpFrom: "Duetrail <notices@duetrail.localhost>",
+  smtpMaxConnections: 5,
+  channelTimeoutMs: 10_000,
+  smsReceiptToleranceSec: 300,
+  lettersDir: path.join("data", "letters"),
+  notifyMaxAttempts: 8,
 };
 
 /** A setting that does not validate (src/config/errors.ts). */

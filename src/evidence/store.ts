@@ -102,6 +102,32 @@ export async function receiveArtifact(dir: string, source: Readable, limit: Rece
   };
 }
 
+/**
+ * Stores `bytes` (already in memory: a rendered notice) and returns their hex SHA-256. Same
+ * discipline as an upload: a temporary file, fsynced, renamed into place, the folder fsynced.
+ * Idempotent: when an artifact of that digest is already stored nothing is written (its name is
+ * its content's hash, and a file under its final name is always complete).
+ */
+export async function storeArtifact(dir: string, bytes: Uint8Array): Promise<string> {
+  const hex = crypto.createHash("sha256").update(bytes).digest("hex");
+  if ((await artifactSize(dir, hex)) === bytes.length) return hex;
+  await fs.promises.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `${TMP_PREFIX}${crypto.randomBytes(8).toString("hex")}`);
+  const handle = await fs.promises.open(tmp, "wx", 0o640);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+    await handle.close();
+    await fs.promises.rename(tmp, artifactPath(dir, hex));
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dir);
+  return hex;
+}
+
 /** The artifact's size if stored, undefined otherwise. */
 export async function artifactSize(dir: string, hex: string): Promise<number | undefined> {
   try {

@@ -31,3 +31,12 @@ export class NoticePlanError extends NotifyError {
 export class TemplateError extends NotifyError {
   override name = "TemplateError";
 }
+
+/**
+ * A delivery receipt (the SMS provider's status callback) that is not accepted: unsigned, signed
+ * with another key, outside the timestamp tolerance, or not understood. The receipt endpoint
+ * answers it with a client error; the provider's own retries cannot fix it.
+ */
+export class ReceiptError extends NotifyError {
+  override name = "ReceiptError";
+}
