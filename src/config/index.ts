@@ -128,6 +128,20 @@ export const configSchema = z.object({
   lettersDir: z.string().min(1),
   /** Tries of one notice before it fails (a webhook's dead-letter state). */
   notifyMaxAttempts: z.coerce.number().int().min(1).max(100),
+  // ---- the dispatcher (`notify`, src/notify/run.ts)
+  /** How often the dispatcher looks for due notices and new trigger events. */
+  notifyPollMs: z.coerce.number().int().min(10).max(600_000),
+  /** Trigger events older than this many chain days when planned make no notice. */
+  notifyMaxAgeDays: z.coerce.number().int().min(0).max(3_650),
+  /** Notices claimed per pass, and sent at once. */
+  notifyBatch: z.coerce.number().int().min(1).max(10_000),
+  notifyConcurrency: z.coerce.number().int().min(1).max(1_000),
+  /** How long a claim holds a notice: another dispatcher takes it over after this (a dispatcher killed mid-send). */
+  notifyLeaseMs: z.coerce.number().int().min(1_000).max(3_600_000),
+  /** Chain seconds an SMS waits for its delivery receipt before it is recorded as sent, unconfirmed. */
+  smsReceiptTimeoutSec: z.coerce.number().int().min(60).max(30 * DAY_SECONDS),
+  /** The notifier's key: records sent notices in CollectionLog (an account the lender assigns as a collector). */
+  notifierKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key").optional(),
 });
 
 /** A PII data key setting: parsed into a {@link PiiKey}; its message never quotes the value. */
@@ -170,7 +184,7 @@ export interface Setting {
 }
 
 /** Settings that are secrets: no flag; `<env>` or a file named by `<env>_FILE`. */
-export const SECRET_SETTINGS = ["apiTokenSecret", "relayerKey", "metricsToken", "piiKey", "piiKeyPrevious", "smtpPassword", "smsApiToken", "smsReceiptSecret", "webhookSecret"] as const satisfies readonly (keyof Config)[];
+export const SECRET_SETTINGS = ["apiTokenSecret", "relayerKey", "metricsToken", "piiKey", "piiKeyPrevious", "smtpPassword", "smsApiToken", "smsReceiptSecret", "webhookSecret", "notifierKey"] as const satisfies readonly (keyof Config)[];
 
 /** Flag and environment variable of each setting, for error messages and --help. */
 export const SETTINGS: Record<keyof Config, Setting> = {
@@ -233,6 +247,13 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   webhookSecret: { env: "WEBHOOK_SECRET" },
   lettersDir: { flag: "--letters-dir", env: "LETTERS_DIR" },
   notifyMaxAttempts: { flag: "--notify-max-attempts", env: "NOTIFY_MAX_ATTEMPTS" },
+  notifyPollMs: { flag: "--poll-ms", env: "NOTIFY_POLL_MS" },
+  notifyMaxAgeDays: { flag: "--max-age-days", env: "NOTIFY_MAX_AGE_DAYS" },
+  notifyBatch: { flag: "--batch", env: "NOTIFY_BATCH" },
+  notifyConcurrency: { flag: "--concurrency", env: "NOTIFY_CONCURRENCY" },
+  notifyLeaseMs: { flag: "--lease-ms", env: "NOTIFY_LEASE_MS" },
+  smsReceiptTimeoutSec: { flag: "--sms-receipt-timeout-sec", env: "SMS_RECEIPT_TIMEOUT_SEC" },
+  notifierKey: { env: "NOTIFIER_KEY" },
 };
 
 export const DEFAULT_DATABASE_URL = path.join("data", "duetrail.db");
@@ -278,6 +299,12 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   smsReceiptToleranceSec: 300,
   lettersDir: path.join("data", "letters"),
   notifyMaxAttempts: 8,
+  notifyPollMs: 1_000,
+  notifyMaxAgeDays: 7,
+  notifyBatch: 200,
+  notifyConcurrency: 32,
+  notifyLeaseMs: 60_000,
+  smsReceiptTimeoutSec: 3_600,
 };
 
 /** A setting that does not validate (src/config/errors.ts). */
