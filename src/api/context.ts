@@ -9,6 +9,7 @@ import type { ResponseCache } from "./services/response-cache";
 import type { Relayer } from "./services/relayer";
 import type { StreamHub } from "./services/stream-hub";
 import type { TokenClaims } from "./auth/tokens";
+import type { PiiKeyring } from "../pii/crypto";
 
 export interface ApiOptions {
   /** HMAC secret of bearer tokens (API_TOKEN_SECRET). */
@@ -85,6 +86,11 @@ export interface ApiServices {
     /** Relays collector actions when configured explicitly (RELAYER_KEY). */
     relayer?: WalletClient;
   };
+  /**
+   * The keys of the borrower contact directory (PII_KEY, PII_KEY_PREVIOUS). Without them the
+   * contact routes answer 503 (erasure excepted: it needs no key).
+   */
+  pii?: PiiKeyring;
   /** Responses per indexed block (createApp makes it from options.responseCacheBytes). */
   cache?: ResponseCache;
   /** The relayer's nonce queue and relay records (createApp makes it when chain.relayer is set). */

@@ -4,6 +4,7 @@ import {
   ActionRefusedError,
   BatchMismatchError,
   ConflictError,
+  ContactKeyUnavailableError,
   ForbiddenError,
   InsufficientStorageError,
   InvalidRequestError,
@@ -45,6 +46,7 @@ export const PROBLEM_STATUS: ReadonlyMap<ServiceErrorClass, { status: number; ti
   [RelayRevertedError, { status: 422, title: "Unprocessable Content" }],
   [QuotaExceededError, { status: 429, title: "Too Many Requests" }],
   [UnavailableError, { status: 503, title: "Service Unavailable" }],
+  [ContactKeyUnavailableError, { status: 503, title: "Service Unavailable" }],
   [InsufficientStorageError, { status: 507, title: "Insufficient Storage" }],
 ]);
 

@@ -13,6 +13,7 @@ import { createApp, metricsHandler } from "./app";
 import { notFound, PROBLEM_JSON, problemHandler } from "./errors";
 import type { ApiServices } from "./context";
 import { startEvidenceSweeper } from "./services/evidence-retention";
+import { piiKeyring } from "../pii/crypto";
 
 export interface RunningServer {
   url: string;
@@ -48,12 +49,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   if (!config.metricsToken && config.apiMetricsPort === undefined && !isLoopback(config.host)) {
     logger.warn("/metrics is open on a non-loopback address: set METRICS_TOKEN or API_METRICS_PORT");
   }
+  if (!config.piiKey) logger.warn("PII_KEY is not set: the borrower contact routes answer 503 (erasure excepted)");
   const services: ApiServices = {
     db: database.db,
     dialect: database.dialect,
     logger,
     registry,
     chain,
+    pii: config.piiKey ? piiKeyring(config) : undefined,
     options: {
       tokenSecret: config.apiTokenSecret ?? crypto.randomBytes(32).toString("hex"),
       sessionTtlSec: config.sessionTtlSec,

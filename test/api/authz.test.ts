@@ -10,6 +10,7 @@ import { collectionLogAbi } from "../../src/chain/abis";
 import { buildBatchTree, type Action } from "../../src/domain";
 import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture, type Role } from "./fixture";
 import { signedAction } from "./helpers/actions";
+import { borrowerRefOf, contactOf, insertNotices, noticeRow, storeContact } from "./helpers/notices";
 import { concretePath, fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
 import { CALLERS, isProblem, send, type Caller, type MatrixCaller } from "./helpers/requests";
 
@@ -50,8 +51,18 @@ const wireAction = (a: Action) => ({ ...a, loanId: String(a.loanId), seq: String
 /** A valid action for POST /v1/loans/{id}/actions, occurring now in chain time. */
 const actionBody = () => ({ channel: "email", kind: 0, outcome: 1, occurredAt: chainNow, evidenceHash: `0x${"ab".repeat(32)}` });
 let chainNow = 0;
-/** The transaction the collector had relayed in the before hook. */
-let relayHash = "";
+/**
+ * Path values known only after the before hook, by the placeholder a case uses: the transaction
+ * the collector had relayed, loans 1 and 7's borrowerRefs, and a dead-lettered webhook notice on each.
+ */
+const dynamic: Record<string, string> = {};
+const LENDER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"; // account #1
+const OTHER_LENDER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"; // account #5
+/** Contact data: the lender and its servicers; a collector assigned to the borrower's loan (masked); never auditors; refusals do not depend on a record existing. */
+const CONTACT_1: Row = { lender: "2xx", otherLender: 403, collector: "2xx", otherCollector: 403, auditor: 403, anonymous: 401 };
+const CONTACT_WRITE_1: Row = { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 };
+const contactBody = () => ({ email: "matrix.borrower@example.cn", language: "en", timeZone: "UTC", jurisdiction: "CN", consentEmail: true });
+const noticeBody = () => ({ template: "reminder.due", channel: "sms" });
 
 const loanCases = (extraQuery = ""): Case[] => [
   { label: "the lender's loan", params: { loanId: 1 }, query: extraQuery, expect: LOAN_1 },
@@ -147,6 +158,33 @@ const MATRIX: Record<string, Case[]> = {
       expect: { lender: 422, otherLender: 403, collector: 422, otherCollector: 422, auditor: 422, anonymous: 401 },
     },
   ],
+  "GET /v1/borrowers/{borrowerRef}/contact": [
+    { label: "loan 1's borrower under its lender", params: { borrowerRef: "REF1" }, query: `?lender=${LENDER}`, expect: CONTACT_1 },
+    { label: "loan 7's borrower under the other lender", params: { borrowerRef: "REF7" }, query: `?lender=${OTHER_LENDER}`, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: "2xx", auditor: 403, anonymous: 401 } },
+    { label: "a borrower without a record (404 only for who may see one)", params: { borrowerRef: `0x${"77".repeat(32)}` }, query: `?lender=${LENDER}`, expect: { ...CONTACT_WRITE_1, lender: 404 } },
+  ],
+  "PUT /v1/borrowers/{borrowerRef}/contact": [{ label: "loan 1's borrower under its lender", params: { borrowerRef: "REF1" }, query: `?lender=${LENDER}`, body: contactBody, expect: CONTACT_WRITE_1 }],
+  "DELETE /v1/borrowers/{borrowerRef}/contact": [{ label: "loan 1's borrower under its lender (erasure)", params: { borrowerRef: "REF1" }, query: `?lender=${LENDER}`, expect: CONTACT_WRITE_1 }],
+  "GET /v1/notices": [{ label: "the list (scoped, never refused)", expect: ALL }],
+  "GET /v1/loans/{loanId}/notices": loanCases(),
+  "POST /v1/loans/{loanId}/notices": [
+    { label: "the lender's loan (its lender, servicers and assigned collectors)", params: { loanId: 1 }, body: noticeBody, expect: { ...LOAN_1, auditor: 403 } },
+    { label: "the other lender's loan", params: { loanId: 7 }, body: noticeBody, expect: { ...LOAN_7, auditor: 403 } },
+    { label: "a loan that does not exist", params: { loanId: 999_999 }, body: noticeBody, expect: NO_LOAN },
+  ],
+  "GET /v1/portfolio/notices": [
+    { label: "own counts", expect: LENDERS_AND_AUDITORS },
+    { label: "another lender's counts", query: `?lender=${OTHER_LENDER}`, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
+  ],
+  "POST /v1/notices/{noticeId}/replay": [
+    {
+      label: "a dead-lettered webhook notice of loan 1 (its lender and servicers; its collector sees it but may not replay)",
+      params: { noticeId: "DEAD1" },
+      expect: { lender: "2xx", otherLender: 404, collector: 403, otherCollector: 404, auditor: 403, anonymous: 401 },
+    },
+    { label: "one of loan 7", params: { noticeId: "DEAD7" }, expect: { lender: 404, otherLender: "2xx", collector: 404, otherCollector: 403, auditor: 403, anonymous: 401 } },
+    { label: "a notice that does not exist", params: { noticeId: `ntc_${"0".repeat(32)}` }, expect: NO_LOAN },
+  ],
 };
 
 /** /v1 operations meant to be public (the Sign-In with Ethereum exchange). */
@@ -180,7 +218,14 @@ describeEachDialect("authorization matrix", (dialect) => {
     await f.reindex();
     const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", { body: JSON.stringify(await signedAction(f, "collector", 1, actionBody())) });
     expect(relayed.status, JSON.stringify(relayed.body)).to.equal(201);
-    relayHash = (relayed.body as { txHash: string }).txHash;
+    dynamic.RELAY = (relayed.body as { txHash: string }).txHash;
+    dynamic.REF1 = await borrowerRefOf(f, 1);
+    dynamic.REF7 = await borrowerRefOf(f, 7);
+    await storeContact(f, 1, contactOf(dynamic.REF1 as `0x${string}`));
+    await storeContact(f, 7, contactOf(dynamic.REF7 as `0x${string}`, "li"));
+    const dead = [await noticeRow(f, 1, 1, { channel: "webhook", status: "failed" }), await noticeRow(f, 7, 2, { channel: "webhook", status: "failed" })];
+    await insertNotices(f, dead);
+    [dynamic.DEAD1, dynamic.DEAD7] = dead.map((n) => n.id);
   });
   after(() => f?.close());
 
@@ -206,7 +251,7 @@ describeEachDialect("authorization matrix", (dialect) => {
     let checked = 0;
     for (const op of ops.filter((o) => o.auth)) {
       for (const c of MATRIX[op.key] ?? []) {
-        const params = Object.fromEntries(Object.entries(c.params ?? {}).map(([k, v]) => [k, v === "RELAY" ? relayHash : v]));
+        const params = Object.fromEntries(Object.entries(c.params ?? {}).map(([k, v]) => [k, dynamic[v] ?? v]));
         const path = concretePath(op.path, params) + (c.query ?? "");
         for (const caller of CALLERS) {
           const body = c.rawBody ?? (c.body ? JSON.stringify(c.body(f, caller)) : op.hasBody ? "{}" : undefined);

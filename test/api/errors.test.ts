@@ -36,6 +36,13 @@ const EXPECTED: Record<string, { make: () => ServiceError; status: number; title
   EvidenceQuotaError: { make: () => new serviceErrors.EvidenceQuotaError(100, 90), status: 429, title: "Too Many Requests", retryable: true, extra: { quota: "EVIDENCE_QUOTA_BYTES_PER_DAY", quotaBytes: 100, usedBytes: 90 } },
   StreamLimitError: { make: () => new serviceErrors.StreamLimitError("STREAM_MAX_TOTAL", 3), status: 429, title: "Too Many Requests", retryable: true, extra: { cap: "STREAM_MAX_TOTAL", limit: 3 } },
   UnavailableError: { make: () => new serviceErrors.UnavailableError("the indexer has not indexed any block yet"), status: 503, title: "Service Unavailable", retryable: true },
+  ContactKeyUnavailableError: {
+    make: () => new serviceErrors.ContactKeyUnavailableError("PII_KEY is not set"),
+    status: 503,
+    title: "Service Unavailable",
+    retryable: true,
+    extra: { setting: "PII_KEY" },
+  },
   InsufficientStorageError: { make: () => new serviceErrors.InsufficientStorageError("disk low"), status: 507, title: "Insufficient Storage", retryable: true },
 };
 

@@ -19,11 +19,13 @@
  *   in a day, nothing paid), loan 6 (kept: paid in full). One Merkle batch of three recorded actions
  *   (loans 1 and 2, read back from their ActionRecorded events) is anchored by the collector: `batch`
  *   holds its leaves for POST /v1/batches.
+ *   The API holds TEST_PII_KEYRING as its PII_KEY; the contact directory and the notices outbox are empty.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import type http from "node:http";
 import path from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { Registry } from "prom-client";
 import { createPublicClient, createWalletClient, defineChain, http as httpTransport, keccak256, toHex, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
@@ -40,6 +42,7 @@ import { buildBatchTree, type Action } from "../../src/domain";
 import { deployTo, rpc, runWorkloadOn, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { createTestDatabase, describeEachDialect, startIndexer, tempDir, type TestDatabase } from "../indexer/helpers/harness";
 import { DAY } from "../../src/domain";
+import { PiiKey, type PiiKeyring } from "../../src/pii/crypto";
 
 export { describeEachDialect };
 
@@ -49,6 +52,8 @@ export type Role = keyof typeof ROLE_INDEX;
 
 export const accountOf = (role: Role): HDAccount => mnemonicToAccount(MNEMONIC, { addressIndex: ROLE_INDEX[role] });
 export const TOKEN_SECRET = "api-test-secret-0123456789abcdef";
+/** The borrower contact directory's key in API tests (PII_KEY): random per test process. */
+export const TEST_PII_KEYRING: PiiKeyring = { current: new PiiKey("api-test", crypto.randomBytes(32)) };
 
 export interface ApiFixture {
   dialect: Dialect;
@@ -86,6 +91,10 @@ export interface ApiFixtureOptions {
   maxEvidenceBytes?: number;
   /** Overrides of the API options (after the fixture's own). */
   options?: Partial<ApiOptions>;
+  /** Without PII_KEY (services.pii undefined): the contact routes answer 503. */
+  noPii?: boolean;
+  /** The app's logger (default: silent, or TEST_API_LOG's level). */
+  logger?: Logger;
 }
 
 interface SharedChain {
@@ -151,8 +160,9 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
     const services: ApiServices = {
       db: handle.db,
       dialect,
-      logger: pino({ level: process.env.TEST_API_LOG ?? "silent" }),
+      logger: opts.logger ?? pino({ level: process.env.TEST_API_LOG ?? "silent" }),
       registry: new Registry(),
+      pii: opts.noPii ? undefined : TEST_PII_KEYRING,
       options: {
         tokenSecret: TOKEN_SECRET,
         sessionTtlSec: 3_600,

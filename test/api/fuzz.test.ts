@@ -120,7 +120,7 @@ function queryArb(op: Operation): fc.Arbitrary<string> {
 
 const jsonBody = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
-  fc.dictionary(fc.constantFrom("loanId", "channel", "kind", "outcome", "occurredAt", "evidenceHash", "message", "signature", "amount", "sha256", "__proto__"), fc.oneof(value, fc.integer(), fc.double(), fc.boolean(), fc.constant(null))).map((v) => JSON.stringify(v)),
+  fc.dictionary(fc.constantFrom("loanId", "channel", "kind", "outcome", "occurredAt", "evidenceHash", "message", "signature", "amount", "sha256", "template", "language", "email", "phone", "postalAddress", "timeZone", "jurisdiction", "consentSms", "__proto__"), fc.oneof(value, fc.integer(), fc.double(), fc.boolean(), fc.constant(null))).map((v) => JSON.stringify(v)),
   fc.constantFrom("{", "{\"a\":", "[1,2", "nul", "\"unterminated", "{\"a\":1}}", "\u0000", "{'single': 1}", "NaN"),
   fc.constant(JSON.stringify({ deep: JSON.parse("[".repeat(500) + "]".repeat(500)) as unknown })),
 );
@@ -197,6 +197,14 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
           .map(([b, l]) => b64({ b, l })),
       },
       {
+        // Notices: the sort, the trigger time and a notice id (ntc_ + 32 hex).
+        path: (c) => `/v1/notices?sort=${c.split("|")[0]}&cursor=${c.split("|")[1]}`,
+        cursor: fc
+          .tuple(fc.constantFrom("-triggerAt", "triggerAt"), fc.oneof(wrong, fc.integer({ min: 0, max: 1_000 })), fc.oneof(wrong, fc.constant(`ntc_${"0".repeat(32)}`)))
+          .filter(([, k, id]) => !(Number.isSafeInteger(k) && (k as number) >= 0 && typeof id === "string" && /^ntc_[0-9a-f]{32}$/.test(id)))
+          .map(([s, k, id]) => `${s}|${b64({ s, k, id })}`),
+      },
+      {
         path: (c) => `/v1/queue?cursor=${c}`,
         cursor: fc
           .tuple(fc.oneof(wrong, fc.integer({ min: 0, max: 100 })), fc.oneof(wrong, fc.constant("0".repeat(40))), fc.oneof(wrong, fc.integer({ min: 1, max: 10 })), fc.oneof(wrong, fc.integer({ min: 0, max: 10 })))
@@ -233,15 +241,15 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
           fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "multipart/form-data; boundary=x"),
           fc.constantFrom(...ROLES),
           async (body, contentType, role) => {
-            await exchange("POST", path, role, { "content-type": contentType }, body);
+            await exchange(op.method.toUpperCase(), path, role, { "content-type": contentType }, body);
           },
         ),
         { numRuns: 150, seed: 7 },
       );
       for (const size of [64 * 1024 + 1, 1024 * 1024, 5 * 1024 * 1024]) {
         const big = JSON.stringify({ message: "x".repeat(size) });
-        await exchange("POST", path, "collector", { "content-type": "application/json" }, big);
-        await exchange("POST", path, "collector", { "content-type": "application/octet-stream" }, Buffer.alloc(size, 1));
+        await exchange(op.method.toUpperCase(), path, "collector", { "content-type": "application/json" }, big);
+        await exchange(op.method.toUpperCase(), path, "collector", { "content-type": "application/octet-stream" }, Buffer.alloc(size, 1));
       }
     }
     expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
@@ -318,6 +326,45 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
     // The leaf checks themselves answered (the leaves rebuild their anchored roots): the first leaf is named.
     expect(named.length).to.be.greaterThan(0);
     expect(new Set(named)).to.deep.equal(new Set(["body.actions.0"]));
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+  });
+
+  it("contact records and notice requests on a valid path: any field values, as any caller, never a 5xx", async function () {
+    this.timeout(240_000);
+    const ref = (await f.db.selectFrom("loans").select("borrower_ref").where("loan_id", "=", 1).executeTakeFirstOrThrow()).borrower_ref;
+    const field = fc.oneof(value, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 2 }));
+    const contact = fc.record(
+      {
+        email: fc.oneof(field, fc.emailAddress()),
+        phone: fc.oneof(field, fc.stringMatching(/^\+[1-9]\d{1,14}$/)),
+        postalAddress: fc.oneof(field, fc.string({ maxLength: 600 })),
+        language: fc.oneof(field, fc.constantFrom("en", "zh-CN", "zh-Hant-TW", "x-private", "i-klingon")),
+        timeZone: fc.oneof(field, fc.constantFrom("UTC", "Asia/Shanghai", "Etc/GMT+8", "America/Argentina/Buenos_Aires")),
+        jurisdiction: fc.oneof(field, fc.constantFrom("CN", "us-ca", "EU", "ZZ", "CN-GD-1")),
+        consentSms: field,
+        consentEmail: field,
+        consentLetter: field,
+        consentWebhook: field,
+      },
+      { requiredKeys: [] },
+    );
+    const lenders = fc.constantFrom(f.addresses.lender, f.addresses.otherLender, f.addresses.lender.toLowerCase());
+    await fc.assert(
+      fc.asyncProperty(contact, lenders, fc.constantFrom(...ROLES), fc.constantFrom("PUT", "GET", "DELETE"), async (body, lender, role, method) => {
+        const path = `/v1/borrowers/${ref}/contact?lender=${lender}`;
+        await exchange(method, path, role, { "content-type": "application/json" }, method === "PUT" ? JSON.stringify(body) : undefined);
+      }),
+      { numRuns: 200, seed: 19 },
+    );
+    const request = fc.record({ template: fc.oneof(field, fc.constantFrom("reminder.due", "demand.letter", "custom.request")), channel: fc.oneof(field, fc.constantFrom("sms", "email", "letter", "webhook")), language: fc.oneof(field, fc.constantFrom("en", "zh-CN")) }, { requiredKeys: [] });
+    await fc.assert(
+      fc.asyncProperty(request, fc.constantFrom(1, 7), fc.constantFrom(...ROLES), fc.option(fc.oneof(value, fc.constant("key-1"))), async (body, loanId, role, key) => {
+        const headers: Record<string, string> = { "content-type": "application/json" };
+        if (key !== null && /^[\x20-\x7e]*$/.test(key)) headers["idempotency-key"] = key;
+        await exchange("POST", `/v1/loans/${loanId}/notices`, role, headers, JSON.stringify(body));
+      }),
+      { numRuns: 150, seed: 23 },
+    );
     expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
   });
 

@@ -9,6 +9,9 @@ import { signedAction } from "./helpers/actions";
 import { apiFixture, describeEachDialect, type ApiFixture } from "./fixture";
 import { concretePath, fetchDocument, operationsOf, responseValidator, type OpenApiDoc, type Operation } from "./helpers/openapi";
 import { CALLERS, send } from "./helpers/requests";
+import { borrowerRefOf, contactOf, insertNotices, noticeRow, storeContact } from "./helpers/notices";
+
+const LENDER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
 /** Query strings worth observing per operation (valid filters, pagination, and a few invalid ones). */
 const QUERIES: Record<string, string[]> = {
@@ -18,6 +21,12 @@ const QUERIES: Record<string, string[]> = {
   "GET /v1/queue": ["", "?limit=2", "?limit=abc"],
   "GET /v1/stream": ["", "?events=nope"],
   "POST /v1/evidence": ["", "?loanId=1", "?loanId=7", "?loanId=999999", "?loanId=x"],
+  "GET /v1/borrowers/{borrowerRef}/contact": [`?lender=${LENDER}`, "", "?lender=bad"],
+  "PUT /v1/borrowers/{borrowerRef}/contact": [`?lender=${LENDER}`],
+  "DELETE /v1/borrowers/{borrowerRef}/contact": [`?lender=${LENDER}`, ""],
+  "GET /v1/notices": ["", "?limit=1", "?status=failed&channel=webhook", "?loanId=1&sort=triggerAt", "?status=bogus"],
+  "GET /v1/loans/{loanId}/notices": ["", "?limit=1"],
+  "GET /v1/portfolio/notices": ["", `?lender=${LENDER}`, "?lender=bad"],
 };
 const LOAN_IDS = [1, 2, 7, 999_999];
 
@@ -63,10 +72,17 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
       body: JSON.stringify(await signedAction(f, "collector", 1, { channel: "call", kind: 0, outcome: 1, occurredAt, evidenceHash: `0x${"ab".repeat(32)}` })),
     });
     const relayHash = (relayed.body as { txHash: string }).txHash;
+    // A contact record of loan 1's borrower, and notices (a dead-lettered webhook among them) on loans 1 and 2.
+    const ref = await borrowerRefOf(f, 1);
+    await storeContact(f, 1, contactOf(ref));
+    const notices = [await noticeRow(f, 1, 1, { channel: "webhook", status: "failed" }), await noticeRow(f, 1, 2), await noticeRow(f, 2, 3, { status: "deferred", reason: "quiet hours" })];
+    await insertNotices(f, notices);
     const pathValues: Record<string, string | number>[] = LOAN_IDS.map((loanId, i) => ({
       loanId,
       sha256: i === 0 ? stored : `0x${String(i).repeat(64)}`,
       txHash: i === 0 ? relayHash : `0x${String(i).repeat(64)}`,
+      borrowerRef: i === 0 ? ref : `0x${String(i).repeat(64)}`,
+      noticeId: i === 0 ? notices[0]!.id : i === 1 ? notices[1]!.id : `ntc_${String(i).repeat(32)}`,
     }));
     const problems: string[] = [];
     const seen = new Map<string, Set<number>>();

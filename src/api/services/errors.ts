@@ -114,6 +114,18 @@ export class UnavailableError extends ServiceError {
   }
 }
 
+/**
+ * Borrower contact data cannot be read or written: no PII_KEY is configured, or a row is sealed
+ * under a key id this process does not hold (a rotation without PII_KEY_PREVIOUS). Retryable: the
+ * operator can supply the key. `setting` names what to set.
+ */
+export class ContactKeyUnavailableError extends ServiceError {
+  override name = "ContactKeyUnavailableError";
+  constructor(detail: string, options: Omit<ServiceErrorOptions, "retryable" | "fields"> = {}) {
+    super(detail, { ...options, retryable: true, fields: { setting: "PII_KEY" } });
+  }
+}
+
 /** Free disk space is below the configured floor; retryable (space may be freed). */
 export class InsufficientStorageError extends ServiceError {
   override name = "InsufficientStorageError";
