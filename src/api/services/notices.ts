@@ -196,6 +196,7 @@ export async function requestNotice(db: Kysely<Database>, r: NoticeRequest): Pro
     sent_at: null,
     delivered_at: null,
     outcome: null,
+    fallback: "[]",
     record_state: null,
     record_tx: null,
     action_seq: null,

@@ -31,6 +31,7 @@ export async function noticeRow(f: ApiFixture, loanId: number, n: number, over: 
     language: "en",
     kind: "reminder",
     requested_by: null,
+    fallback: "[]",
     status: "sent",
     reason: null,
     due_at: 1_700_000_000 + n * 60,
