@@ -24,6 +24,7 @@ import { createRelayer } from "./services/relayer";
 import { registerRelayRoutes } from "./routes/relays";
 import { registerContactRoutes } from "./routes/contacts";
 import { registerNoticeRoutes } from "./routes/notices";
+import { registerSmsReceiptRoutes } from "./routes/sms-receipts";
 
 export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -35,7 +36,7 @@ export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof cre
  * uploads are raw bytes of any content type, streamed to disk by the handler; batch uploads are
  * larger JSON documents (a `before` middleware).
  */
-export const OWN_BODY_PARSER_PATHS = new Set(["/v1/evidence", "/v1/batches"]);
+export const OWN_BODY_PARSER_PATHS = new Set(["/v1/evidence", "/v1/batches", "/v1/notify/sms-receipts"]);
 
 /**
  * Builds the Express app (no port: server.ts listens; tests call the app directly). JSON over
@@ -113,6 +114,7 @@ export function createApp(given: ApiServices): Express {
   const open = Router();
   registerOpsRoutes(open, registry, services, (lag) => lagGauge.set(lag));
   registerAuthRoutes(open, registry, services);
+  registerSmsReceiptRoutes(open, registry, services);
   app.use(open);
 
   const v1 = Router();

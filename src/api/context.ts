@@ -45,6 +45,12 @@ export interface ApiOptions {
   rateLimitPerMinute: number;
   /** Content-addressed evidence store. */
   evidenceDir: string;
+  /**
+   * The secret SMS delivery receipts are signed with (SMS_RECEIPT_SECRET) and their timestamp
+   * tolerance; without the secret the receipt endpoint answers 503.
+   */
+  smsReceiptSecret?: string;
+  smsReceiptToleranceSec?: number;
   /** Largest accepted evidence upload, bytes. */
   maxEvidenceBytes: number;
   /** Bytes one caller may upload as evidence in 24 hours (server clock). */

@@ -73,6 +73,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       relayWaitMs: config.relayWaitMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
       evidenceDir: config.evidenceDir,
+      smsReceiptSecret: config.smsReceiptSecret,
+      smsReceiptToleranceSec: config.smsReceiptToleranceSec,
       maxEvidenceBytes: config.maxEvidenceBytes,
       evidenceQuotaBytesPerDay: config.evidenceQuotaBytesPerDay,
       evidenceMinFreeBytes: config.evidenceMinFreeBytes,

@@ -7,16 +7,11 @@
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema";
+import type { Receipt as SmsReceipt } from "./channels/sms";
 import { NoticeOutcome } from "./outcomes";
 
-export interface Receipt {
-  /** The provider's message id (our `provider_id`), or our notice id (the client reference). */
-  providerId?: string;
-  noticeId?: string;
-  status: "delivered" | "failed";
-  /** A provider error code for a failure (never personal data). */
-  errorCode?: string;
-}
+/** A verified receipt (src/notify/channels/sms.ts) that settles a notice: delivered or failed. */
+export type Receipt = Pick<SmsReceipt, "providerId" | "noticeId" | "errorCode"> & { status: "delivered" | "failed" };
 
 /** Applies `r` at chain time `at`. @returns whether a notice awaiting its receipt was found. */
 export async function applyReceipt(db: Kysely<Database>, r: Receipt, at: bigint): Promise<boolean> {

@@ -187,8 +187,12 @@ const MATRIX: Record<string, Case[]> = {
   ],
 };
 
-/** /v1 operations meant to be public (the Sign-In with Ethereum exchange). */
-const PUBLIC = new Set(["POST /v1/auth/nonce", "POST /v1/auth/verify"]);
+/**
+ * /v1 operations meant to be public: the Sign-In with Ethereum exchange, and the SMS provider's
+ * delivery receipts (no token: a signature of the body under SMS_RECEIPT_SECRET instead,
+ * test/api/sms-receipts.test.ts).
+ */
+const PUBLIC = new Set(["POST /v1/auth/nonce", "POST /v1/auth/verify", "POST /v1/notify/sms-receipts"]);
 
 const statusClass = (status: number): Expected | number => (status >= 200 && status < 300 ? "2xx" : status);
 
@@ -233,7 +237,7 @@ describeEachDialect("authorization matrix", (dialect) => {
     expect(f.addresses.otherLender).to.equal("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc");
   });
 
-  it("every /v1 operation needs a bearer token, except the sign-in exchange", () => {
+  it("every /v1 operation needs a bearer token, except the sign-in exchange and the signed SMS receipts", () => {
     const open = ops.filter((o) => !o.auth).map((o) => o.key);
     expect(open.sort()).to.deep.equal([...PUBLIC].sort());
   });

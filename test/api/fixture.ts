@@ -53,6 +53,9 @@ export type Role = keyof typeof ROLE_INDEX;
 export const accountOf = (role: Role): HDAccount => mnemonicToAccount(MNEMONIC, { addressIndex: ROLE_INDEX[role] });
 export const TOKEN_SECRET = "api-test-secret-0123456789abcdef";
 /** The borrower contact directory's key in API tests (PII_KEY): random per test process. */
+/** The SMS receipt signing secret of the fixture's API (SMS_RECEIPT_SECRET). */
+export const TEST_SMS_RECEIPT_SECRET = "sms-receipts-test-secret-0123456789abcdef";
+
 export const TEST_PII_KEYRING: PiiKeyring = { current: new PiiKey("api-test", crypto.randomBytes(32)) };
 
 export interface ApiFixture {
@@ -175,6 +178,7 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
         evidenceMinFreeBytes: 0,
         evidenceRetentionDays: 30,
         maxLagBlocks: 1_000,
+        smsReceiptSecret: TEST_SMS_RECEIPT_SECRET,
         ...opts.options,
       },
       chain: opts.noChain

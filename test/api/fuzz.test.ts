@@ -9,7 +9,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { collectionLogAbi } from "../../src/chain/abis";
 import { buildBatchTree, type Action } from "../../src/domain";
-import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+import { apiFixture, describeEachDialect, TEST_SMS_RECEIPT_SECRET, type ApiFixture, type Role } from "./fixture";
+import { RECEIPT_SIGNATURE_HEADER, signReceipt } from "../../src/notify/channels/sms";
 import { fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
 
 interface Raw {
@@ -364,6 +365,24 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
         await exchange("POST", `/v1/loans/${loanId}/notices`, role, headers, JSON.stringify(body));
       }),
       { numRuns: 150, seed: 23 },
+    );
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+  });
+
+  it("SMS receipts: any body, content type and signature header, signed or not, never a 5xx", async function () {
+    this.timeout(120_000);
+    const bodies = fc.oneof(jsonBody, fc.string({ maxLength: 300 }), fc.record({ MessageSid: fc.string({ maxLength: 80 }), MessageStatus: fc.string({ maxLength: 20 }), ClientReference: fc.string({ maxLength: 40 }), ErrorCode: fc.string({ maxLength: 40 }) }).map((o) => JSON.stringify(o)));
+    await fc.assert(
+      fc.asyncProperty(
+        bodies,
+        fc.constantFrom("application/json", "application/x-www-form-urlencoded", "text/plain", "application/octet-stream"),
+        fc.oneof(fc.constant("valid"), fc.string({ maxLength: 200 }), fc.integer().map((t) => `t=${t},v1=${"ab".repeat(32)}`)),
+        async (body, contentType, signature) => {
+          const sig = signature === "valid" ? signReceipt(body, TEST_SMS_RECEIPT_SECRET, Math.floor(Date.now() / 1000)) : signature;
+          await exchange("POST", "/v1/notify/sms-receipts", undefined, { "content-type": contentType, [RECEIPT_SIGNATURE_HEADER]: sig }, body);
+        },
+      ),
+      { numRuns: 300, seed: 11 },
     );
     expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
   });

@@ -21,6 +21,7 @@ const API_SETTINGS = [
   "trustProxy",
   "rateLimitPerMinute",
   "evidenceDir",
+  "smsReceiptToleranceSec",
   "maxEvidenceBytes",
   "evidenceQuotaBytesPerDay",
   "evidenceMinFreeBytes",
