@@ -46,8 +46,8 @@ export interface DispatcherDeps {
   channels: Partial<Record<NoticeChannel, ChannelAdapter>>;
   keyring: PiiKeyring;
   render: (db: Kysely<Database>, r: RenderRequest) => Promise<RenderedNotice>;
-  /** Stores bytes in the evidence store, returns the 0x SHA-256. */
-  storeEvidence: (bytes: Uint8Array) => Promise<string>;
+  /** Stores the rendered bytes of `notice` in the evidence store (readable by those who see its loan), returns the 0x SHA-256. */
+  storeEvidence: (bytes: Uint8Array, notice: NoticesTable) => Promise<string>;
   /** Reads stored bytes back by 0x hash. */
   readEvidence: (hash: string) => Promise<Uint8Array>;
   /** The lender's frequency caps and webhook URL (its plan in force). */
@@ -226,7 +226,7 @@ export async function dispatchOne(d: DispatcherDeps, n: NoticesTable, t: bigint)
   let rendered: RenderedNotice;
   if (n.evidence_hash === null) {
     rendered = await d.render(d.db, { notice: n, loan, contact, at: t });
-    const hash = await d.storeEvidence(rendered.bytes);
+    const hash = await d.storeEvidence(rendered.bytes, n);
     const r = await d.db
       .updateTable("notices")
       .set({ evidence_hash: hash, content_type: rendered.contentType, template_version: rendered.templateVersion, language: rendered.language })

@@ -86,7 +86,7 @@ export function citedOnLoan(eb: ExpressionBuilder<Database, "loans">, hash: stri
 
 /** Whether any indexed record cites `hash` on any loan (same sources as {@link citedOnLoan}). */
 export async function citedAnywhere(db: Kysely<Database>, hash: string): Promise<boolean> {
-  const [a, p, d, b] = await Promise.all([
+  const [a, p, d, b, n] = await Promise.all([
     db.selectFrom("actions").select("loan_id").where("evidence_hash", "=", hash).limit(1).executeTakeFirst(),
     db.selectFrom("promises").select("loan_id").where("artifact_hash", "=", hash).limit(1).executeTakeFirst(),
     db.selectFrom("disputes").select("loan_id").where("evidence_hash", "=", hash).limit(1).executeTakeFirst(),
@@ -97,8 +97,10 @@ export async function citedAnywhere(db: Kysely<Database>, hash: string): Promise
       .where("batch_leaves.evidence_hash", "=", hash)
       .limit(1)
       .executeTakeFirst(),
+    // A rendered notice is kept from its rendering on: the bytes sent (or about to be) are evidence before the chain cites them.
+    db.selectFrom("notices").select("loan_id").where("evidence_hash", "=", hash).limit(1).executeTakeFirst(),
   ]);
-  return a !== undefined || p !== undefined || d !== undefined || b !== undefined;
+  return a !== undefined || p !== undefined || d !== undefined || b !== undefined || n !== undefined;
 }
 
 /**

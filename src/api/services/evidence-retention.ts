@@ -1,5 +1,5 @@
 /**
- * Retention of evidence artifacts nobody cites: an artifact that no indexed action, promise,
+ * Retention of evidence artifacts nobody cites: an artifact that no indexed action, promise, notice,
  * dispute or live batch leaf cites, and whose newest upload is older than the retention, is removed
  * (its upload rows, then its file). A cited artifact is never removed. Run periodically by the API
  * process (server.ts); the sweep itself takes its clock as an argument, so tests drive it directly.

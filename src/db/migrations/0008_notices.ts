@@ -60,6 +60,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex("notices_order_idx").on("notices").columns(["trigger_at", "id"]).execute();
   await db.schema.createIndex("notices_loan_idx").on("notices").columns(["loan_id", "trigger_at", "id"]).execute();
   await db.schema.createIndex("notices_lender_idx").on("notices").columns(["lender", "trigger_at", "id"]).execute();
+  // Evidence retention: a rendered notice's bytes are cited by its row.
+  await db.schema.createIndex("notices_evidence_idx").on("notices").column("evidence_hash").execute();
   await db.schema.createIndex("notices_record_idx").on("notices").columns(["record_state"]).execute();
 
   await db.schema
