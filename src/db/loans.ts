@@ -321,3 +321,10 @@ export async function loadProjections(
   }
   return out;
 }
+
+/** What a loan is settled in: an ERC-20 token, or (token zero) an off-chain currency's ISO 4217 code from the bytes3 `currency`. */
+export function settlementOf(row: Pick<LoansTable, "token" | "currency">): { token: string | null; currency: string | null } {
+  const zeroToken = /^0x0{40}$/i.test(row.token);
+  const currency = zeroToken ? Buffer.from(row.currency.slice(2), "hex").toString("latin1").replace(/\0+$/, "") : null;
+  return { token: zeroToken ? null : row.token, currency };
+}

@@ -91,11 +91,8 @@ export function loanSummary(r: LoanRowWithSchedule, at: AsOf) {
   };
 }
 
-export function settlementOf(row: Pick<LoansTable, "token" | "currency">) {
-  const zeroToken = /^0x0{40}$/i.test(row.token);
-  const currency = zeroToken ? Buffer.from(row.currency.slice(2), "hex").toString("latin1").replace(/\0+$/, "") : null;
-  return { token: zeroToken ? null : row.token, currency };
-}
+import { settlementOf } from "../../db/loans";
+export { settlementOf };
 
 /** A loan row the caller may see, or 404 (the same answer whether it does not exist or is not theirs). */
 export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: number): Promise<LoansTable> {
