@@ -5,6 +5,9 @@ import { loadPolicies } from "../../db/policies";
 import { currentSchedules, projectionFromRow } from "../../db/loans";
 import { NotFoundError, UnavailableError } from "./errors";
 import type { Scope } from "../auth/scope";
+import { settlementOf } from "../../db/loans";
+
+export { settlementOf };
 
 export const STATUS_NAMES = ["active", "charged_off", "written_off", "closed"] as const;
 export const CLASSIFICATION_NAMES = ["normal", "special_mention", "substandard", "doubtful", "loss"] as const;
@@ -91,8 +94,6 @@ export function loanSummary(r: LoanRowWithSchedule, at: AsOf) {
   };
 }
 
-import { settlementOf } from "../../db/loans";
-export { settlementOf };
 
 /** A loan row the caller may see, or 404 (the same answer whether it does not exist or is not theirs). */
 export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: number): Promise<LoansTable> {
