@@ -65,6 +65,8 @@ const config: HardhatUserConfig = {
     hardhat: {
       hardfork: "cancun",
       allowUnlimitedContractSize: false,
+      // Hardhat's development accounts, one more than its default 20: the demo's notifier is #20.
+      accounts: { mnemonic: "test test test test test test test test test test test junk", count: 21 },
     },
     localhost: {
       url: process.env.RPC_URL || "http://127.0.0.1:8545",

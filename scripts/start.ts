@@ -13,11 +13,12 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { toHex } from "viem";
+import { keccak256, toBytes, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { serviceToken } from "../src/api/auth/tokens";
 import { DEMO_ACCOUNTS } from "./lib/demo-accounts";
 import { DAY_SECONDS } from "../src/domain";
+import { startDemoStandIns } from "../src/notify/standins";
 
 const ROOT = path.resolve(__dirname, "..");
 /** Where the database, logs and tokens go (DUETRAIL_DATA_DIR, default ./data). */
@@ -30,6 +31,7 @@ const resume = process.argv.includes("--resume");
 
 const children: ChildProcess[] = [];
 let stopping = false;
+let stopStandIns: (() => Promise<void>) | undefined;
 
 function log(msg: string) {
   process.stderr.write(`[start] ${msg}\n`);
@@ -82,6 +84,62 @@ async function waitFor(url: string, ok: (r: Response) => boolean, timeoutMs: num
   throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
 }
 
+async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if (await probe()) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${what} did not come within ${timeoutMs / 1000} s`);
+}
+
+/** A secret of the demo kept in DATA/<name> (mode 600), made by `make` the first time. */
+function demoSecret(name: string, make: () => string): string {
+  const file = path.join(DATA, name);
+  if (!fs.existsSync(file)) fs.writeFileSync(file, make(), { mode: 0o600 });
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+/**
+ * The contact directory of lender `li`'s seeded borrowers (scripts/lib/seed.ts: borrower ref
+ * keccak256("salt-<i>:customer-<100000+i>"), UTC offsets +8, +8, +8, +8, -5, +1 by index):
+ * made-up addresses on example domains, time zones and languages matching the offsets, every
+ * channel consented.
+ */
+function demoContacts(li: number) {
+  const perLender = Number(process.env.LOANS_PER_LENDER ?? 100);
+  const zones = [
+    { timeZone: "Asia/Shanghai", jurisdiction: "CN", language: "zh-CN", phone: (c: number) => `+86139${String(c).padStart(8, "0")}` },
+    { timeZone: "Asia/Shanghai", jurisdiction: "CN", language: "zh-CN", phone: (c: number) => `+86139${String(c).padStart(8, "0")}` },
+    { timeZone: "Asia/Shanghai", jurisdiction: "CN", language: "zh-CN", phone: (c: number) => `+86139${String(c).padStart(8, "0")}` },
+    { timeZone: "Asia/Shanghai", jurisdiction: "CN", language: "en", phone: (c: number) => `+86139${String(c).padStart(8, "0")}` },
+    { timeZone: "America/New_York", jurisdiction: "US-NY", language: "en", phone: (c: number) => `+1212555${String(c).slice(-4)}` },
+    { timeZone: "Europe/Paris", jurisdiction: "FR", language: "en", phone: (c: number) => `+336${String(c).padStart(8, "0")}` },
+  ];
+  return Array.from({ length: perLender }, (_, k) => {
+    const index = li * perLender + k;
+    const z = zones[index % zones.length];
+    const customer = 100_000 + index;
+    return {
+      borrowerRef: keccak256(toBytes(`salt-${index}:customer-${customer}`)),
+      email: `customer-${customer}@example.com`,
+      phone: z.phone(customer),
+      postalAddress: `${customer} Demo Road\n${z.timeZone.split("/")[1].replace("_", " ")}`,
+      language: z.language,
+      timeZone: z.timeZone,
+      jurisdiction: z.jurisdiction,
+      consentSms: true,
+      consentEmail: true,
+      consentLetter: true,
+      consentWebhook: true,
+    };
+  });
+}
+
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
@@ -106,6 +164,7 @@ async function shutdown(code: number): Promise<never> {
         }
       }
     }
+    await stopStandIns?.().catch(() => undefined);
     log("stopped");
   }
   process.exit(code);
@@ -122,7 +181,8 @@ async function main(): Promise<void> {
 
   if (!resume) {
     for (const f of ["duetrail.db", "duetrail.db-wal", "duetrail.db-shm", "demo-tokens.json", "api-secret"]) fs.rmSync(path.join(DATA, f), { force: true });
-    fs.rmSync(path.join(DATA, "batches"), { recursive: true, force: true });
+    for (const d of ["batches", "mail", "letters", "evidence"]) fs.rmSync(path.join(DATA, d), { recursive: true, force: true });
+    fs.rmSync(path.join(DATA, "sms.log"), { force: true });
   }
   if (!external) {
     if (!(await portFree(NODE_PORT))) throw new Error(`port ${NODE_PORT} is in use: stop the node running there, or point RPC_URL at it`);
@@ -147,12 +207,25 @@ async function main(): Promise<void> {
     });
   }
 
-  const secretFile = path.join(DATA, "api-secret");
-  if (!fs.existsSync(secretFile)) fs.writeFileSync(secretFile, crypto.randomBytes(32).toString("hex"), { mode: 0o600 });
-  const secret = fs.readFileSync(secretFile, "utf8").trim();
+  const secret = demoSecret("api-secret", () => crypto.randomBytes(32).toString("hex"));
+  // The demo's contact-data key and SMS receipt secret: made once per data folder, kept beside the database (never in git).
+  const piiKey = demoSecret("pii-key", () => `demo1:${crypto.randomBytes(32).toString("hex")}`);
+  const smsReceiptSecret = demoSecret("sms-receipt-secret", () => crypto.randomBytes(32).toString("hex"));
   // The CLI as transpiled by the compile above (dist/, scripts/build-js.js): no TypeScript compiler in these processes.
   const cli = [path.join(ROOT, "dist", "cli", "index.js")];
-  log("starting the keeper, the indexer and the API");
+  const api = `http://127.0.0.1:${API_PORT}`;
+  if (!resume) {
+    log("importing the demo borrowers' contacts (encrypted under data/pii-key)");
+    for (const [li, lender] of DEMO_ACCOUNTS.lenders.entries()) {
+      const file = path.join(DATA, `contacts-${li}.json`);
+      fs.writeFileSync(file, JSON.stringify(demoContacts(li)), { mode: 0o600 });
+      await runToEnd("borrowers import", process.execPath, [...cli, "borrowers", "import", "--file", file, "--lender", devAddress(lender)], { DATABASE_URL: path.join(DATA, "duetrail.db"), PII_KEY: piiKey });
+      fs.rmSync(file);
+    }
+  }
+  const standIns = await startDemoStandIns({ dataDir: DATA, smsReceiptSecret, smsStatusCallbackUrl: `${api}/v1/notify/sms-receipts` });
+  stopStandIns = () => standIns.stop();
+  log("starting the keeper, the indexer, the API and the notifier");
   spawnChild("keeper", process.execPath, [...cli, "keeper", "--interval-ms", "5000"], { ...env, KEEPER_KEY: devKey(DEMO_ACCOUNTS.keeper), LOG_LEVEL: "info" }, path.join(DATA, "keeper.log"));
   spawnChild("indexer", process.execPath, [...cli, "index"], { ...env, DATABASE_URL: path.join(DATA, "duetrail.db"), NETWORK: "localhost" }, path.join(DATA, "indexer.log"));
   spawnChild(
@@ -171,11 +244,29 @@ async function main(): Promise<void> {
       // The API's relayer submits the actions collectors sign (a development account of its own).
       RELAYER_KEY: devKey(DEMO_ACCOUNTS.relayer),
       EVIDENCE_DIR: path.join(DATA, "evidence"),
+      PII_KEY: piiKey,
+      SMS_RECEIPT_SECRET: smsReceiptSecret,
     },
     path.join(DATA, "api.log"),
   );
-  const api = `http://127.0.0.1:${API_PORT}`;
   await waitFor(`${api}/readyz`, (r) => r.status === 200, 180_000, "the indexer and API");
+  spawnChild(
+    "notifier",
+    process.execPath,
+    [...cli, "notify"],
+    {
+      ...env,
+      ...standIns.env,
+      DATABASE_URL: path.join(DATA, "duetrail.db"),
+      NETWORK: "localhost",
+      PII_KEY: piiKey,
+      NOTIFIER_KEY: devKey(DEMO_ACCOUNTS.notifier),
+      EVIDENCE_DIR: path.join(DATA, "evidence"),
+      LETTERS_DIR: path.join(DATA, "letters"),
+      LOG_LEVEL: "info",
+    },
+    path.join(DATA, "notify.log"),
+  );
 
   const ttl = 30 * DAY_SECONDS;
   const tokens = {
@@ -186,6 +277,15 @@ async function main(): Promise<void> {
     auditor: serviceToken(devAddress(DEMO_ACCOUNTS.auditor), secret, ttl).token,
   };
   fs.writeFileSync(path.join(DATA, "demo-tokens.json"), JSON.stringify(tokens, null, 2) + "\n");
+  // Ready means the seeded history's notices are out: the first ones sent (and their trail records on the way).
+  await waitFor(`${api}/v1/portfolio/notices`, (r) => r.ok, 120_000, "the notifier", { headers: { authorization: `Bearer ${tokens.lender}` } });
+  await waitUntil(async () => {
+    const r = await fetch(`${api}/v1/notices?status=sent&limit=1`, { headers: { authorization: `Bearer ${tokens.lender}` } });
+    const d = (await r.json()) as { items?: unknown[] };
+    const r2 = await fetch(`${api}/v1/notices?status=delivered&limit=1`, { headers: { authorization: `Bearer ${tokens.lender}` } });
+    const d2 = (await r2.json()) as { items?: unknown[] };
+    return (d.items?.length ?? 0) + (d2.items?.length ?? 0) > 0;
+  }, 120_000, "the first notices");
   const secs = Math.round((Date.now() - started) / 1000);
   const tokensFile = `./${path.relative(ROOT, path.join(DATA, "demo-tokens.json"))}`;
   process.stdout.write(
@@ -196,7 +296,8 @@ async function main(): Promise<void> {
       `  chain     ${rpcUrl}  (contracts in ${path.relative(ROOT, deploymentsDir) || "."}/localhost/)`,
       `  API       ${api}/v1   docs ${api}/docs   OpenAPI ${api}/openapi.json`,
       `  queue     ${api}/v1/queue   metrics ${api}/metrics`,
-      `  logs      ${path.relative(ROOT, DATA)}/{node,indexer,keeper,api}.log   database ${path.relative(ROOT, DATA)}/duetrail.db`,
+      `  logs      ${path.relative(ROOT, DATA)}/{node,indexer,keeper,api,notify}.log   database ${path.relative(ROOT, DATA)}/duetrail.db`,
+      `  notices   ${api}/v1/notices   email ${path.relative(ROOT, DATA)}/mail/*.eml   SMS ${path.relative(ROOT, DATA)}/sms.log   letters ${path.relative(ROOT, DATA)}/letters/`,
       "",
       `  tokens (also in ${tokensFile}):`,
       ...Object.entries(tokens).map(([k, v]) => `    ${k.padEnd(15)} ${v}`),
@@ -205,6 +306,7 @@ async function main(): Promise<void> {
       `    curl -s -H "Authorization: Bearer $(node -p 'require("${tokensFile}").collector')" ${api}/v1/queue?limit=3`,
       `    curl -s -H "Authorization: Bearer $(node -p 'require("${tokensFile}").lender')" "${api}/v1/loans?bucket=M2&sort=-dpd&limit=5"`,
       `    curl -s -H "Authorization: Bearer $(node -p 'require("${tokensFile}").auditor')" ${api}/v1/loans/1/evidence`,
+      `    curl -s -H "Authorization: Bearer $(node -p 'require("${tokensFile}").lender')" "${api}/v1/notices?limit=3"`,
       "",
     ].join("\n"),
   );

@@ -8,4 +8,6 @@ export const DEMO_ACCOUNTS = {
   /** The API's relayer: pays for collectors' signed actions; assigned to no loan. */
   relayer: 11,
   payers: [12, 13, 14, 15, 16, 17, 18, 19],
+  /** The notice dispatcher's recording key: every lender assigns it to its loans (it records sent notices). */
+  notifier: 20,
 } as const;

@@ -165,6 +165,12 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
       for (let i = 0; i < ids.length; i += 100) await send(log.connect(lenders[li]).assignCollector(ids.slice(i, i + 100), c.address));
     }
   }
+  // The notifier records the notices it sends in each loan's trail, like a collector.
+  const notifier = signers[DEMO_ACCOUNTS.notifier];
+  for (const li of [0, 1, 2]) {
+    const ids = loans.filter((l) => l.lender === li).map((l) => l.id);
+    for (let i = 0; i < ids.length; i += 100) await send(log.connect(lenders[li]).assignCollector(ids.slice(i, i + 100), notifier.address));
+  }
   progress("collectors assigned");
 
   // --- a borrower restricts SMS and later disputes (lender 0's first loan)

@@ -68,6 +68,8 @@ export interface NoticesTable {
   outcome: Int | null;
   /** JSON array of the channels still to try, in order, if this one cannot be used. */
   fallback: Json;
+  /** A delivery receipt that came before the send was written (the provider answers fast): applied right after. */
+  early_receipt?: Json | null;
   record_state: NoticeRecordState | null;
   record_tx: string | null;
   /** The action's sequence number in the loan's trail, once indexed. */

@@ -25,6 +25,7 @@ import { errorSummary } from "../chain/rpc";
 import { ChannelSendError } from "./errors";
 import { noticeId } from "./ids";
 import { actionChannel, actionKind, NoticeOutcome } from "./outcomes";
+import { applyEarlyReceipt } from "./receipts";
 import type { ChannelAdapter, RenderedNotice } from "./types";
 
 /** How long a dispute or a missing legal stage keeps a notice waiting before the rules are asked again (chain seconds). */
@@ -255,6 +256,7 @@ export async function dispatchOne(d: DispatcherDeps, n: NoticesTable, t: bigint)
       outcome: sent.delivered && recordable ? NoticeOutcome.Delivered : null,
       record_state: !recordable ? "none" : sent.delivered ? "due" : null,
     });
+    if (ok && !sent.delivered) await applyEarlyReceipt(d.db, n.id);
     return ok ? (sent.delivered ? "delivered" : "sent") : "lost-lease";
   } catch (err) {
     const retryable = (err as { retryable?: unknown }).retryable === true;

@@ -13,8 +13,37 @@ import { NoticeOutcome } from "./outcomes";
 /** A verified receipt (src/notify/channels/sms.ts) that settles a notice: delivered or failed. */
 export type Receipt = Pick<SmsReceipt, "providerId" | "noticeId" | "errorCode"> & { status: "delivered" | "failed" };
 
-/** Applies `r` at chain time `at`. @returns whether a notice awaiting its receipt was found. */
+/**
+ * Applies `r` at chain time `at`. A receipt can overtake the dispatcher's own write of the send
+ * (the provider posts it as soon as it answered): a receipt naming a notice still in flight is
+ * kept on its row and applied by {@link applyEarlyReceipt} once the send is written.
+ * @returns whether a notice awaiting its receipt was found (now or in flight).
+ */
 export async function applyReceipt(db: Kysely<Database>, r: Receipt, at: bigint): Promise<boolean> {
+  if (await settleReceipt(db, r, at)) return true;
+  if (r.noticeId === undefined) return false;
+  const kept = await db
+    .updateTable("notices")
+    .set({ early_receipt: JSON.stringify({ ...r, at: at.toString() }) })
+    .where("id", "=", r.noticeId)
+    .where("channel", "=", "sms")
+    .where("status", "=", "pending")
+    .where("lease_owner", "is not", null)
+    .executeTakeFirst();
+  return Number(kept.numUpdatedRows) > 0;
+}
+
+/** Applies the receipt kept on notice `id` while it was in flight, if any (the dispatcher calls it after writing the send). */
+export async function applyEarlyReceipt(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db.selectFrom("notices").select("early_receipt").where("id", "=", id).executeTakeFirst();
+  if (!row?.early_receipt) return false;
+  const { at, ...r } = JSON.parse(row.early_receipt) as Receipt & { at: string };
+  const done = await settleReceipt(db, { ...r, noticeId: id }, BigInt(at));
+  await db.updateTable("notices").set({ early_receipt: null }).where("id", "=", id).execute();
+  return done;
+}
+
+async function settleReceipt(db: Kysely<Database>, r: Receipt, at: bigint): Promise<boolean> {
   if (r.providerId === undefined && r.noticeId === undefined) return false;
   let q = db
     .updateTable("notices")

@@ -158,6 +158,26 @@ describeEachDialect("notify: the outbox on a real chain", (dialect) => {
     }
   });
 
+  it("an SMS receipt that overtakes the dispatcher's own write of the send is kept and applied right after it", async function () {
+    this.timeout(120_000);
+    const { ids } = await overdueReminders("early-receipt");
+    await plan();
+    const { deps, channels } = dispatcherDeps(db, node.url);
+    const inner = channels.sms.send.bind(channels.sms);
+    const early: boolean[] = [];
+    channels.sms.send = async (m) => {
+      const r = await inner(m);
+      // The provider's receipt arrives before send() has returned to the dispatcher.
+      early.push(await applyReceipt(db, { noticeId: m.id, status: "delivered" }, (await chain.latest()).timestamp));
+      return r;
+    };
+    await dispatchPass(deps);
+    const rows = (await ours(ids)).filter((r) => r.channel === "sms");
+    expect(early.length).to.be.greaterThan(0);
+    expect(early.every(Boolean)).to.equal(true);
+    for (const r of rows) expect([r.status, r.outcome, r.record_state, r.early_receipt]).to.deep.equal(["delivered", NoticeOutcome.Delivered, "due", null]);
+  });
+
   it("a restricted channel falls back to email; no consent and nothing left cancels; an open dispute suspends", async function () {
     this.timeout(180_000);
     const { ids } = await overdueReminders("rules", (_ref, i) => (i === 1 ? { consent: { sms: false, email: false, letter: true, webhook: true } } : {}));

@@ -47,6 +47,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("delivered_at", "bigint")
     .addColumn("outcome", "bigint")
     .addColumn("fallback", "text", (c) => c.notNull().defaultTo("[]"))
+    .addColumn("early_receipt", "text")
     .addColumn("record_state", "text")
     .addColumn("record_tx", "text")
     .addColumn("action_seq", "bigint")
