@@ -42,6 +42,12 @@ const num = (v: unknown): number | undefined => (typeof v === "string" || typeof
 
 /** The decoded arguments of `n`'s trigger event (empty for a request or a derived trigger). */
 async function triggerArgs(db: Kysely<Database>, n: NoticesTable): Promise<Record<string, unknown>> {
+  if (n.trigger === "PromiseBroken") {
+    // promise-broken:<loanId>:<seq> (src/notify/ids.ts): the promise's own row.
+    const seq = Number(n.trigger_id.split(":")[2]);
+    const pr = await db.selectFrom("promises").select(["amount", "due_by"]).where("loan_id", "=", n.loan_id).where("seq", "=", seq).executeTakeFirst();
+    return pr ? { amount: pr.amount, dueBy: String(pr.due_by) } : {};
+  }
   if (n.trigger_block === null || n.trigger_log_index === null) return {};
   const row = await db
     .selectFrom("raw_logs as r")

@@ -21,7 +21,8 @@ import { chunk } from "../db/chunk";
 import { dialectOf } from "../db/dialect";
 import { WHOLE_BLOCK, type NoticeChannel, type NoticesTable } from "../db/notify-tables";
 import type { Database } from "../db/schema";
-import { eventTriggerId, noticeId } from "./ids";
+import { promiseStatus } from "../domain";
+import { eventTriggerId, noticeId, promiseBrokenTriggerId } from "./ids";
 import type { NoticeKind } from "./types";
 
 /** The contract events that may trigger notices. */
@@ -174,6 +175,43 @@ async function reconcileReorg(trx: Transaction<Database>, fromBlock: number): Pr
   return { cancelled: gone.length - orphaned, orphaned };
 }
 
+/**
+ * Promises broken by the indexed tip's time `now` (their date passed without the promised amount
+ * paid: src/domain/promises.ts), within the maximum age: a `PromiseBroken` trigger each, once.
+ */
+async function planBrokenPromises(trx: Transaction<Database>, p: PlanPassParameters, now: number, nowMs: () => number): Promise<number> {
+  const due = await trx
+    .selectFrom("promises as pr")
+    .innerJoin("loans as l", "l.loan_id", "pr.loan_id")
+    .select(["pr.loan_id", "pr.seq", "pr.amount", "pr.due_by", "pr.made_at", "l.lender", "l.borrower_ref"])
+    .where("pr.due_by", "<", now)
+    .where("pr.due_by", ">=", now - p.maxAgeSec)
+    .execute();
+  if (due.length === 0) return 0;
+  const paid = await trx.selectFrom("repayments").select(["loan_id", "amount", "paid_at"]).where("loan_id", "in", [...new Set(due.map((d) => d.loan_id))]).execute();
+  const rows: NoticesTable[] = [];
+  for (const pr of due) {
+    const repayments = paid.filter((r) => r.loan_id === pr.loan_id).map((r) => ({ amount: BigInt(r.amount), at: BigInt(r.paid_at) }));
+    let status: string;
+    try {
+      status = promiseStatus({ amount: BigInt(pr.amount), dueBy: BigInt(pr.due_by), madeAt: BigInt(pr.made_at) }, repayments, BigInt(now));
+    } catch {
+      continue; // the contract refuses such promises (zero amount, due before made); none is indexed
+    }
+    if (status !== "broken") continue;
+    const at = pr.due_by + 1;
+    const facts: TriggerFacts = { name: "PromiseBroken", loanId: BigInt(pr.loan_id), lender: pr.lender, borrowerRef: pr.borrower_ref, args: { seq: String(pr.seq), amount: pr.amount, dueBy: String(pr.due_by) }, at: BigInt(at), dpd: null };
+    const t = { triggerId: promiseBrokenTriggerId(pr.loan_id, pr.seq), trigger: "PromiseBroken", loanId: pr.loan_id, lender: pr.lender, borrowerRef: pr.borrower_ref, block: null, logIndex: null, tx: null, at };
+    for (const n of await p.planFor(trx, facts)) if (n.channels.length > 0) rows.push(noticeRow(t, n, nowMs()));
+  }
+  let created = 0;
+  for (const part of chunk(rows, 200)) {
+    const r = await trx.insertInto("notices").values(part).onConflict((oc) => oc.column("id").doNothing()).executeTakeFirst();
+    created += Number(r.numInsertedOrUpdatedRows ?? 0n);
+  }
+  return created;
+}
+
 const asNumber = (v: unknown): number | null => (typeof v === "string" || typeof v === "number" ? Number(v) : null);
 
 /**
@@ -253,6 +291,8 @@ export async function planPass(p: PlanPassParameters): Promise<PlanPassResult> {
           .execute();
       }
     }
+
+    result.created += await planBrokenPromises(trx, p, tip.block_timestamp, nowMs);
 
     const last = events.at(-1);
     result.caughtUp = events.length < batch;

@@ -15,6 +15,8 @@ export async function planFor(_db: Kysely<Database>, t: TriggerFacts): Promise<r
       return [{ template: offset < 0 ? "reminder.before-due" : offset === 0 ? "reminder.due" : "reminder.overdue", channels: ["sms", "email"], kind: "reminder", planVersion: null }];
     case "LoanDefaulted":
       return [{ template: "default.notice", channels: ["letter", "email"], kind: "notice", planVersion: null }];
+    case "PromiseBroken":
+      return [{ template: "promise.broken", channels: ["sms", "email"], kind: "reminder", planVersion: null }];
     case "PromiseRecorded":
       return [{ template: "promise.confirmation", channels: ["sms", "email"], kind: "reminder", planVersion: null }];
     case "RestructureProposed":

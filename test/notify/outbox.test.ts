@@ -178,6 +178,24 @@ describeEachDialect("notify: the outbox on a real chain", (dialect) => {
     for (const r of rows) expect([r.status, r.outcome, r.record_state, r.early_receipt]).to.deep.equal(["delivered", NoticeOutcome.Delivered, "due", null]);
   });
 
+  it("a promise broken (its date passed without the amount paid) triggers one notice; a kept one none", async function () {
+    this.timeout(120_000);
+    await index();
+    const { ids } = await loansWithContacts(chain, db, 2, "promises");
+    const t = (await chain.latest()).timestamp;
+    for (const id of ids) await (await chain.log.connect(chain.accounts.collector).recordPromise(id, 5_000_000n, t + 2n * DAY, ethers.id(`promise-${id}`))).wait();
+    await chain.repay(ids[1], 5_000_000n); // keeps the second loan's promise
+    await chain.increaseTime(3n * DAY);
+    await chain.mineEmpty(1);
+    await index();
+    const planFor: typeof testPlan = async (_db, trigger) => (trigger.name === "PromiseBroken" ? [{ template: "promise.broken", channels: ["sms"], kind: "reminder", planVersion: null }] : []);
+    const first = await planPass({ db, chainId: CHAIN_ID, planFor, maxAgeSec: Number(YEAR) });
+    expect(first.created).to.equal(1);
+    const [row] = await ours(ids);
+    expect([row.loan_id, row.trigger, row.trigger_id, row.template]).to.deep.equal([Number(ids[0]), "PromiseBroken", `promise-broken:${ids[0]}:1`, "promise.broken"]);
+    expect((await planPass({ db, chainId: CHAIN_ID, planFor, maxAgeSec: Number(YEAR) })).created).to.equal(0);
+  });
+
   it("a restricted channel falls back to email; no consent and nothing left cancels; an open dispute suspends", async function () {
     this.timeout(180_000);
     const { ids } = await overdueReminders("rules", (_ref, i) => (i === 1 ? { consent: { sms: false, email: false, letter: true, webhook: true } } : {}));
