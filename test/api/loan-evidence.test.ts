@@ -8,6 +8,7 @@ import { collectionLogAbi } from "../../src/chain/abis";
 import { buildBatchTree, flagNames, verifyBatchProof, type Action } from "../../src/domain";
 import { rpc } from "../support/chain";
 import { apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+import { insertNotices, noticeRow } from "./helpers/notices";
 
 async function json(res: Response) {
   return (await res.json()) as any;
@@ -81,6 +82,23 @@ describeEachDialect("GET /v1/loans/{loanId}/evidence and POST /v1/batches", (dia
     expect(v.recomputedHead).to.equal(body.actions[1].head);
     expect(v.problems).to.deep.equal([]);
     expect(body.batches).to.deep.equal([]);
+  });
+
+  it("names the notice an action records (with whether the outbox kept the same bytes), and null for a collector's own", async () => {
+    const before = await json(await get("auditor", 1));
+    const [a1, a2] = before.actions;
+    expect(a1.notice).to.equal(null);
+    const row = await noticeRow(f, 1, 900, { channel: "sms", status: "delivered", action_seq: a2.seq, evidence_hash: a2.evidenceHash, template: "reminder.overdue" });
+    const other = await noticeRow(f, 1, 901, { channel: "email", status: "delivered", action_seq: a1.seq, evidence_hash: `0x${"ab".repeat(32)}` });
+    await insertNotices(f, [row, other]);
+    try {
+      const body = await json(await get("auditor", 1));
+      expect(body.actions[1].notice).to.include({ id: row.id, template: "reminder.overdue", channel: "sms", status: "delivered", trigger: "ReminderTriggered", evidenceMatches: true });
+      expect(body.actions[0].notice).to.include({ id: other.id, evidenceMatches: false });
+      expect(body.verification.valid).to.equal(true);
+    } finally {
+      await f.db.deleteFrom("notices").where("id", "in", [row.id, other.id]).execute();
+    }
   });
 
   it("verifies an empty trail (head_0) and follows visibility: auditor, own lender, assigned collector; 404 otherwise", async () => {

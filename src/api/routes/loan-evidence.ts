@@ -24,7 +24,7 @@ export function registerLoanEvidenceRoutes(router: Router, registry: OpenAPIRegi
       description: [
         "For auditors (any loan), lenders (their own) and collectors (assigned loans): every indexed action in sequence order with its",
         "compliance flags, trail head, transaction and block; the loan's leaves of anchored batches that were uploaded (POST /v1/batches), each",
-        "with its Merkle proof; and the trail recomputed from the indexed actions (src/domain) and compared with CollectionLog.trailOf at the",
+        "with its Merkle proof (an automated notice's action names its notice); and the trail recomputed from the indexed actions (src/domain) and compared with CollectionLog.trailOf at the",
         "asOf block. Without chain access `onChainHead` is null and `valid` false, with the reason.",
       ].join(" "),
       tags: ["evidence"],
@@ -42,7 +42,12 @@ export function registerLoanEvidenceRoutes(router: Router, registry: OpenAPIRegi
         .orderBy("block_number")
         .orderBy("log_index")
         .execute();
-      const [batches, verification] = await Promise.all([batchMemberships(db, row.loan_id, at.block), verifyLoanTrail(db, services, row.loan_id, actions, at)]);
+      const [batches, verification, notices] = await Promise.all([
+        batchMemberships(db, row.loan_id, at.block),
+        verifyLoanTrail(db, services, row.loan_id, actions, at),
+        db.selectFrom("notices").select(["id", "template", "template_version", "language", "channel", "status", "trigger", "action_seq", "evidence_hash"]).where("loan_id", "=", row.loan_id).where("action_seq", "is not", null).execute(),
+      ]);
+      const noticeOf = new Map(notices.map((n) => [n.action_seq!, n]));
       return {
         loanId: String(row.loan_id),
         actions: actions.map((a) => ({
@@ -59,6 +64,10 @@ export function registerLoanEvidenceRoutes(router: Router, registry: OpenAPIRegi
           block: a.block_number,
           logIndex: a.log_index,
           timestamp: a.block_timestamp,
+          notice: ((n) =>
+            n
+              ? { id: n.id, template: n.template, templateVersion: n.template_version, language: n.language, channel: n.channel, status: n.status, trigger: n.trigger, evidenceMatches: n.evidence_hash === a.evidence_hash }
+              : null)(noticeOf.get(a.seq)),
         })),
         batches,
         verification,

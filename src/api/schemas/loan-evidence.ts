@@ -18,6 +18,19 @@ export const TrailAction = z
     block: z.number().int(),
     logIndex: z.number().int(),
     timestamp: z.number().int(),
+    notice: z
+      .object({
+        id: z.string(),
+        template: z.string(),
+        templateVersion: z.number().int().nullable(),
+        language: z.string().nullable(),
+        channel: z.enum(["sms", "email", "letter", "webhook"]),
+        status: z.string(),
+        trigger: z.string(),
+        evidenceMatches: z.boolean().openapi({ description: "The action's evidenceHash is the SHA-256 of the rendered notice the outbox kept" }),
+      })
+      .nullable()
+      .openapi({ description: "When the action is an automated notice: which one (GET /v1/notices/{id}), null otherwise" }),
   })
   .openapi("TrailAction");
 
