@@ -13,6 +13,7 @@ import { registerPolicyCommand } from "./commands/policy";
 import { registerEvidenceCommand } from "./commands/evidence";
 import { registerActionsCommand } from "./commands/actions";
 import { registerBorrowersCommand } from "./commands/borrowers";
+import { registerNoticesCommand } from "./commands/notices";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerEvidenceCommand(program);
   registerActionsCommand(program);
   registerBorrowersCommand(program);
+  registerNoticesCommand(program);
 }

@@ -147,15 +147,23 @@ export const noticePlanSchema = z
     },
     objectError("a JSON object (a notice plan)"),
   )
-  .superRefine((p, ctx) => {
-    if (p.webhook) return;
-    const sets: [(string | number)[], z.infer<typeof ruleset>][] = [[["default"], p.default], ...Object.entries(p.segments ?? {}).map(([name, s]): [(string | number)[], z.infer<typeof ruleset>] => [["segments", name], s])];
-    for (const [path, set] of sets) {
-      set.rules.forEach((r, i) => {
-        if (r.webhook) ctx.addIssue({ code: "custom", path: [...path, "rules", i, "webhook"], message: "needs the plan's webhook.url" });
-      });
-    }
-  });
+  // Runs even when other parts of the plan are invalid (`when`), so the missing URL is reported
+  // with the rest: it reads the raw value defensively.
+  .superRefine(
+    (p, ctx) => {
+      if (p.webhook !== undefined) return;
+      const sets: [(string | number)[], unknown][] = [[["default"], p.default], ...Object.entries(isObject(p.segments) ? p.segments : {}).map(([name, set]): [(string | number)[], unknown] => [["segments", name], set])];
+      for (const [path, set] of sets) {
+        const rules = isObject(set) && Array.isArray(set.rules) ? (set.rules as unknown[]) : [];
+        rules.forEach((r, i) => {
+          if (isObject(r) && r.webhook === true) ctx.addIssue({ code: "custom", path: [...path, "rules", i, "webhook"], message: "needs the plan's webhook.url" });
+        });
+      }
+    },
+    { when: (payload) => isObject(payload.value) },
+  );
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export type NoticePlan = z.infer<typeof noticePlanSchema>;
 export type NoticeRuleset = NoticePlan["default"];

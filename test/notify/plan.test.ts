@@ -69,6 +69,8 @@ describe("notify/plan", function () {
           "default.rules[3].when.maxDpd: must not be below minDpd",
           "default.rules[4].dpd: is required for DpdReached (the DPD that sends it)",
           "default.rules[5].dpd: applies to DpdReached only (use when.minDpd)",
+          "default.rules[5].webhook: needs the plan's webhook.url",
+          "segments.hardship.rules[0].webhook: needs the plan's webhook.url",
           "segments.Not A Name: a segment name is 1 to 64 of a-z, 0-9, _ and -, starting with a letter or digit",
           "segments.hardship.caps.perDay: must be an integer from 0 to 50",
         ].sort(),
