@@ -22,11 +22,12 @@ import { registerStreamRoutes } from "./routes/stream";
 import { createResponseCache } from "./services/response-cache";
 import { createRelayer } from "./services/relayer";
 import { registerRelayRoutes } from "./routes/relays";
+import { registerNoticePlanRoutes } from "./routes/notice-plans";
 
 export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Route modules under /v1 that need a bearer token; each registers its routes and OpenAPI operations. */
-export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes, registerRelayRoutes];
+export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes, registerRelayRoutes, registerNoticePlanRoutes];
 
 /**
  * Routes that read their own bodies: the app-wide 64 kB JSON parser leaves them alone. Evidence

@@ -9,7 +9,7 @@ import type { ResponseCache } from "./services/response-cache";
 const JSON_TYPE = "application/json; charset=utf-8";
 
 export interface RouteSpec<S extends RequestSchemas> {
-  method: "get" | "post";
+  method: "get" | "post" | "put";
   /** Express path (`/v1/loans/:loanId`); the OpenAPI path is derived (`/v1/loans/{loanId}`). */
   path: string;
   summary: string;

@@ -63,8 +63,11 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
       body: JSON.stringify(await signedAction(f, "collector", 1, { channel: "call", kind: 0, outcome: 1, occurredAt, evidenceHash: `0x${"ab".repeat(32)}` })),
     });
     const relayHash = (relayed.body as { txHash: string }).txHash;
+    // Lenders: the caller's own (its plan, 200), the other's (403), one with no role, and no address at all (400).
+    const lenders = [f.addresses.lender, f.addresses.otherLender, f.addresses.stranger, "0x12"];
     const pathValues: Record<string, string | number>[] = LOAN_IDS.map((loanId, i) => ({
       loanId,
+      lender: lenders[i]!,
       sha256: i === 0 ? stored : `0x${String(i).repeat(64)}`,
       txHash: i === 0 ? relayHash : `0x${String(i).repeat(64)}`,
     }));
