@@ -264,7 +264,19 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
       },
       { requiredKeys: ["trigger", "template", "channels"] },
     );
-    const planArb = fc.record(
+    // Valid plans (so that authorization and storage answer too), and plans with any values.
+    const validRule = fc.record(
+      {
+        trigger: fc.constantFrom("LoanDefaulted", "PromiseBroken", "Request", "ReminderTriggered"),
+        template: fc.constant("custom.request"),
+        channels: fc.uniqueArray(fc.constantFrom("sms", "email", "letter"), { minLength: 1, maxLength: 3 }),
+        when: fc.record({ minDpd: fc.integer({ min: 0, max: 100 }) }),
+        kind: fc.constantFrom("reminder", "notice"),
+      },
+      { requiredKeys: ["trigger", "template", "channels"] },
+    );
+    const validPlan = fc.record({ version: fc.constant(1), default: fc.record({ rules: fc.array(validRule, { maxLength: 4 }) }) });
+    const anyPlan = fc.record(
       {
         version: fc.oneof(fc.constant(1), field),
         webhook: fc.oneof(fc.record({ url: fc.oneof(fc.webUrl(), value) }), field),
@@ -274,6 +286,7 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
       },
       { requiredKeys: ["version", "default"] },
     );
+    const planArb = fc.oneof(validPlan, anyPlan);
     const lender = fc.constantFrom(f.addresses.lender, f.addresses.otherLender, f.addresses.lender.toLowerCase());
     const statuses = new Set<number>();
     await fc.assert(

@@ -82,7 +82,8 @@ async function show(raw: Record<string, unknown>): Promise<void> {
       const now = await currentPlan(database.db, o.lender);
       throw new UsageError(`error: lender ${o.lender} has no notice plan version ${o.version} (the newest is ${now.version}${now.builtIn ? ", the built-in plan" : ""})`);
     });
-    printJson(stored);
+    const { plan, ...about } = stored;
+    printJson({ ...about, plan }); // the plan last: the facts about it stay on the first screen
   } finally {
     await database.close();
   }
