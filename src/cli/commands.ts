@@ -14,6 +14,7 @@ import { registerEvidenceCommand } from "./commands/evidence";
 import { registerActionsCommand } from "./commands/actions";
 import { registerBorrowersCommand } from "./commands/borrowers";
 import { registerNotifyCommand } from "./commands/notify";
+import { registerNoticesCommand } from "./commands/notices";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   registerActionsCommand(program);
   registerBorrowersCommand(program);
   registerNotifyCommand(program);
+  registerNoticesCommand(program);
 }

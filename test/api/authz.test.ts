@@ -37,6 +37,11 @@ const LOAN_7: Row = { lender: 404, otherLender: "2xx", collector: 404, otherColl
 /** A loan that does not exist: 404 for everyone with a token. */
 const NO_LOAN: Row = { lender: 404, otherLender: 404, collector: 404, otherCollector: 404, auditor: 404, anonymous: 401 };
 const LENDERS_AND_AUDITORS: Row = { lender: "2xx", otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 };
+/** The fixture's lender (account #1) and other lender (account #5). */
+const LENDER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const OTHER_LENDER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
+/** A valid notice plan for PUT /v1/notice-plans/{lender}. */
+const noticePlanBody = () => ({ version: 1, default: { rules: [{ trigger: "LoanDefaulted", template: "default.notice", channels: ["letter", "email"] }] } });
 
 /** An artifact the collector uploads for loan 1 in the before hook, and nothing on chain cites. */
 const UNCITED = "authorization matrix: an artifact nobody cites";
@@ -56,8 +61,6 @@ let chainNow = 0;
  * the collector had relayed, loans 1 and 7's borrowerRefs, and a dead-lettered webhook notice on each.
  */
 const dynamic: Record<string, string> = {};
-const LENDER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"; // account #1
-const OTHER_LENDER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"; // account #5
 /** Contact data: the lender and its servicers; a collector assigned to the borrower's loan (masked); never auditors; refusals do not depend on a record existing. */
 const CONTACT_1: Row = { lender: "2xx", otherLender: 403, collector: "2xx", otherCollector: 403, auditor: 403, anonymous: 401 };
 const CONTACT_WRITE_1: Row = { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 };
@@ -185,6 +188,15 @@ const MATRIX: Record<string, Case[]> = {
     { label: "one of loan 7", params: { noticeId: "DEAD7" }, expect: { lender: 404, otherLender: "2xx", collector: 404, otherCollector: 403, auditor: 403, anonymous: 401 } },
     { label: "a notice that does not exist", params: { noticeId: `ntc_${"0".repeat(32)}` }, expect: NO_LOAN },
   ],
+  // Notice plans: the lender and its servicers set them; they and auditors read them.
+  "GET /v1/notice-plans/{lender}": [
+    { label: "the lender's plan", params: { lender: LENDER }, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
+    { label: "the other lender's plan", params: { lender: OTHER_LENDER }, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
+  ],
+  "PUT /v1/notice-plans/{lender}": [
+    { label: "the lender's plan", params: { lender: LENDER }, body: noticePlanBody, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
+    { label: "the other lender's plan", params: { lender: OTHER_LENDER }, body: noticePlanBody, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
+  ],
 };
 
 /**
@@ -235,6 +247,7 @@ describeEachDialect("authorization matrix", (dialect) => {
 
   it("the fixture's other lender is account #5", () => {
     expect(f.addresses.otherLender).to.equal("0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc");
+    expect([f.addresses.lender, f.addresses.otherLender]).to.deep.equal([LENDER, OTHER_LENDER]);
   });
 
   it("every /v1 operation needs a bearer token, except the sign-in exchange and the signed SMS receipts", () => {

@@ -235,25 +235,86 @@ describeEachDialect("fuzz: malformed requests never cause a 5xx", (dialect) => {
     const withBody = ops.filter((o) => o.hasBody);
     const targets = withBody.length ? withBody : ops.filter((o) => o.method === "post");
     for (const op of targets) {
-      const path = op.path.replace(/\{[^}]+\}/g, "1");
+      // Path parameters that pass validation, so the body is what is judged.
+      const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === "lender" ? f.addresses.lender : "1"));
+      const method = op.method.toUpperCase();
       await fc.assert(
         fc.asyncProperty(
           jsonBody,
           fc.constantFrom("application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "multipart/form-data; boundary=x"),
           fc.constantFrom(...ROLES),
           async (body, contentType, role) => {
-            await exchange(op.method.toUpperCase(), path, role, { "content-type": contentType }, body);
+            await exchange(method, path, role, { "content-type": contentType }, body);
           },
         ),
         { numRuns: 150, seed: 7 },
       );
       for (const size of [64 * 1024 + 1, 1024 * 1024, 5 * 1024 * 1024]) {
         const big = JSON.stringify({ message: "x".repeat(size) });
-        await exchange(op.method.toUpperCase(), path, "collector", { "content-type": "application/json" }, big);
-        await exchange(op.method.toUpperCase(), path, "collector", { "content-type": "application/octet-stream" }, Buffer.alloc(size, 1));
+        await exchange(method, path, "collector", { "content-type": "application/json" }, big);
+        await exchange(method, path, "collector", { "content-type": "application/octet-stream" }, Buffer.alloc(size, 1));
       }
     }
     expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+  });
+
+  it("notice plans: plan-shaped bodies with any values, as any caller; the lender's valid ones stored, never a 5xx", async function () {
+    this.timeout(240_000);
+    const field = fc.oneof(value, fc.integer({ min: -5, max: 400 }), fc.boolean(), fc.constant(null), fc.array(value, { maxLength: 3 }));
+    const ruleArb = fc.record(
+      {
+        trigger: fc.oneof(fc.constantFrom("ReminderTriggered", "PenaltyAssessed", "ClassificationChanged", "LoanDefaulted", "DpdReached", "Request", "PromiseBroken"), value),
+        template: fc.oneof(fc.constantFrom("reminder.overdue", "demand.letter", "default.notice", "custom.request"), value),
+        channels: fc.oneof(fc.uniqueArray(fc.constantFrom("sms", "email", "letter"), { maxLength: 3 }), fc.array(value, { maxLength: 4 }), field),
+        when: fc.oneof(fc.record({ minDpd: fc.integer({ min: -1, max: 40_000 }), stage: fc.array(fc.integer({ min: -1, max: 300 }), { maxLength: 3 }) }, { requiredKeys: [] }), field),
+        dpd: fc.oneof(fc.integer({ min: 0, max: 40_000 }), field),
+        webhook: fc.oneof(fc.boolean(), field),
+        kind: fc.oneof(fc.constantFrom("reminder", "notice"), field),
+      },
+      { requiredKeys: ["trigger", "template", "channels"] },
+    );
+    // Valid plans (so that authorization and storage answer too), and plans with any values.
+    const validRule = fc.record(
+      {
+        trigger: fc.constantFrom("LoanDefaulted", "PromiseBroken", "Request", "ReminderTriggered"),
+        template: fc.constant("custom.request"),
+        channels: fc.uniqueArray(fc.constantFrom("sms", "email", "letter"), { minLength: 1, maxLength: 3 }),
+        when: fc.record({ minDpd: fc.integer({ min: 0, max: 100 }) }),
+        kind: fc.constantFrom("reminder", "notice"),
+      },
+      { requiredKeys: ["trigger", "template", "channels"] },
+    );
+    const validPlan = fc.record({ version: fc.constant(1), default: fc.record({ rules: fc.array(validRule, { maxLength: 4 }) }) });
+    const anyPlan = fc.record(
+      {
+        version: fc.oneof(fc.constant(1), field),
+        webhook: fc.oneof(fc.record({ url: fc.oneof(fc.webUrl(), value) }), field),
+        caps: fc.oneof(fc.record({ perDay: fc.integer({ min: -1, max: 60 }), per7Days: fc.integer({ min: -1, max: 300 }) }, { requiredKeys: [] }), field),
+        default: fc.oneof(fc.record({ rules: fc.array(ruleArb, { maxLength: 4 }) }), field),
+        segments: fc.oneof(fc.dictionary(fc.oneof(fc.constantFrom("hardship", "vip", "__proto__", "Bad Name"), value), fc.record({ rules: fc.array(ruleArb, { maxLength: 2 }) }), { maxKeys: 3 }), field),
+      },
+      { requiredKeys: ["version", "default"] },
+    );
+    const planArb = fc.oneof(validPlan, anyPlan);
+    const lender = fc.constantFrom(f.addresses.lender, f.addresses.otherLender, f.addresses.lender.toLowerCase());
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(planArb, lender, fc.constantFrom(...ROLES), async (plan, who, role) => {
+        const h: Record<string, string> = { "content-type": "application/json" };
+        if (role) h.authorization = `Bearer ${f.tokens[role]}`;
+        const r = await raw(f.url, "PUT", `/v1/notice-plans/${who}`, h, JSON.stringify(plan));
+        if (!r) return;
+        sent++;
+        statuses.add(r.status);
+        const p = problems(r, "PUT");
+        if (p) failures.push(`PUT /v1/notice-plans/${who} as ${role ?? "anonymous"}: ${p}`);
+      }),
+      { numRuns: 300, seed: 19 },
+    );
+    expect(failures, failures.slice(0, 20).join("\n")).to.deep.equal([]);
+    // The arbitraries reach validation failures, refusals and stored plans alike.
+    expect([...statuses].sort()).to.include.members([400, 401, 403]);
+    expect([...statuses].some((s) => s === 200 || s === 201), `statuses seen: ${[...statuses].join(", ")}`).to.equal(true);
   });
 
   it("evidence uploads: any loan id, role, size and framing (Content-Length or chunked, empty, over the limit); no temporary file left", async function () {

@@ -77,8 +77,11 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
     await storeContact(f, 1, contactOf(ref));
     const notices = [await noticeRow(f, 1, 1, { channel: "webhook", status: "failed" }), await noticeRow(f, 1, 2), await noticeRow(f, 2, 3, { status: "deferred", reason: "quiet hours" })];
     await insertNotices(f, notices);
+    // Lenders: the caller's own (its plan, 200), the other's (403), one with no role, and no address at all (400).
+    const lenders = [f.addresses.lender, f.addresses.otherLender, f.addresses.stranger, "0x12"];
     const pathValues: Record<string, string | number>[] = LOAN_IDS.map((loanId, i) => ({
       loanId,
+      lender: lenders[i]!,
       sha256: i === 0 ? stored : `0x${String(i).repeat(64)}`,
       txHash: i === 0 ? relayHash : `0x${String(i).repeat(64)}`,
       borrowerRef: i === 0 ? ref : `0x${String(i).repeat(64)}`,
