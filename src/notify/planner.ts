@@ -49,6 +49,9 @@ export interface PlannedNotice {
   channels: readonly NoticeChannel[];
   kind: NoticeKind;
   planVersion: number | null;
+  /** A trigger of its own instead of the event (a DpdReached rule: one per installment and threshold, whatever event crossed it). */
+  triggerId?: string;
+  trigger?: string;
 }
 
 /** The lender's plan, asked inside the planner's transaction (`db` is that transaction). */
@@ -88,10 +91,11 @@ export function noticeRow(
   requestedBy: string | null = null,
 ): NoticesTable {
   const [channel, ...rest] = n.channels;
+  const triggerId = n.triggerId ?? t.triggerId;
   return {
-    id: noticeId(t.triggerId, channel),
-    trigger_id: t.triggerId,
-    trigger: t.trigger,
+    id: noticeId(triggerId, channel),
+    trigger_id: triggerId,
+    trigger: n.trigger ?? t.trigger,
     channel,
     loan_id: t.loanId,
     lender: t.lender,
@@ -277,7 +281,8 @@ export async function planPass(p: PlanPassParameters): Promise<PlanPassResult> {
       for (const part of chunk(fresh, 200)) await trx.insertInto("notices").values(part).onConflict((oc) => oc.column("id").doNothing()).execute();
       result.created = fresh.length;
       // Triggers a reorg removed and the new chain included again: their notices come back as they were.
-      for (const r of rows.filter((r) => existing.has(r.id))) {
+      // (Only event triggers: a DpdReached notice keeps the event that first crossed its threshold.)
+      for (const r of rows.filter((r) => existing.has(r.id) && r.trigger_id.startsWith("ev:"))) {
         await trx
           .updateTable("notices")
           .set({

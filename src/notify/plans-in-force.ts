@@ -1,35 +1,75 @@
 /**
- * The plan in force for a lender, as the planner and the dispatcher ask it. (Temporary built-in
- * plan until the lenders' stored plans land: reminders by SMS with email as fallback, formal
- * notices by letter and email.)
+ * The lender's plan in force (src/db/notice-plans.ts: its newest version, else the built-in plan)
+ * as the planner and the dispatcher ask it: which notices a trigger makes (src/notify/plan-rules.ts
+ * noticesFor), the frequency caps, the webhook URL. A plan is read once per lender per minute.
  */
 import type { Kysely } from "kysely";
+import type { Address } from "viem";
+import { currentPlan, type StoredNoticePlan } from "../db/notice-plans";
 import type { Database } from "../db/schema";
-import { DEFAULT_NOTICE_CAPS, type NoticeCaps } from "../domain";
+import type { NoticeCaps } from "../domain";
+import { capsFor as planCaps, dpdReachedTriggerId, noticesFor, webhookUrlOf, type NoticeTrigger } from "./plan-rules";
 import type { PlannedNotice, TriggerFacts } from "./planner";
 
-export async function planFor(_db: Kysely<Database>, t: TriggerFacts): Promise<readonly PlannedNotice[]> {
-  const offset = Number(t.args.offsetDays ?? 0);
+const TTL_MS = 60_000;
+const cache = new Map<string, { at: number; plan: Promise<StoredNoticePlan> }>();
+
+/** The plan in force for `lender`, cached for a minute (a new version applies within it). */
+export function planInForce(db: Kysely<Database>, lender: string): Promise<StoredNoticePlan> {
+  const hit = cache.get(lender);
+  if (hit && Date.now() - hit.at < TTL_MS) return hit.plan;
+  const plan = currentPlan(db, lender as Address);
+  plan.catch(() => cache.delete(lender));
+  cache.set(lender, { at: Date.now(), plan });
+  return plan;
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+
+/** The plan-rules view of a trigger. */
+function triggerOf(t: TriggerFacts): NoticeTrigger | undefined {
+  const a = t.args;
+  const dpd = t.dpd ?? 0;
   switch (t.name) {
     case "ReminderTriggered":
-      return [{ template: offset < 0 ? "reminder.before-due" : offset === 0 ? "reminder.due" : "reminder.overdue", channels: ["sms", "email"], kind: "reminder", planVersion: null }];
+      return { name: t.name, stage: n(a.stage), offsetDays: n(a.offsetDays), installment: n(a.installment), dpd };
+    case "PenaltyAssessed":
     case "LoanDefaulted":
-      return [{ template: "default.notice", channels: ["letter", "email"], kind: "notice", planVersion: null }];
-    case "PromiseBroken":
-      return [{ template: "promise.broken", channels: ["sms", "email"], kind: "reminder", planVersion: null }];
-    case "PromiseRecorded":
-      return [{ template: "promise.confirmation", channels: ["sms", "email"], kind: "reminder", planVersion: null }];
+      return { name: t.name, installment: n(a.installment), dpd };
+    case "ClassificationChanged":
+      return { name: t.name, from: n(a.from), to: n(a.to), dpd };
     case "RestructureProposed":
-      return [{ template: "restructure.proposed", channels: ["email", "letter"], kind: "notice", planVersion: null }];
+    case "PromiseRecorded":
+    case "PromiseBroken":
+      return { name: t.name, dpd };
     default:
-      return [];
+      return undefined;
   }
 }
 
-export async function capsFor(_db: Kysely<Database>, _lender: string): Promise<NoticeCaps> {
-  return DEFAULT_NOTICE_CAPS;
+/** The notices the lender's plan in force makes of trigger `t` (the planner's PlanFor). */
+export async function planFor(db: Kysely<Database>, t: TriggerFacts): Promise<readonly PlannedNotice[]> {
+  const trigger = triggerOf(t);
+  if (!trigger) return [];
+  const stored = await currentPlan(db, t.lender as Address); // inside the planner's transaction: not cached, so a plan set before the event applies
+  const out = noticesFor(stored.plan, trigger);
+  if (out.length === 0) return [];
+  const version = out.some((p) => p.dpdReached) ? ((await db.selectFrom("loans").select("version").where("loan_id", "=", Number(t.loanId)).executeTakeFirst())?.version ?? 1) : 1;
+  return out.map((p) => ({
+    template: p.template,
+    channels: p.channels,
+    kind: p.kind,
+    planVersion: stored.version,
+    ...(p.dpdReached ? { triggerId: dpdReachedTriggerId(t.loanId, version, p.dpdReached.installment, p.dpdReached.dpd), trigger: "DpdReached" } : {}),
+  }));
 }
 
-export async function webhookUrlFor(_db: Kysely<Database>, _lender: string): Promise<string | undefined> {
-  return undefined;
+/** The frequency caps of the lender's plan in force. */
+export async function capsFor(db: Kysely<Database>, lender: string): Promise<NoticeCaps> {
+  return planCaps((await planInForce(db, lender)).plan);
+}
+
+/** The lender's webhook URL in its plan in force, if any. */
+export async function webhookUrlFor(db: Kysely<Database>, lender: string): Promise<string | undefined> {
+  return webhookUrlOf((await planInForce(db, lender)).plan);
 }

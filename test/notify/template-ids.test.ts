@@ -10,8 +10,8 @@ describe("notify/template-ids", function () {
     }
   });
 
-  it("reminders and promise messages are reminders; the formal ones are notices", function () {
-    expect(TEMPLATE_IDS.filter((t) => templateKind(t) === "reminder")).to.deep.equal(["reminder.before-due", "reminder.due", "reminder.overdue", "promise.confirmation", "promise.broken"]);
+  it("reminders, promise messages and the polite custom request are reminders; the formal ones are notices", function () {
+    expect(TEMPLATE_IDS.filter((t) => templateKind(t) === "reminder")).to.deep.equal(["reminder.before-due", "reminder.due", "reminder.overdue", "promise.confirmation", "promise.broken", "custom.request"]);
     expect(templateKind("demand.letter")).to.equal("notice");
     expect(templateKind("default.notice")).to.equal("notice");
   });
