@@ -32,6 +32,7 @@
  */
 import crypto from "node:crypto";
 import { z } from "zod";
+import { DEFAULT_NOTICE_CAPS } from "../domain";
 import { canonicalJson } from "./canonical-json";
 import { NoticePlanError } from "./errors";
 import { CLASSIFICATION_NAMES } from "./templates/format";
@@ -45,8 +46,8 @@ export type NoticeTriggerName = (typeof NOTICE_TRIGGERS)[number];
 export const BORROWER_CHANNELS = ["sms", "email", "letter"] as const;
 export type BorrowerChannel = (typeof BORROWER_CHANNELS)[number];
 
-/** Notices per borrower when a plan sets no caps: 2 a day, 5 in 7 days. */
-export const DEFAULT_NOTICE_CAPS = { perDay: 2, per7Days: 5 } as const;
+/** Notices per borrower when a plan sets no caps (src/domain's contact rules: 2 a day, 5 in 7 days). */
+export { DEFAULT_NOTICE_CAPS };
 
 /** The message of a missing or mistyped object (other issues keep their own). */
 const objectError = (what: string) => ({ error: (i: { code: string; input?: unknown }) => (i.code !== "invalid_type" ? undefined : i.input === undefined ? "is required" : `must be ${what}`) });
