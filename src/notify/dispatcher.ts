@@ -284,6 +284,22 @@ export async function dispatchOne(d: DispatcherDeps, n: NoticesTable, t: bigint)
   }
 }
 
+/**
+ * A notice whose handling threw (its loan or contact unreadable, its stored rendering gone, the
+ * database briefly away): it goes back with a try counted and the reason, and fails once it has
+ * had its tries — one bad notice never stops the others.
+ */
+async function giveBack(d: DispatcherDeps, n: NoticesTable, t: bigint, err: unknown): Promise<DispatchOutcome> {
+  const attempts = n.attempts + 1;
+  const reason = errorSummary(err).slice(0, 500);
+  try {
+    if (attempts < d.maxAttempts) return (await settle(d, n, { status: "pending", reason: `retrying: ${reason}`, attempts, due_at: Number(t) + d.backoffSec(attempts) })) ? "retry" : "lost-lease";
+    return (await settle(d, n, { status: "failed", reason, attempts })) ? "failed" : "lost-lease";
+  } catch {
+    return "lost-lease"; // the lease lapses and another pass takes the notice
+  }
+}
+
 /** One pass: claims due rows and works them, `concurrency` at a time. */
 export async function dispatchPass(d: DispatcherDeps): Promise<DispatchPassResult> {
   const t = await d.chainNow();
@@ -293,7 +309,7 @@ export async function dispatchPass(d: DispatcherDeps): Promise<DispatchPassResul
   const worker = async () => {
     while (next < claimed.length) {
       const n = claimed[next++];
-      const o = await dispatchOne(d, n, t);
+      const o = await dispatchOne(d, n, t).catch((err: unknown) => giveBack(d, n, t, err));
       outcomes[o] = (outcomes[o] ?? 0) + 1;
       d.onOutcome?.(n, o);
     }

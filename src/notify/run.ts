@@ -44,6 +44,8 @@ export interface RoundResult {
   planned: number;
   dispatched: number;
   recorded: number;
+  /** Notices put in a recording transaction this round (settled in a later one). */
+  submitted: number;
   /** Something may be left to do at once (a full batch). */
   busy: boolean;
 }
@@ -63,7 +65,7 @@ export function createNotifier(p: NotifierParameters) {
   };
 
   async function round(): Promise<RoundResult> {
-    const r: RoundResult = { planned: 0, dispatched: 0, recorded: 0, busy: false };
+    const r: RoundResult = { planned: 0, dispatched: 0, recorded: 0, submitted: 0, busy: false };
     for (let i = 0; i < 10; i++) {
       const planned = await planPass({ db: p.db, chainId: p.chainId, planFor: p.planFor, maxAgeSec: p.maxAgeSec, nowMs: p.dispatcher.nowMs });
       r.planned += planned.created;
@@ -82,6 +84,7 @@ export function createNotifier(p: NotifierParameters) {
     if (p.account && (await p.mayRecord())) {
       const rec = await recordPass({ db: p.db, client: p.client, account: p.account, deployment: p.deployment, nowMs: p.dispatcher.nowMs });
       r.recorded = rec.recorded;
+      r.submitted = rec.submitted + rec.resent;
       metrics?.recorded.inc(rec.recorded);
       if (rec.refused) logger.warn({ refused: rec.refused }, "the contract refused to record some notices (is the notifier assigned to their loans?)");
       if (rec.submitted === 100) r.busy = true;
@@ -96,8 +99,9 @@ export function createNotifier(p: NotifierParameters) {
       try {
         const r = await round();
         failures = 0;
-        if (r.planned || r.dispatched || r.recorded) logger.info(r, "notify round");
-        if (p.exitWhenIdle && !r.busy && r.planned === 0 && r.dispatched === 0 && r.recorded === 0) break;
+        const idle = r.planned === 0 && r.dispatched === 0 && r.recorded === 0 && r.submitted === 0;
+        if (!idle) logger.info(r, "notify round");
+        if (p.exitWhenIdle && !r.busy && idle) break;
         if (!r.busy) await sleep(p.pollMs);
       } catch (err) {
         failures++;

@@ -11,6 +11,7 @@ import { Channel, DAY, Kind } from "../../src/domain";
 import type { Database } from "../../src/db/schema";
 import type { DatabaseHandle } from "../../src/db/connect";
 import { dispatchPass } from "../../src/notify/dispatcher";
+import { TemplateError } from "../../src/notify/errors";
 import { NoticeOutcome } from "../../src/notify/outcomes";
 import { planPass } from "../../src/notify/planner";
 import { applyReceipt, expireReceipts } from "../../src/notify/receipts";
@@ -277,6 +278,22 @@ describeEachDialect("notify: the outbox on a real chain", (dialect) => {
     expect(failed[0].record_state).to.equal("due");
     const email = (await ours(ids)).filter((r) => r.channel === "email");
     expect(email.map((r) => r.fallback_of)).to.deep.equal([failed[0].id]);
+  });
+
+  it("a notice whose handling throws goes back with a try counted; the others of the pass are sent", async function () {
+    this.timeout(120_000);
+    const { ids } = await overdueReminders("throws");
+    await plan();
+    const { deps, channels } = dispatcherDeps(db, node.url);
+    const render = deps.render;
+    deps.render = async (d, r) => {
+      if (r.notice.loan_id === Number(ids[0])) throw new TemplateError("template reminder.overdue needs amountOverdue");
+      return render(d, r);
+    };
+    await dispatchPass(deps);
+    const [bad] = (await ours([ids[0]])).filter((r) => r.channel === "sms");
+    expect([bad.status, bad.attempts, bad.lease_owner, bad.reason]).to.deep.equal(["pending", 1, null, "retrying: template reminder.overdue needs amountOverdue"]);
+    expect(channels.sms.sent.map((m) => Number(m.loanId))).to.include(Number(ids[1]));
   });
 
   it("a reorg that removes a trigger cancels its pending notice and orphans a sent one; an event included again is not sent twice", async function () {

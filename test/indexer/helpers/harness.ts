@@ -276,11 +276,24 @@ const children = new Set<IndexerProcess>();
 
 /** `npx ts-node --swc src/cli/index.ts index <args>` in its own process group. */
 export function spawnIndexerCli(args: string[]): IndexerProcess {
-  const child = spawn("npx", ["ts-node", "--swc", "src/cli/index.ts", "index", ...args], {
+  return spawnCliProcess("npx", ["ts-node", "--swc", "src/cli/index.ts", "index", ...args], { DATABASE_URL: "", RPC_URL: "", DEPLOYMENTS_DIR: "" });
+}
+
+/**
+ * A CLI command from the transpiled dist/ (`node dist/cli/index.js <command> <args>`: starts in
+ * about a second; run `node scripts/prepare-cli.js` once first) in its own process group, with
+ * `env` over the test's environment.
+ */
+export function spawnDistCli(command: string, args: string[], env: NodeJS.ProcessEnv): IndexerProcess {
+  return spawnCliProcess(process.execPath, [path.join(REPO_ROOT, "dist", "cli", "index.js"), command, ...args], env);
+}
+
+function spawnCliProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv): IndexerProcess {
+  const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DATABASE_URL: "", RPC_URL: "", DEPLOYMENTS_DIR: "" },
+    env: { ...process.env, ...env },
   });
   const logs: LogLine[] = [];
   let output = "";
