@@ -8,9 +8,8 @@ import crypto from "node:crypto";
 import os from "node:os";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
-import { createWalletClient, http, type PublicClient } from "viem";
+import type { PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { chainOf } from "../chain/client";
 import type { Deployment } from "../chain/deployments";
 import type { Config } from "../config";
 import { advisoryTryLock } from "../db/try-lock";
@@ -93,20 +92,19 @@ export interface NotifierSetup {
   metrics?: NotifyMetrics;
   /** Override the configured channels (tests, benchmarks). */
   channels?: Partial<Record<NoticeChannel, ChannelAdapter>>;
+  /** Override chain time (benchmarks: a fixed time within contact hours). */
+  chainNow?: () => Promise<bigint>;
   exitWhenIdle?: boolean;
 }
 
-/** A notifier wired from `setup`; `close()` closes its channels and the recorder lock. */
-export function notifierFrom(setup: NotifierSetup) {
+/** The dispatcher's parts wired from `setup` (the notifier runs them; a benchmark may alone). */
+export function dispatcherFrom(setup: NotifierSetup): DispatcherDeps {
   const s = setup.settings;
   const keyring = piiKeyring(s);
   const channels = setup.channels ?? channelsFrom(s);
   const account = s.notifierKey ? privateKeyToAccount(s.notifierKey as `0x${string}`) : undefined;
-  if (account) void createWalletClient({ account, chain: chainOf(setup.deployment, s.rpcUrl), transport: http(s.rpcUrl) });
   const tokenInfo = tokenInfoReader(setup.client);
-  const lock = setup.dialect === "postgres" ? advisoryTryLock(s.databaseUrl, `duetrail-notify-recorder:${setup.deployment.chainId}`) : undefined;
-
-  const dispatcher: DispatcherDeps = {
+  return {
     db: setup.db,
     owner: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`,
     channels,
@@ -145,7 +143,7 @@ export function notifierFrom(setup: NotifierSetup) {
     capsFor,
     webhookUrlFor,
     notifier: account?.address,
-    chainNow: async () => (await setup.client.getBlock({ blockTag: "latest" })).timestamp,
+    chainNow: setup.chainNow ?? (async () => (await setup.client.getBlock({ blockTag: "latest" })).timestamp),
     nowMs: Date.now,
     leaseMs: s.notifyLeaseMs,
     maxAttempts: s.notifyMaxAttempts,
@@ -153,6 +151,15 @@ export function notifierFrom(setup: NotifierSetup) {
     batch: s.notifyBatch,
     concurrency: s.notifyConcurrency,
   };
+}
+
+/** A notifier wired from `setup`; `close()` closes its channels and the recorder lock. */
+export function notifierFrom(setup: NotifierSetup) {
+  const s = setup.settings;
+  const dispatcher = dispatcherFrom(setup);
+  const channels = dispatcher.channels;
+  const account = s.notifierKey ? privateKeyToAccount(s.notifierKey as `0x${string}`) : undefined;
+  const lock = setup.dialect === "postgres" ? advisoryTryLock(s.databaseUrl, `duetrail-notify-recorder:${setup.deployment.chainId}`) : undefined;
   const notifier = createNotifier({
     db: setup.db,
     chainId: setup.deployment.chainId,
