@@ -145,6 +145,28 @@ describe("demo (npm start) end to end", function () {
     }
   });
 
+  it("right after start, the seeded history's notices are out: listed sent, on disk at the stand-ins, recorded in trails", async function () {
+    const counts = await get("/v1/portfolio/notices", "lender");
+    expect(counts.status).to.equal(200);
+    expect(counts.body.statuses.sent + counts.body.statuses.delivered).to.be.greaterThan(0);
+    const sms = fs.readFileSync(path.join(dataDir, "sms.log"), "utf8").trim().split("\n");
+    expect(sms.length).to.be.greaterThan(0);
+    expect(fs.readdirSync(path.join(dataDir, "mail")).filter((f) => f.endsWith(".eml")).length + fs.readdirSync(path.join(dataDir, "letters")).filter((f) => f.endsWith(".pdf")).length).to.be.greaterThan(0);
+    const recorded = await waitForRecorded();
+    expect(recorded.onChain.actionSeq).to.be.a("number");
+  });
+
+  /** A notice the notifier has recorded in its loan's trail (the recorder runs a round after sending). */
+  async function waitForRecorded(): Promise<any> {
+    for (let i = 0; i < 100; i++) {
+      const r = await get("/v1/notices?status=delivered&limit=50", "lender");
+      const hit = (r.body.items as any[]).find((n) => n.onChain?.state === "recorded" && n.onChain.actionSeq !== null);
+      if (hit) return hit;
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    throw new Error("no notice recorded on chain within 30 s");
+  }
+
   it("verify passes for every loan with actions", async function () {
     const dep = loadDeployment("localhost", deploymentsDir);
     const client = createPublicClient({ transport: http(rpcUrl) }) as PublicClient;
@@ -156,10 +178,11 @@ describe("demo (npm start) end to end", function () {
     }
     expect(withActions.length).to.be.greaterThan(0);
     // Every loan through the verify command's own code path (in process: one CLI start per loan is slow) ...
+    // The notifier goes on recording notices meanwhile: the chain's trail may have grown since the API's answer.
     for (const { loanId, count } of withActions) {
       const report = await verifyLoan(client, dep, BigInt(loanId));
       expect(report.valid, `loan ${loanId}`).to.equal(true);
-      expect(Number(report.count)).to.equal(count);
+      expect(Number(report.count)).to.be.at.least(count);
     }
     // ... and the CLI itself, as an auditor runs it, on the first one.
     const { stdout } = await run(
@@ -169,7 +192,7 @@ describe("demo (npm start) end to end", function () {
     );
     const result = JSON.parse(stdout);
     expect(result.valid).to.equal(true);
-    expect(Number(result.count)).to.equal(withActions[0].count);
+    expect(Number(result.count)).to.be.at.least(withActions[0].count);
   });
 
   it("the seed's batch anchors recorded actions: its leaves file is accepted and each leaf shows verified", async function () {
