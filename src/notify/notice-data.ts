@@ -7,6 +7,7 @@ import type { Kysely } from "kysely";
 import { erc20Abi, type Address, type Hex, type PublicClient } from "viem";
 import { createArgsDecoder } from "../chain/decode";
 import { settlementOf } from "../db/loans";
+import { daysLate } from "../domain";
 import type { NoticesTable } from "../db/notify-tables";
 import type { Database, LoansTable } from "../db/schema";
 import { TemplateError } from "./errors";
@@ -89,7 +90,8 @@ export async function noticeData(db: Kysely<Database>, n: NoticesTable, loan: Lo
     amountOverdue: BigInt(loan.amount_overdue),
     penalty: penalty < 0n ? 0n : penalty,
     dueDate: big(args.dueDate) ?? (inst ? BigInt(inst.due_date) : undefined),
-    dpd: num(args.dpd),
+    // A request or a derived trigger states no DPD: the loan's own at the trigger's time.
+    dpd: num(args.dpd) ?? (loan.cursor_due === null ? 0 : Number(daysLate(BigInt(loan.cursor_due), BigInt(n.trigger_at)))),
     installment,
     offsetDays: num(args.offsetDays),
     classificationFrom: num(args.from),

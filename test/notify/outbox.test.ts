@@ -7,12 +7,14 @@
 import { expect } from "chai";
 import { ethers } from "ethers";
 import type { Kysely } from "kysely";
-import { Channel, DAY, Kind } from "../../src/domain";
-import type { Database } from "../../src/db/schema";
+import { Channel, DAY, daysLate, Kind } from "../../src/domain";
+import type { Database, LoansTable } from "../../src/db/schema";
 import type { DatabaseHandle } from "../../src/db/connect";
 import { dispatchPass } from "../../src/notify/dispatcher";
 import { TemplateError } from "../../src/notify/errors";
+import { noticeData } from "../../src/notify/notice-data";
 import { NoticeOutcome } from "../../src/notify/outcomes";
+import { renderNotice } from "../../src/notify/templates";
 import { planPass } from "../../src/notify/planner";
 import { applyReceipt, expireReceipts } from "../../src/notify/receipts";
 import { recordPass } from "../../src/notify/recorder";
@@ -195,6 +197,19 @@ describeEachDialect("notify: the outbox on a real chain", (dialect) => {
     const [row] = await ours(ids);
     expect([row.loan_id, row.trigger, row.trigger_id, row.template]).to.deep.equal([Number(ids[0]), "PromiseBroken", `promise-broken:${ids[0]}:1`, "promise.broken"]);
     expect((await planPass({ db, chainId: CHAIN_ID, planFor, maxAgeSec: Number(YEAR) })).created).to.equal(0);
+  });
+
+  it("a requested notice states no DPD of its own: its data carry the loan's DPD at the request, and the demand letter renders", async function () {
+    this.timeout(120_000);
+    const { ids } = await overdueReminders("request-dpd");
+    const loan = (await db.selectFrom("loans").selectAll().where("loan_id", "=", Number(ids[0])).executeTakeFirstOrThrow()) as LoansTable;
+    const at = (await chain.latest()).timestamp;
+    const [reminder] = (await plan(), await ours(ids));
+    const request = { ...reminder, trigger: "Request", trigger_id: "req:test", trigger_block: null, trigger_log_index: null, trigger_at: Number(at), template: "demand.letter", channel: "letter" as const };
+    const data = await noticeData(db, request, loan, async () => ({ symbol: "USDT", decimals: 6 }));
+    expect(data.dpd).to.equal(Number(daysLate(BigInt(loan.cursor_due!), at))).and.to.be.greaterThan(0);
+    const letter = await renderNotice({ template: "demand.letter", channel: "letter", language: "en", jurisdiction: "CN", timeZone: "Asia/Shanghai", data, kind: "notice" });
+    expect(letter.contentType).to.equal("application/pdf");
   });
 
   it("a restricted channel falls back to email; no consent and nothing left cancels; an open dispute suspends", async function () {
