@@ -24,7 +24,7 @@ import { createWebhookChannel } from "./channels/webhook";
 import type { DispatcherDeps } from "./dispatcher";
 import { NotifyError } from "./errors";
 import type { NotifyMetrics } from "./metrics";
-import { noticeData, tokenInfoReader } from "./notice-data";
+import { noticeData, tokenInfoReader, type TokenInfoOf } from "./notice-data";
 import { capsFor, planFor, webhookUrlFor } from "./plans-in-force";
 import { createNotifier } from "./run";
 import { renderAddressSheet, renderNotice } from "./templates";
@@ -94,6 +94,8 @@ export interface NotifierSetup {
   channels?: Partial<Record<NoticeChannel, ChannelAdapter>>;
   /** Override chain time (benchmarks: a fixed time within contact hours). */
   chainNow?: () => Promise<bigint>;
+  /** Override the tokens' symbol and decimals (benchmarks: a book without a chain). */
+  tokenInfo?: TokenInfoOf;
   exitWhenIdle?: boolean;
 }
 
@@ -103,7 +105,7 @@ export function dispatcherFrom(setup: NotifierSetup): DispatcherDeps {
   const keyring = piiKeyring(s);
   const channels = setup.channels ?? channelsFrom(s);
   const account = s.notifierKey ? privateKeyToAccount(s.notifierKey as `0x${string}`) : undefined;
-  const tokenInfo = tokenInfoReader(setup.client);
+  const tokenInfo = setup.tokenInfo ?? tokenInfoReader(setup.client);
   return {
     db: setup.db,
     owner: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`,
