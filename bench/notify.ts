@@ -191,7 +191,7 @@ async function runOne(kind: "sqlite" | "postgres", size: number, root: string): 
 
 async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "bench-notify-"));
-  const kinds: ("sqlite" | "postgres")[] = PG_URL ? ["sqlite", "postgres"] : ["sqlite"];
+  const kinds: ("sqlite" | "postgres")[] = process.env.BENCH_NOTIFY_DB ? [process.env.BENCH_NOTIFY_DB as "sqlite" | "postgres"] : PG_URL ? ["sqlite", "postgres"] : ["sqlite"];
   if (!PG_URL) console.error("BENCH_POSTGRES_URL / TEST_POSTGRES_URL not set: PostgreSQL is not measured");
   const rows: Row[] = [];
   try {

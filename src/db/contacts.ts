@@ -131,6 +131,37 @@ export async function getContact(db: Kysely<Database>, keyring: PiiKeyring, lend
   return row ? fromRow(keyring, row) : undefined;
 }
 
+/** The key of a (lender, borrowerRef) pair in {@link contactRows}' map. */
+export function contactKey(lender: string, borrowerRef: string): string {
+  return `${getAddress(lender)}|${borrowerRef.toLowerCase()}`;
+}
+
+/**
+ * The stored rows of many (lender, borrowerRef) pairs at once, still sealed, by {@link contactKey};
+ * open each with {@link openContact} (a row that does not open then fails alone).
+ */
+export async function contactRows(db: Kysely<Database>, pairs: readonly { lender: string; borrowerRef: string }[]): Promise<Map<string, BorrowerContactsTable>> {
+  const out = new Map<string, BorrowerContactsTable>();
+  const wanted = new Set(pairs.map((p) => contactKey(p.lender, p.borrowerRef)));
+  const lenders = [...new Set(pairs.map((p) => getAddress(p.lender)))];
+  for (const refs of chunk([...new Set(pairs.map((p) => p.borrowerRef.toLowerCase()))], INSERT_ROWS)) {
+    const rows = await db.selectFrom("borrower_contacts").selectAll().where("lender", "in", lenders).where("borrower_ref", "in", refs).execute();
+    for (const r of rows) {
+      const key = contactKey(r.lender, r.borrower_ref);
+      if (wanted.has(key)) out.set(key, r);
+    }
+  }
+  return out;
+}
+
+/**
+ * A row of {@link contactRows}, opened.
+ * @throws PiiKeyUnknownError, PiiDecryptError (src/pii/errors.ts) when the row does not open.
+ */
+export function openContact(keyring: PiiKeyring, row: BorrowerContactsTable): StoredContact {
+  return fromRow(keyring, row);
+}
+
 /** `lender`'s borrower refs with a contact record, in order, `limit` after `after` (keyset). */
 export async function listContactRefs(db: Kysely<Database>, lender: Address, page: { after?: string; limit: number }): Promise<Hex[]> {
   let q = db.selectFrom("borrower_contacts").select("borrower_ref").where("lender", "=", getAddress(lender));

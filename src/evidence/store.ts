@@ -29,6 +29,37 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** Per folder: the fsync running now, and the one queued to start after it. */
+const dirSyncs = new Map<string, { running?: Promise<void>; queued?: Promise<void> }>();
+
+/**
+ * Fsyncs `dir` after the caller's rename, sharing the fsync with concurrent callers: one started
+ * after the call covers it, so many renames at once cost two folder fsyncs, not one each.
+ */
+function fsyncDirShared(dir: string): Promise<void> {
+  let s = dirSyncs.get(dir);
+  if (!s) dirSyncs.set(dir, (s = {}));
+  const state = s;
+  if (state.queued) return state.queued;
+  const start = (): Promise<void> => {
+    const p: Promise<void> = fsyncDir(dir).finally(() => {
+      if (state.running === p) state.running = undefined;
+    });
+    state.running = p;
+    return p;
+  };
+  if (!state.running) return start();
+  // The running fsync may have started before our rename: queue one after it.
+  const q = state.running
+    .catch(() => undefined)
+    .then(() => {
+      state.queued = undefined;
+      return start();
+    });
+  state.queued = q;
+  return q;
+}
+
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException).code === "ENOENT";
 
 /** An upload received into a temporary file, not yet under its final name. */
@@ -104,7 +135,8 @@ export async function receiveArtifact(dir: string, source: Readable, limit: Rece
 
 /**
  * Stores `bytes` (already in memory: a rendered notice) and returns their hex SHA-256. Same
- * discipline as an upload: a temporary file, fsynced, renamed into place, the folder fsynced.
+ * discipline as an upload: a temporary file, fsynced, renamed into place, the folder fsynced (one
+ * folder fsync shared by the stores that rename meanwhile).
  * Idempotent: when an artifact of that digest is already stored nothing is written (its name is
  * its content's hash, and a file under its final name is always complete).
  */
@@ -124,7 +156,7 @@ export async function storeArtifact(dir: string, bytes: Uint8Array): Promise<str
     await fs.promises.rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDir(dir);
+  await fsyncDirShared(dir);
   return hex;
 }
 

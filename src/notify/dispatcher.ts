@@ -1,6 +1,8 @@
 /**
  * The dispatcher: claims due notices, applies the contact rules, renders, sends, and records the
  * outcome. One pass = one claim of up to `batch` rows; the run loop (src/notify/run.ts) repeats it.
+ * A pass reads what its rules need once for all its notices (pass-facts.ts) and writes through a
+ * group writer (src/db/group-writer.ts): a few queries and commits per pass, not a dozen per notice.
  *
  * Exactly once in Duetrail's records, at least once to the provider:
  *  - a claim is a lease (owner and expiry) taken in one statement — on PostgreSQL with
@@ -12,19 +14,21 @@
  *    the next owner sends again under the same id (the provider's idempotency key) — the row is
  *    marked sent once, and recorded on chain once (src/notify/recorder.ts).
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Address } from "viem";
-import { complianceStates, contactPolicies } from "../db/compliance";
-import { getContact, type StoredContact } from "../db/contacts";
+import { chunk } from "../db/chunk";
+import { openContact, type StoredContact } from "../db/contacts";
 import { dialectOf } from "../db/dialect";
+import { groupWriter, type GroupWriter } from "../db/group-writer";
 import type { NoticeChannel, NoticesTable } from "../db/notify-tables";
 import type { Database, LoansTable } from "../db/schema";
-import { CAPPED_CHANNELS, DAY, daysLate, isContact, noticeDecision, type NoticeCaps } from "../domain";
+import { CAPPED_CHANNELS, daysLate, noticeDecision, type NoticeCaps } from "../domain";
 import type { PiiKeyring } from "../pii/crypto";
 import { errorSummary } from "../chain/rpc";
 import { ChannelSendError } from "./errors";
 import { noticeId } from "./ids";
 import { actionChannel, actionKind, NoticeOutcome } from "./outcomes";
+import { contactRowOf, readPassFacts, type PassFacts } from "./pass-facts";
 import { applyEarlyReceipt } from "./receipts";
 import type { ChannelAdapter, RenderedNotice } from "./types";
 
@@ -46,9 +50,10 @@ export interface DispatcherDeps {
   owner: string;
   channels: Partial<Record<NoticeChannel, ChannelAdapter>>;
   keyring: PiiKeyring;
-  render: (db: Kysely<Database>, r: RenderRequest) => Promise<RenderedNotice>;
-  /** Stores the rendered bytes of `notice` in the evidence store (readable by those who see its loan), returns the 0x SHA-256. */
-  storeEvidence: (bytes: Uint8Array, notice: NoticesTable) => Promise<string>;
+  /** Renders each request, in order (a few queries for all); one that cannot be rendered gets its error in its place. */
+  render: (db: Kysely<Database>, requests: RenderRequest[]) => Promise<(RenderedNotice | Error)[]>;
+  /** Stores rendered bytes in the evidence store, durably; returns their 0x SHA-256. */
+  storeEvidence: (bytes: Uint8Array) => Promise<string>;
   /** Reads stored bytes back by 0x hash. */
   readEvidence: (hash: string) => Promise<Uint8Array>;
   /** The lender's frequency caps and webhook URL (its plan in force). */
@@ -95,15 +100,20 @@ export async function claimDue(db: Kysely<Database>, owner: string, t: bigint, n
     .execute()) as NoticesTable[];
 }
 
-/** A write to a claimed row, fenced by the lease. Returns false when the lease was lost. */
-async function settle(d: DispatcherDeps, n: NoticesTable, set: Partial<NoticesTable>): Promise<boolean> {
-  const r = await d.db
+/** A write to a claimed row that gives the lease back, fenced by it. Returns false when the lease was lost. */
+async function settle(trx: Kysely<Database>, owner: string, n: NoticesTable, set: Partial<NoticesTable>): Promise<boolean> {
+  const r = await trx
     .updateTable("notices")
     .set({ ...set, lease_owner: null, lease_until_ms: null })
     .where("id", "=", n.id)
-    .where("lease_owner", "=", d.owner)
+    .where("lease_owner", "=", owner)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** `n`'s fate `set` written in the pass's next shared transaction: `outcome`, or lost-lease. */
+function settleAs(w: GroupWriter, owner: string, n: NoticesTable, set: Partial<NoticesTable>, outcome: DispatchOutcome): Promise<DispatchOutcome> {
+  return w.run(async (trx) => ((await settle(trx, owner, n, set)) ? outcome : "lost-lease"));
 }
 
 /** The notice on channel `next` that takes over from `n`, due at `dueAt`. */
@@ -136,34 +146,16 @@ function fallbackRow(n: NoticesTable, next: NoticeChannel, rest: NoticeChannel[]
   };
 }
 
-/** Creates the notice on the next channel of `n`'s fallback list (if any) and cancels `n` with `reason`. */
-async function fallBack(d: DispatcherDeps, n: NoticesTable, reason: string): Promise<DispatchOutcome> {
+/** Creates the notice on the next channel of `n`'s fallback list (if any) and cancels `n` with `reason`, in one transaction. */
+function fallBack(d: DispatcherDeps, w: GroupWriter, n: NoticesTable, reason: string): Promise<DispatchOutcome> {
   const [next, ...rest] = JSON.parse(n.fallback) as NoticeChannel[];
-  if (next === undefined) return (await settle(d, n, { status: "cancelled", reason })) ? "cancelled" : "lost-lease";
+  if (next === undefined) return settleAs(w, d.owner, n, { status: "cancelled", reason }, "cancelled");
   const row = fallbackRow(n, next, rest, n.due_at);
-  return d.db.transaction().execute(async (trx) => {
-    const r = await trx
-      .updateTable("notices")
-      .set({ status: "cancelled", reason: `${reason}; fell back to ${next}`, lease_owner: null, lease_until_ms: null })
-      .where("id", "=", n.id)
-      .where("lease_owner", "=", d.owner)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) return "lost-lease";
+  return w.run(async (trx) => {
+    if (!(await settle(trx, d.owner, n, { status: "cancelled", reason: `${reason}; fell back to ${next}` }))) return "lost-lease";
     await trx.insertInto("notices").values(row).onConflict((oc) => oc.column("id").doNothing()).execute();
     return "fallback";
   });
-}
-
-/** Chain times of the loan's SMS and email contacts in the caps' reach: collectors' actions and sent notices. */
-async function recentMessages(d: DispatcherDeps, loanId: number, t: bigint): Promise<bigint[]> {
-  const since = Number(t - 8n * DAY);
-  let actions = d.db.selectFrom("actions").select(["occurred_at", "kind"]).where("loan_id", "=", loanId).where("channel", "in", [...CAPPED_CHANNELS]).where("occurred_at", ">=", since);
-  if (d.notifier) actions = actions.where("collector", "!=", d.notifier);
-  const [a, n] = await Promise.all([
-    actions.execute(),
-    d.db.selectFrom("notices").select("sent_at").where("loan_id", "=", loanId).where("channel", "in", ["sms", "email"]).where("status", "in", ["sent", "delivered"]).where("sent_at", ">=", since).execute(),
-  ]);
-  return [...a.filter((x) => isContact(x.kind)).map((x) => BigInt(x.occurred_at)), ...n.map((x) => BigInt(x.sent_at!))];
 }
 
 const CONSENT: Record<NoticeChannel, (c: StoredContact) => boolean> = {
@@ -185,103 +177,211 @@ async function storedRendering(d: DispatcherDeps, n: NoticesTable): Promise<Rend
   return n.channel === "sms" ? { ...base, text } : base;
 }
 
-/** Considers one claimed notice at chain time `t`: rules, rendering, sending; writes its fate. */
-export async function dispatchOne(d: DispatcherDeps, n: NoticesTable, t: bigint): Promise<DispatchOutcome> {
-  const loan = (await d.db.selectFrom("loans").selectAll().where("loan_id", "=", n.loan_id).executeTakeFirst()) as LoansTable | undefined;
-  if (!loan) return (await settle(d, n, { status: "cancelled", reason: "loan not indexed" })) ? "cancelled" : "lost-lease";
-  const contact = n.channel === "webhook" ? undefined : await getContact(d.db, d.keyring, loan.lender as Address, loan.borrower_ref);
-  let webhookUrl: string | undefined;
-  const dpd = loan.cursor_due === null ? 0n : daysLate(BigInt(loan.cursor_due), t);
+/** What one notice of a pass works with: the dispatcher, the pass's facts and writer, chain time. */
+interface PassScope {
+  d: DispatcherDeps;
+  facts: PassFacts;
+  w: GroupWriter;
+  t: bigint;
+}
+
+/** A notice the rules let go now, with what its send needs. */
+interface Sendable {
+  n: NoticesTable;
+  loan: LoansTable;
+  contact: StoredContact | undefined;
+  webhookUrl: string | undefined;
+  /** The CollectionLog channel it is recorded under (null: not recorded). */
+  channelNo: number | null;
+  rendered?: RenderedNotice;
+}
+
+/**
+ * The contact rules for one claimed notice: its fate written now (the promise of its outcome), or
+ * a notice to send. Decided without a pause (no await between reading the loan's recent contacts
+ * and adding this send to them), so the notices of one pass are capped together.
+ */
+function decide({ d, facts, w, t }: PassScope, n: NoticesTable): Promise<DispatchOutcome> | Sendable {
+  const loan = facts.loans.get(n.loan_id);
+  if (!loan) return settleAs(w, d.owner, n, { status: "cancelled", reason: "loan not indexed" }, "cancelled");
   const channelNo = actionChannel(n.channel, n.template);
-
   if (n.channel === "webhook") {
-    webhookUrl = await d.webhookUrlFor(d.db, loan.lender);
-    if (!webhookUrl) return fallBack(d, n, "no-webhook-url");
-  } else {
-    if (!contact) return fallBack(d, n, "no-contact");
-    const [states, policies, caps, recent] = await Promise.all([
-      complianceStates(d.db, [loan], Number(t)),
-      contactPolicies(d.db, [loan.lender]),
-      d.capsFor(d.db, loan.lender),
-      recentMessages(d, loan.loan_id, t),
-    ]);
-    const decision = noticeDecision({
-      state: states.get(loan.loan_id)!,
-      policy: policies.get(loan.lender)!,
-      t,
-      oldestUnpaidDueDate: loan.cursor_due === null ? null : BigInt(loan.cursor_due),
-      channel: channelNo!,
-      kind: actionKind(n.kind, dpd),
-      consent: CONSENT[n.channel](contact),
-      disputeRelated: false,
-      caps,
-      recentMessages: recent,
+    const webhookUrl = facts.webhookUrls.get(loan.lender);
+    if (!webhookUrl) return fallBack(d, w, n, "no-webhook-url");
+    return { n, loan, contact: undefined, webhookUrl, channelNo };
+  }
+  const row = contactRowOf(facts, loan);
+  const contact = row ? openContact(d.keyring, row) : undefined;
+  if (!contact) return fallBack(d, w, n, "no-contact");
+  const recent = facts.recent.get(loan.loan_id)!;
+  const dpd = loan.cursor_due === null ? 0n : daysLate(BigInt(loan.cursor_due), t);
+  const decision = noticeDecision({
+    state: facts.states.get(loan.loan_id)!,
+    policy: facts.policies.get(loan.lender)!,
+    t,
+    oldestUnpaidDueDate: loan.cursor_due === null ? null : BigInt(loan.cursor_due),
+    channel: channelNo!,
+    kind: actionKind(n.kind, dpd),
+    consent: CONSENT[n.channel](contact),
+    disputeRelated: false,
+    caps: facts.caps.get(loan.lender)!,
+    recentMessages: recent,
+  });
+  if (decision.action === "fallback") return fallBack(d, w, n, decision.reason);
+  if (decision.action === "defer" || decision.action === "suspend") {
+    const until = decision.action === "defer" ? decision.until : t + BigInt(SUSPEND_RECHECK_SEC);
+    return settleAs(w, d.owner, n, { status: "deferred", reason: decision.reason, due_at: Number(until) }, "deferred");
+  }
+  // Counted for this pass's later notices of the loan, sent or not (a failed send only makes them wait).
+  if (CAPPED_CHANNELS.includes(channelNo!)) recent.push(t);
+  return { n, loan, contact, webhookUrl: undefined, channelNo };
+}
+
+/** `case id when … then … end` over `values` (cast, so PostgreSQL knows each parameter's type). */
+function byId(values: [string, string | number][], type: "text" | "integer") {
+  return sql<never>`case id ${sql.join(
+    values.map(([id, v]) => sql`when ${id} then cast(${v} as ${sql.raw(type)})`),
+    sql` `,
+  )} end`;
+}
+
+/**
+ * Renders and stores the notices sent for the first time (their bytes in the evidence store, then
+ * every hash with its upload row in one transaction, each fenced by the lease) and reads back the
+ * stored bytes of the others: every try sends the bytes whose hash is on the row. Returns the
+ * notices ready to send; each of the others has its fate (a lost lease, or an error for giveBack)
+ * passed to `fate`.
+ */
+async function renderAndStore({ d, t }: PassScope, items: Sendable[], fate: (s: Sendable, o: Promise<DispatchOutcome>) => void): Promise<Sendable[]> {
+  const ready: Sendable[] = [];
+  const fresh = items.filter((s) => s.n.evidence_hash === null);
+  await Promise.all(
+    items
+      .filter((s) => s.n.evidence_hash !== null)
+      .map(async (s) => {
+        try {
+          s.rendered = await storedRendering(d, s.n);
+          ready.push(s);
+        } catch (err) {
+          fate(s, Promise.reject(err));
+        }
+      }),
+  );
+  if (fresh.length === 0) return ready;
+  let rendered: (RenderedNotice | Error)[];
+  try {
+    rendered = await d.render(
+      d.db,
+      fresh.map((s) => ({ notice: s.n, loan: s.loan, contact: s.contact, at: t })),
+    );
+  } catch (err) {
+    for (const s of fresh) fate(s, Promise.reject(err));
+    return ready;
+  }
+  const stored: { s: Sendable; hash: string }[] = [];
+  await Promise.all(
+    fresh.map(async (s, i) => {
+      const r = rendered[i]!;
+      if (r instanceof Error) return fate(s, Promise.reject(r));
+      try {
+        stored.push({ s, hash: await d.storeEvidence(r.bytes) });
+        s.rendered = r;
+      } catch (err) {
+        fate(s, Promise.reject(err));
+      }
+    }),
+  );
+  let kept: Set<string>;
+  try {
+    kept = await d.db.transaction().execute(async (trx) => {
+      const ids = new Set<string>();
+      for (const part of chunk(stored, 100)) {
+        const rows = await trx
+          .updateTable("notices")
+          .set({
+            evidence_hash: byId(part.map((x) => [x.s.n.id, x.hash]), "text"),
+            content_type: byId(part.map((x) => [x.s.n.id, x.s.rendered!.contentType]), "text"),
+            template_version: byId(part.map((x) => [x.s.n.id, x.s.rendered!.templateVersion]), "integer"),
+            language: byId(part.map((x) => [x.s.n.id, x.s.rendered!.language]), "text"),
+          })
+          .where("id", "in", part.map((x) => x.s.n.id))
+          .where("lease_owner", "=", d.owner)
+          .returning("id")
+          .execute();
+        for (const r of rows) ids.add(r.id);
+        const uploads = part.filter((x) => ids.has(x.s.n.id));
+        // Readable through GET /v1/evidence by those who see the loan, once the trail cites it (as an upload for the loan).
+        if (uploads.length > 0) {
+          await trx
+            .insertInto("evidence_uploads")
+            .values(uploads.map((x) => ({ sha256: x.hash, loan_id: x.s.n.loan_id, uploader: d.notifier ?? "notifier", size: x.s.rendered!.bytes.length, uploaded_at: Math.floor(d.nowMs() / 1000) })))
+            .onConflict((oc) => oc.doNothing())
+            .execute();
+        }
+      }
+      return ids;
     });
-    if (decision.action === "fallback") return fallBack(d, n, decision.reason);
-    if (decision.action === "defer" || decision.action === "suspend") {
-      const until = decision.action === "defer" ? decision.until : t + BigInt(SUSPEND_RECHECK_SEC);
-      return (await settle(d, n, { status: "deferred", reason: decision.reason, due_at: Number(until) })) ? "deferred" : "lost-lease";
-    }
+  } catch (err) {
+    for (const x of stored) fate(x.s, Promise.reject(err));
+    return ready;
   }
-
-  let rendered: RenderedNotice;
-  if (n.evidence_hash === null) {
-    rendered = await d.render(d.db, { notice: n, loan, contact, at: t });
-    const hash = await d.storeEvidence(rendered.bytes, n);
-    const r = await d.db
-      .updateTable("notices")
-      .set({ evidence_hash: hash, content_type: rendered.contentType, template_version: rendered.templateVersion, language: rendered.language })
-      .where("id", "=", n.id)
-      .where("lease_owner", "=", d.owner)
-      .executeTakeFirst();
-    if (Number(r.numUpdatedRows) !== 1) return "lost-lease";
-  } else {
-    rendered = await storedRendering(d, n);
+  for (const x of stored) {
+    if (kept.has(x.s.n.id)) ready.push(x.s);
+    else fate(x.s, Promise.resolve("lost-lease"));
   }
+  return ready;
+}
 
+/** Sends one rendered notice and writes its fate. */
+async function sendOne({ d, w, t }: PassScope, { n, contact, webhookUrl, channelNo, rendered }: Sendable): Promise<DispatchOutcome> {
   const adapter = d.channels[n.channel];
   const attempts = n.attempts + 1;
+  const recordable = channelNo !== null;
+  let sent: Awaited<ReturnType<ChannelAdapter["send"]>>;
   try {
     if (!adapter) throw new ChannelSendError(n.channel, "no such channel is configured for this dispatcher");
-    const sent = await adapter.send({ id: n.id, channel: n.channel, loanId: BigInt(n.loan_id), lender: n.lender, borrowerRef: n.borrower_ref, rendered, to: contact ?? {}, webhookUrl });
-    const recordable = channelNo !== null;
-    const ok = await settle(d, n, {
-      status: sent.delivered ? "delivered" : "sent",
-      reason: null,
-      attempts,
-      provider_id: sent.providerId ?? null,
-      sent_at: Number(t),
-      delivered_at: sent.delivered ? Number(t) : null,
-      sent_ms: d.nowMs(),
-      outcome: sent.delivered && recordable ? NoticeOutcome.Delivered : null,
-      record_state: !recordable ? "none" : sent.delivered ? "due" : null,
-    });
-    if (ok && !sent.delivered) await applyEarlyReceipt(d.db, n.id);
-    return ok ? (sent.delivered ? "delivered" : "sent") : "lost-lease";
+    sent = await adapter.send({ id: n.id, channel: n.channel, loanId: BigInt(n.loan_id), lender: n.lender, borrowerRef: n.borrower_ref, rendered: rendered!, to: contact ?? {}, webhookUrl });
   } catch (err) {
-    const retryable = (err as { retryable?: unknown }).retryable === true;
-    const reason = errorSummary(err).slice(0, 500);
-    if (retryable && attempts < d.maxAttempts) {
-      const ok = await settle(d, n, { status: "pending", reason: `retrying: ${reason}`, attempts, due_at: Number(t) + d.backoffSec(attempts) });
-      return ok ? "retry" : "lost-lease";
-    }
-    const recordable = channelNo !== null;
-    const ok = await settle(d, n, {
-      status: "failed",
-      reason: n.channel === "webhook" ? `dead letter after ${attempts} tries: ${reason}` : reason,
-      attempts,
-      sent_at: Number(t),
-      outcome: recordable ? NoticeOutcome.Failed : null,
-      record_state: recordable ? "due" : "none",
-    });
-    if (!ok) return "lost-lease";
-    if (JSON.parse(n.fallback).length > 0) {
-      // The failed notice stays failed (and is recorded); the next channel gets its own notice.
-      const [next, ...rest] = JSON.parse(n.fallback) as NoticeChannel[];
-      await d.db.insertInto("notices").values(fallbackRow(n, next, rest, Number(t))).onConflict((oc) => oc.column("id").doNothing()).execute();
-    }
-    return "failed";
+    return failed(d, w, n, t, err, attempts, recordable);
   }
+  const set: Partial<NoticesTable> = {
+    status: sent.delivered ? "delivered" : "sent",
+    reason: null,
+    attempts,
+    provider_id: sent.providerId ?? null,
+    sent_at: Number(t),
+    delivered_at: sent.delivered ? Number(t) : null,
+    sent_ms: d.nowMs(),
+    outcome: sent.delivered && recordable ? NoticeOutcome.Delivered : null,
+    record_state: !recordable ? "none" : sent.delivered ? "due" : null,
+  };
+  return w.run(async (trx) => {
+    if (!(await settle(trx, d.owner, n, set))) return "lost-lease";
+    if (!sent.delivered) await applyEarlyReceipt(trx, n.id);
+    return sent.delivered ? "delivered" : "sent";
+  });
+}
+
+/** A send that threw: retried with backoff when it may pass later, else failed (and recorded), its fallback created. */
+function failed(d: DispatcherDeps, w: GroupWriter, n: NoticesTable, t: bigint, err: unknown, attempts: number, recordable: boolean): Promise<DispatchOutcome> {
+  const retryable = (err as { retryable?: unknown }).retryable === true;
+  const reason = errorSummary(err).slice(0, 500);
+  if (retryable && attempts < d.maxAttempts) return settleAs(w, d.owner, n, { status: "pending", reason: `retrying: ${reason}`, attempts, due_at: Number(t) + d.backoffSec(attempts) }, "retry");
+  const set: Partial<NoticesTable> = {
+    status: "failed",
+    reason: n.channel === "webhook" ? `dead letter after ${attempts} tries: ${reason}` : reason,
+    attempts,
+    sent_at: Number(t),
+    outcome: recordable ? NoticeOutcome.Failed : null,
+    record_state: recordable ? "due" : "none",
+  };
+  const [next, ...rest] = JSON.parse(n.fallback) as NoticeChannel[];
+  return w.run(async (trx) => {
+    if (!(await settle(trx, d.owner, n, set))) return "lost-lease";
+    // The failed notice stays failed (and is recorded); the next channel gets its own notice.
+    if (next !== undefined) await trx.insertInto("notices").values(fallbackRow(n, next, rest, Number(t))).onConflict((oc) => oc.column("id").doNothing()).execute();
+    return "failed";
+  });
 }
 
 /**
@@ -293,27 +393,57 @@ async function giveBack(d: DispatcherDeps, n: NoticesTable, t: bigint, err: unkn
   const attempts = n.attempts + 1;
   const reason = errorSummary(err).slice(0, 500);
   try {
-    if (attempts < d.maxAttempts) return (await settle(d, n, { status: "pending", reason: `retrying: ${reason}`, attempts, due_at: Number(t) + d.backoffSec(attempts) })) ? "retry" : "lost-lease";
-    return (await settle(d, n, { status: "failed", reason, attempts })) ? "failed" : "lost-lease";
+    if (attempts < d.maxAttempts) return (await settle(d.db, d.owner, n, { status: "pending", reason: `retrying: ${reason}`, attempts, due_at: Number(t) + d.backoffSec(attempts) })) ? "retry" : "lost-lease";
+    return (await settle(d.db, d.owner, n, { status: "failed", reason, attempts })) ? "failed" : "lost-lease";
   } catch {
     return "lost-lease"; // the lease lapses and another pass takes the notice
   }
 }
 
-/** One pass: claims due rows and works them, `concurrency` at a time. */
+/**
+ * One pass: claims due rows and reads their facts; decides each by the contact rules; renders and
+ * stores the ones to send (in bulk); sends them, `concurrency` at a time, each fate written as
+ * its send ends (group-committed).
+ */
 export async function dispatchPass(d: DispatcherDeps): Promise<DispatchPassResult> {
   const t = await d.chainNow();
   const claimed = await claimDue(d.db, d.owner, t, d.nowMs(), d.leaseMs, d.batch ?? 200);
   const outcomes: DispatchPassResult["outcomes"] = {};
+  const done = (n: NoticesTable, o: DispatchOutcome) => {
+    outcomes[o] = (outcomes[o] ?? 0) + 1;
+    d.onOutcome?.(n, o);
+  };
+  if (claimed.length === 0) return { claimed: 0, outcomes };
+  let facts: PassFacts;
+  try {
+    facts = await readPassFacts(d, claimed, t);
+  } catch (err) {
+    for (const n of claimed) done(n, await giveBack(d, n, t, err));
+    return { claimed: claimed.length, outcomes };
+  }
+  const scope: PassScope = { d, facts, w: groupWriter(d.db), t };
+  const fates: Promise<void>[] = [];
+  const fate = (n: NoticesTable, o: Promise<DispatchOutcome>) => fates.push(o.catch((err: unknown) => giveBack(d, n, t, err)).then((x) => done(n, x)));
+
+  const toSend: Sendable[] = [];
+  for (const n of claimed) {
+    try {
+      const step = decide(scope, n);
+      if (step instanceof Promise) fate(n, step);
+      else toSend.push(step);
+    } catch (err) {
+      fate(n, Promise.reject(err));
+    }
+  }
+  const ready = await renderAndStore(scope, toSend, (s, o) => fate(s.n, o));
   let next = 0;
   const worker = async () => {
-    while (next < claimed.length) {
-      const n = claimed[next++];
-      const o = await dispatchOne(d, n, t).catch((err: unknown) => giveBack(d, n, t, err));
-      outcomes[o] = (outcomes[o] ?? 0) + 1;
-      d.onOutcome?.(n, o);
+    while (next < ready.length) {
+      const s = ready[next++]!;
+      const o = await sendOne(scope, s).catch((err: unknown) => giveBack(d, s.n, t, err));
+      done(s.n, o);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(d.concurrency ?? 16, claimed.length) }, worker));
+  await Promise.all([...Array.from({ length: Math.min(d.concurrency ?? 16, ready.length) }, worker), ...fates]);
   return { claimed: claimed.length, outcomes };
 }

@@ -6,6 +6,7 @@
 import type { Kysely } from "kysely";
 import { erc20Abi, type Address, type Hex, type PublicClient } from "viem";
 import { createArgsDecoder } from "../chain/decode";
+import { chunk } from "../db/chunk";
 import { settlementOf } from "../db/loans";
 import { daysLate } from "../domain";
 import type { NoticesTable } from "../db/notify-tables";
@@ -38,46 +39,114 @@ export function tokenInfoReader(client: PublicClient): TokenInfoOf {
   };
 }
 
+/** Rows per `in (…)` list. */
+const IN_LIST = 200;
+
 const big = (v: unknown): bigint | undefined => (typeof v === "string" || typeof v === "number" || typeof v === "bigint" ? BigInt(v) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "string" || typeof v === "number" ? Number(v) : undefined);
 
-/** The decoded arguments of `n`'s trigger event (empty for a request or a derived trigger). */
-async function triggerArgs(db: Kysely<Database>, n: NoticesTable): Promise<Record<string, unknown>> {
-  if (n.trigger === "PromiseBroken") {
-    // promise-broken:<loanId>:<seq> (src/notify/ids.ts): the promise's own row.
-    const seq = Number(n.trigger_id.split(":")[2]);
-    const pr = await db.selectFrom("promises").select(["amount", "due_by"]).where("loan_id", "=", n.loan_id).where("seq", "=", seq).executeTakeFirst();
-    return pr ? { amount: pr.amount, dueBy: String(pr.due_by) } : {};
+/** One decoder for every notice (it builds its event tables once). */
+const decodeArgs = createArgsDecoder();
+
+/** Notices and their loans, as noticeDataAll takes them. */
+export interface NoticeOfLoan {
+  notice: NoticesTable;
+  loan: LoansTable;
+}
+
+/**
+ * The decoded arguments of each notice's trigger event (empty for a request; a broken promise's
+ * from its promise row), by notice id: one query per kind for all of them.
+ */
+async function triggerArgsAll(db: Kysely<Database>, items: NoticeOfLoan[]): Promise<Map<string, Record<string, unknown>>> {
+  const out = new Map<string, Record<string, unknown>>(items.map((i) => [i.notice.id, {}]));
+  const broken = items.filter((i) => i.notice.trigger === "PromiseBroken");
+  for (const part of chunk(broken, IN_LIST)) {
+    const rows = await db.selectFrom("promises").select(["loan_id", "seq", "amount", "due_by"]).where("loan_id", "in", part.map((i) => i.notice.loan_id)).execute();
+    const bySeq = new Map(rows.map((r) => [`${r.loan_id}:${r.seq}`, r]));
+    for (const { notice: n } of part) {
+      // promise-broken:<loanId>:<seq> (src/notify/ids.ts): the promise's own row.
+      const pr = bySeq.get(`${n.loan_id}:${Number(n.trigger_id.split(":")[2])}`);
+      if (pr) out.set(n.id, { amount: pr.amount, dueBy: String(pr.due_by) });
+    }
   }
-  if (n.trigger_block === null || n.trigger_log_index === null) return {};
-  const row = await db
-    .selectFrom("raw_logs as r")
-    .innerJoin("loan_events as e", (j) => j.onRef("e.block_number", "=", "r.block_number").onRef("e.log_index", "=", "r.log_index"))
-    .select(["r.topics", "r.data", "e.contract"])
-    .where("r.block_number", "=", n.trigger_block)
-    .where("r.log_index", "=", n.trigger_log_index)
-    .executeTakeFirst();
-  if (!row) return {};
-  return createArgsDecoder()(row.contract, JSON.parse(row.topics) as Hex[], row.data as Hex);
+  const events = items.filter((i) => i.notice.trigger !== "PromiseBroken" && i.notice.trigger_block !== null && i.notice.trigger_log_index !== null);
+  for (const part of chunk(events, IN_LIST)) {
+    const rows = await db
+      .selectFrom("raw_logs as r")
+      .innerJoin("loan_events as e", (j) => j.onRef("e.block_number", "=", "r.block_number").onRef("e.log_index", "=", "r.log_index"))
+      .select(["r.block_number", "r.log_index", "r.topics", "r.data", "e.contract"])
+      .where((eb) => eb.or(part.map(({ notice: n }) => eb.and([eb("r.block_number", "=", n.trigger_block!), eb("r.log_index", "=", n.trigger_log_index!)]))))
+      .execute();
+    const byPosition = new Map(rows.map((r) => [`${r.block_number}:${r.log_index}`, r]));
+    for (const { notice: n } of part) {
+      const row = byPosition.get(`${n.trigger_block}:${n.trigger_log_index}`);
+      if (row) out.set(n.id, decodeArgs(row.contract, JSON.parse(row.topics) as Hex[], row.data as Hex));
+    }
+  }
+  return out;
+}
+
+/** The installment rows the notices name, by `loan:version:idx`. */
+async function installmentsOf(db: Kysely<Database>, wanted: { loan: LoansTable; idx: number }[]) {
+  const out = new Map<string, { due_date: number; principal: string; interest: string }>();
+  for (const part of chunk(wanted, IN_LIST)) {
+    const rows = await db
+      .selectFrom("installments")
+      .select(["loan_id", "version", "idx", "due_date", "principal", "interest"])
+      .where("loan_id", "in", [...new Set(part.map((w) => w.loan.loan_id))])
+      .where("idx", "in", [...new Set(part.map((w) => w.idx))])
+      .execute();
+    for (const r of rows) out.set(`${r.loan_id}:${r.version}:${r.idx}`, r);
+  }
+  return out;
+}
+
+/**
+ * The notice data of each of `items` (a few queries for all of them), in order; a notice whose
+ * data cannot be made (a loan with neither token nor currency, a token that does not answer) gets
+ * its error in its place.
+ */
+export async function noticeDataAll(db: Kysely<Database>, items: NoticeOfLoan[], tokenInfo: TokenInfoOf): Promise<(NoticeData | Error)[]> {
+  const args = await triggerArgsAll(db, items);
+  const installmentOf = (i: NoticeOfLoan) => num(args.get(i.notice.id)!.installment) ?? i.loan.cursor;
+  const insts = await installmentsOf(
+    db,
+    items.map((i) => ({ loan: i.loan, idx: installmentOf(i) })),
+  );
+  return Promise.all(
+    items.map(async ({ notice: n, loan }) => {
+      try {
+        const settlement = settlementOf(loan);
+        let currency: NoticeCurrency;
+        if (settlement.token) currency = { token: settlement.token, ...(await tokenInfo(settlement.token)) };
+        else if (settlement.currency) currency = { code: settlement.currency };
+        else throw new TemplateError(`loan ${loan.loan_id} has neither a token nor a currency`);
+        const a = args.get(n.id)!;
+        const installment = installmentOf({ notice: n, loan });
+        return dataOf(n, loan, currency, a, installment, insts.get(`${loan.loan_id}:${loan.version}:${installment}`));
+      } catch (err) {
+        return err instanceof Error ? err : new TemplateError(String(err));
+      }
+    }),
+  );
 }
 
 /** The notice data of `n` on `loan`. */
 export async function noticeData(db: Kysely<Database>, n: NoticesTable, loan: LoansTable, tokenInfo: TokenInfoOf): Promise<NoticeData> {
-  const settlement = settlementOf(loan);
-  let currency: NoticeCurrency;
-  if (settlement.token) currency = { token: settlement.token, ...(await tokenInfo(settlement.token)) };
-  else if (settlement.currency) currency = { code: settlement.currency };
-  else throw new TemplateError(`loan ${loan.loan_id} has neither a token nor a currency`);
+  const [data] = await noticeDataAll(db, [{ notice: n, loan }], tokenInfo);
+  if (data instanceof Error) throw data;
+  return data!;
+}
 
-  const args = await triggerArgs(db, n);
-  const installment = num(args.installment) ?? loan.cursor;
-  const inst = await db
-    .selectFrom("installments")
-    .select(["due_date", "principal", "interest"])
-    .where("loan_id", "=", loan.loan_id)
-    .where("version", "=", loan.version)
-    .where("idx", "=", installment)
-    .executeTakeFirst();
+function dataOf(
+  n: NoticesTable,
+  loan: LoansTable,
+  currency: NoticeCurrency,
+  args: Record<string, unknown>,
+  installment: number,
+  inst: { due_date: number; principal: string; interest: string } | undefined,
+): NoticeData {
   const penalty = big(args.penaltyOutstanding) ?? BigInt(loan.penalty_assessed) - BigInt(loan.penalty_paid);
   const schedule = Array.isArray(args.schedule) ? (args.schedule as { dueDate: string; principal: string; interest: string }[]) : undefined;
 

@@ -24,7 +24,7 @@ import { createWebhookChannel } from "./channels/webhook";
 import type { DispatcherDeps } from "./dispatcher";
 import { NotifyError } from "./errors";
 import type { NotifyMetrics } from "./metrics";
-import { noticeData, tokenInfoReader, type TokenInfoOf } from "./notice-data";
+import { noticeDataAll, tokenInfoReader, type TokenInfoOf } from "./notice-data";
 import { capsFor, planFor, webhookUrlFor } from "./plans-in-force";
 import { createNotifier } from "./run";
 import { renderAddressSheet, renderNotice } from "./templates";
@@ -111,27 +111,34 @@ export function dispatcherFrom(setup: NotifierSetup): DispatcherDeps {
     owner: `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString("hex")}`,
     channels,
     keyring,
-    async render(db, r) {
-      const data = await noticeData(db, r.notice, r.loan, tokenInfo);
-      return renderNotice({
-        template: r.notice.template,
-        channel: r.notice.channel,
-        language: r.notice.language ?? r.contact?.language ?? "en",
-        jurisdiction: r.contact?.jurisdiction ?? "",
-        timeZone: r.contact?.timeZone ?? "UTC",
-        data,
-        kind: r.notice.kind === "notice" ? "notice" : "reminder",
-      });
+    async render(db, requests) {
+      const data = await noticeDataAll(
+        db,
+        requests.map((r) => ({ notice: r.notice, loan: r.loan })),
+        tokenInfo,
+      );
+      return Promise.all(
+        requests.map(async (r, i) => {
+          const d = data[i]!;
+          if (d instanceof Error) return d;
+          try {
+            return await renderNotice({
+              template: r.notice.template,
+              channel: r.notice.channel,
+              language: r.notice.language ?? r.contact?.language ?? "en",
+              jurisdiction: r.contact?.jurisdiction ?? "",
+              timeZone: r.contact?.timeZone ?? "UTC",
+              data: d,
+              kind: r.notice.kind === "notice" ? "notice" : "reminder",
+            });
+          } catch (err) {
+            return err instanceof Error ? err : new NotifyError(String(err));
+          }
+        }),
+      );
     },
-    async storeEvidence(bytes, notice) {
-      const hex = await storeArtifact(s.evidenceDir, bytes);
-      // Readable through GET /v1/evidence by those who see the loan, once the trail cites it (as an upload for the loan).
-      await setup.db
-        .insertInto("evidence_uploads")
-        .values({ sha256: `0x${hex}`, loan_id: notice.loan_id, uploader: account?.address ?? "notifier", size: bytes.length, uploaded_at: Math.floor(Date.now() / 1000) })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
-      return `0x${hex}`;
+    async storeEvidence(bytes) {
+      return `0x${await storeArtifact(s.evidenceDir, bytes)}`;
     },
     async readEvidence(hash) {
       const h = await openArtifact(s.evidenceDir, hash.slice(2));

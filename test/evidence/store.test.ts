@@ -18,6 +18,14 @@ describe("evidence/store: storeArtifact", function () {
     expect(fs.readFileSync(artifactPath(path.join(dir, "evidence"), hex)).equals(bytes)).to.equal(true);
   });
 
+  it("many stores at once (sharing their folder fsyncs) all land whole, and leave no temporary file", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-store-"));
+    const items = Array.from({ length: 60 }, (_, i) => crypto.randomBytes(100 + i));
+    const hexes = await Promise.all(items.map((b) => storeArtifact(dir, b)));
+    hexes.forEach((hex, i) => expect(fs.readFileSync(artifactPath(dir, hex)).equals(items[i]!)).to.equal(true));
+    expect(fs.readdirSync(dir).sort()).to.deep.equal([...hexes].sort());
+  });
+
   it("is idempotent: the same bytes again leave the stored file alone and no temporary file behind", async function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-store-"));
     const bytes = crypto.randomBytes(4096);

@@ -96,11 +96,12 @@ export function dispatcherDeps(db: Kysely<Database>, rpcUrl: string, over: Parti
     owner: `test-${crypto.randomBytes(3).toString("hex")}`,
     channels,
     keyring: testKeyring(),
-    render: async (_db, r) => {
-      const text = `Loan ${r.notice.loan_id}: ${r.notice.template} (${r.notice.id})`;
-      const body = r.notice.channel === "email" ? `Subject: Payment reminder\n\n${text}` : text;
-      return { template: r.notice.template, templateVersion: 1, language: r.contact?.language ?? "en", contentType: "text/plain; charset=utf-8", bytes: new TextEncoder().encode(body), subject: "Payment reminder", text };
-    },
+    render: async (_db, requests) =>
+      requests.map((r) => {
+        const text = `Loan ${r.notice.loan_id}: ${r.notice.template} (${r.notice.id})`;
+        const body = r.notice.channel === "email" ? `Subject: Payment reminder\n\n${text}` : text;
+        return { template: r.notice.template, templateVersion: 1, language: r.contact?.language ?? "en", contentType: "text/plain; charset=utf-8", bytes: new TextEncoder().encode(body), subject: "Payment reminder", text };
+      }),
     storeEvidence: evidence.store,
     readEvidence: evidence.read,
     capsFor: async () => DEFAULT_NOTICE_CAPS,

@@ -269,6 +269,25 @@ describeEachDialect("notify: the outbox on a real chain", (dialect) => {
     expect(free.status).to.equal("sent");
   });
 
+  it("frequency caps: the notices of one loan in one pass are capped together (one contact today, cap 2: one more goes, the rest wait)", async function () {
+    this.timeout(120_000);
+    const { ids } = await overdueReminders("caps-pass");
+    const t = (await chain.latest()).timestamp;
+    await (await chain.log.connect(chain.accounts.collector).recordActions([{ loanId: ids[0], channel: Channel.Sms, kind: Kind.ContactAttempt, outcome: 1, occurredAt: t - 60n, evidenceHash: ethers.id("c1") }])).wait();
+    await index();
+    await plan();
+    const [first] = await ours([ids[0]]);
+    // A second notice of the loan, so the pass holds at least two.
+    await db.insertInto("notices").values({ ...first, id: `${first.id}x`, trigger_id: `${first.trigger_id}:x`, channel: "email", fallback: "[]" }).execute();
+    const { deps } = dispatcherDeps(db, node.url, { concurrency: 8 });
+    const pass = await dispatchPass(deps);
+    const rows = await ours([ids[0]]);
+    expect(pass.claimed).to.be.at.least(rows.length);
+    expect(rows.length).to.be.at.least(2);
+    expect(rows.filter((r) => r.status === "sent" || r.status === "delivered")).to.have.length(1);
+    for (const r of rows.filter((x) => x.status !== "sent" && x.status !== "delivered")) expect([r.status, r.reason]).to.deep.equal(["deferred", "frequency-cap"]);
+  });
+
   it("a provider failure is retried with backoff; a permanent one fails, is recorded as failed, and falls back", async function () {
     this.timeout(120_000);
     const { ids } = await overdueReminders("failures");
@@ -301,10 +320,8 @@ describeEachDialect("notify: the outbox on a real chain", (dialect) => {
     await plan();
     const { deps, channels } = dispatcherDeps(db, node.url);
     const render = deps.render;
-    deps.render = async (d, r) => {
-      if (r.notice.loan_id === Number(ids[0])) throw new TemplateError("template reminder.overdue needs amountOverdue");
-      return render(d, r);
-    };
+    deps.render = async (d, requests) =>
+      (await render(d, requests)).map((x, i) => (requests[i]!.notice.loan_id === Number(ids[0]) ? new TemplateError("template reminder.overdue needs amountOverdue") : x));
     await dispatchPass(deps);
     const [bad] = (await ours([ids[0]])).filter((r) => r.channel === "sms");
     expect([bad.status, bad.attempts, bad.lease_owner, bad.reason]).to.deep.equal(["pending", 1, null, "retrying: template reminder.overdue needs amountOverdue"]);
