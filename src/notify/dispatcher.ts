@@ -86,7 +86,8 @@ export async function claimDue(db: Kysely<Database>, owner: string, t: bigint, n
   let due = db
     .selectFrom("notices")
     .select("id")
-    .where("status", "in", ["pending", "deferred"])
+    // As literals: the partial index notices_waiting_idx (migration 0009) has this predicate.
+    .where(sql<boolean>`status in ('pending', 'deferred')`)
     .where("due_at", "<=", Number(t))
     .where((eb) => eb.or([eb("lease_until_ms", "is", null), eb("lease_until_ms", "<", nowMs)]))
     .orderBy("due_at")
@@ -111,9 +112,88 @@ async function settle(trx: Kysely<Database>, owner: string, n: NoticesTable, set
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** `n`'s fate `set` written in the pass's next shared transaction: `outcome`, or lost-lease. */
-function settleAs(w: GroupWriter, owner: string, n: NoticesTable, set: Partial<NoticesTable>, outcome: DispatchOutcome): Promise<DispatchOutcome> {
-  return w.run(async (trx) => ((await settle(trx, owner, n, set)) ? outcome : "lost-lease"));
+/** The columns a fate sets, with their SQL types (cast, so PostgreSQL knows each parameter's type). */
+const FATE_COLUMNS = {
+  status: "text",
+  reason: "text",
+  attempts: "bigint",
+  due_at: "bigint",
+  provider_id: "text",
+  sent_at: "bigint",
+  delivered_at: "bigint",
+  sent_ms: "bigint",
+  outcome: "bigint",
+  record_state: "text",
+} as const;
+type Fate = Partial<Pick<NoticesTable, keyof typeof FATE_COLUMNS>>;
+
+/**
+ * Writes the fates of many claimed notices, 100 to a statement: each column a `case id` over the
+ * notices that set it (the others keep theirs), every row fenced by the lease, which is given back.
+ * Returns the ids written (a notice missing lost its lease).
+ */
+async function settleMany(trx: Kysely<Database>, owner: string, items: { n: NoticesTable; fate: Fate }[]): Promise<Set<string>> {
+  const written = new Set<string>();
+  for (const part of chunk(items, 100)) {
+    const set: Record<string, unknown> = { lease_owner: null, lease_until_ms: null };
+    for (const [column, type] of Object.entries(FATE_COLUMNS) as [keyof Fate, string][]) {
+      const setting = part.filter((x) => column in x.fate);
+      if (setting.length === 0) continue;
+      const whens = setting.map((x) => sql`when ${x.n.id} then cast(${x.fate[column] ?? null} as ${sql.raw(type)})`);
+      set[column] = sql`case id ${sql.join(whens, sql` `)} else ${sql.ref(column)} end`;
+    }
+    const rows = await trx
+      .updateTable("notices")
+      .set(set as Partial<NoticesTable>)
+      .where(
+        "id",
+        "in",
+        part.map((x) => x.n.id),
+      )
+      .where("lease_owner", "=", owner)
+      .returning("id")
+      .execute();
+    for (const r of rows) written.add(r.id);
+  }
+  return written;
+}
+
+/** Writes claimed notices' fates: those queued in one turn of the event loop together (settleMany), in the pass's group writer. */
+interface FateWriter {
+  /** Writes `fate` for `n`; with `receipt`, then applies a delivery receipt that came before it. False when the lease was lost. */
+  settle(n: NoticesTable, fate: Fate, receipt?: boolean): Promise<boolean>;
+}
+
+function fateWriter(w: GroupWriter, owner: string): FateWriter {
+  let queue: { n: NoticesTable; fate: Fate; receipt: boolean; resolve: (ok: boolean) => void; reject: (err: unknown) => void }[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    w.run(async (trx) => {
+      const written = await settleMany(trx, owner, batch);
+      const sent = batch.filter((b) => b.receipt && written.has(b.n.id)).map((b) => b.n.id);
+      for (const part of chunk(sent, 100)) {
+        for (const r of await trx.selectFrom("notices").select("id").where("id", "in", part).where("early_receipt", "is not", null).execute()) await applyEarlyReceipt(trx, r.id);
+      }
+      return written;
+    }).then(
+      (written) => batch.forEach((b) => b.resolve(written.has(b.n.id))),
+      (err: unknown) => batch.forEach((b) => b.reject(err)),
+    );
+  };
+  return {
+    settle(n, fate, receipt = false) {
+      return new Promise((resolve, reject) => {
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ n, fate, receipt, resolve, reject });
+      });
+    },
+  };
+}
+
+/** `n`'s fate written with the pass's others: `outcome`, or lost-lease. */
+async function settleAs(f: FateWriter, n: NoticesTable, fate: Fate, outcome: DispatchOutcome): Promise<DispatchOutcome> {
+  return (await f.settle(n, fate)) ? outcome : "lost-lease";
 }
 
 /** The notice on channel `next` that takes over from `n`, due at `dueAt`. */
@@ -147,9 +227,9 @@ function fallbackRow(n: NoticesTable, next: NoticeChannel, rest: NoticeChannel[]
 }
 
 /** Creates the notice on the next channel of `n`'s fallback list (if any) and cancels `n` with `reason`, in one transaction. */
-function fallBack(d: DispatcherDeps, w: GroupWriter, n: NoticesTable, reason: string): Promise<DispatchOutcome> {
+function fallBack({ d, w, f }: PassScope, n: NoticesTable, reason: string): Promise<DispatchOutcome> {
   const [next, ...rest] = JSON.parse(n.fallback) as NoticeChannel[];
-  if (next === undefined) return settleAs(w, d.owner, n, { status: "cancelled", reason }, "cancelled");
+  if (next === undefined) return settleAs(f, n, { status: "cancelled", reason }, "cancelled");
   const row = fallbackRow(n, next, rest, n.due_at);
   return w.run(async (trx) => {
     if (!(await settle(trx, d.owner, n, { status: "cancelled", reason: `${reason}; fell back to ${next}` }))) return "lost-lease";
@@ -182,6 +262,7 @@ interface PassScope {
   d: DispatcherDeps;
   facts: PassFacts;
   w: GroupWriter;
+  f: FateWriter;
   t: bigint;
 }
 
@@ -201,18 +282,19 @@ interface Sendable {
  * a notice to send. Decided without a pause (no await between reading the loan's recent contacts
  * and adding this send to them), so the notices of one pass are capped together.
  */
-function decide({ d, facts, w, t }: PassScope, n: NoticesTable): Promise<DispatchOutcome> | Sendable {
+function decide(scope: PassScope, n: NoticesTable): Promise<DispatchOutcome> | Sendable {
+  const { d, facts, f, t } = scope;
   const loan = facts.loans.get(n.loan_id);
-  if (!loan) return settleAs(w, d.owner, n, { status: "cancelled", reason: "loan not indexed" }, "cancelled");
+  if (!loan) return settleAs(f, n, { status: "cancelled", reason: "loan not indexed" }, "cancelled");
   const channelNo = actionChannel(n.channel, n.template);
   if (n.channel === "webhook") {
     const webhookUrl = facts.webhookUrls.get(loan.lender);
-    if (!webhookUrl) return fallBack(d, w, n, "no-webhook-url");
+    if (!webhookUrl) return fallBack(scope, n, "no-webhook-url");
     return { n, loan, contact: undefined, webhookUrl, channelNo };
   }
   const row = contactRowOf(facts, loan);
   const contact = row ? openContact(d.keyring, row) : undefined;
-  if (!contact) return fallBack(d, w, n, "no-contact");
+  if (!contact) return fallBack(scope, n, "no-contact");
   const recent = facts.recent.get(loan.loan_id)!;
   const dpd = loan.cursor_due === null ? 0n : daysLate(BigInt(loan.cursor_due), t);
   const decision = noticeDecision({
@@ -227,10 +309,10 @@ function decide({ d, facts, w, t }: PassScope, n: NoticesTable): Promise<Dispatc
     caps: facts.caps.get(loan.lender)!,
     recentMessages: recent,
   });
-  if (decision.action === "fallback") return fallBack(d, w, n, decision.reason);
+  if (decision.action === "fallback") return fallBack(scope, n, decision.reason);
   if (decision.action === "defer" || decision.action === "suspend") {
     const until = decision.action === "defer" ? decision.until : t + BigInt(SUSPEND_RECHECK_SEC);
-    return settleAs(w, d.owner, n, { status: "deferred", reason: decision.reason, due_at: Number(until) }, "deferred");
+    return settleAs(f, n, { status: "deferred", reason: decision.reason, due_at: Number(until) }, "deferred");
   }
   // Counted for this pass's later notices of the loan, sent or not (a failed send only makes them wait).
   if (CAPPED_CHANNELS.includes(channelNo!)) recent.push(t);
@@ -333,7 +415,8 @@ async function renderAndStore({ d, t }: PassScope, items: Sendable[], fate: (s: 
 }
 
 /** Sends one rendered notice and writes its fate. */
-async function sendOne({ d, w, t }: PassScope, { n, contact, webhookUrl, channelNo, rendered }: Sendable): Promise<DispatchOutcome> {
+async function sendOne(scope: PassScope, { n, contact, webhookUrl, channelNo, rendered }: Sendable): Promise<DispatchOutcome> {
+  const { d, f, t } = scope;
   const adapter = d.channels[n.channel];
   const attempts = n.attempts + 1;
   const recordable = channelNo !== null;
@@ -342,9 +425,9 @@ async function sendOne({ d, w, t }: PassScope, { n, contact, webhookUrl, channel
     if (!adapter) throw new ChannelSendError(n.channel, "no such channel is configured for this dispatcher");
     sent = await adapter.send({ id: n.id, channel: n.channel, loanId: BigInt(n.loan_id), lender: n.lender, borrowerRef: n.borrower_ref, rendered: rendered!, to: contact ?? {}, webhookUrl });
   } catch (err) {
-    return failed(d, w, n, t, err, attempts, recordable);
+    return failed(scope, n, err, attempts, recordable);
   }
-  const set: Partial<NoticesTable> = {
+  const fate: Fate = {
     status: sent.delivered ? "delivered" : "sent",
     reason: null,
     attempts,
@@ -355,18 +438,15 @@ async function sendOne({ d, w, t }: PassScope, { n, contact, webhookUrl, channel
     outcome: sent.delivered && recordable ? NoticeOutcome.Delivered : null,
     record_state: !recordable ? "none" : sent.delivered ? "due" : null,
   };
-  return w.run(async (trx) => {
-    if (!(await settle(trx, d.owner, n, set))) return "lost-lease";
-    if (!sent.delivered) await applyEarlyReceipt(trx, n.id);
-    return sent.delivered ? "delivered" : "sent";
-  });
+  if (!(await f.settle(n, fate, !sent.delivered))) return "lost-lease";
+  return sent.delivered ? "delivered" : "sent";
 }
 
 /** A send that threw: retried with backoff when it may pass later, else failed (and recorded), its fallback created. */
-function failed(d: DispatcherDeps, w: GroupWriter, n: NoticesTable, t: bigint, err: unknown, attempts: number, recordable: boolean): Promise<DispatchOutcome> {
+function failed({ d, w, f, t }: PassScope, n: NoticesTable, err: unknown, attempts: number, recordable: boolean): Promise<DispatchOutcome> {
   const retryable = (err as { retryable?: unknown }).retryable === true;
   const reason = errorSummary(err).slice(0, 500);
-  if (retryable && attempts < d.maxAttempts) return settleAs(w, d.owner, n, { status: "pending", reason: `retrying: ${reason}`, attempts, due_at: Number(t) + d.backoffSec(attempts) }, "retry");
+  if (retryable && attempts < d.maxAttempts) return settleAs(f, n, { status: "pending", reason: `retrying: ${reason}`, attempts, due_at: Number(t) + d.backoffSec(attempts) }, "retry");
   const set: Partial<NoticesTable> = {
     status: "failed",
     reason: n.channel === "webhook" ? `dead letter after ${attempts} tries: ${reason}` : reason,
@@ -421,7 +501,8 @@ export async function dispatchPass(d: DispatcherDeps): Promise<DispatchPassResul
     for (const n of claimed) done(n, await giveBack(d, n, t, err));
     return { claimed: claimed.length, outcomes };
   }
-  const scope: PassScope = { d, facts, w: groupWriter(d.db), t };
+  const w = groupWriter(d.db);
+  const scope: PassScope = { d, facts, w, f: fateWriter(w, d.owner), t };
   const fates: Promise<void>[] = [];
   const fate = (n: NoticesTable, o: Promise<DispatchOutcome>) => fates.push(o.catch((err: unknown) => giveBack(d, n, t, err)).then((x) => done(n, x)));
 
