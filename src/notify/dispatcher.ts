@@ -32,6 +32,9 @@ import { contactRowOf, readPassFacts, type PassFacts } from "./pass-facts";
 import { applyEarlyReceipt } from "./receipts";
 import type { ChannelAdapter, RenderedNotice } from "./types";
 
+/** Notices rendered and stored together before their sends start (the next part is prepared while they go). */
+const PREPARE_PART = 50;
+
 /** How long a dispute or a missing legal stage keeps a notice waiting before the rules are asked again (chain seconds). */
 export const SUSPEND_RECHECK_SEC = 3_600;
 
@@ -482,8 +485,8 @@ async function giveBack(d: DispatcherDeps, n: NoticesTable, t: bigint, err: unkn
 
 /**
  * One pass: claims due rows and reads their facts; decides each by the contact rules; renders and
- * stores the ones to send (in bulk); sends them, `concurrency` at a time, each fate written as
- * its send ends (group-committed).
+ * stores the ones to send, in parts of PREPARE_PART (in bulk); sends each part, `concurrency` at a
+ * time, while the next is prepared; each fate is written as its send ends (written together).
  */
 export async function dispatchPass(d: DispatcherDeps): Promise<DispatchPassResult> {
   const t = await d.chainNow();
@@ -516,15 +519,34 @@ export async function dispatchPass(d: DispatcherDeps): Promise<DispatchPassResul
       fate(n, Promise.reject(err));
     }
   }
-  const ready = await renderAndStore(scope, toSend, (s, o) => fate(s.n, o));
-  let next = 0;
+  // Prepared in parts, each sent while the next is rendered and stored (the sends need not wait for the whole pass).
+  const ready: Sendable[] = [];
+  const waiting: (() => void)[] = [];
+  const wake = () => waiting.splice(0).forEach((r) => r());
+  let preparing = true;
+  const prepare = (async () => {
+    try {
+      for (const part of chunk(toSend, PREPARE_PART)) {
+        ready.push(...(await renderAndStore(scope, part, (s, o) => fate(s.n, o))));
+        wake();
+      }
+    } finally {
+      preparing = false;
+      wake();
+    }
+  })();
   const worker = async () => {
-    while (next < ready.length) {
-      const s = ready[next++]!;
-      const o = await sendOne(scope, s).catch((err: unknown) => giveBack(d, s.n, t, err));
-      done(s.n, o);
+    for (;;) {
+      const s = ready.shift();
+      if (s) {
+        done(s.n, await sendOne(scope, s).catch((err: unknown) => giveBack(d, s.n, t, err)));
+        continue;
+      }
+      if (!preparing) return;
+      await new Promise<void>((r) => waiting.push(r));
     }
   };
-  await Promise.all([...Array.from({ length: Math.min(d.concurrency ?? 16, ready.length) }, worker), ...fates]);
+  await Promise.all([prepare, ...Array.from({ length: Math.min(d.concurrency ?? 16, toSend.length) }, worker)]);
+  await Promise.all(fates); // complete now: preparing added the last of them
   return { claimed: claimed.length, outcomes };
 }
