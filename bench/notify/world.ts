@@ -12,7 +12,7 @@ import { openDatabase, type DatabaseHandle } from "../../src/db/connect";
 import { upsertContacts } from "../../src/db/contacts";
 import type { NoticeChannel, NoticesTable } from "../../src/db/notify-tables";
 import type { Database } from "../../src/db/schema";
-import { noticeId } from "../../src/notify/ids";
+import { noticeRow } from "../../src/notify/planner";
 import type { PiiKeyring } from "../../src/pii/crypto";
 import { LENDER, synthesize } from "../api/synthesize";
 
@@ -88,49 +88,13 @@ async function copyTable(source: BetterSqlite3.Database, db: Kysely<Database>, t
   });
 }
 
-/** A pending notice on `channel` for loan `loanId`, as the planner writes it (a reminder, due at `t`). */
+/** A pending notice on `channel` for `loan` (a requested reminder due at `t`), as the planner writes it. */
 export function pendingNotice(loan: { loan_id: number; borrower_ref: string }, channel: NoticeChannel, t: number, createdMs: number, tag: string): NoticesTable {
-  const triggerId = `req:bench-${tag}-${loan.loan_id}`;
-  return {
-    id: noticeId(triggerId, channel),
-    trigger_id: triggerId,
-    trigger: "Request",
-    channel,
-    loan_id: loan.loan_id,
-    lender: getAddress(LENDER),
-    borrower_ref: loan.borrower_ref,
-    trigger_block: null,
-    trigger_log_index: null,
-    trigger_tx: null,
-    trigger_at: t,
-    plan_version: null,
-    step: 0,
-    fallback_of: null,
-    template: "reminder.overdue",
-    template_version: null,
-    language: null,
-    kind: "reminder",
-    requested_by: null,
-    status: "pending",
-    reason: null,
-    due_at: t,
-    attempts: 0,
-    lease_owner: null,
-    lease_until_ms: null,
-    evidence_hash: null,
-    content_type: null,
-    provider_id: null,
-    sent_at: null,
-    delivered_at: null,
-    outcome: null,
-    fallback: "[]",
-    early_receipt: null,
-    record_state: null,
-    record_tx: null,
-    action_seq: null,
-    created_ms: createdMs,
-    sent_ms: null,
-  };
+  return noticeRow(
+    { triggerId: `req:bench-${tag}-${loan.loan_id}`, trigger: "Request", loanId: loan.loan_id, lender: getAddress(LENDER), borrowerRef: loan.borrower_ref, block: null, logIndex: null, tx: null, at: t },
+    { template: "reminder.overdue", channels: [channel], kind: "reminder", planVersion: null },
+    createdMs,
+  );
 }
 
 /** PostgreSQL: vacuums and analyses what was just written, as autovacuum would have in a steady state (SQLite: nothing to do). */
