@@ -133,6 +133,17 @@ export async function receiveArtifact(dir: string, source: Readable, limit: Rece
   };
 }
 
+/** Creates `file` (it must not exist) for writing; its folder is created only when missing (not a mkdir per store). */
+async function openNew(file: string): Promise<fs.promises.FileHandle> {
+  try {
+    return await fs.promises.open(file, "wx", 0o640);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    return fs.promises.open(file, "wx", 0o640);
+  }
+}
+
 /**
  * Stores `bytes` (already in memory: a rendered notice) and returns their hex SHA-256. Same
  * discipline as an upload: a temporary file, fsynced, renamed into place, the folder fsynced (one
@@ -143,9 +154,8 @@ export async function receiveArtifact(dir: string, source: Readable, limit: Rece
 export async function storeArtifact(dir: string, bytes: Uint8Array): Promise<string> {
   const hex = crypto.createHash("sha256").update(bytes).digest("hex");
   if ((await artifactSize(dir, hex)) === bytes.length) return hex;
-  await fs.promises.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `${TMP_PREFIX}${crypto.randomBytes(8).toString("hex")}`);
-  const handle = await fs.promises.open(tmp, "wx", 0o640);
+  const handle = await openNew(tmp);
   try {
     await handle.writeFile(bytes);
     await handle.sync();
