@@ -15,6 +15,7 @@ import { registerActionsCommand } from "./commands/actions";
 import { registerBorrowersCommand } from "./commands/borrowers";
 import { registerNotifyCommand } from "./commands/notify";
 import { registerNoticesCommand } from "./commands/notices";
+import { registerStrategyCommand } from "./commands/strategy";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerBorrowersCommand(program);
   registerNotifyCommand(program);
   registerNoticesCommand(program);
+  registerStrategyCommand(program);
 }

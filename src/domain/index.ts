@@ -21,3 +21,8 @@ export * from "./merkle";
 export * from "./compliance";
 export * from "./notice-rules";
 export * from "./promises";
+export * from "./loan-history";
+export * from "./features";
+export * from "./logistic";
+export * from "./scorecard";
+export * from "./canonical-json";

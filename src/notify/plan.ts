@@ -33,7 +33,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import { DEFAULT_NOTICE_CAPS } from "../domain";
-import { canonicalJson } from "./canonical-json";
+import { canonicalJson } from "../domain/canonical-json";
 import { NoticePlanError } from "./errors";
 import { CLASSIFICATION_NAMES } from "./templates/format";
 import { TEMPLATE_IDS, TEMPLATES, type TemplateId } from "./templates/catalog";

@@ -11,7 +11,7 @@
  */
 import crypto from "node:crypto";
 import { expect } from "chai";
-import { canonicalJson } from "../../src/notify/canonical-json";
+import { canonicalJson } from "../../src/domain/canonical-json";
 import { TemplateError } from "../../src/notify/errors";
 import {
   CJK_FONT_PACKAGE,

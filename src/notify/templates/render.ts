@@ -10,7 +10,7 @@
  *    the email text.
  */
 import { TemplateError } from "../errors";
-import { canonicalJson } from "../canonical-json";
+import { canonicalJson } from "../../domain/canonical-json";
 import type { NoticeChannel, NoticeKind, RenderedNotice } from "../types";
 import { isTemplateId, TEMPLATES, TEMPLATE_IDS, type TemplateId } from "./catalog";
 import type { NoticeCurrency, NoticeData } from "./data";
