@@ -102,7 +102,7 @@ async function trainCommand(raw: Record<string, unknown>): Promise<void> {
     fs.writeFileSync(card, modelCard(model));
     const summary = (k: "behavioural" | "earlyWarning") => {
       const m = model.scores[k].metrics;
-      return { features: model.scores[k].scorecard.features.map((f) => f.name), trainSnapshots: m.trainSnapshots, testSnapshots: m.testSnapshots, auc: m.auc, ks: m.ks, brier: m.brier };
+      return { features: model.scores[k].scorecard.features.map((f) => f.name).join(", "), trainSnapshots: m.trainSnapshots, testSnapshots: m.testSnapshots, auc: m.auc, ks: m.ks, brier: m.brier };
     };
     printJson({
       version: model.version,
