@@ -54,12 +54,22 @@ async function strategyErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
+    endProgress();
     if (err instanceof StrategyError) throw new UsageError(`error: ${err.shortMessage}`);
     throw err;
   }
 }
 
-const progress = (p: SnapshotProgress) => process.stderr.write(`snapshots: ${p.loans}/${p.total} loans, ${p.snapshots} snapshots\r`);
+let progressShown = false;
+const progress = (p: SnapshotProgress) => {
+  progressShown = true;
+  process.stderr.write(`snapshots: ${p.loans}/${p.total} loans, ${p.snapshots} snapshots\r`);
+};
+/** Ends the progress line (before a result or an error). */
+const endProgress = () => {
+  if (progressShown) process.stderr.write("\n");
+  progressShown = false;
+};
 const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
 
 async function withWindow<T>(raw: Record<string, unknown>, needDates: boolean, fn: (p: TrainParameters, o: z.output<typeof windowOptions>) => Promise<T>): Promise<T> {
@@ -83,7 +93,7 @@ async function withWindow<T>(raw: Record<string, unknown>, needDates: boolean, f
         onProgress: progress,
       };
       const r = await fn(p, o);
-      process.stderr.write("\n");
+      endProgress();
       return r;
     });
   } finally {
