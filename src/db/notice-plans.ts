@@ -11,6 +11,7 @@ import { DEFAULT_NOTICE_PLAN } from "../notify/default-plan";
 import { NoticePlanError } from "../notify/errors";
 import { canonicalPlan, noticePlanHash, parseNoticePlan, type NoticePlan } from "../notify/plan";
 import { chunk } from "./chunk";
+import { retryOnVersionClash } from "./versions";
 import type { Database, NoticePlansTable } from "./schema";
 
 /** The version number of the built-in plan. */
@@ -66,15 +67,6 @@ async function latestRow(db: Kysely<Database>, lender: Address): Promise<NoticeP
   return db.selectFrom("notice_plans").selectAll().where("lender", "=", lender).orderBy("version", "desc").limit(1).executeTakeFirst();
 }
 
-/** A primary-key clash: another writer took the version first. */
-function isDuplicateKey(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
-}
-
-/** How often {@link setPlan} tries again when a concurrent writer took its version number. */
-const SET_ATTEMPTS = 10;
-
 /**
  * Puts `plan` in force for `lender` as its next version (1 for the first), unless it equals the plan
  * in force (same canonical JSON): then nothing is written and that version is returned.
@@ -88,21 +80,15 @@ export async function setPlan(db: Kysely<Database>, lender: Address, plan: unkno
   const valid = parseNoticePlan(plan);
   const text = canonicalPlan(valid);
   const planHash = noticePlanHash(valid);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction().execute(async (tx) => {
-        const latest = await latestRow(tx, owner);
-        if (latest?.plan_hash === planHash) return { version: Number(latest.version), planHash, created: false };
-        const version = (latest ? Number(latest.version) : 0) + 1;
-        await tx.insertInto("notice_plans").values({ lender: owner, version, plan: text, plan_hash: planHash, created_by: createdBy, created_at: now }).execute();
-        return { version, planHash, created: true };
-      });
-    } catch (err) {
-      // Two writers read the same latest version (PostgreSQL, read committed): the second insert
-      // clashes on (lender, version) and reads again.
-      if (!isDuplicateKey(err) || attempt >= SET_ATTEMPTS) throw err;
-    }
-  }
+  return retryOnVersionClash(() =>
+    db.transaction().execute(async (tx) => {
+      const latest = await latestRow(tx, owner);
+      if (latest?.plan_hash === planHash) return { version: Number(latest.version), planHash, created: false };
+      const version = (latest ? Number(latest.version) : 0) + 1;
+      await tx.insertInto("notice_plans").values({ lender: owner, version, plan: text, plan_hash: planHash, created_by: createdBy, created_at: now }).execute();
+      return { version, planHash, created: true };
+    }),
+  );
 }
 
 /**

@@ -15,6 +15,8 @@ import type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, Evidence
 import type { Amount, Flag, Int, Json } from "./columns";
 
 import type { NoticePlansTable, NoticeRecordsTable, NoticesTable, NotifyCursorTable } from "./notify-tables";
+import type { LoanScoreHistoryTable, LoanScoresTable, StrategiesTable, StrategyModelsTable } from "./strategy-tables";
+export type { LoanScoreHistoryTable, LoanScoresTable, StrategiesTable, StrategyModelsTable } from "./strategy-tables";
 export type { NoticeChannel, NoticePlansTable, NoticeRecordsTable, NoticeRecordState, NoticesTable, NoticeStatus, NotifyCursorTable } from "./notify-tables";
 export type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
 
@@ -336,6 +338,10 @@ export interface Database {
   notice_plans: NoticePlansTable;
   notice_records: NoticeRecordsTable;
   notify_cursor: NotifyCursorTable;
+  strategies: StrategiesTable;
+  strategy_models: StrategyModelsTable;
+  loan_scores: LoanScoresTable;
+  loan_score_history: LoanScoreHistoryTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */

@@ -7,7 +7,7 @@
  *  - largestAmount: the largest amount overdue first.
  * Shares are pooled over the dates (captured recoveries over all recoveries, summed).
  */
-import { scoreWith, type Scorecard } from "../domain";
+import { scoreWith, type LoanFeatures, type Scorecard } from "../domain";
 import { captured } from "./metrics";
 import { scorecardOf, type ModelFile } from "./model-file";
 import type { Snapshot } from "./snapshots";
@@ -43,10 +43,10 @@ export const ORDERS: Record<keyof BacktestResult["top20"], (a: Entry, b: Entry) 
   largestAmount: (a, b) => desc(a.overdue, b.overdue) || a.loanId - b.loanId,
 };
 
-/** Expected recovery of a snapshot: P(pays) × amount overdue, in minor units (the probability in millionths). */
-export function expectedRecovery(card: Scorecard, s: Snapshot): bigint {
-  const p = BigInt(Math.round(scoreWith(card, s.features).probability * PPM));
-  return (p * s.features.amounts.amountOverdue) / BigInt(PPM);
+/** Expected recovery of a delinquent loan: P(pays) × amount overdue, in minor units (the probability in millionths, rounded down). */
+export function expectedRecovery(card: Scorecard, f: LoanFeatures): bigint {
+  const p = BigInt(Math.round(scoreWith(card, f).probability * PPM));
+  return (p * f.amounts.amountOverdue) / BigInt(PPM);
 }
 
 /** Queue capture per order over the held-out behavioural snapshots, grouped by date. */
@@ -54,7 +54,7 @@ export function queueCapture(card: Scorecard, heldOut: readonly Snapshot[]): { t
   const byDate = new Map<bigint, Entry[]>();
   for (const s of heldOut) {
     const list = byDate.get(s.features.t) ?? [];
-    list.push({ recovered: s.recovered, overdue: s.features.amounts.amountOverdue, dpd: s.features.dpd, expected: expectedRecovery(card, s), loanId: s.features.loanId });
+    list.push({ recovered: s.recovered, overdue: s.features.amounts.amountOverdue, dpd: s.features.dpd, expected: expectedRecovery(card, s.features), loanId: s.features.loanId });
     byDate.set(s.features.t, list);
   }
   const sums = { strategy: [0n, 0n], oldestDue: [0n, 0n], largestAmount: [0n, 0n] } as Record<keyof typeof ORDERS, [bigint, bigint]>;

@@ -23,3 +23,8 @@ export class TrainingError extends StrategyError {
 export class ModelFileError extends StrategyError {
   override name = "ModelFileError";
 }
+
+/** A strategy file that does not validate, or names a model that is not stored. */
+export class StrategyFileError extends StrategyError {
+  override name = "StrategyFileError";
+}

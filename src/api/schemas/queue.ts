@@ -4,10 +4,13 @@ import { STATUS_NAMES } from "../services/loans";
 import { AddressOut, Amount, CursorId, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
 import { ChannelIn, ChannelOut, FLAG_NAMES, KindIn, KindOut } from "./collection";
 
+export const QUEUE_ORDERS = ["strategy", "due"] as const;
+
 export const QueueQuery = z
   .object({
     limit: Limit,
-    cursor: cursorSchema(z.object({ k: CursorUint, a: CursorPaddedAmount, id: CursorId, r: CursorUint })).optional(),
+    order: z.enum(QUEUE_ORDERS).default("strategy").openapi({ description: "strategy (default): expected recovery first; due: oldest due date first (the order before strategies)" }),
+    cursor: cursorSchema(z.object({ o: z.enum(QUEUE_ORDERS).optional(), e: CursorPaddedAmount.optional(), k: CursorUint, a: CursorPaddedAmount, id: CursorId, r: CursorUint })).optional(),
     channel: ChannelIn.optional().openapi({ description: "Channel the contact window is computed for (default call)" }),
     kind: KindIn.optional().openapi({ description: "Kind the contact window is computed for (default contact_made, the strictest call)" }),
   })
@@ -40,6 +43,40 @@ export const ContactWindowOut = z
   })
   .openapi("ContactWindow");
 
+export const ScoreReason = z.object({ feature: z.string(), text: z.string(), points: z.number().int() }).openapi("ScoreReason");
+
+export const NEXT_ACTION_NAMES = ["call", "sms", "email", "letter", "visit", "legal-notice", "relief-offer", "none"] as const;
+
+export const QueueStrategyOut = z
+  .object({
+    score: z.object({
+      kind: z.enum(["behavioural", "earlyWarning"]).openapi({ description: "behavioural: P(pays the amount overdue within the horizon), for a delinquent loan; earlyWarning: P(reaches 30+ DPD within 90 days), for a current one" }),
+      probability: z.number(),
+      points: z.number().int(),
+      model: z.string(),
+      scoredAt: z.number().int().openapi({ description: "Chain time the score is as of" }),
+      reasons: z.array(ScoreReason).openapi({ description: "Up to three features that lowered the score most against the portfolio average" }),
+    }),
+    segment: z.string(),
+    arm: z.enum(["champion", "challenger"]),
+    strategyVersion: z.number().int(),
+    expectedRecovery: Amount.openapi({ description: "P(pays) × amount overdue (0 for a current loan), minor units" }),
+    treatment: z.object({
+      noticePlan: z.string(),
+      maxContactsPer7Days: z.number().int(),
+      escalation: z.array(z.object({ atDpd: z.number().int(), step: z.string() })),
+      relief: z.string(),
+    }),
+    nextBestAction: z.object({
+      action: z.enum(NEXT_ACTION_NAMES),
+      channel: ChannelOut.nullable(),
+      dueAt: z.number().int().openapi({ description: "Chain time the treatment plans it for (score time + its days)" }),
+      allowedNow: z.boolean().nullable().openapi({ description: "Whether the contact rules allow it now (null when no contact is planned)" }),
+      nextAllowedAt: z.number().int().nullable(),
+    }),
+  })
+  .openapi("QueueStrategy");
+
 export const QueueItem = z
   .object({
     loanId: z.string(),
@@ -56,6 +93,7 @@ export const QueueItem = z
     disputeOpen: z.boolean(),
     restrictedChannels: z.array(ChannelOut),
     contactWindow: ContactWindowOut,
+    strategy: QueueStrategyOut.nullable().openapi({ description: "The loan's score, segment and next best action under its lender's strategy; null when the lender has none or the loan is not scored yet" }),
   })
   .openapi("QueueItem");
 export type QueueItem = z.infer<typeof QueueItem>;

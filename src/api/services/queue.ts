@@ -3,23 +3,31 @@
  * in priority order, with what a collector needs before contact (promises, reminders, the
  * contact window from src/domain's compliance rules). Services know no HTTP.
  */
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { contactWindow, promiseStatus } from "../../domain";
 import type { Database, LoansTable } from "../../db/schema";
 import { channelOut, kindOut } from "../schemas/collection";
 import type { QueueItem } from "../schemas/queue";
 import { loanStatus, withSchedules, type AsOf } from "./loans";
 import { complianceStates, contactPolicies } from "../../db/compliance";
+import { scoresOf, strategyOut } from "./queue-strategy";
 
 /** Loan statuses still worked: active (0) and charged off (1: later payments are recoveries). */
 export const OPEN_STATUSES = [0, 1];
 
-/** The keyset position of a queue row: (due_key asc, amount_overdue desc, loan_id asc). */
+/** The keyset position of a queue row: ([expected recovery desc,] due_key asc, amount_overdue desc, loan_id asc). */
 export interface QueueKey {
+  /** Strategy order only: the loan's expected recovery (40 digits; zeros when it has no score). */
+  expected?: string;
   dueKey: number;
   amountOverdue: string;
   loanId: number;
 }
+
+export type QueueOrder = "strategy" | "due";
+
+/** A loan without a score sorts as an expected recovery of 0 (after every scored delinquent loan). */
+export const NO_EXPECTED = "0".repeat(40);
 
 /**
  * Below this many assignments the page is read from the caller's assignments (index
@@ -38,8 +46,12 @@ export async function queueStrategy(db: Kysely<Database>, collector: string): Pr
   return Number(n) < SMALL_QUEUE ? "assignments" : "loans";
 }
 
-/** The query of one page of the caller's open assigned loans after `after`, in priority order. */
-export function queueQuery(db: Kysely<Database>, collector: string, after: QueueKey | undefined, limit: number, use: "assignments" | "loans") {
+/**
+ * The query of one page of the caller's open assigned loans after `after`, in priority order: by
+ * due date (`due`), or by expected recovery first (`strategy`: the loans' stored scores; the due
+ * order breaks ties, and loans without a score come after the scored delinquent ones).
+ */
+export function queueQuery(db: Kysely<Database>, collector: string, after: QueueKey | undefined, limit: number, use: "assignments" | "loans", order: QueueOrder = "due") {
   const base =
     use === "assignments"
       ? db.selectFrom("current_collectors").innerJoin("loans", "loans.loan_id", "current_collectors.loan_id").where("current_collectors.collector", "=", collector)
@@ -50,26 +62,42 @@ export function queueQuery(db: Kysely<Database>, collector: string, after: Queue
               eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", collector),
             ),
           );
-  let q = base.selectAll("loans").where("loans.status", "in", OPEN_STATUSES);
+  const expected = sql<string>`coalesce(loan_scores.expected_recovery, ${NO_EXPECTED})`;
+  let q = base
+    .leftJoin("loan_scores", "loan_scores.loan_id", "loans.loan_id")
+    .selectAll("loans")
+    .select(expected.as("expected_key"))
+    .where("loans.status", "in", OPEN_STATUSES);
   if (after) {
     const { dueKey, amountOverdue, loanId } = after;
-    q = q.where((eb) =>
-      eb.or([
+    q = q.where((eb) => {
+      const dueAfter = eb.or([
         eb("loans.due_key", ">", dueKey),
         eb.and([
           eb("loans.due_key", "=", dueKey),
           eb.or([eb("loans.amount_overdue", "<", amountOverdue), eb.and([eb("loans.amount_overdue", "=", amountOverdue), eb("loans.loan_id", ">", loanId)])]),
         ]),
-      ]),
-    );
+      ]);
+      if (order === "due") return dueAfter;
+      const e = after.expected ?? NO_EXPECTED;
+      return eb.or([eb(expected, "<", e), eb.and([eb(expected, "=", e), dueAfter])]);
+    });
   }
+  if (order === "strategy") q = q.orderBy(expected, "desc");
   return q.orderBy("loans.due_key", "asc").orderBy("loans.amount_overdue", "desc").orderBy("loans.loan_id", "asc").limit(limit);
 }
 
-/** One page of the caller's open assigned loans after `after`, in priority order. */
-export async function queueRows(db: Kysely<Database>, collector: string, after: QueueKey | undefined, limit: number, strategy: QueueStrategy = "auto"): Promise<LoansTable[]> {
+/** One page of the caller's open assigned loans after `after`, in priority order (each row with its expected-recovery key). */
+export async function queueRows(
+  db: Kysely<Database>,
+  collector: string,
+  after: QueueKey | undefined,
+  limit: number,
+  strategy: QueueStrategy = "auto",
+  order: QueueOrder = "due",
+): Promise<(LoansTable & { expected_key: string })[]> {
   const use = strategy === "auto" ? await queueStrategy(db, collector) : strategy;
-  return (await queueQuery(db, collector, after, limit, use).execute()) as LoansTable[];
+  return (await queueQuery(db, collector, after, limit, use, order).execute()) as (LoansTable & { expected_key: string })[];
 }
 
 /** Queue items of `rows` (already in priority order), ranks starting after `rankBefore`. */
@@ -82,13 +110,14 @@ export async function queueItems(
 ): Promise<QueueItem[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.loan_id);
-  const [withSchedule, promises, repayments, reminders, policies, states] = await Promise.all([
+  const [withSchedule, promises, repayments, reminders, policies, states, scored] = await Promise.all([
     withSchedules(db, rows),
     db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("seq").execute(),
     db.selectFrom("repayments").select(["loan_id", "amount", "paid_at"]).where("loan_id", "in", ids).where("block_number", "<=", at.block).execute(),
     db.selectFrom("reminders").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("block_number").orderBy("log_index").execute(),
     contactPolicies(db, [...new Set(rows.map((r) => r.lender))]),
     complianceStates(db, rows, at.timestamp),
+    scoresOf(db, ids),
   ]);
   const t = BigInt(at.timestamp);
   const latestReminder = new Map<number, (typeof reminders)[number]>();
@@ -138,6 +167,7 @@ export async function queueItems(
         nextAllowedAt: window.nextAllowedAt === null ? null : Number(window.nextAllowedAt),
         reasons: window.reasons,
       },
+      strategy: strategyOut(scored.scores.get(row.loan_id), scored.strategies, row, states.get(row.loan_id)!, policies.get(row.lender)!, t),
     };
   });
 }

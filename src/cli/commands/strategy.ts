@@ -24,6 +24,7 @@ import type { SnapshotProgress } from "../../strategy/snapshots";
 import { UsageError, action } from "../lib/errors";
 import { address, isoDate } from "../lib/fields";
 import { printJson } from "../lib/json";
+import { registerStrategyAdmin } from "./strategy-admin";
 
 const DB_OPTION = `${SETTINGS.databaseUrl.flag} <path|url>`;
 const DB_HELP = `SQLite file or postgres:// URL (env ${SETTINGS.databaseUrl.env})`;
@@ -156,4 +157,5 @@ export function registerStrategyCommand(program: Command): void {
   bt.option("--out <file>", "also write the result (with calibration by decile) as JSON");
   bt.addHelpText("after", "\nDefaults: from 30 days after the first registration to the indexed head.\nExit status: 0 done, 2 bad input or too little history.");
   bt.action(action(bt, backtestCommand));
+  registerStrategyAdmin(strategy);
 }
