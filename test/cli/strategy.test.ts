@@ -9,15 +9,17 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { parseModelFile } from "../../src/strategy/model-file";
-import { generateBook, type Book } from "../../scripts/lib/strategy-book";
+import { BOOK_LENDER, generateBook, type Book } from "../../scripts/lib/strategy-book";
 import { cli, type CliResult } from "./helpers/operator";
 
+const fixture = (name: string) => path.join(__dirname, "fixtures", name);
 const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
 
 describe("cli strategy", function () {
   this.timeout(300_000);
   let dir = "";
   let book: Book;
+  let modelFile = "";
   const run = (args: string[]): Promise<CliResult> => cli(["strategy", ...args, "--db", book.file], { DATABASE_URL: undefined });
 
   before(async function () {
@@ -57,6 +59,45 @@ describe("cli strategy", function () {
     expect(model.scores.behavioural.metrics.auc).to.equal(printed.behavioural.auc);
     expect(printed.behavioural.testSnapshots).to.be.greaterThan(0);
     expect(fs.readFileSync(printed.card, "utf8")).to.contain(`# Model card: ${model.version}`);
+    modelFile = printed.file;
+  });
+
+  it("strategy set: a bad file exits 2 with every problem by line, nothing written; a good one is stored with its model, once", async function () {
+    const lender = BOOK_LENDER;
+    const bad = await run(["set", "--file", fixture("bad-strategy.json"), "--lender", lender, "--model", modelFile]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr.trim().split("\n")).to.deep.equal([
+      "line 5, field segments[0].name: must be lower-case letters, digits and dashes (at most 40), starting with a letter",
+      "line 6, field segments[0].when.buckets[0]: must be one of M0, M1, M2, M3, M4, M5, M6, M7+",
+      "line 11, field segments[1].treatment.colour: is not a strategy field",
+      `error: 3 problems in ${fixture("bad-strategy.json")}; nothing was sent`,
+    ]);
+    const none = await run(["show", "--lender", lender]);
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.contain(`lender ${lender} has no strategy`);
+    const noModel = await run(["set", "--file", fixture("strategy.json"), "--lender", lender]);
+    expect(noModel.code).to.equal(2);
+    expect(noModel.stderr).to.contain("names no model: give the model file with --model");
+
+    const set = await run(["set", "--file", fixture("strategy.json"), "--lender", lender.toLowerCase(), "--model", modelFile]);
+    expect(set.code, set.stderr).to.equal(0);
+    const r = JSON.parse(set.stdout) as { version: number; created: boolean; strategyHash: string; model: string };
+    expect(r).to.deep.include({ version: 1, created: true });
+    const again = JSON.parse((await run(["set", "--file", fixture("strategy.json"), "--lender", lender, "--model", modelFile])).stdout) as typeof r;
+    expect(again).to.deep.include({ version: 1, created: false, strategyHash: r.strategyHash });
+    const shown = JSON.parse((await run(["show", "--lender", lender])).stdout) as { version: number; strategyHash: string; strategy: { model: string; segments: { name: string }[] } };
+    expect(shown).to.deep.include({ version: 1, strategyHash: r.strategyHash });
+    expect(shown.strategy.model).to.equal(r.model);
+    expect(shown.strategy.segments.map((x) => x.name)).to.deep.equal(["hardship", "self-cure", "early-soft", "high-risk", "legal", "standard"]);
+  });
+
+  it("strategy score scores the open loans once; a second pass has nothing to do", async function () {
+    const first = await run(["score"]);
+    expect(first.code, first.stderr).to.equal(0);
+    const a = JSON.parse(first.stdout) as { scored: number; at: string };
+    expect(a.scored).to.be.greaterThan(0);
+    expect(a.at).to.equal(new Date(book.end * 1000).toISOString());
+    expect(JSON.parse((await run(["score"])).stdout)).to.deep.include({ scored: 0 });
   });
 
   it("backtest prints the figures and writes them with --out", async function () {
