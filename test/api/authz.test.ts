@@ -13,6 +13,8 @@ import { signedAction } from "./helpers/actions";
 import { borrowerRefOf, contactOf, insertNotices, noticeRow, storeContact } from "./helpers/notices";
 import { concretePath, fetchDocument, operationsOf, type Operation } from "./helpers/openapi";
 import { CALLERS, isProblem, send, type Caller, type MatrixCaller } from "./helpers/requests";
+import { setStrategy, storeModel } from "../../src/db/strategies";
+import { tinyModel } from "../strategy/helpers/tiny-model";
 
 type Expected = "2xx" | 401 | 403 | 404 | 422;
 type Row = Record<MatrixCaller, Expected>;
@@ -42,6 +44,12 @@ const LENDER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const OTHER_LENDER = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc";
 /** A valid notice plan for PUT /v1/notice-plans/{lender}. */
 const noticePlanBody = () => ({ version: 1, default: { rules: [{ trigger: "LoanDefaulted", template: "default.notice", channels: ["letter", "email"] }] } });
+
+/** A valid strategy for PUT /v1/strategy (the model is stored in the before hook). */
+const MODEL = tinyModel();
+const strategyBody = () => ({
+  strategy: { version: 1, model: MODEL.version, segments: [{ name: "all", treatment: { noticePlan: "default", nextAction: { action: "call", inDays: 1 }, maxContactsPer7Days: 3 } }] },
+});
 
 /** An artifact the collector uploads for loan 1 in the before hook, and nothing on chain cites. */
 const UNCITED = "authorization matrix: an artifact nobody cites";
@@ -193,6 +201,15 @@ const MATRIX: Record<string, Case[]> = {
     { label: "the lender's plan", params: { lender: LENDER }, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
     { label: "the other lender's plan", params: { lender: OTHER_LENDER }, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
   ],
+  // Strategies: the lender and its servicers set them; they and auditors read them.
+  "GET /v1/strategy": [
+    { label: "the lender's strategy", query: `?lender=${LENDER}`, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
+    { label: "the other lender's strategy", query: `?lender=${OTHER_LENDER}`, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
+  ],
+  "PUT /v1/strategy": [
+    { label: "the lender's strategy", query: `?lender=${LENDER}`, body: strategyBody, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
+    { label: "the other lender's strategy", query: `?lender=${OTHER_LENDER}`, body: strategyBody, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
+  ],
   "PUT /v1/notice-plans/{lender}": [
     { label: "the lender's plan", params: { lender: LENDER }, body: noticePlanBody, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
     { label: "the other lender's plan", params: { lender: OTHER_LENDER }, body: noticePlanBody, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
@@ -242,6 +259,8 @@ describeEachDialect("authorization matrix", (dialect) => {
     const dead = [await noticeRow(f, 1, 1, { channel: "webhook", status: "failed" }), await noticeRow(f, 7, 2, { channel: "webhook", status: "failed" })];
     await insertNotices(f, dead);
     [dynamic.DEAD1, dynamic.DEAD7] = dead.map((n) => n.id);
+    await storeModel(f.db, MODEL);
+    for (const lender of [LENDER, OTHER_LENDER] as const) await setStrategy(f.db, lender, strategyBody().strategy, "matrix", 0);
   });
   after(() => f?.close());
 

@@ -12,13 +12,18 @@ import { CALLERS, send } from "./helpers/requests";
 import { borrowerRefOf, contactOf, insertNotices, noticeRow, storeContact } from "./helpers/notices";
 
 const LENDER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+import { setStrategy, storeModel } from "../../src/db/strategies";
+import { scorePass } from "../../src/strategy/scorer";
+import { tinyModel } from "../strategy/helpers/tiny-model";
 
 /** Query strings worth observing per operation (valid filters, pagination, and a few invalid ones). */
 const QUERIES: Record<string, string[]> = {
   "GET /v1/loans": ["", "?limit=2", "?bucket=M1&sort=-dpd", "?sort=amountOverdue&limit=3", "?classification=special_mention", "?status=active&minDpd=1", "?limit=0", "?sort=bogus"],
   "GET /v1/loans/{loanId}/timeline": ["", "?limit=3", "?cursor=bad"],
   "GET /v1/portfolio": ["", "?lender=0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "?lender=bad"],
-  "GET /v1/queue": ["", "?limit=2", "?limit=abc"],
+  "GET /v1/queue": ["", "?limit=2", "?limit=abc", "?order=due&limit=2", "?order=bogus"],
+  "GET /v1/strategy": ["", `?lender=${LENDER}`, "?lender=bad"],
+  "PUT /v1/strategy": [`?lender=${LENDER}`],
   "GET /v1/stream": ["", "?events=nope"],
   "POST /v1/evidence": ["", "?loanId=1", "?loanId=7", "?loanId=999999", "?loanId=x"],
   "GET /v1/borrowers/{borrowerRef}/contact": [`?lender=${LENDER}`, "", "?lender=bad"],
@@ -77,6 +82,11 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
     await storeContact(f, 1, contactOf(ref));
     const notices = [await noticeRow(f, 1, 1, { channel: "webhook", status: "failed" }), await noticeRow(f, 1, 2), await noticeRow(f, 2, 3, { status: "deferred", reason: "quiet hours" })];
     await insertNotices(f, notices);
+    // A strategy for the lender, and its loans scored: queue items and loans carry their scores.
+    const model = tinyModel();
+    await storeModel(f.db, model);
+    await setStrategy(f.db, f.addresses.lender, { version: 1, model: model.version, segments: [{ name: "all", treatment: { noticePlan: "default", nextAction: { action: "call", inDays: 1 }, maxContactsPer7Days: 3 } }] }, "sweep", 0);
+    expect((await scorePass(f.db)).scored).to.be.greaterThan(0);
     // Lenders: the caller's own (its plan, 200), the other's (403), one with no role, and no address at all (400).
     const lenders = [f.addresses.lender, f.addresses.otherLender, f.addresses.stranger, "0x12"];
     const pathValues: Record<string, string | number>[] = LOAN_IDS.map((loanId, i) => ({

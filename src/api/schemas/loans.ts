@@ -1,4 +1,5 @@
 import { z } from "../openapi";
+import { LoanScores } from "./strategy";
 import { BUCKET_LABELS } from "../../domain";
 import { CLASSIFICATION_NAMES, STATUS_NAMES } from "../services/loans";
 import { Address, AddressOut, Amount, AsOf, CursorId, CursorLogIndex, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
@@ -85,6 +86,7 @@ export const LoanDetail = z
     trail: z.object({ count: z.number().int(), head: z.string().nullable() }),
     restrictedChannels: z.array(z.number().int()),
     disputeOpen: z.boolean(),
+    scores: LoanScores.openapi({ description: "The loan's strategy score now (null when its lender has no strategy or it is not scored yet) and its history" }),
     asOf: AsOf,
   })
   .openapi("LoanDetail");
