@@ -84,10 +84,11 @@ async function main(): Promise<void> {
     const results = path.join(__dirname, "results");
     fs.writeFileSync(path.join(results, "strategy.json"), `${JSON.stringify(out, null, 2)}\n`);
     fs.writeFileSync(path.join(results, "strategy-model-card.md"), modelCard(r.model));
+    fs.writeFileSync(path.join(results, "strategy-model.json"), `${JSON.stringify(r.model, null, 2)}\n`);
     process.stderr.write("\n");
     console.log(JSON.stringify({ auc: r.auc, ks: r.ks, brier: r.brier, top20: r.top20, earlyWarning: r.earlyWarning, timing: out.timing }, null, 2));
     for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"} ${c.check}`);
-    console.log("wrote bench/results/strategy.json and strategy-model-card.md");
+    console.log("wrote bench/results/strategy.json, strategy-model.json and strategy-model-card.md");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

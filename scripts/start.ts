@@ -1,7 +1,8 @@
 /**
  * `npm start`: a working ledger in about a minute. Starts the Hardhat network as JSON-RPC on
  * 127.0.0.1:8545 (or uses RPC_URL), deploys, seeds the demo portfolio while advancing chain time,
- * then runs the keeper, the indexer (./data/duetrail.db) and the API (127.0.0.1:8080), prints a
+ * then runs the keeper, the indexer (./data/duetrail.db), the API (127.0.0.1:8080), the notifier and
+ * the strategy's scorer (the demo lenders' strategy: scripts/demo-strategy/), prints a
  * banner with URLs, tokens and curl commands, and writes the tokens to data/demo-tokens.json.
  * Ctrl-C stops every process it started. Each start is fresh; `npm start -- --resume` keeps
  * ./data and skips deploy and seed (for an external node given by RPC_URL that still has them).
@@ -250,6 +251,15 @@ async function main(): Promise<void> {
     path.join(DATA, "api.log"),
   );
   await waitFor(`${api}/readyz`, (r) => r.status === 200, 180_000, "the indexer and API");
+  const db = { DATABASE_URL: path.join(DATA, "duetrail.db") };
+  if (!resume) {
+    log("publishing the demo lenders' collection strategy (scripts/demo-strategy/) and scoring their loans");
+    for (const lender of DEMO_ACCOUNTS.lenders) {
+      await runToEnd("strategy set", process.execPath, [...cli, "strategy", "set", "--file", path.join(ROOT, "scripts", "demo-strategy", "strategy.json"), "--lender", devAddress(lender), "--model", path.join(ROOT, "scripts", "demo-strategy", "model.json")], db);
+    }
+    await runToEnd("strategy score", process.execPath, [...cli, "strategy", "score"], db);
+  }
+  spawnChild("scorer", process.execPath, [...cli, "strategy", "score", "--watch", "--interval-ms", "5000"], db, path.join(DATA, "scorer.log"));
   spawnChild(
     "notifier",
     process.execPath,
@@ -296,7 +306,7 @@ async function main(): Promise<void> {
       `  chain     ${rpcUrl}  (contracts in ${path.relative(ROOT, deploymentsDir) || "."}/localhost/)`,
       `  API       ${api}/v1   docs ${api}/docs   OpenAPI ${api}/openapi.json`,
       `  queue     ${api}/v1/queue   metrics ${api}/metrics`,
-      `  logs      ${path.relative(ROOT, DATA)}/{node,indexer,keeper,api,notify}.log   database ${path.relative(ROOT, DATA)}/duetrail.db`,
+      `  logs      ${path.relative(ROOT, DATA)}/{node,indexer,keeper,api,notify,scorer}.log   database ${path.relative(ROOT, DATA)}/duetrail.db`,
       `  notices   ${api}/v1/notices   email ${path.relative(ROOT, DATA)}/mail/*.eml   SMS ${path.relative(ROOT, DATA)}/sms.log   letters ${path.relative(ROOT, DATA)}/letters/`,
       "",
       `  tokens (also in ${tokensFile}):`,

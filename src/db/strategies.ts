@@ -8,7 +8,7 @@ import type { Kysely } from "kysely";
 import { getAddress, type Address, type Hex } from "viem";
 import { StrategyFileError } from "../strategy/errors";
 import { parseModelFile, type ModelFile } from "../strategy/model-file";
-import { canonicalStrategy, parseStrategy, strategyHash, type StrategyFile } from "../strategy/strategy-file";
+import { canonicalStrategy, parseStrategy, strategyHash, type StrategyFile, type Treatment } from "../strategy/strategy-file";
 import type { Database, StrategiesTable } from "./schema";
 import { retryOnVersionClash } from "./versions";
 
@@ -100,3 +100,28 @@ export async function strategiesInForce(db: Kysely<Database>): Promise<Map<strin
     .execute();
   return new Map(rows.map((r) => [r.lender, fromRow(r as StrategiesTable)]));
 }
+
+/**
+ * The treatment of each scored loan of `loanIds`: its strategy segment's, under the strategy
+ * version that scored it (loans without a score are left out: the lender's plan applies as is).
+ */
+export async function treatmentsOf(db: Kysely<Database>, loanIds: readonly number[]): Promise<Map<number, Treatment>> {
+  const out = new Map<number, Treatment>();
+  if (loanIds.length === 0) return out;
+  const rows = await db.selectFrom("loan_scores").select(["loan_id", "lender", "strategy_version", "segment", "arm"]).where("loan_id", "in", [...loanIds]).execute();
+  const versions = new Map<string, Promise<StoredStrategy | undefined>>();
+  for (const r of rows) {
+    const key = `${r.lender}:${r.strategy_version}`;
+    if (!versions.has(key)) versions.set(key, strategyOf(db, r.lender as Address, Number(r.strategy_version)));
+  }
+  for (const r of rows) {
+    const stored = await versions.get(`${r.lender}:${r.strategy_version}`)!;
+    const segments = r.arm === "challenger" && stored?.strategy.challenger ? stored.strategy.challenger.segments : stored?.strategy.segments;
+    const treatment = segments?.find((x) => x.name === r.segment)?.treatment;
+    if (treatment) out.set(Number(r.loan_id), treatment);
+  }
+  return out;
+}
+
+/** The notice plan's ruleset a treatment names (undefined: the plan's default rules). */
+export const noticeSegmentOf = (t: Treatment | undefined) => (t && t.noticePlan !== "default" ? t.noticePlan : undefined);

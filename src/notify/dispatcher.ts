@@ -28,8 +28,9 @@ import { errorSummary } from "../chain/rpc";
 import { ChannelSendError } from "./errors";
 import { actionChannel, actionKind, NoticeOutcome } from "./outcomes";
 import { byId, fallbackRow, fateWriter, settle, settleAs, type Fate, type FateWriter } from "./fates";
-import { contactRowOf, readPassFacts, type PassFacts } from "./pass-facts";
+import { capsOf, contactRowOf, readPassFacts, type PassFacts } from "./pass-facts";
 import type { ChannelAdapter, RenderedNotice } from "./types";
+import type { Treatment } from "../strategy/strategy-file";
 
 /** Notices rendered and stored together before their sends start (the next part is prepared while they go). */
 const PREPARE_PART = 50;
@@ -58,8 +59,8 @@ export interface DispatcherDeps {
   storeEvidence: (bytes: Uint8Array) => Promise<string>;
   /** Reads stored bytes back by 0x hash. */
   readEvidence: (hash: string) => Promise<Uint8Array>;
-  /** The lender's frequency caps and webhook URL (its plan in force). */
-  capsFor: (db: Kysely<Database>, lender: string) => Promise<NoticeCaps>;
+  /** The frequency caps for a loan of the lender under its strategy treatment (the plan in force), and the lender's webhook URL. */
+  capsFor: (db: Kysely<Database>, lender: string, treatment?: Treatment) => Promise<NoticeCaps>;
   webhookUrlFor: (db: Kysely<Database>, lender: string) => Promise<string | undefined>;
   /** The address that records notices on chain (its own actions are counted through the outbox). */
   notifier?: Address;
@@ -183,7 +184,7 @@ function decide(scope: PassScope, n: NoticesTable): Promise<DispatchOutcome> | S
     kind: actionKind(n.kind, dpd),
     consent: CONSENT[n.channel](contact),
     disputeRelated: false,
-    caps: facts.caps.get(loan.lender)!,
+    caps: capsOf(facts, loan),
     recentMessages: recent,
   });
   if (decision.action === "fallback") return fallBack(scope, n, decision.reason);

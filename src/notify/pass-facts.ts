@@ -11,6 +11,8 @@ import { complianceStates, contactPolicies } from "../db/compliance";
 import { contactKey, contactRows } from "../db/contacts";
 import type { NoticesTable } from "../db/notify-tables";
 import type { BorrowerContactsTable, Database, LoansTable } from "../db/schema";
+import { treatmentsOf } from "../db/strategies";
+import type { Treatment } from "../strategy/strategy-file";
 import { CAPPED_CHANNELS, DAY, isContact, type ComplianceState, type ContactPolicy, type NoticeCaps } from "../domain";
 
 /** Ids per `in (…)` list. */
@@ -22,7 +24,10 @@ export interface PassFacts {
   contacts: Map<string, BorrowerContactsTable>;
   states: Map<number, ComplianceState>;
   policies: Map<string, ContactPolicy>;
+  /** Caps by {@link capsKey} (the lender and the loan's strategy treatment). */
   caps: Map<string, NoticeCaps>;
+  /** Each scored loan's strategy treatment (its segment's). */
+  treatments: Map<number, Treatment>;
   webhookUrls: Map<string, string | undefined>;
   /**
    * Chain times of each loan's SMS and email contacts within the caps' reach (collectors' actions
@@ -34,7 +39,7 @@ export interface PassFacts {
 
 export interface PassFactsDeps {
   db: Kysely<Database>;
-  capsFor: (db: Kysely<Database>, lender: string) => Promise<NoticeCaps>;
+  capsFor: (db: Kysely<Database>, lender: string, treatment?: Treatment) => Promise<NoticeCaps>;
   webhookUrlFor: (db: Kysely<Database>, lender: string) => Promise<string | undefined>;
   /** The notifier's address: its recorded actions are the outbox's notices, counted once (from the outbox). */
   notifier?: string;
@@ -50,6 +55,9 @@ export async function readPassFacts(d: PassFactsDeps, notices: readonly NoticesT
   const rows = [...loans.values()];
   const lenders = [...new Set(rows.map((l) => l.lender))];
   const webhookLenders = [...new Set(notices.filter((n) => n.channel === "webhook").map((n) => loans.get(n.loan_id)?.lender).filter((l): l is string => l !== undefined))];
+  const treatments = new Map<number, Treatment>();
+  for (const part of chunk([...loans.keys()], IN_LIST)) for (const [k, v] of await treatmentsOf(d.db, part)) treatments.set(k, v);
+  const capsWanted = new Map(rows.map((l) => [capsKey(l.lender, treatments.get(l.loan_id)), { lender: l.lender, treatment: treatments.get(l.loan_id) }]));
   const [contacts, states, policies, caps, webhookUrls, recent] = await Promise.all([
     contactRows(
       d.db,
@@ -57,12 +65,18 @@ export async function readPassFacts(d: PassFactsDeps, notices: readonly NoticesT
     ),
     complianceStatesOf(d.db, rows, t),
     contactPolicies(d.db, lenders),
-    perLender(lenders, (l) => d.capsFor(d.db, l)),
+    new Map(await Promise.all([...capsWanted].map(async ([k, w]) => [k, await d.capsFor(d.db, w.lender, w.treatment)] as const))),
     perLender(webhookLenders, (l) => d.webhookUrlFor(d.db, l)),
     recentMessages(d, [...loans.keys()], t),
   ]);
-  return { loans, contacts, states, policies, caps, webhookUrls, recent };
+  return { loans, contacts, states, policies, caps, treatments, webhookUrls, recent };
 }
+
+/** The key of a loan's caps: its lender, and the treatment's notice segment and intensity. */
+export const capsKey = (lender: string, t: Treatment | undefined) => (t ? `${lender}|${t.noticePlan}|${t.maxContactsPer7Days}` : lender);
+
+/** The caps that apply to `loan`. */
+export const capsOf = (facts: PassFacts, loan: LoansTable) => facts.caps.get(capsKey(loan.lender, facts.treatments.get(loan.loan_id)))!;
 
 /** The sealed contact row of `loan`'s borrower, if any. */
 export function contactRowOf(facts: PassFacts, loan: LoansTable): BorrowerContactsTable | undefined {

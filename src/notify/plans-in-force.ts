@@ -1,11 +1,14 @@
 /**
  * The lender's plan in force (src/db/notice-plans.ts: its newest version, else the built-in plan)
  * as the planner and the dispatcher ask it: which notices a trigger makes (src/notify/plan-rules.ts
- * noticesFor), the frequency caps, the webhook URL. A plan is read once per lender per minute.
+ * noticesFor, with the ruleset of the loan's strategy segment), the frequency caps, the webhook
+ * URL. A plan is read once per lender per minute.
  */
 import type { Kysely } from "kysely";
 import type { Address } from "viem";
 import { currentPlan, type StoredNoticePlan } from "../db/notice-plans";
+import { noticeSegmentOf, treatmentsOf } from "../db/strategies";
+import type { Treatment } from "../strategy/strategy-file";
 import type { Database } from "../db/schema";
 import type { NoticeCaps } from "../domain";
 import { capsFor as planCaps, dpdReachedTriggerId, noticesFor, webhookUrlOf, type NoticeTrigger } from "./plan-rules";
@@ -52,7 +55,9 @@ export async function planFor(db: Kysely<Database>, t: TriggerFacts): Promise<re
   const trigger = triggerOf(t);
   if (!trigger) return [];
   const stored = await currentPlan(db, t.lender as Address); // inside the planner's transaction: not cached, so a plan set before the event applies
-  const out = noticesFor(stored.plan, trigger);
+  // The loan's strategy segment picks the plan's ruleset (the plan's default when it has none of that name).
+  const segment = noticeSegmentOf((await treatmentsOf(db, [Number(t.loanId)])).get(Number(t.loanId)));
+  const out = noticesFor(stored.plan, trigger, segment);
   if (out.length === 0) return [];
   const version = out.some((p) => p.dpdReached) ? ((await db.selectFrom("loans").select("version").where("loan_id", "=", Number(t.loanId)).executeTakeFirst())?.version ?? 1) : 1;
   return out.map((p) => ({
@@ -64,9 +69,15 @@ export async function planFor(db: Kysely<Database>, t: TriggerFacts): Promise<re
   }));
 }
 
-/** The frequency caps of the lender's plan in force. */
-export async function capsFor(db: Kysely<Database>, lender: string): Promise<NoticeCaps> {
-  return planCaps((await planInForce(db, lender)).plan);
+/**
+ * The frequency caps for a loan of `lender` under `treatment` (its strategy segment's): the plan's
+ * ruleset for that segment, its 7-day cap lowered to the treatment's contact intensity.
+ */
+export async function capsFor(db: Kysely<Database>, lender: string, treatment?: Treatment): Promise<NoticeCaps> {
+  const caps = planCaps((await planInForce(db, lender)).plan, noticeSegmentOf(treatment));
+  if (!treatment) return caps;
+  const per7Days = Math.min(caps.per7Days, treatment.maxContactsPer7Days);
+  return { perDay: Math.min(caps.perDay, per7Days), per7Days };
 }
 
 /** The lender's webhook URL in its plan in force, if any. */

@@ -75,4 +75,21 @@ describeEachDialect("/v1/strategy", (dialect) => {
     expect(body.scores.history).to.have.length(1);
     expect(body.scores.history[0]).to.deep.include({ model: model.version, scoredAt: s.scoredAt, points: s.points });
   });
+
+  it("the portfolio shows the score distribution, the segments and the champion/challenger comparison", async () => {
+    const scored = await f.db.selectFrom("loan_scores").select(["kind", "probability_ppm", "segment"]).where("lender", "=", f.addresses.lender).execute();
+    const { strategy: p } = await json(await f.call("lender", `/v1/portfolio?lender=${f.addresses.lender}`));
+    for (const kind of ["behavioural", "earlyWarning"]) {
+      const d = p.scoreDistribution.find((x: any) => x.kind === kind);
+      expect(d.bands).to.have.length(10);
+      const mine = scored.filter((r) => r.kind === kind);
+      expect(d.bands.reduce((a: number, b: any) => a + b.loans, 0)).to.equal(mine.length);
+      for (const r of mine) expect(d.bands[Math.min(9, Math.floor(Number(r.probability_ppm) / 100_000))].loans).to.be.greaterThan(0);
+    }
+    expect(p.segments.reduce((a: number, x: any) => a + x.loans, 0)).to.equal(scored.length);
+    const champion = p.championChallenger.arms.find((a: any) => a.arm === "champion");
+    expect(champion.loans).to.equal(scored.filter((r) => r.kind === "behavioural").length);
+    expect(champion.cured).to.be.at.most(champion.loans);
+    expect(p.championChallenger.arms.find((a: any) => a.arm === "challenger")).to.deep.include({ loans: 0, cureRate: null, recovered: "0" });
+  });
 });

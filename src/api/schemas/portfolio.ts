@@ -20,6 +20,33 @@ export const PortfolioFigures = z.object(Figures).openapi("PortfolioFigures");
 
 const Destination = z.enum([...BUCKET_LABELS, "closed", "written_off"]);
 
+const ARM = z.enum(["champion", "challenger"]);
+
+export const PortfolioStrategy = z
+  .object({
+    scoreDistribution: z
+      .array(z.object({ kind: z.enum(["behavioural", "earlyWarning"]), bands: z.array(z.object({ from: z.number(), to: z.number(), loans: z.number().int() })) }))
+      .openapi({ description: "Open scored loans by probability band (10 bands of 0.1), per score" }),
+    segments: z.array(z.object({ arm: ARM, segment: z.string(), loans: z.number().int() })).openapi({ description: "Open scored loans per arm and segment" }),
+    championChallenger: z.object({
+      windowDays: z.number().int(),
+      arms: z.array(
+        z.object({
+          arm: ARM,
+          loans: z.number().int().openapi({ description: "Loans the arm scored as delinquent (behavioural) in the window" }),
+          cured: z.number().int().openapi({ description: "Of those, loans now current or repaid" }),
+          cureRate: z.number().nullable(),
+          recovered: Amount.openapi({ description: "Repaid by those loans in the window (minor units)" }),
+          contacts: z.number().int().openapi({ description: "Contact attempts, contacts made and promises taken on them in the window" }),
+          recoveredPerContact: Amount.nullable(),
+          promisesMade: z.number().int(),
+          disputesFiled: z.number().int(),
+        }),
+      ),
+    }),
+  })
+  .openapi("PortfolioStrategy");
+
 export const Portfolio = z
   .object({
     totals: PortfolioFigures,
@@ -57,6 +84,7 @@ export const Portfolio = z
         }),
       )
       .openapi({ description: "Actions on the loans in scope, per collector (every collector, also unassigned ones since)" }),
+    strategy: PortfolioStrategy,
     asOf: AsOf,
   })
   .openapi("Portfolio");

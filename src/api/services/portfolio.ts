@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketOf, classify, DAY_SECONDS, daysLate, LoanStatus, penaltyOutstandingAt } from "../../domain";
 import { bucket, classification, dpd, dueKeyRange, penaltyStarted, policyThresholds } from "../../db/rules-sql";
+import { strategyFigures } from "./portfolio-strategy";
 import { loadPolicies } from "../../db/policies";
 import { projectionFromRow, schedulesFrom } from "../../db/loans";
 import { CLASSIFICATION_NAMES, type AsOf, type BucketName, type ClassificationName } from "./loans";
@@ -161,7 +162,7 @@ async function transitions(db: Kysely<Database>, scope: PortfolioScope, at: AsOf
 /** The portfolio report of `scope` at `at` (see GET /v1/portfolio). */
 export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScope, at: AsOf) {
   const filter = lenderFilter(scope);
-  const [cellRows, moves, statusRows, recoveries, collectors] = await Promise.all([
+  const [cellRows, moves, statusRows, recoveries, collectors, strategy] = await Promise.all([
     cells(db, scope, at),
     transitions(db, scope, at),
     sql<{ status: number; n: number }>`select loans.status, count(*) as n from loans where ${filter} group by loans.status`.execute(db),
@@ -175,6 +176,7 @@ export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScop
         max(a.block_timestamp) as last_at
       from actions a join loans on loans.loan_id = a.loan_id where ${filter}
       group by a.collector order by a.collector`.execute(db),
+    strategyFigures(db, filter, at),
   ]);
 
   const buckets = BUCKET_LABELS.map(emptyFigures);
@@ -230,6 +232,7 @@ export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScop
       flagged: Number(r.flagged ?? 0),
       lastActionAt: r.last_at === null ? null : Number(r.last_at),
     })),
+    strategy,
     asOf: at,
   };
 }

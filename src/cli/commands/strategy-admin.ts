@@ -90,14 +90,38 @@ async function show(raw: Record<string, unknown>): Promise<void> {
 
 const scoreOptions = z.object({
   limit: z.string().regex(/^[1-9]\d{0,6}$/, "error: --limit must be a whole number of loans (1–9999999)").transform(Number).optional(),
+  watch: z.boolean().optional(),
+  intervalMs: z.coerce.number().int().min(100, "error: --interval-ms must be at least 100").max(3_600_000, "error: --interval-ms must be at most 3600000").default(10_000),
   db: z.string().optional(),
 });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function score(raw: Record<string, unknown>): Promise<void> {
   const o = parse(scoreOptions, raw);
   await withDb(o.db, async (database) => {
-    const r = await scorePass(database.db, { limit: o.limit });
-    printJson({ ...r, at: new Date(r.at * 1000).toISOString() });
+    if (!o.watch) {
+      const r = await scorePass(database.db, { limit: o.limit });
+      printJson({ ...r, at: new Date(r.at * 1000).toISOString() });
+      return;
+    }
+    // Watch: a pass whenever loans need it (a full pass goes again at once), else every interval; one JSON line per pass that did something.
+    const limit = o.limit ?? 10_000;
+    let stopped = false;
+    process.once("SIGINT", () => (stopped = true));
+    process.once("SIGTERM", () => (stopped = true));
+    while (!stopped) {
+      let r: Awaited<ReturnType<typeof scorePass>> | undefined;
+      try {
+        r = await scorePass(database.db, { limit });
+        if (r.scored > 0 || r.removed > 0) process.stdout.write(`${JSON.stringify({ ...r, at: new Date(r.at * 1000).toISOString() })}\n`);
+      } catch (err) {
+        // Nothing indexed yet, or the database briefly away: the next round tries again.
+        process.stderr.write(`strategy score: ${(err as Error).message.split("\n")[0]}; retrying\n`);
+      }
+      if (r && r.scored >= limit) continue;
+      await sleep(o.intervalMs);
+    }
   });
 }
 
@@ -125,6 +149,8 @@ export function registerStrategyAdmin(strategy: Command): void {
     .command("score")
     .description("score the open loans whose score is missing, a chain day old, older than their last event or of another strategy version")
     .option("--limit <n>", "loans at most in this pass (default 10000)")
+    .option("--watch", "keep scoring: a pass every --interval-ms, at once again after a full one (stop with SIGINT or SIGTERM)")
+    .option("--interval-ms <ms>", "with --watch: how often to look (default 10000)")
     .option(DB_OPTION, DB_HELP)
     .showHelpAfterError(false);
   sc.action(action(sc, score));
