@@ -167,6 +167,23 @@ describe("demo (npm start) end to end", function () {
     throw new Error("no notice recorded on chain within 30 s");
   }
 
+  it("the collector's queue follows the demo lenders' strategy: scores with reasons, segments, next best actions", async () => {
+    const get = async (p: string) => (await (await fetch(`${api}${p}`, { headers: { authorization: `Bearer ${tokens.collector}` } })).json()) as any;
+    const { items } = await get("/v1/queue?limit=100");
+    expect(items.length).to.be.greaterThan(0);
+    const scored = items.filter((i: any) => i.strategy !== null);
+    expect(scored.length, "every open loan is scored before the demo says it runs").to.equal(items.length);
+    const expected = items.map((i: any) => BigInt(i.strategy.expectedRecovery));
+    for (let k = 1; k < expected.length; k++) expect(expected[k] <= expected[k - 1], `rank ${k + 1}`).to.equal(true);
+    const delinquent = scored.filter((i: any) => i.dpd > 0);
+    expect(delinquent.length).to.be.greaterThan(0);
+    for (const i of delinquent) {
+      expect(i.strategy.score.kind).to.equal("behavioural");
+      expect(i.strategy.segment).to.be.oneOf(["hardship", "self-cure", "early-soft", "high-risk", "legal", "standard", "call-first"]);
+    }
+    expect(delinquent.some((i: any) => i.strategy.score.reasons.length > 0)).to.equal(true);
+  });
+
   it("verify passes for every loan with actions", async function () {
     const dep = loadDeployment("localhost", deploymentsDir);
     const client = createPublicClient({ transport: http(rpcUrl) }) as PublicClient;
