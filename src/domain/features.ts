@@ -42,7 +42,7 @@ type Computed = FeatureDefinition & { compute: (c: Context) => FeatureValue };
 
 const days = (seconds: bigint) => Number(seconds / DAY);
 const pct = (part: bigint, whole: bigint) => (whole === 0n ? null : Number((part * 100n) / whole));
-const plural = (n: FeatureValue, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const plural = (n: FeatureValue, one: string, many = `${one}s`) => (n === 0 ? `no ${many}` : `${n} ${n === 1 ? one : many}`);
 const since = (t: bigint, windowDays: number) => t - BigInt(windowDays) * DAY;
 
 /** Actions that tried to reach the borrower: attempts, contacts made, promises taken. */
@@ -255,7 +255,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "actions",
     definition: `Contacts where the borrower was reached (contact made or promise taken) in the last ${CONTACT_DAYS} days.`,
-    reason: (v) => `reached ${plural(v, "time")} in ${CONTACT_DAYS} days`,
+    reason: (v) => (v === 0 ? `not reached in ${CONTACT_DAYS} days` : `reached ${plural(v, "time")} in ${CONTACT_DAYS} days`),
     compute: (c) => recentActions(c, CONTACT_DAYS).filter((a) => REACHED.has(a.kind)).length,
   },
   {

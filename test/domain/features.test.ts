@@ -59,6 +59,16 @@ describe("domain/features", function () {
     }
   });
 
+  it("reasons read as a collector would say them, zero included", function () {
+    const reason = (name: string, v: number | null) => FEATURES.find((f) => f.name === name)!.reason(v);
+    expect(reason("promises_broken_90d", 2)).to.equal("2 broken promises in 90 days");
+    expect(reason("promises_broken_90d", 1)).to.equal("1 broken promise in 90 days");
+    expect(reason("promises_kept_90d", 0)).to.equal("no promises kept in 90 days");
+    expect(reason("right_party_contacts_30d", 0)).to.equal("not reached in 30 days");
+    expect(reason("days_since_last_payment", null)).to.equal("no payment received yet");
+    expect(reason("overdue_installments", 250)).to.equal("2.5 installments overdue");
+  });
+
   it("a loan never paid, 10 days after its first due date", function () {
     const f = at(loan(), due(0) + 10n * DAY);
     expect(f.dpd).to.equal(10n);
