@@ -103,6 +103,13 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     }
 
     /// @inheritdoc ILoanLedger
+    function setCollectionStrategy(bytes32 strategyHash) external onlyRole(LENDER_ROLE) whenNotPaused {
+        if (strategyHash == bytes32(0)) revert LoanLedgerZeroStrategyHash();
+        _collectionStrategy[msg.sender] = strategyHash;
+        emit CollectionStrategySet(msg.sender, _currentPolicy[msg.sender], strategyHash);
+    }
+
+    /// @inheritdoc ILoanLedger
     function setServicer(address servicer, bool allowed) external onlyRole(LENDER_ROLE) {
         // Revoking stays possible while paused: the emergency may be a compromised servicer.
         if (allowed) _requireNotPaused();
@@ -298,6 +305,11 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     /// @inheritdoc ILoanLedger
     function currentPolicyOf(address lender) external view returns (uint32) {
         return _currentPolicy[lender];
+    }
+
+    /// @inheritdoc ILoanLedger
+    function collectionStrategyOf(address lender) external view returns (bytes32 strategyHash) {
+        return _collectionStrategy[lender];
     }
 
     /// @inheritdoc ILoanLedger

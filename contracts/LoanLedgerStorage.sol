@@ -50,4 +50,6 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     mapping(uint256 loanId => mapping(uint16 version => ScheduleRef)) internal _previousSchedules;
     /// @dev keccak256(abi.encode(schedule)) of a restructuring the lender proposed.
     mapping(uint256 loanId => bytes32 scheduleHash) internal _pendingRestructure;
+    /// @dev SHA-256 of the canonical JSON of the collection strategy a lender last put in force.
+    mapping(address lender => bytes32 strategyHash) internal _collectionStrategy;
 }

@@ -109,6 +109,9 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     event MaxAnnualRateSet(uint16 previousBps, uint16 newBps);
     /// @dev A lender published a new policy; it applies to loans registered from now on.
     event PolicySet(address indexed lender, uint32 indexed policyId, Policy policy);
+    /// @dev A lender put a collection strategy in force (its segments, treatments and model live off
+    /// chain; `strategyHash` is the SHA-256 of its canonical JSON), alongside its policy in force then.
+    event CollectionStrategySet(address indexed lender, uint32 indexed policyId, bytes32 strategyHash);
     /// @dev A lender delegated (or revoked) a servicer for its off-chain repayments.
     event ServicerSet(address indexed lender, address indexed servicer, bool allowed);
     /// @dev A loan was registered with its whole schedule (version 1).
@@ -232,6 +235,7 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     error LoanLedgerEmptyBatch();
     error LoanLedgerUnknownVersion(uint256 loanId, uint16 version);
     error LoanLedgerNothingToPoke();
+    error LoanLedgerZeroStrategyHash();
 
     // ---------------------------------------------------------------- admin
 
@@ -257,6 +261,12 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// graceDays <= 90; penaltyRateBps <= maxAnnualRateBps; 0 < substandard < doubtful < loss;
     /// 0 < defaultAfterDays; at most 15 reminder offsets (the count shares their storage word), strictly increasing, within [-365, 3650].
     function setPolicy(Policy calldata policy) external returns (uint32 policyId);
+
+    /// @notice Records the hash of the collection strategy the caller puts in force, with its current
+    /// policy, so that an auditor can tell from the chain which strategy was in force when.
+    /// @dev May emit a {CollectionStrategySet} event. Requirements: caller has LENDER_ROLE; not paused;
+    /// strategyHash non-zero.
+    function setCollectionStrategy(bytes32 strategyHash) external;
 
     /// @notice Allows or revokes `servicer` to record the caller's off-chain repayments.
     /// @dev May emit a {ServicerSet} event. Requirements: caller has LENDER_ROLE; not paused when
@@ -353,6 +363,11 @@ interface ILoanLedger is ILoanLedgerTypes, AutomationCompatibleInterface {
     /// @param lender The lender.
     /// @return The policy id of its latest {setPolicy}, or 0 (the product default) if it never set one.
     function currentPolicyOf(address lender) external view returns (uint32);
+
+    /// @notice The collection strategy `lender` last put in force ({setCollectionStrategy}).
+    /// @param lender The lender.
+    /// @return strategyHash SHA-256 of the strategy's canonical JSON, or zero if it never set one.
+    function collectionStrategyOf(address lender) external view returns (bytes32 strategyHash);
 
     /// @notice Whether `servicer` may record `lender`'s off-chain repayments ({setServicer}).
     /// @param lender The lender that appointed (or revoked) the servicer.

@@ -15,8 +15,8 @@ import type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, Evidence
 import type { Amount, Flag, Int, Json } from "./columns";
 
 import type { NoticePlansTable, NoticeRecordsTable, NoticesTable, NotifyCursorTable } from "./notify-tables";
-import type { LoanScoreHistoryTable, LoanScoresTable, StrategiesTable, StrategyModelsTable } from "./strategy-tables";
-export type { LoanScoreHistoryTable, LoanScoresTable, StrategiesTable, StrategyModelsTable } from "./strategy-tables";
+import type { LoanScoreHistoryTable, LoanScoresTable, StrategiesTable, StrategyModelsTable, StrategyRecordsTable } from "./strategy-tables";
+export type { LoanScoreHistoryTable, LoanScoresTable, StrategiesTable, StrategyModelsTable, StrategyRecordsTable } from "./strategy-tables";
 export type { NoticeChannel, NoticePlansTable, NoticeRecordsTable, NoticeRecordState, NoticesTable, NoticeStatus, NotifyCursorTable } from "./notify-tables";
 export type { AuthNoncesTable, BatchLeavesTable, BorrowerContactsTable, EvidenceUploadsTable, IdempotencyKeysTable, RelaysTable, RevokedSubjectsTable, RevokedTokensTable } from "./api-tables";
 
@@ -342,6 +342,7 @@ export interface Database {
   strategy_models: StrategyModelsTable;
   loan_scores: LoanScoresTable;
   loan_score_history: LoanScoreHistoryTable;
+  strategy_records: StrategyRecordsTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */
@@ -369,6 +370,7 @@ export const EVENT_TABLES = [
   "contact_policies",
   "role_changes",
   "pauses",
+  "strategy_records",
 ] as const satisfies readonly (keyof Database)[];
 
 export type Unused = ColumnType<never>;

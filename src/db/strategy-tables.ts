@@ -1,6 +1,17 @@
 /** The collection strategy's tables (migration 0010), as Kysely types. */
 import type { Int } from "./columns";
 
+/** LoanLedger's CollectionStrategySet: a lender's strategy hash recorded on chain with its policy then (an event table). */
+export interface StrategyRecordsTable {
+  block_number: Int;
+  log_index: Int;
+  lender: string;
+  policy_id: Int;
+  /** 0x SHA-256 of the strategy's canonical JSON. */
+  strategy_hash: string;
+  block_timestamp: Int;
+}
+
 /** A lender's strategy at one version (src/strategy/strategy-file.ts), canonical JSON and its hash. */
 export interface StrategiesTable {
   lender: string;

@@ -125,6 +125,8 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
           reminder_offsets: JSON.stringify(p.reminderOffsetsDays),
         });
       }
+      case "CollectionStrategySet":
+        return push(batch, "strategy_records", { block_number: key.block_number, log_index: key.log_index, lender: log.args.lender, policy_id: log.args.policyId, strategy_hash: log.args.strategyHash, block_timestamp: ts });
       case "ServicerSet":
         return push(batch, "servicers", { block_number: key.block_number, log_index: key.log_index, lender: log.args.lender, servicer: log.args.servicer, allowed: log.args.allowed ? 1 : 0 });
       case "LoanRegistered": {

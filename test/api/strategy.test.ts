@@ -4,6 +4,7 @@
  * naming the field, and a scored loan shows its current score and its history.
  */
 import { expect } from "chai";
+import { loanLedgerAbi } from "../../src/chain/abis";
 import { scorePass } from "../../src/strategy/scorer";
 import { tinyModel } from "../strategy/helpers/tiny-model";
 import { apiFixture, describeEachDialect, type ApiFixture } from "./fixture";
@@ -62,6 +63,19 @@ describeEachDialect("/v1/strategy", (dialect) => {
     const read = await f.call("auditor", `/v1/strategy?lender=${f.addresses.lender}`);
     expect(read.status).to.equal(200);
     expect((await json(read)).strategy.segments.map((s: any) => s.name)).to.deep.equal(["delinquent", "rest"]);
+  });
+
+  it("the hash the lender records on chain (CollectionStrategySet) shows which strategy was in force when", async () => {
+    const record = await json(await f.call("lender", "/v1/strategy"));
+    expect(record.onChain).to.deep.equal([]);
+    const w = f.wallet("lender");
+    const hash = await w.writeContract({ address: f.deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "setCollectionStrategy", args: [record.strategyHash], account: w.account!, chain: w.chain } as never);
+    const receipt = await f.client.waitForTransactionReceipt({ hash });
+    await f.reindex();
+    const after = await json(await f.call("auditor", `/v1/strategy?lender=${f.addresses.lender}`));
+    const block = await f.client.getBlock({ blockNumber: receipt.blockNumber });
+    const policyId = Number(await f.client.readContract({ address: f.deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "currentPolicyOf", args: [f.addresses.lender] }));
+    expect(after.onChain).to.deep.equal([{ strategyHash: record.strategyHash, version: 1, policyId, block: Number(receipt.blockNumber), timestamp: Number(block.timestamp) }]);
   });
 
   it("a scored loan shows its score, reasons and history in GET /v1/loans/{id}", async () => {

@@ -11,6 +11,7 @@ import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
 import type { Deployment } from "../../src/chain/deployments";
 import { deployTo, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { cli, deploymentIn, devAccount, grantLender, loanCount, publicClient } from "./helpers/operator";
+import { tinyModel } from "../strategy/helpers/tiny-model";
 
 const FIXTURES = path.join(__dirname, "fixtures");
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -274,6 +275,25 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
         "line 9, field extra: is not a policy field",
         `error: 5 problems in ${fixture("bad-policy.json")}; nothing was sent`,
       ]);
+    });
+
+    it("strategy publish records the hash of the lender's strategy in force with its policy (CollectionStrategySet)", async function () {
+      const db = path.join(dir, "strategy.sqlite");
+      const none = await cli(["strategy", "publish", "--db", db, ...conn], asLender);
+      expect(none.code).to.equal(2);
+      expect(none.stderr).to.contain(`lender ${lender.address} has no strategy in force`);
+      const model = tinyModel();
+      const modelFile = path.join(dir, `${model.version}.json`);
+      fs.writeFileSync(modelFile, JSON.stringify(model));
+      const set = await cli(["strategy", "set", "--file", fixture("strategy.json"), "--lender", lender.address, "--model", modelFile, "--db", db], {});
+      expect(set.code, set.stderr).to.equal(0);
+      const { strategyHash } = JSON.parse(set.stdout) as { strategyHash: string };
+      const r = await cli(["strategy", "publish", "--db", db, ...conn], asLender);
+      expect(r.code, r.stderr).to.equal(0);
+      const client = publicClient(node!.url);
+      const policyId = await client.readContract({ address: deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "currentPolicyOf", args: [lender.address] });
+      expect(JSON.parse(r.stdout)).to.deep.include({ lender: lender.address, version: 1, strategyHash, policyId });
+      expect(await client.readContract({ address: deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "collectionStrategyOf", args: [lender.address] })).to.equal(strategyHash);
     });
 
     it("sets the contact policy within the caps, and names CollectionLogPolicyOutsideCaps beyond them", async function () {

@@ -84,6 +84,7 @@ describe("LoanLedger: access matrix", function () {
     { fn: "renounceRole", call: (f, w) => f.ledger.connect(w).renounceRole(LENDER_ROLE, w.address), allowed: anyone, emits: null },
     { fn: "setPolicy", call: (f, w) => f.ledger.connect(w).setPolicy(TEST_POLICY), allowed: ["lender", "otherLender"], emits: "PolicySet", refused: notLenderRole },
     { fn: "setServicer", call: (f, w) => f.ledger.connect(w).setServicer(f.stranger.address, true), allowed: ["lender", "otherLender"], emits: "ServicerSet", refused: notLenderRole },
+    { fn: "setCollectionStrategy", call: (f, w) => f.ledger.connect(w).setCollectionStrategy(ethers.id("strategy")), allowed: ["lender", "otherLender"], emits: "CollectionStrategySet", refused: notLenderRole },
     {
       fn: "registerLoan",
       call: async (f, w) => f.ledger.connect(w).registerLoan(await tokenLoanParams(f.borrower.address, await f.token.getAddress())),

@@ -31,6 +31,7 @@ describe("LoanLedger: pause", function () {
     ["registerLoans", async (f) => f.ledger.connect(f.lender).registerLoans([await tokenLoanParams(f.borrower.address, await f.token.getAddress())]), "LoanRegistered"],
     ["setPolicy", async (f) => f.ledger.connect(f.lender).setPolicy(TEST_POLICY), "PolicySet"],
     ["setServicer", async (f) => f.ledger.connect(f.lender).setServicer(f.stranger.address, true), "ServicerSet"],
+    ["setCollectionStrategy", async (f) => f.ledger.connect(f.lender).setCollectionStrategy(ethers.id("strategy")), "CollectionStrategySet"],
     ["proposeRestructure", async (f) => f.ledger.connect(f.lender).proposeRestructure(f.tokenLoanId, f.schedule2), "RestructureProposed"],
     ["acceptRestructure", async (f) => f.ledger.connect(f.borrower).acceptRestructure(f.tokenLoanId, f.schedule2), "LoanRestructured"],
     [

@@ -187,6 +187,26 @@ describe("LoanLedger: policy, cap and servicers", function () {
     });
   });
 
+  describe("setCollectionStrategy", function () {
+    it("records the strategy hash with the lender's policy in force, emitting CollectionStrategySet; a later one replaces it", async function () {
+      const { ledger, lender, otherLender } = await loadFixture(policyFixture);
+      const [first, second] = [ethers.id("strategy v1"), ethers.id("strategy v2")];
+      expect(await ledger.collectionStrategyOf(lender.address)).to.equal(ethers.ZeroHash);
+      await expect(ledger.connect(lender).setCollectionStrategy(first)).to.emit(ledger, "CollectionStrategySet").withArgs(lender.address, 1n, first);
+      await ledger.connect(lender).setPolicy(TEST_POLICY);
+      const policyId = await ledger.currentPolicyOf(lender.address);
+      expect(policyId).to.equal(3n); // the fixture published 1 and 2
+      await expect(ledger.connect(lender).setCollectionStrategy(second)).to.emit(ledger, "CollectionStrategySet").withArgs(lender.address, policyId, second);
+      expect(await ledger.collectionStrategyOf(lender.address)).to.equal(second);
+      expect(await ledger.collectionStrategyOf(otherLender.address)).to.equal(ethers.ZeroHash);
+    });
+
+    it("refuses a zero hash", async function () {
+      const { ledger, lender } = await loadFixture(policyFixture);
+      await expect(ledger.connect(lender).setCollectionStrategy(ethers.ZeroHash)).to.be.revertedWithCustomError(ledger, "LoanLedgerZeroStrategyHash").withArgs();
+    });
+  });
+
   describe("setServicer", function () {
     it("allows and revokes a servicer for the calling lender only, emitting ServicerSet", async function () {
       const { ledger, lender, otherLender, stranger } = await loadFixture(policyFixture);

@@ -42,6 +42,17 @@ export const StrategyRecord = z
     createdAt: z.number().int().openapi({ description: "When it was set (server clock, unix seconds)" }),
     strategy: StrategyFile,
     models: z.array(ModelSummary).openapi({ description: "The models it reads: its own, then its challenger's when another" }),
+    onChain: z
+      .array(
+        z.object({
+          strategyHash: z.string(),
+          version: z.number().int().nullable().openapi({ description: "The stored version with that hash (null: none stored here)" }),
+          policyId: z.number().int().openapi({ description: "The lender's LoanLedger policy in force when it was recorded" }),
+          block: z.number().int(),
+          timestamp: z.number().int().openapi({ description: "Block time: from then on this strategy was in force on chain" }),
+        }),
+      )
+      .openapi({ description: "The lender's CollectionStrategySet events (strategy publish), newest first (at most 50): which strategy was in force when" }),
   })
   .openapi("StrategyRecord");
 export type StrategyRecord = z.infer<typeof StrategyRecord>;

@@ -32,8 +32,17 @@ function summary(m: ModelFile): StrategyRecord["models"][number] {
 }
 
 async function recordOf(db: Kysely<Database>, s: StoredStrategy): Promise<StrategyRecord> {
-  const models = await loadModels(db, modelsOf(s.strategy));
-  return { ...s, models: modelsOf(s.strategy).flatMap((v) => (models.has(v) ? [summary(models.get(v)!)] : [])) };
+  const [models, records, versions] = await Promise.all([
+    loadModels(db, modelsOf(s.strategy)),
+    db.selectFrom("strategy_records").selectAll().where("lender", "=", s.lender).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(50).execute(),
+    db.selectFrom("strategies").select(["version", "strategy_hash"]).where("lender", "=", s.lender).execute(),
+  ]);
+  const versionOf = new Map(versions.map((v) => [v.strategy_hash, Number(v.version)]));
+  return {
+    ...s,
+    models: modelsOf(s.strategy).flatMap((v) => (models.has(v) ? [summary(models.get(v)!)] : [])),
+    onChain: records.map((r) => ({ strategyHash: r.strategy_hash, version: versionOf.get(r.strategy_hash) ?? null, policyId: Number(r.policy_id), block: Number(r.block_number), timestamp: Number(r.block_timestamp) })),
+  };
 }
 
 /** The strategy in force for `lender`, with the models it reads. */

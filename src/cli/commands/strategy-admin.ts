@@ -23,7 +23,11 @@ import { strategyInputSchema } from "../../strategy/strategy-file";
 import { UsageError, action } from "../lib/errors";
 import { address } from "../lib/fields";
 import { flag } from "../lib/flags";
-import { printJson, readJsonFile, readTextFile } from "../lib/json";
+import { chainNumber, printJson, readJsonFile, readTextFile } from "../lib/json";
+import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
+import { connectSigner, readPrivateKey, send, withSignerOptions } from "../lib/signer";
+import { parseEventLogs } from "viem";
+import { loanLedgerAbi } from "../../chain/abis";
 
 const DB_OPTION = `${SETTINGS.databaseUrl.flag} <path|url>`;
 const DB_HELP = `SQLite file or postgres:// URL (env ${SETTINGS.databaseUrl.env})`;
@@ -125,7 +129,26 @@ async function score(raw: Record<string, unknown>): Promise<void> {
   });
 }
 
-/** Registers `strategy set`, `strategy show` and `strategy score` under `strategy`. */
+async function publish(raw: Record<string, unknown>): Promise<void> {
+  const conn = parseConnectionOptions(raw);
+  const key = readPrivateKey(raw);
+  const s = await connectSigner(conn, key);
+  const db = z.string().optional().parse(raw.db);
+  const stored = await withDb(db, (database) => strategyOf(database.db, s.account.address));
+  if (!stored) throw new UsageError(`error: lender ${s.account.address} has no strategy in force: strategy set first`);
+  const receipt = await send(s, { address: s.deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "setCollectionStrategy", args: [stored.strategyHash] });
+  const [event] = parseEventLogs({ abi: loanLedgerAbi, logs: receipt.logs, eventName: "CollectionStrategySet" });
+  printJson({
+    lender: s.account.address,
+    version: stored.version,
+    strategyHash: event?.args.strategyHash,
+    policyId: event?.args.policyId,
+    txHash: receipt.transactionHash,
+    blockNumber: chainNumber(receipt.blockNumber),
+  });
+}
+
+/** Registers `strategy set`, `strategy show`, `strategy publish` and `strategy score` under `strategy`. */
 export function registerStrategyAdmin(strategy: Command): void {
   const st = strategy
     .command("set")
@@ -145,6 +168,14 @@ export function registerStrategyAdmin(strategy: Command): void {
     .option(DB_OPTION, DB_HELP)
     .showHelpAfterError(false);
   sh.action(action(sh, show));
+  const pb = strategy
+    .command("publish")
+    .description("record the hash of the lender's strategy in force on chain, with its policy (LoanLedger.setCollectionStrategy)")
+    .option(DB_OPTION, DB_HELP)
+    .showHelpAfterError(false)
+    .addHelpText("after", "\nThe lender's key is read from LENDER_KEY (or --key-env NAME); the lender is its address.\nExit status: 0 recorded, 1 refused or failed on chain, 2 bad input (nothing sent).");
+  withSignerOptions(withConnectionOptions(pb));
+  pb.action(action(pb, publish));
   const sc = strategy
     .command("score")
     .description("score the open loans whose score is missing, a chain day old, older than their last event or of another strategy version")
