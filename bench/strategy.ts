@@ -11,8 +11,11 @@
  *
  * Writes bench/results/strategy.json: { auc, ks, brier, top20: { strategy, oldestDue,
  * largestAmount }, loans, months, … }. Targets: AUC ≥ 0.75 (behavioural score, held out); the
- * strategy's top 20% captures ≥ 1.3× the recoveries of oldest-due-first.
+ * strategy's top 20% captures ≥ 1.3× the recoveries of oldest-due-first. Then a scoring run:
+ * every open loan of a BENCH_STRATEGY_SCORE_LOANS-loan book (default 100,000; 0 skips it) scored in
+ * one pass, with its time and peak memory (the scorer works a chunk of loans at a time).
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,11 +23,37 @@ import { openDatabase } from "../src/db/connect";
 import { backtest } from "../src/strategy/backtest";
 import { modelCard } from "../src/strategy/model-file";
 import { BOOK_START, generateBook } from "../scripts/lib/strategy-book";
+import type { ModelFile } from "../src/strategy/model-file";
 
 const LOANS = Number(process.env.BENCH_STRATEGY_LOANS ?? 20_000);
 const MONTHS = Number(process.env.BENCH_STRATEGY_MONTHS ?? 24);
 const HELD_OUT_MONTHS = 6;
+/** Loans of the scoring run's book (0: no scoring run). */
+const SCORE_LOANS = Number(process.env.BENCH_STRATEGY_SCORE_LOANS ?? 100_000);
 const DAY = 86_400;
+
+/**
+ * The scoring run in a process of its own (bench/strategy/score-run.ts), so its peak memory is its
+ * own and not the backtest's: every open loan of a fresh SCORE_LOANS-loan book scored in one pass.
+ */
+async function scoringRun(dir: string, model: ModelFile): Promise<Record<string, number>> {
+  const modelFile = path.join(dir, "model.json");
+  fs.writeFileSync(modelFile, JSON.stringify(model));
+  const run = async (mode: "generate" | "score") => {
+    const child = spawn(process.execPath, ["-r", "ts-node/register", path.join(__dirname, "strategy", "score-run.ts"), mode, modelFile, String(SCORE_LOANS), dir], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, TS_NODE_SWC: "true" },
+    });
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    if (code !== 0) throw new Error(`the scoring run (${mode}) exited with ${code}`);
+    return out;
+  };
+  await run("generate");
+  const out = await run("score");
+  return JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>;
+}
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-strategy-"));
@@ -50,6 +79,7 @@ async function main(): Promise<void> {
     });
     const backtestSeconds = (performance.now() - t0) / 1000;
     await handle.close();
+    const scoring = SCORE_LOANS > 0 ? await scoringRun(dir, r.model) : undefined;
     const counts = (k: "behavioural" | "earlyWarning") => ({ train: r.model.scores[k].metrics.trainSnapshots, test: r.model.scores[k].metrics.testSnapshots, testEventRate: r.model.scores[k].metrics.testEventRate });
     const checks = [
       { check: `behavioural AUC ${r.auc?.toFixed(3)} >= 0.75 (held out)`, pass: (r.auc ?? 0) >= 0.75 },
@@ -72,10 +102,12 @@ async function main(): Promise<void> {
       calibration: r.calibration,
       model: { version: r.model.version, behaviouralFeatures: r.model.scores.behavioural.scorecard.features.map((f) => f.name), earlyWarningFeatures: r.model.scores.earlyWarning.scorecard.features.map((f) => f.name) },
       timing: { generateSeconds, backtestSeconds, rssBeforeBacktestMb: Math.round(rssBefore / 2 ** 20), peakRssMb: Math.round(peakRss / 2 ** 20) },
+      scoring,
       method: {
         book: `bench/strategy/book.ts, seed ${book.seed}: loans registered over the first 12 months, 12 or 24 monthly installments, each borrower lived day by day by scripts/lib/behaviour.ts from a hidden propensity (documented there), written as the indexer writes its rows`,
         snapshots: "every open loan every 7 days from the second month (early-warning snapshots of current loans every 28 days); features from src/domain/features.ts",
         split: `train on snapshots whose outcome window ends before the held-out period (the last ${HELD_OUT_MONTHS} months); measure on the snapshots in it whose outcome is known`,
+        scoring: `a second book of ${SCORE_LOANS} loans (seed 17) with the trained model and a two-segment strategy in force: one scoring pass over every open loan (src/strategy/scorer.ts, in chunks of 500), its time and the process's peak RSS sampled every 50 ms`,
         top20: "on each held-out date, the delinquent loans ordered by expected recovery (P × amount overdue), by oldest due date, and by largest amount overdue; share of the next-30-day recoveries held by the first 20%, pooled over the dates",
       },
       checks,
@@ -86,7 +118,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(results, "strategy-model-card.md"), modelCard(r.model));
     fs.writeFileSync(path.join(results, "strategy-model.json"), `${JSON.stringify(r.model, null, 2)}\n`);
     process.stderr.write("\n");
-    console.log(JSON.stringify({ auc: r.auc, ks: r.ks, brier: r.brier, top20: r.top20, earlyWarning: r.earlyWarning, timing: out.timing }, null, 2));
+    console.log(JSON.stringify({ auc: r.auc, ks: r.ks, brier: r.brier, top20: r.top20, earlyWarning: r.earlyWarning, timing: out.timing, scoring }, null, 2));
     for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"} ${c.check}`);
     console.log("wrote bench/results/strategy.json, strategy-model.json and strategy-model-card.md");
   } finally {
