@@ -30,6 +30,8 @@ const MONTHS = Number(process.env.BENCH_STRATEGY_MONTHS ?? 24);
 const HELD_OUT_MONTHS = 6;
 /** Loans of the scoring run's book (0: no scoring run). */
 const SCORE_LOANS = Number(process.env.BENCH_STRATEGY_SCORE_LOANS ?? 100_000);
+/** The scoring process's V8 heap cap (MB). */
+const SCORE_HEAP_MB = 512;
 const DAY = 86_400;
 
 /**
@@ -40,7 +42,9 @@ async function scoringRun(dir: string, model: ModelFile): Promise<Record<string,
   const modelFile = path.join(dir, "model.json");
   fs.writeFileSync(modelFile, JSON.stringify(model));
   const run = async (mode: "generate" | "score") => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register", path.join(__dirname, "strategy", "score-run.ts"), mode, modelFile, String(SCORE_LOANS), dir], {
+    // The scorer runs with its heap capped: finishing at all shows its memory is bounded, not just lazily collected.
+    const cap = mode === "score" ? [`--max-old-space-size=${SCORE_HEAP_MB}`] : [];
+    const child = spawn(process.execPath, [...cap, "-r", "ts-node/register", path.join(__dirname, "strategy", "score-run.ts"), mode, modelFile, String(SCORE_LOANS), dir], {
       stdio: ["ignore", "pipe", "inherit"],
       env: { ...process.env, TS_NODE_SWC: "true" },
     });
@@ -52,7 +56,7 @@ async function scoringRun(dir: string, model: ModelFile): Promise<Record<string,
   };
   await run("generate");
   const out = await run("score");
-  return JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>;
+  return { ...(JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>), heapCapMb: SCORE_HEAP_MB };
 }
 
 async function main(): Promise<void> {
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
         book: `bench/strategy/book.ts, seed ${book.seed}: loans registered over the first 12 months, 12 or 24 monthly installments, each borrower lived day by day by scripts/lib/behaviour.ts from a hidden propensity (documented there), written as the indexer writes its rows`,
         snapshots: "every open loan every 7 days from the second month (early-warning snapshots of current loans every 28 days); features from src/domain/features.ts",
         split: `train on snapshots whose outcome window ends before the held-out period (the last ${HELD_OUT_MONTHS} months); measure on the snapshots in it whose outcome is known`,
-        scoring: `a second book of ${SCORE_LOANS} loans (seed 17) with the trained model and a two-segment strategy in force: one scoring pass over every open loan (src/strategy/scorer.ts, in chunks of 500), its time and the process's peak RSS sampled every 50 ms`,
+        scoring: `a second book of ${SCORE_LOANS} loans (seed 17) with the trained model and a two-segment strategy in force: one scoring pass over every open loan (src/strategy/scorer.ts, in chunks of 500) in a process of its own whose V8 heap is capped at ${SCORE_HEAP_MB} MB, its time and peak RSS sampled every 50 ms`,
         top20: "on each held-out date, the delinquent loans ordered by expected recovery (P × amount overdue), by oldest due date, and by largest amount overdue; share of the next-30-day recoveries held by the first 20%, pooled over the dates",
       },
       checks,
