@@ -3,17 +3,11 @@
  * the score and double the odds every PDO, reason codes in words, uninformative features left out.
  */
 import { expect } from "chai";
-import { binFeature, binOf, DEFAULT_SCALING, FEATURE_NAMES, informationValue, scoreWith, trainScorecard, type Bin, type FeatureValue, type LoanFeatures } from "../../src/domain";
+import { binFeature, binOf, DEFAULT_SCALING, informationValue, scoreWith, trainScorecard, type Bin, type LoanFeatures } from "../../src/domain";
+import { featureRow } from "../strategy/helpers/tiny-model";
 import { prng } from "../../scripts/lib/prng";
 
-const rowOf = (values: Record<string, FeatureValue>, loanId = 1): LoanFeatures => ({
-  loanId,
-  t: 0n,
-  dpd: 1n,
-  open: true,
-  values: Object.fromEntries(FEATURE_NAMES.map((n) => [n, values[n] ?? null])),
-  amounts: { outstandingPrincipal: 0n, amountOverdue: 0n, penaltyAccrued: 0n },
-});
+const rowOf = featureRow;
 
 describe("domain/scorecard", function () {
   describe("binFeature", function () {

@@ -65,31 +65,21 @@ export const StrategyPut = z
   .strict()
   .openapi("StrategyPut");
 
-export const LoanScoreOut = z
-  .object({
-    kind: z.enum(["behavioural", "earlyWarning"]),
-    probability: z.number(),
-    points: z.number().int(),
-    model: z.string(),
-    scoredAt: z.number().int(),
-    segment: z.string(),
-    arm: z.enum(["champion", "challenger"]),
-  })
-  .openapi("LoanScore");
+/** What every score of a loan states (current or past). */
+const scoreFields = {
+  kind: z.enum(["behavioural", "earlyWarning"]),
+  probability: z.number(),
+  points: z.number().int(),
+  model: z.string(),
+  scoredAt: z.number().int(),
+  segment: z.string(),
+  arm: z.enum(["champion", "challenger"]),
+};
+
+export const LoanScoreOut = z.object(scoreFields).openapi("LoanScore");
 
 export const LoanScoreNow = z
-  .object({
-    kind: z.enum(["behavioural", "earlyWarning"]),
-    probability: z.number(),
-    points: z.number().int(),
-    model: z.string(),
-    scoredAt: z.number().int(),
-    segment: z.string(),
-    arm: z.enum(["champion", "challenger"]),
-    reasons: z.array(ScoreReason),
-    strategyVersion: z.number().int(),
-    expectedRecovery: z.string(),
-  })
+  .object({ ...scoreFields, reasons: z.array(ScoreReason), strategyVersion: z.number().int(), expectedRecovery: z.string() })
   .openapi("LoanScoreNow");
 
 export const LoanScores = z

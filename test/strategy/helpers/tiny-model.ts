@@ -8,7 +8,8 @@ import { MODEL_FORMAT, modelVersion, type ModelFile } from "../../../src/strateg
 import { DEFAULT_HORIZONS } from "../../../src/strategy/snapshots";
 import { prng } from "../../../scripts/lib/prng";
 
-const row = (values: Record<string, FeatureValue>, loanId: number): LoanFeatures => ({
+/** A feature row with the given values (every other feature missing), as a delinquent loan's. */
+export const featureRow = (values: Record<string, FeatureValue>, loanId = 1): LoanFeatures => ({
   loanId,
   t: 0n,
   dpd: 1n,
@@ -24,7 +25,7 @@ export function tinyModel(seed = 11): ModelFile {
   for (let i = 0; i < 4_000; i++) {
     const dpd = Math.floor(random() * 120);
     const overdue = Math.floor(random() * 400);
-    rows.push(row({ dpd, overdue_installments: overdue }, i));
+    rows.push(featureRow({ dpd, overdue_installments: overdue }, i));
     ys.push(random() < 1 / (1 + Math.exp(-(1.5 - dpd / 30 - overdue / 200))) ? 1 : 0);
   }
   const features = ["dpd", "overdue_installments"];
