@@ -209,3 +209,61 @@ export function simulateLoan(initial: LoanState, z: number, end: number, random:
   out.state = state;
   return out;
 }
+
+/**
+ * The demo seed's borrowers (scripts/lib/seed.ts): the same hidden propensity z ~ N(0, 1), on the
+ * coarser clock of the seed, which advances the chain a few times a month. Parameters:
+ *  - hardship: onset in a month with probability 0.04 · e^(−0.8 z) (at most once); one month of
+ *    drift, then 2–3 months of hardship;
+ *  - an installment, when nothing is overdue: paid a day before its due date with probability
+ *    σ(1.8 + 1.5 z) (0.3 in drift); otherwise paid two days late with probability 0.5, a partial
+ *    60% of it in 3 of 10 of those (4 of 10 in drift), or missed. In hardship it is missed with
+ *    probability 0.85;
+ *  - while overdue, at the month's collection round: the collector reaches the borrower with
+ *    probability σ(−0.2 + 0.9 z − h); reached, the borrower pays all that is overdue with
+ *    probability σ(0.3 + 1.4 z − 0.5 b − 1.5 h), otherwise σ(−1.5 + 1.3 z − 0.5 b − 1.5 h), where b is
+ *    the months already behind and h = 1 in hardship.
+ */
+export interface DemoBorrower {
+  z: number;
+  /** Month indexes: drift in [driftFrom, hardshipFrom), hardship in [hardshipFrom, hardshipUntil). */
+  driftFrom: number;
+  hardshipFrom: number;
+  hardshipUntil: number;
+}
+
+export type DemoInstallment = "early" | "grace" | "partial" | "missed";
+
+export function demoBorrower(random: () => number, months: number): DemoBorrower {
+  const z = normal(random);
+  const b: DemoBorrower = { z, driftFrom: -1, hardshipFrom: -1, hardshipUntil: -1 };
+  for (let m = 0; m < months; m++) {
+    if (random() < 0.04 * Math.exp(-0.8 * z)) {
+      b.driftFrom = m;
+      b.hardshipFrom = m + 1;
+      b.hardshipUntil = m + 3 + Math.floor(random() * 2);
+      break;
+    }
+  }
+  return b;
+}
+
+const demoDrift = (b: DemoBorrower, m: number) => m >= b.driftFrom && m < b.hardshipFrom;
+const demoHardship = (b: DemoBorrower, m: number) => m >= b.hardshipFrom && m < b.hardshipUntil;
+
+/** How month `m`'s installment is paid by a borrower with nothing overdue. */
+export function demoInstallment(b: DemoBorrower, m: number, random: () => number): DemoInstallment {
+  if (demoHardship(b, m)) return random() < 0.85 ? "missed" : "early";
+  const drift = demoDrift(b, m);
+  if (random() < (drift ? 0.3 : sigma(1.8 + 1.5 * b.z))) return "early";
+  if (random() < 0.5) return random() < (drift ? 0.4 : 0.3) ? "partial" : "grace";
+  return "missed";
+}
+
+/** Month `m`'s collection round for a borrower `behind` months in arrears: reached, and pays all that is overdue. */
+export function demoCollection(b: DemoBorrower, m: number, behind: number, random: () => number): { reached: boolean; pays: boolean } {
+  const h = demoHardship(b, m) ? 1 : 0;
+  const reached = random() < sigma(-0.2 + 0.9 * b.z - h);
+  const pays = random() < sigma((reached ? 0.3 + 1.4 * b.z : -1.5 + 1.3 * b.z) - 0.5 * behind - 1.5 * h);
+  return { reached, pays };
+}

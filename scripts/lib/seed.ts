@@ -8,6 +8,8 @@ import { plainTypes, restructureTypedData } from "../../src/chain/typed-data";
 import { generateSchedule, toIsoString, type ScheduleKind } from "../../src/domain";
 import { buildBatchTree } from "../../src/domain/merkle";
 import { DEMO_ACCOUNTS } from "./demo-accounts";
+import { demoBorrower, demoCollection, demoInstallment, type DemoBorrower } from "./behaviour";
+import { prng } from "./prng";
 import { AUDITOR_ROLE, LENDER_ROLE } from "../../src/chain/roles";
 import { DAY } from "../../src/domain";
 
@@ -24,19 +26,16 @@ export interface SeedOptions {
   /** Where the anchored batch's leaves are written (for upload to POST /v1/batches). */
   batchFile?: string;
   onProgress?: (done: number, total: number, label: string) => void;
-}
-
-type Behaviour = "onTime" | "late" | "stops" | "never";
-
-function behaviourOf(i: number): Behaviour {
-  const r = (i * 37) % 100;
-  return r < 55 ? "onTime" : r < 75 ? "late" : r < 90 ? "stops" : "never";
+  /** Seed of the borrowers' hidden propensities (16). */
+  seed?: number;
 }
 
 /**
  * Seeds a realistic demo portfolio by advancing chain time month by month: 3 lenders with their
  * policies, 5 collectors, an auditor; loans over annuity, equal-principal and interest-only
- * schedules in the TestUSD stablecoin and off-chain CNY; repayments on time, late and missed;
+ * schedules in the TestUSD stablecoin and off-chain CNY; repayments early, in grace, partial, late
+ * and missed as each borrower's hidden propensity and hardship decide (behaviour.ts, `demoBorrower`;
+ * the three borrowers with real accounts, who act in the scripted scenes, always pay late);
  * keeper pokes (reminders, penalties, classification changes, defaults); collector actions
  * including some that break contact rules; a promise to pay; a borrower's channel restriction and
  * dispute; a Merkle batch anchor over recorded actions; a restructuring the borrower signed (EIP-712); a charge-off and
@@ -56,7 +55,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   const log = (await ethers.getContractAt("CollectionLog", dep.collectionLog.address)) as unknown as CollectionLog;
   const token = (await ethers.getContractAt("MockERC20", dep.testToken!.address)) as unknown as MockERC20;
 
-  const totalSteps = 5 + opts.months * 5;
+  const totalSteps = 5 + opts.months * 6;
   let step = 0;
   const progress = (label: string) => opts.onProgress?.(++step, totalSteps, label);
   const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -114,13 +113,17 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
     id: bigint;
     lender: number;
     token: boolean;
-    behaviour: Behaviour;
+    /** Null for the scripted borrowers (real accounts), who pay every installment late. */
+    borrowerModel: DemoBorrower | null;
+    /** Months in arrears at the last collection round. */
+    behind: number;
     borrower: string;
     dueDates: bigint[];
     collector: number;
   }
   const loans: DemoLoan[] = [];
   const offsets = [480, 480, 480, 480, -300, 60];
+  const random = prng(opts.seed ?? 16);
   for (const [li, lender] of lenders.entries()) {
     const firstDue = toIsoString(t0 + BigInt(20 + li * 4) * DAY).slice(0, 10);
     const params = [];
@@ -147,7 +150,8 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
         id: 0n,
         lender: li,
         token: onToken,
-        behaviour: k === 0 ? "late" : behaviourOf(index),
+        borrowerModel: k === 0 ? null : demoBorrower(random, opts.months),
+        behind: 0,
         borrower,
         dueDates: schedule.map((s) => s.dueDate),
         collector: li === 0 ? (k % 2 === 0 ? 0 : 1) : li === 1 ? (k % 2 === 0 ? 2 : 3) : 4,
@@ -177,10 +181,12 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   const watched = loans[0];
   await send(log.connect(payers[0]).restrictChannel(watched.id, 1));
 
-  const payOf = async (l: DemoLoan, at: bigint) => {
+  /** Pays the installment due (and penalties), a share of it, or everything overdue. */
+  const payOf = async (l: DemoLoan, at: bigint, what: "due" | "partial" | "overdue" = "due") => {
     const st = await ledger.loanState(l.id);
     if (Number(st.status) >= 2) return;
-    const amount = st.nextDueAmount + st.penaltyOutstanding;
+    let amount = what === "partial" ? (st.nextDueAmount * 60n) / 100n : st.nextDueAmount + st.penaltyOutstanding;
+    if (what === "overdue" && st.amountOverdue > 0n) amount = st.amountOverdue + st.penaltyOutstanding;
     if (amount === 0n) return;
     if (l.token) await send(ledger.connect(payers[Number(l.id % BigInt(payers.length))]).repay(l.id, amount));
     else await send(ledger.connect(lenders[l.lender]).recordRepayment(l.id, amount, at, ethers.id(`bank-${l.id}-${at}`)));
@@ -191,6 +197,10 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   };
   const localAt = (_l: DemoLoan, dayStart: bigint, hour: bigint, offsetMinutes: number) =>
     dayStart + hour * HOUR - BigInt(offsetMinutes) * 60n;
+  const overdueNow = async (l: DemoLoan) => {
+    const st = await ledger.loanState(l.id);
+    return Number(st.status) === 0 && st.amountOverdue > 0n;
+  };
 
   // --- months of history
   for (let m = 0; m < opts.months; m++) {
@@ -198,21 +208,31 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
     await goTo(due - 3n * DAY);
     await pokeAll();
     progress(`month ${m + 1}: reminders before due`);
-    await goTo(due + 6n * DAY);
-    for (const l of loans) {
-      if (l.behaviour === "onTime" || (l.behaviour === "stops" && m < 2)) await payOf(l, await now());
-    }
-    progress(`month ${m + 1}: on-time repayments`);
+    // Each borrower with nothing overdue decides how this installment is paid.
+    const plan = new Map<DemoLoan, ReturnType<typeof demoInstallment>>();
+    for (const l of loans) if (l.borrowerModel && l.behind === 0) plan.set(l, demoInstallment(l.borrowerModel, m, random));
+    await goTo(due - DAY);
+    for (const [l, how] of plan) if (how === "early") await payOf(l, await now());
+    progress(`month ${m + 1}: repayments before due`);
+    await goTo(due + 2n * DAY);
+    for (const [l, how] of plan) if (how === "grace" || how === "partial") await payOf(l, await now(), how === "grace" ? "due" : "partial");
+    progress(`month ${m + 1}: repayments in grace`);
     await goTo(due + 16n * DAY);
     await pokeAll();
-    // Collectors call overdue loans: 10:00 local, a few at 22:00 (outside hours), one loan called 5 times a day.
+    // Collectors call the loans in arrears at 10:00 local: reached (contact made) or not (no answer).
+    // The first few of each collector's calls break a contact rule: one loan called 5 times a day,
+    // one called at 22:00, one sent an SMS as well.
+    const overdue: DemoLoan[] = [];
+    for (const l of loans) if (await overdueNow(l)) overdue.push(l);
+    const rounds = new Map(overdue.map((l) => [l, l.borrowerModel ? demoCollection(l.borrowerModel, m, l.behind, random) : { reached: true, pays: true }]));
     const dayStart = ((await now()) / DAY) * DAY;
     for (const [ci, c] of collectors.entries()) {
-      const mine = loans.filter((l) => l.collector === ci && l.behaviour !== "onTime").slice(0, 12);
+      const mine = overdue.filter((l) => l.collector === ci).slice(0, 40);
       const actions = mine.flatMap((l, i) => {
         const off = offsets[Number(l.id - 1n) % offsets.length];
         const base = localAt(l, dayStart - 2n * DAY, 10n, off);
-        const list = [{ loanId: l.id, channel: 0, kind: 1, outcome: 200, occurredAt: base, evidenceHash: ethers.id(`rec-${m}-${l.id}`) }];
+        const reached = rounds.get(l)!.reached;
+        const list = [{ loanId: l.id, channel: 0, kind: reached ? 1 : 0, outcome: reached ? 200 : 480, occurredAt: base, evidenceHash: ethers.id(`rec-${m}-${l.id}`) }];
         if (i === 0) for (let k = 1; k <= 4; k++) list.push({ loanId: l.id, channel: 0, kind: 1, outcome: 200 + k, occurredAt: base + BigInt(k) * 600n, evidenceHash: ethers.id(`rec-${m}-${l.id}-${k}`) });
         if (i === 1) list.push({ loanId: l.id, channel: 0, kind: 0, outcome: 486, occurredAt: localAt(l, dayStart - 2n * DAY, 22n, off), evidenceHash: ethers.id(`late-${m}-${l.id}`) });
         if (i === 2) list.push({ loanId: l.id, channel: 1, kind: 0, outcome: 0, occurredAt: base + 1_800n, evidenceHash: ethers.id(`sms-${m}-${l.id}`) });
@@ -221,10 +241,16 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
       if (actions.length) await send(log.connect(c).recordActions(actions));
     }
     progress(`month ${m + 1}: collection calls`);
-    for (const l of loans) if (l.behaviour === "late" || (l.behaviour === "stops" && m < 2)) await payOf(l, await now());
+    for (const l of overdue) {
+      if (rounds.get(l)!.pays) {
+        await payOf(l, await now(), "overdue");
+        l.behind = 0;
+      } else l.behind++;
+    }
+    for (const l of loans) if (!l.borrowerModel) await payOf(l, await now());
     if (m === 1) {
       // A promise to pay, kept or broken by what follows.
-      const late = loans.find((l) => l.behaviour === "stops" && l.collector === 0) ?? loans.find((l) => l.behaviour !== "onTime" && l.collector === 0);
+      const late = loans.find((l) => l.borrowerModel && l.behind > 0 && l.collector === 0) ?? loans.find((l) => l.collector === 0 && l.borrowerModel);
       if (late) {
         const st = await ledger.loanState(late.id);
         if (st.nextDueAmount > 0n) {
@@ -243,7 +269,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   }
 
   // --- a legal notice sent too early (flag 16 when DPD < 60)
-  const legal = loans.find((l) => l.behaviour === "stops" && l.collector === 1) ?? loans.find((l) => l.collector === 1);
+  const legal = loans.find((l) => l.behind === 1 && l.collector === 1) ?? loans.find((l) => l.behind > 0 && l.collector === 1) ?? loans.find((l) => l.collector === 1);
   if (legal) await send(log.connect(collectors[1]).recordAction(legal.id, 4, 5, 1, await now(), ethers.id("lawyer-letter.pdf")));
   progress("legal notice");
 
@@ -297,7 +323,8 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
     const signature = await (payers[1] as unknown as Signer).signTypedData(td.domain as Record<string, unknown>, plainTypes(td.types), td.message);
     await send(ledger.connect(lenders[1]).restructureWithSignature(restructured.id, schedule, deadline, signature));
   }
-  const never = loans.filter((l) => l.behaviour === "never");
+  // The two borrowers furthest behind: one charged off, one written off.
+  const never = loans.filter((l) => l.borrowerModel && l.behind > 0).sort((x, y) => y.behind - x.behind || Number(x.id - y.id));
   if (never[0]) await send(ledger.connect(lenders[never[0].lender]).chargeOff(never[0].id));
   if (never[1]) await send(ledger.connect(lenders[never[1].lender]).writeOff(never[1].id));
   await pokeAll();
