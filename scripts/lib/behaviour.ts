@@ -221,7 +221,7 @@ export function simulateLoan(initial: LoanState, z: number, end: number, random:
  *    probability 0.85;
  *  - while overdue, at the month's collection round: the collector reaches the borrower with
  *    probability σ(−0.2 + 0.9 z − h); reached, the borrower pays all that is overdue with
- *    probability σ(0.3 + 1.4 z − 0.5 b − 1.5 h), otherwise σ(−1.5 + 1.3 z − 0.5 b − 1.5 h), where b is
+ *    probability σ(1.0 + 1.4 z − 0.5 b − 1.5 h), otherwise σ(−0.8 + 1.3 z − 0.5 b − 1.5 h), where b is
  *    the months already behind and h = 1 in hardship.
  */
 export interface DemoBorrower {
@@ -264,6 +264,6 @@ export function demoInstallment(b: DemoBorrower, m: number, random: () => number
 export function demoCollection(b: DemoBorrower, m: number, behind: number, random: () => number): { reached: boolean; pays: boolean } {
   const h = demoHardship(b, m) ? 1 : 0;
   const reached = random() < sigma(-0.2 + 0.9 * b.z - h);
-  const pays = random() < sigma((reached ? 0.3 + 1.4 * b.z : -1.5 + 1.3 * b.z) - 0.5 * behind - 1.5 * h);
+  const pays = random() < sigma((reached ? 1.0 + 1.4 * b.z : -0.8 + 1.3 * b.z) - 0.5 * behind - 1.5 * h);
   return { reached, pays };
 }
