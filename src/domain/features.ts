@@ -219,6 +219,52 @@ const CATALOGUE: Computed[] = [
     },
   },
   {
+    name: "last_payment_margin",
+    kind: "numeric",
+    unit: "days",
+    definition: "Days by which the last settled installment was paid before its due date (negative: after); none before the first.",
+    reason: (v) => (Number(v) < 0 ? `last installment paid ${-Number(v)} days late` : Number(v) === 0 ? "last installment paid on its due date" : `last installment paid only ${v} days early`),
+    compute: (c) => {
+      const last = c.view.settlements[c.view.settlements.length - 1];
+      return last ? Math.round(-Number(last.offset) / Number(DAY)) : null;
+    },
+  },
+  {
+    name: "usual_payment_margin",
+    kind: "numeric",
+    unit: "days",
+    definition: "Mean days by which up to 12 settled installments before the last were paid before their due dates (negative: after); none with fewer than 2 settled.",
+    reason: (v) => (Number(v) < 0 ? `usually pays ${-Number(v)} days late` : Number(v) === 0 ? "usually pays on the due date" : `usually pays only ${v} days early`),
+    compute: (c) => {
+      const s = c.view.settlements;
+      return s.length < 2 ? null : Math.round(-meanOffsetDays(s.slice(-13, -1)) * 2) / 2;
+    },
+  },
+  {
+    name: "close_payments_streak",
+    kind: "numeric",
+    unit: "installments",
+    definition: "How many of the last settled installments in a row were settled less than a day before their due date, or after it.",
+    reason: (v) => `${plural(v, "installment")} in a row paid at the last moment or late`,
+    compute: (c) => {
+      const s = c.view.settlements;
+      let n = 0;
+      while (n < s.length && s[s.length - 1 - n]!.offset > -DAY) n++;
+      return n;
+    },
+  },
+  {
+    name: "best_payment_margin",
+    kind: "numeric",
+    unit: "days",
+    definition: "The most days before its due date that any of the last 12 settled installments was paid (negative: all after); none before the first.",
+    reason: (v) => (Number(v) <= 0 ? "never paid before a due date" : `never paid more than ${v} days early`),
+    compute: (c) => {
+      const s = c.view.settlements.slice(-12);
+      return s.length === 0 ? null : Math.round(Math.max(...s.map((x) => -Number(x.offset))) / Number(DAY));
+    },
+  },
+  {
     name: "promises_made_90d",
     kind: "numeric",
     unit: "promises",

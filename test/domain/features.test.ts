@@ -67,6 +67,10 @@ describe("domain/features", function () {
     expect(reason("right_party_contacts_30d", 0)).to.equal("not reached in 30 days");
     expect(reason("days_since_last_payment", null)).to.equal("no payment received yet");
     expect(reason("overdue_installments", 250)).to.equal("2.5 installments overdue");
+    expect(reason("last_payment_margin", 0)).to.equal("last installment paid on its due date");
+    expect(reason("last_payment_margin", -3)).to.equal("last installment paid 3 days late");
+    expect(reason("best_payment_margin", 0)).to.equal("never paid before a due date");
+    expect(reason("usual_payment_margin", 1.5)).to.equal("usually pays only 1.5 days early");
   });
 
   it("a loan never paid, 10 days after its first due date", function () {
@@ -85,6 +89,10 @@ describe("domain/features", function () {
       grace_payments_180d: 0,
       payment_timing_drift: null,
       payment_margin: null,
+      last_payment_margin: null,
+      usual_payment_margin: null,
+      close_payments_streak: 0,
+      best_payment_margin: null,
       promises_made_90d: 0,
       contact_attempts_30d: 0,
       right_party_share_30d: null,
@@ -130,8 +138,33 @@ describe("domain/features", function () {
       last_payment_share: 45, // 50 of 110, rounded down
       payment_timing_drift: 6, // mean(+2, +6) − mean(−2, −1) = 4 − (−1.5) = 5.5 days, rounded half up
       payment_margin: -2, // the last 3 settled: 1 day early, 2 and 6 days late: mean −(−1 + 2 + 6)/3 = −2.33 → −2
+      last_payment_margin: -6, // the 4th installment, settled 6 days late (the partial one settles nothing)
+      usual_payment_margin: 0.5, // the 3 settled before it: 2 and 1 days early, 2 late: mean 1/3, to the half day
+      close_payments_streak: 2, // the 4th (6 late) and the 3rd (2 late); the 2nd was a day early
+      best_payment_margin: 2,
     });
     expect(f.amounts.amountOverdue).to.equal(60n);
+  });
+
+  it("payment margins: the last, the usual, the best, and a streak of last-moment payments", function () {
+    const h = loan({
+      repayments: [
+        pay(due(0) - 5n * DAY, 110n), // 5 days early
+        pay(due(1) - 3n * DAY, 110n), // 3 days early
+        pay(due(2) - 3_600n, 110n), // an hour before due: less than a day early
+        pay(due(3) - 3_600n, 110n),
+      ],
+    });
+    const f = at(h, due(3) + DAY);
+    expect(f.values).to.deep.include({
+      last_payment_margin: 0,
+      usual_payment_margin: 2.5, // (5 + 3 + 0.04) / 3 = 2.68 days, to the half day
+      close_payments_streak: 2,
+      best_payment_margin: 5,
+      payment_margin: 1, // (3 + 0.04 + 0.04) / 3 = 1.03
+    });
+    // One settled installment: a last and a best margin, no usual one.
+    expect(at(h, due(0) + DAY).values).to.deep.include({ last_payment_margin: 5, usual_payment_margin: null, close_payments_streak: 0, best_payment_margin: 5 });
   });
 
   it("promises made, kept, broken and pending in the last 90 days, from repayments only", function () {
