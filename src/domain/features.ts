@@ -43,6 +43,8 @@ type Computed = FeatureDefinition & { compute: (c: Context) => FeatureValue };
 const days = (seconds: bigint) => Number(seconds / DAY);
 const pct = (part: bigint, whole: bigint) => (whole === 0n ? null : Number((part * 100n) / whole));
 const plural = (n: FeatureValue, one: string, many = `${one}s`) => (n === 0 ? `no ${many}` : `${n} ${n === 1 ? one : many}`);
+/** "1 day", "2.5 days" (a count of days that is never zero where it is used). */
+const dayCount = (n: number) => `${n} ${n === 1 ? "day" : "days"}`;
 const since = (t: bigint, windowDays: number) => t - BigInt(windowDays) * DAY;
 
 /** Actions that tried to reach the borrower: attempts, contacts made, promises taken. */
@@ -107,7 +109,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: "Days past due of the oldest unpaid installment (0 when nothing is overdue).",
-    reason: (v) => `${v} days past due`,
+    reason: (v) => `${dayCount(Number(v))} past due`,
     compute: (c) => Number(c.s.dpd),
   },
   {
@@ -123,7 +125,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: `Highest DPD reached in the last ${RECENT_DAYS} days.`,
-    reason: (v) => `reached ${v} days past due in the last ${RECENT_DAYS} days`,
+    reason: (v) => `reached ${dayCount(Number(v))} past due in the last ${RECENT_DAYS} days`,
     compute: (c) => Number(worstDpdSince(c.view, since(c.t, RECENT_DAYS))),
   },
   {
@@ -158,7 +160,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: "Days since the last repayment was received; none before the first.",
-    reason: (v) => (v === null ? "no payment received yet" : `no payment for ${v} days`),
+    reason: (v) => (v === null ? "no payment received yet" : `no payment for ${dayCount(Number(v))}`),
     compute: (c) => {
       const last = c.view.payments[c.view.payments.length - 1];
       return last ? days(c.t - last.at) : null;
@@ -200,7 +202,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: "Mean days from due date to settlement of the last 2 settled installments minus that of the 2 before (positive: paying later than before); none with fewer than 4.",
-    reason: (v) => `paying ${v} days later than before`,
+    reason: (v) => `paying ${dayCount(Number(v))} later than before`,
     compute: (c) => {
       const s = c.view.settlements;
       if (s.length < 4) return null;
@@ -212,7 +214,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: "Mean days by which the last 3 settled installments were paid before their due dates (negative: after); none before the first.",
-    reason: (v) => (Number(v) < 0 ? `pays ${-Number(v)} days after the due date on average` : `pays only ${v} days before the due date`),
+    reason: (v) => (Number(v) < 0 ? `pays ${dayCount(-Number(v))} after the due date on average` : `pays only ${dayCount(Number(v))} before the due date`),
     compute: (c) => {
       const last = c.view.settlements.slice(-3);
       return last.length === 0 ? null : Math.round(-meanOffsetDays(last));
@@ -223,7 +225,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: "Days by which the last settled installment was paid before its due date (negative: after); none before the first.",
-    reason: (v) => (Number(v) < 0 ? `last installment paid ${-Number(v)} days late` : Number(v) === 0 ? "last installment paid on its due date" : `last installment paid only ${v} days early`),
+    reason: (v) => (Number(v) < 0 ? `last installment paid ${dayCount(-Number(v))} late` : Number(v) === 0 ? "last installment paid on its due date" : `last installment paid only ${dayCount(Number(v))} early`),
     compute: (c) => {
       const last = c.view.settlements[c.view.settlements.length - 1];
       return last ? Math.round(-Number(last.offset) / Number(DAY)) : null;
@@ -234,7 +236,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: "Mean days by which up to 12 settled installments before the last were paid before their due dates (negative: after); none with fewer than 2 settled.",
-    reason: (v) => (Number(v) < 0 ? `usually pays ${-Number(v)} days late` : Number(v) === 0 ? "usually pays on the due date" : `usually pays only ${v} days early`),
+    reason: (v) => (Number(v) < 0 ? `usually pays ${dayCount(-Number(v))} late` : Number(v) === 0 ? "usually pays on the due date" : `usually pays only ${dayCount(Number(v))} early`),
     compute: (c) => {
       const s = c.view.settlements;
       return s.length < 2 ? null : Math.round(-meanOffsetDays(s.slice(-13, -1)) * 2) / 2;
@@ -258,7 +260,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: "The most days before its due date that any of the last 12 settled installments was paid (negative: all after); none before the first.",
-    reason: (v) => (Number(v) <= 0 ? "never paid before a due date" : `never paid more than ${v} days early`),
+    reason: (v) => (Number(v) <= 0 ? "never paid before a due date" : `never paid more than ${dayCount(Number(v))} early`),
     compute: (c) => {
       const s = c.view.settlements.slice(-12);
       return s.length === 0 ? null : Math.round(Math.max(...s.map((x) => -Number(x.offset))) / Number(DAY));
@@ -395,7 +397,7 @@ const CATALOGUE: Computed[] = [
     kind: "numeric",
     unit: "days",
     definition: "Days since registration.",
-    reason: (v) => `loan is ${v} days old`,
+    reason: (v) => `loan is ${dayCount(Number(v))} old`,
     compute: (c) => days(c.t - c.view.history.terms.registeredAt),
   },
   {

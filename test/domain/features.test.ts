@@ -71,6 +71,8 @@ describe("domain/features", function () {
     expect(reason("last_payment_margin", -3)).to.equal("last installment paid 3 days late");
     expect(reason("best_payment_margin", 0)).to.equal("never paid before a due date");
     expect(reason("usual_payment_margin", 1.5)).to.equal("usually pays only 1.5 days early");
+    expect(reason("best_payment_margin", 1)).to.equal("never paid more than 1 day early");
+    expect(reason("days_since_last_payment", 1)).to.equal("no payment for 1 day");
   });
 
   it("a loan never paid, 10 days after its first due date", function () {
