@@ -247,6 +247,9 @@ async function main(): Promise<void> {
       EVIDENCE_DIR: path.join(DATA, "evidence"),
       PII_KEY: piiKey,
       SMS_RECEIPT_SECRET: smsReceiptSecret,
+      // The console (console/dist, built by npm install) offers a role picker over the demo's tokens.
+      CONSOLE_DIR: path.join(ROOT, "console", "dist"),
+      DEMO_TOKENS_FILE: path.join(DATA, "demo-tokens.json"),
     },
     path.join(DATA, "api.log"),
   );
@@ -304,6 +307,7 @@ async function main(): Promise<void> {
       `Duetrail is running (ready in ${secs} s). Ctrl-C stops everything.`,
       "",
       `  chain     ${rpcUrl}  (contracts in ${path.relative(ROOT, deploymentsDir) || "."}/localhost/)`,
+      `  console   ${api}/   (sign in as any demo role)`,
       `  API       ${api}/v1   docs ${api}/docs   OpenAPI ${api}/openapi.json`,
       `  queue     ${api}/v1/queue   metrics ${api}/metrics`,
       `  logs      ${path.relative(ROOT, DATA)}/{node,indexer,keeper,api,notify,scorer}.log   database ${path.relative(ROOT, DATA)}/duetrail.db`,

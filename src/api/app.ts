@@ -27,6 +27,7 @@ import { registerNoticeRoutes } from "./routes/notices";
 import { registerSmsReceiptRoutes } from "./routes/sms-receipts";
 import { registerNoticePlanRoutes } from "./routes/notice-plans";
 import { registerStrategyRoutes } from "./routes/strategy";
+import { registerConsole } from "./console";
 
 export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -129,6 +130,7 @@ export function createApp(given: ApiServices): Express {
   app.get("/openapi.json", (_req, res) => res.json(documentOf()));
   app.get("/docs", (_req, res) => res.type("html").send(docsHtml(documentOf())));
   if (!services.options.metricsElsewhere) app.get("/metrics", metricsHandler(services));
+  registerConsole(app, services.options);
 
   app.use(notFound);
   app.use(

@@ -12,6 +12,10 @@ import type { TokenClaims } from "./auth/tokens";
 import type { PiiKeyring } from "../pii/crypto";
 
 export interface ApiOptions {
+  /** The web console's built assets (CONSOLE_DIR), served at /; none when it has no index.html. */
+  consoleDir?: string;
+  /** Demo only (DEMO_TOKENS_FILE): the role picker's tokens, at GET /demo/tokens. */
+  demoTokensFile?: string;
   /** HMAC secret of bearer tokens (API_TOKEN_SECRET). */
   tokenSecret: string;
   /** Lifetime of a Sign-In with Ethereum session token. */

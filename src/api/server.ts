@@ -57,33 +57,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     registry,
     chain,
     pii: config.piiKey ? piiKeyring(config) : undefined,
-    options: {
-      tokenSecret: config.apiTokenSecret ?? crypto.randomBytes(32).toString("hex"),
-      sessionTtlSec: config.sessionTtlSec,
-      siweDomain: config.siweDomain,
-      siweUri: config.siweUri,
-      siweNoncesPerClient: config.siweNoncesPerClient,
-      serviceTokenMaxDays: config.serviceTokenMaxDays,
-      corsOrigins: config.corsOrigins,
-      trustProxy: config.trustProxy,
-      metricsToken: config.metricsToken,
-      metricsElsewhere: config.apiMetricsPort !== undefined,
-      idempotencyKeysPerCaller: config.idempotencyKeysPerCaller,
-      relayBudgetPerDay: config.relayBudgetPerDay,
-      relayWaitMs: config.relayWaitMs,
-      rateLimitPerMinute: config.rateLimitPerMinute,
-      evidenceDir: config.evidenceDir,
-      smsReceiptSecret: config.smsReceiptSecret,
-      smsReceiptToleranceSec: config.smsReceiptToleranceSec,
-      maxEvidenceBytes: config.maxEvidenceBytes,
-      evidenceQuotaBytesPerDay: config.evidenceQuotaBytesPerDay,
-      evidenceMinFreeBytes: config.evidenceMinFreeBytes,
-      evidenceRetentionDays: config.evidenceRetentionDays,
-      maxLagBlocks: config.maxLagBlocks,
-      responseCacheBytes: config.responseCacheMb * 1024 * 1024,
-      streamMaxPerCaller: config.streamMaxPerCaller,
-      streamMaxTotal: config.streamMaxTotal,
-    },
+    options: apiOptionsOf(config),
     now: () => Math.floor(Date.now() / 1000),
   };
   const app = createApp(services);
@@ -151,4 +125,37 @@ export function answerClientErrors(server: http.Server): void {
     const head = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString("latin1") === "HEAD ";
     socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: ${PROBLEM_JSON}; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${head ? "" : body}`);
   });
+}
+
+/** The API's options from the configuration (a random token secret when none is set). */
+export function apiOptionsOf(config: Config): ApiServices["options"] {
+  return {
+    tokenSecret: config.apiTokenSecret ?? crypto.randomBytes(32).toString("hex"),
+    sessionTtlSec: config.sessionTtlSec,
+    siweDomain: config.siweDomain,
+    siweUri: config.siweUri,
+    siweNoncesPerClient: config.siweNoncesPerClient,
+    serviceTokenMaxDays: config.serviceTokenMaxDays,
+    corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
+    metricsElsewhere: config.apiMetricsPort !== undefined,
+    idempotencyKeysPerCaller: config.idempotencyKeysPerCaller,
+    relayBudgetPerDay: config.relayBudgetPerDay,
+    relayWaitMs: config.relayWaitMs,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    evidenceDir: config.evidenceDir,
+    smsReceiptSecret: config.smsReceiptSecret,
+    smsReceiptToleranceSec: config.smsReceiptToleranceSec,
+    maxEvidenceBytes: config.maxEvidenceBytes,
+    evidenceQuotaBytesPerDay: config.evidenceQuotaBytesPerDay,
+    evidenceMinFreeBytes: config.evidenceMinFreeBytes,
+    evidenceRetentionDays: config.evidenceRetentionDays,
+    maxLagBlocks: config.maxLagBlocks,
+    responseCacheBytes: config.responseCacheMb * 1024 * 1024,
+    streamMaxPerCaller: config.streamMaxPerCaller,
+    streamMaxTotal: config.streamMaxTotal,
+    consoleDir: config.consoleDir,
+    demoTokensFile: config.demoTokensFile,
+  };
 }

@@ -82,6 +82,10 @@ export const configSchema = z.object({
   streamMaxPerCaller: z.coerce.number().int().min(1).max(100_000),
   /** GET /v1/stream: open streams in all, per API process (429 above). */
   streamMaxTotal: z.coerce.number().int().min(1).max(1_000_000),
+  /** The web console's built assets (served at /); none served when the folder has no index.html. */
+  consoleDir: z.string().min(1),
+  /** Demo only: a JSON file of bearer tokens by role that the console's role picker reads (GET /demo/tokens); unset, the route does not exist. */
+  demoTokensFile: z.string().min(1).optional(),
   /** Private key that relays collector actions (explicit opt-in; never committed). */
   relayerKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key").optional(),
   /** Data key sealing borrower contact data at rest, `<key id>:<32 bytes, hex or base64>` (env only; src/pii/crypto.ts). */
@@ -226,6 +230,8 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   relayerKey: { env: "RELAYER_KEY" },
   streamMaxPerCaller: { flag: "--stream-max-per-caller", env: "STREAM_MAX_PER_CALLER" },
   streamMaxTotal: { flag: "--stream-max-total", env: "STREAM_MAX_TOTAL" },
+  consoleDir: { flag: "--console-dir", env: "CONSOLE_DIR" },
+  demoTokensFile: { env: "DEMO_TOKENS_FILE" },
   piiKey: { env: "PII_KEY" },
   piiKeyPrevious: { env: "PII_KEY_PREVIOUS" },
   smtpHost: { flag: "--smtp-host", env: "SMTP_HOST" },
@@ -289,6 +295,7 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   responseCacheMb: 64,
   streamMaxPerCaller: 5,
   streamMaxTotal: 1_000,
+  consoleDir: path.join("console", "dist"),
   smtpPort: 587,
   smtpSecure: false,
   // Closed: credentials and notices never cross the network in clear unless someone says so (the demo's loopback stand-in does).

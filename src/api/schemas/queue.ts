@@ -69,7 +69,8 @@ export const QueueStrategyOut = z
     }),
     nextBestAction: z.object({
       action: z.enum(NEXT_ACTION_NAMES),
-      channel: ChannelOut.nullable(),
+      // A union, not .nullable(): the document then says anyOf [Channel, null], which typed clients read as Channel | null.
+      channel: z.union([ChannelOut, z.null()]).openapi({ description: "The action's channel; null when no contact is planned" }),
       dueAt: z.number().int().openapi({ description: "Chain time the treatment plans it for (score time + its days)" }),
       allowedNow: z.boolean().nullable().openapi({ description: "Whether the contact rules allow it now (null when no contact is planned)" }),
       nextAllowedAt: z.number().int().nullable(),

@@ -30,6 +30,8 @@ const API_SETTINGS = [
   "responseCacheMb",
   "streamMaxPerCaller",
   "streamMaxTotal",
+  "consoleDir",
+  "demoTokensFile",
   "relayerKey",
   "relayBudgetPerDay",
   "relayWaitMs",

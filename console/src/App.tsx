@@ -1,0 +1,78 @@
+/** The console's shell: sign-in, then each role's views, with the language switch and sign-out. */
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { shortAddress } from "./lib/format";
+import { useI18n, type MessageKey } from "./lib/i18n";
+import { navigate, usePath } from "./lib/router";
+import { loadSession, saveSession, type Session } from "./lib/session";
+import { Loan } from "./pages/Loan";
+import { Loans } from "./pages/Loans";
+import { Queue } from "./pages/Queue";
+import { SignIn } from "./pages/SignIn";
+
+const VIEWS: Record<Session["role"], { path: string; label: MessageKey }[]> = {
+  collector: [
+    { path: "/queue", label: "nav.queue" },
+    { path: "/loans", label: "nav.loans" },
+  ],
+  lender: [{ path: "/loans", label: "nav.loans" }],
+  auditor: [{ path: "/loans", label: "nav.loans" }],
+};
+
+export function App() {
+  const { t, lang, setLang } = useI18n();
+  const queries = useQueryClient();
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const path = usePath();
+  const views = session ? VIEWS[session.role] : [];
+  const loanId = /^\/loans\/(\d+)$/.exec(path)?.[1];
+  const current = views.find((v) => v.path === path) ?? (loanId ? undefined : views[0]);
+  const signOut = () => {
+    saveSession(null);
+    queries.clear();
+    setSession(null);
+    navigate("/");
+  };
+  return (
+    <>
+      <header className="top">
+        <span className="brand">{t("app.title")}</span>
+        <nav aria-label="main">
+          {views.map((v) => (
+            <a
+              key={v.path}
+              href={v.path}
+              aria-current={v === current ? "page" : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(v.path);
+              }}
+            >
+              {t(v.label)}
+            </a>
+          ))}
+        </nav>
+        <span className="spacer" />
+        {session && <span className="who">{t("signin.signedInAs", { role: t(`role.${session.role}` as MessageKey), address: shortAddress(session.address) })}</span>}
+        <button onClick={() => setLang(lang === "en" ? "zh-CN" : "en")} lang={lang === "en" ? "zh-CN" : "en"}>
+          {t("lang.switch")}
+        </button>
+        {session && <button onClick={signOut}>{t("nav.signOut")}</button>}
+      </header>
+      {!session ? (
+        <SignIn
+          onSignedIn={(s) => {
+            setSession(s);
+            navigate(VIEWS[s.role][0]!.path);
+          }}
+        />
+      ) : loanId ? (
+        <Loan loanId={loanId} />
+      ) : current?.path === "/queue" ? (
+        <Queue />
+      ) : (
+        <Loans />
+      )}
+    </>
+  );
+}

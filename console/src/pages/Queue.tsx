@@ -1,0 +1,110 @@
+/** The collector's work queue as the API orders it: strategy (expected recovery) or oldest due first. */
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { api, must } from "../api/client";
+import { LoanLink, QueryState } from "../components";
+import { formatChainTime, formatMinor } from "../lib/format";
+import { useI18n } from "../lib/i18n";
+
+type Order = "strategy" | "due";
+
+const queuePage = (order: Order, cursor: string) => must(api.GET("/v1/queue", { params: { query: { limit: 50, order, ...(cursor ? { cursor } : {}) } } }));
+type QueueItem = Awaited<ReturnType<typeof queuePage>>["items"][number];
+
+export function Queue() {
+  const { t, lang } = useI18n();
+  const [order, setOrder] = useState<Order>("strategy");
+  const q = useInfiniteQuery({
+    queryKey: ["queue", order],
+    queryFn: ({ pageParam }) => queuePage(order, pageParam),
+    initialPageParam: "",
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const items = q.data?.pages.flatMap((p) => p.items) ?? [];
+  const asOf = q.data?.pages[0]?.asOf;
+  return (
+    <main>
+      <div className="bar">
+        <h1>{t("queue.title")}</h1>
+        <label>
+          {t("queue.order")}{" "}
+          <select value={order} onChange={(e) => setOrder(e.target.value as Order)}>
+            <option value="strategy">{t("queue.order.strategy")}</option>
+            <option value="due">{t("queue.order.due")}</option>
+          </select>
+        </label>
+      </div>
+      <QueryState loading={q.isPending} error={q.error} empty={items.length === 0} retry={() => q.refetch()}>
+        {asOf && <p className="meta">{t("queue.count", { count: items.length, block: asOf.block, time: formatChainTime(asOf.timestamp, lang) })}</p>}
+        <div className="table-wrap">
+          <table className="queue">
+            <thead>
+              <tr>
+                <th scope="col">{t("col.rank")}</th>
+                <th scope="col">{t("col.loan")}</th>
+                <th scope="col">{t("col.dpd")}</th>
+                <th scope="col">{t("col.bucket")}</th>
+                <th scope="col" className="num">{t("col.overdue")}</th>
+                <th scope="col">{t("col.score")}</th>
+                <th scope="col">{t("col.segment")}</th>
+                <th scope="col">{t("col.reasons")}</th>
+                <th scope="col">{t("col.next")}</th>
+                <th scope="col">{t("col.window")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((i) => (
+                <Row key={i.loanId} item={i} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {q.hasNextPage && (
+          <button onClick={() => q.fetchNextPage()} disabled={q.isFetchingNextPage}>
+            {t("more")}
+          </button>
+        )}
+      </QueryState>
+    </main>
+  );
+}
+
+function Row({ item: i }: { item: QueueItem }) {
+  const { t, lang } = useI18n();
+  const s = i.strategy;
+  const w = i.contactWindow;
+  return (
+    <tr data-loan={i.loanId}>
+      <td>{i.rank}</td>
+      <th scope="row">
+        <LoanLink id={i.loanId} />
+      </th>
+      <td>{i.dpd}</td>
+      <td>{i.bucket}</td>
+      <td className="num">{formatMinor(i.amountOverdue, lang)}</td>
+      <td>{s ? `${s.score.points} (${Math.round(s.score.probability * 100)}%)` : "—"}</td>
+      <td>{s?.segment ?? "—"}</td>
+      <td>
+        {s && s.score.reasons.length > 0 ? (
+          <ul className="reasons">
+            {s.score.reasons.map((r) => (
+              <li key={r.feature}>{r.text}</li>
+            ))}
+          </ul>
+        ) : (
+          "—"
+        )}
+      </td>
+      <td>{s ? [s.nextBestAction.action, s.nextBestAction.channel?.name].filter(Boolean).join(" · ") : "—"}</td>
+      <td>
+        {w.allowedNow ? (
+          <span className="ok">{t("window.allowed")}</span>
+        ) : (
+          <span className="blocked" title={(w.reasons ?? []).join(", ")}>
+            {w.nextAllowedAt ? t("window.blocked", { time: formatChainTime(w.nextAllowedAt, lang) }) : (w.reasons ?? []).join(", ")}
+          </span>
+        )}
+      </td>
+    </tr>
+  );
+}
