@@ -32,3 +32,14 @@ export function QueryState(p: { loading: boolean; error: unknown; empty: boolean
   if (p.empty) return <p className="state">{t("state.empty")}</p>;
   return <>{p.children}</>;
 }
+
+/** "More" under a keyset-paginated list: fetches the next page while there is one. */
+export function MoreButton({ query }: { query: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown } }) {
+  const { t } = useI18n();
+  if (!query.hasNextPage) return null;
+  return (
+    <button onClick={() => query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+      {t("more")}
+    </button>
+  );
+}

@@ -10,16 +10,22 @@ import { PROTECTED_ROUTES } from "./app";
 import { createRegistry, openApiDocument } from "./openapi";
 import { apiOptionsOf } from "./server";
 import { loadConfig } from "../config";
+import { DuetrailError } from "../errors";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerOpsRoutes } from "./routes/ops";
 import { registerSmsReceiptRoutes } from "./routes/sms-receipts";
+
+/** A route module used a service while registering (a programming error; fatal). */
+export class OpenApiDocumentError extends DuetrailError {
+  override name = "OpenApiDocumentError";
+}
 
 /** A stand-in for the services: any property is another stand-in; calling one throws (no handler runs here). */
 function inert(path: string): unknown {
   return new Proxy(() => undefined, {
     get: (_t, key) => (key === "then" || typeof key === "symbol" ? undefined : inert(`${path}.${key}`)),
     apply: () => {
-      throw new Error(`building the OpenAPI document called ${path}(): route modules must only use services in their handlers`);
+      throw new OpenApiDocumentError(`building the OpenAPI document called ${path}(): route modules must only use services in their handlers`);
     },
   });
 }

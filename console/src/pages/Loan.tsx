@@ -1,7 +1,7 @@
 /** One loan: its status, the schedule in force, the score with its reasons, and the full timeline. */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, must } from "../api/client";
-import { QueryState } from "../components";
+import { MoreButton, QueryState } from "../components";
 import { formatChainTime, formatMinor, shortAddress } from "../lib/format";
 import { useI18n } from "../lib/i18n";
 
@@ -100,11 +100,7 @@ export function Loan({ loanId }: { loanId: string }) {
               </li>
             ))}
           </ol>
-          {timeline.hasNextPage && (
-            <button onClick={() => timeline.fetchNextPage()} disabled={timeline.isFetchingNextPage}>
-              {t("more")}
-            </button>
-          )}
+          <MoreButton query={timeline} />
         </QueryState>
       </section>
     </main>

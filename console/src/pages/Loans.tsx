@@ -2,7 +2,7 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, must } from "../api/client";
-import { LoanLink, QueryState } from "../components";
+import { LoanLink, MoreButton, QueryState } from "../components";
 import { formatMinor } from "../lib/format";
 import { useI18n } from "../lib/i18n";
 
@@ -66,11 +66,7 @@ export function Loans() {
             </tbody>
           </table>
         </div>
-        {q.hasNextPage && (
-          <button onClick={() => q.fetchNextPage()} disabled={q.isFetchingNextPage}>
-            {t("more")}
-          </button>
-        )}
+        <MoreButton query={q} />
       </QueryState>
     </main>
   );
