@@ -1,22 +1,20 @@
 /** One loan: its status, the schedule in force, the score with its reasons, and the full timeline. */
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { api, must } from "../api/client";
 import { MoreButton, QueryState } from "../components";
 import { formatChainTime, formatMinor, shortAddress } from "../lib/format";
 import { useI18n } from "../lib/i18n";
+import { useKeysetPages } from "../lib/pages";
 
 export function Loan({ loanId }: { loanId: string }) {
   const { t, lang } = useI18n();
   const loan = useQuery({ queryKey: ["loan", loanId], queryFn: () => must(api.GET("/v1/loans/{loanId}", { params: { path: { loanId } } })) });
-  const timeline = useInfiniteQuery({
-    queryKey: ["timeline", loanId],
-    queryFn: ({ pageParam }) => must(api.GET("/v1/loans/{loanId}/timeline", { params: { path: { loanId }, query: { limit: 100, ...(pageParam ? { cursor: pageParam } : {}) } } })),
-    initialPageParam: "",
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const timeline = useKeysetPages(["timeline", loanId], (cursor) =>
+    must(api.GET("/v1/loans/{loanId}/timeline", { params: { path: { loanId }, query: { limit: 100, ...(cursor ? { cursor } : {}) } } })),
+  );
   const l = loan.data;
   const version = l?.scheduleVersions[l.scheduleVersions.length - 1];
-  const events = timeline.data?.pages.flatMap((p) => p.items) ?? [];
+  const events = timeline.items;
   return (
     <main>
       <h1>{t("loan.title", { id: loanId })}</h1>

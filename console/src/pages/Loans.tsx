@@ -1,10 +1,10 @@
 /** The loans a lender or auditor may see, filtered by bucket, keyset-paginated as the API pages them. */
-import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, must } from "../api/client";
 import { LoanLink, MoreButton, QueryState } from "../components";
 import { formatMinor } from "../lib/format";
 import { useI18n } from "../lib/i18n";
+import { useKeysetPages } from "../lib/pages";
 
 const BUCKETS = ["M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+"] as const;
 type Bucket = (typeof BUCKETS)[number];
@@ -12,13 +12,10 @@ type Bucket = (typeof BUCKETS)[number];
 export function Loans() {
   const { t, lang } = useI18n();
   const [bucket, setBucket] = useState<Bucket | "">("");
-  const q = useInfiniteQuery({
-    queryKey: ["loans", bucket],
-    queryFn: ({ pageParam }) => must(api.GET("/v1/loans", { params: { query: { limit: 50, sort: "-dpd", ...(bucket ? { bucket } : {}), ...(pageParam ? { cursor: pageParam } : {}) } } })),
-    initialPageParam: "",
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  const items = q.data?.pages.flatMap((p) => p.items) ?? [];
+  const q = useKeysetPages(["loans", bucket], (cursor) =>
+    must(api.GET("/v1/loans", { params: { query: { limit: 50, sort: "-dpd", ...(bucket ? { bucket } : {}), ...(cursor ? { cursor } : {}) } } })),
+  );
+  const items = q.items;
   return (
     <main>
       <div className="bar">

@@ -1,10 +1,10 @@
 /** The collector's work queue as the API orders it: strategy (expected recovery) or oldest due first. */
-import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, must } from "../api/client";
 import { LoanLink, MoreButton, QueryState } from "../components";
 import { formatChainTime, formatMinor } from "../lib/format";
 import { useI18n } from "../lib/i18n";
+import { useKeysetPages } from "../lib/pages";
 
 type Order = "strategy" | "due";
 
@@ -14,14 +14,9 @@ type QueueItem = Awaited<ReturnType<typeof queuePage>>["items"][number];
 export function Queue() {
   const { t, lang } = useI18n();
   const [order, setOrder] = useState<Order>("strategy");
-  const q = useInfiniteQuery({
-    queryKey: ["queue", order],
-    queryFn: ({ pageParam }) => queuePage(order, pageParam),
-    initialPageParam: "",
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  const items = q.data?.pages.flatMap((p) => p.items) ?? [];
-  const asOf = q.data?.pages[0]?.asOf;
+  const q = useKeysetPages(["queue", order], (cursor) => queuePage(order, cursor));
+  const items = q.items;
+  const asOf = q.first?.asOf;
   return (
     <main>
       <div className="bar">
