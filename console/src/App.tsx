@@ -5,9 +5,12 @@ import { shortAddress } from "./lib/format";
 import { useI18n, type MessageKey } from "./lib/i18n";
 import { navigate, usePath } from "./lib/router";
 import { loadSession, saveSession, type Session } from "./lib/session";
+import { Audit } from "./pages/Audit";
+import { Dashboard } from "./pages/Dashboard";
 import { Loan } from "./pages/Loan";
 import { Loans } from "./pages/Loans";
 import { Queue } from "./pages/Queue";
+import { Register } from "./pages/Register";
 import { SignIn } from "./pages/SignIn";
 
 const VIEWS: Record<Session["role"], { path: string; label: MessageKey }[]> = {
@@ -15,7 +18,11 @@ const VIEWS: Record<Session["role"], { path: string; label: MessageKey }[]> = {
     { path: "/queue", label: "nav.queue" },
     { path: "/loans", label: "nav.loans" },
   ],
-  lender: [{ path: "/loans", label: "nav.loans" }],
+  lender: [
+    { path: "/dashboard", label: "nav.dashboard" },
+    { path: "/loans", label: "nav.loans" },
+    { path: "/register", label: "nav.register" },
+  ],
   auditor: [{ path: "/loans", label: "nav.loans" }],
 };
 
@@ -25,7 +32,7 @@ export function App() {
   const [session, setSession] = useState<Session | null>(loadSession);
   const path = usePath();
   const views = session ? VIEWS[session.role] : [];
-  const loanId = /^\/loans\/(\d+)$/.exec(path)?.[1];
+  const [, loanId, audit] = /^\/loans\/(\d+)(\/audit)?$/.exec(path) ?? [];
   const current = views.find((v) => v.path === path) ?? (loanId ? undefined : views[0]);
   const signOut = () => {
     saveSession(null);
@@ -66,10 +73,16 @@ export function App() {
             navigate(VIEWS[s.role][0]!.path);
           }}
         />
+      ) : loanId && audit ? (
+        <Audit loanId={loanId} />
       ) : loanId ? (
         <Loan loanId={loanId} />
       ) : current?.path === "/queue" ? (
         <Queue />
+      ) : current?.path === "/dashboard" ? (
+        <Dashboard />
+      ) : current?.path === "/register" ? (
+        <Register />
       ) : (
         <Loans />
       )}

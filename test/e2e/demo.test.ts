@@ -16,7 +16,10 @@ import { loadDeployment } from "../../src/chain/deployments";
 import { BUCKET_LABELS } from "../../src/domain";
 import { verifyLoan } from "../../src/cli/commands/verify";
 import { freePort, REPO_ROOT } from "../support/chain";
-import { launchBrowser, screenshot, seriousViolations } from "../support/browser";
+import { auditorConsole } from "./console/auditor";
+import { collectorConsole } from "./console/collector";
+import type { DemoContext } from "./console/context";
+import { lenderConsole } from "./console/lender";
 
 const run = promisify(execFile);
 const CLASSES = ["normal", "special_mention", "substandard", "doubtful", "loss"];
@@ -228,70 +231,43 @@ describe("demo (npm start) end to end", function () {
     for (const leaf of leaves) expect(leaf.verified).to.equal(true);
   });
 
-  it("the console: a collector signs in with the demo picker and works the queue the API orders, in English and Chinese, on a desktop and a phone", async function () {
-    const browser = await launchBrowser(this.test!.fullTitle());
-    if (!browser) return this.skip();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      await page.goto(`${api}/`);
-      await page.click("button[data-role=collector]");
-      await page.waitForSelector("table.queue tbody tr");
-      const { items } = (await get("/v1/queue?limit=50", "collector")).body;
-      const rows = await page.$$eval("table.queue tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-loan")));
-      expect(rows).to.deep.equal(items.map((i: any) => i.loanId));
-      expect(await page.textContent("h1")).to.equal("Work queue");
-      // The token stays in session storage, never in the URL.
-      expect(page.url()).to.equal(`${api}/queue`);
-      expect(await page.evaluate("sessionStorage.getItem('duetrail.session')")).to.include(tokens.collector);
-      expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
-      await screenshot(page, "collector-queue-en");
-      // The first loan's page: its timeline as the API gives it.
-      const first = items[0].loanId as string;
-      await page.click(`table.queue tbody tr[data-loan="${first}"] a`);
-      await page.waitForSelector("ol.timeline li");
-      expect(page.url()).to.equal(`${api}/loans/${first}`);
-      expect(await page.textContent("h1")).to.equal(`Loan ${first}`);
-      const timeline = (await get(`/v1/loans/${first}/timeline?limit=100`, "collector")).body.items.map((e: any) => e.event);
-      expect(await page.$$eval("ol.timeline li", (lis) => lis.map((li) => li.getAttribute("data-event")))).to.deep.equal(timeline);
-      expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
-      await screenshot(page, "collector-loan-en");
-      await page.goBack();
-      await page.waitForSelector("table.queue tbody tr");
-      await page.click("header button[lang=zh-CN]");
-      await page.waitForSelector("h1:text('催收队列')");
-      expect(await page.getAttribute("html", "lang")).to.equal("zh-CN");
-      await screenshot(page, "collector-queue-zh");
-      await page.setViewportSize({ width: 390, height: 844 });
-      await screenshot(page, "collector-queue-phone");
-      // The lender sees its loans, filtered by bucket as the API filters them.
-      await page.click("header button:has-text('退出')");
-      await page.click("button[data-role=lender]");
-      await page.waitForSelector("table tbody tr");
-      await page.selectOption("select", "M1");
-      const m1 = (await get("/v1/loans?bucket=M1&sort=-dpd&limit=50", "lender")).body.items.map((l: any) => l.loanId);
-      // Polled from here: waitForFunction evaluates its predicate with eval, which the console's CSP refuses.
-      const rowsNow = () => page.$$eval("table tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-loan")));
-      for (let i = 0; i < 100 && JSON.stringify(await rowsNow()) !== JSON.stringify(m1); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(await rowsNow()).to.deep.equal(m1);
-      expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
-      await screenshot(page, "lender-loans-zh-phone");
-    } finally {
-      await browser.close();
-    }
-  });
+  // The console's browser tests run against this same demo (one start for all of them).
+  const demo: DemoContext = {
+    get api() {
+      return api;
+    },
+    get rpcUrl() {
+      return rpcUrl;
+    },
+    get dataDir() {
+      return dataDir;
+    },
+    get deploymentsDir() {
+      return deploymentsDir;
+    },
+    get tokens() {
+      return tokens;
+    },
+    get,
+  };
+  collectorConsole(demo);
+  lenderConsole(demo);
+  auditorConsole(demo);
 
-  it("stops everything on Ctrl-C and frees the ports", async function () {
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    process.kill(-child.pid!, "SIGINT");
-    expect(await exited).to.equal(0);
-    for (const url of [api, rpcUrl]) {
-      const port = Number(new URL(url).port);
-      const free = await new Promise<boolean>((resolve) => {
-        const s = require("node:net").createServer().once("error", () => resolve(false));
-        s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-      });
-      expect(free, `port ${port} freed`).to.equal(true);
-    }
+  // Last (mocha runs a suite's own tests before its nested suites): the shutdown.
+  describe("shutdown", function () {
+    it("stops everything on Ctrl-C and frees the ports", async function () {
+      const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+      process.kill(-child.pid!, "SIGINT");
+      expect(await exited).to.equal(0);
+      for (const url of [api, rpcUrl]) {
+        const port = Number(new URL(url).port);
+        const free = await new Promise<boolean>((resolve) => {
+          const s = require("node:net").createServer().once("error", () => resolve(false));
+          s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+        });
+        expect(free, `port ${port} freed`).to.equal(true);
+      }
+    });
   });
-
 });
