@@ -202,6 +202,7 @@ const MATRIX: Record<string, Case[]> = {
     { label: "the other lender's plan", params: { lender: OTHER_LENDER }, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
   ],
   // Strategies: the lender and its servicers set them; they and auditors read them.
+  "GET /v1/chain": [{ label: "the deployment", expect: ALL }],
   "GET /v1/strategy": [
     { label: "the lender's strategy", query: `?lender=${LENDER}`, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
     { label: "the other lender's strategy", query: `?lender=${OTHER_LENDER}`, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
