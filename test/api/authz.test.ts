@@ -100,6 +100,7 @@ const MATRIX: Record<string, Case[]> = {
   "GET /v1/stream": [{ label: "the event stream (scoped, never refused)", expect: ALL }],
   "GET /v1/queue": [{ label: "the caller's queue (empty without assignments)", expect: ALL }],
   "GET /v1/loans/{loanId}/evidence": loanCases(),
+  "GET /v1/loans/{loanId}/evidence/bundle": loanCases(),
   // Unsigned mode: the answer is the transaction to sign, so the matrix sends nothing on chain.
   "POST /v1/loans/{loanId}/actions": [
     {
@@ -203,6 +204,10 @@ const MATRIX: Record<string, Case[]> = {
   ],
   // Strategies: the lender and its servicers set them; they and auditors read them.
   "GET /v1/chain": [{ label: "the deployment", expect: ALL }],
+  "GET /v1/tokens/{address}": [
+    { label: "the token both lenders' loans settle in", params: { address: "TOKEN" }, expect: ALL },
+    { label: "an address no loan settles in", params: { address: LENDER }, expect: NO_LOAN },
+  ],
   "GET /v1/strategy": [
     { label: "the lender's strategy", query: `?lender=${LENDER}`, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
     { label: "the other lender's strategy", query: `?lender=${OTHER_LENDER}`, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
@@ -253,6 +258,7 @@ describeEachDialect("authorization matrix", (dialect) => {
     const relayed = await send(f, "collector", "POST", "/v1/loans/1/actions", { body: JSON.stringify(await signedAction(f, "collector", 1, actionBody())) });
     expect(relayed.status, JSON.stringify(relayed.body)).to.equal(201);
     dynamic.RELAY = (relayed.body as { txHash: string }).txHash;
+    dynamic.TOKEN = f.deployment.testToken!.address;
     dynamic.REF1 = await borrowerRefOf(f, 1);
     dynamic.REF7 = await borrowerRefOf(f, 7);
     await storeContact(f, 1, contactOf(dynamic.REF1 as `0x${string}`));
