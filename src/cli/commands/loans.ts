@@ -15,15 +15,14 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { parseEventLogs, type Hex } from "viem";
 import { loanLedgerAbi } from "../../chain/abis";
+import { RegistrationPlanError, defaultGasCap, gasWithMargin, planRegistration, type RegistrationChunk } from "../../chain/register-plan";
 import { decodeRevert } from "../../chain/revert";
 import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
 import { ChainRefusedError, UsageError, action } from "../lib/errors";
 import { chainNumber, printJson, readTextFile } from "../lib/json";
 import { parseLoanFile, type LoanRow } from "../lib/loan-file";
+import { formatRowProblem } from "../lib/row-file";
 import { connectSigner, readPrivateKey, send, withSignerOptions, type Signer } from "../lib/signer";
-
-/** EIP-7825's per-transaction gas cap (Osaka): the default cap never exceeds it. */
-export const TX_GAS_CAP = 1n << 24n;
 
 const optionsSchema = z.object({
   file: z.string({ error: "error: --file is required" }).min(1, "error: --file is required"),
@@ -36,61 +35,28 @@ const optionsSchema = z.object({
   dryRun: z.boolean().default(false),
 });
 
-/** A planned transaction: its rows and the gas the node estimated for them. */
-interface Chunk {
-  rows: LoanRow[];
-  gas: bigint;
-}
-
 /**
- * Splits `rows` into consecutive chunks whose registerLoans each fits `cap` (estimated against the
- * current state, before anything is sent). A revert is pinned to its row by bisection.
- * @throws ChainRefusedError naming the row's line and the decoded custom error; UsageError when a single
- *   loan alone exceeds the cap.
+ * Splits `rows` into transactions that each fit `cap` (src/chain/register-plan.ts, shared with the
+ * console), estimated with the signer's key.
+ * @throws ChainRefusedError naming the row's line and the decoded custom error; UsageError when a
+ *   single loan alone exceeds the cap.
  */
-async function plan(s: Signer, rows: LoanRow[], cap: bigint): Promise<Chunk[]> {
-  let gas: bigint | undefined;
-  try {
-    gas = await s.client.estimateContractGas({
+async function plan(s: Signer, rows: LoanRow[], cap: bigint): Promise<RegistrationChunk<LoanRow>[]> {
+  const estimate = (chunk: LoanRow[], gas: bigint) =>
+    s.client.estimateContractGas({
       address: s.deployment.loanLedger.address,
       abi: loanLedgerAbi,
       functionName: "registerLoans",
-      args: [rows.map((r) => r.params)],
+      args: [chunk.map((r) => r.params)],
       account: s.account,
-      gas: cap,
+      gas,
     });
+  try {
+    return await planRegistration(rows, cap, estimate);
   } catch (err) {
-    const revert = decodeRevert(err);
-    if (revert && ROW_ERROR.test(revert.errorName)) {
-      // A row's terms: bisect until the row is found, so the message can name its line.
-      if (rows.length === 1) {
-        throw new ChainRefusedError(`error: line ${rows[0]!.line}: the ledger would refuse this loan: ${revert.text}; nothing was registered`);
-      }
-    } else if (revert && revert.errorName !== "unknown") {
-      // Not about one row (no LENDER_ROLE, paused): nothing to bisect.
-      throw new ChainRefusedError(`error: reverted: ${revert.text}; nothing was registered`);
-    } else if (!isGasProblem(err)) {
-      throw err;
-    }
+    if (!(err instanceof RegistrationPlanError)) throw err;
+    throw err.reason === "too-big" ? new UsageError(`error: ${err.message}`) : new ChainRefusedError(`error: ${err.message}`);
   }
-  if (gas !== undefined && gas <= cap) return [{ rows, gas }];
-  if (rows.length === 1) {
-    throw new UsageError(`error: line ${rows[0]!.line}: this loan alone needs ${gas ?? "more than " + cap} gas, above the gas cap ${cap}; nothing was registered`);
-  }
-  const mid = Math.ceil(rows.length / 2);
-  return [...(await plan(s, rows.slice(0, mid), cap)), ...(await plan(s, rows.slice(mid), cap))];
-}
-
-/** LoanLedger's errors about one loan's terms (everything but access, pause and an empty batch). */
-const ROW_ERROR = /^LoanLedger(?!EmptyBatch$)/;
-
-/**
- * An estimate that failed for lack of gas: out of gas reverts without data, or the node says the
- * gas needed exceeds the allowance or the block. Split and retry.
- */
-function isGasProblem(err: unknown): boolean {
-  if (decodeRevert(err)?.errorName === "unknown") return true;
-  return /gas/i.test(err instanceof Error ? err.message : String(err));
 }
 
 async function register(raw: Record<string, unknown>): Promise<void> {
@@ -114,11 +80,11 @@ async function register(raw: Record<string, unknown>): Promise<void> {
 
   const { rows, problems } = parseLoanFile(o.file, text, { now: block.timestamp, maxAnnualRateBps, penaltyRateBps });
   if (problems.length > 0) {
-    const lines = problems.map((p) => `line ${p.line}, field ${p.field}: ${p.message}`);
+    const lines = problems.map(formatRowProblem);
     throw new UsageError([...lines, `error: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${o.file}; nothing was registered`].join("\n"));
   }
 
-  const cap = o.gasCap ?? (block.gasLimit < TX_GAS_CAP ? block.gasLimit : TX_GAS_CAP);
+  const cap = o.gasCap ?? defaultGasCap(block.gasLimit);
   const chunks = await plan(s, rows, cap);
   const estimated = chunks.reduce((sum, c) => sum + c.gas, 0n);
   if (chunks.length > 1 && !o.allowMultipleTransactions) {
@@ -143,13 +109,12 @@ async function register(raw: Record<string, unknown>): Promise<void> {
   const done: { txHash: Hex; blockNumber: number; gasUsed: bigint; loanIds: bigint[]; lines: number[] }[] = [];
   for (const [k, chunk] of chunks.entries()) {
     try {
-      const withMargin = (chunk.gas * 12n) / 10n;
       const receipt = await send(s, {
         address: ledger,
         abi: loanLedgerAbi,
         functionName: "registerLoans",
         args: [chunk.rows.map((r) => r.params)],
-        gas: withMargin < cap ? withMargin : cap,
+        gas: gasWithMargin(chunk.gas, cap),
       });
       const events = parseEventLogs({ abi: loanLedgerAbi, logs: receipt.logs, eventName: "LoanRegistered" });
       done.push({

@@ -11,6 +11,7 @@ import { DeploymentError } from "../../chain/deployments";
 import { ConfigError } from "../../config";
 import { decodeRevert } from "../../chain/revert";
 import { DuetrailError } from "../../errors";
+import { FileFormatError } from "../../files/errors";
 import { PiiError } from "../../pii/errors";
 
 /**
@@ -38,6 +39,19 @@ export class ChainRefusedError extends CliError {
   override name = "ChainRefusedError";
   readonly exitCode = 1;
   readonly code = "duetrail.chain";
+}
+
+/**
+ * Runs one of the shared file readers (src/files), whose "cannot read this file" error becomes
+ * the CLI's UsageError with the same message (exit 2).
+ */
+export function asUsageError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof FileFormatError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
 }
 
 /** The first line of an error's short message. */

@@ -1,0 +1,100 @@
+/**
+ * How a lender's loans are split into `LoanLedger.registerLoans` transactions: the whole list in one
+ * when its estimate fits the gas cap, else halves, recursively, each estimated against the current
+ * state. A revert about one loan's terms is pinned to its row by the same bisection. Pure over an
+ * injected estimator, so the CLI (`loans register`, a key) and the console (a browser wallet) plan
+ * alike.
+ */
+import { ChainError } from "./errors";
+import { decodeRevert, type DecodedRevert } from "./revert";
+
+/** EIP-7825's per-transaction gas cap (Osaka): the default cap never exceeds it. */
+export const TX_GAS_CAP = 1n << 24n;
+
+/** The default cap: the block gas limit, at most {@link TX_GAS_CAP}. */
+export function defaultGasCap(blockGasLimit: bigint): bigint {
+  return blockGasLimit < TX_GAS_CAP ? blockGasLimit : TX_GAS_CAP;
+}
+
+/** A planned transaction: its rows and the gas the node estimated for them. */
+export interface RegistrationChunk<R> {
+  rows: R[];
+  gas: bigint;
+}
+
+/** Estimates registerLoans for `rows` with `cap` as the gas allowance; rejects as viem does on a revert. */
+export type EstimateRegistration<R> = (rows: R[], cap: bigint) => Promise<bigint>;
+
+/** Why no plan: a row's terms are refused, the call is refused whatever the rows, or one loan alone is over the cap. */
+export type RegistrationPlanReason = "row-refused" | "refused" | "too-big";
+
+/** The ledger would refuse the registration, or a loan cannot fit the cap. `message` is one line (no `error: `). */
+export class RegistrationPlanError extends ChainError {
+  override name = "RegistrationPlanError";
+
+  /** The row's line in the file, for "row-refused" and "too-big". */
+  readonly line: number | undefined;
+  /** The decoded custom error, for "row-refused" and "refused". */
+  readonly revert: DecodedRevert | undefined;
+
+  constructor(
+    readonly reason: RegistrationPlanReason,
+    message: string,
+    facts: { line?: number; revert?: DecodedRevert } = {},
+  ) {
+    super(message);
+    this.line = facts.line;
+    this.revert = facts.revert;
+  }
+}
+
+/** LoanLedger's errors about one loan's terms (everything but access, pause and an empty batch). */
+const ROW_ERROR = /^LoanLedger(?!EmptyBatch$)/;
+
+/**
+ * An estimate that failed for lack of gas: out of gas reverts without data, or the node says the
+ * gas needed exceeds the allowance or the block. Split and retry.
+ */
+function isGasProblem(err: unknown): boolean {
+  if (decodeRevert(err)?.errorName === "unknown") return true;
+  return /gas/i.test(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Splits `rows` into consecutive chunks whose registerLoans each fits `cap`.
+ * @throws RegistrationPlanError naming the row's line and the decoded custom error, or the loan too
+ *   big for the cap; the estimator's own error when it is neither a revert nor a gas problem.
+ */
+export async function planRegistration<R extends { line: number }>(rows: R[], cap: bigint, estimate: EstimateRegistration<R>): Promise<RegistrationChunk<R>[]> {
+  let gas: bigint | undefined;
+  try {
+    gas = await estimate(rows, cap);
+  } catch (err) {
+    const revert = decodeRevert(err);
+    if (revert && ROW_ERROR.test(revert.errorName)) {
+      // A row's terms: bisect until the row is found, so the message can name its line.
+      if (rows.length === 1) {
+        const line = rows[0]!.line;
+        throw new RegistrationPlanError("row-refused", `line ${line}: the ledger would refuse this loan: ${revert.text}; nothing was registered`, { line, revert });
+      }
+    } else if (revert && revert.errorName !== "unknown") {
+      // Not about one row (no LENDER_ROLE, paused): nothing to bisect.
+      throw new RegistrationPlanError("refused", `reverted: ${revert.text}; nothing was registered`, { revert });
+    } else if (!isGasProblem(err)) {
+      throw err;
+    }
+  }
+  if (gas !== undefined && gas <= cap) return [{ rows, gas }];
+  if (rows.length === 1) {
+    const line = rows[0]!.line;
+    throw new RegistrationPlanError("too-big", `line ${line}: this loan alone needs ${gas ?? "more than " + cap} gas, above the gas cap ${cap}; nothing was registered`, { line });
+  }
+  const mid = Math.ceil(rows.length / 2);
+  return [...(await planRegistration(rows.slice(0, mid), cap, estimate)), ...(await planRegistration(rows.slice(mid), cap, estimate))];
+}
+
+/** The gas to send a planned chunk with: its estimate plus 20%, never above the cap. */
+export function gasWithMargin(estimated: bigint, cap: bigint): bigint {
+  const withMargin = (estimated * 12n) / 10n;
+  return withMargin < cap ? withMargin : cap;
+}
