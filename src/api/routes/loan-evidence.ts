@@ -10,6 +10,11 @@ import { asOf, visibleLoan } from "../services/loans";
 import { batchMemberships } from "../services/batches";
 import { verifyLoanTrail } from "../services/trail-check";
 import { flagNames } from "../../domain";
+import { buildEvidenceBundle } from "../../cli/commands/evidence";
+import { UsageError } from "../../cli/lib/errors";
+import { EvidenceBundleOut } from "../schemas/evidence-bundle";
+import { UnavailableError } from "../services/errors";
+import { BaseError } from "viem";
 
 /** GET /v1/loans/:loanId/evidence: the auditor's view of a loan's trail, batch proofs and verification. */
 export function registerLoanEvidenceRoutes(router: Router, registry: OpenAPIRegistry, services: ApiServices): void {
@@ -73,6 +78,40 @@ export function registerLoanEvidenceRoutes(router: Router, registry: OpenAPIRegi
         verification,
         asOf: at,
       };
+    },
+  );
+
+  route(
+    router,
+    registry,
+    {
+      method: "get",
+      path: "/v1/loans/:loanId/evidence/bundle",
+      summary: "A loan's evidence bundle (the CLI's export)",
+      description: [
+        "Exactly what `duetrail evidence export --loan <id>` writes (format duetrail-evidence-bundle/2, built by the same code), read from the chain",
+        "at the API's indexed block (asOf): the loan's terms, policy and schedule versions, every LoanLedger and CollectionLog event of the loan,",
+        "and the trail verified against CollectionLog.trailOf. Chain data only: no personal data. Same visibility as the loan; 503 without chain access.",
+      ].join(" "),
+      tags: ["evidence"],
+      request: { params: LoanIdParam },
+      responses: { 200: { description: "The bundle", schema: EvidenceBundleOut } },
+    },
+    async ({ params }, req, res) => {
+      const row = await visibleLoan(db, scopeOf(req), params.loanId);
+      const chain = services.chain;
+      if (!chain) throw new UnavailableError("this API runs without chain access: the bundle is read from the chain");
+      const at = await asOf(db);
+      let built;
+      try {
+        built = await buildEvidenceBundle(chain.client, chain.deployment, BigInt(row.loan_id), { block: BigInt(at.block) });
+      } catch (err) {
+        // The node is unreachable or behind the indexer: the bundle cannot be read now.
+        if (err instanceof UsageError || err instanceof BaseError) throw new UnavailableError(`the chain could not be read at block ${at.block}: ${err.message.split("\n")[0]}`, { cause: err });
+        throw err;
+      }
+      res.set("Content-Disposition", `attachment; filename="loan-${row.loan_id}-evidence.json"`);
+      return built.bundle;
     },
   );
 }

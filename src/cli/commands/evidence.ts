@@ -14,6 +14,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { hexToString, type PublicClient } from "viem";
 import { loanLedgerAbi } from "../../chain/abis";
+import type { Deployment } from "../../chain/deployments";
 import { getLoanEvents } from "../../chain/loan-events";
 import { decodeRevert } from "../../chain/revert";
 import { toIsoString } from "../../domain";
@@ -42,41 +43,55 @@ async function blockTimes(client: PublicClient, blocks: bigint[]): Promise<Map<b
   return times;
 }
 
-async function exportBundle(raw: Record<string, unknown>): Promise<void> {
-  const parsed = optionsSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  const o = parsed.data;
-  const { client, deployment } = await connect(parseConnectionOptions(raw));
+/** An evidence bundle built by {@link buildEvidenceBundle}, with what the CLI reports about it. */
+export interface EvidenceBundle {
+  /** The bundle, JSON-safe (bigints as decimal strings): what `evidence export` writes. */
+  bundle: Record<string, unknown>;
+  /** The block everything was read at. */
+  block: bigint;
+  events: number;
+  scheduleVersions: number;
+  /** The trail verification's verdict (also inside the bundle). */
+  valid: boolean;
+}
+
+/**
+ * A loan's evidence bundle, read from the chain alone at one block (the latest unless `opts.block`
+ * is given): what `evidence export` writes, and what the API serves at
+ * GET /v1/loans/{loanId}/evidence/bundle (at its indexed block) from this same code.
+ * @throws UsageError when the loan is not registered at that block; VerifyUsageError when the node is unreachable or on another chain.
+ */
+export async function buildEvidenceBundle(client: PublicClient, deployment: Deployment, loanId: bigint, opts: { block?: bigint } = {}): Promise<EvidenceBundle> {
   const ledger = deployment.loanLedger.address;
-  const asOf = await client.getBlock({ blockTag: "latest" });
+  const asOf = opts.block === undefined ? await client.getBlock({ blockTag: "latest" }) : await client.getBlock({ blockNumber: opts.block });
   const B = asOf.number;
 
   let terms;
   try {
-    terms = await client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanTerms", args: [o.loan], blockNumber: B });
+    terms = await client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanTerms", args: [loanId], blockNumber: B });
   } catch (err) {
-    if (decodeRevert(err)?.errorName === "LoanLedgerUnknownLoan") throw new UsageError(`error: loan ${o.loan} is not registered on ${deployment.network} (as of block ${B})`);
+    if (decodeRevert(err)?.errorName === "LoanLedgerUnknownLoan") throw new UsageError(`error: loan ${loanId} is not registered on ${deployment.network} (as of block ${B})`);
     throw err;
   }
   const versions = Array.from({ length: terms.version }, (_, k) => k + 1);
   const [policy, schedules, events, verification] = await Promise.all([
     client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "policy", args: [terms.policyId], blockNumber: B }),
-    Promise.all(versions.map((v) => client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "scheduleOf", args: [o.loan, v], blockNumber: B }))),
+    Promise.all(versions.map((v) => client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "scheduleOf", args: [loanId, v], blockNumber: B }))),
     getLoanEvents(client, {
       loanLedger: ledger,
       collectionLog: deployment.collectionLog.address,
-      loanId: o.loan,
+      loanId,
       fromBlock: deployment.loanLedger.startBlock < deployment.collectionLog.startBlock ? deployment.loanLedger.startBlock : deployment.collectionLog.startBlock,
       toBlock: B,
     }),
-    verifyLoan(client, deployment, o.loan, { block: B }),
+    verifyLoan(client, deployment, loanId, { block: B }),
   ]);
   const times = await blockTimes(client, events.map((e) => e.blockNumber));
   const v = verifyReportToJson(verification) as Record<string, unknown>;
 
   const bundle = jsonSafe({
     format: EVIDENCE_BUNDLE_FORMAT,
-    loanId: o.loan,
+    loanId,
     source: { network: deployment.network, chainId: deployment.chainId, loanLedger: ledger, collectionLog: deployment.collectionLog.address },
     asOf: { blockNumber: chainNumber(B), blockHash: asOf.hash, timestamp: chainNumber(asOf.timestamp), time: toIsoString(asOf.timestamp) },
     terms: {
@@ -110,19 +125,28 @@ async function exportBundle(raw: Record<string, unknown>): Promise<void> {
       onChainHead: v.onChainHead,
       problems: v.problems,
     },
-  });
-  const text = `${JSON.stringify(bundle, null, 2)}\n`;
+  }) as Record<string, unknown>;
+  return { bundle, block: B, events: events.length, scheduleVersions: versions.length, valid: verification.valid };
+}
+
+async function exportBundle(raw: Record<string, unknown>): Promise<void> {
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
+  const o = parsed.data;
+  const { client, deployment } = await connect(parseConnectionOptions(raw));
+  const b = await buildEvidenceBundle(client, deployment, o.loan);
+  const text = `${JSON.stringify(b.bundle, null, 2)}\n`;
   if (o.out) {
     try {
       fs.writeFileSync(o.out, text);
     } catch (err) {
       throw new UsageError(`error: cannot write --out ${o.out}: ${(err as Error).message}`);
     }
-    printJson({ out: o.out, loanId: o.loan, asOfBlock: chainNumber(B), events: events.length, scheduleVersions: versions.length, valid: verification.valid });
+    printJson({ out: o.out, loanId: o.loan, asOfBlock: chainNumber(b.block), events: b.events, scheduleVersions: b.scheduleVersions, valid: b.valid });
   } else {
     process.stdout.write(text);
   }
-  process.exitCode = verification.valid ? 0 : 1;
+  process.exitCode = b.valid ? 0 : 1;
 }
 
 /** Registers `evidence export` on the program. */
