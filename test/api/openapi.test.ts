@@ -96,6 +96,8 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
       txHash: i === 0 ? relayHash : `0x${String(i).repeat(64)}`,
       borrowerRef: i === 0 ? ref : `0x${String(i).repeat(64)}`,
       noticeId: i === 0 ? notices[0]!.id : i === 1 ? notices[1]!.id : `ntc_${String(i).repeat(32)}`,
+      // The loans' settlement token (200), a lender's address (no loan settles in it: 404), malformed (400).
+      address: i === 0 ? f.deployment.testToken!.address : lenders[i]!,
     }));
     const problems: string[] = [];
     const seen = new Map<string, Set<number>>();

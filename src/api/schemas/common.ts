@@ -8,6 +8,7 @@ export const Address = z
   .transform((a) => getAddress(a))
   .openapi({ example: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
 export const AddressOut = z.string().openapi({ example: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" });
+export const Settlement = z.object({ token: AddressOut.nullable(), currency: z.string().nullable() }).openapi("Settlement");
 export const Hash = z.string().regex(/^0x[0-9a-f]{64}$/);
 
 export const LoanIdParam = z.object({

@@ -2,7 +2,7 @@ import { z } from "../openapi";
 import { LoanScores } from "./strategy";
 import { BUCKET_LABELS } from "../../domain";
 import { CLASSIFICATION_NAMES, STATUS_NAMES } from "../services/loans";
-import { Address, AddressOut, Amount, AsOf, CursorId, CursorLogIndex, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
+import { Address, AddressOut, Amount, AsOf, Settlement, CursorId, CursorLogIndex, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
 
 export const LoanStatusBlock = z
   .object({
@@ -20,7 +20,7 @@ export const LoanStatusBlock = z
   })
   .openapi("LoanStatus");
 
-export const Settlement = z.object({ token: AddressOut.nullable(), currency: z.string().nullable() }).openapi("Settlement");
+export { Settlement };
 
 export const LoanSummary = z
   .object({ loanId: z.string(), lender: AddressOut, borrower: AddressOut, settlement: Settlement, principal: Amount, status: LoanStatusBlock })

@@ -1,7 +1,7 @@
 import { z } from "../openapi";
 import { BUCKET_LABELS } from "../../domain";
 import { STATUS_NAMES } from "../services/loans";
-import { AddressOut, Amount, CursorId, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
+import { AddressOut, Amount, Settlement, CursorId, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
 import { ChannelIn, ChannelOut, FLAG_NAMES, KindIn, KindOut } from "./collection";
 
 export const QUEUE_ORDERS = ["strategy", "due"] as const;
@@ -84,6 +84,7 @@ export const QueueItem = z
     rank: z.number().int().openapi({ description: "1-based position in the caller's queue (see the operation's description)" }),
     lender: AddressOut,
     borrower: AddressOut,
+    settlement: Settlement.openapi({ description: "What amounts are in: a token (GET /v1/tokens/{address} for its decimals) or an ISO 4217 currency" }),
     state: z.enum(STATUS_NAMES),
     dpd: z.number().int(),
     bucket: z.enum(BUCKET_LABELS),

@@ -8,7 +8,7 @@ import { contactWindow, promiseStatus } from "../../domain";
 import type { Database, LoansTable } from "../../db/schema";
 import { channelOut, kindOut } from "../schemas/collection";
 import type { QueueItem } from "../schemas/queue";
-import { loanStatus, withSchedules, type AsOf } from "./loans";
+import { loanStatus, settlementOf, withSchedules, type AsOf } from "./loans";
 import { complianceStates, contactPolicies } from "../../db/compliance";
 import { scoresOf, strategyOut } from "./queue-strategy";
 
@@ -149,6 +149,7 @@ export async function queueItems(
       rank: rankBefore + i + 1,
       lender: row.lender,
       borrower: row.borrower,
+      settlement: settlementOf(row),
       state: status.state,
       dpd: status.dpd,
       bucket: status.bucket,
