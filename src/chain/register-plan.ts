@@ -5,6 +5,8 @@
  * injected estimator, so the CLI (`loans register`, a key) and the console (a browser wallet) plan
  * alike.
  */
+import type { Address, PublicClient } from "viem";
+import { loanLedgerAbi } from "./abis";
 import { ChainError } from "./errors";
 import { decodeRevert, type DecodedRevert } from "./revert";
 
@@ -97,4 +99,29 @@ export async function planRegistration<R extends { line: number }>(rows: R[], ca
 export function gasWithMargin(estimated: bigint, cap: bigint): bigint {
   const withMargin = (estimated * 12n) / 10n;
   return withMargin < cap ? withMargin : cap;
+}
+
+/** What validating and planning a registration reads from the chain, at the latest block. */
+export interface RegistrationFacts {
+  /** The latest block's timestamp: first due dates must be after it. */
+  now: bigint;
+  /** The latest block's gas limit, for {@link defaultGasCap}. */
+  gasLimit: bigint;
+  maxAnnualRateBps: number;
+  /** The penalty rate of the lender's current policy; undefined when the lender has none readable. */
+  penaltyRateBps: number | undefined;
+}
+
+/** Reads the {@link RegistrationFacts} for `lender` from LoanLedger at `ledger`. */
+export async function readRegistrationFacts(client: Pick<PublicClient, "getBlock" | "readContract">, ledger: Address, lender: Address): Promise<RegistrationFacts> {
+  const block = await client.getBlock({ blockTag: "latest" });
+  const [maxAnnualRateBps, policyId] = await Promise.all([
+    client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "maxAnnualRateBps" }),
+    client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "currentPolicyOf", args: [lender] }),
+  ]);
+  const penaltyRateBps = await client
+    .readContract({ address: ledger, abi: loanLedgerAbi, functionName: "policy", args: [policyId] })
+    .then((p) => p.penaltyRateBps)
+    .catch(() => undefined);
+  return { now: block.timestamp, gasLimit: block.gasLimit, maxAnnualRateBps, penaltyRateBps };
 }

@@ -8,12 +8,13 @@ import * as auditor from "../messages/auditor";
 import * as collector from "../messages/collector";
 import * as common from "../messages/common";
 import * as lender from "../messages/lender";
+import * as lenderRegister from "../messages/lender-register";
 
 export type Lang = "en" | "zh-CN";
 
-const en = { ...common.en, ...collector.en, ...lender.en, ...auditor.en };
+const en = { ...common.en, ...collector.en, ...lender.en, ...lenderRegister.en, ...auditor.en };
 export type MessageKey = keyof typeof en;
-const zh: Record<MessageKey, string> = { ...common.zh, ...collector.zh, ...lender.zh, ...auditor.zh };
+const zh: Record<MessageKey, string> = { ...common.zh, ...collector.zh, ...lender.zh, ...lenderRegister.zh, ...auditor.zh };
 
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { en, "zh-CN": zh };
 const STORE = "duetrail.lang";

@@ -15,7 +15,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { parseEventLogs, type Hex } from "viem";
 import { loanLedgerAbi } from "../../chain/abis";
-import { RegistrationPlanError, defaultGasCap, gasWithMargin, planRegistration, type RegistrationChunk } from "../../chain/register-plan";
+import { RegistrationPlanError, defaultGasCap, gasWithMargin, planRegistration, readRegistrationFacts, type RegistrationChunk } from "../../chain/register-plan";
 import { decodeRevert } from "../../chain/revert";
 import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
 import { ChainRefusedError, UsageError, action } from "../lib/errors";
@@ -68,23 +68,14 @@ async function register(raw: Record<string, unknown>): Promise<void> {
   const text = readTextFile(o.file);
   const s = await connectSigner(conn, key);
   const ledger = s.deployment.loanLedger.address;
-  const block = await s.client.getBlock({ blockTag: "latest" });
-  const [maxAnnualRateBps, policyId] = await Promise.all([
-    s.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "maxAnnualRateBps" }),
-    s.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "currentPolicyOf", args: [s.account.address] }),
-  ]);
-  const penaltyRateBps = await s.client
-    .readContract({ address: ledger, abi: loanLedgerAbi, functionName: "policy", args: [policyId] })
-    .then((p) => p.penaltyRateBps)
-    .catch(() => undefined);
-
-  const { rows, problems } = parseLoanFile(o.file, text, { now: block.timestamp, maxAnnualRateBps, penaltyRateBps });
+  const facts = await readRegistrationFacts(s.client, s.deployment.loanLedger.address, s.account.address);
+  const { rows, problems } = parseLoanFile(o.file, text, facts);
   if (problems.length > 0) {
     const lines = problems.map(formatRowProblem);
     throw new UsageError([...lines, `error: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${o.file}; nothing was registered`].join("\n"));
   }
 
-  const cap = o.gasCap ?? defaultGasCap(block.gasLimit);
+  const cap = o.gasCap ?? defaultGasCap(facts.gasLimit);
   const chunks = await plan(s, rows, cap);
   const estimated = chunks.reduce((sum, c) => sum + c.gas, 0n);
   if (chunks.length > 1 && !o.allowMultipleTransactions) {
