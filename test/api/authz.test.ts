@@ -184,6 +184,10 @@ const MATRIX: Record<string, Case[]> = {
     { label: "the other lender's loan", params: { loanId: 7 }, body: noticeBody, expect: { ...LOAN_7, auditor: 403 } },
     { label: "a loan that does not exist", params: { loanId: 999_999 }, body: noticeBody, expect: NO_LOAN },
   ],
+  "GET /v1/portfolio/trends": [
+    { label: "own trends", expect: LENDERS_AND_AUDITORS },
+    { label: "another lender's trends", query: `?lender=${OTHER_LENDER}`, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },
+  ],
   "GET /v1/portfolio/notices": [
     { label: "own counts", expect: LENDERS_AND_AUDITORS },
     { label: "another lender's counts", query: `?lender=${OTHER_LENDER}`, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 } },

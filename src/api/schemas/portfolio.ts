@@ -2,6 +2,7 @@ import { z } from "../openapi";
 import { BUCKET_LABELS } from "../../domain";
 import { CLASSIFICATION_NAMES } from "../services/loans";
 import { Address, AddressOut, Amount, AsOf } from "./common";
+import { MAX_TREND_MONTHS } from "../services/portfolio-trends";
 
 export const PortfolioQuery = z
   .object({
@@ -88,3 +89,61 @@ export const Portfolio = z
     asOf: AsOf,
   })
   .openapi("Portfolio");
+
+export const PortfolioTrendsQuery = z
+  .object({
+    lender: Address.optional().openapi({ description: "Only this lender's loans (auditors: any lender; lenders: one they act for)" }),
+    months: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TREND_MONTHS)
+      .default(12)
+      .openapi({ description: `How many month-ends to cover, back from asOf (1..${MAX_TREND_MONTHS}, default 12)` }),
+  })
+  .strict();
+
+const MonthEnd = {
+  month: z.string().openapi({ description: "The month (UTC, YYYY-MM) that ends at `at`", example: "2025-03" }),
+  at: z.number().int().openapi({ description: "The month-end: 00:00:00 UTC of the next month's first day (chain time, unix seconds)" }),
+};
+
+export const PortfolioTrends = z
+  .object({
+    months: z.number().int(),
+    vintageDpd: z.number().int().openapi({ description: "A vintage point counts loans at least this many days past due (30: \"30+ DPD\")" }),
+    ageing: z
+      .array(
+        z.object({
+          ...MonthEnd,
+          buckets: z
+            .array(
+              z.object({
+                bucket: z.enum(BUCKET_LABELS),
+                loans: z.number().int().openapi({ description: "Open loans in the bucket at the month-end" }),
+                amountOverdue: Amount.openapi({ description: "Their principal and interest at least a day late and unpaid at the month-end" }),
+              }),
+            )
+            .openapi({ description: "M0..M7+, all eight, in order" }),
+        }),
+      )
+      .openapi({ description: "One entry per month-end, oldest first" }),
+    vintages: z
+      .array(
+        z.object({
+          month: z.string().openapi({ description: "Origination month (UTC, YYYY-MM): loans registered in it" }),
+          originated: z.number().int().openapi({ description: "Loans in scope registered in that month (the denominator)" }),
+          points: z.array(
+            z.object({
+              monthsOnBook: z.number().int().openapi({ description: "0 at the end of the origination month, k at the end of the k-th month after it" }),
+              at: z.number().int().openapi({ description: "That month-end (chain time, unix seconds; never after asOf)" }),
+              loans: z.number().int().openapi({ description: "Loans of the vintage at least `vintageDpd` days past due then" }),
+              share: z.number().nullable().openapi({ description: "loans / originated, 4 decimals" }),
+            }),
+          ),
+        }),
+      )
+      .openapi({ description: "Origination months within the window that originated any loan, oldest first" }),
+    asOf: AsOf,
+  })
+  .openapi("PortfolioTrends");

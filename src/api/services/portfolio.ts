@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketOf, classify, DAY_SECONDS, daysLate, LoanStatus, penaltyOutstandingAt } from "../../domain";
 import { bucket, classification, dpd, dueKeyRange, penaltyStarted, policyThresholds } from "../../db/rules-sql";
+import { loansAt } from "./portfolio-at";
 import { strategyFigures } from "./portfolio-strategy";
 import { loadPolicies } from "../../db/policies";
 import { projectionFromRow, schedulesFrom } from "../../db/loans";
@@ -25,7 +26,7 @@ export interface Figures {
 const emptyFigures = (): Figures => ({ loans: 0, outstandingPrincipal: 0n, amountOverdue: 0n, penaltyAccrued: 0n });
 
 /** Where-clause restricting `loans` to the scope's lenders. */
-function lenderFilter(scope: PortfolioScope): RawBuilder<unknown> {
+export function lenderFilter(scope: PortfolioScope): RawBuilder<unknown> {
   if (scope.lenders === "all") return sql`1 = 1`;
   if (scope.lenders.length === 0) return sql`1 = 0`;
   return sql`loans.lender in (${sql.join(scope.lenders)})`;
@@ -134,27 +135,19 @@ export type RollDestination = BucketName | "closed" | "written_off";
 
 /**
  * Bucket transitions between T0 = asOf − 30 days and asOf (see the route description for the exact
- * definition): one aggregate query. The bucket at T0 comes from the current schedule version and the
- * cursor after the last repayment paid at or before T0 (`repayments.cursor_after`, by `paid_at`).
+ * definition): one aggregate query. The bucket at T0 is {@link loansAt}'s (shared with the trends).
  */
 async function transitions(db: Kysely<Database>, scope: PortfolioScope, at: AsOf): Promise<{ from: number; to: number; n: number }[]> {
   const t0 = at.timestamp - ROLL_WINDOW_DAYS * DAY_SECONDS;
-  const cursorAtT0 = sql`coalesce((select max(r.cursor_after) from repayments r
-      where r.loan_id = loans.loan_id and r.paid_at <= ${sql.lit(t0)}
-        and (r.block_number > sv.block_number or (r.block_number = sv.block_number and r.log_index > sv.log_index))), 0)`;
-  const dpd0 = dpd(sql.ref("i0.due_date"), t0);
+  const then = loansAt(lenderFilter(scope), t0);
   const dpdNow = dpd(sql.ref("loans.due_key"), at.timestamp);
   const res = await sql<{ b0: number; b1: number; n: number }>`
     select x.b0, x.b1, count(*) as n
-    from (select ${bucket(dpd0)} as b0,
+    from (select ${bucket(then.dpd)} as b0,
             case when loans.status = ${sql.lit(LoanStatus.WrittenOff)} then 9 when loans.status = ${sql.lit(LoanStatus.Closed)} then 8
                  else ${bucket(dpdNow)} end as b1
-          from loans
-          join schedule_versions sv on sv.loan_id = loans.loan_id and sv.version = loans.version
-          join installments i0 on i0.loan_id = loans.loan_id and i0.version = loans.version and i0.idx = ${cursorAtT0}
-          where ${lenderFilter(scope)} and loans.registered_at <= ${sql.lit(t0)} and sv.started_at <= ${sql.lit(t0)}
-            and (loans.written_off_at is null or loans.written_off_at > ${sql.lit(t0)})
-            and (loans.closed_at is null or loans.closed_at > ${sql.lit(t0)})) x
+          from ${then.from}
+          where ${then.where}) x
     group by x.b0, x.b1`.execute(db);
   return res.rows.map((r) => ({ from: Number(r.b0), to: Number(r.b1), n: Number(r.n) }));
 }
