@@ -28,12 +28,13 @@ import { registerSmsReceiptRoutes } from "./routes/sms-receipts";
 import { registerNoticePlanRoutes } from "./routes/notice-plans";
 import { registerStrategyRoutes } from "./routes/strategy";
 import { registerChainRoutes } from "./routes/chain";
+import { registerLoanWorkRoutes } from "./routes/loan-work";
 import { registerConsole } from "./console";
 
 export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Route modules under /v1 that need a bearer token; each registers its routes and OpenAPI operations. */
-export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes, registerRelayRoutes, registerContactRoutes, registerNoticeRoutes, registerNoticePlanRoutes, registerStrategyRoutes, registerChainRoutes];
+export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes, registerRelayRoutes, registerContactRoutes, registerNoticeRoutes, registerNoticePlanRoutes, registerStrategyRoutes, registerChainRoutes, registerLoanWorkRoutes];
 
 /**
  * Routes that read their own bodies: the app-wide 64 kB JSON parser leaves them alone. Evidence

@@ -89,6 +89,7 @@ const MATRIX: Record<string, Case[]> = {
   ],
   "GET /v1/loans/{loanId}": loanCases(),
   "GET /v1/loans/{loanId}/timeline": loanCases(),
+  "GET /v1/loans/{loanId}/contact-window": loanCases(),
   "GET /v1/portfolio": [
     { label: "own portfolio", expect: LENDERS_AND_AUDITORS },
     {

@@ -7,6 +7,7 @@ import { InvalidRequestError } from "../services/errors";
 import { route } from "../route";
 import { encodeCursor, LoanIdParam } from "../schemas/common";
 import { loanScores } from "../services/strategy";
+import { loanPromises } from "../services/loan-work";
 import { LoanDetail, LoanList, LoanListQuery, Timeline, TimelineQuery } from "../schemas/loans";
 import {
   asOf,
@@ -118,11 +119,12 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       const row = await visibleLoan(db, scopeOf(req), params.loanId);
       const at = await asOf(db);
       const [withSchedule] = await withSchedules(db, [row]);
-      const [versions, installments, collectors, scores] = await Promise.all([
+      const [versions, installments, collectors, scores, promises] = await Promise.all([
         db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").execute(),
         db.selectFrom("installments").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").orderBy("idx").execute(),
         db.selectFrom("current_collectors").select("collector").where("loan_id", "=", row.loan_id).orderBy("collector").execute(),
         loanScores(db, row.loan_id),
+        loanPromises(db, row.loan_id, at),
       ]);
       return {
         loanId: String(row.loan_id),
@@ -154,6 +156,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
         trail: { count: row.trail_count, head: row.trail_head },
         restrictedChannels: Array.from({ length: 8 }, (_, c) => c).filter((c) => (row.restricted_channels & (1 << c)) !== 0),
         disputeOpen: row.dispute_open === 1,
+        promises,
         scores,
         asOf: at,
       };

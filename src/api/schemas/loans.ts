@@ -86,6 +86,9 @@ export const LoanDetail = z
     trail: z.object({ count: z.number().int(), head: z.string().nullable() }),
     restrictedChannels: z.array(z.number().int()),
     disputeOpen: z.boolean(),
+    promises: z
+      .array(z.object({ seq: z.number().int(), amount: Amount, dueBy: z.number().int(), madeAt: z.number().int(), status: z.enum(["pending", "kept", "broken"]) }))
+      .openapi({ description: "Promises to pay in the order made, each pending, kept (paid in full by dueBy) or broken, at asOf" }),
     scores: LoanScores.openapi({ description: "The loan's strategy score now (null when its lender has no strategy or it is not scored yet) and its history" }),
     asOf: AsOf,
   })

@@ -4,13 +4,14 @@
  * contact window from src/domain's compliance rules). Services know no HTTP.
  */
 import { sql, type Kysely } from "kysely";
-import { contactWindow, promiseStatus } from "../../domain";
+import { contactWindow } from "../../domain";
 import type { Database, LoansTable } from "../../db/schema";
 import { channelOut, kindOut } from "../schemas/collection";
 import type { QueueItem } from "../schemas/queue";
 import { loanStatus, settlementOf, withSchedules, type AsOf } from "./loans";
 import { complianceStates, contactPolicies } from "../../db/compliance";
 import { scoresOf, strategyOut } from "./queue-strategy";
+import { promisesWithStatus } from "./loan-work";
 
 /** Loan statuses still worked: active (0) and charged off (1: later payments are recoveries). */
 export const OPEN_STATUSES = [0, 1];
@@ -127,15 +128,9 @@ export async function queueItems(
     const status = loanStatus(w, at);
     const paid = repayments.filter((p) => p.loan_id === row.loan_id).map((p) => ({ amount: BigInt(p.amount), at: BigInt(p.paid_at) }));
     const summary = { broken: [] as QueueItem["promises"]["broken"], pending: 0, kept: 0 };
-    for (const p of promises.filter((p) => p.loan_id === row.loan_id)) {
-      let s: ReturnType<typeof promiseStatus>;
-      try {
-        s = promiseStatus({ amount: BigInt(p.amount), dueBy: BigInt(p.due_by), madeAt: BigInt(p.made_at) }, paid, t);
-      } catch {
-        continue; // the contract refuses such promises (zero amount, due in the past); none can be indexed
-      }
-      if (s === "broken") summary.broken.push({ seq: p.seq, amount: p.amount, dueBy: p.due_by, madeAt: p.made_at });
-      else if (s === "pending") summary.pending++;
+    for (const p of promisesWithStatus(promises.filter((p) => p.loan_id === row.loan_id), paid, t)) {
+      if (p.status === "broken") summary.broken.push({ seq: p.seq, amount: p.amount, dueBy: p.dueBy, madeAt: p.madeAt });
+      else if (p.status === "pending") summary.pending++;
       else summary.kept++;
     }
     const rem = latestReminder.get(row.loan_id);
