@@ -5,6 +5,36 @@ export function formatMinor(amount: string, lang: string): string {
   return new Intl.NumberFormat(lang).format(BigInt(amount));
 }
 
+/** What a loan's amounts are in: an ISO 4217 currency, an ERC-20 token (symbol and decimals), or not known yet. */
+export type Unit = { code: string } | { symbol: string; decimals: number } | null;
+
+/** `minor` / 10^digits as a plain decimal string, exactly (no float): 123456n, 2 → "1234.56"; 5n, 3 → "0.005". */
+export function decimalString(minor: bigint, digits: number): string {
+  const negative = minor < 0n;
+  const abs = negative ? -minor : minor;
+  if (digits === 0) return `${negative ? "-" : ""}${abs}`;
+  const s = abs.toString().padStart(digits + 1, "0");
+  return `${negative ? "-" : ""}${s.slice(0, -digits)}.${s.slice(-digits)}`;
+}
+
+/**
+ * An amount in minor units in its currency or token, exactly: Intl formats the decimal string digit
+ * for digit (ECMA-402 NumberFormat v3), so 2^64 wei is 18.446744073709551616 TUSD, not a rounded float.
+ * A currency shows all its minor digits ("CN¥1,234.50"); a token at least two and at most all its
+ * decimals, then its symbol. Without a unit: the integer in minor units.
+ */
+export function formatAmount(amount: string, unit: Unit, lang: string): string {
+  const minor = BigInt(amount);
+  if (!unit) return formatMinor(amount, lang);
+  if ("code" in unit) {
+    const f = new Intl.NumberFormat(lang, { style: "currency", currency: unit.code });
+    const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
+    return f.format(decimalString(minor, digits) as Intl.StringNumericLiteral);
+  }
+  const f = new Intl.NumberFormat(lang, { minimumFractionDigits: Math.min(2, unit.decimals), maximumFractionDigits: unit.decimals });
+  return `${f.format(decimalString(minor, unit.decimals) as Intl.StringNumericLiteral)} ${unit.symbol}`;
+}
+
 /** A chain timestamp (seconds) in the viewer's time zone. */
 export function formatChainTime(seconds: number, lang: string): string {
   return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(seconds * 1000));
