@@ -5,6 +5,7 @@ import { MoreButton, QueryState } from "../components";
 import { formatChainTime, formatMinor, shortAddress } from "../lib/format";
 import { useI18n } from "../lib/i18n";
 import { useKeysetPages } from "../lib/pages";
+import { AuditLink } from "./audit/AuditLink";
 
 export function Loan({ loanId }: { loanId: string }) {
   const { t, lang } = useI18n();
@@ -18,6 +19,7 @@ export function Loan({ loanId }: { loanId: string }) {
   return (
     <main>
       <h1>{t("loan.title", { id: loanId })}</h1>
+      <AuditLink loanId={loanId} />
       <QueryState loading={loan.isPending} error={loan.error} empty={!l} retry={() => loan.refetch()}>
         {l && (
           <>

@@ -1,6 +1,110 @@
-/** The console's auditor path in a real browser (issue 17, in progress). */
+/**
+ * The console's auditor path in a real browser: a loan's trail verified in the browser against the
+ * chain through the demo node's RPC URL (the shown head equals trailOf read here with viem), the
+ * evidence bundle downloaded through the page (equal to the CLI's export at its block), then one
+ * indexed action altered in the demo's database: the badge says NOT valid at that action's seq.
+ */
+import { expect } from "chai";
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { createPublicClient, http, type Address, type PublicClient } from "viem";
+import { collectionLogAbi } from "../../../src/chain/abis";
+import { loadDeployment } from "../../../src/chain/deployments";
+import { buildEvidenceBundle } from "../../../src/cli/commands/evidence";
+import { actionHash, genesisHead, nextHead, recomputeTrail } from "../../../src/domain/trail";
+import { recordedActions } from "../../../console/src/lib/trail";
+import { launchBrowser, screenshot, seriousViolations } from "../../support/browser";
 import type { DemoContext } from "./context";
 
-export function auditorConsole(_demo: DemoContext) {
-  describe("console: auditor", function () {});
+export function auditorConsole(demo: DemoContext) {
+  describe("console: auditor", function () {
+    it("auditor verifies a trail and sees a tampered one fail, in English and Chinese; downloads the CLI's bundle", async function () {
+      const { api, rpcUrl, get } = demo;
+      const deployment = loadDeployment("localhost", demo.deploymentsDir);
+      const client = createPublicClient({ transport: http(rpcUrl) }) as PublicClient;
+      // A loan with at least two actions, so the altered one (seq 2) has an untouched one before it.
+      const loans = (await get("/v1/loans?limit=500", "auditor")).body.items as { loanId: string }[];
+      let loanId = "";
+      for (const l of loans) {
+        if ((await get(`/v1/loans/${l.loanId}/evidence`, "auditor")).body.actions.length >= 2) {
+          loanId = l.loanId;
+          break;
+        }
+      }
+      expect(loanId, "a demo loan with two actions").to.not.equal("");
+      const browser = await launchBrowser(this.test!.fullTitle());
+      if (!browser) return this.skip();
+      const db = new Database(path.join(demo.dataDir, "duetrail.db"));
+      db.pragma("busy_timeout = 10000");
+      const row = db.prepare("SELECT outcome, head FROM actions WHERE loan_id = ? AND seq = 2").get(Number(loanId)) as { outcome: number; head: string };
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+        await page.goto(`${api}/`);
+        await page.click("button[data-role=auditor]");
+        await page.waitForSelector("table tbody tr");
+        await page.goto(`${api}/loans/${loanId}`);
+        await page.click("text=Evidence and trail");
+        await page.waitForSelector(".badge");
+        expect(page.url()).to.equal(`${api}/loans/${loanId}/audit`);
+        // Without an RPC URL: the events only, and the page says the chain was not consulted.
+        expect(await page.getAttribute(".badge", "data-source")).to.equal("events");
+        expect(await page.textContent(".badge .source")).to.include("The chain was not consulted");
+
+        await page.fill("#rpc-url", rpcUrl);
+        await page.click("form.rpc button[type=submit]");
+        await page.waitForSelector(".badge[data-source=chain]");
+        const block = BigInt((await page.getAttribute(".badge", "data-block"))!);
+        const [head, count] = await client.readContract({ address: deployment.collectionLog.address, abi: collectionLogAbi, functionName: "trailOf", args: [BigInt(loanId)], blockNumber: block });
+        expect(await page.getAttribute(".badge", "data-valid")).to.equal("true");
+        expect(await page.getAttribute(".badge", "data-head")).to.equal(head.toLowerCase());
+        const verdict = (await page.textContent(".badge .verdict"))!;
+        expect(verdict).to.include("Trail valid").and.include(head.toLowerCase()).and.include(`at block ${block}`).and.include(`${count} action`);
+        expect(await page.$$eval("table.actions tbody tr", (trs) => trs.length)).to.equal(Number(count));
+        expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
+        await screenshot(page, "auditor-trail-valid-en");
+
+        // The bundle through the page: the CLI's own export at the block it was read at, byte for byte.
+        const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download evidence bundle")]);
+        expect(download.suggestedFilename()).to.equal(`loan-${loanId}-evidence.json`);
+        const text = fs.readFileSync((await download.path())!, "utf8");
+        const bundle = JSON.parse(text);
+        expect(bundle.format).to.equal("duetrail-evidence-bundle/2");
+        expect(bundle.verification.valid).to.equal(true);
+        const cli = await buildEvidenceBundle(client, deployment, BigInt(loanId), { block: BigInt(bundle.asOf.blockNumber) });
+        expect(text).to.equal(`${JSON.stringify(cli.bundle, null, 2)}\n`);
+
+        // Tamper: the indexed action 2 now says another outcome (its event's head is left as the chain has it).
+        // GET /v1/loans/{id}/evidence is not in the per-block response cache (it reads trailOf), so a reload shows the change.
+        db.prepare("UPDATE actions SET outcome = ? WHERE loan_id = ? AND seq = 2").run((row.outcome + 1) % 65_536, Number(loanId));
+        const served = (await get(`/v1/loans/${loanId}/evidence`, "auditor")).body;
+        expect(served.actions[1].outcome).to.equal((row.outcome + 1) % 65_536);
+        const c = (await get("/v1/chain", "auditor")).body;
+        const recomputed = recomputeTrail(c.chainId, c.contracts.CollectionLog.address as Address, BigInt(loanId), recordedActions(loanId, served.actions));
+        expect(recomputed.problems[0]).to.include({ kind: "head-mismatch", seq: 2n });
+        const binding = [c.chainId, c.contracts.CollectionLog.address as Address] as const;
+        const [first, second] = recordedActions(loanId, served.actions);
+        const got = nextHead(nextHead(genesisHead(...binding, BigInt(loanId)), actionHash(first!)), actionHash(second!));
+
+        await page.click("header button[lang=zh-CN]");
+        await page.reload();
+        await page.waitForSelector(".badge[data-source=chain]");
+        expect(await page.getAttribute("html", "lang")).to.equal("zh-CN");
+        expect(await page.getAttribute(".badge", "data-valid")).to.equal("false");
+        expect(await page.getAttribute(".badge", "data-seq")).to.equal("2");
+        expect(await page.textContent(".badge .verdict")).to.equal(`记录链无效：首个不一致位于行动序号 2：应为 ${row.head.toLowerCase()}，实为 ${got}`);
+        expect(await page.getAttribute("table.actions tbody tr.mismatch", "data-seq")).to.equal("2");
+        expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
+        await screenshot(page, "auditor-trail-tampered-zh");
+        await page.setViewportSize({ width: 390, height: 844 });
+        await screenshot(page, "auditor-trail-tampered-zh-phone");
+      } finally {
+        db.prepare("UPDATE actions SET outcome = ? WHERE loan_id = ? AND seq = 2").run(row.outcome, Number(loanId));
+        db.close();
+        await browser.close();
+      }
+      // Restored: the server's own check passes again.
+      expect((await get(`/v1/loans/${loanId}/evidence`, "auditor")).body.verification.valid).to.equal(true);
+    });
+  });
 }
