@@ -20,6 +20,7 @@ import { auditorConsole } from "./console/auditor";
 import { collectorConsole } from "./console/collector";
 import type { DemoContext } from "./console/context";
 import { lenderConsole } from "./console/lender";
+import { registerConsole } from "./console/register";
 
 const run = promisify(execFile);
 const CLASSES = ["normal", "special_mention", "substandard", "doubtful", "loss"];
@@ -252,6 +253,7 @@ describe("demo (npm start) end to end", function () {
   };
   collectorConsole(demo);
   lenderConsole(demo);
+  registerConsole(demo);
   auditorConsole(demo);
 
   // Last (mocha runs a suite's own tests before its nested suites): the shutdown.

@@ -28,6 +28,7 @@ export default function RegisterPage() {
   const [reading, setReading] = useState<string | null>(null);
   const [over, setOver] = useState(false);
   const serial = useRef(0);
+  const input = useRef<HTMLInputElement>(null);
   const eth = injectedWallet();
 
   const read = async (f: File | undefined) => {
@@ -40,6 +41,7 @@ export default function RegisterPage() {
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
+    if (input.current) input.current.value = ""; // the chooser would still name the file chosen before
     void read(e.dataTransfer.files[0]);
   };
   const result = useMemo(() => (file && facts.data ? checkFile(file, facts.data.context) : null), [file, facts.data]);
@@ -61,7 +63,7 @@ export default function RegisterPage() {
         >
           <label>
             {t("register.drop")} {t("register.choose")}:{" "}
-            <input type="file" accept=".csv,.json,text/csv,application/json" onChange={(e) => void read(e.target.files?.[0])} />
+            <input ref={input} type="file" accept=".csv,.json,text/csv,application/json" onChange={(e) => void read(e.target.files?.[0])} />
           </label>
         </div>
         {ctx && (
