@@ -1,17 +1,20 @@
 /** The console's shell: sign-in, then each role's views, with the language switch and sign-out. */
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { shortAddress } from "./lib/format";
 import { useI18n, type MessageKey } from "./lib/i18n";
 import { navigate, usePath } from "./lib/router";
 import { loadSession, saveSession, type Session } from "./lib/session";
-import { Audit } from "./pages/Audit";
-import { Dashboard } from "./pages/Dashboard";
 import { Loan } from "./pages/Loan";
 import { Loans } from "./pages/Loans";
 import { Queue } from "./pages/Queue";
 import { Register } from "./pages/Register";
 import { SignIn } from "./pages/SignIn";
+
+// The dashboard carries ECharts: loaded when first shown, so the first page stays small.
+// The auditor's view carries viem and the contracts' ABIs for the in-browser trail check: loaded when first shown.
+const Audit = lazy(() => import("./pages/Audit").then((m) => ({ default: m.Audit })));
+const Dashboard = lazy(() => import("./pages/Dashboard").then((m) => ({ default: m.Dashboard })));
 
 const VIEWS: Record<Session["role"], { path: string; label: MessageKey }[]> = {
   collector: [
@@ -74,13 +77,17 @@ export function App() {
           }}
         />
       ) : loanId && audit ? (
-        <Audit loanId={loanId} />
+        <Suspense fallback={<p role="status" className="state">{t("state.loading")}</p>}>
+          <Audit loanId={loanId} />
+        </Suspense>
       ) : loanId ? (
         <Loan loanId={loanId} />
       ) : current?.path === "/queue" ? (
         <Queue />
       ) : current?.path === "/dashboard" ? (
-        <Dashboard />
+        <Suspense fallback={<p role="status" className="state">{t("state.loading")}</p>}>
+          <Dashboard />
+        </Suspense>
       ) : current?.path === "/register" ? (
         <Register />
       ) : (

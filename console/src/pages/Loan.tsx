@@ -1,39 +1,63 @@
-/** One loan: its status, the schedule in force, the score with its reasons, and the full timeline. */
+/**
+ * One loan: its status, the schedule in force, the score with its reasons, promises, notices, the
+ * contact window, the action form (collectors) and the full timeline, refreshed live from the stream.
+ */
 import { useQuery } from "@tanstack/react-query";
+import { lazy, Suspense, useCallback, useState } from "react";
 import { api, must } from "../api/client";
-import { MoreButton, QueryState } from "../components";
-import { formatChainTime, formatMinor, shortAddress } from "../lib/format";
-import { useI18n } from "../lib/i18n";
-import { useKeysetPages } from "../lib/pages";
+import { QueryState } from "../components";
+import { formatChainTime, shortAddress } from "../lib/format";
+import { useI18n, type MessageKey } from "../lib/i18n";
+import { Money } from "../lib/money";
+import { loadSession } from "../lib/session";
+import { useLiveUpdates, type LiveEvent } from "../lib/stream";
 import { AuditLink } from "./audit/AuditLink";
+import { ContactWindow, type Contact } from "./loan/ContactWindow";
+import { Notices } from "./loan/Notices";
+import { Promises } from "./loan/Promises";
+import { Timeline } from "./loan/Timeline";
+
+// The form reads the API's document for its choices: loaded when a collector opens a loan.
+const ActionForm = lazy(() => import("./loan/ActionForm"));
 
 export function Loan({ loanId }: { loanId: string }) {
   const { t, lang } = useI18n();
+  const [contact, setContact] = useState<Contact>({ channel: "call", kind: "contact_made" });
+  const [pending, setPending] = useState<string[]>([]);
   const loan = useQuery({ queryKey: ["loan", loanId], queryFn: () => must(api.GET("/v1/loans/{loanId}", { params: { path: { loanId } } })) });
-  const timeline = useKeysetPages(["timeline", loanId], (cursor) =>
-    must(api.GET("/v1/loans/{loanId}/timeline", { params: { path: { loanId }, query: { limit: 100, ...(cursor ? { cursor } : {}) } } })),
+  const indexed = useCallback((txs: string[]) => setPending((p) => p.filter((tx) => !txs.some((d) => d.toLowerCase() === tx.toLowerCase()))), []);
+  const live = useLiveUpdates(
+    loanId,
+    useCallback((e: LiveEvent) => indexed([e.txHash]), [indexed]),
   );
   const l = loan.data;
   const version = l?.scheduleVersions[l.scheduleVersions.length - 1];
-  const events = timeline.items;
+  const collector = loadSession()?.role === "collector";
   return (
     <main>
-      <h1>{t("loan.title", { id: loanId })}</h1>
+      <div className="bar">
+        <h1>{t("loan.title", { id: loanId })}</h1>
+        <span className={live ? "ok" : "meta"} role="status">
+          {live ? t("live.on") : t("live.off")}
+        </span>
+      </div>
       <AuditLink loanId={loanId} />
       <QueryState loading={loan.isPending} error={loan.error} empty={!l} retry={() => loan.refetch()}>
         {l && (
           <>
             <dl className="facts">
               <dt>{t("col.state")}</dt>
-              <dd>{l.status.state}</dd>
+              <dd data-state={l.status.state}>{t(`status.${l.status.state}` as MessageKey)}</dd>
               <dt>{t("col.dpd")}</dt>
               <dd>{l.status.dpd}</dd>
               <dt>{t("col.bucket")}</dt>
               <dd>{l.status.bucket}</dd>
               <dt>{t("col.classification")}</dt>
-              <dd>{l.status.classification}</dd>
+              <dd data-classification={l.status.classification}>{t(`class.${l.status.classification}` as MessageKey)}</dd>
               <dt>{t("col.overdue")}</dt>
-              <dd className="num">{formatMinor(l.status.amountOverdue, lang)}</dd>
+              <dd className="num">
+                <Money amount={l.status.amountOverdue} settlement={l.settlement} />
+              </dd>
               <dt>{t("loan.borrower")}</dt>
               <dd title={l.borrower}>{shortAddress(l.borrower)}</dd>
               <dt>{t("loan.lender")}</dt>
@@ -76,8 +100,12 @@ export function Loan({ loanId }: { loanId: string }) {
                           <tr key={i.index} className={overdue ? "overdue" : undefined}>
                             <td>{i.index + 1}</td>
                             <td>{formatChainTime(i.dueDate, lang)}</td>
-                            <td className="num">{formatMinor(i.principal, lang)}</td>
-                            <td className="num">{formatMinor(i.interest, lang)}</td>
+                            <td className="num">
+                              <Money amount={i.principal} settlement={l.settlement} />
+                            </td>
+                            <td className="num">
+                              <Money amount={i.interest} settlement={l.settlement} />
+                            </td>
                             <td>{paid ? t("loan.paid") : overdue ? t("loan.overdue") : t("loan.upcoming")}</td>
                           </tr>
                         );
@@ -87,22 +115,20 @@ export function Loan({ loanId }: { loanId: string }) {
                 </div>
               </section>
             )}
+            <Promises promises={l.promises} settlement={l.settlement} />
+            <div className="work">
+              <ContactWindow loanId={loanId} contact={contact} />
+              {collector && (
+                <Suspense fallback={<p role="status" className="state">{t("state.loading")}</p>}>
+                  <ActionForm loanId={loanId} chainTime={l.asOf.timestamp} contact={contact} onContact={setContact} onSent={(tx) => setPending((p) => [...p, tx])} />
+                </Suspense>
+              )}
+            </div>
           </>
         )}
       </QueryState>
-      <section aria-labelledby="timeline-title">
-        <h2 id="timeline-title">{t("loan.timeline")}</h2>
-        <QueryState loading={timeline.isPending} error={timeline.error} empty={events.length === 0} retry={() => timeline.refetch()}>
-          <ol className="timeline">
-            {events.map((e) => (
-              <li key={`${e.block}-${e.logIndex}`} data-event={e.event}>
-                <time>{formatChainTime(e.timestamp, lang)}</time> <strong>{e.event}</strong> <span className="meta">#{e.block}</span>
-              </li>
-            ))}
-          </ol>
-          <MoreButton query={timeline} />
-        </QueryState>
-      </section>
+      <Notices loanId={loanId} />
+      <Timeline loanId={loanId} pending={pending} onIndexed={indexed} />
     </main>
   );
 }

@@ -2,9 +2,12 @@
 import { useState } from "react";
 import { api, must } from "../api/client";
 import { LoanLink, MoreButton, QueryState } from "../components";
-import { formatChainTime, formatMinor } from "../lib/format";
+import { formatChainTime } from "../lib/format";
 import { useI18n } from "../lib/i18n";
+import { Money } from "../lib/money";
 import { useKeysetPages } from "../lib/pages";
+import { useLiveUpdates } from "../lib/stream";
+import { useFlagText } from "./loan/ContactWindow";
 
 type Order = "strategy" | "due";
 
@@ -15,12 +18,16 @@ export function Queue() {
   const { t, lang } = useI18n();
   const [order, setOrder] = useState<Order>("strategy");
   const q = useKeysetPages(["queue", order], (cursor) => queuePage(order, cursor));
+  const live = useLiveUpdates();
   const items = q.items;
   const asOf = q.first?.asOf;
   return (
     <main>
       <div className="bar">
         <h1>{t("queue.title")}</h1>
+        <span className={live ? "ok" : "meta"} role="status">
+          {live ? t("live.on") : t("live.off")}
+        </span>
         <label>
           {t("queue.order")}{" "}
           <select value={order} onChange={(e) => setOrder(e.target.value as Order)}>
@@ -62,6 +69,7 @@ export function Queue() {
 
 function Row({ item: i }: { item: QueueItem }) {
   const { t, lang } = useI18n();
+  const flags = useFlagText();
   const s = i.strategy;
   const w = i.contactWindow;
   return (
@@ -72,7 +80,9 @@ function Row({ item: i }: { item: QueueItem }) {
       </th>
       <td>{i.dpd}</td>
       <td>{i.bucket}</td>
-      <td className="num">{formatMinor(i.amountOverdue, lang)}</td>
+      <td className="num">
+        <Money amount={i.amountOverdue} settlement={i.settlement} />
+      </td>
       <td>{s ? `${s.score.points} (${Math.round(s.score.probability * 100)}%)` : "—"}</td>
       <td>{s?.segment ?? "—"}</td>
       <td>
@@ -91,8 +101,8 @@ function Row({ item: i }: { item: QueueItem }) {
         {w.allowedNow ? (
           <span className="ok">{t("window.allowed")}</span>
         ) : (
-          <span className="blocked" title={(w.reasons ?? []).join(", ")}>
-            {w.nextAllowedAt ? t("window.blocked", { time: formatChainTime(w.nextAllowedAt, lang) }) : (w.reasons ?? []).join(", ")}
+          <span className="blocked" title={flags(w.reasons)}>
+            {w.nextAllowedAt ? t("window.blocked", { time: formatChainTime(w.nextAllowedAt, lang) }) : flags(w.reasons)}
           </span>
         )}
       </td>
