@@ -15,12 +15,14 @@ import { checkTrail } from "../lib/trail";
 import { ActionsTable } from "./audit/ActionsTable";
 import { Batches } from "./audit/Batches";
 import { asCliWrites, saveBlob } from "./audit/download";
+import { useRpcUrl } from "./audit/rpc-url";
 import { TrailPanel } from "./audit/TrailPanel";
 
 export function Audit({ loanId }: { loanId: string }) {
   const { t, lang } = useI18n();
   const evidence = useQuery({ queryKey: ["evidence", loanId], queryFn: () => must(api.GET("/v1/loans/{loanId}/evidence", { params: { path: { loanId } } })) });
   const chain = useQuery({ queryKey: ["chain"], queryFn: () => must(api.GET("/v1/chain")), staleTime: Infinity });
+  const [rpcUrl, setRpcUrl] = useRpcUrl();
   const e = evidence.data;
   const c = chain.data;
   // The events-only check marks the first altered row in the table (the panel adds the chain's view).
@@ -55,7 +57,7 @@ export function Audit({ loanId }: { loanId: string }) {
         {e && c && (
           <>
             <p className="meta">{t("audit.asOf", { block: e.asOf.block, time: formatChainTime(e.asOf.timestamp, lang) })}</p>
-            <TrailPanel evidence={e} chain={c} />
+            <TrailPanel evidence={e} chain={c} rpcUrl={rpcUrl} setRpcUrl={setRpcUrl} />
             <BundleButton loanId={loanId} block={e.asOf.block} />
             <section aria-labelledby="actions-title">
               <h2 id="actions-title">{t("audit.actions")}</h2>
@@ -63,7 +65,7 @@ export function Audit({ loanId }: { loanId: string }) {
             </section>
             <section aria-labelledby="batches-title">
               <h2 id="batches-title">{t("audit.batches")}</h2>
-              <Batches batches={e.batches} />
+              <Batches loanId={e.loanId} batches={e.batches} collectionLog={c.contracts.CollectionLog.address as Address} block={e.asOf.block} rpcUrl={rpcUrl} />
             </section>
           </>
         )}

@@ -25,14 +25,17 @@ export function auditorConsole(demo: DemoContext) {
       const client = createPublicClient({ transport: http(rpcUrl) }) as PublicClient;
       // A loan with at least two actions, so the altered one (seq 2) has an untouched one before it.
       const loans = (await get("/v1/loans?limit=500", "auditor")).body.items as { loanId: string }[];
+      // And one with leaves in the seed's batch (uploaded by the demo's batch test before the console's).
       let loanId = "";
+      let batched: { loanId: string; batches: number } | undefined;
       for (const l of loans) {
-        if ((await get(`/v1/loans/${l.loanId}/evidence`, "auditor")).body.actions.length >= 2) {
-          loanId = l.loanId;
-          break;
-        }
+        const { actions, batches } = (await get(`/v1/loans/${l.loanId}/evidence`, "auditor")).body;
+        if (!loanId && actions.length >= 2) loanId = l.loanId;
+        if (!batched && batches.length > 0) batched = { loanId: l.loanId, batches: batches.length };
+        if (loanId && batched) break;
       }
       expect(loanId, "a demo loan with two actions").to.not.equal("");
+      expect(batched, "a demo loan in an uploaded batch").to.not.equal(undefined);
       const browser = await launchBrowser(this.test!.fullTitle());
       if (!browser) return this.skip();
       const db = new Database(path.join(demo.dataDir, "duetrail.db"));
@@ -73,6 +76,15 @@ export function auditorConsole(demo: DemoContext) {
         expect(bundle.verification.valid).to.equal(true);
         const cli = await buildEvidenceBundle(client, deployment, BigInt(loanId), { block: BigInt(bundle.asOf.blockNumber) });
         expect(text).to.equal(`${JSON.stringify(cli.bundle, null, 2)}\n`);
+
+        // The batched loan: every leaf proven in the browser, every root equal to CollectionLog.batchRoot through the RPC URL.
+        await page.goto(`${api}/loans/${batched!.loanId}/audit`);
+        await page.waitForSelector("table.batches tbody tr[data-root-on-chain]");
+        const rows = await page.$$eval("table.batches tbody tr", (trs) => trs.map((tr) => [tr.getAttribute("data-proven"), tr.getAttribute("data-root-on-chain")]));
+        expect(rows).to.deep.equal(Array.from({ length: batched!.batches }, () => ["true", "true"]));
+        expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
+        await screenshot(page, "auditor-batches-en");
+        await page.goto(`${api}/loans/${loanId}/audit`);
 
         // Tamper: the indexed action 2 now says another outcome (its event's head is left as the chain has it).
         // GET /v1/loans/{id}/evidence is not in the per-block response cache (it reads trailOf), so a reload shows the change.

@@ -8,11 +8,18 @@ import type { Address } from "viem";
 import type { Schemas } from "../../api/client";
 import { useI18n } from "../../lib/i18n";
 import { checkTrail, readChainTrail, type Mismatch, type TrailBinding, type TrailCheck } from "../../lib/trail";
-import { parseRpcUrl, useRpcUrl } from "./rpc-url";
+import { parseRpcUrl } from "./rpc-url";
 
-export function TrailPanel({ evidence, chain }: { evidence: Schemas["LoanEvidence"]; chain: Schemas["ChainInfo"] }) {
+interface Props {
+  evidence: Schemas["LoanEvidence"];
+  chain: Schemas["ChainInfo"];
+  /** The auditor's RPC URL (rpc-url.ts), shared with the batch roots' check. */
+  rpcUrl: string | null;
+  setRpcUrl: (url: string | null) => void;
+}
+
+export function TrailPanel({ evidence, chain, rpcUrl, setRpcUrl }: Props) {
   const { t } = useI18n();
-  const [rpcUrl, setRpcUrl] = useRpcUrl();
   const [draft, setDraft] = useState(rpcUrl ?? "");
   const [draftInvalid, setDraftInvalid] = useState(false);
   const block = evidence.asOf.block;
