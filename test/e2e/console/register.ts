@@ -13,53 +13,10 @@ import { toIsoString } from "../../../src/domain";
 import { parseLoanFile } from "../../../src/files/loan-file";
 import { formatRowProblem } from "../../../src/files/row-file";
 import { launchBrowser, screenshot, seriousViolations } from "../../support/browser";
-import type { DemoContext } from "./context";
+import { dropFile, injectWallet, subjectOf, type DemoContext } from "./context";
 
 const DAY = 86_400n;
 const COLUMNS = "borrower,borrowerRef,token,principal,contractRateBps,utcOffsetMinutes,kind,count,firstDue";
-
-/** The address a bearer token names (its payload's `sub`), as the console's sign-in reads it. */
-const subjectOf = (token: string): Address => getAddress(JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")).sub);
-
-/**
- * Before any page script: `window.ethereum` forwarding to the node (eth_requestAccounts answers the
- * lender, whose key the node holds), and a record of every method asked and every progress step shown.
- * Injected through the DevTools protocol, so the console's CSP does not apply to it.
- */
-async function injectWallet(page: Page, rpcUrl: string, lender: string): Promise<void> {
-  // Page-side JavaScript, as text: this project's type check has no DOM library.
-  await page.addInitScript(`(() => {
-    const rpcUrl = ${JSON.stringify(rpcUrl)};
-    const lender = ${JSON.stringify(lender)};
-    window.__rpc = [];
-    window.__steps = [];
-    let id = 0;
-    window.ethereum = {
-      async request({ method, params }) {
-        window.__rpc.push(method);
-        if (method === "eth_requestAccounts" || method === "eth_accounts") return [lender];
-        const res = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }) });
-        const body = await res.json();
-        if (body.error) throw Object.assign(new Error(body.error.message), { code: body.error.code, data: body.error.data });
-        return body.result;
-      },
-    };
-    new MutationObserver(() => {
-      const step = document.querySelector(".progress")?.getAttribute("data-step");
-      if (step && window.__steps.at(-1) !== step) window.__steps.push(step);
-    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-step"] });
-  })()`);
-}
-
-/** Drops `text` as a file named `name` on the page's drop zone, as a drag from the desktop does. */
-async function dropFile(page: Page, name: string, text: string): Promise<void> {
-  const dataTransfer = await page.evaluateHandle(`(() => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([${JSON.stringify(text)}], ${JSON.stringify(name)}, { type: "text/csv" }));
-    return dt;
-  })()`);
-  await page.dispatchEvent(".dropzone", "drop", { dataTransfer });
-}
 
 const problemLines = (page: Page) => page.$$eval(".problems li", (lis) => lis.map((li) => li.textContent ?? ""));
 
