@@ -24,6 +24,8 @@ export async function launchBrowser(testName: string): Promise<Browser | null> {
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // Web fonts load per unicode range on first use (the Chinese glyphs): wait for them, or they show as boxes.
+  await page.evaluate("document.fonts.ready.then(() => true)");
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;

@@ -5,7 +5,7 @@
 import { useRef, useState } from "react";
 import { api, must } from "../api/client";
 import { LoanLink, MoreButton, QueryState } from "../components";
-import { formatMinor } from "../lib/format";
+import { Money } from "../lib/money";
 import { useI18n } from "../lib/i18n";
 import { useKeysetPages } from "../lib/pages";
 import { download, fetchAllLoans, loansCsv } from "./loans-csv";
@@ -17,7 +17,7 @@ type Sort = (typeof SORTS)[number];
 type Export = { state: "running" | "done"; count: number } | { state: "failed"; message: string } | null;
 
 export function Loans() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const [bucket, setBucket] = useState<Bucket | "">("");
   const [sort, setSort] = useState<Sort>("-dpd");
   const page = (cursor: string, limit: number) =>
@@ -100,8 +100,12 @@ export function Loans() {
                   <td>{l.status.dpd}</td>
                   <td>{l.status.bucket}</td>
                   <td>{l.status.classification}</td>
-                  <td className="num">{formatMinor(l.principal, lang)}</td>
-                  <td className="num">{formatMinor(l.status.amountOverdue, lang)}</td>
+                  <td className="num">
+                    <Money amount={l.principal} settlement={l.settlement} />
+                  </td>
+                  <td className="num">
+                    <Money amount={l.status.amountOverdue} settlement={l.settlement} />
+                  </td>
                 </tr>
               ))}
             </tbody>
