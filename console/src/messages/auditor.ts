@@ -10,6 +10,7 @@ export const en = {
   "audit.rpc.help":
     "Optional. This browser then reads CollectionLog.trailOf through that node itself, not through this server. Kept in this tab only. The demo's node is on the URL npm start prints (http://127.0.0.1:8545 by default).",
   "audit.rpc.check": "Check against the chain",
+  "audit.rpc.invalid": "Enter an http:// or https:// URL.",
   "audit.rpc.clear": "Events only",
   "audit.rpc.reading": "Reading CollectionLog.trailOf through {rpc}…",
   "audit.rpc.error": "The chain could not be read: {message}",
@@ -94,6 +95,7 @@ export const zh: Record<keyof typeof en, string> = {
   "audit.rpc.label": "您的 RPC 地址",
   "audit.rpc.help": "可选。填写后，本浏览器直接通过该节点读取 CollectionLog.trailOf，不经过本服务器。仅保存在当前标签页。演示节点的地址见 npm start 的输出（默认 http://127.0.0.1:8545）。",
   "audit.rpc.check": "与链上核对",
+  "audit.rpc.invalid": "请输入以 http:// 或 https:// 开头的地址。",
   "audit.rpc.clear": "仅用事件",
   "audit.rpc.reading": "正在通过 {rpc} 读取 CollectionLog.trailOf…",
   "audit.rpc.error": "无法读取链上数据：{message}",

@@ -6,6 +6,7 @@
  */
 import { expect } from "chai";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { createPublicClient, http, type Address, type PublicClient } from "viem";
@@ -54,6 +55,16 @@ export function auditorConsole(demo: DemoContext) {
         expect(await page.getAttribute(".badge", "data-source")).to.equal("events");
         expect(await page.textContent(".badge .source")).to.include("The chain was not consulted");
 
+        // Not a URL: said so, nothing read. A node that does not answer: said so, the events' verdict still shown.
+        await page.fill("#rpc-url", "not a url");
+        await page.click("form.rpc button[type=submit]");
+        expect(await page.textContent("#rpc-invalid")).to.include("http://");
+        const closed = `http://127.0.0.1:${await closedPort()}`;
+        await page.fill("#rpc-url", closed);
+        await page.click("form.rpc button[type=submit]");
+        await page.waitForSelector("#rpc-error");
+        expect(await page.textContent("#rpc-error")).to.include(`cannot reach ${closed}`);
+        expect(await page.getAttribute(".badge", "data-source")).to.equal("events");
         await page.fill("#rpc-url", rpcUrl);
         await page.click("form.rpc button[type=submit]");
         await page.waitForSelector(".badge[data-source=chain]");
@@ -117,6 +128,17 @@ export function auditorConsole(demo: DemoContext) {
       }
       // Restored: the server's own check passes again.
       expect((await get(`/v1/loans/${loanId}/evidence`, "auditor")).body.verification.valid).to.equal(true);
+    });
+  });
+}
+
+/** A local port nothing listens on (one the OS just handed out and was closed again). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
     });
   });
 }

@@ -47,7 +47,9 @@ export function TrailPanel({ evidence, chain, rpcUrl, setRpcUrl }: Props) {
           e.preventDefault();
           const url = parseRpcUrl(draft);
           setDraftInvalid(url === null);
-          if (url) setRpcUrl(url);
+          // The same URL again: read again (the node may be back, or the first read failed).
+          if (url && url === rpcUrl) void onChain.refetch();
+          else if (url) setRpcUrl(url);
         }}
       >
         <label htmlFor="rpc-url">{t("audit.rpc.label")}</label>
@@ -60,6 +62,7 @@ export function TrailPanel({ evidence, chain, rpcUrl, setRpcUrl }: Props) {
           value={draft}
           aria-describedby="rpc-help"
           aria-invalid={draftInvalid || undefined}
+          aria-errormessage={draftInvalid ? "rpc-invalid" : undefined}
           onChange={(e) => setDraft(e.target.value)}
         />
         <button type="submit" className="primary">
@@ -69,6 +72,11 @@ export function TrailPanel({ evidence, chain, rpcUrl, setRpcUrl }: Props) {
           <button type="button" onClick={() => setRpcUrl(null)}>
             {t("audit.rpc.clear")}
           </button>
+        )}
+        {draftInvalid && (
+          <p id="rpc-invalid" role="alert" className="error">
+            {t("audit.rpc.invalid")}
+          </p>
         )}
         <p id="rpc-help" className="help">
           {t("audit.rpc.help")}
@@ -81,7 +89,7 @@ export function TrailPanel({ evidence, chain, rpcUrl, setRpcUrl }: Props) {
       ) : (
         <>
           {rpcUrl && onChain.error && (
-            <p role="alert" className="error">
+            <p id="rpc-error" role="alert" className="error">
               {t("audit.rpc.error", { message: onChain.error.message })}
             </p>
           )}
