@@ -5,9 +5,8 @@
  * it with SIGINT (no process left, ports freed).
  */
 import { expect } from "chai";
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createPublicClient, http, type PublicClient } from "viem";
@@ -15,7 +14,8 @@ import { loanLedgerAbi } from "../../src/chain/abis";
 import { loadDeployment } from "../../src/chain/deployments";
 import { BUCKET_LABELS } from "../../src/domain";
 import { verifyLoan } from "../../src/cli/commands/verify";
-import { freePort, REPO_ROOT } from "../support/chain";
+import { startDemo, type DemoProcess } from "../../scripts/lib/demo-process";
+import { REPO_ROOT } from "../support/chain";
 import { auditorConsole } from "./console/auditor";
 import { collectorConsole } from "./console/collector";
 import type { DemoContext } from "./console/context";
@@ -29,73 +29,21 @@ const STATES = ["active", "charged_off", "written_off", "closed"];
 describe("demo (npm start) end to end", function () {
   this.timeout(600_000);
   let child: ChildProcess;
-  let output = "";
   let api = "";
   let rpcUrl = "";
   let dataDir = "";
   let deploymentsDir = "";
   let tokens: Record<string, string>;
+  let demoProcess: DemoProcess | undefined;
 
   before(async function () {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-demo-data-"));
-    deploymentsDir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-demo-deployments-"));
-    const [apiPort, nodePort] = [await freePort(), await freePort()];
-    api = `http://127.0.0.1:${apiPort}`;
-    rpcUrl = `http://127.0.0.1:${nodePort}`;
-    const env = { ...process.env };
-    delete env.RPC_URL; // the demo starts its own chain
-    // The same entry point `npm start` runs (after its compile step, which the test runner did).
-    child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", "scripts/start.ts"], {
-      cwd: REPO_ROOT,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...env,
-        PORT: String(apiPort),
-        NODE_PORT: String(nodePort),
-        DUETRAIL_DATA_DIR: dataDir,
-        DEPLOYMENTS_DIR: deploymentsDir,
-        LOANS_PER_LENDER: "12",
-        MONTHS: "4",
-      },
-    });
-    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the demo did not start in 5 minutes:\n${output}`)), 300_000);
-      const poll = setInterval(() => {
-        if (output.includes("Duetrail is running")) {
-          clearTimeout(timer);
-          clearInterval(poll);
-          resolve();
-        }
-      }, 200);
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        clearInterval(poll);
-        reject(new Error(`the demo exited (${code}):\n${output}`));
-      });
-    });
-    tokens = JSON.parse(fs.readFileSync(path.join(dataDir, "demo-tokens.json"), "utf8"));
+    // The same entry point `npm start` runs (after its compile step, which the test runner did), with a smaller seed.
+    demoProcess = await startDemo({ LOANS_PER_LENDER: "12", MONTHS: "4" });
+    ({ child, api, rpcUrl, dataDir, deploymentsDir, tokens } = demoProcess);
   });
 
   after(async function () {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid!, "SIGINT");
-      } catch {
-        // gone
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    fs.rmSync(deploymentsDir, { recursive: true, force: true });
+    await demoProcess?.stop();
   });
 
   const get = async (p: string, role?: string) => {
@@ -105,7 +53,7 @@ describe("demo (npm start) end to end", function () {
 
   it("writes the five demo tokens and prints the URLs", function () {
     expect(Object.keys(tokens).sort()).to.deep.equal(["auditor", "collector", "lender", "otherCollector", "otherLender"]);
-    expect(output).to.include(`${api}/docs`).and.include("/v1/queue").and.include("/metrics");
+    expect(demoProcess!.output()).to.include(`${api}/docs`).and.include("/v1/queue").and.include("/metrics");
   });
 
   it("answers each role with what it may see, and the figures equal the contract's views at the asOf block", async function () {
