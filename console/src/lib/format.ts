@@ -1,8 +1,19 @@
 /** Numbers and times for display: amounts stay exact (bigint); chain times in the viewer's zone. */
 
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** One Intl.NumberFormat per language and options: building one costs far more than formatting (a queue formats hundreds). */
+function numberFormat(lang: string, options: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `${lang}|${JSON.stringify(options)}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(lang, options)));
+  return f;
+}
+
 /** An integer amount in minor units, grouped for the language ("1,234,567"); exact for any size. */
 export function formatMinor(amount: string, lang: string): string {
-  return new Intl.NumberFormat(lang).format(BigInt(amount));
+  return numberFormat(lang).format(BigInt(amount));
 }
 
 /** What a loan's amounts are in: an ISO 4217 currency, an ERC-20 token (symbol and decimals), or not known yet. */
@@ -27,17 +38,19 @@ export function formatAmount(amount: string, unit: Unit, lang: string): string {
   const minor = BigInt(amount);
   if (!unit) return formatMinor(amount, lang);
   if ("code" in unit) {
-    const f = new Intl.NumberFormat(lang, { style: "currency", currency: unit.code });
+    const f = numberFormat(lang, { style: "currency", currency: unit.code });
     const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
     return f.format(decimalString(minor, digits) as Intl.StringNumericLiteral);
   }
-  const f = new Intl.NumberFormat(lang, { minimumFractionDigits: Math.min(2, unit.decimals), maximumFractionDigits: unit.decimals });
+  const f = numberFormat(lang, { minimumFractionDigits: Math.min(2, unit.decimals), maximumFractionDigits: unit.decimals });
   return `${f.format(decimalString(minor, unit.decimals) as Intl.StringNumericLiteral)} ${unit.symbol}`;
 }
 
 /** A chain timestamp (seconds) in the viewer's time zone. */
 export function formatChainTime(seconds: number, lang: string): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(seconds * 1000));
+  let f = dateFormats.get(lang);
+  if (!f) dateFormats.set(lang, (f = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" })));
+  return f.format(new Date(seconds * 1000));
 }
 
 /** 0x1234…abcd */
