@@ -19,8 +19,22 @@ export async function launchBrowser(testName: string): Promise<Browser | null> {
     console.warn(`  notice: "${testName}" skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
     return null;
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  // Every page records what the console's content security policy refuses (seriousViolations reports it).
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (options) => {
+    const page = await newPage(options);
+    const refused: string[] = [];
+    cspRefusals.set(page, refused);
+    page.on("console", (m) => {
+      if (m.type() === "error" && /Content Security Policy/i.test(m.text())) refused.push(m.text());
+    });
+    return page;
+  };
+  return browser;
 }
+
+const cspRefusals = new WeakMap<Page, string[]>();
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -38,10 +52,11 @@ export interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
-/** axe-core's serious and critical violations on the page as it is now. */
+/** axe-core's serious and critical violations on the page as it is now, and anything the page's CSP refused so far. */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   // Evaluated through the DevTools protocol: the console's CSP (scripts from itself only) blocks an injected tag.
   await page.evaluate(fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8"));
   const result = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as { violations: AxeViolation[] };
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const csp = (cspRefusals.get(page) ?? []).map((text) => ({ id: "content-security-policy", impact: "serious", help: text, nodes: [] }));
+  return [...result.violations.filter((v) => v.impact === "serious" || v.impact === "critical"), ...csp];
 }
