@@ -20,10 +20,13 @@ import {
 import { ConfigError } from "../src/config";
 import { PiiDecryptError, PiiError, PiiKeyUnknownError } from "../src/pii/errors";
 import { ChannelSendError, NoticePlanError, NotifyError, ReceiptError, TemplateError } from "../src/notify/errors";
-import { CliError, ChainRefusedError, UsageError } from "../src/cli/lib/errors";
+import { CliError, ChainRefusedError, UsageError, asEvidenceUsageError, evidenceUsageError } from "../src/cli/lib/errors";
+import { EvidenceError, LoanNotRegisteredError, NoCollectionLogError, NodeUnreachableError, WrongChainError } from "../src/evidence/errors";
 import { ScheduleUsageError } from "../src/cli/commands/schedule";
 import { EvidenceFileError } from "../src/cli/commands/evidence-hash";
 import { VerifyUsageError } from "../src/cli/commands/verify";
+
+const COLLECTION_LOG = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
 describe("errors: the base of every layer", function () {
   it("keeps the message a caller sees, with shortMessage, details and the standard cause", function () {
@@ -89,6 +92,10 @@ describe("errors: the base of every layer", function () {
     ["notify", () => new NoticePlanError("plan: steps[0].template: unknown template \"nope\""), NotifyError, "NoticePlanError", false],
     ["notify", () => new TemplateError("template reminder.sms has no zh-CN text"), NotifyError, "TemplateError", false],
     ["notify", () => new ReceiptError("receipt: no signature matches"), NotifyError, "ReceiptError", false],
+    ["evidence", () => new NodeUnreachableError(new Error("connect ECONNREFUSED 127.0.0.1:1")), EvidenceError, "NodeUnreachableError", true],
+    ["evidence", () => new WrongChainError(1, "localhost", 31337), EvidenceError, "WrongChainError", false],
+    ["evidence", () => new NoCollectionLogError(COLLECTION_LOG, "localhost"), EvidenceError, "NoCollectionLogError", false],
+    ["evidence", () => new LoanNotRegisteredError(99n, "localhost", 12n), EvidenceError, "LoanNotRegisteredError", false],
     ["cli", () => new UsageError("error: --file is required"), CliError, "UsageError", false],
     ["cli", () => new ChainRefusedError("error: reverted: X"), CliError, "ChainRefusedError", false],
     ["cli", () => new ScheduleUsageError("error: --kind is required"), UsageError, "ScheduleUsageError", false],
@@ -118,6 +125,48 @@ describe("errors: the base of every layer", function () {
     expect(new ChainRefusedError("x").exitCode).to.equal(1);
     expect(new UsageError("x").code).to.equal("duetrail.usage");
     expect(new ChainRefusedError("x").code).to.equal("duetrail.chain");
+  });
+});
+
+describe("errors: the evidence readers' errors, as the API and the CLI say them", function () {
+  it("name no CLI flag themselves; the CLI prints the lines it printed before they moved below it (exit 2)", async function () {
+    const cases: [EvidenceError, string, string][] = [
+      [
+        new NodeUnreachableError(new Error("connect ECONNREFUSED 127.0.0.1:1\n    at TCPConnectWrap")),
+        "cannot reach the node: connect ECONNREFUSED 127.0.0.1:1",
+        "error: cannot reach --rpc: connect ECONNREFUSED 127.0.0.1:1",
+      ],
+      [
+        new WrongChainError(1, "localhost", 31337),
+        "the node is chain 1, but deployment localhost is chain 31337",
+        "error: --rpc is chain 1, but deployments/localhost is chain 31337",
+      ],
+      [
+        new NoCollectionLogError(COLLECTION_LOG, "sepolia"),
+        `no CollectionLog at ${COLLECTION_LOG} on the node (stale deployment sepolia?)`,
+        `error: no CollectionLog at ${COLLECTION_LOG} on --rpc (stale deployments/sepolia?)`,
+      ],
+      [
+        new LoanNotRegisteredError(99n, "localhost", 12n),
+        "loan 99 is not registered on localhost (as of block 12)",
+        "error: loan 99 is not registered on localhost (as of block 12)",
+      ],
+    ];
+    for (const [err, message, cliLine] of cases) {
+      expect(err.message, err.name).to.equal(message);
+      expect(err.message, err.name).to.not.include("--");
+      const usage = evidenceUsageError(err);
+      expect(usage, err.name).to.be.instanceOf(UsageError);
+      expect([usage.message, usage.exitCode, usage.code, usage.cause], err.name).to.deep.equal([cliLine, 2, "duetrail.usage", err]);
+      let thrown: unknown;
+      await asEvidenceUsageError(() => Promise.reject(err)).catch((e: unknown) => (thrown = e));
+      expect((thrown as UsageError).message, err.name).to.equal(cliLine);
+    }
+    // Anything else passes through unchanged.
+    const other = new RpcError("the node does not answer");
+    let passed: unknown;
+    await asEvidenceUsageError(() => Promise.reject(other)).catch((e: unknown) => (passed = e));
+    expect(passed).to.equal(other);
   });
 });
 

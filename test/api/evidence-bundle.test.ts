@@ -3,8 +3,13 @@
  * served by the API at its indexed block. It must equal what the CLI writes for the same loan at
  * the same block, byte for byte once formatted as the CLI formats it, and carry no personal data.
  */
+import type http from "node:http";
 import { expect } from "chai";
-import { buildEvidenceBundle, EVIDENCE_BUNDLE_FORMAT } from "../../src/cli/commands/evidence";
+import { Registry } from "prom-client";
+import type { Address } from "viem";
+import { createApp } from "../../src/api/app";
+import type { Deployment } from "../../src/chain/deployments";
+import { buildEvidenceBundle, EVIDENCE_BUNDLE_FORMAT } from "../../src/evidence/bundle";
 import { cli } from "../cli/helpers/operator";
 import { apiFixture, describeEachDialect, type ApiFixture } from "./fixture";
 import { borrowerRefOf, contactOf, storeContact } from "./helpers/notices";
@@ -41,6 +46,30 @@ describeEachDialect("GET /v1/loans/{loanId}/evidence/bundle", (dialect) => {
     const run = await cli(["evidence", "export", "--loan", "1", "--rpc", f.node.url, "--network", "localhost", "--deployments", f.deploymentsDir]);
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout).to.equal(asCliWrites(body));
+  });
+
+  it("answers 503 problem+json saying why when the node cannot serve the bundle: another chain, no CollectionLog at the address", async () => {
+    const d = f.deployment;
+    const stale: Address = "0x000000000000000000000000000000000000dEaD";
+    const at = ((await (await f.call("auditor", "/v1/loans/1/evidence")).json()) as { asOf: { block: number } }).asOf.block;
+    const cases: [Deployment, string][] = [
+      [{ ...d, chainId: d.chainId + 1 }, `the node is chain ${d.chainId}, but deployment ${d.network} is chain ${d.chainId + 1}`],
+      [{ ...d, collectionLog: { ...d.collectionLog, address: stale } }, `no CollectionLog at ${stale} on the node (stale deployment ${d.network}?)`],
+    ];
+    for (const [deployment, why] of cases) {
+      const server = await new Promise<http.Server>((resolve) => {
+        const s = createApp({ ...f.services, chain: { ...f.services.chain!, deployment }, registry: new Registry() }).listen(0, "127.0.0.1", () => resolve(s));
+      });
+      try {
+        const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/loans/1/evidence/bundle`;
+        const res = await fetch(url, { headers: { authorization: `Bearer ${f.tokens.auditor}` } });
+        expect(res.status, why).to.equal(503);
+        expect(res.headers.get("content-type")).to.match(/^application\/problem\+json/);
+        expect(((await res.json()) as { detail: string }).detail).to.equal(`the chain could not be read at block ${at}: ${why}`);
+      } finally {
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    }
   });
 
   it("carries no personal data: the borrower's stored contact appears nowhere in it", async () => {

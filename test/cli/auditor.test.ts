@@ -9,7 +9,7 @@ import path from "node:path";
 import type { PublicClient } from "viem";
 import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
 import type { Deployment } from "../../src/chain/deployments";
-import { verifyAllLoans, verifyAllReportToJson } from "../../src/cli/commands/verify";
+import { verifyAllLoans, verifyAllReportToJson } from "../../src/evidence/verify";
 import { verifyTrail } from "../../src/domain/trail";
 import { deployTo, freePort, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { cli, deploymentIn, devAccount, grantLender, publicClient, recordActions } from "./helpers/operator";

@@ -10,7 +10,8 @@ import { createPublicClient, custom, type Address, type Hex, type PublicClient }
 import { CollectionLog__factory, LoanLedger__factory } from "../../typechain-types";
 import { getActionLogs } from "../../src/chain/action-logs";
 import type { Deployment } from "../../src/chain/deployments";
-import { VerifyUsageError, parseVerifyOptions, verifyLoan, verifyReportToJson } from "../../src/cli/commands/verify";
+import { VerifyUsageError, parseVerifyOptions } from "../../src/cli/commands/verify";
+import { verifyLoan, verifyReportToJson } from "../../src/evidence/verify";
 import { Channel, Kind } from "../../src/domain/collection-types";
 import { genesisHead } from "../../src/domain/trail";
 import { DAY, LENDER_ROLE, collectionLogFixture, latestTimestamp } from "../domain/helpers/collection-chain";

@@ -13,7 +13,7 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import { loanLedgerAbi } from "../../src/chain/abis";
 import { loadDeployment } from "../../src/chain/deployments";
 import { BUCKET_LABELS } from "../../src/domain";
-import { verifyLoan } from "../../src/cli/commands/verify";
+import { verifyLoan } from "../../src/evidence/verify";
 import { startDemo, type DemoProcess } from "../../scripts/lib/demo-process";
 import { REPO_ROOT } from "../support/chain";
 import { auditorConsole } from "./console/auditor";

@@ -10,8 +10,8 @@ import { asOf, visibleLoan } from "../services/loans";
 import { batchMemberships } from "../services/batches";
 import { verifyLoanTrail } from "../services/trail-check";
 import { flagNames } from "../../domain";
-import { buildEvidenceBundle } from "../../cli/commands/evidence";
-import { UsageError } from "../../cli/lib/errors";
+import { buildEvidenceBundle } from "../../evidence/bundle";
+import { EvidenceError } from "../../evidence/errors";
 import { EvidenceBundleOut } from "../schemas/evidence-bundle";
 import { UnavailableError } from "../services/errors";
 import { BaseError } from "viem";
@@ -106,8 +106,11 @@ export function registerLoanEvidenceRoutes(router: Router, registry: OpenAPIRegi
       try {
         built = await buildEvidenceBundle(chain.client, chain.deployment, BigInt(row.loan_id), { block: BigInt(at.block) });
       } catch (err) {
-        // The node is unreachable or behind the indexer: the bundle cannot be read now.
-        if (err instanceof UsageError || err instanceof BaseError) throw new UnavailableError(`the chain could not be read at block ${at.block}: ${err.message.split("\n")[0]}`, { cause: err });
+        // The node is unreachable, behind the indexer or not the deployment's chain, or disagrees with the index (a loan it does
+        // not know): the bundle cannot be read now.
+        if (err instanceof EvidenceError || err instanceof BaseError) {
+          throw new UnavailableError(`the chain could not be read at block ${at.block}: ${err.message.split("\n")[0]}`, { cause: err });
+        }
         throw err;
       }
       res.set("Content-Disposition", `attachment; filename="loan-${row.loan_id}-evidence.json"`);

@@ -1,5 +1,5 @@
 import { z } from "../openapi";
-import { EVIDENCE_BUNDLE_FORMAT } from "../../cli/commands/evidence";
+import { EVIDENCE_BUNDLE_FORMAT } from "../../evidence/bundle";
 
 const Json = z.record(z.string(), z.unknown());
 

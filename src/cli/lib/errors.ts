@@ -11,6 +11,7 @@ import { DeploymentError } from "../../chain/deployments";
 import { ConfigError } from "../../config";
 import { decodeRevert } from "../../chain/revert";
 import { DuetrailError } from "../../errors";
+import { EvidenceError, LoanNotRegisteredError, NoCollectionLogError, NodeUnreachableError, WrongChainError } from "../../evidence/errors";
 import { FileFormatError } from "../../files/errors";
 import { PiiError } from "../../pii/errors";
 
@@ -50,6 +51,35 @@ export function asUsageError<T>(read: () => T): T {
     return read();
   } catch (err) {
     if (err instanceof FileFormatError) throw new UsageError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * An evidence reader's error (src/evidence) as the CLI's UsageError (exit 2), in the lines the CLI
+ * has always printed: the node is the one at --rpc, the deployment deployments/<network>.
+ */
+export function evidenceUsageError(err: EvidenceError): UsageError {
+  const options = { cause: err };
+  if (err instanceof NodeUnreachableError) return new UsageError(`error: cannot reach --rpc: ${err.reason}`, options);
+  if (err instanceof WrongChainError) {
+    return new UsageError(`error: --rpc is chain ${err.chainId}, but deployments/${err.network} is chain ${err.expectedChainId}`, options);
+  }
+  if (err instanceof NoCollectionLogError) {
+    return new UsageError(`error: no CollectionLog at ${err.address} on --rpc (stale deployments/${err.network}?)`, options);
+  }
+  if (err instanceof LoanNotRegisteredError) {
+    return new UsageError(`error: loan ${err.loanId} is not registered on ${err.network} (as of block ${err.block})`, options);
+  }
+  return new UsageError(`error: ${err.shortMessage}`, options);
+}
+
+/** Runs one of the evidence readers (src/evidence), whose errors become the CLI's UsageError ({@link evidenceUsageError}). */
+export async function asEvidenceUsageError<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof EvidenceError) throw evidenceUsageError(err);
     throw err;
   }
 }

@@ -5,29 +5,12 @@
 import fs from "node:fs";
 import type { z } from "zod";
 import { fieldName, parseLocatedJson as parseJson, type JsonPath, type LocatedJson } from "../../files/located-json";
+import { jsonSafe } from "../../domain/json-safe";
 import { UsageError, asUsageError } from "./errors";
 
 export { fieldName, type JsonPath, type LocatedJson } from "../../files/located-json";
-
-/**
- * A block number, log index or unix time as a JSON number, like the API prints them (they stay far
- * below 2^53); amounts and ids stay decimal strings.
- */
-export function chainNumber(v: bigint | number): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new RangeError(`${v} is not a safe integer`);
-  return n;
-}
-
-/** `value` with every bigint as a decimal string (recursively), ready for JSON.stringify. */
-export function jsonSafe(value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
-  }
-  return value;
-}
+// Pure, so they live in src/domain (the evidence bundle and the API print the same way).
+export { chainNumber, jsonSafe } from "../../domain/json-safe";
 
 /** Prints `value` as indented JSON on stdout (bigints as strings). */
 export function printJson(value: unknown): void {

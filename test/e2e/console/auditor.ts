@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import { createPublicClient, http, type Address, type PublicClient } from "viem";
 import { collectionLogAbi } from "../../../src/chain/abis";
 import { loadDeployment } from "../../../src/chain/deployments";
-import { buildEvidenceBundle } from "../../../src/cli/commands/evidence";
+import { buildEvidenceBundle } from "../../../src/evidence/bundle";
 import { actionHash, genesisHead, nextHead, recomputeTrail } from "../../../src/domain/trail";
 import { recordedActions } from "../../../console/src/lib/trail";
 import { launchBrowser, screenshot, seriousViolations } from "../../support/browser";
