@@ -14,7 +14,8 @@ import { navigate } from "../lib/router";
 import { checkTrail } from "../lib/trail";
 import { ActionsTable } from "./audit/ActionsTable";
 import { Batches } from "./audit/Batches";
-import { asCliWrites, saveBlob } from "./audit/download";
+import { saveBlob } from "../lib/download";
+import { asCliWrites } from "./audit/download";
 import { useRpcUrl } from "./audit/rpc-url";
 import { TrailPanel } from "./audit/TrailPanel";
 

@@ -2,6 +2,7 @@
  * The loans table's CSV export: every page of the current filter and sort through the API's keyset
  * cursor, one row per loan, amounts as integers in minor units (the API's decimal strings, untouched).
  */
+import { saveBlob } from "../lib/download";
 import type { Schemas } from "../api/client";
 
 type Loan = Schemas["LoanSummary"];
@@ -63,14 +64,7 @@ export async function fetchAllLoans(
   }
 }
 
-/** Saves `text` as a file named `name` through a Blob URL (released a little after the click has started the download). */
+/** Saves `text` as a CSV file named `name`. */
 export function download(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(new Blob([text], { type: "text/csv;charset=utf-8" }), name);
 }

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { api, ApiProblem, type Schemas } from "../../api/client";
 import { formatChainTime, shortAddress } from "../../lib/format";
 import { useI18n, type MessageKey } from "../../lib/i18n";
-import { saveBlob } from "./download";
+import { saveBlob } from "../../lib/download";
 
 type Action = Schemas["TrailAction"];
 
