@@ -17,6 +17,8 @@ export function collectorConsole(demo: DemoContext) {
       try {
         const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
         await page.goto(`${api}/`);
+        await page.waitForSelector("button[data-role=collector]");
+        expect(await seriousViolations(page), "axe on the sign-in page: serious or critical").to.deep.equal([]);
         await page.click("button[data-role=collector]");
         await page.waitForSelector("table.queue tbody tr");
         const { items } = (await get("/v1/queue?limit=50", "collector")).body;
@@ -28,9 +30,17 @@ export function collectorConsole(demo: DemoContext) {
         expect(await page.evaluate("sessionStorage.getItem('duetrail.session')")).to.include(tokens.collector);
         expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
         await screenshot(page, "collector-queue-en");
-        // The first loan's page: its timeline as the API gives it.
+        // The first loan's page, reached with the keyboard alone: Tab through the header and the order
+        // select to the first loan's link, then Enter.
         const first = items[0].loanId as string;
-        await page.click(`table.queue tbody tr[data-loan="${first}"] a`);
+        const focused = () => page.evaluate("document.activeElement && document.activeElement.closest('tr') ? document.activeElement.closest('tr').getAttribute('data-loan') : null");
+        let tabs = 0;
+        while ((await focused()) !== first && tabs < 20) {
+          await page.keyboard.press("Tab");
+          tabs++;
+        }
+        expect(await focused(), `Tab reaches loan ${first}'s link (${tabs} presses)`).to.equal(first);
+        await page.keyboard.press("Enter");
         await page.waitForSelector("ol.timeline li");
         expect(page.url()).to.equal(`${api}/loans/${first}`);
         expect(await page.textContent("h1")).to.equal(`Loan ${first}`);
