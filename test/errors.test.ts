@@ -21,6 +21,8 @@ import { ConfigError } from "../src/config";
 import { PiiDecryptError, PiiError, PiiKeyUnknownError } from "../src/pii/errors";
 import { ChannelSendError, NoticePlanError, NotifyError, ReceiptError, TemplateError } from "../src/notify/errors";
 import { CliError, ChainRefusedError, UsageError, asEvidenceUsageError, evidenceUsageError } from "../src/cli/lib/errors";
+import { RegistrationPlanError } from "../src/chain/register-plan";
+import { FileFormatError } from "../src/files/errors";
 import { EvidenceError, LoanNotRegisteredError, NoCollectionLogError, NodeUnreachableError, WrongChainError } from "../src/evidence/errors";
 import { ScheduleUsageError } from "../src/cli/commands/schedule";
 import { EvidenceFileError } from "../src/cli/commands/evidence-hash";
@@ -77,6 +79,8 @@ describe("errors: the base of every layer", function () {
     ["db", () => new PolicyNotIndexedError(3, 2), DbError, "PolicyNotIndexedError", false],
     ["chain", () => new UndecodableLogError("log 5:0 does not match the compiled ABIs"), ChainError, "UndecodableLogError", false],
     ["chain", () => new AbortedError("stopped while retrying"), ChainError, "AbortedError", false],
+    ["chain", () => new RegistrationPlanError("too-big", "this loan alone needs more gas than the cap", { line: 3 }), ChainError, "RegistrationPlanError", false],
+    ["files", () => new FileFormatError("extension", "error: loans.txt: expected a .csv or .json file"), DuetrailError, "FileFormatError", false],
     ["indexer", () => new BlockGoneError("block 9 is not on the node's chain"), IndexerError, "BlockGoneError", true],
     ["indexer", () => new ReorgTooDeepError("reorg below the window"), IndexerError, "ReorgTooDeepError", false],
     ["indexer", () => new ChainMismatchError("chain 1, deployment 31337"), IndexerError, "ChainMismatchError", false],
