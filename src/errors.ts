@@ -2,8 +2,8 @@
  * The base of every error Duetrail throws, viem style (`BaseError` in viem's src/errors/base.ts):
  * a one-line `shortMessage`, optional `details`, the standard ES `cause`, and a `name` per class.
  * Each layer has its own base on top of it (src/domain/errors.ts, src/chain/errors.ts,
- * src/db/errors.ts, src/config/errors.ts, src/pii/errors.ts, src/notify/errors.ts, src/evidence/errors.ts, src/files/errors.ts, src/cli/lib/errors.ts,
- * src/api/services/errors.ts).
+ * src/db/errors.ts, src/config/errors.ts, src/pii/errors.ts, src/notify/errors.ts,
+ * src/evidence/errors.ts, src/files/errors.ts, src/cli/lib/errors.ts, src/api/services/errors.ts).
  *
  * `retryable` is the mark a loop acts on (Ponder's split into retryable and `NonRetryableError`):
  * true when the same call may succeed later unchanged (an RPC node or a database that does not
