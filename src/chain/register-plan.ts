@@ -5,7 +5,7 @@
  * injected estimator, so the CLI (`loans register`, a key) and the console (a browser wallet) plan
  * alike.
  */
-import type { Address, PublicClient } from "viem";
+import { BaseError, InsufficientFundsError, type Address, type PublicClient } from "viem";
 import { loanLedgerAbi } from "./abis";
 import { ChainError } from "./errors";
 import { decodeRevert, type DecodedRevert } from "./revert";
@@ -59,7 +59,11 @@ const ROW_ERROR = /^LoanLedger(?!EmptyBatch$)/;
  */
 function isGasProblem(err: unknown): boolean {
   if (decodeRevert(err)?.errorName === "unknown") return true;
-  return /gas/i.test(err instanceof Error ? err.message : String(err));
+  // The node's own words only: a viem error's full message also lists the request, whose `gas` (the cap) always matches.
+  const chain: Error[] = [];
+  for (let e: unknown = err; e instanceof Error; e = e.cause) chain.push(e);
+  if (chain.some((e) => e instanceof InsufficientFundsError)) return false; // its text speaks of gas too, but more gas would not help
+  return chain.some((e) => /gas/i.test(e instanceof BaseError ? `${e.shortMessage} ${e.details}` : e.message));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ContractFunctionRevertedError, encodeErrorResult } from "viem";
+import { BaseError, ContractFunctionRevertedError, encodeErrorResult, EstimateGasExecutionError, InsufficientFundsError, UnknownNodeError } from "viem";
 import { loanLedgerAbi } from "../../src/chain/abis";
 import { RegistrationPlanError, planRegistration } from "../../src/chain/register-plan";
 
@@ -53,5 +53,24 @@ describe("chain: registration planning (shared by the CLI and the console)", fun
   it("refuses a single loan above the cap, naming its line and its gas", async function () {
     const err = await planRegistration(rows(1), 50n, async () => 80n).catch((e: unknown) => e);
     expect(err).to.include({ reason: "too-big", line: 2, message: "line 2: this loan alone needs 80 gas, above the gas cap 50; nothing was registered" });
+  });
+
+  it("passes on an estimate failure that more gas would not cure (no funds, a node error), though viem's message lists the request's gas", async function () {
+    const request = { gas: 16_777_216n };
+    const noFunds = new EstimateGasExecutionError(new InsufficientFundsError(), request);
+    expect(noFunds.message, "the request's gas is in viem's message").to.match(/gas:\s+16777216/);
+    for (const thrown of [noFunds, new EstimateGasExecutionError(new UnknownNodeError({ cause: new BaseError("connection reset") }), request)]) {
+      const err = await planRegistration(rows(3), 50n, async () => {
+        throw thrown;
+      }).catch((e: unknown) => e);
+      expect(err, thrown.shortMessage).to.equal(thrown);
+    }
+    // The node saying the gas is too much still splits the rows.
+    const tooMuch = new EstimateGasExecutionError(new BaseError("gas required exceeds allowance (50)"), request);
+    const plan = await planRegistration(rows(2), 50n, async (chunk) => {
+      if (chunk.length > 1) throw tooMuch;
+      return 40n;
+    });
+    expect(plan.map((c) => c.rows.length)).to.deep.equal([1, 1]);
   });
 });

@@ -29,5 +29,8 @@ describe("console/format", () => {
     expect(formatAmount("18446744073709551616", { symbol: "WETH", decimals: 18 }, "en")).to.equal("18.446744073709551616 WETH");
     expect(formatAmount("100000000000000000000000000001", { symbol: "T", decimals: 0 }, "en")).to.equal("100,000,000,000,000,000,000,000,000,001 T");
     expect(formatAmount("1234567", null, "en")).to.equal("1,234,567");
+    // What Intl cannot format falls back to minor units instead of throwing (one odd loan must not break a page).
+    expect(formatAmount("1234567", { code: "C\u0000N" }, "en")).to.equal("1,234,567");
+    expect(formatAmount("1234567", { symbol: "WIDE", decimals: 200 }, "en")).to.equal("1,234,567");
   });
 });

@@ -37,13 +37,18 @@ export function decimalString(minor: bigint, digits: number): string {
 export function formatAmount(amount: string, unit: Unit, lang: string): string {
   const minor = BigInt(amount);
   if (!unit) return formatMinor(amount, lang);
-  if ("code" in unit) {
-    const f = numberFormat(lang, { style: "currency", currency: unit.code });
-    const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
-    return f.format(decimalString(minor, digits) as Intl.StringNumericLiteral);
+  try {
+    if ("code" in unit) {
+      const f = numberFormat(lang, { style: "currency", currency: unit.code });
+      const digits = f.resolvedOptions().maximumFractionDigits ?? 2;
+      return f.format(decimalString(minor, digits) as Intl.StringNumericLiteral);
+    }
+    const f = numberFormat(lang, { minimumFractionDigits: Math.min(2, unit.decimals), maximumFractionDigits: unit.decimals });
+    return `${f.format(decimalString(minor, unit.decimals) as Intl.StringNumericLiteral)} ${unit.symbol}`;
+  } catch {
+    // A unit Intl cannot format (a currency field that is no ISO code, a token with over 100 decimals): minor units, not a broken page.
+    return formatMinor(amount, lang);
   }
-  const f = numberFormat(lang, { minimumFractionDigits: Math.min(2, unit.decimals), maximumFractionDigits: unit.decimals });
-  return `${f.format(decimalString(minor, unit.decimals) as Intl.StringNumericLiteral)} ${unit.symbol}`;
 }
 
 /** A chain timestamp (seconds) in the viewer's time zone. */

@@ -15,6 +15,7 @@ import { AuditLink } from "./audit/AuditLink";
 import { ContactWindow, type Contact } from "./loan/ContactWindow";
 import { Notices } from "./loan/Notices";
 import { Promises } from "./loan/Promises";
+import { usePendingActions } from "./loan/pending";
 import { Timeline } from "./loan/Timeline";
 
 // The form reads the API's document for its choices: loaded when a collector opens a loan.
@@ -23,9 +24,8 @@ const ActionForm = lazy(() => import("./loan/ActionForm"));
 export function Loan({ loanId }: { loanId: string }) {
   const { t, lang } = useI18n();
   const [contact, setContact] = useState<Contact>({ channel: "call", kind: "contact_made" });
-  const [pending, setPending] = useState<string[]>([]);
   const loan = useQuery({ queryKey: ["loan", loanId], queryFn: () => must(api.GET("/v1/loans/{loanId}", { params: { path: { loanId } } })) });
-  const indexed = useCallback((txs: string[]) => setPending((p) => p.filter((tx) => !txs.some((d) => d.toLowerCase() === tx.toLowerCase()))), []);
+  const { pending, failed, indexed, sent } = usePendingActions();
   const live = useLiveUpdates(
     loanId,
     useCallback((e: LiveEvent) => indexed([e.txHash]), [indexed]),
@@ -120,7 +120,7 @@ export function Loan({ loanId }: { loanId: string }) {
               <ContactWindow loanId={loanId} contact={contact} />
               {collector && (
                 <Suspense fallback={<p role="status" className="state">{t("state.loading")}</p>}>
-                  <ActionForm loanId={loanId} chainTime={l.asOf.timestamp} contact={contact} onContact={setContact} onSent={(tx) => setPending((p) => [...p, tx])} />
+                  <ActionForm loanId={loanId} chainTime={l.asOf.timestamp} contact={contact} onContact={setContact} onSent={sent} />
                 </Suspense>
               )}
             </div>
@@ -128,7 +128,12 @@ export function Loan({ loanId }: { loanId: string }) {
         )}
       </QueryState>
       <Notices loanId={loanId} />
-      <Timeline loanId={loanId} pending={pending} onIndexed={indexed} />
+      {failed && (
+        <p role="alert" className="error">
+          {t("action.failed", { tx: shortAddress(failed.tx), status: failed.status })}
+        </p>
+      )}
+      <Timeline loanId={loanId} pending={pending.map((a) => a.tx)} onIndexed={indexed} />
     </main>
   );
 }

@@ -3,14 +3,14 @@
  * happened, and the evidence (a dropped file, hashed here before upload, or the note itself). The
  * API's field errors show next to their fields; a contract refusal or a wallet refusal above the button.
  */
-import { useState, type DragEvent } from "react";
+import { useRef, useState, type DragEvent } from "react";
 import { ApiProblem } from "../../api/client";
 import { ACTION_FIELDS } from "../../lib/action-schema";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { loadSession } from "../../lib/session";
 import { injectedWallet, WalletError } from "../../lib/wallet";
 import type { Contact } from "./ContactWindow";
-import { EvidenceMismatch, sha256Hex, submitAction, type Step } from "./submit-action";
+import { EvidenceMismatch, sha256Hex, submitAction, TxReverted, type Step } from "./submit-action";
 
 /** A chain time (seconds) as a datetime-local value in the viewer's zone, and back. */
 const toLocalInput = (s: number) => {
@@ -21,7 +21,7 @@ const fromLocalInput = (v: string) => Math.floor(new Date(v).getTime() / 1000);
 
 type Field = "channel" | "kind" | "outcome" | "occurredAt" | "evidenceHash";
 
-export default function ActionForm(p: { loanId: string; chainTime: number; contact: Contact; onContact: (c: Contact) => void; onSent: (tx: string) => void }) {
+export default function ActionForm(p: { loanId: string; chainTime: number; contact: Contact; onContact: (c: Contact) => void; onSent: (tx: string, relayed: boolean) => void }) {
   const { t } = useI18n();
   const [outcome, setOutcome] = useState("0");
   const [occurred, setOccurred] = useState(() => toLocalInput(p.chainTime));
@@ -33,10 +33,13 @@ export default function ActionForm(p: { loanId: string; chainTime: number; conta
   const [formError, setFormError] = useState<string | null>(null);
   const eth = injectedWallet();
 
+  const chosen = useRef(0);
   const choose = async (f: File | undefined) => {
     if (!f) return;
+    const mine = ++chosen.current;
     setFile("hashing");
-    setFile({ blob: f, hash: await sha256Hex(f) });
+    const hash = await sha256Hex(f);
+    if (mine === chosen.current) setFile({ blob: f, hash }); // a later choice wins, whichever hashes first
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -55,7 +58,7 @@ export default function ActionForm(p: { loanId: string; chainTime: number; conta
       const tx = await submitAction({ loanId: p.loanId, fields, evidence, evidenceHash: hash, mode, eth, collector: loadSession()?.address ?? "", onStep: setStep });
       setNote("");
       setFile(null);
-      p.onSent(tx);
+      p.onSent(tx, mode === "relayed");
     } catch (err) {
       if (err instanceof ApiProblem) {
         const byField: Partial<Record<Field, string>> = {};
@@ -64,6 +67,7 @@ export default function ActionForm(p: { loanId: string; chainTime: number; conta
         if (Object.keys(byField).length === 0 || err.status !== 400) setFormError(t("action.refused", { message: err.message }));
       } else if (err instanceof WalletError && err.problem.kind === "rejected") setFormError(t("action.rejected"));
       else if (err instanceof EvidenceMismatch) setFormError(t("action.mismatch", { want: err.want, got: err.got }));
+      else if (err instanceof TxReverted) setFormError(t("action.failed", { tx: err.tx, status: "reverted" }));
       else setFormError(t("action.refused", { message: err instanceof Error ? err.message : String(err) }));
     } finally {
       setStep(null);

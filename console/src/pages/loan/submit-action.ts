@@ -46,6 +46,13 @@ async function uploadEvidence(loanId: string, evidence: Blob, want: string): Pro
   return want as `0x${string}`;
 }
 
+/** The wallet's transaction was mined and reverted: nothing was recorded. */
+export class TxReverted extends Error {
+  constructor(readonly tx: string) {
+    super("reverted");
+  }
+}
+
 const outcomeOf = (typed: string): number | string => (/^\d{1,9}$/.test(typed.trim()) ? Number(typed.trim()) : typed);
 
 export async function submitAction(p: {
@@ -85,7 +92,13 @@ export async function submitAction(p: {
     const account = await connectWallet(p.eth, chainId, p.collector, () => undefined);
     const gas = await walletReader(p.eth).estimateGas({ account, to: to as `0x${string}`, data: data as `0x${string}` });
     p.onStep("relay");
-    return await sendFromWallet(p.eth, { from: account, to: to as `0x${string}`, data: data as `0x${string}`, gas });
+    const hash = await sendFromWallet(p.eth, { from: account, to: to as `0x${string}`, data: data as `0x${string}`, gas });
+    // Mined and reverted: say so now (it will never be indexed); not mined in 2 minutes: shown pending.
+    const receipt = await walletReader(p.eth)
+      .waitForTransactionReceipt({ hash, timeout: 120_000 })
+      .catch(() => null);
+    if (receipt?.status === "reverted") throw new TxReverted(hash);
+    return hash;
   } catch (err) {
     if (isUserRejection(err)) throw new WalletError({ kind: "rejected" });
     throw err;

@@ -33,10 +33,12 @@ export default function RegisterPage() {
 
   const read = async (f: File | undefined) => {
     if (!f) return;
+    const mine = ++serial.current;
     setReading(f.name);
     const text = await f.text();
+    if (mine !== serial.current) return; // a later choice wins, whichever is read first
     setReading(null);
-    setFile({ name: f.name, text, serial: ++serial.current });
+    setFile({ name: f.name, text, serial: mine });
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();

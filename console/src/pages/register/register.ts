@@ -97,7 +97,9 @@ export async function registerFromWallet(p: RegisterParameters): Promise<Registe
       p.onStep({ step: "pending", k: k + 1, n: chunks.length, hash });
       const receipt = await reader.waitForTransactionReceipt({ hash, pollingInterval: 500 });
       if (receipt.status !== "success") throw new RevertedOnChainError(hash);
-      const events = parseEventLogs({ abi: loanLedgerAbi, logs: receipt.logs, eventName: "LoanRegistered" });
+      // The ledger's own logs only: another contract could emit an event of the same signature.
+      const logs = receipt.logs.filter((l) => l.address.toLowerCase() === p.ledger.toLowerCase());
+      const events = parseEventLogs({ abi: loanLedgerAbi, logs, eventName: "LoanRegistered" });
       sent.push({ hash, block: receipt.blockNumber, loanIds: events.map((e) => e.args.loanId) });
     } catch (err) {
       if (sent.length > 0) throw new PartialRegistrationError(sent, err);
