@@ -59,6 +59,9 @@ const config: HardhatUserConfig = {
       evmVersion: "cancun",
       optimizer: { enabled: true, runs: 200 },
       viaIR: true,
+      // Hardhat adds the outputs it needs; the storage layout lets a test check that LoanLedger and
+      // its relief module (which runs on LoanLedger's storage) lay their state out identically.
+      outputSelection: { "*": { "*": ["storageLayout"] } },
     },
   },
   networks: {

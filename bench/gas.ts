@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ledgerScenarios } from "./gas/ledger";
 import { collectionScenarios } from "./gas/collection";
+import { reliefScenarios } from "./gas/relief";
 
 export type GasResults = Record<string, number>;
 
@@ -32,7 +33,7 @@ export const BUDGETS: Record<string, number> = {
 
 async function main(): Promise<void> {
   const results: GasResults = {};
-  for (const scenario of [ledgerScenarios, collectionScenarios]) Object.assign(results, await scenario());
+  for (const scenario of [ledgerScenarios, collectionScenarios, reliefScenarios]) Object.assign(results, await scenario());
 
   const outDir = path.join(__dirname, "results");
   fs.mkdirSync(outDir, { recursive: true });

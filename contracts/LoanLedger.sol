@@ -18,6 +18,7 @@ import {PolicyStore} from "./libraries/PolicyStore.sol";
 import {ScheduleStore} from "./libraries/ScheduleStore.sol";
 import {LoanLogic} from "./libraries/LoanLogic.sol";
 import {LoanBits, ScheduleRef} from "./libraries/LoanBits.sol";
+import {LoanRelief} from "./LoanRelief.sol";
 
 /// @title LoanLedger
 /// @notice Financed loans on chain: schedules, repayments, delinquency, default interest and the
@@ -27,7 +28,18 @@ import {LoanBits, ScheduleRef} from "./libraries/LoanBits.sol";
 /// appointing servicers, servicers' off-chain attestations, restructuring, charge-offs, write-offs
 /// and pokes. It never stops a borrower's (or anyone's) {repay}, the lender's own
 /// {recordRepayment}, or the lender revoking a servicer.
-contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, NoncesKeyed, EIP712 {
+/// Relief (ILoanRelief: payment holidays, settlements) lives in a module this contract deploys and
+/// delegates every selector it does not have to, so the ledger stays under the EIP-170 code-size
+/// limit while relief runs on the same storage, at the same address and with the same events.
+contract LoanLedger is
+    ILoanLedger,
+    LoanLedgerStorage,
+    AccessControl,
+    Pausable,
+    ReentrancyGuardTransient,
+    NoncesKeyed,
+    EIP712
+{
     using SafeERC20 for IERC20;
     using LoanLogic for Loan;
 
@@ -45,8 +57,12 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     uint256 public constant MAX_INSTALLMENTS = LoanLogic.MAX_INSTALLMENTS;
     /// @dev Loans checkUpkeep returns at most, so performUpkeep stays well inside a block.
     uint256 public constant MAX_UPKEEP_BATCH = 100;
+    /// @dev The relief module (LoanRelief), deployed with the ledger; it inherits this contract's
+    /// storage layout (test/contracts/LoanRelief.layout.test.ts checks they match).
+    address private immutable _RELIEF;
 
     constructor(address admin, uint16 maxAnnualRateBps_) EIP712("Duetrail LoanLedger", "1") {
+        _RELIEF = address(new LoanRelief());
         if (maxAnnualRateBps_ == 0) revert LoanLedgerInvalidMaxRate(maxAnnualRateBps_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _maxAnnualRateBps = maxAnnualRateBps_;
@@ -74,6 +90,22 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
     /// @inheritdoc ILoanLedger
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         _unpause();
+    }
+
+    /// @notice Relief (ILoanRelief): selectors the ledger does not have run in the relief module, on
+    /// the ledger's storage. Not payable; an unknown selector reverts there with no data.
+    /// @dev OpenZeppelin's Proxy._delegate is not memory-safe assembly, which would cost this contract
+    /// the compiler's stack-to-memory moves; this copies through free memory instead.
+    fallback() external {
+        address relief = _RELIEF;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, 0, calldatasize())
+            let ok := delegatecall(gas(), relief, ptr, calldatasize(), 0, 0)
+            returndatacopy(ptr, 0, returndatasize())
+            if iszero(ok) { revert(ptr, returndatasize()) }
+            return(ptr, returndatasize())
+        }
     }
 
     // ------------------------------------------------------------------ lender
@@ -390,6 +422,7 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
 
     // ------------------------------------------------------------------ internals
 
+
     function _loan(uint256 loanId) internal view returns (Loan storage loan) {
         loan = _loans[loanId];
         if (loan.schedule == address(0)) revert LoanLedgerUnknownLoan(loanId);
@@ -525,6 +558,8 @@ contract LoanLedger is ILoanLedger, LoanLedgerStorage, AccessControl, Pausable, 
         bytes32 scheduleHash
     ) internal {
         if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
+        // A poke at or after its end closes a holiday; until then its schedule stands.
+        if (loan.flags.holiday()) revert LoanLedgerHolidayInForce(loanId, uint64(loan.holidayEnd));
         _previousSchedules[loanId][h.version] = LoanBits.toScheduleRef(loan.schedule, loan.count, loan.widthOf());
         delete _pendingRestructure[loanId];
         loan.restructure(loanId, h, schedule, scheduleHash);

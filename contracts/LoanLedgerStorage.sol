@@ -17,6 +17,7 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     ///   The bits of both bytes are laid out in LoanBits.sol and read and written only through it.
     /// word 1 | paid (128) | penaltyPaid (128)
     /// word 2 | penaltyBase (128) | penaltyBaseDays (24) | penaltyAssessed (104)
+    /// word 3 | holidayEnd (40)  (read only while the HOLIDAY flag is set)
     ///
     /// Registration writes word 0 only; an on-time repayment that settles whole installments
     /// rewrites word 0 only (words 1 and 2 stay zero until something is partly paid or late).
@@ -33,6 +34,13 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
         uint128 penaltyBase; // penalty accumulator checkpoint of the cursor (unpaid x days)
         uint24 penaltyBaseDays; // penalty days at that checkpoint
         uint104 penaltyAssessed; // penalty outstanding at the last PenaltyAssessed event
+        uint40 holidayEnd; // end of the payment holiday flagged in `flags`
+    }
+
+    /// @dev A settlement the lender offered: amount (< 2^128 by the ledger's amount bounds) and deadline.
+    struct SettlementOffer {
+        uint128 amount;
+        uint64 deadline;
     }
 
     /// @dev Legal cap on contract rate + penalty rate, for loans registered from now on.
@@ -52,4 +60,7 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     mapping(uint256 loanId => bytes32 scheduleHash) internal _pendingRestructure;
     /// @dev SHA-256 of the canonical JSON of the collection strategy a lender last put in force.
     mapping(address lender => bytes32 strategyHash) internal _collectionStrategy;
+    /// @dev A lender's relief policy: 1 << 16 | holidayMaxDpd once set (0 = never set: the default applies).
+    mapping(address lender => uint24 packed) internal _reliefPolicies;
+    mapping(uint256 loanId => SettlementOffer) internal _settlementOffers;
 }

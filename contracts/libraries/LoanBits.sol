@@ -14,13 +14,14 @@ type WidthStage is uint8;
 
 /// @dev Byte `flags` of a loan's word 0 (LoanLedgerStorage.Loan):
 ///
-///   bit  | 7 | 6 5 4          | 3 2    | 1           | 0         |
-///        | 0 | classification | streak | observation | defaulted |
+///   bit  | 7       | 6 5 4          | 3 2    | 1           | 0         |
+///        | holiday | classification | streak | observation | defaulted |
 ///
 ///   defaulted:      the loan went past the policy's defaultAfterDays (set once, never cleared)
 ///   observation:    a restructured loan is under observation
 ///   streak:         consecutive installments settled on time under observation (saturates at 3)
 ///   classification: the ILoanLedgerTypes.Classification last recorded by an event (0..4)
+///   holiday:        a payment holiday was granted and no poke has closed it yet (its end is word 3)
 type LoanFlags is uint8;
 
 /// @dev A superseded schedule version (LoanLedgerStorage._previousSchedules), one word:
@@ -75,6 +76,7 @@ library LoanBits {
     uint256 internal constant MAX_STREAK = STREAK_MASK >> STREAK_OFFSET;
     uint8 internal constant CLASSIFICATION_OFFSET = 4;
     uint8 internal constant CLASSIFICATION_MASK = 0x70;
+    uint8 internal constant HOLIDAY = 0x80;
 
     function defaulted(LoanFlags f) internal pure returns (bool) {
         return LoanFlags.unwrap(f) & DEFAULTED != 0;
@@ -114,6 +116,18 @@ library LoanBits {
 
     function setClassification(LoanFlags f, ILoanLedgerTypes.Classification c) internal pure returns (LoanFlags) {
         return LoanFlags.wrap((LoanFlags.unwrap(f) & ~CLASSIFICATION_MASK) | (uint8(c) << CLASSIFICATION_OFFSET));
+    }
+
+    function holiday(LoanFlags f) internal pure returns (bool) {
+        return LoanFlags.unwrap(f) & HOLIDAY != 0;
+    }
+
+    function setHoliday(LoanFlags f) internal pure returns (LoanFlags) {
+        return LoanFlags.wrap(LoanFlags.unwrap(f) | HOLIDAY);
+    }
+
+    function clearHoliday(LoanFlags f) internal pure returns (LoanFlags) {
+        return LoanFlags.wrap(LoanFlags.unwrap(f) & ~HOLIDAY);
     }
 
     // ------------------------------------------------------------------ ScheduleRef

@@ -2,7 +2,9 @@
 pragma solidity ^0.8.28;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {ILoanLedger, ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
+import {ILoanLedger} from "../interfaces/ILoanLedger.sol";
+import {ILoanLedgerTypes} from "../interfaces/ILoanLedgerTypes.sol";
+import {ILoanReliefEvents} from "../interfaces/ILoanRelief.sol";
 import {LoanLedgerStorage} from "../LoanLedgerStorage.sol";
 import {LoanBits, LoanFlags} from "./LoanBits.sol";
 import {LoanMath} from "./LoanMath.sol";
@@ -50,6 +52,7 @@ library LoanLogic {
         bool reclassify;
         bool defaultNow;
         bool endObservation;
+        bool endHoliday;
     }
 
     // ------------------------------------------------------------------ schedule
@@ -388,6 +391,11 @@ library LoanLogic {
     ) internal view returns (Plan memory p) {
         uint256 c = l.cursor;
         if (c >= l.count) return p;
+        if (l.flags.holiday()) {
+            // Nothing is emitted during a payment holiday; the first poke after it closes it.
+            if (t < l.holidayEnd) return p;
+            p.endHoliday = true;
+        }
         (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, widthOf(l), c);
         p.cursor = c;
         p.dueDate = due;
@@ -407,7 +415,7 @@ library LoanLogic {
         p.reclassify = p.classification != recordedClassification(l);
         p.defaultNow = p.dpd != 0 && !l.flags.defaulted() && p.dpd > pol.defaultAfterDays;
         p.endObservation = _observationEnds(l, h, p.dpd, t);
-        p.due = k > stageOf(l) || p.assess || p.reclassify || p.defaultNow || p.endObservation;
+        p.due = k > stageOf(l) || p.assess || p.reclassify || p.defaultNow || p.endObservation || p.endHoliday;
     }
 
     /// @dev Emits what is due now, in the order of docs/ledger-rules.md.
@@ -419,6 +427,10 @@ library LoanLogic {
     ) internal {
         Plan memory p = plan(l, h, pol, block.timestamp);
         if (!p.due) return;
+        if (p.endHoliday) {
+            l.flags = l.flags.clearHoliday();
+            emit ILoanReliefEvents.PaymentHolidayEnded(loanId, uint64(l.holidayEnd));
+        }
         uint256 reminders = pol.reminders;
         for (uint256 k = stageOf(l); k < p.stageTo; ++k) {
             emit ILoanLedger.ReminderTriggered(

@@ -43,12 +43,9 @@ library ScheduleStore {
         ILoanLedgerTypes.PenaltyTerms penalty;
     }
 
-    /// @dev Writes a header and `schedule` (already validated to fit `width`) and returns the pointer.
-    function write(Header memory h, ILoanLedgerTypes.Installment[] calldata schedule, uint256 width)
-        internal
-        returns (address)
-    {
-        bytes memory head = bytes.concat(
+    /// @dev The header's bytes (layout above).
+    function _head(Header memory h) private pure returns (bytes memory) {
+        return bytes.concat(
             abi.encodePacked(h.lender, h.borrower, h.token, h.currency, h.borrowerRef, h.principal),
             abi.encodePacked(
                 h.contractRateBps,
@@ -62,6 +59,14 @@ library ScheduleStore {
                 h.version
             )
         );
+    }
+
+    /// @dev Writes a header and `schedule` (already validated to fit `width`) and returns the pointer.
+    function write(Header memory h, ILoanLedgerTypes.Installment[] calldata schedule, uint256 width)
+        internal
+        returns (address)
+    {
+        bytes memory head = _head(h);
         uint256 n = schedule.length;
         uint256 stride = 5 + 2 * width;
         bytes memory body = new bytes(n * stride);
@@ -82,6 +87,35 @@ library ScheduleStore {
             mstore(0x40, add(dst, 0x20))
         }
         return SSTORE2.write(bytes.concat(head, body));
+    }
+
+    /// @dev {write} for a schedule built in memory (relief computes new versions on chain).
+    function writeMemory(Header memory h, ILoanLedgerTypes.Installment[] memory schedule, uint256 width)
+        internal
+        returns (address)
+    {
+        uint256 n = schedule.length;
+        uint256 stride = 5 + 2 * width;
+        uint256 shift = 256 - 8 * width;
+        bytes memory body = new bytes(n * stride);
+        for (uint256 i; i < n; ++i) {
+            ILoanLedgerTypes.Installment memory x = schedule[i];
+            uint256 due = x.dueDate;
+            uint256 p = x.principal;
+            uint256 r = x.interest;
+            /// @solidity memory-safe-assembly
+            assembly {
+                // As in {write}: whole-word stores, each later one overwriting the earlier spill.
+                let dst := add(add(body, 0x20), mul(i, stride))
+                mstore(dst, shl(216, due))
+                mstore(add(dst, 5), shl(shift, p))
+                mstore(add(add(dst, 5), width), shl(shift, r))
+                // Keep the free-memory pointer past any spill of the last entry.
+                let end := add(add(add(dst, 5), width), 0x20)
+                if gt(end, mload(0x40)) { mstore(0x40, end) }
+            }
+        }
+        return SSTORE2.write(bytes.concat(_head(h), body));
     }
 
     /// @dev Reads and decodes the header.

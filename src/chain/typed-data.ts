@@ -6,6 +6,8 @@
  *   the installments themselves, so a wallet shows what is being signed; `nonce` is the borrower's
  *   per-loan nonce `nonces(borrower, uint192(loanId))` (OpenZeppelin NoncesKeyed: the key in the
  *   high 192 bits), so offers on two loans never invalidate each other.
+ * - LoanLedger `PaymentHoliday`: a borrower consents to a payment holiday (LoanRelief, run at the
+ *   ledger's address, so the same domain); the same per-loan nonce as `Restructure`.
  * - CollectionLog `RecordAction`: a collector signs an action for anyone to submit with
  *   `recordActionBySig`; `nonce` is the collector's `nonces(collector)`.
  *
@@ -37,6 +39,19 @@ export const restructureTypes = {
   ],
 } as const;
 
+/** `PaymentHoliday(...)`: ILoanReliefEvents.HolidayTerms' fields between the loan's and the nonce. */
+export const paymentHolidayTypes = {
+  PaymentHoliday: [
+    { name: "loanId", type: "uint256" },
+    { name: "version", type: "uint16" },
+    { name: "installments", type: "uint16" },
+    { name: "interest", type: "uint8" },
+    { name: "placement", type: "uint8" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
 /** `RecordAction(...)`: ICollectionLog.ActionInput's fields, then the collector, its nonce and a deadline. */
 export const recordActionTypes = {
   RecordAction: [
@@ -54,6 +69,8 @@ export const recordActionTypes = {
 
 /** The typed data of a borrower's consent to a restructuring. */
 export type RestructureTypedData = TypedDataDefinition<typeof restructureTypes, "Restructure">;
+/** The typed data of a borrower's consent to a payment holiday. */
+export type PaymentHolidayTypedData = TypedDataDefinition<typeof paymentHolidayTypes, "PaymentHoliday">;
 /** The typed data of a collector's signed action. */
 export type RecordActionTypedData = TypedDataDefinition<typeof recordActionTypes, "RecordAction">;
 
@@ -83,6 +100,44 @@ export function restructureTypedData(p: RestructureTypedDataParameters): Restruc
       loanId: p.loanId,
       version: p.version,
       schedule: p.schedule.map((i) => ({ dueDate: i.dueDate, principal: i.principal, interest: i.interest })),
+      nonce: p.nonce,
+      deadline: p.deadline,
+    },
+  };
+}
+
+/** Parameters of {@link paymentHolidayTypedData}. */
+export interface PaymentHolidayTypedDataParameters {
+  chainId: number | bigint;
+  /** The LoanLedger (EIP-712 verifying contract; relief runs at its address). */
+  loanLedger: Address;
+  loanId: bigint;
+  /** The schedule version the holiday creates: the loan's current version + 1. */
+  version: number;
+  /** Installments deferred, from the oldest unpaid. */
+  installments: number;
+  /** ILoanReliefEvents.HolidayInterest: 0 accrued, 1 capitalised, 2 waived. */
+  interest: number;
+  /** ILoanReliefEvents.HolidayPlacement: 0 at the end, 1 spread. */
+  placement: number;
+  /** `nonces(borrower, uint192(loanId))`, key prefix included. */
+  nonce: bigint;
+  /** Last block time (unix seconds) at which the signature is accepted. */
+  deadline: bigint;
+}
+
+/** The `PaymentHoliday` typed data a borrower signs for LoanRelief.grantPaymentHoliday. */
+export function paymentHolidayTypedData(p: PaymentHolidayTypedDataParameters): PaymentHolidayTypedData {
+  return {
+    domain: { ...LOAN_LEDGER_EIP712, chainId: Number(p.chainId), verifyingContract: p.loanLedger },
+    types: paymentHolidayTypes,
+    primaryType: "PaymentHoliday",
+    message: {
+      loanId: p.loanId,
+      version: p.version,
+      installments: p.installments,
+      interest: p.interest,
+      placement: p.placement,
       nonce: p.nonce,
       deadline: p.deadline,
     },

@@ -80,7 +80,7 @@ export function policyThresholds(alias: string): ThresholdExpressions {
 export function classification(dpd: Expression<unknown>, thresholds: ThresholdExpressions, status?: Expression<unknown>): RawBuilder<number> {
   const C = Classification;
   const byStatus = status
-    ? sql`when ${status} = ${int(LoanStatus.WrittenOff)} then ${int(C.Loss)} when ${status} = ${int(LoanStatus.Closed)} then ${int(C.Normal)} `
+    ? sql`when ${status} = ${int(LoanStatus.WrittenOff)} then ${int(C.Loss)} when ${status} in (${int(LoanStatus.Closed)}, ${int(LoanStatus.Settled)}) then ${int(C.Normal)} `
     : sql``;
   return sql<number>`case ${byStatus}when ${dpd} > ${thresholds.lossAfterDays} then ${int(C.Loss)}
     when ${dpd} > ${thresholds.doubtfulAfterDays} then ${int(C.Doubtful)}

@@ -68,7 +68,7 @@ export function bucketLabel(bucket: Bucket): BucketLabel {
 /**
  * Classification of a loan with `dpd` days past due under `thresholds`:
  * 0 Normal; >= 1 SpecialMention; > substandard Substandard; > doubtful Doubtful; > loss Loss.
- * A written-off loan is Loss and a closed loan Normal, whatever the DPD.
+ * A written-off loan is Loss and a closed or settled loan Normal, whatever the DPD.
  */
 export function classify(
   dpd: bigint,
@@ -76,7 +76,7 @@ export function classify(
   status: LoanStatus = LoanStatus.Active,
 ): Classification {
   if (status === LoanStatus.WrittenOff) return Classification.Loss;
-  if (status === LoanStatus.Closed) return Classification.Normal;
+  if (status === LoanStatus.Closed || status === LoanStatus.Settled) return Classification.Normal;
   if (dpd > BigInt(thresholds.lossAfterDays)) return Classification.Loss;
   if (dpd > BigInt(thresholds.doubtfulAfterDays)) return Classification.Doubtful;
   if (dpd > BigInt(thresholds.substandardAfterDays)) return Classification.Substandard;

@@ -15,6 +15,7 @@ export * from "./policy";
 export * from "./loan-state";
 export * from "./loan";
 export * from "./lifecycle";
+export * from "./relief";
 export * from "./collection-types";
 export * from "./trail";
 export * from "./merkle";

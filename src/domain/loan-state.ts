@@ -46,6 +46,12 @@ export interface LoanState {
   readonly onTimeStreak: number;
   /** Time of the last restructuring (0 if never). */
   readonly restructuredAt: bigint;
+  /**
+   * The last payment holiday (absent if never): granted at `from` (its schedule version started
+   * then), nothing due or emitted until `to`; `flagged` until the first poke at or after `to`
+   * (LoanLedger's HOLIDAY flag and `holidayEnd`). See relief.ts.
+   */
+  readonly holiday?: { readonly from: bigint; readonly to: bigint; readonly flagged: boolean };
 }
 
 /** What {@link statusAt} reports. */
@@ -73,17 +79,17 @@ export function amountOf(installment: Installment): bigint {
   return installment.principal + installment.interest;
 }
 
-/** Start of the current schedule version: the restructuring time, or the registration time before any. */
+/** Start of the current schedule version: the last restructuring or payment holiday, or the registration before any. */
 export function versionStart(state: LoanState): bigint {
-  return state.restructuredAt > state.terms.registeredAt ? state.restructuredAt : state.terms.registeredAt;
+  let t = state.restructuredAt > state.terms.registeredAt ? state.restructuredAt : state.terms.registeredAt;
+  if (state.holiday !== undefined && state.holiday.from > t) t = state.holiday.from;
+  return t;
 }
 
-/** The time of the state's last checkpoint: max(registration, restructuring, last payment). */
+/** The time of the state's last checkpoint: max(start of the version, last payment). */
 export function checkpointTime(state: LoanState): bigint {
-  let t = state.terms.registeredAt;
-  if (state.restructuredAt > t) t = state.restructuredAt;
-  if (state.lastPaidAt > t) t = state.lastPaidAt;
-  return t;
+  const t = versionStart(state);
+  return state.lastPaidAt > t ? state.lastPaidAt : t;
 }
 
 /** Figures are only defined from the last checkpoint on (chain time never goes back). */

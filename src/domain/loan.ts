@@ -45,7 +45,9 @@ export type LoanEvent =
   | { readonly type: "penaltyAssessed"; readonly installment: number; readonly penaltyOutstanding: bigint; readonly dpd: bigint }
   | { readonly type: "classificationChanged"; readonly from: Classification; readonly to: Classification; readonly dpd: bigint }
   | { readonly type: "defaulted"; readonly installment: number; readonly dpd: bigint }
-  | { readonly type: "observationEnded" };
+  | { readonly type: "observationEnded" }
+  /** PaymentHolidayEnded: the first poke at or after the holiday's end closes it (before anything else). */
+  | { readonly type: "holidayEnded"; readonly to: bigint };
 
 /** How one repayment was allocated. `penalty + interest + principal` equals the amount. */
 export interface RepaymentBreakdown {
@@ -265,6 +267,12 @@ export function poke(state: LoanState, t: bigint): PokeReturnType {
   assertNotBeforeCheckpoint(state, t);
   const events: LoanEvent[] = [];
   let s = state;
+  if (s.holiday?.flagged) {
+    // Nothing is emitted during a payment holiday (docs/ledger-rules.md, "Relief").
+    if (t < s.holiday.to) return { state, events };
+    events.push({ type: "holidayEnded", to: s.holiday.to });
+    s = { ...s, holiday: { ...s.holiday, flagged: false } };
+  }
   const c = s.cursor;
   const due = s.schedule[c]!.dueDate;
   const offsets = s.policy.reminderOffsetsDays;

@@ -47,8 +47,8 @@ export const BUCKET_LABELS = ["M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+"] a
 export type BucketLabel = (typeof BUCKET_LABELS)[number];
 
 /** Loan status with the on-chain enum values. */
-export const LoanStatus = { Active: 0, ChargedOff: 1, WrittenOff: 2, Closed: 3 } as const;
-/** On-chain value of a loan status (0..3). */
+export const LoanStatus = { Active: 0, ChargedOff: 1, WrittenOff: 2, Closed: 3, Settled: 4 } as const;
+/** On-chain value of a loan status (0..4). */
 export type LoanStatus = (typeof LoanStatus)[keyof typeof LoanStatus];
 
 /** Loan terms captured at registration; penalties use these, never the live policy. */

@@ -11,12 +11,15 @@ import { concat, encodeAbiParameters, hashStruct, keccak256, type Address, type 
 import {
   COLLECTION_LOG_EIP712,
   LOAN_LEDGER_EIP712,
+  paymentHolidayTypedData,
+  paymentHolidayTypes,
   recordActionTypedData,
   recordActionTypes,
   restructureTypedData,
   restructureTypes,
 } from "../../src/chain/typed-data";
 import { collectionLogFixture } from "../contracts/helpers/collection";
+import { reliefOf } from "../contracts/helpers/relief";
 
 describe("chain/typed-data", function () {
   const schedule = [
@@ -55,6 +58,28 @@ describe("chain/typed-data", function () {
       ),
     );
     expect(contractHash, "Restructure hashStruct").to.equal(hashStruct({ types: restructureTypes, primaryType: "Restructure", data: m }));
+  });
+
+  it("PAYMENT_HOLIDAY_TYPEHASH (LoanRelief, at the ledger's address) is the typehash of the module's PaymentHoliday type", async function () {
+    const { ledger } = await loadFixture(collectionLogFixture);
+    const typehash = (await (await reliefOf(ledger)).PAYMENT_HOLIDAY_TYPEHASH()) as Hex;
+    const td = paymentHolidayTypedData({
+      chainId: 31337,
+      loanLedger: (await ledger.getAddress()) as Address,
+      loanId: 7n,
+      version: 3,
+      installments: 2,
+      interest: 2,
+      placement: 1,
+      nonce: (7n << 64n) | 1n,
+      deadline: 1_900_000_600n,
+    });
+    const m = td.message;
+    const fields = paymentHolidayTypes.PaymentHoliday.map((f) => ({ type: f.type }));
+    const contractHash = keccak256(
+      encodeAbiParameters([{ type: "bytes32" }, ...fields], [typehash, m.loanId, m.version, m.installments, m.interest, m.placement, m.nonce, m.deadline]),
+    );
+    expect(contractHash).to.equal(hashStruct({ types: paymentHolidayTypes, primaryType: "PaymentHoliday", data: m }));
   });
 
   it("RECORD_ACTION_TYPEHASH is the typehash of the module's RecordAction type", async function () {

@@ -47,7 +47,15 @@ import type { LoanLedger, MockERC20 } from "../../typechain-types";
 import {
   Classification,
   DAY,
+  DueDateTooLateError,
+  HolidayDpdTooHighError,
+  HolidayInForceError,
+  HolidayInPastError,
+  InstallmentPartOutOfRangeError,
+  InvalidHolidayInstallmentsError,
   InvalidPaymentTimeError,
+  InvalidSettlementAmountError,
+  LoanDefaultedError,
   LoanNotActiveError,
   LoanNotOpenError,
   LoanStatus,
@@ -62,12 +70,16 @@ import {
   dpdAt,
   versionStart,
   generateSchedule,
+  grantHoliday,
+  holidayInForce,
   installmentPenaltyAt,
+  owedAt,
   makeTerms,
   newLoan,
   penaltyDays,
   poke,
   restructure,
+  settle,
   statusAt,
   toIsoString,
   validatePolicy,
@@ -82,6 +94,7 @@ import {
 } from "../../src/domain";
 import { deployLedgerFixture } from "./helpers/fixtures";
 import { restructureNonce, scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
+import { reliefOf, signHoliday } from "./helpers/relief";
 
 // ------------------------------------------------------------------------------------ settings
 
@@ -301,7 +314,11 @@ type Step =
   | { kind: "recordEarly"; when: When } // paidAt one second before the earliest allowed (the version's start)
   | { kind: "chargeOff"; when: When }
   | { kind: "writeOff"; when: When }
-  | RestructureStep;
+  | RestructureStep
+  // Relief (LoanRelief): a payment holiday the borrower signed; a settlement offered at `when` for a
+  // share of what is owed and paid (token) or attested (fiat) a second later, or after its deadline.
+  | { kind: "holiday"; when: When; installments: number; interest: 0 | 1 | 2; placement: 0 | 1 }
+  | { kind: "settle"; when: When; perMille: number; late: boolean };
 
 const arbDueDays = fc.oneof(fc.integer({ min: -5, max: 10 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 400 }));
 const arbDelta = fc.constantFrom(-1, 0, 1);
@@ -412,6 +429,27 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
   // Rare: a written-off loan only refuses what follows.
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("writeOff" as const), when: arbWhen }) },
   { weight: 4, arbitrary: arbRestructure },
+);
+
+const arbHoliday = fc.record({
+  kind: fc.constant("holiday" as const),
+  when: fc.oneof(arbWhen, fc.record({ dueDays: fc.integer({ min: -40, max: 35 }), delta: arbDelta })),
+  installments: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 12 }) }),
+  interest: fc.constantFrom(0 as const, 1 as const, 2 as const),
+  placement: fc.constantFrom(0 as const, 1 as const),
+});
+const arbSettle = fc.record({
+  kind: fc.constant("settle" as const),
+  when: arbWhen,
+  // Mostly a discount; sometimes nothing, or at or above what is owed (refused).
+  perMille: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 999 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1_000, 1_100) }),
+  late: fc.boolean(),
+});
+/** Relief among the ordinary steps: holidays often, settlements now and then (they end the loan). */
+const arbReliefStep: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 10, arbitrary: arbStep },
+  { weight: 5, arbitrary: arbHoliday },
+  { weight: 1, arbitrary: arbSettle },
 );
 
 /** Around the end of the observation year (restructuring + 365 days). */
@@ -559,7 +597,14 @@ const regTime = (jitter: number) => T_BASE + 10n + BigInt(jitter);
  * A loan and its history. `huge` draws custom schedules whose parts reach up to 2^96 - 1 (the
  * rules' limit per part), so that an installment's amount p + r can exceed 2^96.
  */
-const arbScenario = (opts: { huge?: boolean; maxSteps: number; observation?: boolean; farFuture?: boolean; penalties?: boolean }): fc.Arbitrary<Scenario> =>
+const arbScenario = (opts: {
+  huge?: boolean;
+  maxSteps: number;
+  observation?: boolean;
+  farFuture?: boolean;
+  penalties?: boolean;
+  relief?: boolean;
+}): fc.Arbitrary<Scenario> =>
   fc
     .record({
       rates: arbRates,
@@ -612,6 +657,8 @@ const arbScenario = (opts: { huge?: boolean; maxSteps: number; observation?: boo
           ? arbFarFutureSteps
           : opts.penalties
           ? arbPenaltySteps
+          : opts.relief
+          ? fc.array(arbReliefStep, { minLength: 1, maxLength: opts.maxSteps, size: "max" })
           : fc.array(arbStep, { minLength: 1, maxLength: opts.maxSteps, size: "max" }),
       });
     });
@@ -633,6 +680,8 @@ function fmtDomainEvent(e: LoanEvent): string {
       return `LoanDefaulted(${e.installment},${e.dpd})`;
     case "observationEnded":
       return "ObservationEnded()";
+    case "holidayEnded":
+      return `PaymentHolidayEnded(${e.to})`;
   }
 }
 
@@ -649,6 +698,7 @@ const EVENT_FIELDS: Record<string, string[]> = {
   LoanDefaulted: ["installment", "dpd"],
   ObservationEnded: [],
   LoanClosed: ["closedAt"],
+  PaymentHolidayEnded: ["to"],
 };
 
 function fmtChainEvent(e: ChainEvent): string {
@@ -800,8 +850,7 @@ class Run {
       [t.version, t.installmentCount, t.principal, t.penalty.graceDays, t.penalty.penaltyRateBps, t.penalty.capRoomBps, t.penalty.lateFee].map(str),
       "loanTerms: version, count, principal, penalty terms",
     ).to.deep.equal([this.version, this.state.schedule.length, d.principal, d.graceDays, d.penaltyRateBps, d.capRoomBps, d.lateFee].map(str));
-    const startedAt = this.state.restructuredAt > 0n ? this.state.restructuredAt : this.state.terms.registeredAt;
-    expect(t.startedAt, "loanTerms.startedAt").to.equal(startedAt);
+    expect(t.startedAt, "loanTerms.startedAt").to.equal(versionStart(this.state));
     const stored = await this.ledger.scheduleOf(this.loanId, this.version, { blockTag });
     expect(
       stored.map((i) => [i.dueDate, i.principal, i.interest].map(str)),
@@ -851,6 +900,13 @@ class Run {
     expect(await this.ledger.daysPastDue(this.loanId, { blockTag }), "daysPastDue").to.equal(state.status === LoanStatus.Closed ? 0n : dpdAt(state, now));
     const [upkeepNeeded] = await this.ledger.checkUpkeep("0x", { blockTag });
     expect(upkeepNeeded, "checkUpkeep says a poke is due iff the domain poke would emit").to.equal(poke(state, now).events.length > 0);
+    if (holidayInForce(state, now)) {
+      // The rule itself, independent of the twin: a holiday freezes DPD at 0 and leaves nothing to emit.
+      expect([s.dpd, s.amountOverdue, s.penaltyOutstanding, upkeepNeeded].map(str), "during a holiday: DPD 0, nothing overdue, nothing to poke").to.deep.equal(
+        ["0", "0", "0", "false"],
+      );
+      bump(this.stats, "checked during a holiday");
+    }
 
     for (const [k, v] of Object.entries(domain)) {
       if (typeof v === "bigint") expect(v >= 0n, `domain ${k} never negative`).to.equal(true);
@@ -934,6 +990,8 @@ class Run {
         bump(this.stats, "ObservationEnded");
       } else if (e.name === "LoanClosed") {
         bump(this.stats, "LoanClosed");
+      } else if (e.name === "PaymentHolidayEnded") {
+        bump(this.stats, "PaymentHolidayEnded");
       }
     }
   }
@@ -987,6 +1045,10 @@ class Run {
         return this.chargeOffOrWriteOff("writeOff", this.timeOf(step.when));
       case "restructure":
         return this.restructure(step);
+      case "holiday":
+        return this.holiday(step);
+      case "settle":
+        return this.settlement(step);
     }
   }
 
@@ -1251,6 +1313,19 @@ class Run {
     } catch (e) {
       error = e;
     }
+    if (result === null && error instanceof HolidayInForceError) {
+      const deadline = t2 + DAY;
+      const nonce = await restructureNonce(ledger, f.borrower.address, loanId);
+      const signature = await signRestructure(f.borrower, ledger, { loanId, version: BigInt(this.version + 1), schedule, nonce, deadline });
+      await this.at(t2);
+      await expect(ledger.connect(f.lender).restructureWithSignature(loanId, schedule, deadline, signature), "restructuring during a holiday")
+        .to.be.revertedWithCustomError(ledger, "LoanLedgerHolidayInForce")
+        .withArgs(loanId, error.to);
+      await this.sync();
+      bump(this.stats, "refused: restructure during a holiday");
+      this.log("restructure: refused by both (holiday)");
+      return;
+    }
     if (result === null) {
       if (!(error instanceof LoanNotActiveError)) throw error;
       await this.at(t1);
@@ -1305,6 +1380,145 @@ class Run {
         result.forgivenPenalty
       }`,
     );
+  }
+
+  /** A payment holiday the borrower signed, granted at the step's time; refusals must match the domain's. */
+  async holiday(step: Extract<Step, { kind: "holiday" }>): Promise<void> {
+    const { ledger, loanId, f } = this;
+    const t = this.timeOf(step.when);
+    const terms = { installments: step.installments, interest: step.interest, placement: step.placement };
+    let result: ReturnType<typeof grantHoliday> | null = null;
+    let error: unknown = null;
+    try {
+      result = grantHoliday(this.state, terms, t);
+    } catch (e) {
+      error = e;
+    }
+    const relief = await reliefOf(ledger);
+    const deadline = t + DAY;
+    const signature = await signHoliday(f.borrower, ledger, { loanId, version: this.version + 1, ...terms, deadline });
+    await this.at(t);
+    const send = () => relief.connect(f.lender).grantPaymentHoliday(loanId, terms, deadline, signature);
+    if (result === null) {
+      const refused = expect(send(), `holiday refused: ${(error as Error).name}`).to.be;
+      if (error instanceof LoanNotActiveError) await refused.revertedWithCustomError(ledger, "LoanLedgerLoanNotActive").withArgs(loanId, error.status);
+      else if (error instanceof HolidayInForceError) await refused.revertedWithCustomError(ledger, "LoanLedgerHolidayInForce").withArgs(loanId, error.to);
+      else if (error instanceof LoanDefaultedError) await refused.revertedWithCustomError(ledger, "LoanLedgerLoanDefaulted").withArgs(loanId);
+      else if (error instanceof HolidayDpdTooHighError) {
+        await refused.revertedWithCustomError(ledger, "LoanLedgerHolidayDpdTooHigh").withArgs(loanId, error.dpd, error.holidayMaxDpd);
+      } else if (error instanceof InvalidHolidayInstallmentsError) {
+        await refused.revertedWithCustomError(ledger, "LoanLedgerInvalidHolidayInstallments").withArgs(error.installments, error.available);
+      } else if (error instanceof HolidayInPastError) await refused.revertedWithCustomError(ledger, "LoanLedgerHolidayInPast").withArgs(error.to);
+      else if (error instanceof InstallmentPartOutOfRangeError) await refused.revertedWithCustomError(ledger, "LoanLedgerAmountTooLarge");
+      else if (error instanceof DueDateTooLateError) await refused.revertedWithCustomError(ledger, "LoanLedgerDueDateTooLate");
+      else throw error;
+      await this.sync();
+      bump(this.stats, `refused: holiday (${(error as Error).name})`);
+      this.log(`holiday ${fc.stringify(terms)}: refused by both (${(error as Error).name})`);
+      return;
+    }
+    const before = statusAt(this.state, t);
+    const cursorBefore = this.state.cursor;
+    const events = await this.events(await send());
+    await this.sync();
+    expect(this.now).to.equal(t);
+    expect(events.map((e) => e.name), "holiday events").to.deep.equal(["PaymentHolidayGranted", ...result.events.map(() => "ClassificationChanged")]);
+    const a = events[0]!.args;
+    const fig = a.figures as unknown as bigint[];
+    expect(
+      [a.version, a.from, a.to, ...(a.terms as unknown as unknown[]), ...fig].map(str),
+      "PaymentHolidayGranted(version, from, to, terms, figures) vs grantHoliday",
+    ).to.deep.equal(
+      [this.version + 1, t, result.to, terms.installments, terms.interest, terms.placement, ...Object.values(result.figures)].map(str),
+    );
+    expect((a.schedule as unknown as bigint[][]).map((i) => i.map(str)), "the holiday's schedule").to.deep.equal(
+      result.schedule.map((i) => [i.dueDate, i.principal, i.interest].map(str)),
+    );
+    expect(result.events.map(fmtDomainEvent)).to.deep.equal(events.slice(1).map(fmtChainEvent));
+    // Money: the new version owes what was outstanding, less only the waived interest.
+    const owedAfter = result.schedule.reduce((sum, i) => sum + amountOf(i), 0n);
+    expect(owedAfter, "a holiday conserves principal + interest (less what it waives)").to.equal(
+      before.outstandingPrincipal + before.outstandingInterest - result.figures.waivedInterest,
+    );
+    expect(result.schedule.every((i) => i.dueDate > result!.to), "nothing is due before the holiday ends").to.equal(true);
+    this.version += 1;
+    this.state = result.state;
+    this.startVersion();
+    this.checkRunInvariants(events.slice(1), cursorBefore, t);
+    await this.checkTerms();
+    bump(this.stats, "PaymentHolidayGranted");
+    if (result.figures.forgivenPenalty > 0n) bump(this.stats, "holiday forgiving penalties");
+    if (before.dpd > 0n) bump(this.stats, "holiday on an overdue loan");
+    this.log(`holiday ${fc.stringify(terms)} to v${this.version}: until ${result.to}, ${result.schedule.length} installments`);
+  }
+
+  /** A settlement offered at the step's time and paid (token) or attested (fiat) a second later, or after its deadline. */
+  async settlement(step: Extract<Step, { kind: "settle" }>): Promise<void> {
+    const { ledger, loanId, f } = this;
+    const relief = await reliefOf(ledger);
+    const t1 = this.timeOf(step.when);
+    const t2 = t1 + 1n;
+    const deadline = step.late ? t1 : t2;
+    const open = this.state.status === LoanStatus.Active || this.state.status === LoanStatus.ChargedOff;
+    const owed = open ? owedAt(this.state, t1) : null;
+    const amount = owed === null ? 1n : (owed.total * BigInt(step.perMille)) / 1_000n;
+    await this.at(t1);
+    const offer = () => relief.connect(f.lender).offerSettlement(loanId, amount, deadline);
+    if (owed === null) {
+      await expect(offer()).to.be.revertedWithCustomError(ledger, "LoanLedgerLoanNotOpen").withArgs(loanId, this.state.status);
+      await this.sync();
+      this.log("settlement offer: refused by both (not open)");
+      return;
+    }
+    if (amount === 0n || amount >= owed.total) {
+      await expect(offer()).to.be.revertedWithCustomError(ledger, "LoanLedgerInvalidSettlementAmount").withArgs(amount, owed.total);
+      await this.sync();
+      bump(this.stats, "refused: settlement amount");
+      this.log(`settlement offer ${amount} of ${owed.total}: refused by both`);
+      return;
+    }
+    const offered = await this.events(await offer());
+    expect(offered.map((e) => [e.name, ...["amount", "deadline", "principalOwed", "interestOwed", "penaltyOwed"].map((k) => str(e.args[k]))])).to.deep.equal([
+      ["SettlementOffered", ...[amount, deadline, owed.principal, owed.interest, owed.penalty].map(str)],
+    ]);
+    const token = this.isToken;
+    const pay = () => (token ? relief.connect(f.borrower).settle(loanId) : relief.connect(f.lender).recordSettlement(loanId, t2, ethers.id(`settle:${t2}`)));
+    await this.at(t2);
+    if (step.late) {
+      await expect(pay()).to.be.revertedWithCustomError(ledger, "LoanLedgerSettlementExpired").withArgs(loanId, deadline);
+      await this.sync();
+      bump(this.stats, "refused: settlement expired");
+      this.log(`settlement of ${amount} after its deadline: refused, nothing changed`);
+      return;
+    }
+    let result: ReturnType<typeof settle>;
+    try {
+      result = settle(this.state, amount, t2);
+    } catch (e) {
+      if (!(e instanceof InvalidSettlementAmountError)) throw e;
+      throw new Error(`penalties only grow, so an offer below what was owed is below it a second later: ${e.message}`);
+    }
+    const events = await this.events(await pay());
+    await this.sync();
+    expect(events.map((e) => e.name)).to.deep.equal(["LoanSettled"]);
+    const a = events[0]!.args;
+    const fig = Object.values(result.figures);
+    expect(
+      [a.payer, a.amount, ...(a.figures as unknown as bigint[]), a.paidAt, a.offChain].map(str),
+      "LoanSettled(payer, amount, figures, paidAt, offChain) vs settle",
+    ).to.deep.equal([token ? f.borrower.address : f.lender.address, amount, ...fig, t2, !token].map(str));
+    const now = owedAt(this.state, t2);
+    const r = result.figures;
+    expect(
+      [r.penaltyPaid + r.penaltyForgiven, r.interestPaid + r.interestForgiven, r.principalPaid + r.principalForgiven, r.penaltyPaid + r.interestPaid + r.principalPaid],
+      "a settlement conserves money: paid + forgiven = owed, part by part; paid = amount",
+    ).to.deep.equal([now.penalty, now.interest, now.principal, amount]);
+    // The outstanding figures drop to 0: paid and forgiven both leave the books.
+    this.paid.principal += r.principalPaid + r.principalForgiven;
+    this.paid.interest += r.interestPaid + r.interestForgiven;
+    this.state = result.state;
+    bump(this.stats, "LoanSettled");
+    this.log(`settlement of ${amount}: forgiven ${r.penaltyForgiven}/${r.interestForgiven}/${r.principalForgiven}`);
   }
 }
 
@@ -1373,6 +1587,22 @@ describe("LoanLedger vs src/domain: property tests (docs/ledger-rules.md)", func
       fcParams(RUNS),
     );
     printStats("coverage", stats);
+  });
+
+  it(`relief: holidays and settlements among random histories equal src/domain/relief.ts (${RUNS} runs)`, async function () {
+    const stats: Stats = {};
+    await fc.assert(
+      fc.asyncProperty(
+        arbScenario({ maxSteps: MAX_STEPS, relief: true }),
+        withShrinkBudget((sc) => runScenario(sc, stats)),
+      ),
+      fcParams(RUNS),
+    );
+    printStats("relief coverage", stats);
+    expect(stats.PaymentHolidayEnded ?? 0, "some holidays were closed by a poke").to.be.greaterThan(0);
+    expect(stats.PaymentHolidayGranted ?? 0, "some holidays were granted").to.be.greaterThan(0);
+    expect(stats["checked during a holiday"] ?? 0, "some checks fell inside a holiday").to.be.greaterThan(0);
+    expect(stats.LoanSettled ?? 0, "some loans were settled").to.be.greaterThan(0);
   });
 
   it("restructured loans (observation): two on-time installments, a year, nothing overdue", async function () {

@@ -9,7 +9,7 @@ import { settlementOf } from "../../db/loans";
 
 export { settlementOf };
 
-export const STATUS_NAMES = ["active", "charged_off", "written_off", "closed"] as const;
+export const STATUS_NAMES = ["active", "charged_off", "written_off", "closed", "settled"] as const;
 export const CLASSIFICATION_NAMES = ["normal", "special_mention", "substandard", "doubtful", "loss"] as const;
 export type StatusName = (typeof STATUS_NAMES)[number];
 export type ClassificationName = (typeof CLASSIFICATION_NAMES)[number];

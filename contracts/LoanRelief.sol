@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {NoncesKeyed} from "@openzeppelin/contracts/utils/NoncesKeyed.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
+import {ILoanRelief} from "./interfaces/ILoanRelief.sol";
+import {LoanLedgerStorage} from "./LoanLedgerStorage.sol";
+import {LoanLogic} from "./libraries/LoanLogic.sol";
+import {LoanBits} from "./libraries/LoanBits.sol";
+import {ReliefLogic} from "./libraries/ReliefLogic.sol";
+import {ScheduleStore} from "./libraries/ScheduleStore.sol";
+
+/// @title LoanRelief: payment holidays and settlements, run in LoanLedger's storage.
+/// @notice Never called directly: LoanLedger deploys it and delegates to it every selector it does
+/// not have, so relief reads and writes the ledger's loans and emits from the ledger's address.
+/// @dev Inherits exactly LoanLedger's stateful bases, in LoanLedger's order, so both contracts have
+/// one storage layout (test/contracts/LoanRelief.layout.test.ts compares the compiler's layouts).
+/// EIP712 rebuilds its separator for address(this) = the ledger, so signatures are the ledger's.
+contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, NoncesKeyed, EIP712 {
+    using SafeERC20 for IERC20;
+    using LoanLogic for Loan;
+
+    /// @dev LoanLedger.LENDER_ROLE.
+    bytes32 private constant _LENDER_ROLE = keccak256("LENDER_ROLE");
+    /// @dev EIP-712 consent to a payment holiday (src/chain/typed-data.ts builds the same typed data).
+    bytes32 public constant PAYMENT_HOLIDAY_TYPEHASH = keccak256(
+        "PaymentHoliday(uint256 loanId,uint16 version,uint16 installments,uint8 interest,uint8 placement,uint256 nonce,uint256 deadline)"
+    );
+    /// @dev The most DPD at which a holiday may be granted, for a lender that never set a relief policy.
+    uint16 public constant DEFAULT_HOLIDAY_MAX_DPD = 30;
+    uint256 private constant _POLICY_SET = 1 << 16;
+
+    address private immutable _self;
+
+    constructor() EIP712("Duetrail LoanLedger", "1") {
+        _self = address(this);
+    }
+
+    /// @dev Only through the ledger's delegatecall: called directly, this contract's own (empty)
+    /// storage would be written, which could only confuse a reader.
+    modifier onlyDelegated() {
+        if (address(this) == _self) revert LoanReliefDirectCall();
+        _;
+    }
+
+    // ------------------------------------------------------------------ lender
+
+    /// @inheritdoc ILoanRelief
+    function setReliefPolicy(uint16 holidayMaxDpd) external onlyDelegated onlyRole(_LENDER_ROLE) whenNotPaused {
+        _reliefPolicies[msg.sender] = uint24(_POLICY_SET | holidayMaxDpd);
+        emit ReliefPolicySet(msg.sender, holidayMaxDpd);
+    }
+
+    /// @inheritdoc ILoanRelief
+    function grantPaymentHoliday(uint256 loanId, HolidayTerms calldata terms, uint256 deadline, bytes calldata signature)
+        external
+        onlyDelegated
+        whenNotPaused
+        nonReentrant
+    {
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        if (loan.status != LoanStatus.Active) revert ILoanLedger.LoanLedgerLoanNotActive(loanId, loan.status);
+        if (block.timestamp > deadline) revert ILoanLedger.LoanLedgerExpiredSignature(deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    PAYMENT_HOLIDAY_TYPEHASH,
+                    loanId,
+                    h.version + 1,
+                    terms.installments,
+                    terms.interest,
+                    terms.placement,
+                    _useNonce(h.borrower, uint192(loanId)),
+                    deadline
+                )
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNow(h.borrower, digest, signature)) {
+            revert ILoanLedger.LoanLedgerInvalidSignature(h.borrower);
+        }
+        if (loan.flags.holiday()) revert LoanLedgerHolidayInForce(loanId, uint64(loan.holidayEnd));
+        if (loan.flags.defaulted()) revert LoanLedgerLoanDefaulted(loanId);
+        uint256 dpd = loan.dpdAt(block.timestamp);
+        uint16 maxDpd = reliefPolicyOf(h.lender);
+        if (dpd > maxDpd) revert LoanLedgerHolidayDpdTooHigh(loanId, uint32(dpd), maxDpd);
+        _previousSchedules[loanId][h.version] = LoanBits.toScheduleRef(loan.schedule, loan.count, loan.widthOf());
+        delete _pendingRestructure[loanId];
+        ReliefLogic.grantHoliday(loan, loanId, h, terms);
+    }
+
+    /// @inheritdoc ILoanRelief
+    function offerSettlement(uint256 loanId, uint256 amount, uint64 deadline) external onlyDelegated whenNotPaused {
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        _requireOpen(loanId, loan);
+        if (deadline < block.timestamp) revert LoanLedgerInvalidDeadline(deadline);
+        (uint256 principal, uint256 interest) = loan.outstanding();
+        uint256 penalty = loan.figures(h, block.timestamp).penaltyOutstanding;
+        uint256 owed = principal + interest + penalty;
+        if (amount == 0 || amount >= owed) revert LoanLedgerInvalidSettlementAmount(amount, owed);
+        // Safe: amount < owed, and every owed part is below 2^96 times 600 installments (< 2^106).
+        _settlementOffers[loanId] = SettlementOffer(uint128(amount), deadline);
+        emit SettlementOffered(loanId, amount, deadline, principal, interest, penalty);
+    }
+
+    /// @inheritdoc ILoanRelief
+    function recordSettlement(uint256 loanId, uint64 paidAt, bytes32 bankRef) external onlyDelegated nonReentrant {
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        if (paidAt < h.startedAt || paidAt > block.timestamp) {
+            revert ILoanLedger.LoanLedgerPaidAtOutOfRange(paidAt, h.startedAt, uint64(block.timestamp));
+        }
+        SettlementOffer memory offer = _offer(loanId, paidAt);
+        _settle(loanId, loan, h, offer.amount, paidAt, bankRef, true);
+    }
+
+    // ------------------------------------------------------------------ borrower and anyone
+
+    /// @inheritdoc ILoanRelief
+    function settle(uint256 loanId) external onlyDelegated nonReentrant {
+        Loan storage loan = _loan(loanId);
+        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+        if (h.token == address(0)) revert ILoanLedger.LoanLedgerNotTokenLoan(loanId);
+        SettlementOffer memory offer = _offer(loanId, block.timestamp);
+        _requireOpen(loanId, loan);
+        IERC20 token = IERC20(h.token);
+        uint256 before = token.balanceOf(h.lender);
+        token.safeTransferFrom(msg.sender, h.lender, offer.amount);
+        uint256 received = token.balanceOf(h.lender) - before;
+        if (received < offer.amount) revert LoanLedgerSettlementShortPaid(received, offer.amount);
+        _settle(loanId, loan, h, offer.amount, uint64(block.timestamp), bytes32(0), false);
+    }
+
+    // ------------------------------------------------------------------ views
+
+    /// @inheritdoc ILoanRelief
+    function reliefPolicyOf(address lender) public view returns (uint16 holidayMaxDpd) {
+        uint256 packed = _reliefPolicies[lender];
+        return packed == 0 ? DEFAULT_HOLIDAY_MAX_DPD : uint16(packed);
+    }
+
+    /// @inheritdoc ILoanRelief
+    function holidayOf(uint256 loanId) external view returns (bool flagged, uint64 to) {
+        Loan storage loan = _loan(loanId);
+        flagged = loan.flags.holiday();
+        to = flagged ? uint64(loan.holidayEnd) : 0;
+    }
+
+    /// @inheritdoc ILoanRelief
+    function settlementOffer(uint256 loanId) external view returns (uint256 amount, uint64 deadline) {
+        SettlementOffer memory offer = _settlementOffers[loanId];
+        return (offer.amount, offer.deadline);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _loan(uint256 loanId) private view returns (Loan storage loan) {
+        loan = _loans[loanId];
+        if (loan.schedule == address(0)) revert ILoanLedger.LoanLedgerUnknownLoan(loanId);
+    }
+
+    function _lenderLoan(uint256 loanId) private view returns (Loan storage loan, ScheduleStore.Header memory h) {
+        loan = _loan(loanId);
+        h = ScheduleStore.readHeader(loan.schedule);
+        if (msg.sender != h.lender) revert ILoanLedger.LoanLedgerNotLender(msg.sender, loanId);
+    }
+
+    function _requireOpen(uint256 loanId, Loan storage loan) private view {
+        LoanStatus s = loan.status;
+        if (s != LoanStatus.Active && s != LoanStatus.ChargedOff) revert ILoanLedger.LoanLedgerLoanNotOpen(loanId, s);
+    }
+
+    /// @dev The offer on `loanId`, if one exists and `paidAt` is not after its deadline.
+    function _offer(uint256 loanId, uint256 paidAt) private view returns (SettlementOffer memory offer) {
+        offer = _settlementOffers[loanId];
+        if (offer.amount == 0) revert LoanLedgerNoSettlementOffer(loanId);
+        if (paidAt > offer.deadline) revert LoanLedgerSettlementExpired(loanId, offer.deadline);
+    }
+
+    function _settle(
+        uint256 loanId,
+        Loan storage loan,
+        ScheduleStore.Header memory h,
+        uint256 amount,
+        uint64 paidAt,
+        bytes32 bankRef,
+        bool offChain
+    ) private {
+        _requireOpen(loanId, loan);
+        delete _settlementOffers[loanId];
+        SettlementFigures memory f = ReliefLogic.settle(loan, h, amount);
+        emit LoanSettled(loanId, msg.sender, amount, f, paidAt, bankRef, offChain);
+    }
+}

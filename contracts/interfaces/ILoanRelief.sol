@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ILoanLedgerTypes} from "./ILoanLedgerTypes.sol";
+
+/// @title Types, events and errors of relief: payment holidays and settlements.
+/// @dev ILoanLedger inherits this, so the ledger's ABI carries them: relief runs in the ledger's
+/// storage and emits from the ledger's address (LoanRelief is reached through the ledger's fallback).
+interface ILoanReliefEvents is ILoanLedgerTypes {
+    /// @dev What happens to the interest of the deferred installments.
+    /// Accrued: it stays interest and is paid later with them. Capitalised: it becomes principal.
+    /// Waived: it is forgiven (reported as `waivedInterest`).
+    enum HolidayInterest {
+        Accrued,
+        Capitalised,
+        Waived
+    }
+
+    /// @dev Where the deferred amounts go. End: the deferred installments move, one by one, after the
+    /// last installment at the schedule's last period. Spread: their amounts are added evenly to the
+    /// installments after the holiday (floor division; the last takes the residue).
+    enum HolidayPlacement {
+        End,
+        Spread
+    }
+
+    /// @dev A payment holiday's terms, as the lender offers them and the borrower signs them.
+    /// `installments`: how many unpaid installments, from the oldest, are deferred.
+    struct HolidayTerms {
+        uint16 installments;
+        HolidayInterest interest;
+        HolidayPlacement placement;
+    }
+
+    /// @dev What a payment holiday moved: unpaid principal and interest of the deferred installments
+    /// (before the interest treatment), the interest waived and the penalties forgiven.
+    struct HolidayFigures {
+        uint256 deferredPrincipal;
+        uint256 deferredInterest;
+        uint256 waivedInterest;
+        uint256 forgivenPenalty;
+    }
+
+    /// @dev How a settlement was allocated: penalties, then interest, then principal; the rest forgiven.
+    struct SettlementFigures {
+        uint256 penaltyPaid;
+        uint256 interestPaid;
+        uint256 principalPaid;
+        uint256 penaltyForgiven;
+        uint256 interestForgiven;
+        uint256 principalForgiven;
+    }
+
+    /// @dev A lender set its relief policy: the most DPD at which a payment holiday may still be granted.
+    event ReliefPolicySet(address indexed lender, uint16 holidayMaxDpd);
+    /// @dev A payment holiday was granted with the borrower's consent: schedule version `version`
+    /// replaced the previous one. Nothing is due from `from` (the grant) until `to` (the last deferred
+    /// installment's original due date): no reminders, penalties or classification changes until then.
+    event PaymentHolidayGranted(
+        uint256 indexed loanId,
+        uint16 version,
+        uint64 from,
+        uint64 to,
+        HolidayTerms terms,
+        HolidayFigures figures,
+        Installment[] schedule
+    );
+    /// @dev The holiday's period is over (emitted by the first poke at or after `to`).
+    event PaymentHolidayEnded(uint256 indexed loanId, uint64 to);
+    /// @dev The lender offered to settle the loan for `amount` if paid by `deadline`; the owed
+    /// figures are those at the offer. A new offer replaces an earlier one; an expired one changes nothing.
+    event SettlementOffered(
+        uint256 indexed loanId,
+        uint256 amount,
+        uint64 deadline,
+        uint256 principalOwed,
+        uint256 interestOwed,
+        uint256 penaltyOwed
+    );
+    /// @dev The loan ended as settled: `amount` was paid (on chain by `payer`, or attested by the lender
+    /// with `bankRef` when `offChain`) and the rest forgiven; terminal.
+    event LoanSettled(
+        uint256 indexed loanId,
+        address indexed payer,
+        uint256 amount,
+        SettlementFigures figures,
+        uint64 paidAt,
+        bytes32 bankRef,
+        bool offChain
+    );
+
+    /// @dev LoanRelief was called directly; it runs only through the ledger.
+    error LoanReliefDirectCall();
+    error LoanLedgerLoanDefaulted(uint256 loanId);
+    error LoanLedgerHolidayDpdTooHigh(uint256 loanId, uint32 dpd, uint16 holidayMaxDpd);
+    error LoanLedgerHolidayInForce(uint256 loanId, uint64 to);
+    /// @dev `installments` is 0 or more than the `available` unpaid installments (or, for Spread, leaves none after it).
+    error LoanLedgerInvalidHolidayInstallments(uint16 installments, uint256 available);
+    /// @dev Every deferred installment is already due: there would be no holiday to take.
+    error LoanLedgerHolidayInPast(uint64 to);
+    error LoanLedgerNoSettlementOffer(uint256 loanId);
+    error LoanLedgerSettlementExpired(uint256 loanId, uint64 deadline);
+    /// @dev A settlement must be above zero and below what is owed (else it is a plain repayment).
+    error LoanLedgerInvalidSettlementAmount(uint256 amount, uint256 owed);
+    error LoanLedgerInvalidDeadline(uint64 deadline);
+    /// @dev A fee-on-transfer token delivered less than the agreed settlement.
+    error LoanLedgerSettlementShortPaid(uint256 received, uint256 amount);
+}
+
+/// @title LoanRelief: payment holidays and settlements of LoanLedger's loans.
+/// @notice Called at the ledger's address (the ledger delegates these selectors to its relief
+/// module), so relief reads and writes the ledger's loans and emits from the ledger. Rules:
+/// docs/ledger-rules.md, "Relief".
+interface ILoanRelief is ILoanReliefEvents {
+    /// @notice Sets the caller's relief policy: a payment holiday may be granted only while DPD is at
+    /// most `holidayMaxDpd` (and never once the loan has defaulted). Unset, the default is 30.
+    /// @dev May emit a {ReliefPolicySet} event. Requirements: caller has LENDER_ROLE; not paused.
+    function setReliefPolicy(uint16 holidayMaxDpd) external;
+
+    /// @notice Grants a payment holiday the borrower signed: EIP-712 domain ("Duetrail LoanLedger", "1"),
+    /// `PaymentHoliday(uint256 loanId,uint16 version,uint16 installments,uint8 interest,uint8 placement,uint256 nonce,uint256 deadline)`,
+    /// `version` the one the holiday creates and `nonce` the borrower's per-loan nonce
+    /// {nonces}(borrower, uint192(loanId)) shared with restructuring consents.
+    /// The oldest `terms.installments` unpaid installments (the cursor's unpaid rest first) are
+    /// deferred per `terms`; unpaid penalties are forgiven; the new version starts now at its first
+    /// installment, with reminders restarting.
+    /// @dev May emit {PaymentHolidayGranted} and {ClassificationChanged} events. Requirements: caller is
+    /// the loan's lender; loan Active and not defaulted; DPD <= the lender's holidayMaxDpd; no holiday
+    /// flagged (a finished one is closed by a poke); not paused; deadline not passed; a valid borrower
+    /// signature (EOA or ERC-1271); 1 <= installments <= unpaid installments (Spread: fewer, so some
+    /// remain to spread over); the last deferred installment is due after now.
+    function grantPaymentHoliday(uint256 loanId, HolidayTerms calldata terms, uint256 deadline, bytes calldata signature)
+        external;
+
+    /// @notice Offers to settle the loan for `amount` paid by `deadline`; replaces an earlier offer.
+    /// @dev May emit a {SettlementOffered} event. Requirements: caller is the loan's lender; loan open;
+    /// not paused; 0 < amount < principal + interest + penalties owed now; deadline >= now.
+    function offerSettlement(uint256 loanId, uint256 amount, uint64 deadline) external;
+
+    /// @notice Pays the offered settlement from the caller to the lender in the loan's ERC-20; the loan
+    /// ends as Settled. Works while paused (like {repay}).
+    /// @dev May emit a {LoanSettled} event. Requirements: an offer, not expired; loan open and settled in a
+    /// token; the amount still below what is owed; the lender receives the whole amount.
+    function settle(uint256 loanId) external;
+
+    /// @notice The lender attests that the offered settlement was received off chain at `paidAt`;
+    /// the loan ends as Settled. Works while paused (like the lender's {recordRepayment}).
+    /// @dev May emit a {LoanSettled} event. Requirements: caller is the loan's lender; an offer with
+    /// paidAt <= its deadline; paidAt within [start of the current schedule version, block time];
+    /// loan open; the amount still below what is owed.
+    function recordSettlement(uint256 loanId, uint64 paidAt, bytes32 bankRef) external;
+
+    /// @notice The most DPD at which `lender` may still grant a payment holiday.
+    function reliefPolicyOf(address lender) external view returns (uint16 holidayMaxDpd);
+
+    /// @notice The loan's payment holiday: whether one is flagged (in force, or over but not yet closed
+    /// by a poke) and when its period ends.
+    function holidayOf(uint256 loanId) external view returns (bool flagged, uint64 to);
+
+    /// @notice The settlement on offer: amount and deadline (zeros if none).
+    function settlementOffer(uint256 loanId) external view returns (uint256 amount, uint64 deadline);
+}

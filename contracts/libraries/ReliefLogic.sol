@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ILoanLedger, ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
+import {ILoanReliefEvents} from "../interfaces/ILoanRelief.sol";
+import {LoanLedgerStorage} from "../LoanLedgerStorage.sol";
+import {LoanBits, LoanFlags} from "./LoanBits.sol";
+import {LoanLogic} from "./LoanLogic.sol";
+import {ScheduleStore} from "./ScheduleStore.sol";
+
+/// @title ReliefLogic: what a payment holiday and a settlement do to a loan (docs/ledger-rules.md, "Relief").
+/// @dev src/domain/relief.ts is the TypeScript twin; test/contracts/LoanRelief.property.test.ts
+/// checks the two against each other.
+library ReliefLogic {
+    using LoanLogic for LoanLedgerStorage.Loan;
+
+    uint256 private constant _MAX_AMOUNT = 1 << 96;
+    uint256 private constant _MAX_DUE_DATE = 1 << 40;
+    /// @dev The period for End placement when the schedule has a single installment.
+    uint256 private constant _DEFAULT_PERIOD = 30 days;
+
+    /// @dev Writes the holiday's schedule version and flags the holiday (see ILoanRelief.grantPaymentHoliday).
+    /// The deferred installments are the `k` oldest unpaid ones: the cursor's unpaid rest (interest
+    /// paid first, as the waterfall does) and the k - 1 after it.
+    function grantHoliday(
+        LoanLedgerStorage.Loan storage l,
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        ILoanReliefEvents.HolidayTerms calldata terms
+    ) internal {
+        uint256 c = l.cursor;
+        uint256 k = terms.installments;
+        uint256 available = uint256(l.count) - c;
+        bool spread = terms.placement == ILoanReliefEvents.HolidayPlacement.Spread;
+        if (k == 0 || k > available || (spread && k == available)) {
+            revert ILoanReliefEvents.LoanLedgerInvalidHolidayInstallments(terms.installments, available);
+        }
+        (uint256 to,,) = ScheduleStore.readInstallment(l.schedule, l.widthOf(), c + k - 1);
+        if (to <= block.timestamp) revert ILoanReliefEvents.LoanLedgerHolidayInPast(uint64(to));
+        ILoanReliefEvents.HolidayFigures memory f;
+        f.forgivenPenalty = l.figures(h, block.timestamp).penaltyOutstanding;
+        ILoanLedgerTypes.Installment[] memory deferred = _deferred(l, k, terms.interest, f);
+        ILoanLedgerTypes.Installment[] memory schedule =
+            spread ? _spread(l, c + k, deferred) : _atEnd(l, c + k, to, deferred);
+        if (schedule.length == 0) revert ILoanReliefEvents.LoanLedgerInvalidHolidayInstallments(terms.installments, available);
+        (uint256 width, uint256 principal) = _check(schedule);
+        h.principal = uint96(principal);
+        h.startedAt = uint40(block.timestamp);
+        uint16 version = ++h.version;
+        l.schedule = ScheduleStore.writeMemory(h, schedule, width);
+        l.cursor = 0;
+        l.count = uint16(schedule.length);
+        l.widthStage = LoanBits.newWidthStage(width);
+        l.lastPaidOffset = 0;
+        l.paid = 0;
+        l.penaltyPaid = 0;
+        l.penaltyBase = 0;
+        l.penaltyBaseDays = 0;
+        l.penaltyAssessed = 0;
+        l.holidayEnd = uint40(to);
+        LoanFlags flags = l.flags.setHoliday();
+        emit ILoanReliefEvents.PaymentHolidayGranted(loanId, version, uint64(block.timestamp), uint64(to), terms, f, schedule);
+        // Nothing is overdue now: record Normal at once, so no poke during the holiday has to.
+        ILoanLedgerTypes.Classification from = flags.classification();
+        if (from != ILoanLedgerTypes.Classification.Normal) {
+            flags = flags.setClassification(ILoanLedgerTypes.Classification.Normal);
+            emit ILoanLedger.ClassificationChanged(loanId, from, ILoanLedgerTypes.Classification.Normal, 0);
+        }
+        l.flags = flags;
+    }
+
+    /// @dev Ends the loan as Settled for `amount`: penalties, then interest, then principal are paid
+    /// from it, as far as it goes; the rest of each is forgiven. Figures as of the block time.
+    function settle(LoanLedgerStorage.Loan storage l, ScheduleStore.Header memory h, uint256 amount)
+        internal
+        returns (ILoanReliefEvents.SettlementFigures memory f)
+    {
+        (uint256 principal, uint256 interest) = l.outstanding();
+        uint256 penalty = l.figures(h, block.timestamp).penaltyOutstanding;
+        uint256 owed = principal + interest + penalty;
+        if (amount >= owed) revert ILoanReliefEvents.LoanLedgerInvalidSettlementAmount(amount, owed);
+        f.penaltyPaid = Math.min(amount, penalty);
+        f.interestPaid = Math.min(amount - f.penaltyPaid, interest);
+        f.principalPaid = amount - f.penaltyPaid - f.interestPaid;
+        f.penaltyForgiven = penalty - f.penaltyPaid;
+        f.interestForgiven = interest - f.interestPaid;
+        // amount < owed, so principalPaid < principal.
+        f.principalForgiven = principal - f.principalPaid;
+        l.status = ILoanLedgerTypes.LoanStatus.Settled;
+        // Nothing is outstanding or overdue any more: the cursor past the end, as for a repaid loan.
+        l.cursor = l.count;
+        l.flags = l.flags.clearHoliday();
+        l.paid = 0;
+        l.penaltyPaid = 0;
+        l.penaltyBase = 0;
+        l.penaltyBaseDays = 0;
+        l.penaltyAssessed = 0;
+    }
+
+    /// @dev The `k` deferred installments from the cursor, unpaid parts only, the interest treated
+    /// per `interest`; adds up the figures.
+    function _deferred(
+        LoanLedgerStorage.Loan storage l,
+        uint256 k,
+        ILoanReliefEvents.HolidayInterest interest,
+        ILoanReliefEvents.HolidayFigures memory f
+    ) private view returns (ILoanLedgerTypes.Installment[] memory deferred) {
+        deferred = new ILoanLedgerTypes.Installment[](k);
+        address blob = l.schedule;
+        uint256 width = l.widthOf();
+        uint256 c = l.cursor;
+        for (uint256 i; i < k; ++i) {
+            (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(blob, width, c + i);
+            if (i == 0) {
+                // Within an installment interest is paid before principal.
+                uint256 paid = l.paid;
+                uint256 interestPaid = Math.min(paid, r);
+                r -= interestPaid;
+                p -= paid - interestPaid;
+            }
+            f.deferredPrincipal += p;
+            f.deferredInterest += r;
+            if (interest == ILoanReliefEvents.HolidayInterest.Capitalised) {
+                p += r;
+                r = 0;
+            } else if (interest == ILoanReliefEvents.HolidayInterest.Waived) {
+                f.waivedInterest += r;
+                r = 0;
+            }
+            deferred[i] = ILoanLedgerTypes.Installment(uint64(due), p, r);
+        }
+    }
+
+    /// @dev End placement: the installments from `first` unchanged, then each non-empty deferred one,
+    /// one period apart after the last (or after `to` when none remain).
+    function _atEnd(LoanLedgerStorage.Loan storage l, uint256 first, uint256 to, ILoanLedgerTypes.Installment[] memory deferred)
+        private
+        view
+        returns (ILoanLedgerTypes.Installment[] memory schedule)
+    {
+        uint256 n = l.count;
+        address blob = l.schedule;
+        uint256 width = l.widthOf();
+        uint256 kept;
+        for (uint256 i; i < deferred.length; ++i) {
+            if (deferred[i].principal != 0 || deferred[i].interest != 0) ++kept;
+        }
+        schedule = new ILoanLedgerTypes.Installment[](n - first + kept);
+        uint256 last = to;
+        for (uint256 j = first; j < n; ++j) {
+            (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(blob, width, j);
+            schedule[j - first] = ILoanLedgerTypes.Installment(uint64(due), p, r);
+            last = due;
+        }
+        uint256 period = _DEFAULT_PERIOD;
+        if (n >= 2) {
+            (uint256 a,,) = ScheduleStore.readInstallment(blob, width, n - 2);
+            (uint256 b,,) = ScheduleStore.readInstallment(blob, width, n - 1);
+            period = b - a;
+        }
+        uint256 at = n - first;
+        for (uint256 i; i < deferred.length; ++i) {
+            ILoanLedgerTypes.Installment memory d = deferred[i];
+            if (d.principal == 0 && d.interest == 0) continue;
+            last += period;
+            if (last >= _MAX_DUE_DATE) revert ILoanLedger.LoanLedgerDueDateTooLate(at, uint64(last));
+            schedule[at++] = ILoanLedgerTypes.Installment(uint64(last), d.principal, d.interest);
+        }
+    }
+
+    /// @dev Spread placement: the installments from `first`, each with an equal share of the deferred
+    /// principal and interest added (floor division); the last takes the residue.
+    function _spread(LoanLedgerStorage.Loan storage l, uint256 first, ILoanLedgerTypes.Installment[] memory deferred)
+        private
+        view
+        returns (ILoanLedgerTypes.Installment[] memory schedule)
+    {
+        uint256 sumP;
+        uint256 sumR;
+        for (uint256 i; i < deferred.length; ++i) {
+            sumP += deferred[i].principal;
+            sumR += deferred[i].interest;
+        }
+        uint256 m = uint256(l.count) - first;
+        schedule = new ILoanLedgerTypes.Installment[](m);
+        address blob = l.schedule;
+        uint256 width = l.widthOf();
+        for (uint256 j; j < m; ++j) {
+            (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(blob, width, first + j);
+            // Worked example: 1,000 over 3 installments adds 333, 333 and 334.
+            bool last = j == m - 1;
+            p += sumP / m + (last ? sumP % m : 0);
+            r += sumR / m + (last ? sumR % m : 0);
+            schedule[j] = ILoanLedgerTypes.Installment(uint64(due), p, r);
+        }
+    }
+
+    /// @dev Checks the amounts fit the blob; returns the byte width they need and the principal total.
+    function _check(ILoanLedgerTypes.Installment[] memory schedule) private pure returns (uint256 width, uint256 principal) {
+        uint256 bits;
+        for (uint256 i; i < schedule.length; ++i) {
+            uint256 p = schedule[i].principal;
+            uint256 r = schedule[i].interest;
+            if (p >= _MAX_AMOUNT) revert ILoanLedger.LoanLedgerAmountTooLarge(i, p);
+            if (r >= _MAX_AMOUNT) revert ILoanLedger.LoanLedgerAmountTooLarge(i, r);
+            bits |= p | r;
+            principal += p;
+        }
+        if (principal >= _MAX_AMOUNT) revert ILoanLedger.LoanLedgerAmountTooLarge(schedule.length, principal);
+        width = bits == 0 ? 1 : Math.log256(bits) + 1;
+    }
+}
