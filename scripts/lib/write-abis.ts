@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
-/** Contracts whose ABIs the TypeScript side (viem) uses. */
-const CONTRACTS = ["LoanLedger", "CollectionLog", "MockERC20"] as const;
+/** Contracts whose ABIs the TypeScript side (viem) uses. LoanRelief's functions are called at the ledger's address. */
+const CONTRACTS = ["LoanLedger", "LoanRelief", "CollectionLog", "MockERC20"] as const;
 
 /**
  * Writes src/chain/abis.ts: each ABI from the compiled artifacts as an `as const` literal, so
