@@ -167,6 +167,7 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
         chargedOffAt: null,
         writtenOffAt: null,
         closedAt: null,
+        settledAt: null,
         trailHead: calls ? keccak256(toHex(`head-${id}-${calls - 1}`)) : null,
         trailCount: calls,
         restrictedChannels: 0,

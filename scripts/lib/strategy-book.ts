@@ -182,6 +182,7 @@ export async function generateBook(file: string, o: BookOptions): Promise<Book> 
         chargedOffAt: life.chargedOffAt,
         writtenOffAt: null,
         closedAt: life.closedAt,
+        settledAt: null,
         trailHead: last ? keccak256(toHex(`head-${id}-${seq}`)) : null,
         trailCount: seq,
         restrictedChannels: 0,

@@ -45,6 +45,8 @@ export interface LoanProjection {
   chargedOffAt: number | null;
   writtenOffAt: number | null;
   closedAt: number | null;
+  /** Block time of LoanSettled (the loan ended for less than was owed). */
+  settledAt: number | null;
   trailHead: string | null;
   trailCount: number;
   restrictedChannels: number;
@@ -142,6 +144,7 @@ export function sameServicing(prev: LoanProjection, next: LoanProjection): boole
     prev.chargedOffAt === next.chargedOffAt &&
     prev.writtenOffAt === next.writtenOffAt &&
     prev.closedAt === next.closedAt &&
+    prev.settledAt === next.settledAt &&
     prev.fixed === next.fixed
   );
 }
@@ -196,6 +199,10 @@ export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
     charged_off_at: p.chargedOffAt,
     written_off_at: p.writtenOffAt,
     closed_at: p.closedAt,
+    holiday_from: s.holiday === undefined ? null : Number(s.holiday.from),
+    holiday_to: s.holiday === undefined ? null : Number(s.holiday.to),
+    holiday_flagged: s.holiday?.flagged ? 1 : 0,
+    settled_at: p.settledAt,
     trail_head: collection.trail_head,
     trail_count: collection.trail_count,
     restricted_channels: collection.restricted_channels,
@@ -253,6 +260,9 @@ export function projectionFromRow(row: LoansTable, schedule: Installment[], poli
     observation: row.observation === 1,
     onTimeStreak: row.on_time_streak,
     restructuredAt: BigInt(row.restructured_at),
+    ...(row.holiday_from === null || row.holiday_to === null
+      ? {}
+      : { holiday: { from: BigInt(row.holiday_from), to: BigInt(row.holiday_to), flagged: row.holiday_flagged === 1 } }),
   };
   return {
     fixed,
@@ -261,6 +271,7 @@ export function projectionFromRow(row: LoansTable, schedule: Installment[], poli
     chargedOffAt: row.charged_off_at,
     writtenOffAt: row.written_off_at,
     closedAt: row.closed_at,
+    settledAt: row.settled_at,
     trailHead: row.trail_head,
     trailCount: row.trail_count,
     restrictedChannels: row.restricted_channels,

@@ -130,6 +130,11 @@ export interface LoansTable {
   charged_off_at: Int | null;
   written_off_at: Int | null;
   closed_at: Int | null;
+  /** The last payment holiday's period (null if never) and whether it is still flagged (not closed by a poke). */
+  holiday_from: Int | null;
+  holiday_to: Int | null;
+  holiday_flagged: Flag;
+  settled_at: Int | null;
   trail_head: string | null;
   trail_count: Int;
   restricted_channels: Int;
@@ -146,6 +151,54 @@ export interface ScheduleVersionsTable extends EventKey {
   replaced_interest: Amount;
   forgiven_penalty: Amount;
   tx_hash: string;
+}
+
+export interface ReliefPoliciesTable extends EventKey {
+  lender: string;
+  holiday_max_dpd: Int;
+}
+
+/** PaymentHolidayGranted: `from_time`/`to_time` are the event's `from` and `to`. */
+export interface HolidaysTable extends EventKey {
+  loan_id: Int;
+  tx_hash: string;
+  version: Int;
+  from_time: Int;
+  to_time: Int;
+  installments: Int;
+  interest: Int;
+  placement: Int;
+  deferred_principal: Amount;
+  deferred_interest: Amount;
+  waived_interest: Amount;
+  forgiven_penalty: Amount;
+}
+
+export interface SettlementOffersTable extends EventKey {
+  loan_id: Int;
+  tx_hash: string;
+  amount: Amount;
+  deadline: Int;
+  principal_owed: Amount;
+  interest_owed: Amount;
+  penalty_owed: Amount;
+  block_timestamp: Int;
+}
+
+export interface SettlementsTable extends EventKey {
+  loan_id: Int;
+  tx_hash: string;
+  payer: string;
+  amount: Amount;
+  penalty_paid: Amount;
+  interest_paid: Amount;
+  principal_paid: Amount;
+  penalty_forgiven: Amount;
+  interest_forgiven: Amount;
+  principal_forgiven: Amount;
+  paid_at: Int;
+  bank_ref: string;
+  off_chain: Flag;
 }
 
 export interface InstallmentsTable {
@@ -343,6 +396,10 @@ export interface Database {
   loan_scores: LoanScoresTable;
   loan_score_history: LoanScoreHistoryTable;
   strategy_records: StrategyRecordsTable;
+  relief_policies: ReliefPoliciesTable;
+  holidays: HolidaysTable;
+  settlement_offers: SettlementOffersTable;
+  settlements: SettlementsTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */
@@ -371,6 +428,10 @@ export const EVENT_TABLES = [
   "role_changes",
   "pauses",
   "strategy_records",
+  "relief_policies",
+  "holidays",
+  "settlement_offers",
+  "settlements",
 ] as const satisfies readonly (keyof Database)[];
 
 export type Unused = ColumnType<never>;

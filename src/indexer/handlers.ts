@@ -212,6 +212,66 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
         addVersion(batch, key, Number(a.loanId), a.version, a.outstandingPrincipal, ts, a.scheduleHash, a.replacedInterest, a.forgivenPenalty, log.transactionHash, a.schedule);
         return;
       }
+      case "ReliefPolicySet":
+        return push(batch, "relief_policies", {
+          block_number: key.block_number, log_index: key.log_index,
+          lender: log.args.lender,
+          holiday_max_dpd: log.args.holidayMaxDpd,
+        });
+      case "PaymentHolidayGranted": {
+        const a = log.args;
+        // A holiday is a schedule version: nothing replaced but the interest it waived.
+        addVersion(batch, key, Number(a.loanId), a.version, a.schedule.reduce((sum, i) => sum + i.principal, 0n), ts, null, a.figures.waivedInterest, a.figures.forgivenPenalty, log.transactionHash, a.schedule);
+        return push(batch, "holidays", {
+          block_number: key.block_number, log_index: key.log_index,
+          loan_id: Number(a.loanId),
+          tx_hash: log.transactionHash,
+          version: a.version,
+          from_time: Number(a.from),
+          to_time: Number(a.to),
+          installments: a.terms.installments,
+          interest: a.terms.interest,
+          placement: a.terms.placement,
+          deferred_principal: a.figures.deferredPrincipal.toString(),
+          deferred_interest: a.figures.deferredInterest.toString(),
+          waived_interest: a.figures.waivedInterest.toString(),
+          forgiven_penalty: a.figures.forgivenPenalty.toString(),
+        });
+      }
+      case "SettlementOffered": {
+        const a = log.args;
+        return push(batch, "settlement_offers", {
+          block_number: key.block_number, log_index: key.log_index,
+          loan_id: Number(a.loanId),
+          tx_hash: log.transactionHash,
+          amount: a.amount.toString(),
+          deadline: Number(a.deadline),
+          principal_owed: a.principalOwed.toString(),
+          interest_owed: a.interestOwed.toString(),
+          penalty_owed: a.penaltyOwed.toString(),
+          block_timestamp: ts,
+        });
+      }
+      case "LoanSettled": {
+        const a = log.args;
+        const f = a.figures;
+        return push(batch, "settlements", {
+          block_number: key.block_number, log_index: key.log_index,
+          loan_id: Number(a.loanId),
+          tx_hash: log.transactionHash,
+          payer: a.payer,
+          amount: a.amount.toString(),
+          penalty_paid: f.penaltyPaid.toString(),
+          interest_paid: f.interestPaid.toString(),
+          principal_paid: f.principalPaid.toString(),
+          penalty_forgiven: f.penaltyForgiven.toString(),
+          interest_forgiven: f.interestForgiven.toString(),
+          principal_forgiven: f.principalForgiven.toString(),
+          paid_at: Number(a.paidAt),
+          bank_ref: a.bankRef,
+          off_chain: a.offChain ? 1 : 0,
+        });
+      }
       case "RoleGranted":
       case "RoleRevoked":
         return push(batch, "role_changes", {
@@ -225,7 +285,7 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
       case "Unpaused":
         return push(batch, "pauses", { block_number: key.block_number, log_index: key.log_index, paused: log.eventName === "Paused" ? 1 : 0 });
       default:
-        return; // LoanClosed, ObservationEnded, EIP712DomainChanged, RoleAdminChanged: timeline/projection only
+        return; // LoanClosed, ObservationEnded, PaymentHolidayEnded, EIP712DomainChanged, RoleAdminChanged: timeline/projection only
     }
   }
   switch (log.eventName) {

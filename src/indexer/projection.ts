@@ -3,7 +3,20 @@
  * shape and its loans row): the domain state machine (src/domain) driven by the chain's events,
  * checked against the figures the contract emitted.
  */
-import { applyRepayment, chargeOff, Classification, newLoan, restructure, writeOff, type Installment, type Policy } from "../domain";
+import {
+  applyRepayment,
+  chargeOff,
+  Classification,
+  grantHoliday,
+  newLoan,
+  restructure,
+  settle,
+  writeOff,
+  type HolidayInterest,
+  type HolidayPlacement,
+  type Installment,
+  type Policy,
+} from "../domain";
 import type { DecodedLog } from "../chain/decode";
 import type { LoanProjection, LoanStatic } from "../db/loans";
 
@@ -56,6 +69,7 @@ export function registerProjection(log: Extract<DecodedLog, { eventName: "LoanRe
     chargedOffAt: null,
     writtenOffAt: null,
     closedAt: null,
+    settledAt: null,
     trailHead: null,
     trailCount: 0,
     restrictedChannels: 0,
@@ -121,6 +135,49 @@ export function applyToProjection(p: LoanProjection, log: DecodedLog, timestamp:
       }
       next.state = r.state;
       next.version = log.args.version;
+      return next;
+    }
+    case "PaymentHolidayGranted": {
+      const a = log.args;
+      // The lender's holidayMaxDpd was checked on chain; the projection replays what was granted.
+      const r = grantHoliday(
+        s,
+        { installments: a.terms.installments, interest: a.terms.interest as HolidayInterest, placement: a.terms.placement as HolidayPlacement },
+        at,
+        Number.MAX_SAFE_INTEGER,
+      );
+      const f = r.figures;
+      const same =
+        r.to === a.to &&
+        f.deferredPrincipal === a.figures.deferredPrincipal &&
+        f.deferredInterest === a.figures.deferredInterest &&
+        f.waivedInterest === a.figures.waivedInterest &&
+        f.forgivenPenalty === a.figures.forgivenPenalty &&
+        r.schedule.length === a.schedule.length &&
+        r.schedule.every((i, k) => i.dueDate === a.schedule[k]!.dueDate && i.principal === a.schedule[k]!.principal && i.interest === a.schedule[k]!.interest);
+      if (!same) {
+        throw new ProjectionMismatchError(`loan ${p.fixed.loanId} payment holiday at ${log.blockNumber}:${log.logIndex}: the contract's schedule or figures differ from the domain's`);
+      }
+      next.state = r.state;
+      next.version = a.version;
+      return next;
+    }
+    case "PaymentHolidayEnded":
+      next.state = s.holiday === undefined ? s : { ...s, holiday: { ...s.holiday, flagged: false } };
+      return next;
+    case "LoanSettled": {
+      const a = log.args;
+      const r = settle(s, a.amount, at);
+      const f = r.figures;
+      const g = a.figures;
+      if (
+        f.penaltyPaid !== g.penaltyPaid || f.interestPaid !== g.interestPaid || f.principalPaid !== g.principalPaid ||
+        f.penaltyForgiven !== g.penaltyForgiven || f.interestForgiven !== g.interestForgiven || f.principalForgiven !== g.principalForgiven
+      ) {
+        throw new ProjectionMismatchError(`loan ${p.fixed.loanId} settlement at ${log.blockNumber}:${log.logIndex}: the contract's allocation differs from the domain's`);
+      }
+      next.state = r.state;
+      next.settledAt = timestamp;
       return next;
     }
     case "ActionRecorded":

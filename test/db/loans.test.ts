@@ -41,7 +41,7 @@ const row: LoansTable = {
   cursor: 0, installment_count: 2, paid: "0", penalty_paid: "0", base: "0", base_days: 0, last_paid_at: 1_000,
   classification: 0, reminder_stage: 0, penalty_assessed: "0", defaulted: 0, observation: 0, on_time_streak: 0,
   restructured_at: 0, cursor_due: null, due_key: 0, amount_overdue: "0", overdue_refresh_at: null, overdue_since: null,
-  charged_off_at: null, written_off_at: null, closed_at: null, trail_head: null, trail_count: 0, restricted_channels: 0,
+  charged_off_at: null, written_off_at: null, closed_at: null, holiday_from: null, holiday_to: null, holiday_flagged: 0, settled_at: null, trail_head: null, trail_count: 0, restricted_channels: 0,
   dispute_open: 0, updated_block: 10,
 };
 
@@ -66,7 +66,7 @@ describe("loans row of a projection", function () {
     const schedule = [{ dueDate: 1_000n + 30n * DAY, principal: 60_000n, interest: 1_200n }];
     const p = projectionFromRow({ ...row, installment_count: 1 }, schedule, policy);
     // Every field sameServicing does not compare, changed.
-    const servicing = new Set(["fixed", "state", "version", "chargedOffAt", "writtenOffAt", "closedAt"]);
+    const servicing = new Set(["fixed", "state", "version", "chargedOffAt", "writtenOffAt", "closedAt", "settledAt"]);
     const changed = Object.fromEntries(
       Object.entries(p).map(([k, v]) =>
         servicing.has(k) ? [k, v] : [k, typeof v === "boolean" ? !v : typeof v === "number" ? v + 3 : `0x${"ab".repeat(32)}`],

@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import type { Address, PublicClient } from "viem";
 import { createChainClient } from "../../src/chain/client";
-import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
+import { collectionLogAbi, loanLedgerAbi, loanReliefAbi } from "../../src/chain/abis";
 import { loadDeployment, type Deployment } from "../../src/chain/deployments";
 import type { DatabaseHandle } from "../../src/db/connect";
 import { DAY, LoanStatus, statusAt } from "../../src/domain";
@@ -45,12 +45,12 @@ describe("indexer: a clean index holds what the chain says", function () {
     client = createChainClient(node.url);
     const chain = await connectChain(node.url, deploymentsDir);
     const all = Array.from({ length: Number(await chain.ledger.loanCount()) }, (_, i) => BigInt(i + 1));
-    await chain.everyKindOfEvent(all.slice(0, 10));
+    await chain.everyKindOfEvent(all.slice(0, 12));
     // 100 days on: reminders, penalty assessments, classification changes, defaults; then late payments.
     await chain.increaseTime(100n * DAY);
     await chain.poke(all);
-    for (const id of all.slice(10, 16)) await chain.repay(id, 150_000_000n);
-    await chain.recordActions(all.slice(10, 20), 2, "late");
+    for (const id of all.slice(12, 18)) await chain.repay(id, 150_000_000n);
+    await chain.recordActions(all.slice(12, 22), 2, "late");
   });
 
   after(async function () {
@@ -150,8 +150,30 @@ describe("indexer: a clean index holds what the chain says", function () {
       }
       // The scenario reached every status, so each projection path was compared.
       expect([...seen].sort()).to.deep.equal(
-        [LoanStatus.Active, LoanStatus.Closed, LoanStatus.ChargedOff, LoanStatus.WrittenOff].sort(),
+        [LoanStatus.Active, LoanStatus.Closed, LoanStatus.ChargedOff, LoanStatus.WrittenOff, LoanStatus.Settled].sort(),
       );
+    });
+
+    it("holds the payment holiday and the settlement as LoanRelief recorded them", async function () {
+      const holidays = await handle.db.selectFrom("holidays").selectAll().execute();
+      const settlements = await handle.db.selectFrom("settlements").selectAll().execute();
+      expect([holidays.length, settlements.length]).to.deep.equal([1, 1]);
+      const h = holidays[0]!;
+      const reliefAt = { address: deployment.loanLedger.address as Address, abi: loanReliefAbi, blockNumber: BigInt(cursor.blockNumber) };
+      const [flagged, to] = await client.readContract({ ...reliefAt, functionName: "holidayOf", args: [BigInt(h.loan_id)] });
+      const row = await handle.db.selectFrom("loans").select(["holiday_from", "holiday_to", "holiday_flagged", "version"]).where("loan_id", "=", h.loan_id).executeTakeFirstOrThrow();
+      expect({ flagged: row.holiday_flagged === 1, to: row.holiday_flagged === 1 ? row.holiday_to : 0, from: row.holiday_from, version: row.version }).to.deep.equal({
+        flagged,
+        to: Number(to),
+        from: h.from_time,
+        version: h.version,
+      });
+      const s = settlements[0]!;
+      const loan = await handle.db.selectFrom("loans").select(["status", "settled_at"]).where("loan_id", "=", s.loan_id).executeTakeFirstOrThrow();
+      expect(loan.status).to.equal(LoanStatus.Settled);
+      expect(loan.settled_at).to.be.a("number");
+      // Conservation, from the row alone: what was paid is the amount.
+      expect(BigInt(s.penalty_paid) + BigInt(s.interest_paid) + BigInt(s.principal_paid)).to.equal(BigInt(s.amount));
     });
 
     it("holds each loan's trail head and count, restrictions, dispute and collectors as CollectionLog does", async function () {

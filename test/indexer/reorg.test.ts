@@ -74,7 +74,8 @@ describe("indexer: reorgs", function () {
     await chain.repay(workloadLoans[3], 20_000_000n);
     await chain.recordActions(workloadLoans.slice(5, 8), 1, "branch-b");
     if (blocks === "more") {
-      const ids = await chain.registerLoans(2, "branch-b");
+      // Four fresh loans: the last two get a payment holiday and a settlement (relief rows to roll back).
+      const ids = await chain.registerLoans(4, "branch-b");
       await chain.repay(ids[1], 10_000_000n);
       await chain.everyKindOfEvent([...workloadLoans.slice(0, 8), ...ids]);
       await chain.poke(workloadLoans);

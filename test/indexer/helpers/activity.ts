@@ -7,7 +7,8 @@
 import { ethers } from "ethers";
 import { loadDeployment } from "../../../src/chain/deployments";
 import { DAY } from "../../../src/domain/constants";
-import { CollectionLog__factory, LoanLedger__factory } from "../../../typechain-types";
+import { CollectionLog__factory, LoanLedger__factory, LoanRelief__factory } from "../../../typechain-types";
+import { paymentHolidayTypedData, plainTypes } from "../../../src/chain/typed-data";
 import { rpc } from "../../support/chain";
 
 export type Chain = Awaited<ReturnType<typeof connectChain>>;
@@ -19,6 +20,8 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
   const dep = loadDeployment("localhost", deploymentsDir);
   const ledger = LoanLedger__factory.connect(dep.loanLedger.address, provider);
   const log = CollectionLog__factory.connect(dep.collectionLog.address, provider);
+  // Relief runs at the ledger's address (LoanLedger delegates these selectors to its relief module).
+  const relief = LoanRelief__factory.connect(dep.loanLedger.address, provider);
   const token = dep.testToken!.address;
 
   const send = async (p: Promise<ethers.ContractTransactionResponse>) => {
@@ -119,9 +122,10 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
      * (proposed, accepted), unassignment, channel restrictions, disputes filed and resolved, a
      * promise, a batch anchor, pause/unpause, the rate cap.
      */
+    /** One of every kind of event on 10 loans; with 12, also a payment holiday (the 11th) and a settlement (the 12th). */
     async everyKindOfEvent(ids: bigint[]) {
       if (ids.length < 10) throw new Error("everyKindOfEvent needs 10 loans");
-      const [offChain, chargedOff, writtenOff, paidOff, restructured, unassigned, restricted, disputed, resolved, promised] = ids;
+      const [offChain, chargedOff, writtenOff, paidOff, restructured, unassigned, restricted, disputed, resolved, promised, holiday, settled] = ids;
       await send(ledger.connect(lender).setServicer(admin.address, true));
       const received = (await latest()).timestamp;
       await send(ledger.connect(admin).recordRepayment(offChain, 50_000_000n, received, ethers.id("bank-ref-1")));
@@ -152,9 +156,32 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
       await send(log.connect(lender).resolveDispute(resolved, ethers.id("validation-2")));
       await send(log.connect(collector).recordPromise(promised, 25_000_000n, (await latest()).timestamp + 7n * DAY, ethers.id("promise-1")));
       await send(log.connect(collector).anchorBatch(ethers.id("root-1"), 3, "ipfs://duetrail-test-batch"));
+      if (holiday !== undefined) await chain.grantHoliday(holiday, { installments: 2, interest: 2, placement: 0 });
+      if (settled !== undefined) {
+        const st = await ledger.loanState(settled);
+        const deadline = (await latest()).timestamp + 7n * DAY;
+        await send(relief.connect(lender).offerSettlement(settled, (st.outstandingPrincipal + st.outstandingInterest) / 2n, deadline));
+        await send(relief.connect(borrower).settle(settled));
+      }
       await send(ledger.connect(admin).pause());
       await send(ledger.connect(admin).unpause());
       await send(ledger.connect(admin).setMaxAnnualRate(1600));
+    },
+
+    /** A payment holiday on `loanId` with the borrower's EIP-712 consent, granted by the lender. */
+    async grantHoliday(loanId: bigint, terms: { installments: number; interest: number; placement: number }) {
+      const deadline = (await latest()).timestamp + DAY;
+      const td = paymentHolidayTypedData({
+        chainId: (await provider.getNetwork()).chainId,
+        loanLedger: dep.loanLedger.address,
+        loanId,
+        version: Number((await ledger.loanTerms(loanId)).version) + 1,
+        ...terms,
+        nonce: await ledger["nonces(address,uint192)"](borrower.address, loanId),
+        deadline,
+      });
+      const signature = await borrower.signTypedData(td.domain as Record<string, unknown>, plainTypes(td.types), td.message);
+      return send(relief.connect(lender).grantPaymentHoliday(loanId, terms, deadline, signature));
     },
   };
   return chain;
