@@ -25,6 +25,7 @@ import type { LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketDpdRange, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../chain/decode";
 import type { Hex } from "viem";
+import { loanRelief } from "../services/relief";
 
 type Sort = "dpd" | "-dpd" | "amountOverdue" | "-amountOverdue" | "nextDue" | "-nextDue";
 
@@ -109,7 +110,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       method: "get",
       path: "/v1/loans/:loanId",
       summary: "One loan",
-      description: "Terms, status as of the indexed block, every schedule version, current collectors and the trail head.",
+      description: "Terms, status as of the indexed block, every schedule version, current collectors, the trail head and relief (payment holiday, settlement).",
       cache: services.cache,
       tags: ["loans"],
       request: { params: LoanIdParam },
@@ -119,12 +120,13 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       const row = await visibleLoan(db, scopeOf(req), params.loanId);
       const at = await asOf(db);
       const [withSchedule] = await withSchedules(db, [row]);
-      const [versions, installments, collectors, scores, promises] = await Promise.all([
+      const [versions, installments, collectors, scores, promises, relief] = await Promise.all([
         db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").execute(),
         db.selectFrom("installments").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").orderBy("idx").execute(),
         db.selectFrom("current_collectors").select("collector").where("loan_id", "=", row.loan_id).orderBy("collector").execute(),
         loanScores(db, row.loan_id),
         loanPromises(db, row.loan_id, at),
+        loanRelief(db, row.loan_id, at),
       ]);
       return {
         loanId: String(row.loan_id),
@@ -158,6 +160,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
         disputeOpen: row.dispute_open === 1,
         promises,
         scores,
+        relief,
         asOf: at,
       };
     },

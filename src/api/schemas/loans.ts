@@ -1,5 +1,6 @@
 import { z } from "../openapi";
 import { LoanScores } from "./strategy";
+import { LoanRelief } from "./relief";
 import { BUCKET_LABELS } from "../../domain";
 import { CLASSIFICATION_NAMES, STATUS_NAMES } from "../services/loans";
 import { Address, AddressOut, Amount, AsOf, Settlement, CursorId, CursorLogIndex, CursorPaddedAmount, cursorSchema, CursorUint, Limit, listOf } from "./common";
@@ -90,6 +91,7 @@ export const LoanDetail = z
       .array(z.object({ seq: z.number().int(), amount: Amount, dueBy: z.number().int(), madeAt: z.number().int(), status: z.enum(["pending", "kept", "broken"]) }))
       .openapi({ description: "Promises to pay in the order made, each pending, kept (paid in full by dueBy) or broken, at asOf" }),
     scores: LoanScores.openapi({ description: "The loan's strategy score now (null when its lender has no strategy or it is not scored yet) and its history" }),
+    relief: LoanRelief,
     asOf: AsOf,
   })
   .openapi("LoanDetail");

@@ -1,0 +1,54 @@
+import { z } from "../openapi";
+import { AddressOut, Amount } from "./common";
+
+export const HOLIDAY_INTEREST_NAMES = ["accrued", "capitalised", "waived"] as const;
+export const HOLIDAY_PLACEMENT_NAMES = ["end", "spread"] as const;
+
+const Breakdown = z.object({ penalty: Amount, interest: Amount, principal: Amount });
+
+/** A loan's relief (docs/ledger-rules.md, "Relief"), as indexed. */
+export const LoanRelief = z
+  .object({
+    holiday: z
+      .object({
+        version: z.number().int().openapi({ description: "The schedule version the holiday created" }),
+        from: z.number().int().openapi({ description: "Granted at (block time)" }),
+        to: z.number().int().openapi({ description: "Nothing is due or emitted until then: the last deferred installment's original due date" }),
+        inForce: z.boolean().openapi({ description: "from <= asOf < to" }),
+        installments: z.number().int(),
+        interest: z.enum(HOLIDAY_INTEREST_NAMES),
+        placement: z.enum(HOLIDAY_PLACEMENT_NAMES),
+        deferredPrincipal: Amount,
+        deferredInterest: Amount,
+        waivedInterest: Amount,
+        forgivenPenalty: Amount,
+        txHash: z.string(),
+      })
+      .nullable()
+      .openapi({ description: "The loan's last payment holiday, or null" }),
+    settlementOffer: z
+      .object({
+        amount: Amount,
+        deadline: z.number().int(),
+        expired: z.boolean().openapi({ description: "asOf > deadline: the offer can no longer be taken up" }),
+        offeredAt: z.number().int(),
+        owed: Breakdown.openapi({ description: "What was owed when it was offered" }),
+        txHash: z.string(),
+      })
+      .nullable()
+      .openapi({ description: "The last settlement offered and not taken up, or null" }),
+    settlement: z
+      .object({
+        amount: Amount,
+        payer: AddressOut,
+        paid: Breakdown,
+        forgiven: Breakdown.openapi({ description: "What the settlement forgave (credit reporting, tax)" }),
+        paidAt: z.number().int(),
+        offChain: z.boolean(),
+        bankRef: z.string(),
+        txHash: z.string(),
+      })
+      .nullable()
+      .openapi({ description: "The settlement that ended the loan, or null" }),
+  })
+  .openapi("LoanRelief");

@@ -1,0 +1,141 @@
+/**
+ * GET /v1/loans/{loanId}'s `relief` and `status.state` after LoanRelief's events: a payment holiday,
+ * a settlement taken up and one still on offer, each equal to its event on the chain (decoded with
+ * the ledger's ABI, where relief's events are). Both dialects.
+ */
+import { expect } from "chai";
+import { keccak256, toHex, type Address, type Hex } from "viem";
+import { loanLedgerAbi, loanReliefAbi } from "../../src/chain/abis";
+import { paymentHolidayTypedData } from "../../src/chain/typed-data";
+import { DAY } from "../../src/domain";
+import { accountOf, apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+
+describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
+  let f: ApiFixture;
+  const ids: { holiday: bigint; settled: bigint; offered: bigint } = { holiday: 0n, settled: 0n, offered: 0n };
+
+  before(async function () {
+    this.timeout(300_000);
+    f = await apiFixture(dialect);
+    const ledger = f.deployment.loanLedger.address;
+    const send = async (role: Role, abi: typeof loanLedgerAbi | typeof loanReliefAbi, functionName: string, args: readonly unknown[]) => {
+      const w = f.wallet(role);
+      const hash = await w.writeContract({ address: ledger, abi, functionName, args, account: w.account!, chain: w.chain } as never);
+      const receipt = await f.client.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`${role} ${functionName} reverted`);
+    };
+    const t0 = (await f.client.getBlock()).timestamp;
+    const first = (await f.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanCount" })) + 1n;
+    const loan = (k: number) => ({
+      borrower: accountOf("borrower").address,
+      borrowerRef: keccak256(toHex(`relief-${k}`)),
+      token: f.deployment.testToken!.address,
+      currency: "0x000000",
+      principal: 300_000_000n,
+      contractRateBps: 600,
+      utcOffsetMinutes: 480,
+      schedule: [1n, 2n, 3n].map((m) => ({ dueDate: t0 + m * 30n * DAY, principal: 100_000_000n, interest: 1_500_000n })),
+    });
+    await send("lender", loanLedgerAbi, "registerLoans", [[loan(1), loan(2), loan(3)]]);
+    [ids.holiday, ids.settled, ids.offered] = [first, first + 1n, first + 2n];
+
+    const deadline = t0 + DAY;
+    const nonce = await f.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "nonces", args: [accountOf("borrower").address, ids.holiday] });
+    const terms = { installments: 1, interest: 2, placement: 1 };
+    const signature = await f.wallet("borrower").signTypedData({
+      account: accountOf("borrower"),
+      ...paymentHolidayTypedData({ chainId: f.deployment.chainId, loanLedger: ledger, loanId: ids.holiday, version: 2, ...terms, nonce, deadline }),
+    });
+    await send("lender", loanReliefAbi, "grantPaymentHoliday", [ids.holiday, terms, deadline, signature]);
+    await send("lender", loanReliefAbi, "offerSettlement", [ids.settled, 200_000_000n, t0 + 7n * DAY]);
+    await send("borrower", loanReliefAbi, "settle", [ids.settled]);
+    await send("lender", loanReliefAbi, "offerSettlement", [ids.offered, 250_000_000n, t0 + 7n * DAY]);
+    await f.reindex();
+  });
+  after(() => f?.close());
+
+  async function detail(loanId: bigint, role: Role = "lender") {
+    const res = await f.call(role, `/v1/loans/${loanId}`);
+    expect(res.status).to.equal(200);
+    return (await res.json()) as {
+      status: { state: string; dpd: number; outstandingPrincipal: string };
+      version: number;
+      relief: Record<string, Record<string, unknown> | null>;
+      scheduleVersions: { version: number; installments: unknown[] }[];
+    };
+  }
+
+  async function eventOf(eventName: "PaymentHolidayGranted" | "LoanSettled" | "SettlementOffered", loanId: bigint) {
+    const logs = await f.client.getContractEvents({ address: f.deployment.loanLedger.address, abi: loanLedgerAbi, eventName, fromBlock: 0n, strict: true });
+    const log = logs.find((l) => (l.args as { loanId: bigint }).loanId === loanId);
+    if (!log) throw new Error(`no ${eventName} for loan ${loanId}`);
+    return { args: log.args as Record<string, unknown>, txHash: log.transactionHash as Hex, block: await f.client.getBlock({ blockNumber: log.blockNumber! }) };
+  }
+
+  it("serves the payment holiday as PaymentHolidayGranted says, with its schedule version", async function () {
+    const e = await eventOf("PaymentHolidayGranted", ids.holiday);
+    const a = e.args as { version: number; from: bigint; to: bigint; figures: Record<string, bigint> };
+    const d = await detail(ids.holiday);
+    expect(d.relief.holiday).to.deep.equal({
+      version: a.version,
+      from: Number(a.from),
+      to: Number(a.to),
+      inForce: true,
+      installments: 1,
+      interest: "waived",
+      placement: "spread",
+      deferredPrincipal: a.figures.deferredPrincipal!.toString(),
+      deferredInterest: a.figures.deferredInterest!.toString(),
+      waivedInterest: a.figures.waivedInterest!.toString(),
+      forgivenPenalty: a.figures.forgivenPenalty!.toString(),
+      txHash: e.txHash,
+    });
+    expect(a.figures.waivedInterest).to.equal(1_500_000n);
+    expect([d.version, d.scheduleVersions.map((v) => v.version), d.scheduleVersions[1]!.installments.length]).to.deep.equal([2, [1, 2], 2]);
+    expect(d.status.dpd).to.equal(0);
+    expect([d.relief.settlementOffer, d.relief.settlement]).to.deep.equal([null, null]);
+  });
+
+  it("serves a settled loan as settled, with what was paid and forgiven, and no offer left", async function () {
+    const e = await eventOf("LoanSettled", ids.settled);
+    const a = e.args as { payer: Address; amount: bigint; figures: Record<string, bigint>; paidAt: bigint; bankRef: Hex };
+    const d = await detail(ids.settled, "auditor");
+    expect(d.status.state).to.equal("settled");
+    expect(d.status.outstandingPrincipal).to.equal("0");
+    expect(d.relief.settlementOffer).to.equal(null);
+    expect(d.relief.settlement).to.deep.equal({
+      amount: "200000000",
+      payer: a.payer,
+      paid: { penalty: a.figures.penaltyPaid!.toString(), interest: a.figures.interestPaid!.toString(), principal: a.figures.principalPaid!.toString() },
+      forgiven: { penalty: a.figures.penaltyForgiven!.toString(), interest: a.figures.interestForgiven!.toString(), principal: a.figures.principalForgiven!.toString() },
+      paidAt: Number(a.paidAt),
+      offChain: false,
+      bankRef: a.bankRef,
+      txHash: e.txHash,
+    });
+    // 200.00 paid the 4.50 of interest, then 195.50 of principal; 104.50 of principal was forgiven.
+    expect(d.relief.settlement!.forgiven).to.deep.equal({ penalty: "0", interest: "0", principal: "104500000" });
+    const list = await f.call("lender", "/v1/loans?status=settled&limit=100");
+    expect(((await list.json()) as { items: { loanId: string }[] }).items.map((i) => i.loanId)).to.deep.equal([String(ids.settled)]);
+  });
+
+  it("serves the offer still open, with what was owed when offered", async function () {
+    const e = await eventOf("SettlementOffered", ids.offered);
+    const a = e.args as { amount: bigint; deadline: bigint; principalOwed: bigint; interestOwed: bigint; penaltyOwed: bigint };
+    const d = await detail(ids.offered);
+    expect(d.relief.settlementOffer).to.deep.equal({
+      amount: a.amount.toString(),
+      deadline: Number(a.deadline),
+      expired: false,
+      offeredAt: Number(e.block.timestamp),
+      owed: { penalty: a.penaltyOwed.toString(), interest: a.interestOwed.toString(), principal: a.principalOwed.toString() },
+      txHash: e.txHash,
+    });
+    expect(d.status.state).to.equal("active");
+  });
+
+  it("keeps relief behind the loan's visibility: another lender gets 404", async function () {
+    const res = await f.call("otherLender", `/v1/loans/${ids.holiday}`);
+    expect(res.status).to.equal(404);
+  });
+});
