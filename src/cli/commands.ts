@@ -16,6 +16,7 @@ import { registerBorrowersCommand } from "./commands/borrowers";
 import { registerNotifyCommand } from "./commands/notify";
 import { registerNoticesCommand } from "./commands/notices";
 import { registerStrategyCommand } from "./commands/strategy";
+import { registerReliefCommand } from "./commands/relief";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -36,4 +37,5 @@ export function registerCommands(program: Command): void {
   registerNotifyCommand(program);
   registerNoticesCommand(program);
   registerStrategyCommand(program);
+  registerReliefCommand(program);
 }
