@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
-import type { CollectionLog, LoanLedger, MockERC20 } from "../../typechain-types";
+import type { CollectionLog, LoanLedger, LoanRelief, MockERC20 } from "../../typechain-types";
 import { loadDeployment } from "../../src/chain/deployments";
 import { plainTypes, restructureTypedData } from "../../src/chain/typed-data";
 import { generateSchedule, toIsoString, type ScheduleKind } from "../../src/domain";
@@ -10,6 +10,7 @@ import { buildBatchTree } from "../../src/domain/merkle";
 import { DEMO_ACCOUNTS } from "./demo-accounts";
 import { demoBorrower, demoCollection, demoInstallment, type DemoBorrower } from "./behaviour";
 import { prng } from "./prng";
+import { seedRelief } from "./seed-relief";
 import { AUDITOR_ROLE, LENDER_ROLE } from "../../src/chain/roles";
 import { DAY } from "../../src/domain";
 
@@ -39,7 +40,8 @@ export interface SeedOptions {
  * keeper pokes (reminders, penalties, classification changes, defaults); collector actions
  * including some that break contact rules; a promise to pay; a borrower's channel restriction and
  * dispute; a Merkle batch anchor over recorded actions; a restructuring the borrower signed (EIP-712); a charge-off and
- * a write-off.
+ * a write-off; a payment holiday the borrower signed, in force when the demo opens, and a settlement of the charged-off
+ * loan (seed-relief.ts).
  */
 export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions) {
   const { ethers, network } = hre;
@@ -55,7 +57,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   const log = (await ethers.getContractAt("CollectionLog", dep.collectionLog.address)) as unknown as CollectionLog;
   const token = (await ethers.getContractAt("MockERC20", dep.testToken!.address)) as unknown as MockERC20;
 
-  const totalSteps = 5 + opts.months * 6;
+  const totalSteps = 6 + opts.months * 6;
   let step = 0;
   const progress = (label: string) => opts.onProgress?.(++step, totalSteps, label);
   const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -330,5 +332,20 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   if (never[1]) await send(ledger.connect(lenders[never[1].lender]).writeOff(never[1].id));
   await pokeAll();
   progress("restructuring, charge-off, write-off");
+
+  // --- relief: lender 2's real borrower gets a payment holiday; the charged-off loan is settled
+  const relief = (await ethers.getContractAt("LoanRelief", dep.loanLedger.address)) as unknown as LoanRelief;
+  const holidayLoan = loans[2 * opts.loansPerLender]; // lender 2's first loan, borrower = payers[2]
+  await seedRelief({
+    dep,
+    ledger,
+    relief,
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    holiday: { lender: lenders[2], borrower: payers[2], loanId: holidayLoan.id },
+    settlement: never[0] ? { lender: lenders[never[0].lender], loanId: never[0].id } : undefined,
+    now,
+    send,
+  });
+  progress("payment holiday, settlement");
   return { ledger, log, token, loans, signers };
 }
