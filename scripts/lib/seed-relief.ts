@@ -13,7 +13,7 @@ export interface ReliefSceneParameters {
   chainId: bigint;
   /** The lender that grants the holiday and the borrower (a real account) that signs it. */
   holiday: { lender: HardhatEthersSigner; borrower: HardhatEthersSigner; loanId: bigint };
-  /** A charged-off loan whose lender settles it for half of what is owed, received by bank transfer. */
+  /** A loan far behind whose lender settles it for half of what is owed, received by bank transfer. */
   settlement: { lender: HardhatEthersSigner; loanId: bigint } | undefined;
   now(): Promise<bigint>;
   send(p: Promise<{ wait(): Promise<unknown> }>): Promise<unknown>;
@@ -26,7 +26,7 @@ const DEMO_HOLIDAY_MAX_DPD = 60;
  * The demo's relief (docs/ledger-rules.md, "Relief"): the borrower of `holiday.loanId` signs a payment
  * holiday deferring what is overdue plus the next two installments to the end of the schedule
  * (interest accrued), and its lender grants it, so the demo opens with the holiday in force; a
- * charged-off loan is settled for half of what it owes, the lender attesting the bank transfer.
+ * loan far behind is settled for half of what it owes, the lender attesting the bank transfer.
  * A loan the rules do not allow a holiday for (defaulted, too far behind, nearly repaid) is left as it is.
  */
 export async function seedRelief(p: ReliefSceneParameters): Promise<{ holiday: boolean; settlement: boolean }> {

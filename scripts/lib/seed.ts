@@ -40,8 +40,8 @@ export interface SeedOptions {
  * keeper pokes (reminders, penalties, classification changes, defaults); collector actions
  * including some that break contact rules; a promise to pay; a borrower's channel restriction and
  * dispute; a Merkle batch anchor over recorded actions; a restructuring the borrower signed (EIP-712); a charge-off and
- * a write-off; a payment holiday the borrower signed, in force when the demo opens, and a settlement of the charged-off
- * loan (seed-relief.ts).
+ * a write-off; a payment holiday the borrower signed, in force when the demo opens, and a settlement of a loan far
+ * behind (seed-relief.ts).
  */
 export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions) {
   const { ethers, network } = hre;
@@ -333,7 +333,8 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   await pokeAll();
   progress("restructuring, charge-off, write-off");
 
-  // --- relief: lender 2's real borrower gets a payment holiday; the charged-off loan is settled
+  // --- relief: lender 2's real borrower gets a payment holiday; the third loan furthest behind is settled
+  // (not the charged-off one: the demo's legal letters and emails are about the two furthest behind)
   const relief = (await ethers.getContractAt("LoanRelief", dep.loanLedger.address)) as unknown as LoanRelief;
   const holidayLoan = loans[2 * opts.loansPerLender]; // lender 2's first loan, borrower = payers[2]
   await seedRelief({
@@ -342,7 +343,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
     relief,
     chainId: (await ethers.provider.getNetwork()).chainId,
     holiday: { lender: lenders[2], borrower: payers[2], loanId: holidayLoan.id },
-    settlement: never[0] ? { lender: lenders[never[0].lender], loanId: never[0].id } : undefined,
+    settlement: never[2] ? { lender: lenders[never[2].lender], loanId: never[2].id } : undefined,
     now,
     send,
   });

@@ -8,6 +8,7 @@ import { keccak256, toHex, type Address, type Hex } from "viem";
 import { loanLedgerAbi, loanReliefAbi } from "../../src/chain/abis";
 import { paymentHolidayTypedData } from "../../src/chain/typed-data";
 import { DAY } from "../../src/domain";
+import { rpc } from "../support/chain";
 import { accountOf, apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
 
 describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
@@ -61,7 +62,7 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
       status: { state: string; dpd: number; outstandingPrincipal: string };
       version: number;
       relief: Record<string, Record<string, unknown> | null>;
-      scheduleVersions: { version: number; installments: unknown[] }[];
+      scheduleVersions: { version: number; installments: { dueDate: number }[] }[];
     };
   }
 
@@ -132,6 +133,42 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
       txHash: e.txHash,
     });
     expect(d.status.state).to.equal("active");
+  });
+
+  async function portfolioRelief(role: Role = "lender") {
+    const res = await f.call(role, "/v1/portfolio");
+    expect(res.status).to.equal(200);
+    const p = (await res.json()) as { relief: Record<string, Record<string, unknown>>; statuses: Record<string, number>; rollRates: { transitions: { to: string }[] } };
+    return p;
+  }
+
+  it("counts the relief in the portfolio: the holiday in force, the settlement and what it forgave, the open offer", async function () {
+    const p = await portfolioRelief();
+    expect(p.relief).to.deep.equal({
+      holidays: { loans: 1, inForce: 1, ended: 0, curedAfter: 0, cureRate: null },
+      settlements: { count: 1, amount: "200000000", forgiven: { penalty: "0", interest: "0", principal: "104500000" }, offersOpen: 1 },
+    });
+    expect(p.statuses.settled).to.equal(1);
+    // Another lender's portfolio has none of it.
+    const other = await portfolioRelief("otherLender");
+    expect(other.relief.settlements!.count).to.equal(0);
+    expect(other.relief.holidays!.loans).to.equal(0);
+  });
+
+  it("after the holiday: cured while the loan is current, not once it falls behind (the cure rate follows the chain's clock)", async function () {
+    const to = Number((await detail(ids.holiday)).relief.holiday!.to);
+    const next = (await detail(ids.holiday)).scheduleVersions[1]!.installments[0]!.dueDate;
+    const jumpTo = async (t: number) => {
+      const now = Number((await f.client.getBlock()).timestamp);
+      await rpc(f.node.url, "evm_increaseTime", [t - now]);
+      await rpc(f.node.url, "evm_mine", []);
+      await f.reindex();
+    };
+    await jumpTo(to + 60);
+    expect((await portfolioRelief()).relief.holidays).to.deep.equal({ loans: 1, inForce: 0, ended: 1, curedAfter: 1, cureRate: 1 });
+    // Two days past the first installment after the holiday, unpaid: not cured.
+    await jumpTo(next + 2 * 86_400 + 60);
+    expect((await portfolioRelief()).relief.holidays).to.deep.equal({ loans: 1, inForce: 0, ended: 1, curedAfter: 0, cureRate: 0 });
   });
 
   it("keeps relief behind the loan's visibility: another lender gets 404", async function () {

@@ -19,7 +19,7 @@ const Figures = {
 
 export const PortfolioFigures = z.object(Figures).openapi("PortfolioFigures");
 
-const Destination = z.enum([...BUCKET_LABELS, "closed", "written_off"]);
+const Destination = z.enum([...BUCKET_LABELS, "closed", "written_off", "settled"]);
 
 const ARM = z.enum(["champion", "challenger"]);
 
@@ -54,7 +54,7 @@ export const Portfolio = z
     buckets: z.array(z.object({ bucket: z.enum(BUCKET_LABELS), ...Figures })).openapi({ description: "M0..M7+, all eight, in order" }),
     classifications: z.array(z.object({ classification: z.enum(CLASSIFICATION_NAMES), ...Figures })).openapi({ description: "The five categories, in order" }),
     statuses: z
-      .object({ active: z.number().int(), charged_off: z.number().int(), written_off: z.number().int(), closed: z.number().int() })
+      .object({ active: z.number().int(), charged_off: z.number().int(), written_off: z.number().int(), closed: z.number().int(), settled: z.number().int() })
       .openapi({ description: "Every loan in scope by lifecycle status (buckets and classifications count open loans only)" }),
     rollRates: z.object({
       windowDays: z.number().int(),
@@ -70,7 +70,7 @@ export const Portfolio = z
       ),
       transitions: z
         .array(z.object({ from: z.enum(BUCKET_LABELS), to: Destination, loans: z.number().int() }))
-        .openapi({ description: "The full matrix: loans by bucket at T0 and bucket (or closed / written_off) at asOf; zero cells omitted" }),
+        .openapi({ description: "The full matrix: loans by bucket at T0 and bucket (or closed / written_off / settled) at asOf; zero cells omitted" }),
     }),
     recoveries: z.object({ count: z.number().int(), amount: Amount }).openapi({ description: "Repayments flagged recovery (received after a charge-off)" }),
     collectors: z
@@ -86,6 +86,23 @@ export const Portfolio = z
       )
       .openapi({ description: "Actions on the loans in scope, per collector (every collector, also unassigned ones since)" }),
     strategy: PortfolioStrategy,
+    relief: z
+      .object({
+        holidays: z.object({
+          loans: z.number().int().openapi({ description: "Loans that were granted a payment holiday (each counts its last)" }),
+          inForce: z.number().int().openapi({ description: "Open loans whose holiday has not ended (asOf < to)" }),
+          ended: z.number().int(),
+          curedAfter: z.number().int().openapi({ description: "Of the ended: current (open with DPD 0) or repaid in full at asOf" }),
+          cureRate: z.number().nullable().openapi({ description: "curedAfter / ended, 4 decimals; null when none has ended" }),
+        }),
+        settlements: z.object({
+          count: z.number().int(),
+          amount: Amount.openapi({ description: "What the settlements paid, in minor units summed across currencies and tokens" }),
+          forgiven: z.object({ penalty: Amount, interest: Amount, principal: Amount }),
+          offersOpen: z.number().int().openapi({ description: "Open loans whose last settlement offer has not expired" }),
+        }),
+      })
+      .openapi({ description: "Relief: payment holidays and their cure rate afterwards; settlements and what they forgave" }),
     asOf: AsOf,
   })
   .openapi("Portfolio");

@@ -4,6 +4,7 @@ import { BUCKET_LABELS, bucketOf, classify, DAY_SECONDS, daysLate, LoanStatus, p
 import { bucket, classification, dpd, dueKeyRange, penaltyStarted, policyThresholds } from "../../db/rules-sql";
 import { loansAt } from "./portfolio-at";
 import { strategyFigures } from "./portfolio-strategy";
+import { reliefFigures } from "./portfolio-relief";
 import { loadPolicies } from "../../db/policies";
 import { projectionFromRow, schedulesFrom } from "../../db/loans";
 import { CLASSIFICATION_NAMES, type AsOf, type BucketName, type ClassificationName } from "./loans";
@@ -131,7 +132,7 @@ export interface RollRate {
   rate: number | null;
 }
 
-export type RollDestination = BucketName | "closed" | "written_off";
+export type RollDestination = BucketName | "closed" | "written_off" | "settled";
 
 /**
  * Bucket transitions between T0 = asOf − 30 days and asOf (see the route description for the exact
@@ -145,7 +146,7 @@ async function transitions(db: Kysely<Database>, scope: PortfolioScope, at: AsOf
     select x.b0, x.b1, count(*) as n
     from (select ${bucket(then.dpd)} as b0,
             case when loans.status = ${sql.lit(LoanStatus.WrittenOff)} then 9 when loans.status = ${sql.lit(LoanStatus.Closed)} then 8
-                 else ${bucket(dpdNow)} end as b1
+                 when loans.status = ${sql.lit(LoanStatus.Settled)} then 10 else ${bucket(dpdNow)} end as b1
           from ${then.from}
           where ${then.where}) x
     group by x.b0, x.b1`.execute(db);
@@ -155,7 +156,7 @@ async function transitions(db: Kysely<Database>, scope: PortfolioScope, at: AsOf
 /** The portfolio report of `scope` at `at` (see GET /v1/portfolio). */
 export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScope, at: AsOf) {
   const filter = lenderFilter(scope);
-  const [cellRows, moves, statusRows, recoveries, collectors, strategy] = await Promise.all([
+  const [cellRows, moves, statusRows, recoveries, collectors, strategy, relief] = await Promise.all([
     cells(db, scope, at),
     transitions(db, scope, at),
     sql<{ status: number; n: number }>`select loans.status, count(*) as n from loans where ${filter} group by loans.status`.execute(db),
@@ -170,6 +171,7 @@ export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScop
       from actions a join loans on loans.loan_id = a.loan_id where ${filter}
       group by a.collector order by a.collector`.execute(db),
     strategyFigures(db, filter, at),
+    reliefFigures(db, filter, at),
   ]);
 
   const buckets = BUCKET_LABELS.map(emptyFigures);
@@ -189,7 +191,7 @@ export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScop
     amountOverdue: f.amountOverdue.toString(),
     penaltyAccrued: f.penaltyAccrued.toString(),
   });
-  const destination = (to: number): RollDestination => (to === 8 ? "closed" : to === 9 ? "written_off" : BUCKET_LABELS[to]);
+  const destination = (to: number): RollDestination => (to === 8 ? "closed" : to === 9 ? "written_off" : to === 10 ? "settled" : BUCKET_LABELS[to]);
   const fromTotals = BUCKET_LABELS.map((_, b) => moves.filter((m) => m.from === b).reduce((s, m) => s + m.n, 0));
   const rollRates: RollRate[] = BUCKET_LABELS.slice(0, -1).map((from, b) => {
     const rolled = moves.filter((m) => m.from === b && m.to === b + 1).reduce((s, m) => s + m.n, 0);
@@ -207,6 +209,7 @@ export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScop
       charged_off: statusCount(LoanStatus.ChargedOff),
       written_off: statusCount(LoanStatus.WrittenOff),
       closed: statusCount(LoanStatus.Closed),
+      settled: statusCount(LoanStatus.Settled),
     },
     rollRates: {
       windowDays: ROLL_WINDOW_DAYS,
@@ -226,6 +229,7 @@ export async function portfolioReport(db: Kysely<Database>, scope: PortfolioScop
       lastActionAt: r.last_at === null ? null : Number(r.last_at),
     })),
     strategy,
+    relief,
     asOf: at,
   };
 }

@@ -74,7 +74,7 @@ export function lenderConsole(demo: DemoContext) {
           for (const r of [p, tr, n]) expect(r.status).to.equal(200);
           const portfolio = p.body;
           const trends = tr.body;
-          const destinations = ["M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+", "closed", "written_off"];
+          const destinations = ["M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+", "closed", "written_off", "settled"];
           const statuses = Object.keys(n.body.statuses);
           return {
             totals: [portfolio.totals.loans, portfolio.totals.outstandingPrincipal, portfolio.totals.amountOverdue, portfolio.totals.penaltyAccrued].map(str),

@@ -10,13 +10,13 @@ type Portfolio = Schemas["Portfolio"];
 type Notices = Schemas["NoticeCounts"];
 
 const BUCKETS = ["M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+"] as const;
-const DESTINATIONS = [...BUCKETS, "closed", "written_off"] as const;
+const DESTINATIONS = [...BUCKETS, "closed", "written_off", "settled"] as const;
 
 export function RollRateChart({ portfolio }: { portfolio: Portfolio }) {
   const { t, lang } = useI18n();
   const { transitions, rates, windowDays } = portfolio.rollRates;
   const cell = (from: string, to: string) => transitions.find((x) => x.from === from && x.to === to)?.loans ?? 0;
-  const toLabel = (to: string) => (to === "closed" || to === "written_off" ? t(`dash.to.${to}` as MessageKey) : to);
+  const toLabel = (to: string) => (to === "closed" || to === "written_off" || to === "settled" ? t(`dash.to.${to}` as MessageKey) : to);
   const option = useMemo<ChartOption>(() => {
     const max = Math.max(1, ...transitions.map((x) => x.loans));
     return {
