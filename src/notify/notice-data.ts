@@ -171,5 +171,27 @@ function dataOf(
     installmentCount: schedule?.length,
     totalAmount: schedule?.reduce((s, i) => s + BigInt(i.principal) + BigInt(i.interest), 0n),
     firstDueDate: schedule?.[0] ? BigInt(schedule[0].dueDate) : undefined,
+    ...reliefData(n.trigger, args),
   };
+}
+
+/** The relief figures of a SettlementOffered, LoanSettled or PaymentHolidayGranted trigger. */
+function reliefData(trigger: string, args: Record<string, unknown>): Partial<NoticeData> {
+  switch (trigger) {
+    case "SettlementOffered":
+      return {
+        settlementAmount: big(args.amount),
+        settlementDeadline: big(args.deadline),
+        // What is owed at the offer: the amount the settlement is set against.
+        totalAmount: (big(args.principalOwed) ?? 0n) + (big(args.interestOwed) ?? 0n) + (big(args.penaltyOwed) ?? 0n),
+      };
+    case "LoanSettled": {
+      const f = (args.figures ?? {}) as Record<string, unknown>;
+      return { settlementAmount: big(args.amount), forgivenAmount: (big(f.penaltyForgiven) ?? 0n) + (big(f.interestForgiven) ?? 0n) + (big(f.principalForgiven) ?? 0n) };
+    }
+    case "PaymentHolidayGranted":
+      return { holidayEnd: big(args.to) };
+    default:
+      return {};
+  }
 }

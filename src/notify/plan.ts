@@ -13,7 +13,8 @@
  *
  * A rule: `{ "trigger", "when"?, "dpd"?, "template", "channels", "webhook"?, "kind"? }`.
  *  - trigger: an indexed event (ReminderTriggered, PenaltyAssessed, ClassificationChanged,
- *    LoanDefaulted, RestructureProposed, PromiseRecorded), a derived one (PromiseBroken; DpdReached,
+ *    LoanDefaulted, RestructureProposed, PromiseRecorded; relief: PaymentHolidayGranted,
+ *    SettlementOffered, LoanSettled), a derived one (PromiseBroken; DpdReached,
  *    below), or Request (POST /v1/loans/{id}/notices: the rules say which templates and channels a
  *    request may use).
  *  - when: narrows it: `minDpd`/`maxDpd` (any trigger: the DPD it happened at), `stage`,
@@ -39,7 +40,20 @@ import { CLASSIFICATION_NAMES } from "./templates/format";
 import { TEMPLATE_IDS, TEMPLATES, type TemplateId } from "./templates/catalog";
 
 /** What can trigger a notice. */
-export const NOTICE_TRIGGERS = ["ReminderTriggered", "PenaltyAssessed", "ClassificationChanged", "LoanDefaulted", "RestructureProposed", "PromiseRecorded", "PromiseBroken", "Request", "DpdReached"] as const;
+export const NOTICE_TRIGGERS = [
+  "ReminderTriggered",
+  "PenaltyAssessed",
+  "ClassificationChanged",
+  "LoanDefaulted",
+  "RestructureProposed",
+  "PromiseRecorded",
+  "PaymentHolidayGranted",
+  "SettlementOffered",
+  "LoanSettled",
+  "PromiseBroken",
+  "Request",
+  "DpdReached",
+] as const;
 export type NoticeTriggerName = (typeof NOTICE_TRIGGERS)[number];
 
 /** The borrower's channels a rule can name, in fallback order (the lender's webhook is `webhook: true`). */

@@ -26,7 +26,17 @@ import { eventTriggerId, noticeId, promiseBrokenTriggerId } from "./ids";
 import type { NoticeKind } from "./types";
 
 /** The contract events that may trigger notices. */
-export const TRIGGER_EVENTS = ["ReminderTriggered", "PenaltyAssessed", "ClassificationChanged", "LoanDefaulted", "RestructureProposed", "PromiseRecorded"] as const;
+export const TRIGGER_EVENTS = [
+  "ReminderTriggered",
+  "PenaltyAssessed",
+  "ClassificationChanged",
+  "LoanDefaulted",
+  "RestructureProposed",
+  "PromiseRecorded",
+  "PaymentHolidayGranted",
+  "SettlementOffered",
+  "LoanSettled",
+] as const;
 export type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
 
 /** What a plan is asked about one trigger. */

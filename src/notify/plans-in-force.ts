@@ -44,6 +44,9 @@ function triggerOf(t: TriggerFacts): NoticeTrigger | undefined {
     case "RestructureProposed":
     case "PromiseRecorded":
     case "PromiseBroken":
+    case "PaymentHolidayGranted":
+    case "SettlementOffered":
+    case "LoanSettled":
       return { name: t.name, dpd };
     default:
       return undefined;

@@ -9,6 +9,9 @@ import { loanLedgerAbi, loanReliefAbi } from "../../src/chain/abis";
 import { paymentHolidayTypedData } from "../../src/chain/typed-data";
 import { DAY } from "../../src/domain";
 import { rpc } from "../support/chain";
+import { planPass } from "../../src/notify/planner";
+import { planFor } from "../../src/notify/plans-in-force";
+import { noticeData } from "../../src/notify/notice-data";
 import { accountOf, apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
 
 describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
@@ -153,6 +156,28 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
     const other = await portfolioRelief("otherLender");
     expect(other.relief.settlements!.count).to.equal(0);
     expect(other.relief.holidays!.loans).to.equal(0);
+  });
+
+  it("the built-in notice plan confirms the holiday, sends the offer and confirms the settlement, with the events' figures", async function () {
+    await planPass({ db: f.db, chainId: f.deployment.chainId, planFor, maxAgeSec: 10 * 365 * 86_400 });
+    const ids3 = [ids.holiday, ids.settled, ids.offered].map(Number);
+    const notices = await f.db.selectFrom("notices").selectAll().where("loan_id", "in", ids3).where("trigger", "in", ["PaymentHolidayGranted", "SettlementOffered", "LoanSettled"]).orderBy("loan_id").orderBy("trigger").execute();
+    expect(notices.map((n) => [n.loan_id, n.trigger, n.template, n.channel])).to.deep.equal([
+      [Number(ids.holiday), "PaymentHolidayGranted", "holiday.confirmation", "email"],
+      [Number(ids.settled), "LoanSettled", "settlement.confirmation", "email"],
+      [Number(ids.settled), "SettlementOffered", "settlement.offer", "email"],
+      [Number(ids.offered), "SettlementOffered", "settlement.offer", "email"],
+    ]);
+    const tokenInfo = async () => ({ symbol: "TUSD", decimals: 6 });
+    const dataOf = async (loanId: bigint, trigger: string) => {
+      const n = notices.find((x) => x.loan_id === Number(loanId) && x.trigger === trigger)!;
+      const loan = await f.db.selectFrom("loans").selectAll().where("loan_id", "=", Number(loanId)).executeTakeFirstOrThrow();
+      return noticeData(f.db, n, loan, tokenInfo);
+    };
+    const holiday = (await eventOf("PaymentHolidayGranted", ids.holiday)).args as { to: bigint; schedule: { dueDate: bigint }[] };
+    expect(await dataOf(ids.holiday, "PaymentHolidayGranted")).to.include({ holidayEnd: holiday.to, firstDueDate: holiday.schedule[0]!.dueDate, installmentCount: 2 });
+    expect(await dataOf(ids.offered, "SettlementOffered")).to.include({ settlementAmount: 250_000_000n, totalAmount: 304_500_000n });
+    expect(await dataOf(ids.settled, "LoanSettled")).to.include({ settlementAmount: 200_000_000n, forgivenAmount: 104_500_000n });
   });
 
   it("after the holiday: cured while the loan is current, not once it falls behind (the cure rate follows the chain's clock)", async function () {

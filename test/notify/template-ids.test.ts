@@ -10,8 +10,18 @@ describe("notify/template-ids", function () {
     }
   });
 
-  it("reminders, promise messages and the polite custom request are reminders; the formal ones are notices", function () {
-    expect(TEMPLATE_IDS.filter((t) => templateKind(t) === "reminder")).to.deep.equal(["reminder.before-due", "reminder.due", "reminder.overdue", "promise.confirmation", "promise.broken", "custom.request"]);
+  it("reminders, promise messages, the polite custom request and relief offers and confirmations are reminders; the formal ones are notices", function () {
+    expect(TEMPLATE_IDS.filter((t) => templateKind(t) === "reminder")).to.deep.equal([
+      "reminder.before-due",
+      "reminder.due",
+      "reminder.overdue",
+      "promise.confirmation",
+      "promise.broken",
+      "custom.request",
+      "holiday.confirmation",
+      "settlement.offer",
+      "settlement.confirmation",
+    ]);
     expect(templateKind("demand.letter")).to.equal("notice");
     expect(templateKind("default.notice")).to.equal("notice");
   });

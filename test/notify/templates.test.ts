@@ -59,6 +59,10 @@ const DATA: NoticeData = {
   classificationTo: "substandard",
   scheduleVersion: 2,
   installmentCount: 6,
+  settlementAmount: 800_000n,
+  settlementDeadline: MAR_1 + 30n * DAY,
+  forgivenAmount: 434_567n,
+  holidayEnd: MAR_1 + 60n * DAY,
 };
 
 const render = (p: Partial<RenderNoticeParameters> & { template: string; channel: NoticeChannel }) =>
@@ -102,13 +106,14 @@ describe("notify/templates", function () {
   });
 
   describe("catalog", function () {
-    it("has every notice type of issue 15, each with texts in en and zh-CN for every channel it has a form for", function () {
+    it("has every notice type of issues 15 and 18 (relief), each with texts in en and zh-CN for every channel it has a form for", function () {
       expect([...TEMPLATE_IDS].sort()).to.deep.equal(
         [
           "classification.changed",
           "custom.request",
           "default.notice",
           "demand.letter",
+          "holiday.confirmation",
           "penalty.assessed",
           "promise.broken",
           "promise.confirmation",
@@ -116,6 +121,8 @@ describe("notify/templates", function () {
           "reminder.due",
           "reminder.overdue",
           "restructure.proposed",
+          "settlement.confirmation",
+          "settlement.offer",
         ].sort(),
       );
       for (const language of LANGUAGES) {
@@ -147,6 +154,9 @@ describe("notify/templates", function () {
         "promise.confirmation": [1, "5074cfe8b77735a4"],
         "promise.broken": [1, "9dc152eb605b9d79"],
         "custom.request": [1, "5b3967cb13e7bd3e"],
+        "holiday.confirmation": [1, "b8cbd1e93a98ca6f"],
+        "settlement.offer": [1, "ffc19c076395b300"],
+        "settlement.confirmation": [1, "573a194221e3b0a1"],
       };
       const got: Record<string, [number, string]> = {};
       for (const id of TEMPLATE_IDS) {

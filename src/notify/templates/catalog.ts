@@ -21,11 +21,14 @@ export const TEMPLATE_IDS = [
   "promise.confirmation",
   "promise.broken",
   "custom.request",
+  "holiday.confirmation",
+  "settlement.offer",
+  "settlement.confirmation",
 ] as const;
 export type TemplateId = (typeof TEMPLATE_IDS)[number];
 
-/** The data fields a template can need (see NoticeData in ./data.ts). */
-export type NoticeField =
+/** The data fields a letter can list as facts (each has a label in every language pack). */
+export type FactField =
   | "amountDue"
   | "amountOverdue"
   | "penalty"
@@ -43,6 +46,12 @@ export type NoticeField =
   | "scheduleVersion"
   | "installmentCount";
 
+/** Fields only a template's messages use (relief): never a letter fact, so no label. */
+export type MessageField = "settlementAmount" | "settlementDeadline" | "forgivenAmount" | "holidayEnd";
+
+/** The data fields a template can need (see NoticeData in ./data.ts). */
+export type NoticeField = FactField | MessageField;
+
 /** What is known about a template besides its texts. */
 export interface TemplateInfo {
   id: TemplateId;
@@ -55,7 +64,7 @@ export interface TemplateInfo {
   /** The data fields it needs (rendering without one is a TemplateError naming it). */
   needs: readonly NoticeField[];
   /** The facts a letter lists under its title, in order (after the loan's reference and number). */
-  facts: readonly NoticeField[];
+  facts: readonly FactField[];
   /** A collection communication: carries the jurisdiction's debt-collection disclosure, if any. */
   collection: boolean;
 }
@@ -119,6 +128,31 @@ export const TEMPLATES: Readonly<Record<TemplateId, TemplateInfo>> = {
   }),
   "promise.broken": info("promise.broken", { version: 1, kind: "reminder", channels: ALL, needs: ["promiseAmount", "promiseDueBy"], facts: ["promiseAmount", "promiseDueBy"], collection: true }),
   "custom.request": info("custom.request", { version: 1, kind: "reminder", channels: ALL, needs: ["amountDue"], facts: ["amountDue"], collection: false }),
+  // Relief (LoanRelief's events). Recorded as reminders: an offer or a confirmation is no legal notice.
+  "holiday.confirmation": info("holiday.confirmation", {
+    version: 1,
+    kind: "reminder",
+    channels: ALL,
+    needs: ["holidayEnd", "firstDueDate", "installmentCount", "totalAmount"],
+    facts: ["installmentCount", "totalAmount", "firstDueDate"],
+    collection: false,
+  }),
+  "settlement.offer": info("settlement.offer", {
+    version: 1,
+    kind: "reminder",
+    channels: ALL,
+    needs: ["settlementAmount", "settlementDeadline", "totalAmount"],
+    facts: ["totalAmount"],
+    collection: true,
+  }),
+  "settlement.confirmation": info("settlement.confirmation", {
+    version: 1,
+    kind: "reminder",
+    channels: ["sms", "email", "letter", "webhook"],
+    needs: ["settlementAmount", "forgivenAmount"],
+    facts: [],
+    collection: false,
+  }),
 };
 
 /** Whether `id` names a template. */

@@ -45,6 +45,14 @@ export interface NoticeData {
   classificationTo?: number | ClassificationName;
   scheduleVersion?: number;
   installmentCount?: number;
+  /** A settlement's amount (offered, or paid). */
+  settlementAmount?: bigint;
+  /** The last day a settlement offer can be taken up. */
+  settlementDeadline?: bigint;
+  /** What a settlement forgave: penalties, interest and principal. */
+  forgivenAmount?: bigint;
+  /** A payment holiday's end: nothing is due before it. */
+  holidayEnd?: bigint;
 }
 
 /** Days a demand letter gives the borrower to pay when the caller sets no `payBy`. */

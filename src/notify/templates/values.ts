@@ -4,14 +4,14 @@
  * lists. Also the raw figures a webhook carries beside the formatted ones.
  */
 import { TemplateError } from "../errors";
-import { TEMPLATES, type NoticeField, type TemplateId } from "./catalog";
+import { TEMPLATES, type FactField, type NoticeField, type TemplateId } from "./catalog";
 import { DEMAND_PAY_WITHIN_DAYS, type NoticeData } from "./data";
 import { classificationName, formatAmount, formatDate } from "./format";
 import { formatMessage } from "./locales";
 import type { LanguagePack } from "./text/pack";
 
-const AMOUNTS = ["amountDue", "amountOverdue", "penalty", "promiseAmount", "totalAmount"] as const;
-const DATES = ["dueDate", "promiseDueBy", "firstDueDate", "payBy"] as const;
+const AMOUNTS = ["amountDue", "amountOverdue", "penalty", "promiseAmount", "totalAmount", "settlementAmount", "forgivenAmount"] as const;
+const DATES = ["dueDate", "promiseDueBy", "firstDueDate", "payBy", "settlementDeadline", "holidayEnd"] as const;
 const COUNTS = ["dpd", "installment", "offsetDays", "scheduleVersion", "installmentCount"] as const;
 type AmountField = (typeof AMOUNTS)[number];
 type DateField = (typeof DATES)[number];
@@ -100,7 +100,7 @@ export function noticeValues(id: TemplateId, pack: LanguagePack, data: NoticeDat
 }
 
 /** How a count or classification prints as a letter fact. */
-function factValue(pack: LanguagePack, field: NoticeField, args: Record<string, string | number>): string | undefined {
+function factValue(pack: LanguagePack, field: FactField, args: Record<string, string | number>): string | undefined {
   const v = pack.common.values;
   switch (field) {
     case "installment":

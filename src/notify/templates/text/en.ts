@@ -111,6 +111,31 @@ export const en: LanguagePack = {
         body: "We are writing about your loan {reference}. The amount now due is {amountDue}.\n\nPlease make the payment, or contact us if you have any questions, at your earliest convenience.",
       },
     },
+    "holiday.confirmation": {
+      default: {
+        subject: "Your payment holiday on loan {reference}",
+        sms: "Your payment holiday on loan {reference} is confirmed: nothing is due until {holidayEnd}. Your next payment is due on {firstDueDate}.",
+        body:
+          "We confirm the payment holiday agreed on your loan {reference}. Nothing is due until {holidayEnd}, and no reminders or default interest will be charged for the deferred installments until then.\n\n" +
+          "Your repayment schedule now has {installmentCount, plural, one {# installment} other {# installments}} totalling {totalAmount}; the first is due on {firstDueDate}. If your circumstances change, please contact us.",
+      },
+    },
+    "settlement.offer": {
+      default: {
+        subject: "An offer to settle loan {reference}",
+        sms: "We offer to settle loan {reference} for {settlementAmount} if paid by {settlementDeadline}. Contact us with any questions.",
+        body:
+          "You currently owe {totalAmount} on your loan {reference}. We offer to settle the loan in full for {settlementAmount} if the payment reaches us by {settlementDeadline}; the rest would then be forgiven and the loan closed as settled.\n\n" +
+          "After that date the offer lapses and the loan continues as before. If you wish to accept, please pay by then, or contact us to arrange it.",
+      },
+    },
+    "settlement.confirmation": {
+      default: {
+        subject: "Loan {reference} is settled",
+        sms: "Loan {reference} is settled: we received {settlementAmount} and forgave {forgivenAmount}. Thank you.",
+        body: "We confirm that your loan {reference} is settled. We received {settlementAmount}, and the remaining {forgivenAmount} has been forgiven. Nothing more is owed on this loan.\n\nThank you. Please keep this letter for your records.",
+      },
+    },
   },
   common: {
     lenderName: "Your lender",

@@ -4,7 +4,7 @@
  * that varies by jurisdiction is a {@link Jurisdictional} map: the exact jurisdiction (US-CA), then
  * its country (US), then `default`.
  */
-import type { NoticeField, TemplateId } from "../catalog";
+import type { FactField, TemplateId } from "../catalog";
 
 /** A value per jurisdiction: `default`, countries (CN) and subdivisions (US-CA). */
 export type Jurisdictional<T> = { default: T } & { [jurisdiction: string]: T };
@@ -42,7 +42,7 @@ export interface LanguagePack {
     /** Letter date line: `{date}`. */
     dateLine: string;
     /** The label of each fact a letter lists, and of the loan's reference. */
-    labels: Record<NoticeField | "reference", string>;
+    labels: Record<FactField | "reference", string>;
     /** How a fact's value prints where a plain value would not do: `{installment}`, `{dpd}`, `{name}` (a classification), `{count}`. */
     values: { installment: string; dpd: string; classification: string; installmentCount: string };
     /** Wraps an SMS text: `{lenderName}`, `{text}` (China: the 【signature】 first). */

@@ -106,6 +106,31 @@ export const zhCN: LanguagePack = {
         body: "您好，现就您的贷款{reference}与您联系。目前应还金额为{amountDue}。\n\n请尽快还款；如有任何疑问，请随时与我们联系。",
       },
     },
+    "holiday.confirmation": {
+      default: {
+        subject: "贷款{reference}还款宽限期确认",
+        sms: "贷款{reference}的还款宽限期已确认：{holidayEnd}前无需还款，下一期还款日为{firstDueDate}。",
+        body:
+          "现确认您的贷款{reference}已获准还款宽限期。{holidayEnd}前无需还款，延后的各期在此之前不发送提醒，也不计收罚息。\n\n" +
+          "调整后的还款计划共{installmentCount}期，合计{totalAmount}，首期还款日为{firstDueDate}。如情况有变，请与我们联系。",
+      },
+    },
+    "settlement.offer": {
+      default: {
+        subject: "贷款{reference}和解结清方案",
+        sms: "贷款{reference}和解方案：如于{settlementDeadline}前还款{settlementAmount}，即视为结清。如有疑问请与我们联系。",
+        body:
+          "您的贷款{reference}目前尚欠{totalAmount}。如您于{settlementDeadline}前还款{settlementAmount}，该笔贷款即视为和解结清，其余款项予以减免。\n\n" +
+          "逾期未还，本方案自动失效，贷款按原约定继续履行。如接受本方案，请在上述日期前还款，或与我们联系办理。",
+      },
+    },
+    "settlement.confirmation": {
+      default: {
+        subject: "贷款{reference}已和解结清",
+        sms: "贷款{reference}已和解结清：已收到{settlementAmount}，减免{forgivenAmount}。谢谢。",
+        body: "现确认您的贷款{reference}已和解结清。我们已收到{settlementAmount}，其余{forgivenAmount}已予减免，本笔贷款再无欠款。\n\n谢谢。请妥善保存本函。",
+      },
+    },
   },
   common: {
     lenderName: "贷款机构",
