@@ -480,15 +480,21 @@ library LoanLogic {
         // Observation on, streak 0; the defaulted flag and the recorded classification stay.
         l.flags = l.flags.restartObservation();
         l.lastPaidOffset = 0;
+        clearCursorState(l);
+        emit ILoanLedger.LoanRestructured(loanId, version, principal, interest, forgiven, scheduleHash, schedule);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /// @dev Words 1 and 2 to zero: nothing paid on the cursor installment, a fresh penalty
+    /// checkpoint, no assessment (a new schedule version, or a loan that ended).
+    function clearCursorState(LoanLedgerStorage.Loan storage l) internal {
         l.paid = 0;
         l.penaltyPaid = 0;
         l.penaltyBase = 0;
         l.penaltyBaseDays = 0;
         l.penaltyAssessed = 0;
-        emit ILoanLedger.LoanRestructured(loanId, version, principal, interest, forgiven, scheduleHash, schedule);
     }
-
-    // ------------------------------------------------------------------ helpers
 
     function _classify(uint256 dpd, PolicyStore.Packed storage pol)
         private

@@ -53,11 +53,7 @@ library ReliefLogic {
         l.count = uint16(schedule.length);
         l.widthStage = LoanBits.newWidthStage(width);
         l.lastPaidOffset = 0;
-        l.paid = 0;
-        l.penaltyPaid = 0;
-        l.penaltyBase = 0;
-        l.penaltyBaseDays = 0;
-        l.penaltyAssessed = 0;
+        l.clearCursorState();
         l.holidayEnd = uint40(to);
         LoanFlags flags = l.flags.setHoliday();
         emit ILoanReliefEvents.PaymentHolidayGranted(loanId, version, uint64(block.timestamp), uint64(to), terms, f, schedule);
@@ -91,11 +87,7 @@ library ReliefLogic {
         // Nothing is outstanding or overdue any more: the cursor past the end, as for a repaid loan.
         l.cursor = l.count;
         l.flags = l.flags.clearHoliday();
-        l.paid = 0;
-        l.penaltyPaid = 0;
-        l.penaltyBase = 0;
-        l.penaltyBaseDays = 0;
-        l.penaltyAssessed = 0;
+        l.clearCursorState();
     }
 
     /// @dev The `k` deferred installments from the cursor, unpaid parts only, the interest treated

@@ -4,7 +4,7 @@
  */
 import { LoanNotActiveError } from "./errors";
 import { assertOpen } from "./loan";
-import { statusAt, type LoanState } from "./loan-state";
+import { newVersion, statusAt, type LoanState } from "./loan-state";
 import { validateSchedule } from "./schedule";
 import { HolidayInForceError } from "./relief";
 import { LoanStatus, type Schedule } from "./types";
@@ -56,24 +56,7 @@ export function restructure(state: LoanState, newSchedule: Schedule, at: bigint)
   const now = statusAt(state, at);
   validateSchedule(newSchedule, now.outstandingPrincipal, at);
   return {
-    state: {
-      ...state,
-      schedule: Object.freeze([...newSchedule]),
-      // The version's principal, as the contract's terms report it after a restructuring.
-      terms: { ...state.terms, principal: now.outstandingPrincipal },
-      cursor: 0,
-      paid: 0n,
-      penaltyPaid: 0n,
-      // The new first due date is after `at`: U_0 = 0 with 0 penalty days.
-      base: 0n,
-      baseDays: 0n,
-      lastPaidAt: at,
-      reminderStage: 0,
-      penaltyAssessed: 0n,
-      observation: true,
-      onTimeStreak: 0,
-      restructuredAt: at,
-    },
+    state: { ...newVersion(state, newSchedule, at), observation: true, onTimeStreak: 0, restructuredAt: at },
     outstandingPrincipal: now.outstandingPrincipal,
     replacedInterest: now.outstandingInterest,
     forgivenPenalty: now.penaltyOutstanding,

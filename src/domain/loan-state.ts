@@ -74,6 +74,29 @@ export interface StatusAtReturnType {
   readonly status: LoanStatus;
 }
 
+/**
+ * `state` on a new schedule version starting at `at` with `schedule` (principal parts summing to the
+ * version's principal), at its first installment: nothing paid on it, a fresh penalty checkpoint
+ * (every due date is after `at`, so U_0 = 0 with 0 penalty days), reminders from stage 0, no
+ * assessment. What restructuring and a payment holiday share (LoanLogic: the cursor words cleared).
+ */
+export function newVersion(state: LoanState, schedule: Schedule, at: bigint): LoanState {
+  return {
+    ...state,
+    schedule: Object.freeze([...schedule]),
+    // The version's principal, as the contract's terms report it.
+    terms: { ...state.terms, principal: schedule.reduce((sum, i) => sum + i.principal, 0n) },
+    cursor: 0,
+    paid: 0n,
+    penaltyPaid: 0n,
+    base: 0n,
+    baseDays: 0n,
+    lastPaidAt: at,
+    reminderStage: 0,
+    penaltyAssessed: 0n,
+  };
+}
+
 /** `principal + interest` of an installment. */
 export function amountOf(installment: Installment): bigint {
   return installment.principal + installment.interest;

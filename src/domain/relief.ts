@@ -8,7 +8,7 @@
 import { DAY, MAX_PART_EXCLUSIVE, MAX_DUE_DATE_EXCLUSIVE } from "./constants";
 import { DomainError, InstallmentPartOutOfRangeError, DueDateTooLateError, LoanNotActiveError } from "./errors";
 import { assertOpen, type LoanEvent } from "./loan";
-import { statusAt, type LoanState } from "./loan-state";
+import { newVersion, statusAt, type LoanState } from "./loan-state";
 import { Classification, LoanStatus, type Installment, type Schedule } from "./types";
 
 /** What happens to the deferred installments' interest (ILoanReliefEvents.HolidayInterest). */
@@ -175,22 +175,7 @@ export function grantHoliday(state: LoanState, terms: HolidayTerms, at: bigint, 
     events.push({ type: "classificationChanged", from: state.classification, to: Classification.Normal, dpd: 0n });
   }
   return {
-    state: {
-      ...state,
-      schedule: Object.freeze(next),
-      terms: { ...state.terms, principal },
-      cursor: 0,
-      paid: 0n,
-      penaltyPaid: 0n,
-      // Every new due date is after `to` > `at`: U_0 = 0 with 0 penalty days.
-      base: 0n,
-      baseDays: 0n,
-      lastPaidAt: at,
-      reminderStage: 0,
-      penaltyAssessed: 0n,
-      classification: Classification.Normal,
-      holiday: { from: at, to, flagged: true },
-    },
+    state: { ...newVersion(state, next, at), classification: Classification.Normal, holiday: { from: at, to, flagged: true } },
     schedule: next,
     from: at,
     to,

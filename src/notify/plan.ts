@@ -39,22 +39,9 @@ import { NoticePlanError } from "./errors";
 import { CLASSIFICATION_NAMES } from "./templates/format";
 import { TEMPLATE_IDS, TEMPLATES, type TemplateId } from "./templates/catalog";
 
-/** What can trigger a notice. */
-export const NOTICE_TRIGGERS = [
-  "ReminderTriggered",
-  "PenaltyAssessed",
-  "ClassificationChanged",
-  "LoanDefaulted",
-  "RestructureProposed",
-  "PromiseRecorded",
-  "PaymentHolidayGranted",
-  "SettlementOffered",
-  "LoanSettled",
-  "PromiseBroken",
-  "Request",
-  "DpdReached",
-] as const;
-export type NoticeTriggerName = (typeof NOTICE_TRIGGERS)[number];
+import { NOTICE_TRIGGERS, type NoticeTriggerName } from "./triggers";
+
+export { NOTICE_TRIGGERS, type NoticeTriggerName };
 
 /** The borrower's channels a rule can name, in fallback order (the lender's webhook is `webhook: true`). */
 export const BORROWER_CHANNELS = ["sms", "email", "letter"] as const;

@@ -25,19 +25,9 @@ import { promiseStatus } from "../domain";
 import { eventTriggerId, noticeId, promiseBrokenTriggerId } from "./ids";
 import type { NoticeKind } from "./types";
 
-/** The contract events that may trigger notices. */
-export const TRIGGER_EVENTS = [
-  "ReminderTriggered",
-  "PenaltyAssessed",
-  "ClassificationChanged",
-  "LoanDefaulted",
-  "RestructureProposed",
-  "PromiseRecorded",
-  "PaymentHolidayGranted",
-  "SettlementOffered",
-  "LoanSettled",
-] as const;
-export type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
+import { TRIGGER_EVENTS, type TriggerEvent } from "./triggers";
+
+export { TRIGGER_EVENTS, type TriggerEvent };
 
 /** What a plan is asked about one trigger. */
 export interface TriggerFacts {

@@ -15,6 +15,7 @@ import { AuditLink } from "./audit/AuditLink";
 import { ContactWindow, type Contact } from "./loan/ContactWindow";
 import { Notices } from "./loan/Notices";
 import { Promises } from "./loan/Promises";
+import { Relief } from "./loan/Relief";
 import { usePendingActions } from "./loan/pending";
 import { Timeline } from "./loan/Timeline";
 
@@ -115,6 +116,7 @@ export function Loan({ loanId }: { loanId: string }) {
                 </div>
               </section>
             )}
+            <Relief relief={l.relief} settlement={l.settlement} />
             <Promises promises={l.promises} settlement={l.settlement} />
             <div className="work">
               <ContactWindow loanId={loanId} contact={contact} />

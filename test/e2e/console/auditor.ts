@@ -129,6 +129,42 @@ export function auditorConsole(demo: DemoContext) {
       // Restored: the server's own check passes again.
       expect((await get(`/v1/loans/${loanId}/evidence`, "auditor")).body.verification.valid).to.equal(true);
     });
+
+    it("shows a loan's relief as the API serves it: the seed's holiday in force and its settlement, in English and Chinese", async function () {
+      const { api, get } = demo;
+      const loans = (await get("/v1/loans?limit=500", "auditor")).body.items as { loanId: string }[];
+      let holiday: { loanId: string; relief: any } | undefined;
+      let settled: { loanId: string; relief: any } | undefined;
+      for (const l of loans) {
+        const d = (await get(`/v1/loans/${l.loanId}`, "auditor")).body;
+        if (!holiday && d.relief.holiday) holiday = { loanId: l.loanId, relief: d.relief };
+        if (!settled && d.relief.settlement) settled = { loanId: l.loanId, relief: d.relief };
+      }
+      expect(holiday, "the seed grants a payment holiday").to.not.equal(undefined);
+      expect(settled, "the seed settles a loan").to.not.equal(undefined);
+      const browser = await launchBrowser(this.test!.fullTitle());
+      if (!browser) return this.skip();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        await page.goto(`${api}/`);
+        await page.click("button[data-role=auditor]");
+        await page.waitForSelector("table tbody tr");
+        await page.goto(`${api}/loans/${holiday!.loanId}`);
+        await page.waitForSelector("[data-relief=holiday]");
+        expect(await page.getAttribute("[data-relief=holiday]", "data-in-force")).to.equal(String(holiday!.relief.holiday.inForce));
+        expect(await page.textContent("[data-relief=holiday]")).to.include(`${holiday!.relief.holiday.installments} installment`);
+        expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
+        await page.goto(`${api}/loans/${settled!.loanId}`);
+        await page.waitForSelector("[data-relief=settled]");
+        await page.click("header button[lang=zh-CN]");
+        await page.waitForSelector("html[lang=zh-CN]");
+        expect(await page.textContent("#relief-title")).to.equal("纾困安排");
+        expect(await page.textContent("[data-relief=settled]")).to.include("减免");
+        expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
+      } finally {
+        await browser.close();
+      }
+    });
   });
 }
 
