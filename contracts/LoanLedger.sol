@@ -58,7 +58,7 @@ contract LoanLedger is
     /// @dev Loans checkUpkeep returns at most, so performUpkeep stays well inside a block.
     uint256 public constant MAX_UPKEEP_BATCH = 100;
     /// @dev The relief module (LoanRelief), deployed with the ledger; it inherits this contract's
-    /// storage layout (test/contracts/LoanRelief.layout.test.ts checks they match).
+    /// storage layout (test/contracts/LoanRelief.test.ts checks they match).
     address private immutable _RELIEF;
 
     constructor(address admin, uint16 maxAnnualRateBps_) EIP712("Duetrail LoanLedger", "1") {

@@ -22,7 +22,7 @@ import {ScheduleStore} from "./libraries/ScheduleStore.sol";
 /// @notice Never called directly: LoanLedger deploys it and delegates to it every selector it does
 /// not have, so relief reads and writes the ledger's loans and emits from the ledger's address.
 /// @dev Inherits exactly LoanLedger's stateful bases, in LoanLedger's order, so both contracts have
-/// one storage layout (test/contracts/LoanRelief.layout.test.ts compares the compiler's layouts).
+/// one storage layout (test/contracts/LoanRelief.test.ts compares the compiler's layouts).
 /// EIP712 rebuilds its separator for address(this) = the ledger, so signatures are the ledger's.
 contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, NoncesKeyed, EIP712 {
     using SafeERC20 for IERC20;
@@ -32,7 +32,7 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
     bytes32 private constant _LENDER_ROLE = keccak256("LENDER_ROLE");
     /// @dev EIP-712 consent to a payment holiday (src/chain/typed-data.ts builds the same typed data).
     bytes32 public constant PAYMENT_HOLIDAY_TYPEHASH = keccak256(
-        "PaymentHoliday(uint256 loanId,uint16 version,uint16 installments,uint8 interest,uint8 placement,uint256 nonce,uint256 deadline)"
+        "PaymentHoliday(uint256 loanId,uint16 version,uint16 installments,uint8 interest,uint8 placement,uint64 to,uint256 nonce,uint256 deadline)"
     );
     /// @dev The most DPD at which a holiday may be granted, for a lender that never set a relief policy.
     uint16 public constant DEFAULT_HOLIDAY_MAX_DPD = 30;
@@ -69,31 +69,19 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
         (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
         if (loan.status != LoanStatus.Active) revert ILoanLedger.LoanLedgerLoanNotActive(loanId, loan.status);
         if (block.timestamp > deadline) revert ILoanLedger.LoanLedgerExpiredSignature(deadline);
-        bytes32 digest = _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    PAYMENT_HOLIDAY_TYPEHASH,
-                    loanId,
-                    h.version + 1,
-                    terms.installments,
-                    terms.interest,
-                    terms.placement,
-                    _useNonce(h.borrower, uint192(loanId)),
-                    deadline
-                )
-            )
-        );
-        if (!SignatureChecker.isValidSignatureNow(h.borrower, digest, signature)) {
-            revert ILoanLedger.LoanLedgerInvalidSignature(h.borrower);
-        }
+        // The consent names the holiday's end, so it covers exactly the installments deferred now
+        // (a repayment since the signature moves them, and the signature no longer matches).
+        uint256 to = ReliefLogic.holidayEnd(loan, terms);
+        _checkHolidayConsent(loanId, h, terms, to, deadline, signature);
         if (loan.flags.holiday()) revert LoanLedgerHolidayInForce(loanId, uint64(loan.holidayEnd));
-        if (loan.flags.defaulted()) revert LoanLedgerLoanDefaulted(loanId);
         uint256 dpd = loan.dpdAt(block.timestamp);
+        // A default that is due counts, whether a poke has recorded it or not: a holiday must not hide it.
+        if (loan.flags.defaulted() || dpd > _policies[h.policyId].defaultAfterDays) revert LoanLedgerLoanDefaulted(loanId);
         uint16 maxDpd = reliefPolicyOf(h.lender);
         if (dpd > maxDpd) revert LoanLedgerHolidayDpdTooHigh(loanId, uint32(dpd), maxDpd);
         _previousSchedules[loanId][h.version] = LoanBits.toScheduleRef(loan.schedule, loan.count, loan.widthOf());
         delete _pendingRestructure[loanId];
-        ReliefLogic.grantHoliday(loan, loanId, h, terms);
+        ReliefLogic.grantHoliday(loan, loanId, h, terms, to);
     }
 
     /// @inheritdoc ILoanRelief
@@ -174,6 +162,35 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
     function _requireOpen(uint256 loanId, Loan storage loan) private view {
         LoanStatus s = loan.status;
         if (s != LoanStatus.Active && s != LoanStatus.ChargedOff) revert ILoanLedger.LoanLedgerLoanNotOpen(loanId, s);
+    }
+
+    /// @dev Reverts unless the loan's borrower signed this holiday (EIP-712 PaymentHoliday; consumes its per-loan nonce).
+    function _checkHolidayConsent(
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        HolidayTerms calldata terms,
+        uint256 to,
+        uint256 deadline,
+        bytes calldata signature
+    ) private {
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    PAYMENT_HOLIDAY_TYPEHASH,
+                    loanId,
+                    h.version + 1,
+                    terms.installments,
+                    terms.interest,
+                    terms.placement,
+                    to,
+                    _useNonce(h.borrower, uint192(loanId)),
+                    deadline
+                )
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNow(h.borrower, digest, signature)) {
+            revert ILoanLedger.LoanLedgerInvalidSignature(h.borrower);
+        }
     }
 
     /// @dev The offer on `loanId`, if one exists and `paidAt` is not after its deadline.

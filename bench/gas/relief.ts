@@ -62,6 +62,7 @@ export async function reliefScenarios(): Promise<Record<string, number>> {
     loanId: 1n,
     version: 2,
     ...terms,
+    to: firstDue + 60n * DAY, // the third installment's due date
     nonce: await ledger["nonces(address,uint192)"](borrower.address, 1n),
     deadline: at + DAY,
   });

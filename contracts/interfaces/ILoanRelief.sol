@@ -118,17 +118,19 @@ interface ILoanRelief is ILoanReliefEvents {
     function setReliefPolicy(uint16 holidayMaxDpd) external;
 
     /// @notice Grants a payment holiday the borrower signed: EIP-712 domain ("Duetrail LoanLedger", "1"),
-    /// `PaymentHoliday(uint256 loanId,uint16 version,uint16 installments,uint8 interest,uint8 placement,uint256 nonce,uint256 deadline)`,
-    /// `version` the one the holiday creates and `nonce` the borrower's per-loan nonce
-    /// {nonces}(borrower, uint192(loanId)) shared with restructuring consents.
+    /// `PaymentHoliday(uint256 loanId,uint16 version,uint16 installments,uint8 interest,uint8 placement,uint64 to,uint256 nonce,uint256 deadline)`,
+    /// `version` the one the holiday creates, `to` its end (the last deferred installment's due date,
+    /// so the consent covers exactly the installments deferred now) and `nonce` the borrower's
+    /// per-loan nonce {nonces}(borrower, uint192(loanId)) shared with restructuring consents.
     /// The oldest `terms.installments` unpaid installments (the cursor's unpaid rest first) are
     /// deferred per `terms`; unpaid penalties are forgiven; the new version starts now at its first
     /// installment, with reminders restarting.
     /// @dev May emit {PaymentHolidayGranted} and {ClassificationChanged} events. Requirements: caller is
-    /// the loan's lender; loan Active and not defaulted; DPD <= the lender's holidayMaxDpd; no holiday
-    /// flagged (a finished one is closed by a poke); not paused; deadline not passed; a valid borrower
-    /// signature (EOA or ERC-1271); 1 <= installments <= unpaid installments (Spread: fewer, so some
-    /// remain to spread over); the last deferred installment is due after now.
+    /// the loan's lender; loan Active; not paused; deadline not passed; 1 <= installments <= unpaid
+    /// installments (Spread: fewer, so some remain to spread over); a valid borrower signature (EOA or
+    /// ERC-1271); no holiday flagged (a finished one is closed by a poke); not defaulted and no default
+    /// due (DPD <= the policy's defaultAfterDays); DPD <= the lender's holidayMaxDpd; the last deferred
+    /// installment is due after now.
     function grantPaymentHoliday(uint256 loanId, HolidayTerms calldata terms, uint256 deadline, bytes calldata signature)
         external;
 

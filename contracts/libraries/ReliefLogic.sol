@@ -10,8 +10,8 @@ import {LoanLogic} from "./LoanLogic.sol";
 import {ScheduleStore} from "./ScheduleStore.sol";
 
 /// @title ReliefLogic: what a payment holiday and a settlement do to a loan (docs/ledger-rules.md, "Relief").
-/// @dev src/domain/relief.ts is the TypeScript twin; test/contracts/LoanRelief.property.test.ts
-/// checks the two against each other.
+/// @dev src/domain/relief.ts is the TypeScript twin; test/contracts/LoanLedger.property.test.ts
+/// (its relief property) checks the two against each other.
 library ReliefLogic {
     using LoanLogic for LoanLedgerStorage.Loan;
 
@@ -20,30 +20,38 @@ library ReliefLogic {
     /// @dev The period for End placement when the schedule has a single installment.
     uint256 private constant _DEFAULT_PERIOD = 30 days;
 
-    /// @dev Writes the holiday's schedule version and flags the holiday (see ILoanRelief.grantPaymentHoliday).
-    /// The deferred installments are the `k` oldest unpaid ones: the cursor's unpaid rest (interest
-    /// paid first, as the waterfall does) and the k - 1 after it.
+    /// @dev The end of a holiday deferring `terms.installments` from the cursor: the last deferred
+    /// installment's due date. Reverts unless 1 <= installments <= unpaid installments (Spread: fewer).
+    function holidayEnd(LoanLedgerStorage.Loan storage l, ILoanReliefEvents.HolidayTerms calldata terms) internal view returns (uint256 to) {
+        uint256 c = l.cursor;
+        uint256 k = terms.installments;
+        uint256 available = uint256(l.count) - c;
+        if (k == 0 || k > available || (terms.placement == ILoanReliefEvents.HolidayPlacement.Spread && k == available)) {
+            revert ILoanReliefEvents.LoanLedgerInvalidHolidayInstallments(terms.installments, available);
+        }
+        (to,,) = ScheduleStore.readInstallment(l.schedule, l.widthOf(), c + k - 1);
+    }
+
+    /// @dev Writes the holiday's schedule version and flags the holiday (see ILoanRelief.grantPaymentHoliday),
+    /// `to` being {holidayEnd}'s. The deferred installments are the `k` oldest unpaid ones: the cursor's
+    /// unpaid rest (interest paid first, as the waterfall does) and the k - 1 after it.
     function grantHoliday(
         LoanLedgerStorage.Loan storage l,
         uint256 loanId,
         ScheduleStore.Header memory h,
-        ILoanReliefEvents.HolidayTerms calldata terms
+        ILoanReliefEvents.HolidayTerms calldata terms,
+        uint256 to
     ) internal {
         uint256 c = l.cursor;
         uint256 k = terms.installments;
-        uint256 available = uint256(l.count) - c;
         bool spread = terms.placement == ILoanReliefEvents.HolidayPlacement.Spread;
-        if (k == 0 || k > available || (spread && k == available)) {
-            revert ILoanReliefEvents.LoanLedgerInvalidHolidayInstallments(terms.installments, available);
-        }
-        (uint256 to,,) = ScheduleStore.readInstallment(l.schedule, l.widthOf(), c + k - 1);
         if (to <= block.timestamp) revert ILoanReliefEvents.LoanLedgerHolidayInPast(uint64(to));
         ILoanReliefEvents.HolidayFigures memory f;
         f.forgivenPenalty = l.figures(h, block.timestamp).penaltyOutstanding;
         ILoanLedgerTypes.Installment[] memory deferred = _deferred(l, k, terms.interest, f);
         ILoanLedgerTypes.Installment[] memory schedule =
             spread ? _spread(l, c + k, deferred) : _atEnd(l, c + k, to, deferred);
-        if (schedule.length == 0) revert ILoanReliefEvents.LoanLedgerInvalidHolidayInstallments(terms.installments, available);
+        if (schedule.length == 0) revert ILoanReliefEvents.LoanLedgerInvalidHolidayInstallments(terms.installments, uint256(l.count) - c);
         (uint256 width, uint256 principal) = _check(schedule);
         h.principal = uint96(principal);
         h.startedAt = uint40(block.timestamp);

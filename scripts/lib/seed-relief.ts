@@ -52,6 +52,7 @@ export async function seedRelief(p: ReliefSceneParameters): Promise<{ holiday: b
         installments,
         interest: HolidayInterest.Accrued,
         placement: HolidayPlacement.End,
+        to: schedule[Number(st.cursor) + installments - 1]!.dueDate,
         nonce: await ledger["nonces(address,uint192)"](h.borrower.address, h.loanId),
         deadline,
       });

@@ -7,7 +7,7 @@
  *   per-loan nonce `nonces(borrower, uint192(loanId))` (OpenZeppelin NoncesKeyed: the key in the
  *   high 192 bits), so offers on two loans never invalidate each other.
  * - LoanLedger `PaymentHoliday`: a borrower consents to a payment holiday (LoanRelief, run at the
- *   ledger's address, so the same domain); the same per-loan nonce as `Restructure`.
+ *   ledger's address, so the same domain) ending at `to`; the same per-loan nonce as `Restructure`.
  * - CollectionLog `RecordAction`: a collector signs an action for anyone to submit with
  *   `recordActionBySig`; `nonce` is the collector's `nonces(collector)`.
  *
@@ -47,6 +47,7 @@ export const paymentHolidayTypes = {
     { name: "installments", type: "uint16" },
     { name: "interest", type: "uint8" },
     { name: "placement", type: "uint8" },
+    { name: "to", type: "uint64" },
     { name: "nonce", type: "uint256" },
     { name: "deadline", type: "uint256" },
   ],
@@ -120,6 +121,8 @@ export interface PaymentHolidayTypedDataParameters {
   interest: number;
   /** ILoanReliefEvents.HolidayPlacement: 0 at the end, 1 spread. */
   placement: number;
+  /** The holiday's end: the due date of the last deferred installment (the cursor's + installments - 1), so the borrower sees it. */
+  to: bigint;
   /** `nonces(borrower, uint192(loanId))`, key prefix included. */
   nonce: bigint;
   /** Last block time (unix seconds) at which the signature is accepted. */
@@ -138,6 +141,7 @@ export function paymentHolidayTypedData(p: PaymentHolidayTypedDataParameters): P
       installments: p.installments,
       interest: p.interest,
       placement: p.placement,
+      to: p.to,
       nonce: p.nonce,
       deadline: p.deadline,
     },

@@ -135,12 +135,13 @@ function recordClassification(state: LoanState, t: bigint, events: LoanEvent[]):
   return { ...state, classification: to };
 }
 
-/** Ends observation after two on-time installments, a year since restructuring and nothing overdue. */
+/** Ends observation after two on-time installments, a year since the version started (restructuring or holiday) and nothing overdue. */
 function maybeEndObservation(state: LoanState, t: bigint, events: LoanEvent[]): LoanState {
   if (
     !state.observation ||
     state.onTimeStreak < OBSERVATION_ON_TIME_INSTALLMENTS ||
-    t < state.restructuredAt + OBSERVATION_PERIOD ||
+    // The year runs from the start of the current version: the restructuring, or a payment holiday since.
+    t < versionStart(state) + OBSERVATION_PERIOD ||
     dpdAt(state, t) !== 0n
   ) {
     return state;

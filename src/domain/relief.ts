@@ -45,7 +45,7 @@ export class HolidayInForceError extends ReliefError {
   }
 }
 
-/** The loan has defaulted: a holiday would hide it. */
+/** The loan has defaulted, or a default is due (DPD past the policy's defaultAfterDays): a holiday would hide it. */
 export class LoanDefaultedError extends ReliefError {
   override name = "LoanDefaultedError";
   constructor() {
@@ -119,21 +119,23 @@ export interface GrantHolidayReturnType {
  * treated per `terms.interest` and placed per `terms.placement`; unpaid penalties are forgiven.
  * The new version starts at `at` with its first installment; nothing is due until `to`, the last
  * deferred installment's original due date, since every new due date is after it.
- * @throws LoanNotActiveError, HolidayInForceError, LoanDefaultedError, HolidayDpdTooHighError,
- *   InvalidHolidayInstallmentsError, HolidayInPastError, InstallmentPartOutOfRangeError, DueDateTooLateError.
+ * Refused, in the contract's order: LoanNotActiveError, InvalidHolidayInstallmentsError,
+ *   HolidayInForceError, LoanDefaultedError (defaulted, or DPD past the policy's defaultAfterDays),
+ *   HolidayDpdTooHighError, HolidayInPastError, InstallmentPartOutOfRangeError, DueDateTooLateError.
  */
 export function grantHoliday(state: LoanState, terms: HolidayTerms, at: bigint, holidayMaxDpd = DEFAULT_HOLIDAY_MAX_DPD): GrantHolidayReturnType {
   if (state.status !== LoanStatus.Active) throw new LoanNotActiveError(state.status);
-  if (state.holiday?.flagged) throw new HolidayInForceError(state.holiday.to);
-  if (state.defaulted) throw new LoanDefaultedError();
-  const now = statusAt(state, at);
-  if (now.dpd > BigInt(holidayMaxDpd)) throw new HolidayDpdTooHighError(now.dpd, holidayMaxDpd);
   const { schedule, cursor: c } = state;
   const k = terms.installments;
   const available = schedule.length - c;
   const spread = terms.placement === HolidayPlacement.Spread;
   if (!Number.isInteger(k) || k < 1 || k > available || (spread && k === available)) throw new InvalidHolidayInstallmentsError(k, available);
-  const to = schedule[c + k - 1]!.dueDate;
+  const to = holidayEnd(state, k);
+  if (state.holiday?.flagged) throw new HolidayInForceError(state.holiday.to);
+  const now = statusAt(state, at);
+  // A default that is due counts, recorded by a poke or not: a holiday must not hide it.
+  if (state.defaulted || now.dpd > BigInt(state.policy.defaultAfterDays)) throw new LoanDefaultedError();
+  if (now.dpd > BigInt(holidayMaxDpd)) throw new HolidayDpdTooHighError(now.dpd, holidayMaxDpd);
   if (to <= at) throw new HolidayInPastError(to);
 
   let deferredPrincipal = 0n;
@@ -182,6 +184,16 @@ export function grantHoliday(state: LoanState, terms: HolidayTerms, at: bigint, 
     figures: { deferredPrincipal, deferredInterest, waivedInterest, forgivenPenalty: now.penaltyOutstanding },
     events,
   };
+}
+
+/**
+ * The end of a holiday deferring `installments` from the cursor: the last deferred installment's due
+ * date (the `to` the borrower's consent names). `installments` must be within the unpaid ones.
+ */
+export function holidayEnd(state: Pick<LoanState, "schedule" | "cursor">, installments: number): bigint {
+  const inst = state.schedule[state.cursor + installments - 1];
+  if (installments < 1 || inst === undefined) throw new InvalidHolidayInstallmentsError(installments, state.schedule.length - state.cursor);
+  return inst.dueDate;
 }
 
 /** End placement: `rest` unchanged, then each non-empty deferred installment one period after the last. */

@@ -220,8 +220,10 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
         });
       case "PaymentHolidayGranted": {
         const a = log.args;
-        // A holiday is a schedule version: nothing replaced but the interest it waived.
-        addVersion(batch, key, Number(a.loanId), a.version, a.schedule.reduce((sum, i) => sum + i.principal, 0n), ts, null, a.figures.waivedInterest, a.figures.forgivenPenalty, log.transactionHash, a.schedule);
+        // A holiday is a schedule version. The interest it replaced: the deferred interest when it was
+        // waived or capitalised (it left the interest line), none when it accrues.
+        const replaced = a.terms.interest === 0 ? 0n : a.figures.deferredInterest;
+        addVersion(batch, key, Number(a.loanId), a.version, a.schedule.reduce((sum, i) => sum + i.principal, 0n), ts, null, replaced, a.figures.forgivenPenalty, log.transactionHash, a.schedule);
         return push(batch, "holidays", {
           block_number: key.block_number, log_index: key.log_index,
           loan_id: Number(a.loanId),

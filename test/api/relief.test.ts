@@ -9,6 +9,7 @@ import { loanLedgerAbi, loanReliefAbi } from "../../src/chain/abis";
 import { paymentHolidayTypedData } from "../../src/chain/typed-data";
 import { DAY } from "../../src/domain";
 import { rpc } from "../support/chain";
+import { connectSse } from "./helpers/sse";
 import { planPass } from "../../src/notify/planner";
 import { planFor } from "../../src/notify/plans-in-force";
 import { noticeData } from "../../src/notify/notice-data";
@@ -48,7 +49,7 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
     const terms = { installments: 1, interest: 2, placement: 1 };
     const signature = await f.wallet("borrower").signTypedData({
       account: accountOf("borrower"),
-      ...paymentHolidayTypedData({ chainId: f.deployment.chainId, loanLedger: ledger, loanId: ids.holiday, version: 2, ...terms, nonce, deadline }),
+      ...paymentHolidayTypedData({ chainId: f.deployment.chainId, loanLedger: ledger, loanId: ids.holiday, version: 2, ...terms, to: t0 + 30n * DAY, nonce, deadline }),
     });
     await send("lender", loanReliefAbi, "grantPaymentHoliday", [ids.holiday, terms, deadline, signature]);
     await send("lender", loanReliefAbi, "offerSettlement", [ids.settled, 200_000_000n, t0 + 7n * DAY]);
@@ -156,6 +157,20 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
     const other = await portfolioRelief("otherLender");
     expect(other.relief.settlements!.count).to.equal(0);
     expect(other.relief.holidays!.loans).to.equal(0);
+  });
+
+  it("streams the settlement and the holiday as status changes (settled, holiday) from the start of history", async function () {
+    const c = await connectSse(`${f.url}/v1/stream?events=status&lastEventId=0-0`, { authorization: `Bearer ${f.tokens.lender}` });
+    try {
+      const mine = () => c.events().filter((e) => [String(ids.holiday), String(ids.settled)].includes(String(e.data.loanId)));
+      await c.waitFor("the relief events", () => mine().length >= 2);
+      expect(mine().map((e) => [e.data.loanId, e.data.type, e.data.change])).to.deep.equal([
+        [String(ids.holiday), "PaymentHolidayGranted", "holiday"],
+        [String(ids.settled), "LoanSettled", "settled"],
+      ]);
+    } finally {
+      c.close();
+    }
   });
 
   it("the built-in notice plan confirms the holiday, sends the offer and confirms the settlement, with the events' figures", async function () {

@@ -71,13 +71,14 @@ describe("chain/typed-data", function () {
       installments: 2,
       interest: 2,
       placement: 1,
+      to: 1_900_000_000n,
       nonce: (7n << 64n) | 1n,
       deadline: 1_900_000_600n,
     });
     const m = td.message;
     const fields = paymentHolidayTypes.PaymentHoliday.map((f) => ({ type: f.type }));
     const contractHash = keccak256(
-      encodeAbiParameters([{ type: "bytes32" }, ...fields], [typehash, m.loanId, m.version, m.installments, m.interest, m.placement, m.nonce, m.deadline]),
+      encodeAbiParameters([{ type: "bytes32" }, ...fields], [typehash, m.loanId, m.version, m.installments, m.interest, m.placement, m.to, m.nonce, m.deadline]),
     );
     expect(contractHash).to.equal(hashStruct({ types: paymentHolidayTypes, primaryType: "PaymentHoliday", data: m }));
   });

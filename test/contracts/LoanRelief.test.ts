@@ -179,6 +179,29 @@ describe("LoanRelief", function () {
       await expect(grant(f, terms)).to.be.revertedWithCustomError(f.ledger, "LoanLedgerLoanDefaulted").withArgs(f.tokenLoanId);
     });
 
+    it("refuses a holiday once a default is due, before any poke has recorded it", async function () {
+      const f = await loadFixture(fixture);
+      await f.relief.connect(f.lender).setReliefPolicy(365);
+      // DPD 91 > defaultAfterDays 90 on the fiat loan, never poked: no LoanDefaulted yet, and still refused.
+      await time.increaseTo(f.due[0] + 91n * DAY);
+      expect((await f.ledger.loanState(f.fiatLoanId)).defaulted).to.equal(false);
+      await expect(grant(f, { installments: 3, interest: 0, placement: 0 }, undefined, f.fiatLoanId))
+        .to.be.revertedWithCustomError(f.ledger, "LoanLedgerLoanDefaulted")
+        .withArgs(f.fiatLoanId);
+    });
+
+    it("binds the consent to the installments deferred: a repayment after the signature invalidates it", async function () {
+      const f = await loadFixture(fixture);
+      const terms = { installments: 1, interest: 0, placement: 0 };
+      const deadline = f.due[0];
+      const signature = await signHoliday(f.borrower, f.ledger, { loanId: f.tokenLoanId, version: 2, ...terms, deadline });
+      // Installment 0 is paid: the same terms would now defer installment 1, ending a month later.
+      await f.ledger.connect(f.borrower).repay(f.tokenLoanId, WATERFALL_INSTALLMENT);
+      await expect(f.relief.connect(f.lender).grantPaymentHoliday(f.tokenLoanId, terms, deadline, signature))
+        .to.be.revertedWithCustomError(f.ledger, "LoanLedgerInvalidSignature")
+        .withArgs(f.borrower.address);
+    });
+
     it("refuses installment counts that do not fit, and a holiday with nothing left to defer into", async function () {
       const f = await loadFixture(fixture);
       const g = (installments: number, placement: number, at?: bigint) => grant(f, { installments, interest: 0, placement }, at);

@@ -22,7 +22,7 @@ import {
 } from "../services/loans";
 import { classification, dpd, dueKeyRange, policyThresholds } from "../../db/rules-sql";
 import type { LoansTable } from "../../db/schema";
-import { BUCKET_LABELS, bucketDpdRange, type Bucket } from "../../domain";
+import { BUCKET_LABELS, bucketDpdRange, LoanStatus, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../chain/decode";
 import type { Hex } from "viem";
 import { loanRelief } from "../services/relief";
@@ -126,7 +126,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
         db.selectFrom("current_collectors").select("collector").where("loan_id", "=", row.loan_id).orderBy("collector").execute(),
         loanScores(db, row.loan_id),
         loanPromises(db, row.loan_id, at),
-        loanRelief(db, row.loan_id, at),
+        loanRelief(db, row.loan_id, at, row.status === LoanStatus.Active || row.status === LoanStatus.ChargedOff),
       ]);
       return {
         loanId: String(row.loan_id),

@@ -91,7 +91,7 @@ export const Portfolio = z
         holidays: z.object({
           loans: z.number().int().openapi({ description: "Loans that were granted a payment holiday (each counts its last)" }),
           inForce: z.number().int().openapi({ description: "Open loans whose holiday has not ended (asOf < to)" }),
-          ended: z.number().int(),
+          ended: z.number().int().openapi({ description: "Past their `to`, or the loan ended sooner" }),
           curedAfter: z.number().int().openapi({ description: "Of the ended: current (open with DPD 0) or repaid in full at asOf" }),
           cureRate: z.number().nullable().openapi({ description: "curedAfter / ended, 4 decimals; null when none has ended" }),
         }),

@@ -14,7 +14,7 @@ export const LoanRelief = z
         version: z.number().int().openapi({ description: "The schedule version the holiday created" }),
         from: z.number().int().openapi({ description: "Granted at (block time)" }),
         to: z.number().int().openapi({ description: "Nothing is due or emitted until then: the last deferred installment's original due date" }),
-        inForce: z.boolean().openapi({ description: "from <= asOf < to" }),
+        inForce: z.boolean().openapi({ description: "The loan is open and from <= asOf < to" }),
         installments: z.number().int(),
         interest: z.enum(HOLIDAY_INTEREST_NAMES),
         placement: z.enum(HOLIDAY_PLACEMENT_NAMES),
@@ -36,7 +36,7 @@ export const LoanRelief = z
         txHash: z.string(),
       })
       .nullable()
-      .openapi({ description: "The last settlement offered and not taken up, or null" }),
+      .openapi({ description: "The last settlement offered and not taken up, while the loan is open; else null" }),
     settlement: z
       .object({
         amount: Amount,

@@ -2,7 +2,8 @@
  * The relief section of GET /v1/portfolio: loans that had a payment holiday — in force now, ended,
  * and of those ended how many are current or repaid (the cure rate after a holiday) — and the
  * settlements: how many, what they brought in and what they forgave, and the offers still open.
- * Each loan counts its last holiday (the loans row keeps it). Services know no HTTP.
+ * Each loan counts its last holiday (the loans row keeps it); a holiday has ended at its `to`, or when
+ * the loan ended sooner (repaid counts as cured; settled, written off do not). Services know no HTTP.
  */
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import { dpd } from "../../db/rules-sql";
@@ -19,8 +20,8 @@ export async function reliefFigures(db: Kysely<Database>, filter: RawBuilder<unk
     sql<{ granted: number; in_force: number | null; ended: number | null; cured: number | null }>`
       select count(*) as granted,
         sum(case when loans.holiday_to > ${t} and ${open} then 1 else 0 end) as in_force,
-        sum(case when loans.holiday_to <= ${t} then 1 else 0 end) as ended,
-        sum(case when loans.holiday_to <= ${t} and ${current} then 1 else 0 end) as cured
+        sum(case when loans.holiday_to <= ${t} or not ${open} then 1 else 0 end) as ended,
+        sum(case when (loans.holiday_to <= ${t} or not ${open}) and ${current} then 1 else 0 end) as cured
       from loans where loans.holiday_from is not null and ${filter}`.execute(db),
     sql<{ amount: string; penalty_forgiven: string; interest_forgiven: string; principal_forgiven: string }>`
       select s.amount, s.penalty_forgiven, s.interest_forgiven, s.principal_forgiven

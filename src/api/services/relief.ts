@@ -7,7 +7,8 @@ import type { Database } from "../../db/schema";
 import { HOLIDAY_INTEREST_NAMES, HOLIDAY_PLACEMENT_NAMES } from "../schemas/relief";
 import type { AsOf } from "./loans";
 
-export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf) {
+/** `open`: the loan is Active or ChargedOff (a holiday or an offer means nothing once it has ended). */
+export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf, open: boolean) {
   const [holiday, offer, settlement] = await Promise.all([
     db.selectFrom("holidays").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst(),
     db.selectFrom("settlement_offers").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst(),
@@ -19,7 +20,7 @@ export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf)
           version: holiday.version,
           from: holiday.from_time,
           to: holiday.to_time,
-          inForce: holiday.from_time <= at.timestamp && at.timestamp < holiday.to_time,
+          inForce: open && holiday.from_time <= at.timestamp && at.timestamp < holiday.to_time,
           installments: holiday.installments,
           interest: HOLIDAY_INTEREST_NAMES[holiday.interest] ?? "accrued",
           placement: HOLIDAY_PLACEMENT_NAMES[holiday.placement] ?? "end",
@@ -30,9 +31,10 @@ export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf)
           txHash: holiday.tx_hash,
         }
       : null,
-    // A settlement takes up the offer (the contract deletes it): only an offer not followed by one is on offer.
+    // A settlement takes up the offer (the contract deletes it), and a loan that ended otherwise
+    // cannot take it up: only an open loan's last offer is on offer.
     settlementOffer:
-      offer && !settlement
+      offer && !settlement && open
         ? {
             amount: offer.amount,
             deadline: offer.deadline,

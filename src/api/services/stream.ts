@@ -13,6 +13,9 @@ export const STREAM_EVENTS = {
   LoanChargedOff: "status",
   LoanWrittenOff: "status",
   LoanClosed: "status",
+  LoanSettled: "status",
+  PaymentHolidayGranted: "status",
+  PaymentHolidayEnded: "status",
   ActionRecorded: "action",
   LoanRepaid: "repayment",
 } as const satisfies Record<string, string>;
@@ -27,6 +30,9 @@ const STATUS_CHANGE: Record<string, string> = {
   LoanChargedOff: "charge_off",
   LoanWrittenOff: "write_off",
   LoanClosed: "closed",
+  LoanSettled: "settled",
+  PaymentHolidayGranted: "holiday",
+  PaymentHolidayEnded: "holiday_ended",
 };
 
 /** A position in chain order: the (block, logIndex) of the last event sent. */

@@ -64,6 +64,13 @@ async function holidayConsent(raw: Record<string, unknown>): Promise<void> {
     throw new UsageError(`error: the key is ${s.account.address}, not loan ${o.loan}'s borrower ${terms.borrower}`);
   }
   const nonce = await s.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "nonces", args: [s.account.address, o.loan] });
+  // The consent names the holiday's end: the due date of the last installment it defers now.
+  const [state, schedule] = await Promise.all([
+    s.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanState", args: [o.loan] }),
+    s.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "scheduleOf", args: [o.loan, terms.version] }),
+  ]);
+  const last = schedule[state.cursor + o.installments - 1];
+  if (last === undefined) throw new UsageError(`error: --installments ${o.installments} is more than loan ${o.loan}'s ${schedule.length - state.cursor} unpaid installment(s)`);
   const message = {
     chainId: s.deployment.chainId,
     loanLedger: ledger,
@@ -72,11 +79,23 @@ async function holidayConsent(raw: Record<string, unknown>): Promise<void> {
     installments: o.installments,
     interest: INTEREST[o.interest],
     placement: PLACEMENT[o.placement],
+    to: last.dueDate,
     nonce,
     deadline: o.deadline,
   };
   const signature = await s.account.signTypedData(paymentHolidayTypedData(message));
-  printJson({ loanId: o.loan, borrower: s.account.address, version: message.version, installments: o.installments, interest: o.interest, placement: o.placement, nonce, deadline: o.deadline, signature });
+  printJson({
+    loanId: o.loan,
+    borrower: s.account.address,
+    version: message.version,
+    installments: o.installments,
+    interest: o.interest,
+    placement: o.placement,
+    to: chainNumber(last.dueDate),
+    nonce,
+    deadline: o.deadline,
+    signature,
+  });
 }
 
 async function holiday(raw: Record<string, unknown>): Promise<void> {

@@ -20,6 +20,17 @@ export interface HolidayMessage {
   deadline: bigint;
   /** Defaults to the borrower's current per-loan nonce. */
   nonce?: bigint;
+  /** The holiday's end; defaults to the due date of the last installment it defers now. */
+  to?: bigint;
+}
+
+/** The end of a holiday deferring `installments` from the loan's cursor now (what the consent names). */
+export async function holidayTo(ledger: LoanLedger, loanId: bigint, installments: number): Promise<bigint> {
+  const [state, terms] = await Promise.all([ledger.loanState(loanId), ledger.loanTerms(loanId)]);
+  const schedule = await ledger.scheduleOf(loanId, terms.version);
+  const k = Number(state.cursor) + installments - 1;
+  // Out of range (a test of the refusal): any value, the contract refuses before checking the signature.
+  return k >= 0 && k < schedule.length ? schedule[k]!.dueDate : 0n;
 }
 
 /** The borrower's EIP-712 `PaymentHoliday` consent, as grantPaymentHoliday verifies it. */
@@ -33,6 +44,7 @@ export async function signHoliday(signer: Signer, ledger: LoanLedger, m: Holiday
     installments: m.installments,
     interest: m.interest,
     placement: m.placement,
+    to: m.to ?? (await holidayTo(ledger, m.loanId, m.installments)),
     nonce: m.nonce ?? (await restructureNonce(ledger, await signer.getAddress(), m.loanId)),
     deadline: m.deadline,
   });

@@ -177,6 +177,10 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
         loanId,
         version: Number((await ledger.loanTerms(loanId)).version) + 1,
         ...terms,
+        to: await (async () => {
+          const [st, t] = await Promise.all([ledger.loanState(loanId), ledger.loanTerms(loanId)]);
+          return (await ledger.scheduleOf(loanId, t.version))[Number(st.cursor) + terms.installments - 1]!.dueDate;
+        })(),
         nonce: await ledger["nonces(address,uint192)"](borrower.address, loanId),
         deadline,
       });
