@@ -22,4 +22,6 @@ export async function writeAbis(hre: HardhatRuntimeEnvironment): Promise<void> {
   const out = path.join(hre.config.paths.root, "src", "chain", "abis.ts");
   const text = lines.join("\n");
   if (!fs.existsSync(out) || fs.readFileSync(out, "utf8") !== text) fs.writeFileSync(out, text);
+  // Unchanged: still mark it current, or scripts/prepare-cli.js (abis.ts older than a .sol) compiles before every CLI run.
+  else fs.utimesSync(out, new Date(), new Date());
 }
