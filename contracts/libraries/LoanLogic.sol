@@ -472,19 +472,24 @@ library LoanLogic {
         h.principal = uint96(principal);
         h.startedAt = uint40(block.timestamp);
         uint16 version = ++h.version;
-        l.schedule = ScheduleStore.write(h, schedule, width);
-        l.cursor = 0;
-        l.count = uint16(schedule.length);
-        // New width, reminders restart at stage 0.
-        l.widthStage = LoanBits.newWidthStage(width);
+        startVersion(l, ScheduleStore.write(h, schedule, width), schedule.length, width);
         // Observation on, streak 0; the defaulted flag and the recorded classification stay.
         l.flags = l.flags.restartObservation();
-        l.lastPaidOffset = 0;
-        clearCursorState(l);
         emit ILoanLedger.LoanRestructured(loanId, version, principal, interest, forgiven, scheduleHash, schedule);
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// @dev The loan on a new schedule version (`blob`, whose header the caller wrote with a new
+    /// start): at its first installment, reminders from stage 0, nothing paid on it.
+    function startVersion(LoanLedgerStorage.Loan storage l, address blob, uint256 count, uint256 width) internal {
+        l.schedule = blob;
+        l.cursor = 0;
+        l.count = uint16(count);
+        l.widthStage = LoanBits.newWidthStage(width);
+        l.lastPaidOffset = 0;
+        clearCursorState(l);
+    }
 
     /// @dev Words 1 and 2 to zero: nothing paid on the cursor installment, a fresh penalty
     /// checkpoint, no assessment (a new schedule version, or a loan that ended).

@@ -5,7 +5,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ILoanLedger, ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
 import {ILoanReliefEvents} from "../interfaces/ILoanRelief.sol";
 import {LoanLedgerStorage} from "../LoanLedgerStorage.sol";
-import {LoanBits, LoanFlags} from "./LoanBits.sol";
+import {LoanFlags} from "./LoanBits.sol";
 import {LoanLogic} from "./LoanLogic.sol";
 import {ScheduleStore} from "./ScheduleStore.sol";
 
@@ -56,12 +56,7 @@ library ReliefLogic {
         h.principal = uint96(principal);
         h.startedAt = uint40(block.timestamp);
         uint16 version = ++h.version;
-        l.schedule = ScheduleStore.writeMemory(h, schedule, width);
-        l.cursor = 0;
-        l.count = uint16(schedule.length);
-        l.widthStage = LoanBits.newWidthStage(width);
-        l.lastPaidOffset = 0;
-        l.clearCursorState();
+        l.startVersion(ScheduleStore.writeMemory(h, schedule, width), schedule.length, width);
         l.holidayEnd = uint40(to);
         LoanFlags flags = l.flags.setHoliday();
         emit ILoanReliefEvents.PaymentHolidayGranted(loanId, version, uint64(block.timestamp), uint64(to), terms, f, schedule);
