@@ -422,7 +422,6 @@ contract LoanLedger is
 
     // ------------------------------------------------------------------ internals
 
-
     function _loan(uint256 loanId) internal view returns (Loan storage loan) {
         loan = _loans[loanId];
         if (loan.schedule == address(0)) revert LoanLedgerUnknownLoan(loanId);
