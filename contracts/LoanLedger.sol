@@ -19,6 +19,7 @@ import {ScheduleStore} from "./libraries/ScheduleStore.sol";
 import {LoanLogic} from "./libraries/LoanLogic.sol";
 import {LoanBits, ScheduleRef} from "./libraries/LoanBits.sol";
 import {LoanRelief} from "./LoanRelief.sol";
+import {ILoanRelief} from "./interfaces/ILoanRelief.sol";
 
 /// @title LoanLedger
 /// @notice Financed loans on chain: schedules, repayments, delinquency, default interest and the
@@ -28,7 +29,7 @@ import {LoanRelief} from "./LoanRelief.sol";
 /// appointing servicers, servicers' off-chain attestations, restructuring, charge-offs, write-offs
 /// and pokes. It never stops a borrower's (or anyone's) {repay}, the lender's own
 /// {recordRepayment}, or the lender revoking a servicer.
-/// Relief (ILoanRelief: payment holidays, settlements) lives in a module this contract deploys and
+/// Relief (ILoanRelief: payment holidays, arrears plans, settlements) lives in a module this contract deploys and
 /// delegates every selector it does not have to, so the ledger stays under the EIP-170 code-size
 /// limit while relief runs on the same storage, at the same address and with the same events.
 contract LoanLedger is
@@ -545,6 +546,16 @@ contract LoanLedger is
     function _poke(uint256 loanId, Loan storage loan) internal {
         LoanStatus s = loan.status;
         if (s != LoanStatus.Active && s != LoanStatus.ChargedOff) return;
+        if (loan.flags.relief()) {
+            // A holiday or an arrears plan is in force: the relief module closes or judges it.
+            (bool ok, bytes memory reason) = _RELIEF.delegatecall(abi.encodeCall(ILoanRelief.pokeUnderRelief, (loanId)));
+            if (!ok) {
+                assembly ("memory-safe") {
+                    revert(add(reason, 0x20), mload(reason))
+                }
+            }
+            return;
+        }
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
         loan.poke(loanId, h, _policies[h.policyId]);
     }
@@ -557,8 +568,11 @@ contract LoanLedger is
         bytes32 scheduleHash
     ) internal {
         if (loan.status != LoanStatus.Active) revert LoanLedgerLoanNotActive(loanId, loan.status);
-        // A poke at or after its end closes a holiday; until then its schedule stands.
-        if (loan.flags.holiday()) revert LoanLedgerHolidayInForce(loanId, uint64(loan.holidayEnd));
+        // A poke at or after its end closes a holiday, and one at a part's date may end a plan; until then they stand.
+        if (loan.flags.relief()) {
+            if (loan.holidayEnd != 0) revert LoanLedgerHolidayInForce(loanId, uint64(loan.holidayEnd));
+            revert LoanLedgerArrearsPlanInForce(loanId);
+        }
         _previousSchedules[loanId][h.version] = LoanBits.toScheduleRef(loan.schedule, loan.count, loan.widthOf());
         delete _pendingRestructure[loanId];
         loan.restructure(loanId, h, schedule, scheduleHash);

@@ -7,7 +7,7 @@ import {PolicyStore} from "./libraries/PolicyStore.sol";
 
 /// @title LoanLedgerStorage: the ledger's state, one comment per variable.
 abstract contract LoanLedgerStorage is ILoanLedgerTypes {
-    /// @dev Per-loan mutable state in three words; terms, version and installments are in the
+    /// @dev Per-loan mutable state in three words (five under relief); terms, version and installments are in the
     /// SSTORE2 blob at `schedule` (see ScheduleStore). A loan exists iff `schedule != 0`.
     ///
     /// word 0 | schedule (160) | cursor (16) | count (16) | widthStage (8) | status (8) |
@@ -17,7 +17,10 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     ///   The bits of both bytes are laid out in LoanBits.sol and read and written only through it.
     /// word 1 | paid (128) | penaltyPaid (128)
     /// word 2 | penaltyBase (128) | penaltyBaseDays (24) | penaltyAssessed (104)
-    /// word 3 | holidayEnd (40)  (read only while the HOLIDAY flag is set)
+    /// word 3 | holidayEnd (40) | planStart (40) | planNext (16) | planFirstRegular (16) | planPaid (128)
+    /// word 4 | planParts.length (the parts at keccak256(slot))
+    ///   Read only while the RELIEF flag is set: a payment holiday (holidayEnd != 0) or an arrears
+    ///   plan (planStart != 0) is in force.
     ///
     /// Registration writes word 0 only; an on-time repayment that settles whole installments
     /// rewrites word 0 only (words 1 and 2 stay zero until something is partly paid or late).
@@ -34,7 +37,19 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
         uint128 penaltyBase; // penalty accumulator checkpoint of the cursor (unpaid x days)
         uint24 penaltyBaseDays; // penalty days at that checkpoint
         uint104 penaltyAssessed; // penalty outstanding at the last PenaltyAssessed event
-        uint40 holidayEnd; // end of the payment holiday flagged in `flags`
+        uint40 holidayEnd; // end of the payment holiday in force (0 when none)
+        uint40 planStart; // creation time of the arrears plan in force (0 when none)
+        uint16 planNext; // its first part not yet judged
+        uint16 planFirstRegular; // the first installment not overdue at its creation
+        uint128 planPaid; // repaid since its creation (every part of every repayment)
+        ArrearsCheckpoint[] planParts; // its parts: due date and the running total of the amounts
+    }
+
+    /// @dev A part of an arrears plan as stored: its due date and the sum of the amounts of the
+    /// parts up to and including it (one word).
+    struct ArrearsCheckpoint {
+        uint40 dueDate;
+        uint216 cumulative;
     }
 
     /// @dev A settlement the lender offered: amount (< 2^128 by the ledger's amount bounds) and deadline.

@@ -18,7 +18,7 @@ import {LoanBits} from "./libraries/LoanBits.sol";
 import {ReliefLogic} from "./libraries/ReliefLogic.sol";
 import {ScheduleStore} from "./libraries/ScheduleStore.sol";
 
-/// @title LoanRelief: payment holidays and settlements, run in LoanLedger's storage.
+/// @title LoanRelief: payment holidays, arrears plans and settlements, run in LoanLedger's storage.
 /// @notice Never called directly: LoanLedger deploys it and delegates to it every selector it does
 /// not have, so relief reads and writes the ledger's loans and emits from the ledger's address.
 /// @dev Inherits exactly LoanLedger's stateful bases, in LoanLedger's order, so both contracts have
@@ -36,6 +36,13 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
     );
     /// @dev The most DPD at which a holiday may be granted, for a lender that never set a relief policy.
     uint16 public constant DEFAULT_HOLIDAY_MAX_DPD = 30;
+    /// @dev EIP-712 consent to an arrears plan (src/chain/typed-data.ts builds the same typed data).
+    bytes32 public constant ARREARS_PLAN_TYPEHASH = keccak256(
+        "ArrearsPlan(uint256 loanId,ArrearsPart[] parts,uint256 nonce,uint256 deadline)ArrearsPart(uint64 dueDate,uint256 amount)"
+    );
+    bytes32 public constant ARREARS_PART_TYPEHASH = keccak256("ArrearsPart(uint64 dueDate,uint256 amount)");
+    /// @dev The most parts an arrears plan may have.
+    uint256 public constant MAX_ARREARS_PARTS = ReliefLogic.MAX_ARREARS_PARTS;
     uint256 private constant _POLICY_SET = 1 << 16;
 
     address private immutable _self;
@@ -73,7 +80,7 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
         // (a repayment since the signature moves them, and the signature no longer matches).
         uint256 to = ReliefLogic.holidayEnd(loan, terms);
         _checkHolidayConsent(loanId, h, terms, to, deadline, signature);
-        if (loan.flags.holiday()) revert LoanLedgerHolidayInForce(loanId, uint64(loan.holidayEnd));
+        _requireNoRelief(loanId, loan);
         uint256 dpd = loan.dpdAt(block.timestamp);
         // A default that is due counts, whether a poke has recorded it or not: a holiday must not hide it.
         if (loan.flags.defaulted() || dpd > _policies[h.policyId].defaultAfterDays) revert LoanLedgerLoanDefaulted(loanId);
@@ -82,6 +89,31 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
         _previousSchedules[loanId][h.version] = LoanBits.toScheduleRef(loan.schedule, loan.count, loan.widthOf());
         delete _pendingRestructure[loanId];
         ReliefLogic.grantHoliday(loan, loanId, h, terms, to);
+    }
+
+    /// @inheritdoc ILoanRelief
+    function createArrearsPlan(uint256 loanId, ArrearsPart[] calldata parts, uint256 deadline, bytes calldata signature)
+        external
+        onlyDelegated
+        whenNotPaused
+        nonReentrant
+    {
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        if (loan.status != LoanStatus.Active) revert ILoanLedger.LoanLedgerLoanNotActive(loanId, loan.status);
+        if (block.timestamp > deadline) revert ILoanLedger.LoanLedgerExpiredSignature(deadline);
+        _checkArrearsConsent(loanId, h, parts, deadline, signature);
+        // The record first catches up (reminders, assessment, classification, default, a holiday's end),
+        // so the plan hides nothing that was already due.
+        _pokeLoan(loanId, loan, h);
+        _requireNoRelief(loanId, loan);
+        ReliefLogic.createArrearsPlan(loan, loanId, h, parts);
+    }
+
+    /// @inheritdoc ILoanRelief
+    function pokeUnderRelief(uint256 loanId) external onlyDelegated whenNotPaused {
+        Loan storage loan = _loan(loanId);
+        _requireOpen(loanId, loan);
+        _pokeLoan(loanId, loan, ScheduleStore.readHeader(loan.schedule));
     }
 
     /// @inheritdoc ILoanRelief
@@ -136,8 +168,30 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
     /// @inheritdoc ILoanRelief
     function holidayOf(uint256 loanId) external view returns (bool flagged, uint64 to) {
         Loan storage loan = _loan(loanId);
-        flagged = loan.flags.holiday();
+        flagged = loan.flags.relief() && loan.holidayEnd != 0;
         to = flagged ? uint64(loan.holidayEnd) : 0;
+    }
+
+    /// @inheritdoc ILoanRelief
+    function arrearsPlanOf(uint256 loanId)
+        external
+        view
+        returns (bool inForce, uint64 createdAt, uint16 next, uint256 paid, ArrearsPart[] memory parts)
+    {
+        Loan storage loan = _loan(loanId);
+        LoanStatus s = loan.status;
+        if (!loan.flags.relief() || loan.planStart == 0 || (s != LoanStatus.Active && s != LoanStatus.ChargedOff)) {
+            return (false, 0, 0, 0, parts);
+        }
+        uint256 n = loan.planParts.length;
+        parts = new ArrearsPart[](n);
+        uint256 before;
+        for (uint256 i; i < n; ++i) {
+            LoanLedgerStorage.ArrearsCheckpoint memory part = loan.planParts[i];
+            parts[i] = ArrearsPart(part.dueDate, part.cumulative - before);
+            before = part.cumulative;
+        }
+        return (true, loan.planStart, loan.planNext, loan.planPaid, parts);
     }
 
     /// @inheritdoc ILoanRelief
@@ -183,6 +237,46 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
                     terms.interest,
                     terms.placement,
                     to,
+                    _useNonce(h.borrower, uint192(loanId)),
+                    deadline
+                )
+            )
+        );
+        if (!SignatureChecker.isValidSignatureNow(h.borrower, digest, signature)) {
+            revert ILoanLedger.LoanLedgerInvalidSignature(h.borrower);
+        }
+    }
+
+    function _pokeLoan(uint256 loanId, Loan storage loan, ScheduleStore.Header memory h) private {
+        if (loan.flags.relief()) ReliefLogic.pokeUnderRelief(loan, loanId, h, _policies[h.policyId]);
+        else loan.poke(loanId, h, _policies[h.policyId]);
+    }
+
+    /// @dev Reverts while a payment holiday or an arrears plan is in force.
+    function _requireNoRelief(uint256 loanId, Loan storage loan) private view {
+        if (!loan.flags.relief()) return;
+        if (loan.holidayEnd != 0) revert LoanLedgerHolidayInForce(loanId, uint64(loan.holidayEnd));
+        revert LoanLedgerArrearsPlanInForce(loanId);
+    }
+
+    /// @dev Reverts unless the loan's borrower signed these parts (EIP-712 ArrearsPlan; consumes its per-loan nonce).
+    function _checkArrearsConsent(
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        ArrearsPart[] calldata parts,
+        uint256 deadline,
+        bytes calldata signature
+    ) private {
+        bytes32[] memory hashes = new bytes32[](parts.length);
+        for (uint256 i; i < parts.length; ++i) {
+            hashes[i] = keccak256(abi.encode(ARREARS_PART_TYPEHASH, parts[i].dueDate, parts[i].amount));
+        }
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    ARREARS_PLAN_TYPEHASH,
+                    loanId,
+                    keccak256(abi.encodePacked(hashes)),
                     _useNonce(h.borrower, uint192(loanId)),
                     deadline
                 )

@@ -3,7 +3,7 @@ import type { Address } from "viem";
 import type { LoanLedger, LoanRelief, MockERC20 } from "../../typechain-types";
 import type { ILoanLedgerTypes } from "../../typechain-types/contracts/LoanLedger";
 import { DAY } from "../../src/domain";
-import { paymentHolidayTypedData, plainTypes } from "../../src/chain/typed-data";
+import { arrearsPlanTypedData, paymentHolidayTypedData, plainTypes } from "../../src/chain/typed-data";
 
 /** Relief runs on its own ledger from 2031-01-01T00:00:00Z, after the other scenarios' dates. */
 const START = BigInt(Date.UTC(2031, 0, 1) / 1000);
@@ -25,8 +25,9 @@ function schedule(firstDue: bigint): ILoanLedgerTypes.InstallmentStruct[] {
 
 /**
  * LoanRelief through the ledger's fallback: a payment holiday the borrower signed (3 of 12
- * installments moved to the end, interest accrued), a settlement offer, and settlements paid in the
- * token and attested off chain. Each measured call is the loan's first of its kind, as in practice.
+ * installments moved to the end, interest accrued), a settlement offer, settlements paid in the
+ * token and attested off chain, and an arrears plan of three parts (created, paid into, a part kept
+ * by a poke, the next missed). Each measured call is the loan's first of its kind, as in practice.
  */
 export async function reliefScenarios(): Promise<Record<string, number>> {
   const [admin, lender, borrower] = await ethers.getSigners();
@@ -52,6 +53,7 @@ export async function reliefScenarios(): Promise<Record<string, number>> {
   });
   const tokenAddress = await token.getAddress();
   await L.registerLoans([params(tokenAddress, "0x000000", 1), params(tokenAddress, "0x000000", 2), params(ethers.ZeroAddress, ethers.hexlify(ethers.toUtf8Bytes("CNY")), 3)]);
+  await L.registerLoan(params(tokenAddress, "0x000000", 4));
   const out: Record<string, number> = {};
 
   const at = START + 10n * DAY;
@@ -75,5 +77,31 @@ export async function reliefScenarios(): Promise<Record<string, number>> {
   await relief.connect(lender).offerSettlement(3n, 8_000_000_000n, at + 30n * DAY);
   const recordAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
   out["settlement/record"] = await gasOf(relief.connect(lender).recordSettlement(3n, recordAt, ethers.id("bank-ref-settlement")));
+
+  // Loan 4, ten days behind and poked that day by the keeper: its arrears in three parts, 30 days apart.
+  const late = firstDue + 10n * DAY;
+  await nextBlockAt(late);
+  await ledger.poke([4n]);
+  const state = await ledger.loanState(4n);
+  const arrears = state.amountOverdue + state.penaltyOutstanding;
+  const third = arrears / 3n;
+  const parts = [1n, 2n, 3n].map((k) => ({ dueDate: late + k * 30n * DAY, amount: k === 3n ? arrears - 2n * third : third }));
+  const plan = arrearsPlanTypedData({
+    chainId: (await ethers.provider.getNetwork()).chainId,
+    loanLedger: (await ledger.getAddress()) as Address,
+    loanId: 4n,
+    parts,
+    nonce: await ledger["nonces(address,uint192)"](borrower.address, 4n),
+    deadline: late + DAY,
+  });
+  const planSignature = await borrower.signTypedData(plan.domain as Record<string, unknown>, plainTypes(plan.types), plan.message);
+  await nextBlockAt(late + 60n);
+  out["arrearsPlan/create"] = await gasOf(relief.connect(lender).createArrearsPlan(4n, parts, late + DAY, planSignature));
+  // A repayment under the plan also adds to what the plan has been paid.
+  out["arrearsPlan/repay"] = await gasOf(ledger.connect(borrower).repay(4n, third + 1_020_000_000n));
+  await nextBlockAt(parts[0]!.dueDate);
+  out["arrearsPlan/keep"] = await gasOf(ledger.poke([4n]));
+  await nextBlockAt(parts[1]!.dueDate);
+  out["arrearsPlan/break"] = await gasOf(ledger.poke([4n]));
   return out;
 }

@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {ILoanLedgerTypes} from "./ILoanLedgerTypes.sol";
 
-/// @title Types, events and errors of relief: payment holidays and settlements.
+/// @title Types, events and errors of relief: payment holidays, arrears plans and settlements.
 /// @dev ILoanLedger inherits this, so the ledger's ABI carries them: relief runs in the ledger's
 /// storage and emits from the ledger's address (LoanRelief is reached through the ledger's fallback).
 interface ILoanReliefEvents is ILoanLedgerTypes {
@@ -51,6 +51,12 @@ interface ILoanReliefEvents is ILoanLedgerTypes {
         uint256 principalForgiven;
     }
 
+    /// @dev One promised part of an arrears plan: `amount` by `dueDate`.
+    struct ArrearsPart {
+        uint64 dueDate;
+        uint256 amount;
+    }
+
     /// @dev A lender set its relief policy: the most DPD at which a payment holiday may still be granted.
     event ReliefPolicySet(address indexed lender, uint16 holidayMaxDpd);
     /// @dev A payment holiday was granted with the borrower's consent: schedule version `version`
@@ -67,6 +73,24 @@ interface ILoanReliefEvents is ILoanLedgerTypes {
     );
     /// @dev The holiday's period is over (emitted by the first poke at or after `to`).
     event PaymentHolidayEnded(uint256 indexed loanId, uint64 to);
+    /// @dev An arrears plan was created with the borrower's consent: the `arrears` (amount overdue +
+    /// penalty outstanding at `createdAt`) split into dated parts. While it is kept nothing else is
+    /// emitted for the loan (no reminders, penalty assessments, classification changes or default).
+    event ArrearsPlanCreated(
+        uint256 indexed loanId,
+        uint64 createdAt,
+        uint256 arrears,
+        uint256 amountOverdue,
+        uint256 penaltyOutstanding,
+        ArrearsPart[] parts
+    );
+    /// @dev Part `part` was kept: by the first poke at or after its due date, `paid` (repaid since the
+    /// plan's creation) reached `required` (the parts up to it plus the installments due since the creation by then).
+    event ArrearsPartKept(uint256 indexed loanId, uint16 part, uint64 dueDate, uint256 required, uint256 paid);
+    /// @dev Part `part` was missed: the plan ends and the loan returns to its normal course in the same poke.
+    event ArrearsPlanBroken(uint256 indexed loanId, uint16 part, uint64 dueDate, uint256 required, uint256 paid);
+    /// @dev Every part was kept: the plan ends and the loan returns to its normal course in the same poke.
+    event ArrearsPlanCompleted(uint256 indexed loanId, uint256 paid);
     /// @dev The lender offered to settle the loan for `amount` if paid by `deadline`; the owed
     /// figures are those at the offer. A new offer replaces an earlier one; an expired one changes nothing.
     event SettlementOffered(
@@ -98,6 +122,16 @@ interface ILoanReliefEvents is ILoanLedgerTypes {
     error LoanLedgerInvalidHolidayInstallments(uint16 installments, uint256 available);
     /// @dev Every deferred installment is already due: there would be no holiday to take.
     error LoanLedgerHolidayInPast(uint64 to);
+    error LoanLedgerArrearsPlanInForce(uint256 loanId);
+    /// @dev Nothing is overdue: there are no arrears to plan.
+    error LoanLedgerNoArrears(uint256 loanId);
+    /// @dev 1 to MAX_ARREARS_PARTS parts.
+    error LoanLedgerInvalidArrearsPartCount(uint256 parts, uint256 max);
+    /// @dev Part `index` is due no later than the one before it (or than now, for the first), or too late to store.
+    error LoanLedgerInvalidArrearsPartDate(uint256 index, uint64 dueDate);
+    error LoanLedgerEmptyArrearsPart(uint256 index);
+    /// @dev The parts must add up to the arrears now: amount overdue + penalty outstanding.
+    error LoanLedgerArrearsMismatch(uint256 parts, uint256 arrears);
     error LoanLedgerNoSettlementOffer(uint256 loanId);
     error LoanLedgerSettlementExpired(uint256 loanId, uint64 deadline);
     /// @dev A settlement must be above zero and below what is owed (else it is a plain repayment).
@@ -107,7 +141,7 @@ interface ILoanReliefEvents is ILoanLedgerTypes {
     error LoanLedgerSettlementShortPaid(uint256 received, uint256 amount);
 }
 
-/// @title LoanRelief: payment holidays and settlements of LoanLedger's loans.
+/// @title LoanRelief: payment holidays, arrears plans and settlements of LoanLedger's loans.
 /// @notice Called at the ledger's address (the ledger delegates these selectors to its relief
 /// module), so relief reads and writes the ledger's loans and emits from the ledger. Rules:
 /// docs/ledger-rules.md, "Relief".
@@ -134,6 +168,28 @@ interface ILoanRelief is ILoanReliefEvents {
     function grantPaymentHoliday(uint256 loanId, HolidayTerms calldata terms, uint256 deadline, bytes calldata signature)
         external;
 
+    /// @notice Creates an arrears plan the borrower signed: EIP-712 domain ("Duetrail LoanLedger", "1"),
+    /// `ArrearsPlan(uint256 loanId,ArrearsPart[] parts,uint256 nonce,uint256 deadline)ArrearsPart(uint64 dueDate,uint256 amount)`
+    /// with the borrower's per-loan nonce {nonces}(borrower, uint192(loanId)) shared with restructuring
+    /// and holiday consents. First brings the loan's record up to date (a poke); then the parts, which
+    /// must add up to the arrears now (amount overdue + penalty outstanding), are stored. Each part is
+    /// judged by the first poke at or after its due date: kept if what was repaid since the creation
+    /// reaches the parts up to it plus the installments due since the creation by then; a missed part
+    /// ends the plan (ArrearsPlanBroken), the last kept one completes it (ArrearsPlanCompleted). What is
+    /// owed does not change: penalties keep accruing under the loan's terms.
+    /// @dev May emit the events of a poke, then {ArrearsPlanCreated}. Requirements: caller is the loan's
+    /// lender; loan Active; not paused; deadline not passed; a valid borrower signature (EOA or
+    /// ERC-1271); no holiday or plan in force after the poke; arrears > 0; 1 to MAX_ARREARS_PARTS parts,
+    /// each > 0, due dates increasing and after now; their sum equal to the arrears.
+    function createArrearsPlan(uint256 loanId, ArrearsPart[] calldata parts, uint256 deadline, bytes calldata signature) external;
+
+    /// @notice Pokes one open loan (as {ILoanLedger.poke}); the ledger's poke uses it for a loan with a
+    /// payment holiday or an arrears plan in force: a holiday that is over is closed, an arrears plan's
+    /// parts due are judged, and once no relief is in force the normal course is emitted.
+    /// @dev May emit {PaymentHolidayEnded}, {ArrearsPartKept}, {ArrearsPlanBroken}, {ArrearsPlanCompleted}
+    /// and the poke events. Requirements: loan open; not paused.
+    function pokeUnderRelief(uint256 loanId) external;
+
     /// @notice Offers to settle the loan for `amount` paid by `deadline`; replaces an earlier offer.
     /// @dev May emit a {SettlementOffered} event. Requirements: caller is the loan's lender; loan open;
     /// not paused; 0 < amount < principal + interest + penalties owed now; deadline >= now.
@@ -156,8 +212,15 @@ interface ILoanRelief is ILoanReliefEvents {
     function reliefPolicyOf(address lender) external view returns (uint16 holidayMaxDpd);
 
     /// @notice The loan's payment holiday: whether one is flagged (in force, or over but not yet closed
-    /// by a poke) and when its period ends.
+    /// by a poke) and when its period ends (zeros if none).
     function holidayOf(uint256 loanId) external view returns (bool flagged, uint64 to);
+
+    /// @notice The open loan's arrears plan in force (inForce false and the rest empty when none): its
+    /// creation time, the first part not yet judged, what was repaid since the creation and the parts.
+    function arrearsPlanOf(uint256 loanId)
+        external
+        view
+        returns (bool inForce, uint64 createdAt, uint16 next, uint256 paid, ArrearsPart[] memory parts);
 
     /// @notice The settlement on offer: amount and deadline (zeros if none).
     function settlementOffer(uint256 loanId) external view returns (uint256 amount, uint64 deadline);

@@ -14,14 +14,15 @@ type WidthStage is uint8;
 
 /// @dev Byte `flags` of a loan's word 0 (LoanLedgerStorage.Loan):
 ///
-///   bit  | 7       | 6 5 4          | 3 2    | 1           | 0         |
-///        | holiday | classification | streak | observation | defaulted |
+///   bit  | 7      | 6 5 4          | 3 2    | 1           | 0         |
+///        | relief | classification | streak | observation | defaulted |
 ///
 ///   defaulted:      the loan went past the policy's defaultAfterDays (set once, never cleared)
 ///   observation:    a restructured loan is under observation
 ///   streak:         consecutive installments settled on time under observation (saturates at 3)
 ///   classification: the ILoanLedgerTypes.Classification last recorded by an event (0..4)
-///   holiday:        a payment holiday was granted and no poke has closed it yet (its end is word 3)
+///   relief:         a payment holiday or an arrears plan is in force (word 3 says which: a holiday
+///                   has a non-zero holidayEnd, a plan a non-zero planStart); a poke closes either
 type LoanFlags is uint8;
 
 /// @dev A superseded schedule version (LoanLedgerStorage._previousSchedules), one word:
@@ -76,7 +77,7 @@ library LoanBits {
     uint256 internal constant MAX_STREAK = STREAK_MASK >> STREAK_OFFSET;
     uint8 internal constant CLASSIFICATION_OFFSET = 4;
     uint8 internal constant CLASSIFICATION_MASK = 0x70;
-    uint8 internal constant HOLIDAY = 0x80;
+    uint8 internal constant RELIEF = 0x80;
 
     function defaulted(LoanFlags f) internal pure returns (bool) {
         return LoanFlags.unwrap(f) & DEFAULTED != 0;
@@ -118,16 +119,16 @@ library LoanBits {
         return LoanFlags.wrap((LoanFlags.unwrap(f) & ~CLASSIFICATION_MASK) | (uint8(c) << CLASSIFICATION_OFFSET));
     }
 
-    function holiday(LoanFlags f) internal pure returns (bool) {
-        return LoanFlags.unwrap(f) & HOLIDAY != 0;
+    function relief(LoanFlags f) internal pure returns (bool) {
+        return LoanFlags.unwrap(f) & RELIEF != 0;
     }
 
-    function setHoliday(LoanFlags f) internal pure returns (LoanFlags) {
-        return LoanFlags.wrap(LoanFlags.unwrap(f) | HOLIDAY);
+    function setRelief(LoanFlags f) internal pure returns (LoanFlags) {
+        return LoanFlags.wrap(LoanFlags.unwrap(f) | RELIEF);
     }
 
-    function clearHoliday(LoanFlags f) internal pure returns (LoanFlags) {
-        return LoanFlags.wrap(LoanFlags.unwrap(f) & ~HOLIDAY);
+    function clearRelief(LoanFlags f) internal pure returns (LoanFlags) {
+        return LoanFlags.wrap(LoanFlags.unwrap(f) & ~RELIEF);
     }
 
     // ------------------------------------------------------------------ ScheduleRef

@@ -4,7 +4,6 @@ pragma solidity ^0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ILoanLedger} from "../interfaces/ILoanLedger.sol";
 import {ILoanLedgerTypes} from "../interfaces/ILoanLedgerTypes.sol";
-import {ILoanReliefEvents} from "../interfaces/ILoanRelief.sol";
 import {LoanLedgerStorage} from "../LoanLedgerStorage.sol";
 import {LoanBits, LoanFlags} from "./LoanBits.sol";
 import {LoanMath} from "./LoanMath.sol";
@@ -53,6 +52,8 @@ library LoanLogic {
         bool defaultNow;
         bool endObservation;
         bool endHoliday;
+        uint256 partsKept;
+        bool endPlan;
     }
 
     // ------------------------------------------------------------------ schedule
@@ -286,6 +287,8 @@ library LoanLogic {
         if (flags.observation()) {
             l.flags = flags.setStreak(cur.streak);
         }
+        // Under an arrears plan every repayment counts towards its parts.
+        if (flags.relief() && l.planStart != 0) l.planPaid += uint128(amount);
         // Safe: startedAt <= t <= block time < 2^40 (paidAt is checked against the version's start).
         l.lastPaidOffset = uint40(t - h.startedAt);
         if (cur.paid != cur.storedPaid || cur.penaltyPaid != cur.storedPenaltyPaid) {
@@ -391,10 +394,20 @@ library LoanLogic {
     ) internal view returns (Plan memory p) {
         uint256 c = l.cursor;
         if (c >= l.count) return p;
-        if (l.flags.holiday()) {
-            // Nothing is emitted during a payment holiday; the first poke after it closes it.
-            if (t < l.holidayEnd) return p;
-            p.endHoliday = true;
+        if (l.flags.relief()) {
+            uint256 holidayEnd = l.holidayEnd;
+            if (holidayEnd != 0) {
+                // Nothing is emitted during a payment holiday; the first poke after it closes it.
+                if (t < holidayEnd) return p;
+                p.endHoliday = true;
+            } else {
+                // An arrears plan: its parts due by t are judged; while it stands nothing else is emitted.
+                (p.partsKept, p.endPlan) = judgeArrearsPlan(l, t);
+                if (!p.endPlan) {
+                    p.due = p.partsKept != 0;
+                    return p;
+                }
+            }
         }
         (uint256 due,,) = ScheduleStore.readInstallment(l.schedule, widthOf(l), c);
         p.cursor = c;
@@ -415,10 +428,11 @@ library LoanLogic {
         p.reclassify = p.classification != recordedClassification(l);
         p.defaultNow = p.dpd != 0 && !l.flags.defaulted() && p.dpd > pol.defaultAfterDays;
         p.endObservation = _observationEnds(l, h, p.dpd, t);
-        p.due = k > stageOf(l) || p.assess || p.reclassify || p.defaultNow || p.endObservation || p.endHoliday;
+        p.due = k > stageOf(l) || p.assess || p.reclassify || p.defaultNow || p.endObservation || p.endHoliday || p.endPlan;
     }
 
-    /// @dev Emits what is due now, in the order of docs/ledger-rules.md.
+    /// @dev Emits what is due now, in the order of docs/ledger-rules.md, for a loan without relief in
+    /// force (the RELIEF flag clear); one with it is poked by ReliefLogic.pokeUnderRelief.
     function poke(
         LoanLedgerStorage.Loan storage l,
         uint256 loanId,
@@ -426,11 +440,14 @@ library LoanLogic {
         PolicyStore.Packed storage pol
     ) internal {
         Plan memory p = plan(l, h, pol, block.timestamp);
-        if (!p.due) return;
-        if (p.endHoliday) {
-            l.flags = l.flags.clearHoliday();
-            emit ILoanReliefEvents.PaymentHolidayEnded(loanId, uint64(l.holidayEnd));
-        }
+        if (p.due) pokeCourse(l, loanId, pol, p);
+    }
+
+    /// @dev Emits the normal course of plan `p` (reminders, assessment, classification, default, end of
+    /// observation); the relief part of `p`, if any, is ReliefLogic.pokeUnderRelief's.
+    function pokeCourse(LoanLedgerStorage.Loan storage l, uint256 loanId, PolicyStore.Packed storage pol, Plan memory p)
+        internal
+    {
         uint256 reminders = pol.reminders;
         for (uint256 k = stageOf(l); k < p.stageTo; ++k) {
             emit ILoanLedger.ReminderTriggered(
@@ -453,6 +470,40 @@ library LoanLogic {
         if (p.endObservation) {
             l.flags = l.flags.clearObservation();
             emit ILoanLedger.ObservationEnded(loanId);
+        }
+    }
+
+    // ------------------------------------------------------------------ arrears plan
+
+    /// @dev Judges the plan's parts due by `t`, in order: how many are kept, and whether the plan ends
+    /// (a part missed, or the last one kept).
+    function judgeArrearsPlan(LoanLedgerStorage.Loan storage l, uint256 t) internal view returns (uint256 kept, bool ends) {
+        uint256 n = l.planParts.length;
+        uint256 first = l.planNext;
+        uint256 paid = l.planPaid;
+        for (uint256 i = first; i < n; ++i) {
+            LoanLedgerStorage.ArrearsCheckpoint memory part = l.planParts[i];
+            if (part.dueDate > t) return (i - first, false);
+            if (paid < arrearsRequired(l, part)) return (i - first, true);
+        }
+        return (n - first, true);
+    }
+
+    /// @dev What must have been repaid since the plan's creation by `part`'s due date: the parts up to
+    /// it, plus the installments (from the first not overdue at the creation) due by then.
+    function arrearsRequired(LoanLedgerStorage.Loan storage l, LoanLedgerStorage.ArrearsCheckpoint memory part)
+        internal
+        view
+        returns (uint256 required)
+    {
+        required = part.cumulative;
+        address blob = l.schedule;
+        uint256 width = widthOf(l);
+        uint256 n = l.count;
+        for (uint256 j = l.planFirstRegular; j < n; ++j) {
+            (uint256 due, uint256 p, uint256 r) = ScheduleStore.readInstallment(blob, width, j);
+            if (due > part.dueDate) break;
+            required += p + r;
         }
     }
 

@@ -7,9 +7,11 @@ import {ILoanReliefEvents} from "../interfaces/ILoanRelief.sol";
 import {LoanLedgerStorage} from "../LoanLedgerStorage.sol";
 import {LoanFlags} from "./LoanBits.sol";
 import {LoanLogic} from "./LoanLogic.sol";
+import {LoanMath} from "./LoanMath.sol";
+import {PolicyStore} from "./PolicyStore.sol";
 import {ScheduleStore} from "./ScheduleStore.sol";
 
-/// @title ReliefLogic: what a payment holiday and a settlement do to a loan (docs/ledger-rules.md, "Relief").
+/// @title ReliefLogic: what a payment holiday, an arrears plan and a settlement do to a loan (docs/ledger-rules.md, "Relief").
 /// @dev src/domain/relief.ts is the TypeScript twin; test/contracts/LoanLedger.property.test.ts
 /// (its relief property) checks the two against each other.
 library ReliefLogic {
@@ -19,6 +21,8 @@ library ReliefLogic {
     uint256 private constant _MAX_DUE_DATE = 1 << 40;
     /// @dev The period for End placement when the schedule has a single installment.
     uint256 private constant _DEFAULT_PERIOD = 30 days;
+    /// @dev The most parts an arrears plan may have (LoanRelief.MAX_ARREARS_PARTS).
+    uint256 internal constant MAX_ARREARS_PARTS = 36;
 
     /// @dev The end of a holiday deferring `terms.installments` from the cursor: the last deferred
     /// installment's due date. Reverts unless 1 <= installments <= unpaid installments (Spread: fewer).
@@ -58,7 +62,7 @@ library ReliefLogic {
         uint16 version = ++h.version;
         l.startVersion(ScheduleStore.writeMemory(h, schedule, width), schedule.length, width);
         l.holidayEnd = uint40(to);
-        LoanFlags flags = l.flags.setHoliday();
+        LoanFlags flags = l.flags.setRelief();
         emit ILoanReliefEvents.PaymentHolidayGranted(loanId, version, uint64(block.timestamp), uint64(to), terms, f, schedule);
         // Nothing is overdue now: record Normal at once, so no poke during the holiday has to.
         ILoanLedgerTypes.Classification from = flags.classification();
@@ -67,6 +71,102 @@ library ReliefLogic {
             emit ILoanLedger.ClassificationChanged(loanId, from, ILoanLedgerTypes.Classification.Normal, 0);
         }
         l.flags = flags;
+    }
+
+    /// @dev Stores an arrears plan of `parts` (see ILoanRelief.createArrearsPlan); the caller has poked
+    /// the loan and checked consent, status and that no relief is in force.
+    function createArrearsPlan(
+        LoanLedgerStorage.Loan storage l,
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        ILoanReliefEvents.ArrearsPart[] calldata parts
+    ) internal {
+        uint256 n = parts.length;
+        if (n == 0 || n > MAX_ARREARS_PARTS) revert ILoanReliefEvents.LoanLedgerInvalidArrearsPartCount(n, MAX_ARREARS_PARTS);
+        LoanLogic.Figures memory f = l.figures(h, block.timestamp);
+        uint256 arrears = f.amountOverdue + f.penaltyOutstanding;
+        if (arrears == 0) revert ILoanReliefEvents.LoanLedgerNoArrears(loanId);
+        uint256 previous = block.timestamp;
+        uint256 sum;
+        for (uint256 i; i < n; ++i) {
+            uint256 due = parts[i].dueDate;
+            uint256 amount = parts[i].amount;
+            if (due <= previous || due >= _MAX_DUE_DATE) revert ILoanReliefEvents.LoanLedgerInvalidArrearsPartDate(i, uint64(due));
+            if (amount == 0) revert ILoanReliefEvents.LoanLedgerEmptyArrearsPart(i);
+            // A part above the arrears fails the sum check below; this bound keeps the sum from overflowing.
+            if (amount > arrears) revert ILoanReliefEvents.LoanLedgerArrearsMismatch(amount, arrears);
+            sum += amount;
+            l.planParts.push(LoanLedgerStorage.ArrearsCheckpoint(uint40(due), uint216(sum)));
+            previous = due;
+        }
+        if (sum != arrears) revert ILoanReliefEvents.LoanLedgerArrearsMismatch(sum, arrears);
+        // The installments after the overdue ones are the regular course the plan runs alongside.
+        uint256 regular = l.cursor;
+        uint256 count = l.count;
+        address blob = l.schedule;
+        uint256 width = l.widthOf();
+        while (regular < count) {
+            (uint256 due,,) = ScheduleStore.readInstallment(blob, width, regular);
+            if (LoanMath.daysLate(due, block.timestamp) == 0) break;
+            ++regular;
+        }
+        l.planStart = uint40(block.timestamp);
+        l.planFirstRegular = uint16(regular);
+        l.flags = l.flags.setRelief();
+        emit ILoanReliefEvents.ArrearsPlanCreated(loanId, uint64(block.timestamp), arrears, f.amountOverdue, f.penaltyOutstanding, parts);
+    }
+
+    /// @dev Pokes a loan with the RELIEF flag set: closes a holiday that is over, or judges the arrears
+    /// plan's parts due; then, once no relief is in force, emits the normal course as LoanLogic.poke does.
+    function pokeUnderRelief(
+        LoanLedgerStorage.Loan storage l,
+        uint256 loanId,
+        ScheduleStore.Header memory h,
+        PolicyStore.Packed storage pol
+    ) internal {
+        LoanLogic.Plan memory p = l.plan(h, pol, block.timestamp);
+        if (!p.due) return;
+        if (p.endHoliday) {
+            emit ILoanReliefEvents.PaymentHolidayEnded(loanId, uint64(l.holidayEnd));
+            l.flags = l.flags.clearRelief();
+            l.holidayEnd = 0;
+        } else {
+            _closeArrearsParts(l, loanId, p.partsKept, p.endPlan);
+            if (!p.endPlan) return;
+        }
+        l.pokeCourse(loanId, pol, p);
+    }
+
+    /// @dev Emits ArrearsPartKept for the `kept` parts judged; when the plan `ends`, ArrearsPlanBroken
+    /// (a part missed) or ArrearsPlanCompleted, and clears it.
+    function _closeArrearsParts(LoanLedgerStorage.Loan storage l, uint256 loanId, uint256 kept, bool ends) private {
+        uint256 i = l.planNext;
+        uint256 paid = l.planPaid;
+        for (uint256 end = i + kept; i < end; ++i) {
+            LoanLedgerStorage.ArrearsCheckpoint memory part = l.planParts[i];
+            emit ILoanReliefEvents.ArrearsPartKept(loanId, uint16(i), part.dueDate, l.arrearsRequired(part), paid);
+        }
+        if (!ends) {
+            l.planNext = uint16(i);
+            return;
+        }
+        if (i < l.planParts.length) {
+            LoanLedgerStorage.ArrearsCheckpoint memory part = l.planParts[i];
+            emit ILoanReliefEvents.ArrearsPlanBroken(loanId, uint16(i), part.dueDate, l.arrearsRequired(part), paid);
+        } else {
+            emit ILoanReliefEvents.ArrearsPlanCompleted(loanId, paid);
+        }
+        _clearArrearsPlan(l);
+    }
+
+    /// @dev No arrears plan in force any more (ended, or the loan left Active).
+    function _clearArrearsPlan(LoanLedgerStorage.Loan storage l) private {
+        l.flags = l.flags.clearRelief();
+        l.planStart = 0;
+        l.planNext = 0;
+        l.planFirstRegular = 0;
+        l.planPaid = 0;
+        delete l.planParts;
     }
 
     /// @dev Ends the loan as Settled for `amount`: penalties, then interest, then principal are paid
@@ -89,7 +189,8 @@ library ReliefLogic {
         l.status = ILoanLedgerTypes.LoanStatus.Settled;
         // Nothing is outstanding or overdue any more: the cursor past the end, as for a repaid loan.
         l.cursor = l.count;
-        l.flags = l.flags.clearHoliday();
+        // A holiday or plan in force ends with the loan (word 3 is read only while the flag is set).
+        l.flags = l.flags.clearRelief();
         l.clearCursorState();
     }
 

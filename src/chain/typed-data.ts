@@ -8,6 +8,8 @@
  *   high 192 bits), so offers on two loans never invalidate each other.
  * - LoanLedger `PaymentHoliday`: a borrower consents to a payment holiday (LoanRelief, run at the
  *   ledger's address, so the same domain) ending at `to`; the same per-loan nonce as `Restructure`.
+ * - LoanLedger `ArrearsPlan`: a borrower promises the parts of an arrears plan (LoanRelief, the same
+ *   domain and per-loan nonce).
  * - CollectionLog `RecordAction`: a collector signs an action for anyone to submit with
  *   `recordActionBySig`; `nonce` is the collector's `nonces(collector)`.
  *
@@ -53,6 +55,20 @@ export const paymentHolidayTypes = {
   ],
 } as const;
 
+/** `ArrearsPlan(...)ArrearsPart(...)`; ArrearsPart's fields are ILoanReliefEvents.ArrearsPart's. */
+export const arrearsPlanTypes = {
+  ArrearsPlan: [
+    { name: "loanId", type: "uint256" },
+    { name: "parts", type: "ArrearsPart[]" },
+    { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+  ArrearsPart: [
+    { name: "dueDate", type: "uint64" },
+    { name: "amount", type: "uint256" },
+  ],
+} as const;
+
 /** `RecordAction(...)`: ICollectionLog.ActionInput's fields, then the collector, its nonce and a deadline. */
 export const recordActionTypes = {
   RecordAction: [
@@ -72,6 +88,8 @@ export const recordActionTypes = {
 export type RestructureTypedData = TypedDataDefinition<typeof restructureTypes, "Restructure">;
 /** The typed data of a borrower's consent to a payment holiday. */
 export type PaymentHolidayTypedData = TypedDataDefinition<typeof paymentHolidayTypes, "PaymentHoliday">;
+/** The typed data of a borrower's promise of an arrears plan. */
+export type ArrearsPlanTypedData = TypedDataDefinition<typeof arrearsPlanTypes, "ArrearsPlan">;
 /** The typed data of a collector's signed action. */
 export type RecordActionTypedData = TypedDataDefinition<typeof recordActionTypes, "RecordAction">;
 
@@ -142,6 +160,35 @@ export function paymentHolidayTypedData(p: PaymentHolidayTypedDataParameters): P
       interest: p.interest,
       placement: p.placement,
       to: p.to,
+      nonce: p.nonce,
+      deadline: p.deadline,
+    },
+  };
+}
+
+/** Parameters of {@link arrearsPlanTypedData}. */
+export interface ArrearsPlanTypedDataParameters {
+  chainId: number | bigint;
+  /** The LoanLedger (EIP-712 verifying contract; relief runs at its address). */
+  loanLedger: Address;
+  loanId: bigint;
+  /** The parts, exactly as passed to createArrearsPlan: they add up to the arrears at the creation. */
+  parts: readonly { readonly dueDate: bigint; readonly amount: bigint }[];
+  /** `nonces(borrower, uint192(loanId))`, key prefix included. */
+  nonce: bigint;
+  /** Last block time (unix seconds) at which the signature is accepted. */
+  deadline: bigint;
+}
+
+/** The `ArrearsPlan` typed data a borrower signs for LoanRelief.createArrearsPlan. */
+export function arrearsPlanTypedData(p: ArrearsPlanTypedDataParameters): ArrearsPlanTypedData {
+  return {
+    domain: { ...LOAN_LEDGER_EIP712, chainId: Number(p.chainId), verifyingContract: p.loanLedger },
+    types: arrearsPlanTypes,
+    primaryType: "ArrearsPlan",
+    message: {
+      loanId: p.loanId,
+      parts: p.parts.map((x) => ({ dueDate: x.dueDate, amount: x.amount })),
       nonce: p.nonce,
       deadline: p.deadline,
     },

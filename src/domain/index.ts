@@ -16,6 +16,8 @@ export * from "./loan-state";
 export * from "./loan";
 export * from "./lifecycle";
 export * from "./relief";
+export * from "./arrears";
+export * from "./arrears-plan";
 export * from "./collection-types";
 export * from "./trail";
 export * from "./merkle";

@@ -6,7 +6,7 @@ import { LoanNotActiveError } from "./errors";
 import { assertOpen } from "./loan";
 import { newVersion, statusAt, type LoanState } from "./loan-state";
 import { validateSchedule } from "./schedule";
-import { HolidayInForceError } from "./relief";
+import { ArrearsPlanInForceError, HolidayInForceError } from "./relief";
 import { LoanStatus, type Schedule } from "./types";
 
 /** Result of {@link restructure}: the new state and the figures of the LoanRestructured event. */
@@ -47,12 +47,13 @@ export function writeOff(state: LoanState): LoanState {
  * The cursor restarts at 0 with a fresh checkpoint, reminders restart, the penalty
  * assessment resets, observation starts with a streak of 0; the recorded
  * classification and the defaulted flag stay.
- * @throws LoanNotActiveError; HolidayInForceError while a holiday is flagged; InvalidPaymentTimeError when `at` is before the last checkpoint;
+ * @throws LoanNotActiveError; HolidayInForceError while a holiday is flagged; ArrearsPlanInForceError while an arrears plan is; InvalidPaymentTimeError when `at` is before the last checkpoint;
  *   ScheduleError subclasses (e.g. PrincipalMismatchError).
  */
 export function restructure(state: LoanState, newSchedule: Schedule, at: bigint): RestructureReturnType {
   if (state.status !== LoanStatus.Active) throw new LoanNotActiveError(state.status);
   if (state.holiday?.flagged) throw new HolidayInForceError(state.holiday.to);
+  if (state.arrearsPlan?.inForce) throw new ArrearsPlanInForceError();
   const now = statusAt(state, at);
   validateSchedule(newSchedule, now.outstandingPrincipal, at);
   return {

@@ -8,6 +8,7 @@ import { bucketOf, classify, daysLate, penaltyDays } from "./delinquency";
 import { InvalidPaymentTimeError } from "./errors";
 import { penaltyFor } from "./penalty";
 import { DAY } from "./constants";
+import type { ArrearsPlanState } from "./arrears";
 import { LoanStatus, type Bucket, type Classification, type Installment, type LoanTerms, type Policy, type Schedule } from "./types";
 
 /** Per-loan state, field for field what the contract stores (plus the schedule, terms and policy it reads). */
@@ -52,6 +53,8 @@ export interface LoanState {
    * (LoanLedger's HOLIDAY flag and `holidayEnd`). See relief.ts.
    */
   readonly holiday?: { readonly from: bigint; readonly to: bigint; readonly flagged: boolean };
+  /** The last arrears plan (absent if never); see arrears.ts. */
+  readonly arrearsPlan?: ArrearsPlanState;
 }
 
 /** What {@link statusAt} reports. */

@@ -5,6 +5,7 @@
  * restructuring. Every function is pure and returns a new state.
  */
 import { DAY, MAX_ON_TIME_STREAK, OBSERVATION_ON_TIME_INSTALLMENTS, OBSERVATION_PERIOD } from "./constants";
+import { arrearsRequired, judgeArrearsPlan } from "./arrears";
 import { classify, daysLate, penaltyDays } from "./delinquency";
 import {
   InvalidArgumentError,
@@ -47,7 +48,17 @@ export type LoanEvent =
   | { readonly type: "defaulted"; readonly installment: number; readonly dpd: bigint }
   | { readonly type: "observationEnded" }
   /** PaymentHolidayEnded: the first poke at or after the holiday's end closes it (before anything else). */
-  | { readonly type: "holidayEnded"; readonly to: bigint };
+  | { readonly type: "holidayEnded"; readonly to: bigint }
+  /** ArrearsPartKept, ArrearsPlanBroken: a part judged by the first poke at or after its due date. */
+  | {
+      readonly type: "arrearsPartKept" | "arrearsPlanBroken";
+      readonly part: number;
+      readonly dueDate: bigint;
+      readonly required: bigint;
+      readonly paid: bigint;
+    }
+  /** ArrearsPlanCompleted: the last part was kept. */
+  | { readonly type: "arrearsPlanCompleted"; readonly paid: bigint };
 
 /** How one repayment was allocated. `penalty + interest + principal` equals the amount. */
 export interface RepaymentBreakdown {
@@ -210,6 +221,8 @@ export function applyRepayment(state: LoanState, amount: bigint, at: bigint, blo
   const closed = s.cursor === schedule.length;
   s = {
     ...s,
+    // Under an arrears plan every repayment counts towards its parts.
+    ...(s.arrearsPlan?.inForce ? { arrearsPlan: { ...s.arrearsPlan, paid: s.arrearsPlan.paid + amount } } : {}),
     lastPaidAt: t,
     // A payment that pays penalties resets the assessment.
     penaltyAssessed: penalty > 0n ? 0n : s.penaltyAssessed,
@@ -257,6 +270,9 @@ function settleCursor(s: LoanState, at: bigint): LoanState {
 
 /**
  * What a keeper's poke at `t` does to an open loan, in this order:
+ * 0. a payment holiday: nothing before its end, then holidayEnded; an arrears plan: its parts due
+ *    are judged (arrearsPartKept), and nothing else is emitted unless it ends (arrearsPlanBroken or
+ *    arrearsPlanCompleted) and the loan returns to its normal course;
  * 1. due reminder stages of the cursor installment; 2. penaltyAssessed when the
  * penalty outstanding is > 0 and differs from the last assessment;
  * 3. classificationChanged; 4. defaulted (once); 5. observationEnded.
@@ -273,6 +289,21 @@ export function poke(state: LoanState, t: bigint): PokeReturnType {
     if (t < s.holiday.to) return { state, events };
     events.push({ type: "holidayEnded", to: s.holiday.to });
     s = { ...s, holiday: { ...s.holiday, flagged: false } };
+  } else if (s.arrearsPlan?.inForce) {
+    // While an arrears plan stands only its parts are judged (docs/ledger-rules.md, "Relief").
+    const plan = s.arrearsPlan;
+    const { kept, ends } = judgeArrearsPlan(plan, s.schedule, t);
+    const end = plan.next + kept;
+    for (let i = plan.next; i < end; i++) {
+      events.push({ type: "arrearsPartKept", part: i, dueDate: plan.parts[i]!.dueDate, required: arrearsRequired(plan, s.schedule, i), paid: plan.paid });
+    }
+    if (!ends) return { state: kept === 0 ? state : { ...s, arrearsPlan: { ...plan, next: end } }, events };
+    if (end < plan.parts.length) {
+      events.push({ type: "arrearsPlanBroken", part: end, dueDate: plan.parts[end]!.dueDate, required: arrearsRequired(plan, s.schedule, end), paid: plan.paid });
+    } else {
+      events.push({ type: "arrearsPlanCompleted", paid: plan.paid });
+    }
+    s = { ...s, arrearsPlan: { ...plan, next: end, inForce: false } };
   }
   const c = s.cursor;
   const due = s.schedule[c]!.dueDate;

@@ -1,6 +1,6 @@
 /**
  * Relief that changes what is owed, the twin of contracts/libraries/ReliefLogic.sol
- * (docs/ledger-rules.md, "Relief"): a payment holiday (a new schedule version computed from the
+ * (docs/ledger-rules.md, "Relief"; arrears plans, which change nothing owed, are in arrears-plan.ts): a payment holiday (a new schedule version computed from the
  * old one, with nothing due or emitted until it ends) and a settlement (the loan ends as Settled
  * for less than is owed, the rest forgiven). Pure; test/contracts/LoanRelief.property.test.ts
  * checks it against the contract.
@@ -42,6 +42,14 @@ export class HolidayInForceError extends ReliefError {
   override name = "HolidayInForceError";
   constructor(readonly to: bigint) {
     super(`A payment holiday until ${to} is still flagged; a poke at or after its end closes it.`);
+  }
+}
+
+/** An arrears plan is in force (until a poke judges a part missed or the last one kept). */
+export class ArrearsPlanInForceError extends ReliefError {
+  override name = "ArrearsPlanInForceError";
+  constructor() {
+    super("An arrears plan is in force; it ends when a part is missed or the last one is kept.");
   }
 }
 
@@ -132,6 +140,7 @@ export function grantHoliday(state: LoanState, terms: HolidayTerms, at: bigint, 
   if (!Number.isInteger(k) || k < 1 || k > available || (spread && k === available)) throw new InvalidHolidayInstallmentsError(k, available);
   const to = holidayEnd(state, k);
   if (state.holiday?.flagged) throw new HolidayInForceError(state.holiday.to);
+  if (state.arrearsPlan?.inForce) throw new ArrearsPlanInForceError();
   const now = statusAt(state, at);
   // A default that is due counts, recorded by a poke or not: a holiday must not hide it.
   if (state.defaulted || now.dpd > BigInt(state.policy.defaultAfterDays)) throw new LoanDefaultedError();
@@ -277,6 +286,7 @@ export function settle(state: LoanState, amount: bigint, t: bigint): { state: Lo
       baseDays: 0n,
       penaltyAssessed: 0n,
       holiday: state.holiday && { ...state.holiday, flagged: false },
+      arrearsPlan: state.arrearsPlan && { ...state.arrearsPlan, inForce: false },
     },
     figures: {
       penaltyPaid,

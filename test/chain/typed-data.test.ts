@@ -11,6 +11,8 @@ import { concat, encodeAbiParameters, hashStruct, keccak256, type Address, type 
 import {
   COLLECTION_LOG_EIP712,
   LOAN_LEDGER_EIP712,
+  arrearsPlanTypedData,
+  arrearsPlanTypes,
   paymentHolidayTypedData,
   paymentHolidayTypes,
   recordActionTypedData,
@@ -81,6 +83,36 @@ describe("chain/typed-data", function () {
       encodeAbiParameters([{ type: "bytes32" }, ...fields], [typehash, m.loanId, m.version, m.installments, m.interest, m.placement, m.to, m.nonce, m.deadline]),
     );
     expect(contractHash).to.equal(hashStruct({ types: paymentHolidayTypes, primaryType: "PaymentHoliday", data: m }));
+  });
+
+  it("ARREARS_PLAN_TYPEHASH and ARREARS_PART_TYPEHASH (LoanRelief) are the typehashes of the module's ArrearsPlan types", async function () {
+    const { ledger } = await loadFixture(collectionLogFixture);
+    const relief = await reliefOf(ledger);
+    const [planTypehash, partTypehash] = (await Promise.all([relief.ARREARS_PLAN_TYPEHASH(), relief.ARREARS_PART_TYPEHASH()])) as [Hex, Hex];
+    const td = arrearsPlanTypedData({
+      chainId: 31337,
+      loanLedger: (await ledger.getAddress()) as Address,
+      loanId: 9n,
+      parts: [
+        { dueDate: 1_900_000_000n, amount: 150_000n },
+        { dueDate: 1_902_592_000n, amount: 2n ** 100n },
+      ],
+      nonce: (9n << 64n) | 4n,
+      deadline: 1_900_000_600n,
+    });
+    const m = td.message;
+    const partHashes = m.parts.map((x) => {
+      const contractHash = keccak256(encodeAbiParameters([{ type: "bytes32" }, { type: "uint64" }, { type: "uint256" }], [partTypehash, x.dueDate, x.amount]));
+      expect(contractHash, "ArrearsPart hashStruct").to.equal(hashStruct({ types: arrearsPlanTypes, primaryType: "ArrearsPart", data: x }));
+      return contractHash;
+    });
+    const contractHash = keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "uint256" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }],
+        [planTypehash, m.loanId, keccak256(concat(partHashes)), m.nonce, m.deadline],
+      ),
+    );
+    expect(contractHash, "ArrearsPlan hashStruct").to.equal(hashStruct({ types: arrearsPlanTypes, primaryType: "ArrearsPlan", data: m }));
   });
 
   it("RECORD_ACTION_TYPEHASH is the typehash of the module's RecordAction type", async function () {

@@ -71,6 +71,15 @@ import {
   versionStart,
   generateSchedule,
   grantHoliday,
+  createArrearsPlan,
+  arrearsRequired,
+  ArrearsPlanInForceError,
+  ArrearsMismatchError,
+  EmptyArrearsPartError,
+  InvalidArrearsPartCountError,
+  InvalidArrearsPartDateError,
+  MAX_ARREARS_PARTS,
+  NoArrearsError,
   holidayInForce,
   installmentPenaltyAt,
   owedAt,
@@ -94,7 +103,7 @@ import {
 } from "../../src/domain";
 import { deployLedgerFixture } from "./helpers/fixtures";
 import { restructureNonce, scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
-import { reliefOf, signHoliday } from "./helpers/relief";
+import { reliefOf, signArrearsPlan, signHoliday } from "./helpers/relief";
 
 // ------------------------------------------------------------------------------------ settings
 
@@ -318,7 +327,12 @@ type Step =
   // Relief (LoanRelief): a payment holiday the borrower signed; a settlement offered at `when` for a
   // share of what is owed and paid (token) or attested (fiat) a second later, or after its deadline.
   | { kind: "holiday"; when: When; installments: number; interest: 0 | 1 | 2; placement: 0 | 1 }
-  | { kind: "settle"; when: When; perMille: number; late: boolean };
+  | { kind: "settle"; when: When; perMille: number; late: boolean }
+  // An arrears plan the borrower signed: the arrears at `when` in `parts` parts `gapDays` apart (the
+  // last part `skew` off, to be refused); and the next part's date: a payment of what it requires
+  // `lead` seconds before it (one unit short when `short`; none unless `pay`), then a poke just after it.
+  | { kind: "arrears"; when: When; parts: number; gapDays: number; skew: number }
+  | { kind: "keepPart"; lead: number; short: boolean; pay: boolean };
 
 const arbDueDays = fc.oneof(fc.integer({ min: -5, max: 10 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 400 }));
 const arbDelta = fc.constantFrom(-1, 0, 1);
@@ -445,10 +459,25 @@ const arbSettle = fc.record({
   perMille: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 999 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1_000, 1_100) }),
   late: fc.boolean(),
 });
-/** Relief among the ordinary steps: holidays often, settlements now and then (they end the loan). */
+const arbArrears = fc.record({
+  kind: fc.constant("arrears" as const),
+  when: fc.oneof(arbWhen, fc.record({ dueDays: fc.integer({ min: -5, max: 90 }), delta: arbDelta })),
+  parts: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(0, 37) }),
+  gapDays: fc.integer({ min: 1, max: 40 }),
+  skew: fc.oneof({ weight: 8, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1) }),
+});
+const arbKeepPart = fc.record({
+  kind: fc.constant("keepPart" as const),
+  lead: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3 * 86_400 })),
+  short: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  pay: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+});
+/** Relief among the ordinary steps: holidays and arrears plans often, settlements now and then (they end the loan). */
 const arbReliefStep: fc.Arbitrary<Step> = fc.oneof(
   { weight: 10, arbitrary: arbStep },
-  { weight: 5, arbitrary: arbHoliday },
+  { weight: 4, arbitrary: arbHoliday },
+  { weight: 4, arbitrary: arbArrears },
+  { weight: 5, arbitrary: arbKeepPart },
   { weight: 1, arbitrary: arbSettle },
 );
 
@@ -682,6 +711,12 @@ function fmtDomainEvent(e: LoanEvent): string {
       return "ObservationEnded()";
     case "holidayEnded":
       return `PaymentHolidayEnded(${e.to})`;
+    case "arrearsPartKept":
+      return `ArrearsPartKept(${e.part},${e.dueDate},${e.required},${e.paid})`;
+    case "arrearsPlanBroken":
+      return `ArrearsPlanBroken(${e.part},${e.dueDate},${e.required},${e.paid})`;
+    case "arrearsPlanCompleted":
+      return `ArrearsPlanCompleted(${e.paid})`;
   }
 }
 
@@ -699,6 +734,9 @@ const EVENT_FIELDS: Record<string, string[]> = {
   ObservationEnded: [],
   LoanClosed: ["closedAt"],
   PaymentHolidayEnded: ["to"],
+  ArrearsPartKept: ["part", "dueDate", "required", "paid"],
+  ArrearsPlanBroken: ["part", "dueDate", "required", "paid"],
+  ArrearsPlanCompleted: ["paid"],
 };
 
 function fmtChainEvent(e: ChainEvent): string {
@@ -907,6 +945,17 @@ class Run {
       );
       bump(this.stats, "checked during a holiday");
     }
+    const open = state.status === LoanStatus.Active || state.status === LoanStatus.ChargedOff;
+    const plan = open && state.arrearsPlan?.inForce ? state.arrearsPlan : null;
+    const [inForce, createdAt, next, planPaid, parts] = await (await reliefOf(this.ledger)).arrearsPlanOf(this.loanId, { blockTag });
+    expect([inForce, createdAt, next, planPaid, parts.map((x) => `${x.dueDate}:${x.amount}`)].map(str), "arrearsPlanOf vs the domain's plan").to.deep.equal(
+      [plan !== null, plan?.createdAt ?? 0n, plan?.next ?? 0, plan?.paid ?? 0n, (plan?.parts ?? []).map((x) => `${x.dueDate}:${x.amount}`)].map(str),
+    );
+    if (plan !== null && (plan.parts[plan.next]?.dueDate ?? 0n) > now) {
+      // The rule itself: while a plan stands and no part is due, nothing is emitted (DPD may grow).
+      expect(upkeepNeeded, "a standing arrears plan with no part due: nothing to poke").to.equal(false);
+      bump(this.stats, "checked under an arrears plan");
+    }
 
     for (const [k, v] of Object.entries(domain)) {
       if (typeof v === "bigint") expect(v >= 0n, `domain ${k} never negative`).to.equal(true);
@@ -990,8 +1039,8 @@ class Run {
         bump(this.stats, "ObservationEnded");
       } else if (e.name === "LoanClosed") {
         bump(this.stats, "LoanClosed");
-      } else if (e.name === "PaymentHolidayEnded") {
-        bump(this.stats, "PaymentHolidayEnded");
+      } else if (e.name === "PaymentHolidayEnded" || e.name.startsWith("Arrears")) {
+        bump(this.stats, e.name);
       }
     }
   }
@@ -1049,6 +1098,10 @@ class Run {
         return this.holiday(step);
       case "settle":
         return this.settlement(step);
+      case "arrears":
+        return this.arrears(step);
+      case "keepPart":
+        return this.keepPart(step);
     }
   }
 
@@ -1313,6 +1366,18 @@ class Run {
     } catch (e) {
       error = e;
     }
+    if (result === null && error instanceof ArrearsPlanInForceError) {
+      const deadline = t2 + DAY;
+      const nonce = await restructureNonce(ledger, f.borrower.address, loanId);
+      const signature = await signRestructure(f.borrower, ledger, { loanId, version: BigInt(this.version + 1), schedule, nonce, deadline });
+      await this.at(t2);
+      await expect(ledger.connect(f.lender).restructureWithSignature(loanId, schedule, deadline, signature), "restructuring under an arrears plan")
+        .to.be.revertedWithCustomError(ledger, "LoanLedgerArrearsPlanInForce")
+        .withArgs(loanId);
+      await this.sync();
+      bump(this.stats, "refused: restructure under an arrears plan");
+      return;
+    }
     if (result === null && error instanceof HolidayInForceError) {
       const deadline = t2 + DAY;
       const nonce = await restructureNonce(ledger, f.borrower.address, loanId);
@@ -1403,6 +1468,7 @@ class Run {
       const refused = expect(send(), `holiday refused: ${(error as Error).name}`).to.be;
       if (error instanceof LoanNotActiveError) await refused.revertedWithCustomError(ledger, "LoanLedgerLoanNotActive").withArgs(loanId, error.status);
       else if (error instanceof HolidayInForceError) await refused.revertedWithCustomError(ledger, "LoanLedgerHolidayInForce").withArgs(loanId, error.to);
+      else if (error instanceof ArrearsPlanInForceError) await refused.revertedWithCustomError(ledger, "LoanLedgerArrearsPlanInForce").withArgs(loanId);
       else if (error instanceof LoanDefaultedError) await refused.revertedWithCustomError(ledger, "LoanLedgerLoanDefaulted").withArgs(loanId);
       else if (error instanceof HolidayDpdTooHighError) {
         await refused.revertedWithCustomError(ledger, "LoanLedgerHolidayDpdTooHigh").withArgs(loanId, error.dpd, error.holidayMaxDpd);
@@ -1450,6 +1516,92 @@ class Run {
     if (result.figures.forgivenPenalty > 0n) bump(this.stats, "holiday forgiving penalties");
     if (before.dpd > 0n) bump(this.stats, "holiday on an overdue loan");
     this.log(`holiday ${fc.stringify(terms)} to v${this.version}: until ${result.to}, ${result.schedule.length} installments`);
+  }
+
+  /** An arrears plan the borrower signed, created at the step's time; refusals must match the domain's. */
+  async arrears(step: Extract<Step, { kind: "arrears" }>): Promise<void> {
+    const { ledger, loanId, f } = this;
+    const t = this.timeOf(step.when);
+    // The arrears at t (the catch-up poke changes no amount); parts split them evenly, the last takes the residue.
+    const st = statusAt(this.state, t);
+    const arrears = st.amountOverdue + st.penaltyOutstanding;
+    const n = BigInt(step.parts);
+    const parts = Array.from({ length: step.parts }, (_, i) => {
+      const last = i === step.parts - 1;
+      const amount = arrears === 0n ? 1n : arrears / n + (last ? arrears % n + BigInt(step.skew) : 0n);
+      return { dueDate: t + BigInt((i + 1) * step.gapDays) * DAY, amount: amount < 0n ? 0n : amount };
+    });
+    let result: ReturnType<typeof createArrearsPlan> | null = null;
+    let error: unknown = null;
+    try {
+      result = createArrearsPlan(this.state, parts, t);
+    } catch (e) {
+      error = e;
+    }
+    const relief = await reliefOf(ledger);
+    const deadline = t + DAY;
+    const signature = await signArrearsPlan(f.borrower, ledger, { loanId, parts, deadline });
+    await this.at(t);
+    const send = () => relief.connect(f.lender).createArrearsPlan(loanId, parts, deadline, signature);
+    if (result === null) {
+      const refused = expect(send(), `arrears plan refused: ${(error as Error).name}`).to.be;
+      if (error instanceof LoanNotActiveError) await refused.revertedWithCustomError(ledger, "LoanLedgerLoanNotActive").withArgs(loanId, error.status);
+      else if (error instanceof HolidayInForceError) await refused.revertedWithCustomError(ledger, "LoanLedgerHolidayInForce").withArgs(loanId, error.to);
+      else if (error instanceof ArrearsPlanInForceError) await refused.revertedWithCustomError(ledger, "LoanLedgerArrearsPlanInForce").withArgs(loanId);
+      else if (error instanceof InvalidArrearsPartCountError) {
+        await refused.revertedWithCustomError(ledger, "LoanLedgerInvalidArrearsPartCount").withArgs(error.parts, MAX_ARREARS_PARTS);
+      } else if (error instanceof NoArrearsError) await refused.revertedWithCustomError(ledger, "LoanLedgerNoArrears").withArgs(loanId);
+      else if (error instanceof InvalidArrearsPartDateError) {
+        await refused.revertedWithCustomError(ledger, "LoanLedgerInvalidArrearsPartDate").withArgs(error.index, error.dueDate);
+      } else if (error instanceof EmptyArrearsPartError) await refused.revertedWithCustomError(ledger, "LoanLedgerEmptyArrearsPart").withArgs(error.index);
+      else if (error instanceof ArrearsMismatchError) await refused.revertedWithCustomError(ledger, "LoanLedgerArrearsMismatch").withArgs(error.parts, error.arrears);
+      else throw error;
+      await this.sync();
+      bump(this.stats, `refused: arrears plan (${(error as Error).name})`);
+      this.log(`arrears plan of ${step.parts} part(s) for ${arrears}: refused by both (${(error as Error).name})`);
+      return;
+    }
+    const cursorBefore = this.state.cursor;
+    const events = await this.events(await send());
+    await this.sync();
+    expect(this.now).to.equal(t);
+    const created = events[events.length - 1]!;
+    expect(events.slice(0, -1).map(fmtChainEvent), "the catch-up poke's events vs domain poke").to.deep.equal(result.events.map(fmtDomainEvent));
+    expect(created.name).to.equal("ArrearsPlanCreated");
+    const a = created.args;
+    expect(
+      [a.createdAt, a.arrears, a.amountOverdue, a.penaltyOutstanding, ...(a.parts as unknown as bigint[][]).map((x) => x.join(":"))].map(str),
+      "ArrearsPlanCreated vs createArrearsPlan",
+    ).to.deep.equal([t, result.arrears, result.amountOverdue, result.penaltyOutstanding, ...parts.map((x) => `${x.dueDate}:${x.amount}`)].map(str));
+    // Money: a plan changes nothing owed, and its parts add up to the arrears.
+    const after = statusAt(result.state, t);
+    expect([after.outstandingPrincipal, after.outstandingInterest, after.penaltyOutstanding, after.amountOverdue].map(str), "a plan conserves what is owed").to.deep.equal(
+      [st.outstandingPrincipal, st.outstandingInterest, st.penaltyOutstanding, st.amountOverdue].map(str),
+    );
+    expect(parts.reduce((sum, x) => sum + x.amount, 0n), "the parts add up to the arrears").to.equal(arrears);
+    this.state = result.state;
+    this.checkRunInvariants(events.slice(0, -1), cursorBefore, t);
+    bump(this.stats, "ArrearsPlanCreated");
+    this.log(`arrears plan of ${arrears} in ${step.parts} part(s), ${step.gapDays} days apart`);
+  }
+
+  /** The next part of the plan in force: a payment of what it requires (or one unit short, or none) before its date, then a poke after it. */
+  async keepPart(step: Extract<Step, { kind: "keepPart" }>): Promise<void> {
+    const plan = this.state.arrearsPlan;
+    const open = this.state.status === LoanStatus.Active || this.state.status === LoanStatus.ChargedOff;
+    const part = open && plan?.inForce ? plan.parts[plan.next] : undefined;
+    if (plan === undefined || part === undefined) return this.poke(this.now + 1n, false);
+    const target = part.dueDate - BigInt(step.lead);
+    const t = target > this.now ? target : this.now + 1n;
+    const owed = owedAt(this.state, t).total;
+    let amount = arrearsRequired(plan, this.state.schedule, plan.next) - plan.paid - (step.short ? 1n : 0n);
+    if (amount > owed) amount = owed;
+    if (step.pay && amount > 0n) {
+      bump(this.stats, step.short ? "part paid short" : "part paid");
+      await this.pay(amount, t, t, this.payer(false));
+    }
+    const after = part.dueDate + 1n;
+    return this.poke(after > this.now ? after : this.now + 1n, false);
   }
 
   /** A settlement offered at the step's time and paid (token) or attested (fiat) a second later, or after its deadline. */
@@ -1589,7 +1741,7 @@ describe("LoanLedger vs src/domain: property tests (docs/ledger-rules.md)", func
     printStats("coverage", stats);
   });
 
-  it(`relief: holidays and settlements among random histories equal src/domain/relief.ts (${RUNS} runs)`, async function () {
+  it(`relief: holidays, arrears plans and settlements among random histories equal src/domain (relief.ts, arrears*.ts) (${RUNS} runs)`, async function () {
     const stats: Stats = {};
     await fc.assert(
       fc.asyncProperty(
@@ -1603,6 +1755,9 @@ describe("LoanLedger vs src/domain: property tests (docs/ledger-rules.md)", func
     expect(stats.PaymentHolidayGranted ?? 0, "some holidays were granted").to.be.greaterThan(0);
     expect(stats["checked during a holiday"] ?? 0, "some checks fell inside a holiday").to.be.greaterThan(0);
     expect(stats.LoanSettled ?? 0, "some loans were settled").to.be.greaterThan(0);
+    for (const e of ["ArrearsPlanCreated", "ArrearsPartKept", "ArrearsPlanBroken", "ArrearsPlanCompleted", "checked under an arrears plan"]) {
+      expect(stats[e] ?? 0, `some runs saw ${e}`).to.be.greaterThan(0);
+    }
   });
 
   it("restructured loans (observation): two on-time installments, a year, nothing overdue", async function () {

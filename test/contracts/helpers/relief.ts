@@ -2,7 +2,7 @@ import { ethers } from "hardhat";
 import type { Signer } from "ethers";
 import type { Address } from "viem";
 import type { LoanLedger, LoanRelief } from "../../../typechain-types";
-import { paymentHolidayTypedData, plainTypes } from "../../../src/chain/typed-data";
+import { arrearsPlanTypedData, paymentHolidayTypedData, plainTypes } from "../../../src/chain/typed-data";
 import { restructureNonce } from "./restructure";
 
 /** The relief functions (ILoanRelief) at the ledger's address, where they run. */
@@ -45,6 +45,28 @@ export async function signHoliday(signer: Signer, ledger: LoanLedger, m: Holiday
     interest: m.interest,
     placement: m.placement,
     to: m.to ?? (await holidayTo(ledger, m.loanId, m.installments)),
+    nonce: m.nonce ?? (await restructureNonce(ledger, await signer.getAddress(), m.loanId)),
+    deadline: m.deadline,
+  });
+  return signer.signTypedData(td.domain as Record<string, unknown>, plainTypes(td.types), td.message);
+}
+
+export interface ArrearsPlanMessage {
+  loanId: bigint;
+  parts: readonly { dueDate: bigint; amount: bigint }[];
+  deadline: bigint;
+  /** Defaults to the borrower's current per-loan nonce. */
+  nonce?: bigint;
+}
+
+/** The borrower's EIP-712 `ArrearsPlan` promise, as createArrearsPlan verifies it. */
+export async function signArrearsPlan(signer: Signer, ledger: LoanLedger, m: ArrearsPlanMessage): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const td = arrearsPlanTypedData({
+    chainId,
+    loanLedger: (await ledger.getAddress()) as Address,
+    loanId: m.loanId,
+    parts: m.parts,
     nonce: m.nonce ?? (await restructureNonce(ledger, await signer.getAddress(), m.loanId)),
     deadline: m.deadline,
   });
