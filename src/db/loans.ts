@@ -5,7 +5,7 @@
  * the indexer (src/indexer), read by the API and the keeper.
  */
 import type { Kysely, Transaction } from "kysely";
-import { Classification, LoanStatus, overdueAt, type Installment, type LoanState, type Policy } from "../domain";
+import { Classification, LoanStatus, overdueAt, type ArrearsPlanState, type Installment, type LoanState, type Policy } from "../domain";
 import { chunk } from "./chunk";
 import { PolicyNotIndexedError } from "./errors";
 import { loadPolicies } from "./policies";
@@ -203,11 +203,24 @@ export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
     holiday_to: s.holiday === undefined ? null : Number(s.holiday.to),
     holiday_flagged: s.holiday?.flagged ? 1 : 0,
     settled_at: p.settledAt,
+    ...planColumns(s.arrearsPlan),
     trail_head: collection.trail_head,
     trail_count: collection.trail_count,
     restricted_channels: collection.restricted_channels,
     dispute_open: collection.dispute_open,
     updated_block: collection.updated_block,
+  };
+}
+
+/** The loans row's columns of the last arrears plan (see LoansTable). */
+function planColumns(plan: ArrearsPlanState | undefined) {
+  return {
+    plan_created_at: plan === undefined ? null : Number(plan.createdAt),
+    plan_parts: plan === undefined ? null : JSON.stringify(plan.parts.map((x) => [x.dueDate.toString(), x.amount.toString()])),
+    plan_next: plan?.next ?? 0,
+    plan_first_regular: plan?.firstRegular ?? 0,
+    plan_paid: (plan?.paid ?? 0n).toString(),
+    plan_in_force: plan?.inForce ? 1 : 0,
   };
 }
 
@@ -263,6 +276,18 @@ export function projectionFromRow(row: LoansTable, schedule: Installment[], poli
     ...(row.holiday_from === null || row.holiday_to === null
       ? {}
       : { holiday: { from: BigInt(row.holiday_from), to: BigInt(row.holiday_to), flagged: row.holiday_flagged === 1 } }),
+    ...(row.plan_created_at === null || row.plan_parts === null
+      ? {}
+      : {
+          arrearsPlan: {
+            createdAt: BigInt(row.plan_created_at),
+            parts: (JSON.parse(row.plan_parts) as [string, string][]).map(([dueDate, amount]) => ({ dueDate: BigInt(dueDate), amount: BigInt(amount) })),
+            next: row.plan_next,
+            firstRegular: row.plan_first_regular,
+            paid: BigInt(row.plan_paid),
+            inForce: row.plan_in_force === 1,
+          },
+        }),
   };
   return {
     fixed,

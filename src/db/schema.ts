@@ -135,6 +135,17 @@ export interface LoansTable {
   holiday_to: Int | null;
   holiday_flagged: Flag;
   settled_at: Int | null;
+  /**
+   * The last arrears plan (null created_at if never): its parts as JSON `[[dueDate, amount], ...]`
+   * (decimal strings), the next part to judge, what was repaid since its creation, the first
+   * installment not overdue at its creation, and whether it is still in force.
+   */
+  plan_created_at: Int | null;
+  plan_parts: string | null;
+  plan_next: Int;
+  plan_first_regular: Int;
+  plan_paid: Amount;
+  plan_in_force: Flag;
   trail_head: string | null;
   trail_count: Int;
   restricted_channels: Int;
@@ -172,6 +183,29 @@ export interface HolidaysTable extends EventKey {
   deferred_interest: Amount;
   waived_interest: Amount;
   forgiven_penalty: Amount;
+}
+
+/** ArrearsPlanCreated: `parts` as JSON `[[dueDate, amount], ...]` (decimal strings). */
+export interface ArrearsPlansTable extends EventKey {
+  loan_id: Int;
+  tx_hash: string;
+  created_at: Int;
+  arrears: Amount;
+  amount_overdue: Amount;
+  penalty_outstanding: Amount;
+  parts: string;
+}
+
+/** ArrearsPartKept ("kept"), ArrearsPlanBroken ("broken") and ArrearsPlanCompleted ("completed": no part, due date or requirement). */
+export interface ArrearsOutcomesTable extends EventKey {
+  loan_id: Int;
+  tx_hash: string;
+  outcome: "kept" | "broken" | "completed";
+  part: Int | null;
+  due_date: Int | null;
+  required: Amount | null;
+  paid: Amount;
+  block_timestamp: Int;
 }
 
 export interface SettlementOffersTable extends EventKey {
@@ -400,6 +434,8 @@ export interface Database {
   holidays: HolidaysTable;
   settlement_offers: SettlementOffersTable;
   settlements: SettlementsTable;
+  arrears_plans: ArrearsPlansTable;
+  arrears_outcomes: ArrearsOutcomesTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */
@@ -432,6 +468,8 @@ export const EVENT_TABLES = [
   "holidays",
   "settlement_offers",
   "settlements",
+  "arrears_plans",
+  "arrears_outcomes",
 ] as const satisfies readonly (keyof Database)[];
 
 export type Unused = ColumnType<never>;

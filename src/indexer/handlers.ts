@@ -240,6 +240,46 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
           forgiven_penalty: a.figures.forgivenPenalty.toString(),
         });
       }
+      case "ArrearsPlanCreated": {
+        const a = log.args;
+        return push(batch, "arrears_plans", {
+          block_number: key.block_number, log_index: key.log_index,
+          loan_id: Number(a.loanId),
+          tx_hash: log.transactionHash,
+          created_at: Number(a.createdAt),
+          arrears: a.arrears.toString(),
+          amount_overdue: a.amountOverdue.toString(),
+          penalty_outstanding: a.penaltyOutstanding.toString(),
+          parts: JSON.stringify(a.parts.map((x) => [x.dueDate.toString(), x.amount.toString()])),
+        });
+      }
+      case "ArrearsPartKept":
+      case "ArrearsPlanBroken": {
+        const a = log.args;
+        return push(batch, "arrears_outcomes", {
+          block_number: key.block_number, log_index: key.log_index,
+          loan_id: Number(a.loanId),
+          tx_hash: log.transactionHash,
+          outcome: log.eventName === "ArrearsPartKept" ? "kept" : "broken",
+          part: a.part,
+          due_date: Number(a.dueDate),
+          required: a.required.toString(),
+          paid: a.paid.toString(),
+          block_timestamp: ts,
+        });
+      }
+      case "ArrearsPlanCompleted":
+        return push(batch, "arrears_outcomes", {
+          block_number: key.block_number, log_index: key.log_index,
+          loan_id: Number(log.args.loanId),
+          tx_hash: log.transactionHash,
+          outcome: "completed",
+          part: null,
+          due_date: null,
+          required: null,
+          paid: log.args.paid.toString(),
+          block_timestamp: ts,
+        });
       case "SettlementOffered": {
         const a = log.args;
         return push(batch, "settlement_offers", {

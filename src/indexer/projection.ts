@@ -5,7 +5,9 @@
  */
 import {
   applyRepayment,
+  arrearsRequired,
   chargeOff,
+  createArrearsPlan,
   Classification,
   grantHoliday,
   newLoan,
@@ -165,6 +167,38 @@ export function applyToProjection(p: LoanProjection, log: DecodedLog, timestamp:
     case "PaymentHolidayEnded":
       next.state = s.holiday === undefined ? s : { ...s, holiday: { ...s.holiday, flagged: false } };
       return next;
+    case "ArrearsPlanCreated": {
+      const a = log.args;
+      // The catch-up poke's events came first, so the domain's own poke here has nothing left to do.
+      const r = createArrearsPlan(s, a.parts.map((x) => ({ dueDate: x.dueDate, amount: x.amount })), at);
+      if (r.events.length !== 0 || r.arrears !== a.arrears || r.amountOverdue !== a.amountOverdue || r.penaltyOutstanding !== a.penaltyOutstanding) {
+        throw new ProjectionMismatchError(
+          `loan ${p.fixed.loanId} arrears plan at ${log.blockNumber}:${log.logIndex}: contract arrears ${a.arrears} (${a.amountOverdue} + ${a.penaltyOutstanding}) != domain ${r.arrears} (${r.amountOverdue} + ${r.penaltyOutstanding})`,
+        );
+      }
+      next.state = r.state;
+      return next;
+    }
+    case "ArrearsPartKept":
+    case "ArrearsPlanBroken":
+    case "ArrearsPlanCompleted": {
+      const plan = s.arrearsPlan;
+      if (plan === undefined || !plan.inForce) {
+        throw new ProjectionMismatchError(`loan ${p.fixed.loanId} ${log.eventName} at ${log.blockNumber}:${log.logIndex}: the domain has no arrears plan in force`);
+      }
+      const a = log.args;
+      // Completed follows the last kept part: there is no part left to name.
+      const part = "part" in a ? a.part : plan.parts.length;
+      const required = "required" in a && plan.next < plan.parts.length ? arrearsRequired(plan, s.schedule, plan.next) : null;
+      if (part !== plan.next || a.paid !== plan.paid || ("required" in a && a.required !== required)) {
+        throw new ProjectionMismatchError(
+          `loan ${p.fixed.loanId} ${log.eventName} at ${log.blockNumber}:${log.logIndex}: contract (part ${part}, paid ${a.paid}) != domain (part ${plan.next}, paid ${plan.paid}, required ${required})`,
+        );
+      }
+      const kept = log.eventName === "ArrearsPartKept";
+      next.state = { ...s, arrearsPlan: { ...plan, next: kept ? plan.next + 1 : plan.next, inForce: kept } };
+      return next;
+    }
     case "LoanSettled": {
       const a = log.args;
       const r = settle(s, a.amount, at);

@@ -41,7 +41,8 @@ const row: LoansTable = {
   cursor: 0, installment_count: 2, paid: "0", penalty_paid: "0", base: "0", base_days: 0, last_paid_at: 1_000,
   classification: 0, reminder_stage: 0, penalty_assessed: "0", defaulted: 0, observation: 0, on_time_streak: 0,
   restructured_at: 0, cursor_due: null, due_key: 0, amount_overdue: "0", overdue_refresh_at: null, overdue_since: null,
-  charged_off_at: null, written_off_at: null, closed_at: null, holiday_from: null, holiday_to: null, holiday_flagged: 0, settled_at: null, trail_head: null, trail_count: 0, restricted_channels: 0,
+  charged_off_at: null, written_off_at: null, closed_at: null, holiday_from: null, holiday_to: null, holiday_flagged: 0, settled_at: null,
+  plan_created_at: null, plan_parts: null, plan_next: 0, plan_first_regular: 0, plan_paid: "0", plan_in_force: 0, trail_head: null, trail_count: 0, restricted_channels: 0,
   dispute_open: 0, updated_block: 10,
 };
 
@@ -84,6 +85,39 @@ describe("loans row of a projection", function () {
     for (const k of servicing) {
       expect(sameServicing(p, { ...p, [k]: k === "version" ? 2 : k === "fixed" || k === "state" ? { ...(p as unknown as Record<string, object>)[k] } : 5 }), k).to.equal(false);
     }
+  });
+
+  it("round-trips a holiday and an arrears plan through the row, and none when the loan never had one", function () {
+    const schedule = [
+      { dueDate: 1_000n + 30n * DAY, principal: 60_000n, interest: 1_200n },
+      { dueDate: 1_000n + 60n * DAY, principal: 60_000n, interest: 600n },
+    ];
+    const p = projectionFromRow(row, schedule, policy);
+    expect(p.state.arrearsPlan).to.equal(undefined);
+    const arrearsPlan = {
+      createdAt: 1_000n + 40n * DAY,
+      parts: [
+        { dueDate: 1_000n + 50n * DAY, amount: 30_000n },
+        { dueDate: 1_000n + 80n * DAY, amount: 2n ** 100n },
+      ],
+      next: 1,
+      firstRegular: 1,
+      paid: 30_001n,
+      inForce: true,
+    };
+    const withPlan: LoanProjection = { ...p, state: { ...p.state, holiday: { from: 1_010n, to: 1_020n, flagged: false }, arrearsPlan } };
+    const r = projectionRow(withPlan, 2_000);
+    expect([r.plan_created_at, r.plan_parts, r.plan_next, r.plan_first_regular, r.plan_paid, r.plan_in_force]).to.deep.equal([
+      Number(arrearsPlan.createdAt),
+      JSON.stringify([["4321000", "30000"], ["6913000", (2n ** 100n).toString()]]),
+      1,
+      1,
+      "30001",
+      1,
+    ]);
+    const back = projectionFromRow({ ...row, ...r }, schedule, policy);
+    expect(back.state.arrearsPlan).to.deep.equal(arrearsPlan);
+    expect(back.state.holiday).to.deep.equal({ from: 1_010n, to: 1_020n, flagged: false });
   });
 
   it("computes the time-dependent columns as the domain's rules say, from the installments from the cursor on alone", function () {

@@ -45,7 +45,7 @@ describe("indexer: a clean index holds what the chain says", function () {
     client = createChainClient(node.url);
     const chain = await connectChain(node.url, deploymentsDir);
     const all = Array.from({ length: Number(await chain.ledger.loanCount()) }, (_, i) => BigInt(i + 1));
-    await chain.everyKindOfEvent(all.slice(0, 12));
+    await chain.everyKindOfEvent(all.slice(0, 14));
     // 100 days on: reminders, penalty assessments, classification changes, defaults; then late payments.
     await chain.increaseTime(100n * DAY);
     await chain.poke(all);
@@ -174,6 +174,28 @@ describe("indexer: a clean index holds what the chain says", function () {
       expect(loan.settled_at).to.be.a("number");
       // Conservation, from the row alone: what was paid is the amount.
       expect(BigInt(s.penalty_paid) + BigInt(s.interest_paid) + BigInt(s.principal_paid)).to.equal(BigInt(s.amount));
+    });
+
+    it("holds the arrears plans and their outcomes as LoanRelief recorded them", async function () {
+      const plans = await handle.db.selectFrom("arrears_plans").selectAll().orderBy("loan_id").execute();
+      const outcomes = await handle.db.selectFrom("arrears_outcomes").selectAll().orderBy("block_number").orderBy("log_index").execute();
+      expect(plans.length).to.equal(2);
+      // The 13th loan: part 0 kept, part 1 broken after the 100-day jump; the 14th: its only part kept, completed.
+      const [planned, completed] = plans.map((p) => p.loan_id);
+      expect(outcomes.map((o) => `${o.loan_id}:${o.outcome}:${o.part}`)).to.deep.equal([`${planned}:kept:0`, `${completed}:kept:0`, `${completed}:completed:null`, `${planned}:broken:1`]);
+      const reliefAt = { address: deployment.loanLedger.address as Address, abi: loanReliefAbi, blockNumber: BigInt(cursor.blockNumber) };
+      for (const plan of plans) {
+        const parts = JSON.parse(plan.parts) as [string, string][];
+        expect(parts.reduce((sum, [, amount]) => sum + BigInt(amount), 0n), "the parts add up to the arrears").to.equal(BigInt(plan.arrears));
+        expect(BigInt(plan.amount_overdue) + BigInt(plan.penalty_outstanding)).to.equal(BigInt(plan.arrears));
+        const [inForce] = await client.readContract({ ...reliefAt, functionName: "arrearsPlanOf", args: [BigInt(plan.loan_id)] });
+        const row = await handle.db.selectFrom("loans").select(["plan_in_force", "plan_created_at", "plan_parts"]).where("loan_id", "=", plan.loan_id).executeTakeFirstOrThrow();
+        expect([row.plan_in_force === 1, row.plan_created_at, row.plan_parts]).to.deep.equal([inForce, plan.created_at, plan.parts]);
+      }
+      // Kept and broken carry what was required and paid; a kept part's paid reached its requirement.
+      for (const o of outcomes.filter((x) => x.outcome !== "completed")) {
+        expect(BigInt(o.paid) >= BigInt(o.required!), `${o.outcome} part ${o.part}`).to.equal(o.outcome === "kept");
+      }
     });
 
     it("holds each loan's trail head and count, restrictions, dispute and collectors as CollectionLog does", async function () {

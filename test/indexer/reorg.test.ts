@@ -74,8 +74,8 @@ describe("indexer: reorgs", function () {
     await chain.repay(workloadLoans[3], 20_000_000n);
     await chain.recordActions(workloadLoans.slice(5, 8), 1, "branch-b");
     if (blocks === "more") {
-      // Four fresh loans: the last two get a payment holiday and a settlement (relief rows to roll back).
-      const ids = await chain.registerLoans(4, "branch-b");
+      // Six fresh loans: the last four get a payment holiday, a settlement and arrears plans (relief rows to roll back).
+      const ids = await chain.registerLoans(6, "branch-b");
       await chain.repay(ids[1], 10_000_000n);
       await chain.everyKindOfEvent([...workloadLoans.slice(0, 8), ...ids]);
       await chain.poke(workloadLoans);

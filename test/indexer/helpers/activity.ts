@@ -8,7 +8,7 @@ import { ethers } from "ethers";
 import { loadDeployment } from "../../../src/chain/deployments";
 import { DAY } from "../../../src/domain/constants";
 import { CollectionLog__factory, LoanLedger__factory, LoanRelief__factory } from "../../../typechain-types";
-import { paymentHolidayTypedData, plainTypes } from "../../../src/chain/typed-data";
+import { arrearsPlanTypedData, paymentHolidayTypedData, plainTypes } from "../../../src/chain/typed-data";
 import { rpc } from "../../support/chain";
 
 export type Chain = Awaited<ReturnType<typeof connectChain>>;
@@ -122,10 +122,14 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
      * (proposed, accepted), unassignment, channel restrictions, disputes filed and resolved, a
      * promise, a batch anchor, pause/unpause, the rate cap.
      */
-    /** One of every kind of event on 10 loans; with 12, also a payment holiday (the 11th) and a settlement (the 12th). */
+    /**
+     * One of every kind of event on 10 loans; with 12, also a payment holiday (the 11th) and a
+     * settlement (the 12th); with 14, arrears plans (time moves on until both are late): the 13th
+     * keeps its first part and has a second part to come, the 14th completes its only part.
+     */
     async everyKindOfEvent(ids: bigint[]) {
       if (ids.length < 10) throw new Error("everyKindOfEvent needs 10 loans");
-      const [offChain, chargedOff, writtenOff, paidOff, restructured, unassigned, restricted, disputed, resolved, promised, holiday, settled] = ids;
+      const [offChain, chargedOff, writtenOff, paidOff, restructured, unassigned, restricted, disputed, resolved, promised, holiday, settled, planned, completed] = ids;
       await send(ledger.connect(lender).setServicer(admin.address, true));
       const received = (await latest()).timestamp;
       await send(ledger.connect(admin).recordRepayment(offChain, 50_000_000n, received, ethers.id("bank-ref-1")));
@@ -163,9 +167,56 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
         await send(relief.connect(lender).offerSettlement(settled, (st.outstandingPrincipal + st.outstandingInterest) / 2n, deadline));
         await send(relief.connect(borrower).settle(settled));
       }
+      if (planned !== undefined && completed !== undefined) {
+        await chain.lateBy(2n, [planned, completed]);
+        const [first] = await chain.createArrearsPlan(planned, [10n, 40n]);
+        await chain.repay(planned, first!.amount);
+        const [only] = await chain.createArrearsPlan(completed, [5n]);
+        await chain.repay(completed, only!.amount);
+        await chain.increaseTime(11n * DAY);
+        // Part 0 of the 13th kept (its part 1 is still to come); the 14th's only part kept, completing it.
+        await chain.poke([planned, completed]);
+      }
       await send(ledger.connect(admin).pause());
       await send(ledger.connect(admin).unpause());
       await send(ledger.connect(admin).setMaxAnnualRate(1600));
+    },
+
+    /** Moves time on until each of `ids` is at least `days` days past due (an unpaid installment that late). */
+    async lateBy(days: bigint, ids: bigint[]) {
+      const now = (await latest()).timestamp;
+      let until = now;
+      for (const id of ids) {
+        const st = await ledger.loanState(id);
+        const target = st.nextDueDate + days * DAY + 60n;
+        if (target > until) until = target;
+      }
+      if (until > now) await chain.increaseTime(until - now);
+      await chain.mineEmpty(1);
+    },
+
+    /**
+     * An arrears plan on `loanId` with the borrower's EIP-712 promise, created by the lender in the
+     * next block: its arrears now in parts due `daysOut` days from now (equal, the last with the residue).
+     */
+    async createArrearsPlan(loanId: bigint, daysOut: bigint[]) {
+      const now = (await latest()).timestamp;
+      const st = await ledger.loanState(loanId);
+      const arrears = st.amountOverdue + st.penaltyOutstanding;
+      const n = BigInt(daysOut.length);
+      const parts = daysOut.map((d, i) => ({ dueDate: now + d * DAY, amount: arrears / n + (i === daysOut.length - 1 ? arrears % n : 0n) }));
+      const deadline = now + DAY;
+      const td = arrearsPlanTypedData({
+        chainId: (await provider.getNetwork()).chainId,
+        loanLedger: dep.loanLedger.address,
+        loanId,
+        parts,
+        nonce: await ledger["nonces(address,uint192)"](borrower.address, loanId),
+        deadline,
+      });
+      const signature = await borrower.signTypedData(td.domain as Record<string, unknown>, plainTypes(td.types), td.message);
+      await send(relief.connect(lender).createArrearsPlan(loanId, parts, deadline, signature));
+      return parts;
     },
 
     /** A payment holiday on `loanId` with the borrower's EIP-712 consent, granted by the lender. */
