@@ -149,6 +149,7 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
   it("counts the relief in the portfolio: the holiday in force, the settlement and what it forgave, the open offer", async function () {
     const p = await portfolioRelief();
     expect(p.relief).to.deep.equal({
+      arrearsPlans: { loans: 0, inForce: 0, ended: 0, broken: 0, completed: 0, partsKept: 0, curedAfter: 0, cureRate: null },
       holidays: { loans: 1, inForce: 1, ended: 0, curedAfter: 0, cureRate: null },
       settlements: { count: 1, amount: "200000000", forgiven: { penalty: "0", interest: "0", principal: "104500000" }, offersOpen: 1 },
     });

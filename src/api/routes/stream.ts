@@ -21,7 +21,10 @@ and \`args\` its decoded arguments (integers as decimal strings, addresses check
   classifications 0 normal .. 4 loss), \`default\` (LoanDefaulted \`{ loanId, installment, dpd }\`), \`charge_off\` (LoanChargedOff),
   \`write_off\` (LoanWrittenOff; both \`{ loanId, outstandingPrincipal, outstandingInterest, penaltyOutstanding, dpd }\`), \`closed\`
   (LoanClosed \`{ loanId, closedAt }\`), \`settled\` (LoanSettled \`{ loanId, payer, amount, figures, paidAt, bankRef, offChain }\`),
-  \`holiday\` (PaymentHolidayGranted \`{ loanId, version, from, to, terms, figures, schedule }\`), \`holiday_ended\` (PaymentHolidayEnded \`{ loanId, to }\`).
+  \`holiday\` (PaymentHolidayGranted \`{ loanId, version, from, to, terms, figures, schedule }\`), \`holiday_ended\` (PaymentHolidayEnded \`{ loanId, to }\`),
+  \`arrears_plan\` (ArrearsPlanCreated \`{ loanId, createdAt, arrears, amountOverdue, penaltyOutstanding, parts }\`), \`arrears_part_kept\`
+  (ArrearsPartKept) and \`arrears_plan_broken\` (ArrearsPlanBroken; both \`{ loanId, part, dueDate, required, paid }\`), and
+  \`arrears_plan_completed\` (ArrearsPlanCompleted \`{ loanId, paid }\`).
 - \`action\` — ActionRecorded; args \`{ loanId, seq, collector, channel, kind, outcome, occurredAt, evidenceHash, flags, head }\`.
 - \`repayment\` — LoanRepaid; args \`{ loanId, payer, amount, penalty, interest, principal, cursor, paidAt, bankRef, offChain, recovery }\`.
 - \`ready\` — sent once on connect, without an id: \`{ asOf: { block, timestamp }, after: "<block>-<logIndex>" | null }\`.

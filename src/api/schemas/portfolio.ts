@@ -95,6 +95,16 @@ export const Portfolio = z
           curedAfter: z.number().int().openapi({ description: "Of the ended: current (open with DPD 0) or repaid in full at asOf" }),
           cureRate: z.number().nullable().openapi({ description: "curedAfter / ended, 4 decimals; null when none has ended" }),
         }),
+        arrearsPlans: z.object({
+          loans: z.number().int().openapi({ description: "Loans that had an arrears plan (each counts its last)" }),
+          inForce: z.number().int().openapi({ description: "Open loans whose plan is in force" }),
+          ended: z.number().int().openapi({ description: "Plans broken or completed, or whose loan ended" }),
+          broken: z.number().int().openapi({ description: "Plans ended by a missed part (every plan, not only the last of each loan)" }),
+          completed: z.number().int().openapi({ description: "Plans whose every part was kept (every plan)" }),
+          partsKept: z.number().int().openapi({ description: "Parts judged kept (every plan)" }),
+          curedAfter: z.number().int().openapi({ description: "Of the ended: current (open with DPD 0) or repaid in full at asOf" }),
+          cureRate: z.number().nullable().openapi({ description: "curedAfter / ended, 4 decimals; null when none has ended" }),
+        }),
         settlements: z.object({
           count: z.number().int(),
           amount: Amount.openapi({ description: "What the settlements paid, in minor units summed across currencies and tokens" }),
@@ -102,7 +112,7 @@ export const Portfolio = z
           offersOpen: z.number().int().openapi({ description: "Open loans whose last settlement offer has not expired" }),
         }),
       })
-      .openapi({ description: "Relief: payment holidays and their cure rate afterwards; settlements and what they forgave" }),
+      .openapi({ description: "Relief: payment holidays and arrears plans and their cure rate afterwards; settlements and what they forgave" }),
     asOf: AsOf,
   })
   .openapi("Portfolio");

@@ -1,6 +1,7 @@
 /**
- * A loan's relief as indexed: its last payment holiday, the settlement on offer and the
- * settlement that ended it (src/db/migrations/0012_relief.ts; LoanRelief's events).
+ * A loan's relief as indexed: its last payment holiday, its last arrears plan with each part's
+ * outcome, the settlement on offer and the settlement that ended it (src/db/migrations/0012_relief.ts
+ * and 0013_arrears_plans.ts; LoanRelief's events).
  */
 import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
@@ -9,8 +10,9 @@ import type { AsOf } from "./loans";
 
 /** `open`: the loan is Active or ChargedOff (a holiday or an offer means nothing once it has ended). */
 export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf, open: boolean) {
-  const [holiday, offer, settlement] = await Promise.all([
+  const [holiday, plan, offer, settlement] = await Promise.all([
     db.selectFrom("holidays").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst(),
+    lastArrearsPlan(db, loanId, open),
     db.selectFrom("settlement_offers").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst(),
     db.selectFrom("settlements").selectAll().where("loan_id", "=", loanId).limit(1).executeTakeFirst(),
   ]);
@@ -31,6 +33,7 @@ export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf,
           txHash: holiday.tx_hash,
         }
       : null,
+    arrearsPlan: plan,
     // A settlement takes up the offer (the contract deletes it), and a loan that ended otherwise
     // cannot take it up: only an open loan's last offer is on offer.
     settlementOffer:
@@ -56,5 +59,50 @@ export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf,
           txHash: settlement.tx_hash,
         }
       : null,
+  };
+}
+
+/** The outcome of a part: judged kept or missed, or still to come (`pending`; `unjudged` once the plan ended otherwise). */
+type PartOutcome = "kept" | "missed" | "pending" | "unjudged";
+
+/**
+ * The loan's last arrears plan: its figures at the creation, what was repaid towards it since, and
+ * each part with its outcome. `status`: in_force, broken (a part missed), completed (every part kept)
+ * or ended (the loan ended while it was in force: settled, repaid, written off).
+ */
+async function lastArrearsPlan(db: Kysely<Database>, loanId: number, open: boolean) {
+  const plan = await db.selectFrom("arrears_plans").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst();
+  if (plan === undefined) return null;
+  const [outcomes, row] = await Promise.all([
+    db
+      .selectFrom("arrears_outcomes")
+      .selectAll()
+      .where("loan_id", "=", loanId)
+      .where((eb) => eb.or([eb("block_number", ">", plan.block_number), eb.and([eb("block_number", "=", plan.block_number), eb("log_index", ">", plan.log_index)])]))
+      .orderBy("block_number")
+      .orderBy("log_index")
+      .execute(),
+    db.selectFrom("loans").select(["plan_paid", "plan_in_force"]).where("loan_id", "=", loanId).executeTakeFirstOrThrow(),
+  ]);
+  const judged = new Map(outcomes.filter((o) => o.part !== null).map((o) => [o.part!, o]));
+  const broken = outcomes.some((o) => o.outcome === "broken");
+  const completed = outcomes.some((o) => o.outcome === "completed");
+  const inForce = open && row.plan_in_force === 1;
+  const status = inForce ? "in_force" : broken ? "broken" : completed ? "completed" : "ended";
+  const parts = (JSON.parse(plan.parts) as [string, string][]).map(([dueDate, amount], i) => {
+    const o = judged.get(i);
+    const outcome: PartOutcome = o === undefined ? (inForce ? "pending" : "unjudged") : o.outcome === "kept" ? "kept" : "missed";
+    return { dueDate: Number(dueDate), amount, outcome, required: o?.required ?? null, paid: o?.paid ?? null, judgedAt: o?.block_timestamp ?? null };
+  });
+  return {
+    createdAt: plan.created_at,
+    arrears: plan.arrears,
+    amountOverdue: plan.amount_overdue,
+    penaltyOutstanding: plan.penalty_outstanding,
+    status,
+    // While in force the loans row has the running total; after, the last outcome's (what the plan was judged on).
+    paid: inForce ? row.plan_paid : (outcomes[outcomes.length - 1]?.paid ?? row.plan_paid),
+    parts,
+    txHash: plan.tx_hash,
   };
 }

@@ -16,6 +16,10 @@ export const STREAM_EVENTS = {
   LoanSettled: "status",
   PaymentHolidayGranted: "status",
   PaymentHolidayEnded: "status",
+  ArrearsPlanCreated: "status",
+  ArrearsPartKept: "status",
+  ArrearsPlanBroken: "status",
+  ArrearsPlanCompleted: "status",
   ActionRecorded: "action",
   LoanRepaid: "repayment",
 } as const satisfies Record<string, string>;
@@ -33,6 +37,10 @@ const STATUS_CHANGE: Record<string, string> = {
   LoanSettled: "settled",
   PaymentHolidayGranted: "holiday",
   PaymentHolidayEnded: "holiday_ended",
+  ArrearsPlanCreated: "arrears_plan",
+  ArrearsPartKept: "arrears_part_kept",
+  ArrearsPlanBroken: "arrears_plan_broken",
+  ArrearsPlanCompleted: "arrears_plan_completed",
 };
 
 /** A position in chain order: the (block, logIndex) of the last event sent. */
