@@ -9,14 +9,14 @@ import { mnemonicToAccount } from "viem/accounts";
 import { loanLedgerAbi, loanReliefAbi, mockERC20Abi } from "../../src/chain/abis";
 import type { Deployment } from "../../src/chain/deployments";
 import { DAY } from "../../src/domain";
-import { deployTo, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
+import { deployTo, rpc, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { cli, deploymentIn, devAccount, grantLender, publicClient } from "./helpers/operator";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 // viem/chains is not imported: its types pull in ox sources that do not type-check under this tsconfig.
 const hardhat = defineChain({ id: 31337, name: "hardhat", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: ["http://127.0.0.1:8545"] } } });
 
-describe("cli relief commands (holiday-consent, holiday, settlement-offer, settle, policy)", function () {
+describe("cli relief commands (holiday-consent, holiday, arrears-consent, arrears-plan, settlement-offer, settle, policy)", function () {
   this.timeout(600_000);
 
   let node: TestNode | undefined;
@@ -127,6 +127,44 @@ describe("cli relief commands (holiday-consent, holiday, settlement-offer, settl
     ]);
     const state = await read<{ status: number }>("loanState", [first + 1n], loanLedgerAbi);
     expect(state.status).to.equal(4); // Settled
+  });
+
+  it("the borrower signs an arrears plan split in parts, the lender creates it with the printed parts, and the chain has it", async function () {
+    // Loan 3, registered for this test with its first installment due 5 days out: 5 more days behind.
+    const client = publicClient(node!.url);
+    const lenderWallet = createWalletClient({ account: mnemonicToAccount(MNEMONIC, { addressIndex: 1 }), chain: hardhat, transport: http(node!.url) });
+    const now = (await client.getBlock()).timestamp;
+    const id = (await read<bigint>("loanCount", [], loanLedgerAbi)) + 1n;
+    const schedule = [1n, 2n].map((m) => ({ dueDate: now + 5n * DAY + (m - 1n) * 30n * DAY, principal: 100_000_000n, interest: 1_500_000n }));
+    const hash = await lenderWallet.writeContract({
+      address: deployment.loanLedger.address,
+      abi: loanLedgerAbi,
+      functionName: "registerLoan",
+      args: [{ borrower: borrower.address, borrowerRef: keccak256(toHex("cli-arrears")), token: deployment.testToken!.address, currency: "0x000000", principal: 200_000_000n, contractRateBps: 600, utcOffsetMinutes: 480, schedule }],
+    });
+    await client.waitForTransactionReceipt({ hash });
+    const early = await cli(["relief", "arrears-consent", "--key-env", "BORROWER_KEY", "--loan", String(id), "--split", "2", "--first", String(now + 40n * DAY), "--deadline", String(now + 30n * DAY), ...conn], asBorrower);
+    expect(early.code).to.equal(2);
+    expect(early.stderr).to.contain("no arrears to plan");
+    await rpc(node!.url, "evm_increaseTime", [Number(10n * DAY)]);
+    await rpc(node!.url, "evm_mine", []);
+
+    const deadline = String(now + 30n * DAY);
+    const consent = await cli(["relief", "arrears-consent", "--key-env", "BORROWER_KEY", "--loan", String(id), "--split", "3", "--first", String(now + 20n * DAY), "--every", "14", "--deadline", deadline, ...conn], asBorrower);
+    expect(consent.code, consent.stderr).to.equal(0);
+    const c = json(consent.stdout) as { arrears: string; parts: { dueDate: number; amount: string }[]; partsFlag: string; signature: string };
+    expect(c.parts.map((p) => p.dueDate)).to.deep.equal([20n, 34n, 48n].map((d) => Number(now + d * DAY)));
+    expect(c.parts.reduce((sum, p) => sum + BigInt(p.amount), 0n), "the parts add up to the arrears").to.equal(BigInt(c.arrears));
+
+    const rest = await cli(["relief", "arrears-plan", "--loan", String(id), "--parts", `${now + 20n * DAY}:rest`, "--deadline", deadline, "--signature", c.signature, ...conn], asLender);
+    expect(rest.code).to.equal(2);
+    expect(rest.stderr).to.contain("the borrower signed exact amounts");
+    const created = await cli(["relief", "arrears-plan", "--loan", String(id), "--parts", c.partsFlag, "--deadline", deadline, "--signature", c.signature, ...conn], asLender);
+    expect(created.code, created.stderr).to.equal(0);
+    const g = json(created.stdout);
+    expect([g.arrears, g.parts]).to.deep.equal([c.arrears, c.parts]);
+    const [inForce, , next, paid, parts] = await read<[boolean, bigint, number, bigint, { dueDate: bigint; amount: bigint }[]]>("arrearsPlanOf", [id]);
+    expect([inForce, next, paid, parts.map((p) => [Number(p.dueDate), p.amount.toString()])]).to.deep.equal([true, 0, 0n, c.parts.map((p) => [p.dueDate, p.amount])]);
   });
 
   it("sets the lender's relief policy", async function () {

@@ -1,6 +1,6 @@
 /**
- * `duetrail relief ...`: payment holidays and settlements (LoanRelief, called at the ledger's
- * address; docs/ledger-rules.md, "Relief").
+ * `duetrail relief ...`: payment holidays, arrears plans (relief-arrears.ts) and settlements
+ * (LoanRelief, called at the ledger's address; docs/ledger-rules.md, "Relief").
  *
  *   # the borrower signs the holiday (EIP-712) and hands the signature to the lender
  *   BORROWER_KEY=0x... npm run cli -- relief holiday-consent --key-env BORROWER_KEY --loan 7 \
@@ -26,6 +26,7 @@ import { amount, unixTime } from "../lib/fields";
 import { flag, loanIdFlag } from "../lib/flags";
 import { chainNumber, printJson } from "../lib/json";
 import { connectSigner, readPrivateKey, send, withSignerOptions, type Signer } from "../lib/signer";
+import { ARREARS_OPTIONS, arrearsConsent, arrearsPlan } from "./relief-arrears";
 
 const INTEREST = { accrued: HolidayInterest.Accrued, capitalised: HolidayInterest.Capitalised, waived: HolidayInterest.Waived } as const;
 const PLACEMENT = { end: HolidayPlacement.End, spread: HolidayPlacement.Spread } as const;
@@ -195,9 +196,9 @@ const HOLIDAY_OPTIONS: [string, string][] = [
   ["--deadline <time>", "last time the consent is accepted: unix seconds or ISO-8601 UTC"],
 ];
 
-/** Registers `relief holiday-consent|holiday|settlement-offer|settle|settlement-record|policy`. */
+/** Registers `relief holiday-consent|holiday|arrears-consent|arrears-plan|settlement-offer|settle|settlement-record|policy`. */
 export function registerReliefCommand(program: Command): void {
-  const relief = program.command("relief").description("payment holidays and settlements (LoanRelief)");
+  const relief = program.command("relief").description("payment holidays, arrears plans and settlements (LoanRelief)");
   const sub = (name: string, description: string, options: [string, string][], keyEnv: string, fn: (raw: Record<string, unknown>) => Promise<void>) => {
     const cmd = relief.command(name).description(description).showHelpAfterError(false);
     for (const [f, d] of options) cmd.option(f, d);
@@ -207,6 +208,14 @@ export function registerReliefCommand(program: Command): void {
   };
   sub("holiday-consent", "borrower: sign a payment holiday (EIP-712) for the lender to grant; sends nothing", HOLIDAY_OPTIONS, "BORROWER_KEY", holidayConsent);
   sub("holiday", "lender: grant a payment holiday the borrower signed (LoanRelief.grantPaymentHoliday)", [...HOLIDAY_OPTIONS, ["--signature <hex>", "the borrower's signature (0x...) from relief holiday-consent"]], "LENDER_KEY", holiday);
+  sub("arrears-consent", "borrower: sign an arrears plan (EIP-712) for the lender to create; sends nothing", ARREARS_OPTIONS, "BORROWER_KEY", arrearsConsent);
+  sub(
+    "arrears-plan",
+    "lender: create an arrears plan the borrower signed (LoanRelief.createArrearsPlan)",
+    [...ARREARS_OPTIONS.filter(([f]) => !/split|first|every/.test(f)), ["--signature <hex>", "the borrower's signature (0x...) from relief arrears-consent"]],
+    "LENDER_KEY",
+    arrearsPlan,
+  );
   sub(
     "settlement-offer",
     "lender: offer to settle a loan for less than is owed (LoanRelief.offerSettlement)",
