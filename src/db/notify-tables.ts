@@ -25,7 +25,7 @@ export interface NoticesTable {
   /** Derived from (trigger_id, channel): the provider's idempotency key (src/notify/ids.ts). */
   id: string;
   trigger_id: string;
-  /** ReminderTriggered, PenaltyAssessed, ClassificationChanged, LoanDefaulted, RestructureProposed, PromiseRecorded, PaymentHolidayGranted, SettlementOffered, LoanSettled, PromiseBroken, Request. */
+  /** ReminderTriggered, PenaltyAssessed, ClassificationChanged, LoanDefaulted, RestructureProposed, PromiseRecorded, PaymentHolidayGranted, SettlementOffered, LoanSettled, ArrearsPlanCreated, ArrearsPlanBroken, PromiseBroken, Request. */
   trigger: string;
   channel: NoticeChannel;
   loan_id: Int;

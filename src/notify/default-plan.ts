@@ -4,8 +4,8 @@
  * date (at the stages of the lender's LoanLedger policy); a formal default notice by letter, email as
  * fallback; the lawyer's demand letter by post at 90 days past due; the restructuring proposal by
  * email, then SMS, then letter; promise confirmations and broken-promise reminders by SMS, then
- * email; relief (a payment holiday's confirmation, a settlement offer and its confirmation) by email,
- * then letter, then SMS; requests may send the fixed custom message on any borrower channel and the demand letter
+ * email; relief (a payment holiday's confirmation, a settlement offer and its confirmation, an arrears
+ * plan's confirmation) by email, then letter, then SMS, and an arrears plan's end by SMS, then email; requests may send the fixed custom message on any borrower channel and the demand letter
  * by post from 30 days past due. No penalty or classification notices (a penalty can change every
  * day; the classification is the lender's business), no webhook copies (no URL). Caps: the
  * defaults, 2 a day and 5 in 7 days.
@@ -27,6 +27,8 @@ export const DEFAULT_NOTICE_PLAN: NoticePlan = parseNoticePlan({
       { trigger: "PaymentHolidayGranted", template: "holiday.confirmation", channels: ["email", "letter", "sms"] },
       { trigger: "SettlementOffered", template: "settlement.offer", channels: ["email", "letter", "sms"] },
       { trigger: "LoanSettled", template: "settlement.confirmation", channels: ["email", "letter", "sms"] },
+      { trigger: "ArrearsPlanCreated", template: "arrears.confirmation", channels: ["email", "letter", "sms"] },
+      { trigger: "ArrearsPlanBroken", template: "arrears.broken", channels: ["sms", "email", "letter"] },
       { trigger: "Request", template: "custom.request", channels: ["sms", "email", "letter"] },
       { trigger: "Request", when: { minDpd: 30 }, template: "demand.letter", channels: ["letter"], kind: "notice" },
     ],

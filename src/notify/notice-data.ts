@@ -175,7 +175,7 @@ function dataOf(
   };
 }
 
-/** The relief figures of a SettlementOffered, LoanSettled or PaymentHolidayGranted trigger. */
+/** The relief figures of a SettlementOffered, LoanSettled, PaymentHolidayGranted, ArrearsPlanCreated or ArrearsPlanBroken trigger. */
 function reliefData(trigger: string, args: Record<string, unknown>): Partial<NoticeData> {
   switch (trigger) {
     case "SettlementOffered":
@@ -191,6 +191,12 @@ function reliefData(trigger: string, args: Record<string, unknown>): Partial<Not
     }
     case "PaymentHolidayGranted":
       return { holidayEnd: big(args.to) };
+    case "ArrearsPlanCreated": {
+      const parts = Array.isArray(args.parts) ? (args.parts as { dueDate: unknown; amount: unknown }[]) : [];
+      return { totalAmount: big(args.arrears), partCount: parts.length, nextPartAmount: big(parts[0]?.amount), nextPartDate: big(parts[0]?.dueDate) };
+    }
+    case "ArrearsPlanBroken":
+      return { nextPartAmount: (big(args.required) ?? 0n) - (big(args.paid) ?? 0n), nextPartDate: big(args.dueDate) };
     default:
       return {};
   }

@@ -18,7 +18,7 @@ export type NoticeTrigger =
   | { name: "ClassificationChanged"; from: number; to: number; dpd: number }
   | { name: "LoanDefaulted"; installment: number; dpd: number }
   | { name: "RestructureProposed"; dpd: number }
-  | { name: "PaymentHolidayGranted" | "SettlementOffered" | "LoanSettled"; dpd: number }
+  | { name: "PaymentHolidayGranted" | "SettlementOffered" | "LoanSettled" | "ArrearsPlanCreated" | "ArrearsPlanBroken"; dpd: number }
   | { name: "PromiseRecorded"; dpd: number }
   | { name: "PromiseBroken"; dpd: number }
   | { name: "Request"; template: string; channel: NoticeChannel; dpd: number };

@@ -47,6 +47,8 @@ function triggerOf(t: TriggerFacts): NoticeTrigger | undefined {
     case "PaymentHolidayGranted":
     case "SettlementOffered":
     case "LoanSettled":
+    case "ArrearsPlanCreated":
+    case "ArrearsPlanBroken":
       return { name: t.name, dpd };
     default:
       return undefined;

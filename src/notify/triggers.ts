@@ -15,6 +15,8 @@ export const TRIGGER_EVENTS = [
   "PaymentHolidayGranted",
   "SettlementOffered",
   "LoanSettled",
+  "ArrearsPlanCreated",
+  "ArrearsPlanBroken",
 ] as const;
 export type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
 

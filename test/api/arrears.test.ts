@@ -11,6 +11,9 @@ import { arrearsPlanTypedData } from "../../src/chain/typed-data";
 import { DAY } from "../../src/domain";
 import { rpc } from "../support/chain";
 import { connectSse } from "./helpers/sse";
+import { planPass } from "../../src/notify/planner";
+import { planFor } from "../../src/notify/plans-in-force";
+import { noticeData } from "../../src/notify/notice-data";
 import { accountOf, apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
 
 describeEachDialect("GET /v1/loans/{loanId}: arrears plans", (dialect) => {
@@ -150,6 +153,34 @@ describeEachDialect("GET /v1/loans/{loanId}: arrears plans", (dialect) => {
     } finally {
       c.close();
     }
+  });
+
+  it("the built-in notice plan confirms each plan and tells the borrower the broken one has ended, with the events' figures", async function () {
+    await planPass({ db: f.db, chainId: f.deployment.chainId, planFor, maxAgeSec: 10 * 365 * 86_400 });
+    const notices = await f.db
+      .selectFrom("notices")
+      .selectAll()
+      .where("loan_id", "in", [Number(ids.kept), Number(ids.broken)])
+      .where("trigger", "in", ["ArrearsPlanCreated", "ArrearsPlanBroken"])
+      .orderBy("loan_id")
+      .orderBy("trigger")
+      .execute();
+    expect(notices.map((n) => [n.loan_id, n.trigger, n.template, n.channel])).to.deep.equal([
+      [Number(ids.kept), "ArrearsPlanCreated", "arrears.confirmation", "email"],
+      [Number(ids.broken), "ArrearsPlanBroken", "arrears.broken", "sms"],
+      [Number(ids.broken), "ArrearsPlanCreated", "arrears.confirmation", "email"],
+    ]);
+    const dataOf = async (loanId: bigint, trigger: string) => {
+      const n = notices.find((x) => x.loan_id === Number(loanId) && x.trigger === trigger)!;
+      const loan = await f.db.selectFrom("loans").selectAll().where("loan_id", "=", Number(loanId)).executeTakeFirstOrThrow();
+      return noticeData(f.db, n, loan, async () => ({ symbol: "TUSD", decimals: 6 }));
+    };
+    const [created] = await eventsOf("ArrearsPlanCreated", ids.kept);
+    const first = parts.get(ids.kept)![0]!;
+    expect(await dataOf(ids.kept, "ArrearsPlanCreated")).to.include({ totalAmount: (created!.args as { arrears: bigint }).arrears, partCount: 2, nextPartAmount: first.amount, nextPartDate: first.dueDate });
+    const [broken] = await eventsOf("ArrearsPlanBroken", ids.broken);
+    const b = broken!.args as { required: bigint; paid: bigint; dueDate: bigint };
+    expect(await dataOf(ids.broken, "ArrearsPlanBroken")).to.include({ nextPartAmount: b.required - b.paid, nextPartDate: b.dueDate });
   });
 
   it("keeps the plan behind the loan's visibility: another lender gets 404", async function () {

@@ -61,7 +61,7 @@ describe("notify/plan", function () {
           "version: must be 1 (the plan format's version)",
           "colour: is not a field of a notice plan",
           "caps.perDay: must not exceed per7Days",
-          'default.rules[0].trigger: unknown trigger "Sometimes" (one of ReminderTriggered, PenaltyAssessed, ClassificationChanged, LoanDefaulted, RestructureProposed, PromiseRecorded, PaymentHolidayGranted, SettlementOffered, LoanSettled, PromiseBroken, Request, DpdReached)',
+          'default.rules[0].trigger: unknown trigger "Sometimes" (one of ReminderTriggered, PenaltyAssessed, ClassificationChanged, LoanDefaulted, RestructureProposed, PromiseRecorded, PaymentHolidayGranted, SettlementOffered, LoanSettled, ArrearsPlanCreated, ArrearsPlanBroken, PromiseBroken, Request, DpdReached)',
           'default.rules[1].channels[3]: unknown channel "fax" (one of sms, email, letter; the lender\'s webhook is "webhook": true)',
           "default.rules[2].channels: must name at least one channel (or set webhook)",
           "default.rules[3].when.stage: applies to ReminderTriggered only",

@@ -21,6 +21,8 @@ describe("notify/template-ids", function () {
       "holiday.confirmation",
       "settlement.offer",
       "settlement.confirmation",
+      "arrears.confirmation",
+      "arrears.broken",
     ]);
     expect(templateKind("demand.letter")).to.equal("notice");
     expect(templateKind("default.notice")).to.equal("notice");

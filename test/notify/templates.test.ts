@@ -63,6 +63,9 @@ const DATA: NoticeData = {
   settlementDeadline: MAR_1 + 30n * DAY,
   forgivenAmount: 434_567n,
   holidayEnd: MAR_1 + 60n * DAY,
+  partCount: 3,
+  nextPartAmount: 400_000n,
+  nextPartDate: MAR_1 + 14n * DAY,
 };
 
 const render = (p: Partial<RenderNoticeParameters> & { template: string; channel: NoticeChannel }) =>
@@ -123,6 +126,8 @@ describe("notify/templates", function () {
           "restructure.proposed",
           "settlement.confirmation",
           "settlement.offer",
+          "arrears.confirmation",
+          "arrears.broken",
         ].sort(),
       );
       for (const language of LANGUAGES) {
@@ -157,6 +162,8 @@ describe("notify/templates", function () {
         "holiday.confirmation": [1, "b8cbd1e93a98ca6f"],
         "settlement.offer": [1, "ffc19c076395b300"],
         "settlement.confirmation": [1, "573a194221e3b0a1"],
+        "arrears.confirmation": [1, "163b5cb2aeeb9614"],
+        "arrears.broken": [1, "25774657e861d74f"],
       };
       const got: Record<string, [number, string]> = {};
       for (const id of TEMPLATE_IDS) {

@@ -48,7 +48,7 @@ export const Notice = z
     lender: AddressOut,
     trigger: z
       .object({
-        name: z.string().openapi({ description: "ReminderTriggered, PenaltyAssessed, ClassificationChanged, LoanDefaulted, RestructureProposed, PromiseRecorded, PaymentHolidayGranted, SettlementOffered, LoanSettled, PromiseBroken or Request" }),
+        name: z.string().openapi({ description: "ReminderTriggered, PenaltyAssessed, ClassificationChanged, LoanDefaulted, RestructureProposed, PromiseRecorded, PaymentHolidayGranted, SettlementOffered, LoanSettled, ArrearsPlanCreated, ArrearsPlanBroken, PromiseBroken or Request" }),
         id: z.string(),
         at: z.number().int().openapi({ description: "Chain time of the trigger (its block, or the request)" }),
         block: z.number().int().nullable(),

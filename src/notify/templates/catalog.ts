@@ -24,6 +24,8 @@ export const TEMPLATE_IDS = [
   "holiday.confirmation",
   "settlement.offer",
   "settlement.confirmation",
+  "arrears.confirmation",
+  "arrears.broken",
 ] as const;
 export type TemplateId = (typeof TEMPLATE_IDS)[number];
 
@@ -47,7 +49,14 @@ export type FactField =
   | "installmentCount";
 
 /** Fields only a template's messages use (relief): never a letter fact, so no label. */
-export type MessageField = "settlementAmount" | "settlementDeadline" | "forgivenAmount" | "holidayEnd";
+export type MessageField =
+  | "settlementAmount"
+  | "settlementDeadline"
+  | "forgivenAmount"
+  | "holidayEnd"
+  | "partCount"
+  | "nextPartAmount"
+  | "nextPartDate";
 
 /** The data fields a template can need (see NoticeData in ./data.ts). */
 export type NoticeField = FactField | MessageField;
@@ -152,6 +161,24 @@ export const TEMPLATES: Readonly<Record<TemplateId, TemplateInfo>> = {
     needs: ["settlementAmount", "forgivenAmount"],
     facts: [],
     collection: false,
+  }),
+  // An arrears plan's confirmation (the arrears, how many parts, the first) and its end by a missed
+  // part (that part's date and what was short of it).
+  "arrears.confirmation": info("arrears.confirmation", {
+    version: 1,
+    kind: "reminder",
+    channels: ALL,
+    needs: ["totalAmount", "partCount", "nextPartAmount", "nextPartDate"],
+    facts: ["totalAmount"],
+    collection: false,
+  }),
+  "arrears.broken": info("arrears.broken", {
+    version: 1,
+    kind: "reminder",
+    channels: ALL,
+    needs: ["nextPartAmount", "nextPartDate"],
+    facts: [],
+    collection: true,
   }),
 };
 

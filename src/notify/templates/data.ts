@@ -53,6 +53,12 @@ export interface NoticeData {
   forgivenAmount?: bigint;
   /** A payment holiday's end: nothing is due before it. */
   holidayEnd?: bigint;
+  /** An arrears plan's number of parts. */
+  partCount?: number;
+  /** An arrears plan's first part (its confirmation), or what was short of the part missed (its end). */
+  nextPartAmount?: bigint;
+  /** That part's due date. */
+  nextPartDate?: bigint;
 }
 
 /** Days a demand letter gives the borrower to pay when the caller sets no `payBy`. */

@@ -10,9 +10,9 @@ import { classificationName, formatAmount, formatDate } from "./format";
 import { formatMessage } from "./locales";
 import type { LanguagePack } from "./text/pack";
 
-const AMOUNTS = ["amountDue", "amountOverdue", "penalty", "promiseAmount", "totalAmount", "settlementAmount", "forgivenAmount"] as const;
-const DATES = ["dueDate", "promiseDueBy", "firstDueDate", "payBy", "settlementDeadline", "holidayEnd"] as const;
-const COUNTS = ["dpd", "installment", "offsetDays", "scheduleVersion", "installmentCount"] as const;
+const AMOUNTS = ["amountDue", "amountOverdue", "penalty", "promiseAmount", "totalAmount", "settlementAmount", "forgivenAmount", "nextPartAmount"] as const;
+const DATES = ["dueDate", "promiseDueBy", "firstDueDate", "payBy", "settlementDeadline", "holidayEnd", "nextPartDate"] as const;
+const COUNTS = ["dpd", "installment", "offsetDays", "scheduleVersion", "installmentCount", "partCount"] as const;
 type AmountField = (typeof AMOUNTS)[number];
 type DateField = (typeof DATES)[number];
 
@@ -86,6 +86,7 @@ export function noticeValues(id: TemplateId, pack: LanguagePack, data: NoticeDat
   if (data.offsetDays !== undefined) args.days = -data.offsetDays; // days before the due date
   if (data.scheduleVersion !== undefined) args.scheduleVersion = data.scheduleVersion;
   if (data.installmentCount !== undefined) args.installmentCount = data.installmentCount;
+  if (data.partCount !== undefined) args.partCount = data.partCount;
   const classification = (name: string) => formatMessage(pack, pack.common.values.classification, { name }, "classification");
   if (data.classificationFrom !== undefined) args.from = classification((figures.classificationFrom = classificationName(data.classificationFrom)));
   if (data.classificationTo !== undefined) args.to = classification((figures.classificationTo = classificationName(data.classificationTo)));

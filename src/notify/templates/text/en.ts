@@ -136,6 +136,24 @@ export const en: LanguagePack = {
         body: "We confirm that your loan {reference} is settled. We received {settlementAmount}, and the remaining {forgivenAmount} has been forgiven. Nothing more is owed on this loan.\n\nThank you. Please keep this letter for your records.",
       },
     },
+    "arrears.confirmation": {
+      default: {
+        subject: "Your arrears plan on loan {reference}",
+        sms: "Your arrears plan on loan {reference} is agreed: {totalAmount} in {partCount, plural, one {# part} other {# parts}}, the first of {nextPartAmount} by {nextPartDate}, besides your regular installments.",
+        body:
+          "We confirm the arrangement agreed to repay the {totalAmount} in arrears on your loan {reference} in {partCount, plural, one {# part} other {# parts}}. The first, {nextPartAmount}, is due by {nextPartDate}; your regular installments remain due as scheduled.\n\n" +
+          "While you keep to the plan we will not send reminders for the arrears. Default interest continues to accrue under your loan agreement. If a part is missed, the plan ends; please contact us first if you cannot pay.",
+      },
+    },
+    "arrears.broken": {
+      default: {
+        subject: "Your arrears plan on loan {reference} has ended",
+        sms: "The part of your arrears plan on loan {reference} due by {nextPartDate} was not paid ({nextPartAmount} short), so the plan has ended. Please contact us.",
+        body:
+          "The part of your arrears plan on loan {reference} due by {nextPartDate} was not paid in full: {nextPartAmount} was missing. The plan has therefore ended, and the arrears are due under your loan agreement.\n\n" +
+          "Please pay the amount overdue, or contact us to discuss your circumstances.",
+      },
+    },
   },
   common: {
     lenderName: "Your lender",

@@ -131,6 +131,24 @@ export const zhCN: LanguagePack = {
         body: "现确认您的贷款{reference}已和解结清。我们已收到{settlementAmount}，其余{forgivenAmount}已予减免，本笔贷款再无欠款。\n\n谢谢。请妥善保存本函。",
       },
     },
+    "arrears.confirmation": {
+      default: {
+        subject: "贷款{reference}逾期还款计划确认",
+        sms: "贷款{reference}逾期还款计划已确认：逾期款{totalAmount}分{partCount}期归还，首期{nextPartAmount}须于{nextPartDate}前还款，正常各期照常还款。",
+        body:
+          "现确认您的贷款{reference}的逾期款项{totalAmount}按约定分{partCount}期归还。首期{nextPartAmount}须于{nextPartDate}前还款；正常各期仍按原计划还款。\n\n" +
+          "按计划还款期间，我们不再就逾期款项发送提醒。罚息仍按贷款合同计收。如有一期未按时足额还款，该计划即告终止；如无法按时还款，请提前与我们联系。",
+      },
+    },
+    "arrears.broken": {
+      default: {
+        subject: "贷款{reference}逾期还款计划已终止",
+        sms: "贷款{reference}逾期还款计划中应于{nextPartDate}前归还的一期未足额还款（差额{nextPartAmount}），该计划已终止。请与我们联系。",
+        body:
+          "贷款{reference}逾期还款计划中应于{nextPartDate}前归还的一期未足额还款，差额{nextPartAmount}。该计划因此终止，逾期款项按贷款合同到期应还。\n\n" +
+          "请归还逾期款项，或与我们联系说明您的情况。",
+      },
+    },
   },
   common: {
     lenderName: "贷款机构",
