@@ -24,7 +24,7 @@
  * A treatment: `noticePlan` (a segment of the lender's notice plan, or "default"), `nextAction`
  * (what the collector does next and in how many days), `maxContactsPer7Days` (contact intensity),
  * `escalation` (steps at a DPD: formal notice, lawyer's letter, legal action), `relief` (offer a
- * restructuring, a payment holiday or a settlement: LoanRelief's, docs/ledger-rules.md "Relief").
+ * restructuring, a payment holiday, an arrears plan or a settlement: LoanRelief's, docs/ledger-rules.md "Relief").
  */
 import crypto from "node:crypto";
 import { z } from "zod";
@@ -33,7 +33,7 @@ import { StrategyFileError } from "./errors";
 
 export const NEXT_ACTIONS = ["call", "sms", "email", "letter", "visit", "legal-notice", "relief-offer", "none"] as const;
 export const ESCALATION_STEPS = ["formal-notice", "lawyer-letter", "legal-action"] as const;
-export const RELIEF_OFFERS = ["none", "restructure", "payment-holiday", "settlement"] as const;
+export const RELIEF_OFFERS = ["none", "restructure", "payment-holiday", "arrears-plan", "settlement"] as const;
 
 const int = (min: number, max: number) => z.number({ error: `must be an integer from ${min} to ${max}` }).int(`must be an integer from ${min} to ${max}`).min(min, `must be an integer from ${min} to ${max}`).max(max, `must be an integer from ${min} to ${max}`);
 const probability = z.number({ error: "must be a probability from 0 to 1" }).min(0, "must be a probability from 0 to 1").max(1, "must be a probability from 0 to 1");

@@ -1,7 +1,7 @@
 /**
  * The loan's relief as the API serves it (GET /v1/loans/{id} `relief`): its last payment holiday
- * (in force or ended), the settlement on offer and the settlement that ended the loan. Nothing when
- * the loan never had any.
+ * (in force or ended), its last arrears plan with each part's outcome, the settlement on offer and
+ * the settlement that ended the loan. Nothing when the loan never had any.
  */
 import type { Schemas } from "../../api/client";
 import { formatChainTime } from "../../lib/format";
@@ -12,8 +12,8 @@ type LoanRelief = Schemas["LoanRelief"];
 
 export function Relief({ relief, settlement }: { relief: LoanRelief; settlement: SettlementLike }) {
   const { t, lang } = useI18n();
-  const { holiday, settlementOffer: offer, settlement: settled } = relief;
-  if (!holiday && !offer && !settled) return null;
+  const { holiday, arrearsPlan: plan, settlementOffer: offer, settlement: settled } = relief;
+  if (!holiday && !plan && !offer && !settled) return null;
   const money = (amount: string) => <Money amount={amount} settlement={settlement} />;
   return (
     <section aria-labelledby="relief-title" className="relief">
@@ -29,6 +29,22 @@ export function Relief({ relief, settlement }: { relief: LoanRelief; settlement:
                 installments: holiday.installments,
               })}{" "}
               · {t(`relief.interest.${holiday.interest}` as MessageKey)} · {t(`relief.placement.${holiday.placement}` as MessageKey)}
+            </dd>
+          </>
+        )}
+        {plan && (
+          <>
+            <dt>{t("relief.plan")}</dt>
+            <dd data-relief="arrears-plan" data-status={plan.status}>
+              {t(`relief.plan.${plan.status}` as MessageKey)} · {money(plan.arrears)} {t("relief.plan.summary", { parts: plan.parts.length, createdAt: formatChainTime(plan.createdAt, lang) })} ·{" "}
+              {t("relief.plan.paid")} {money(plan.paid)}
+              <ol className="plan-parts">
+                {plan.parts.map((part, i) => (
+                  <li key={i} data-outcome={part.outcome}>
+                    {formatChainTime(part.dueDate, lang)} · {money(part.amount)} · {t(`relief.part.${part.outcome}` as MessageKey)}
+                  </li>
+                ))}
+              </ol>
             </dd>
           </>
         )}
