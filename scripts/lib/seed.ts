@@ -136,8 +136,10 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
       const principal = BigInt(5_000 + ((index * 7_919) % 45_000)) * (onToken ? 1_000_000n : 100n);
       const contractRateBps = 600 + ((index * 13) % 3) * 100;
       const schedule = generateSchedule({ kind, principal, annualRateBps: contractRateBps, count: 12, firstDue, frequency: "monthly" });
-      // Borrower 0 of each lender is a real account (it signs a restructuring / restricts channels).
-      const borrower = k === 0 ? payers[li].address : ethers.getAddress(ethers.dataSlice(ethers.id(`demo-borrower-${index}`), 12));
+      // Borrower 0 of each lender is a real account (it signs a restructuring / restricts channels); so
+      // are lender 0's borrowers 1 to 3, who behave as modelled but can sign relief (an arrears plan).
+      const realAccount = k === 0 ? payers[li] : li === 0 && k <= 3 ? payers[2 + k] : undefined;
+      const borrower = realAccount ? realAccount.address : ethers.getAddress(ethers.dataSlice(ethers.id(`demo-borrower-${index}`), 12));
       params.push({
         borrower,
         borrowerRef: ethers.id(`salt-${index}:customer-${100_000 + index}`),
@@ -334,7 +336,8 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   progress("restructuring, charge-off, write-off");
 
   // --- relief: lender 2's real borrower gets a payment holiday; the third loan furthest behind is settled
-  // (not the charged-off one: the demo's legal letters and emails are about the two furthest behind)
+  // (not the charged-off one: the demo's legal letters and emails are about the two furthest behind);
+  // the first of lender 0's signing borrowers in arrears agrees an arrears plan
   const relief = (await ethers.getContractAt("LoanRelief", dep.loanLedger.address)) as unknown as LoanRelief;
   const holidayLoan = loans[2 * opts.loansPerLender]; // lender 2's first loan, borrower = payers[2]
   await seedRelief({
@@ -344,9 +347,10 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
     chainId: (await ethers.provider.getNetwork()).chainId,
     holiday: { lender: lenders[2], borrower: payers[2], loanId: holidayLoan.id },
     settlement: never[2] ? { lender: lenders[never[2].lender], loanId: never[2].id } : undefined,
+    arrears: { lender: lenders[0], candidates: [1, 2, 3].map((k) => ({ loanId: loans[k]!.id, borrower: payers[2 + k]! })) },
     now,
     send,
   });
-  progress("payment holiday, settlement");
+  progress("payment holiday, settlement, arrears plan");
   return { ledger, log, token, loans, signers };
 }

@@ -130,18 +130,21 @@ export function auditorConsole(demo: DemoContext) {
       expect((await get(`/v1/loans/${loanId}/evidence`, "auditor")).body.verification.valid).to.equal(true);
     });
 
-    it("shows a loan's relief as the API serves it: the seed's holiday in force and its settlement, in English and Chinese", async function () {
+    it("shows a loan's relief as the API serves it: the seed's holiday in force, its arrears plan part by part and its settlement, in English and Chinese", async function () {
       const { api, get } = demo;
       const loans = (await get("/v1/loans?limit=500", "auditor")).body.items as { loanId: string }[];
       let holiday: { loanId: string; relief: any } | undefined;
       let settled: { loanId: string; relief: any } | undefined;
+      let planned: { loanId: string; relief: any } | undefined;
       for (const l of loans) {
         const d = (await get(`/v1/loans/${l.loanId}`, "auditor")).body;
         if (!holiday && d.relief.holiday) holiday = { loanId: l.loanId, relief: d.relief };
         if (!settled && d.relief.settlement) settled = { loanId: l.loanId, relief: d.relief };
+        if (!planned && d.relief.arrearsPlan) planned = { loanId: l.loanId, relief: d.relief };
       }
       expect(holiday, "the seed grants a payment holiday").to.not.equal(undefined);
       expect(settled, "the seed settles a loan").to.not.equal(undefined);
+      expect(planned, "the seed agrees an arrears plan").to.not.equal(undefined);
       const browser = await launchBrowser(this.test!.fullTitle());
       if (!browser) return this.skip();
       try {
@@ -153,6 +156,13 @@ export function auditorConsole(demo: DemoContext) {
         await page.waitForSelector("[data-relief=holiday]");
         expect(await page.getAttribute("[data-relief=holiday]", "data-in-force")).to.equal(String(holiday!.relief.holiday.inForce));
         expect(await page.textContent("[data-relief=holiday]")).to.include(`${holiday!.relief.holiday.installments} installment`);
+        expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
+        await page.goto(`${api}/loans/${planned!.loanId}`);
+        await page.waitForSelector("[data-relief=arrears-plan]");
+        expect(await page.getAttribute("[data-relief=arrears-plan]", "data-status")).to.equal(planned!.relief.arrearsPlan.status);
+        expect(await page.$$eval("[data-relief=arrears-plan] li", (items) => items.map((i) => i.getAttribute("data-outcome")))).to.deep.equal(
+          planned!.relief.arrearsPlan.parts.map((p: { outcome: string }) => p.outcome),
+        );
         expect(await seriousViolations(page), "axe: serious or critical").to.deep.equal([]);
         await page.goto(`${api}/loans/${settled!.loanId}`);
         await page.waitForSelector("[data-relief=settled]");
