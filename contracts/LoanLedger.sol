@@ -18,6 +18,7 @@ import {PolicyStore} from "./libraries/PolicyStore.sol";
 import {ScheduleStore} from "./libraries/ScheduleStore.sol";
 import {LoanLogic} from "./libraries/LoanLogic.sol";
 import {LoanBits, ScheduleRef} from "./libraries/LoanBits.sol";
+import {Jurisdictions} from "./libraries/Jurisdictions.sol";
 import {LoanRelief} from "./LoanRelief.sol";
 import {ILoanRelief} from "./interfaces/ILoanRelief.sol";
 
@@ -98,6 +99,11 @@ contract LoanLedger is
     /// @dev OpenZeppelin's Proxy._delegate is not memory-safe assembly, which would cost this contract
     /// the compiler's stack-to-memory moves; this copies through free memory instead.
     fallback() external {
+        _delegateToModule();
+    }
+
+    /// @dev Runs this call (its whole calldata) in the module and returns or reverts with its result.
+    function _delegateToModule() private {
         address relief = _RELIEF;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
@@ -112,27 +118,10 @@ contract LoanLedger is
     // ------------------------------------------------------------------ lender
 
     /// @inheritdoc ILoanLedger
-    function setPolicy(Policy calldata p) external onlyRole(LENDER_ROLE) whenNotPaused returns (uint32 policyId) {
-        if (p.graceDays > PolicyStore.MAX_GRACE_DAYS) {
-            revert LoanLedgerInvalidGraceDays(p.graceDays, PolicyStore.MAX_GRACE_DAYS);
-        }
-        if (p.penaltyRateBps > _maxAnnualRateBps) revert LoanLedgerPenaltyRateAboveCap(p.penaltyRateBps, _maxAnnualRateBps);
-        if (p.substandardAfterDays == 0 || p.doubtfulAfterDays <= p.substandardAfterDays || p.lossAfterDays <= p.doubtfulAfterDays) {
-            revert LoanLedgerInvalidThresholds(p.substandardAfterDays, p.doubtfulAfterDays, p.lossAfterDays);
-        }
-        if (p.defaultAfterDays == 0) revert LoanLedgerInvalidDefaultAfterDays(p.defaultAfterDays);
-        int16[] calldata offsets = p.reminderOffsetsDays;
-        if (offsets.length > PolicyStore.MAX_STAGES) revert LoanLedgerInvalidReminderOffsets(PolicyStore.MAX_STAGES);
-        for (uint256 k; k < offsets.length; ++k) {
-            int16 o = offsets[k];
-            if (o < PolicyStore.MIN_OFFSET_DAYS || o > PolicyStore.MAX_OFFSET_DAYS || (k > 0 && o <= offsets[k - 1])) {
-                revert LoanLedgerInvalidReminderOffsets(k);
-            }
-        }
-        policyId = _policyCount++;
-        _policies[policyId] = PolicyStore.pack(p);
-        _currentPolicy[msg.sender] = policyId;
-        emit PolicySet(msg.sender, policyId, p);
+    /// @dev Runs in the module (LoanRelief.setPolicy, with LENDER_ROLE and not paused), which keeps
+    /// this contract's code within EIP-170; the selector stays the ledger's.
+    function setPolicy(Policy calldata) external returns (uint32) {
+        _delegateToModule();
     }
 
     /// @inheritdoc ILoanLedger
@@ -363,6 +352,7 @@ contract LoanLedger is
             principal: h.principal,
             contractRateBps: h.contractRateBps,
             utcOffsetMinutes: h.utcOffsetMinutes,
+            jurisdiction: h.jurisdiction,
             policyId: h.policyId,
             startedAt: h.startedAt,
             version: h.version,
@@ -457,7 +447,11 @@ contract LoanLedger is
         if ((p.token == address(0)) == (p.currency == bytes3(0))) revert LoanLedgerInvalidSettlement(p.token, p.currency);
         if (p.utcOffsetMinutes < -720 || p.utcOffsetMinutes > 840) revert LoanLedgerInvalidUtcOffset(p.utcOffsetMinutes);
         if (p.principal == 0) revert LoanLedgerZeroPrincipal();
-        uint16 cap = _maxAnnualRateBps;
+        if (!Jurisdictions.isValid(p.jurisdiction)) revert LoanLedgerInvalidJurisdiction(p.jurisdiction);
+        // The jurisdiction's cap, else its country's, else the global one.
+        uint16 cap = _jurisdictionCaps[p.jurisdiction];
+        if (cap == 0) cap = _jurisdictionCaps[Jurisdictions.country(p.jurisdiction)];
+        if (cap == 0) cap = _maxAnnualRateBps;
         if (uint256(p.contractRateBps) + policyTerms.penaltyRateBps > cap) {
             revert LoanLedgerRateAboveCap(p.contractRateBps, policyTerms.penaltyRateBps, cap);
         }
@@ -482,6 +476,7 @@ contract LoanLedger is
                 policyId: policyId,
                 startedAt: uint40(block.timestamp),
                 version: 1,
+                jurisdiction: p.jurisdiction,
                 penalty: terms
             }),
             p.schedule,
@@ -503,6 +498,7 @@ contract LoanLedger is
             p.principal,
             p.contractRateBps,
             p.utcOffsetMinutes,
+            p.jurisdiction,
             policyId,
             terms,
             p.schedule

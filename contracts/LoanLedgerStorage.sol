@@ -78,4 +78,7 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     /// @dev A lender's relief policy: 1 << 16 | holidayMaxDpd once set (0 = never set: the default applies).
     mapping(address lender => uint24 packed) internal _reliefPolicies;
     mapping(uint256 loanId => SettlementOffer) internal _settlementOffers;
+    /// @dev Legal cap on contract rate + penalty rate per jurisdiction (0 = none set: a subdivision
+    /// falls back to its country, a country to `_maxAnnualRateBps`).
+    mapping(bytes6 jurisdiction => uint16 maxAnnualRateBps) internal _jurisdictionCaps;
 }

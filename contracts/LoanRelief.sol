@@ -12,11 +12,14 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 
 import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
 import {ILoanRelief} from "./interfaces/ILoanRelief.sol";
+import {ILoanJurisdictions} from "./interfaces/ILoanJurisdictions.sol";
+import {Jurisdictions} from "./libraries/Jurisdictions.sol";
 import {LoanLedgerStorage} from "./LoanLedgerStorage.sol";
 import {LoanLogic} from "./libraries/LoanLogic.sol";
 import {LoanBits} from "./libraries/LoanBits.sol";
 import {ReliefLogic} from "./libraries/ReliefLogic.sol";
 import {ScheduleStore} from "./libraries/ScheduleStore.sol";
+import {PolicyStore} from "./libraries/PolicyStore.sol";
 
 /// @title LoanRelief: payment holidays, arrears plans and settlements, run in LoanLedger's storage.
 /// @notice Never called directly: LoanLedger deploys it and delegates to it every selector it does
@@ -24,7 +27,7 @@ import {ScheduleStore} from "./libraries/ScheduleStore.sol";
 /// @dev Inherits exactly LoanLedger's stateful bases, in LoanLedger's order, so both contracts have
 /// one storage layout (test/contracts/LoanRelief.test.ts compares the compiler's layouts).
 /// EIP712 rebuilds its separator for address(this) = the ledger, so signatures are the ledger's.
-contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, NoncesKeyed, EIP712 {
+contract LoanRelief is ILoanRelief, ILoanJurisdictions, LoanLedgerStorage, AccessControl, Pausable, ReentrancyGuardTransient, NoncesKeyed, EIP712 {
     using SafeERC20 for IERC20;
     using LoanLogic for Loan;
 
@@ -58,7 +61,41 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
         _;
     }
 
+    // ------------------------------------------------------------------ admin
+
+    /// @inheritdoc ILoanJurisdictions
+    function setJurisdictionCap(bytes6 jurisdiction, uint16 maxAnnualRateBps) external onlyDelegated onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (!Jurisdictions.isValid(jurisdiction)) revert LoanLedgerInvalidJurisdiction(jurisdiction);
+        emit JurisdictionCapSet(jurisdiction, _jurisdictionCaps[jurisdiction], maxAnnualRateBps);
+        _jurisdictionCaps[jurisdiction] = maxAnnualRateBps;
+    }
+
     // ------------------------------------------------------------------ lender
+
+    /// @notice ILoanLedger.setPolicy, which the ledger runs here (see there).
+    function setPolicy(Policy calldata p) external onlyDelegated onlyRole(_LENDER_ROLE) whenNotPaused returns (uint32 policyId) {
+        if (p.graceDays > PolicyStore.MAX_GRACE_DAYS) {
+            revert ILoanLedger.LoanLedgerInvalidGraceDays(p.graceDays, PolicyStore.MAX_GRACE_DAYS);
+        }
+        if (p.penaltyRateBps > _maxAnnualRateBps) revert ILoanLedger.LoanLedgerPenaltyRateAboveCap(p.penaltyRateBps, _maxAnnualRateBps);
+        if (p.substandardAfterDays == 0 || p.doubtfulAfterDays <= p.substandardAfterDays || p.lossAfterDays <= p.doubtfulAfterDays) {
+            revert ILoanLedger.LoanLedgerInvalidThresholds(p.substandardAfterDays, p.doubtfulAfterDays, p.lossAfterDays);
+        }
+        if (p.defaultAfterDays == 0) revert ILoanLedger.LoanLedgerInvalidDefaultAfterDays(p.defaultAfterDays);
+        int16[] calldata offsets = p.reminderOffsetsDays;
+        if (offsets.length > PolicyStore.MAX_STAGES) revert ILoanLedger.LoanLedgerInvalidReminderOffsets(PolicyStore.MAX_STAGES);
+        for (uint256 k; k < offsets.length; ++k) {
+            int16 o = offsets[k];
+            if (o < PolicyStore.MIN_OFFSET_DAYS || o > PolicyStore.MAX_OFFSET_DAYS || (k > 0 && o <= offsets[k - 1])) {
+                revert ILoanLedger.LoanLedgerInvalidReminderOffsets(k);
+            }
+        }
+        policyId = _policyCount++;
+        _policies[policyId] = PolicyStore.pack(p);
+        _currentPolicy[msg.sender] = policyId;
+        emit ILoanLedger.PolicySet(msg.sender, policyId, p);
+    }
+
 
     /// @inheritdoc ILoanRelief
     function setReliefPolicy(uint16 holidayMaxDpd) external onlyDelegated onlyRole(_LENDER_ROLE) whenNotPaused {
@@ -158,6 +195,14 @@ contract LoanRelief is ILoanRelief, LoanLedgerStorage, AccessControl, Pausable, 
     }
 
     // ------------------------------------------------------------------ views
+
+    /// @inheritdoc ILoanJurisdictions
+    function jurisdictionCapOf(bytes6 jurisdiction) external view returns (uint16 effectiveBps, uint16 ownBps) {
+        ownBps = _jurisdictionCaps[jurisdiction];
+        effectiveBps = ownBps;
+        if (effectiveBps == 0) effectiveBps = _jurisdictionCaps[Jurisdictions.country(jurisdiction)];
+        if (effectiveBps == 0) effectiveBps = _maxAnnualRateBps;
+    }
 
     /// @inheritdoc ILoanRelief
     function reliefPolicyOf(address lender) public view returns (uint16 holidayMaxDpd) {

@@ -152,6 +152,7 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
           principal,
           contractRateBps: 800,
           utcOffsetMinutes: 480,
+          jurisdiction: "CN",
           policyId: 1,
           graceDays: POLICY.graceDays,
           penaltyRateBps: POLICY.penaltyRateBps,

@@ -3,7 +3,7 @@ import type { Signer } from "ethers";
 import type { Address } from "viem";
 import type { CollectionLog, LoanLedger } from "../../typechain-types";
 import { plainTypes, recordActionTypedData } from "../../src/chain/typed-data";
-import { DAY } from "../../src/domain";
+import { DAY, encodeJurisdiction } from "../../src/domain";
 
 /** The chain clock when this scenario starts, 2030-07-01T00:00:00Z (after the ledger scenario's dates): fixed calldata, reproducible figures. */
 const START = BigInt(Date.UTC(2030, 6, 1) / 1000);
@@ -51,6 +51,7 @@ export async function collectionScenarios(): Promise<Record<string, number>> {
     principal: 1_200_000n,
     contractRateBps: 600,
     utcOffsetMinutes: 480,
+    jurisdiction: encodeJurisdiction("CN"),
     schedule: Array.from({ length: 12 }, (_, k) => ({ dueDate: firstDue + BigInt(k) * 30n * DAY, principal: 100_000n, interest: 6_000n })),
   });
   await ledger.connect(lender).registerLoans([loan(1), loan(2)]);

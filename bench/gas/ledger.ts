@@ -1,7 +1,7 @@
 import { ethers, network } from "hardhat";
 import type { LoanLedger, MockERC20 } from "../../typechain-types";
 import type { ILoanLedgerTypes } from "../../typechain-types/contracts/LoanLedger";
-import { DAY } from "../../src/domain";
+import { DAY, encodeJurisdiction } from "../../src/domain";
 
 /**
  * The chain clock at the start, 2030-01-01T00:00:00Z: every date in the calldata is fixed, so
@@ -63,6 +63,7 @@ export async function ledgerScenarios(): Promise<Record<string, number>> {
     principal: 12_000_000_000n,
     contractRateBps: 600,
     utcOffsetMinutes: 480,
+    jurisdiction: encodeJurisdiction("CN"),
     schedule: schedule(count, START + 30n * DAY),
   });
   const tokenAddress = await token.getAddress();

@@ -2,7 +2,7 @@ import { ethers, network } from "hardhat";
 import type { Address } from "viem";
 import type { LoanLedger, LoanRelief, MockERC20 } from "../../typechain-types";
 import type { ILoanLedgerTypes } from "../../typechain-types/contracts/LoanLedger";
-import { DAY } from "../../src/domain";
+import { DAY, encodeJurisdiction } from "../../src/domain";
 import { arrearsPlanTypedData, paymentHolidayTypedData, plainTypes } from "../../src/chain/typed-data";
 
 /** Relief runs on its own ledger from 2031-01-01T00:00:00Z, after the other scenarios' dates. */
@@ -49,6 +49,7 @@ export async function reliefScenarios(): Promise<Record<string, number>> {
     principal: 12_000_000_000n,
     contractRateBps: 600,
     utcOffsetMinutes: 480,
+    jurisdiction: encodeJurisdiction("CN"),
     schedule: schedule(firstDue),
   });
   const tokenAddress = await token.getAddress();

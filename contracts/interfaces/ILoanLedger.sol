@@ -4,12 +4,13 @@ pragma solidity ^0.8.28;
 import {AutomationCompatibleInterface} from "@chainlink/contracts/src/v0.8/automation/interfaces/AutomationCompatibleInterface.sol";
 import {ILoanLedgerTypes} from "./ILoanLedgerTypes.sol";
 import {ILoanReliefEvents} from "./ILoanRelief.sol";
+import {ILoanJurisdictionsEvents} from "./ILoanJurisdictions.sol";
 
 /// @title LoanLedger: financed loans, their schedules, repayments, delinquency and penalties.
 /// @notice Lenders register loans; anyone pays them in their ERC-20; lenders and their servicers
 /// record money received off chain; keepers poke loans so reminders, penalty assessments,
 /// classification changes and defaults are emitted on time. Rules: docs/ledger-rules.md.
-interface ILoanLedger is ILoanReliefEvents, AutomationCompatibleInterface {
+interface ILoanLedger is ILoanReliefEvents, ILoanJurisdictionsEvents, AutomationCompatibleInterface {
     // ---------------------------------------------------------------- events
 
     /// @dev The admin changed the legal cap on contract rate plus penalty rate.
@@ -32,6 +33,7 @@ interface ILoanLedger is ILoanReliefEvents, AutomationCompatibleInterface {
         uint256 principal,
         uint16 contractRateBps,
         int16 utcOffsetMinutes,
+        bytes6 jurisdiction,
         uint32 policyId,
         PenaltyTerms terms,
         Installment[] schedule

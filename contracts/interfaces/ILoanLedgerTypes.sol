@@ -39,6 +39,8 @@ interface ILoanLedgerTypes {
         uint256 principal;
         uint16 contractRateBps;
         int16 utcOffsetMinutes;
+        /// @dev ISO 3166 code, left-aligned ASCII: a country ("GB") or a subdivision ("US-CA"); see Jurisdictions.
+        bytes6 jurisdiction;
         Installment[] schedule;
     }
 
@@ -73,6 +75,7 @@ interface ILoanLedgerTypes {
         uint256 principal;
         uint16 contractRateBps;
         int16 utcOffsetMinutes;
+        bytes6 jurisdiction;
         uint32 policyId;
         uint64 startedAt;
         uint16 version;

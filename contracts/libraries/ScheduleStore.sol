@@ -17,13 +17,14 @@ import {ILoanLedgerTypes} from "../interfaces/ILoanLedger.sol";
 ///   95     12   principal                  129    4    policyId
 ///   107    2    contractRateBps            133    5    startedAt
 ///                                          138    2    version (1 = as registered)
+///                                          140    6    jurisdiction (ISO 3166, see Jurisdictions)
 ///
 /// followed at HEADER_SIZE by `count` installments of `5 + 2 * width` bytes each:
 /// dueDate (5 bytes), principal (`width` bytes), interest (`width` bytes), big-endian.
 /// `width` is the byte length of the largest amount in the version (1..12), kept in the loan's
 /// storage word, so a typical 6-decimal stablecoin schedule costs 15 bytes an installment.
 library ScheduleStore {
-    uint256 internal constant HEADER_SIZE = 140;
+    uint256 internal constant HEADER_SIZE = 146;
     /// @dev SSTORE2 prefixes the data with one STOP byte.
     uint256 private constant _DATA_OFFSET = 1;
 
@@ -40,6 +41,7 @@ library ScheduleStore {
         uint32 policyId;
         uint40 startedAt;
         uint16 version;
+        bytes6 jurisdiction;
         ILoanLedgerTypes.PenaltyTerms penalty;
     }
 
@@ -56,7 +58,8 @@ library ScheduleStore {
                 h.utcOffsetMinutes,
                 h.policyId,
                 h.startedAt,
-                h.version
+                h.version,
+                h.jurisdiction
             )
         );
     }
@@ -146,9 +149,11 @@ library ScheduleStore {
         h.penalty.penaltyRateBps = uint16(w4 >> 128);
         h.penalty.capRoomBps = uint16(w4 >> 112);
         uint256 w5;
+        uint256 w6;
         /// @solidity memory-safe-assembly
         assembly {
             w5 := mload(add(b, add(0x20, 113))) // lateFee | grace | utcOffset | policyId | startedAt | version
+            w6 := mload(add(b, add(0x20, 114))) // ... | jurisdiction (the last 6 bytes)
         }
         h.penalty.lateFee = uint96(w5 >> 160);
         h.penalty.graceDays = uint16(w5 >> 144);
@@ -156,6 +161,7 @@ library ScheduleStore {
         h.policyId = uint32(w5 >> 96);
         h.startedAt = uint40(w5 >> 56);
         h.version = uint16(w5 >> 40);
+        h.jurisdiction = bytes6(bytes32(w6 << 208));
     }
 
     /// @dev Reads installment `index` (which must be < count) without allocating memory.

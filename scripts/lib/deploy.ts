@@ -1,6 +1,8 @@
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { writeContractDeployment, type ContractDeployment } from "../../src/chain/deployments";
+import { encodeJurisdiction } from "../../src/domain/jurisdiction";
+import { BUILT_IN_JURISDICTIONS, DEFAULT_CN_ONE_YEAR_LPR_BPS, chinaCapBps } from "../../src/jurisdictions/profiles";
 
 export interface DeployOptions {
   /** Legal cap on contract rate + penalty rate, in basis points. */
@@ -13,6 +15,13 @@ export interface DeployOptions {
   write?: boolean;
   /** The deployments folder (default ./deployments). */
   deploymentsDir?: string;
+  /**
+   * Load the built-in jurisdiction profiles' rate caps into the ledger (default: when the deployer
+   * is the admin, who alone may set them); China's from this one-year LPR (default
+   * DEFAULT_CN_ONE_YEAR_LPR_BPS).
+   */
+  jurisdictions?: boolean;
+  cnOneYearLprBps?: number;
 }
 
 /** Deploys the contracts with the first signer and records them; returns the records by name. */
@@ -56,11 +65,22 @@ export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOpti
 
   const ledger = await deploy("LoanLedger", "LoanLedger", [admin, opts.maxAnnualRateBps]);
   await deploy("CollectionLog", "CollectionLog", [await ledger.getAddress(), admin]);
+  const jurisdictionCaps: { code: string; maxAnnualRateBps: number }[] = [];
+  if (opts.jurisdictions ?? admin.toLowerCase() === deployer.address.toLowerCase()) {
+    // The ledger's module answers at the ledger's address (LoanLedger delegates these selectors to it).
+    const module = await ethers.getContractAt("LoanRelief", await ledger.getAddress(), deployer);
+    for (const p of BUILT_IN_JURISDICTIONS) {
+      const cap = p.code === "CN" ? chinaCapBps(opts.cnOneYearLprBps ?? DEFAULT_CN_ONE_YEAR_LPR_BPS) : p.maxAnnualRateBps;
+      if (cap === null) continue;
+      await (await module.setJurisdictionCap(encodeJurisdiction(p.code), cap)).wait();
+      jurisdictionCaps.push({ code: p.code, maxAnnualRateBps: cap });
+    }
+  }
   const local = network.name === "hardhat" || network.name === "localhost";
   if (opts.testToken ?? local) await deploy("TestUSD", "MockERC20", ["Test USD", "TUSD", 6]);
   // The in-process "hardhat" network vanishes with the process: nothing to record by default.
   if (opts.write ?? network.name !== "hardhat") {
     for (const [name, record] of Object.entries(contracts)) writeContractDeployment(network.name, chainId, name, record, opts.deploymentsDir ?? path.join(hre.config.paths.root, "deployments"));
   }
-  return { chainId, contracts };
+  return { chainId, contracts, jurisdictionCaps };
 }

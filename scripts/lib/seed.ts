@@ -12,7 +12,7 @@ import { demoBorrower, demoCollection, demoInstallment, type DemoBorrower } from
 import { prng } from "./prng";
 import { seedRelief } from "./seed-relief";
 import { AUDITOR_ROLE, LENDER_ROLE } from "../../src/chain/roles";
-import { DAY } from "../../src/domain";
+import { DAY, encodeJurisdiction } from "../../src/domain";
 
 export { DEMO_ACCOUNTS };
 
@@ -148,6 +148,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
         principal,
         contractRateBps,
         utcOffsetMinutes: offsets[index % offsets.length],
+        jurisdiction: encodeJurisdiction("CN"),
         schedule: schedule.map((s) => ({ dueDate: s.dueDate, principal: s.principal, interest: s.interest })),
       });
       loans.push({

@@ -167,6 +167,7 @@ export async function generateBook(file: string, o: BookOptions): Promise<Book> 
           principal,
           contractRateBps: rateBps,
           utcOffsetMinutes: 480,
+          jurisdiction: "CN",
           policyId: 1,
           graceDays: POLICY.graceDays,
           penaltyRateBps: POLICY.penaltyRateBps,

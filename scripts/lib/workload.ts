@@ -2,7 +2,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { CollectionLog, LoanLedger, MockERC20 } from "../../typechain-types";
 import { loadDeployment } from "../../src/chain/deployments";
 import { LENDER_ROLE } from "../../src/chain/roles";
-import { DAY } from "../../src/domain";
+import { DAY, encodeJurisdiction } from "../../src/domain";
 
 const TX_GAS_CAP = 16_777_216n;
 
@@ -95,6 +95,7 @@ export async function runWorkload(hre: HardhatRuntimeEnvironment, opts: Workload
       principal: 1_200_000_000n,
       contractRateBps: 800,
       utcOffsetMinutes: 480,
+      jurisdiction: encodeJurisdiction("CN"),
       schedule: Array.from({ length: 12 }, (_, k) => ({
         dueDate: firstDue + BigInt(k) * 30n * DAY,
         principal: 100_000_000n,

@@ -22,6 +22,8 @@ export interface LoanStatic {
   principal: bigint;
   contractRateBps: number;
   utcOffsetMinutes: number;
+  /** ISO 3166 code ("CN", "US-CA"). */
+  jurisdiction: string;
   policyId: number;
   graceDays: number;
   penaltyRateBps: number;
@@ -93,6 +95,7 @@ export const LOAN_FIXED_COLUMNS = [
   "principal",
   "contract_rate_bps",
   "utc_offset_minutes",
+  "jurisdiction",
   "policy_id",
   "grace_days",
   "penalty_rate_bps",
@@ -166,6 +169,7 @@ export function projectionRow(p: LoanProjection, asOf: number): LoansTable {
     principal: f.principal.toString(),
     contract_rate_bps: f.contractRateBps,
     utc_offset_minutes: f.utcOffsetMinutes,
+    jurisdiction: f.jurisdiction,
     policy_id: f.policyId,
     grace_days: f.graceDays,
     penalty_rate_bps: f.penaltyRateBps,
@@ -236,6 +240,7 @@ export function projectionFromRow(row: LoansTable, schedule: Installment[], poli
     principal: BigInt(row.principal),
     contractRateBps: row.contract_rate_bps,
     utcOffsetMinutes: row.utc_offset_minutes,
+    jurisdiction: row.jurisdiction,
     policyId: row.policy_id,
     graceDays: row.grace_days,
     penaltyRateBps: row.penalty_rate_bps,

@@ -91,6 +91,8 @@ export interface LoansTable {
   principal: Amount;
   contract_rate_bps: Int;
   utc_offset_minutes: Int;
+  /** ISO 3166 code the loan was registered under ("CN", "US-CA"); "" if indexed before migration 0014. */
+  jurisdiction: string;
   policy_id: Int;
   grace_days: Int;
   penalty_rate_bps: Int;
@@ -183,6 +185,13 @@ export interface HolidaysTable extends EventKey {
   deferred_interest: Amount;
   waived_interest: Amount;
   forgiven_penalty: Amount;
+}
+
+/** JurisdictionCapSet: the cap for loans registered from then on under `jurisdiction` (0: none of its own). */
+export interface JurisdictionCapsTable extends EventKey {
+  jurisdiction: string;
+  previous_bps: Int;
+  max_annual_rate_bps: Int;
 }
 
 /** ArrearsPlanCreated: `parts` as JSON `[[dueDate, amount], ...]` (decimal strings). */
@@ -436,6 +445,7 @@ export interface Database {
   settlements: SettlementsTable;
   arrears_plans: ArrearsPlansTable;
   arrears_outcomes: ArrearsOutcomesTable;
+  jurisdiction_caps: JurisdictionCapsTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */
@@ -470,6 +480,7 @@ export const EVENT_TABLES = [
   "settlements",
   "arrears_plans",
   "arrears_outcomes",
+  "jurisdiction_caps",
 ] as const satisfies readonly (keyof Database)[];
 
 export type Unused = ColumnType<never>;

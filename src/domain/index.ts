@@ -16,6 +16,7 @@ export * from "./loan-state";
 export * from "./loan";
 export * from "./lifecycle";
 export * from "./relief";
+export * from "./jurisdiction";
 export * from "./arrears";
 export * from "./arrears-plan";
 export * from "./collection-types";

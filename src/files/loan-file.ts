@@ -5,7 +5,7 @@
  *
  * Row fields: borrower, borrowerRef (0x + 32 bytes: the salted hash of the borrower's identity),
  * token or currency (exactly one), principal (minor units), contractRateBps, utcOffsetMinutes,
- * and either `schedule` (JSON only: [{dueDate, principal, interest}]) or the generator fields
+ * jurisdiction (ISO 3166: "CN", "GB", "US-CA"; optional when the caller gives the file's default), and either `schedule` (JSON only: [{dueDate, principal, interest}]) or the generator fields
  * kind, count, firstDue, frequency (default monthly), annualRateBps (default contractRateBps).
  *
  * Pure (the text and the chain's facts are given): the CLI's `loans register` and the console's
@@ -28,6 +28,7 @@ import {
   PrincipalMismatchError,
 } from "../domain/errors";
 import { generateSchedule, validateSchedule } from "../domain/schedule";
+import { JURISDICTION_PATTERN, encodeJurisdiction } from "../domain/jurisdiction";
 import type { Installment } from "../domain/types";
 import { FileFormatError } from "./errors";
 import { address, amount, bytes32, currencyCode, int, isoDate, unixTime } from "./fields";
@@ -46,11 +47,16 @@ export interface LoanRow {
   params: LoanParams;
 }
 
-/** What validation needs from the chain: its time, and the legal cap with the lender's penalty rate. */
+/** What validation needs from the chain: its time, and the legal caps with the lender's penalty rate. */
 export interface LoanFileContext {
   /** Latest block timestamp: first due dates must be after it. */
   now: bigint;
+  /** The global cap (a jurisdiction without a cap of its own, or of its country, gets it). */
   maxAnnualRateBps?: number;
+  /** The cap a loan registered now under each jurisdiction gets (LoanLedger.jurisdictionCapOf), where known. */
+  capOf?: (jurisdiction: string) => number | undefined;
+  /** The jurisdiction of rows that name none (the CLI's --jurisdiction); without it the column is required. */
+  defaultJurisdiction?: string;
   /** The penalty rate of the lender's current policy (registration adds it to the contract rate). */
   penaltyRateBps?: number;
 }
@@ -69,6 +75,7 @@ export const loanRowSchema = z.strictObject({
   principal: amount(1n),
   contractRateBps: int(0, 65_535),
   utcOffsetMinutes: int(-720, 840),
+  jurisdiction: z.string({ error: "must be an ISO 3166 code such as CN, GB or US-CA" }).regex(JURISDICTION_PATTERN, "must be an ISO 3166 code such as CN, GB or US-CA").optional(),
   schedule: z.array(installmentSchema, { error: "must be an array of {dueDate, principal, interest}" }).optional(),
   kind: z.enum(KINDS, { error: `must be one of ${KINDS.join(", ")}` }).optional(),
   annualRateBps: int(0, 1_000_000).optional(),
@@ -153,13 +160,16 @@ function toParams(r: RowInput, ctx: LoanFileContext, problems: Omit<RowProblem, 
       problems.push({ field: scheduleField(err, r.schedule !== undefined), message: scheduleMessage(err) });
     }
   }
-  if (ctx.maxAnnualRateBps !== undefined && ctx.penaltyRateBps !== undefined && r.contractRateBps + ctx.penaltyRateBps > ctx.maxAnnualRateBps) {
+  const jurisdiction = r.jurisdiction ?? ctx.defaultJurisdiction;
+  if (jurisdiction === undefined) problems.push({ field: "jurisdiction", message: "is required (a column, or the file's default: loans register --jurisdiction)" });
+  const cap = (jurisdiction !== undefined ? ctx.capOf?.(jurisdiction) : undefined) ?? ctx.maxAnnualRateBps;
+  if (cap !== undefined && ctx.penaltyRateBps !== undefined && r.contractRateBps + ctx.penaltyRateBps > cap) {
     problems.push({
       field: "contractRateBps",
-      message: `${r.contractRateBps} plus the policy's penalty rate ${ctx.penaltyRateBps} exceeds the legal cap ${ctx.maxAnnualRateBps} bps`,
+      message: `${r.contractRateBps} plus the policy's penalty rate ${ctx.penaltyRateBps} exceeds the legal cap ${cap} bps${jurisdiction ? ` (${jurisdiction})` : ""}`,
     });
   }
-  if (problems.length > 0 || !schedule) return undefined;
+  if (problems.length > 0 || !schedule || jurisdiction === undefined) return undefined;
   return {
     borrower: r.borrower,
     borrowerRef: r.borrowerRef,
@@ -168,6 +178,7 @@ function toParams(r: RowInput, ctx: LoanFileContext, problems: Omit<RowProblem, 
     principal: r.principal,
     contractRateBps: r.contractRateBps,
     utcOffsetMinutes: r.utcOffsetMinutes,
+    jurisdiction: encodeJurisdiction(jurisdiction),
     schedule: schedule.map((i) => ({ dueDate: i.dueDate, principal: i.principal, interest: i.interest })),
   };
 }

@@ -3,7 +3,7 @@ import type { Database } from "../db/schema";
 import type { DecodedLog } from "../chain/decode";
 import { sameServicing, type LoanProjection } from "../db/loans";
 import { applyToProjection, installmentsFrom, registerProjection } from "./projection";
-import type { Policy } from "../domain";
+import { decodeJurisdiction, type Policy } from "../domain";
 import { InconsistentEventError } from "./errors";
 
 type EventTable = Exclude<keyof Database, "cursor" | "blocks" | "loans" | "installments" | "current_collectors">;
@@ -212,6 +212,13 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
         addVersion(batch, key, Number(a.loanId), a.version, a.outstandingPrincipal, ts, a.scheduleHash, a.replacedInterest, a.forgivenPenalty, log.transactionHash, a.schedule);
         return;
       }
+      case "JurisdictionCapSet":
+        return push(batch, "jurisdiction_caps", {
+          block_number: key.block_number, log_index: key.log_index,
+          jurisdiction: decodeJurisdiction(log.args.jurisdiction),
+          previous_bps: log.args.previousBps,
+          max_annual_rate_bps: log.args.maxAnnualRateBps,
+        });
       case "ReliefPolicySet":
         return push(batch, "relief_policies", {
           block_number: key.block_number, log_index: key.log_index,

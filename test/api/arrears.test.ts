@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { keccak256, toHex } from "viem";
 import { loanLedgerAbi, loanReliefAbi } from "../../src/chain/abis";
 import { arrearsPlanTypedData } from "../../src/chain/typed-data";
-import { DAY } from "../../src/domain";
+import { DAY, encodeJurisdiction } from "../../src/domain";
 import { rpc } from "../support/chain";
 import { connectSse } from "./helpers/sse";
 import { planPass } from "../../src/notify/planner";
@@ -45,6 +45,7 @@ describeEachDialect("GET /v1/loans/{loanId}: arrears plans", (dialect) => {
       principal: 300_000_000n,
       contractRateBps: 600,
       utcOffsetMinutes: 480,
+      jurisdiction: encodeJurisdiction("CN"),
       schedule: [1n, 2n, 3n].map((m) => ({ dueDate: t0 + 5n * DAY + (m - 1n) * 30n * DAY, principal: 100_000_000n, interest: 1_500_000n })),
     });
     await send("lender", loanLedgerAbi, "registerLoans", [[loan(1), loan(2)]]);

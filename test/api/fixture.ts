@@ -41,7 +41,7 @@ import type { Database } from "../../src/db/schema";
 import { buildBatchTree, type Action } from "../../src/domain";
 import { deployTo, rpc, runWorkloadOn, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { createTestDatabase, describeEachDialect, startIndexer, tempDir, type TestDatabase } from "../indexer/helpers/harness";
-import { DAY } from "../../src/domain";
+import { DAY, encodeJurisdiction } from "../../src/domain";
 import { PiiKey, type PiiKeyring } from "../../src/pii/crypto";
 
 export { describeEachDialect };
@@ -289,6 +289,7 @@ async function extraSetup(
         principal: 500_000_000n,
         contractRateBps: 800,
         utcOffsetMinutes: 0,
+        jurisdiction: encodeJurisdiction("CN"),
         schedule: [
           { dueDate: t0 + 30n * DAY, principal: 250_000_000n, interest: 4_000_000n },
           { dueDate: t0 + 60n * DAY, principal: 250_000_000n, interest: 4_000_000n },

@@ -45,7 +45,7 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
   describe("loans register", function () {
     it("validates a bad CSV file, reports every `line N, field X`, exits 2 and registers nothing", async function () {
       const before = await loanCount(node!.url, deployment);
-      const r = await cli(["loans", "register", "--file", fixture("bad-loans.csv"), ...conn], asLender);
+      const r = await cli(["loans", "register", "--file", fixture("bad-loans.csv"), "--jurisdiction", "CN", ...conn], asLender);
       expect(r.code, r.stderr).to.equal(2);
       expect(r.stdout).to.equal("");
       const lines = r.stderr.trim().split("\n");
@@ -67,7 +67,7 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
 
     it("validates a bad JSON file: the line of each value, every problem, nothing registered", async function () {
       const before = await loanCount(node!.url, deployment);
-      const r = await cli(["loans", "register", "--file", fixture("bad-loans.json"), ...conn], asLender);
+      const r = await cli(["loans", "register", "--file", fixture("bad-loans.json"), "--jurisdiction", "CN", ...conn], asLender);
       expect(r.code, r.stderr).to.equal(2);
       expect(r.stderr.trim().split("\n")).to.deep.equal([
         "line 6, field token: set exactly one of token (ERC-20 loan) and currency (off-chain loan)",
@@ -93,7 +93,7 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
       expect(receipt.status).to.equal("success");
       expect(out.transactions[0].blockNumber).to.equal(Number(receipt.blockNumber));
       const terms = await client.readContract({ address: deployment.loanLedger.address, abi: loanLedgerAbi, functionName: "loanTerms", args: [2n] });
-      expect(terms).to.include({ lender: lender.address, principal: 600_000n, contractRateBps: 800, utcOffsetMinutes: 480, installmentCount: 4, currency: "0x434e59" });
+      expect(terms).to.include({ lender: lender.address, principal: 600_000n, contractRateBps: 800, utcOffsetMinutes: 480, jurisdiction: "0x474200000000", installmentCount: 4, currency: "0x434e59" });
       expect(await loanCount(node!.url, deployment)).to.equal(2n);
     });
 

@@ -8,7 +8,7 @@ import { createWalletClient, defineChain, http, keccak256, maxUint256, toHex, ty
 import { mnemonicToAccount } from "viem/accounts";
 import { loanLedgerAbi, loanReliefAbi, mockERC20Abi } from "../../src/chain/abis";
 import type { Deployment } from "../../src/chain/deployments";
-import { DAY } from "../../src/domain";
+import { DAY, encodeJurisdiction } from "../../src/domain";
 import { deployTo, rpc, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { cli, deploymentIn, devAccount, grantLender, publicClient } from "./helpers/operator";
 
@@ -54,6 +54,7 @@ describe("cli relief commands (holiday-consent, holiday, arrears-consent, arrear
       principal: 300_000_000n,
       contractRateBps: 600,
       utcOffsetMinutes: 480,
+      jurisdiction: encodeJurisdiction("CN"),
       schedule: [1n, 2n, 3n].map((m) => ({ dueDate: t0 + m * 30n * DAY, principal: 100_000_000n, interest: 1_500_000n })),
     });
     for (const [i, call] of [
@@ -140,7 +141,7 @@ describe("cli relief commands (holiday-consent, holiday, arrears-consent, arrear
       address: deployment.loanLedger.address,
       abi: loanLedgerAbi,
       functionName: "registerLoan",
-      args: [{ borrower: borrower.address, borrowerRef: keccak256(toHex("cli-arrears")), token: deployment.testToken!.address, currency: "0x000000", principal: 200_000_000n, contractRateBps: 600, utcOffsetMinutes: 480, schedule }],
+      args: [{ borrower: borrower.address, borrowerRef: keccak256(toHex("cli-arrears")), token: deployment.testToken!.address, currency: "0x000000", principal: 200_000_000n, contractRateBps: 600, utcOffsetMinutes: 480, jurisdiction: encodeJurisdiction("CN"), schedule }],
     });
     await client.waitForTransactionReceipt({ hash });
     const early = await cli(["relief", "arrears-consent", "--key-env", "BORROWER_KEY", "--loan", String(id), "--split", "2", "--first", String(now + 40n * DAY), "--deadline", String(now + 30n * DAY), ...conn], asBorrower);

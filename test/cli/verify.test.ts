@@ -9,6 +9,7 @@ import path from "node:path";
 import { createPublicClient, custom, type Address, type Hex, type PublicClient } from "viem";
 import { CollectionLog__factory, LoanLedger__factory } from "../../typechain-types";
 import { getActionLogs } from "../../src/chain/action-logs";
+import { encodeJurisdiction } from "../../src/domain";
 import type { Deployment } from "../../src/chain/deployments";
 import { VerifyUsageError, parseVerifyOptions } from "../../src/cli/commands/verify";
 import { verifyLoan, verifyReportToJson } from "../../src/evidence/verify";
@@ -100,7 +101,7 @@ describe("cli verify", function () {
       const now = BigInt((await provider.getBlock("latest"))!.timestamp);
       const loan = (ref: string) => ({
         borrower: borrower.address, borrowerRef: ethers.id(ref), token: ethers.ZeroAddress,
-        currency: ethers.hexlify(ethers.toUtf8Bytes("CNY")), principal: 1_200_000n, contractRateBps: 600, utcOffsetMinutes: 480,
+        currency: ethers.hexlify(ethers.toUtf8Bytes("CNY")), principal: 1_200_000n, contractRateBps: 600, utcOffsetMinutes: 480, jurisdiction: encodeJurisdiction("CN"),
         schedule: Array.from({ length: 12 }, (_, k) => ({ dueDate: now + BigInt(k + 1) * 30n * DAY, principal: 100_000n, interest: 6_000n })),
       });
       await (await ledger.connect(lender).registerLoans([loan("e2e-1"), loan("e2e-2")])).wait();

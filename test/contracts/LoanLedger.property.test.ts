@@ -100,6 +100,7 @@ import {
   type Policy,
   type RepaymentBreakdown,
   type ScheduleKind,
+  encodeJurisdiction,
 } from "../../src/domain";
 import { deployLedgerFixture } from "./helpers/fixtures";
 import { restructureNonce, scheduleHash, scheduleTuples, signRestructure } from "./helpers/restructure";
@@ -847,6 +848,7 @@ class Run {
       principal,
       contractRateBps: sc.rates.contractRateBps,
       utcOffsetMinutes: sc.utcOffsetMinutes,
+      jurisdiction: encodeJurisdiction("CN"),
       schedule: sc.schedule,
     });
     const registered = (await this.events(tx)).find((e) => e.name === "LoanRegistered");

@@ -53,6 +53,7 @@ describe("LoanLedger: registration", function () {
           12_000_000_000n,
           600,
           480,
+          "0x434e00000000",
           LENDER_POLICY_ID,
           terms,
           scheduleTuples(params.schedule),
@@ -136,6 +137,7 @@ describe("LoanLedger: registration", function () {
           12_000_000_000n,
           600,
           480,
+          "0x434e00000000",
           LENDER_POLICY_ID,
           [3, 1_800, 1_800, 5_000_000n],
           scheduleTuples(params.schedule),
@@ -432,13 +434,13 @@ describe("LoanLedger: registration", function () {
       const tx = ledger.connect(lender).registerLoans(batch);
       await expect(tx)
         .to.emit(ledger, "LoanRegistered")
-        .withArgs(2n, lender.address, borrower.address, batch[0].borrowerRef, tokenAddress, "0x000000", 12_000_000_000n, 600, 480, LENDER_POLICY_ID, [3, 1_800, 1_800, 5_000_000n], scheduleTuples(batch[0].schedule));
+        .withArgs(2n, lender.address, borrower.address, batch[0].borrowerRef, tokenAddress, "0x000000", 12_000_000_000n, 600, 480, "0x434e00000000", LENDER_POLICY_ID, [3, 1_800, 1_800, 5_000_000n], scheduleTuples(batch[0].schedule));
       await expect(tx)
         .to.emit(ledger, "LoanRegistered")
-        .withArgs(3n, lender.address, stranger.address, batch[1].borrowerRef, ethers.ZeroAddress, "0x434e59", 12_000_000_000n, 600, 480, LENDER_POLICY_ID, [3, 1_800, 1_800, 5_000_000n], scheduleTuples(batch[1].schedule));
+        .withArgs(3n, lender.address, stranger.address, batch[1].borrowerRef, ethers.ZeroAddress, "0x434e59", 12_000_000_000n, 600, 480, "0x434e00000000", LENDER_POLICY_ID, [3, 1_800, 1_800, 5_000_000n], scheduleTuples(batch[1].schedule));
       await expect(tx)
         .to.emit(ledger, "LoanRegistered")
-        .withArgs(4n, lender.address, stranger.address, batch[2].borrowerRef, tokenAddress, "0x000000", 12_000_000_000n, 600, 480, LENDER_POLICY_ID, [3, 1_800, 1_800, 5_000_000n], scheduleTuples(batch[2].schedule));
+        .withArgs(4n, lender.address, stranger.address, batch[2].borrowerRef, tokenAddress, "0x000000", 12_000_000_000n, 600, 480, "0x434e00000000", LENDER_POLICY_ID, [3, 1_800, 1_800, 5_000_000n], scheduleTuples(batch[2].schedule));
       expect(await ledger.loanCount()).to.equal(4n);
       expect(await ledger.scheduleOf(4n, 1)).to.deep.equal(scheduleTuples(batch[2].schedule));
     });

@@ -68,8 +68,8 @@ describe("LoanLedger: storage layout (LoanLedgerStorage, LoanBits)", function ()
     const { ledger, loanId } = await loadFixture(loanFixture);
     const w = await word0(ledger, loanId);
     expect(w).to.deep.include({ cursor: 0n, count: 12n, widthStage: widthStage(4n, 0n), status: 0n, flags: 0n, lastPaidOffset: 0n });
-    // The blob is the SSTORE2 data contract: a STOP byte, the 140-byte header, 12 x (5 + 2 x 4) bytes.
-    expect(ethers.dataLength(await ethers.provider.getCode(w.schedule))).to.equal(1 + 140 + 12 * (5 + 2 * 4));
+    // The blob is the SSTORE2 data contract: a STOP byte, the 146-byte header, 12 x (5 + 2 x 4) bytes.
+    expect(ethers.dataLength(await ethers.provider.getCode(w.schedule))).to.equal(1 + 146 + 12 * (5 + 2 * 4));
   });
 
   it("a poke moves the reminder stage in bits 4-7; lateness sets the defaulted bit and the classification in bits 4-6", async function () {

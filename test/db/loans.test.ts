@@ -36,7 +36,7 @@ const policy: Policy = {
 const row: LoansTable = {
   loan_id: 7, lender: "0x00000000000000000000000000000000000000a1", borrower: "0x00000000000000000000000000000000000000b2",
   borrower_ref: "ref-7", token: "0x00000000000000000000000000000000000000c3", currency: "USD", principal: "120000",
-  contract_rate_bps: 1_200, utc_offset_minutes: 60, policy_id: 1, grace_days: 3, penalty_rate_bps: 2_400, cap_room_bps: 500,
+  contract_rate_bps: 1_200, utc_offset_minutes: 60, jurisdiction: "GB", policy_id: 1, grace_days: 3, penalty_rate_bps: 2_400, cap_room_bps: 500,
   late_fee: "500", registered_at: 1_000, block_number: 10, log_index: 2, tx_hash: `0x${"11".repeat(32)}`, version: 1, status: 0,
   cursor: 0, installment_count: 2, paid: "0", penalty_paid: "0", base: "0", base_days: 0, last_paid_at: 1_000,
   classification: 0, reminder_stage: 0, penalty_assessed: "0", defaulted: 0, observation: 0, on_time_streak: 0,

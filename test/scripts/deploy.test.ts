@@ -11,7 +11,9 @@ import { promisify } from "node:util";
 import { loadDeployment } from "../../src/chain/deployments";
 import { NetworkEnvError, networkFromEnv, requestedNetwork } from "../../scripts/lib/networks";
 import { REPO_ROOT, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
-import { devAccount } from "../cli/helpers/operator";
+import { devAccount, publicClient } from "../cli/helpers/operator";
+import { loanReliefAbi } from "../../src/chain/abis";
+import { encodeJurisdiction } from "../../src/domain";
 
 const run = promisify(execFile);
 
@@ -77,10 +79,14 @@ describe("scripts/deploy.ts on a network from the environment", function () {
 
     it("deploys to any --network name with DEPLOY_RPC_URL and DEPLOYER_KEY, and writes <dir>/<name>/", async function () {
       const deployer = devAccount(5);
-      const r = await deploy("devnet", { DEPLOY_RPC_URL: node!.url, DEPLOYER_KEY: deployer.key, DEPLOYMENTS_DIR: dir });
+      const r = await deploy("devnet", { DEPLOY_RPC_URL: node!.url, DEPLOYER_KEY: deployer.key, DEPLOYMENTS_DIR: dir, CN_ONE_YEAR_LPR_BPS: "300" });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.match(/LoanLedger\s+0x[0-9a-fA-F]{40}/).and.to.contain(`wrote ${dir}/devnet/`);
+      // The built-in jurisdiction caps, China's as four times the given LPR; the US and GB have none of their own.
+      expect(r.stdout.split("\n").filter((l) => l.startsWith("jurisdiction"))).to.deep.equal(["jurisdiction   CN     cap 1200 bps", "jurisdiction   US-NY  cap 1600 bps"]);
       const d = loadDeployment("devnet", dir);
+      const caps = await publicClient(node!.url).readContract({ address: d.loanLedger.address, abi: loanReliefAbi, functionName: "jurisdictionCapOf", args: [encodeJurisdiction("CN-GD")] });
+      expect(caps).to.deep.equal([1_200, 0]);
       expect(d.chainId).to.equal(31337);
       expect(d.testToken).to.equal(undefined); // the demo stablecoin is for local networks only
       const record = JSON.parse(fs.readFileSync(path.join(dir, "devnet", "LoanLedger.json"), "utf8"));

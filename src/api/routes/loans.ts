@@ -137,6 +137,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
         principal: row.principal,
         contractRateBps: row.contract_rate_bps,
         utcOffsetMinutes: row.utc_offset_minutes,
+        jurisdiction: row.jurisdiction,
         policyId: row.policy_id,
         penaltyTerms: { graceDays: row.grace_days, penaltyRateBps: row.penalty_rate_bps, capRoomBps: row.cap_room_bps, lateFee: row.late_fee },
         registered: { block: row.block_number, timestamp: row.registered_at, txHash: row.tx_hash },

@@ -77,6 +77,7 @@ export const LoanDetail = z
     principal: Amount,
     contractRateBps: z.number().int(),
     utcOffsetMinutes: z.number().int(),
+    jurisdiction: z.string().openapi({ description: "ISO 3166 code the loan was registered under (CN, GB, US-CA); its rate cap and contact rules apply", example: "CN" }),
     policyId: z.number().int(),
     penaltyTerms: z.object({ graceDays: z.number().int(), penaltyRateBps: z.number().int(), capRoomBps: z.number().int(), lateFee: Amount }),
     registered: z.object({ block: z.number().int(), timestamp: z.number().int(), txHash: z.string() }),

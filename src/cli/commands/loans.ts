@@ -22,6 +22,7 @@ import { ChainRefusedError, UsageError, action } from "../lib/errors";
 import { chainNumber, printJson, readTextFile } from "../lib/json";
 import { parseLoanFile, type LoanRow } from "../lib/loan-file";
 import { formatRowProblem } from "../lib/row-file";
+import { JURISDICTION_PATTERN } from "../../domain/jurisdiction";
 import { connectSigner, readPrivateKey, send, withSignerOptions, type Signer } from "../lib/signer";
 
 const optionsSchema = z.object({
@@ -33,6 +34,7 @@ const optionsSchema = z.object({
     .optional(),
   allowMultipleTransactions: z.boolean().default(false),
   dryRun: z.boolean().default(false),
+  jurisdiction: z.string().regex(JURISDICTION_PATTERN, "error: --jurisdiction must be an ISO 3166 code such as CN, GB or US-CA").optional(),
 });
 
 /**
@@ -69,7 +71,7 @@ async function register(raw: Record<string, unknown>): Promise<void> {
   const s = await connectSigner(conn, key);
   const ledger = s.deployment.loanLedger.address;
   const facts = await readRegistrationFacts(s.client, s.deployment.loanLedger.address, s.account.address);
-  const { rows, problems } = parseLoanFile(o.file, text, facts);
+  const { rows, problems } = parseLoanFile(o.file, text, { ...facts, ...(o.jurisdiction ? { defaultJurisdiction: o.jurisdiction } : {}) });
   if (problems.length > 0) {
     const lines = problems.map(formatRowProblem);
     throw new UsageError([...lines, `error: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${o.file}; nothing was registered`].join("\n"));
@@ -148,11 +150,12 @@ export function registerLoansCommand(program: Command): void {
     .option("--allow-multiple-transactions", "when the file does not fit one transaction, register it in several (not atomic across them)")
     .option("--gas-cap <gas>", "largest gas one transaction may use (default: the block gas limit, at most 2^24)")
     .option("--dry-run", "validate and plan the transactions, send nothing")
+    .option("--jurisdiction <code>", "ISO 3166 code (CN, GB, US-CA) of the rows that have no jurisdiction column")
     .showHelpAfterError(false)
     .addHelpText(
       "after",
       "\nRow fields: borrower, borrowerRef (0x + 32 bytes), token | currency (ISO-4217), principal (minor units),\n" +
-        "contractRateBps, utcOffsetMinutes, and either schedule (JSON: [{dueDate, principal, interest}]) or\n" +
+        "contractRateBps, utcOffsetMinutes, jurisdiction (ISO 3166: CN, GB, US-CA; or --jurisdiction), and either schedule (JSON: [{dueDate, principal, interest}]) or\n" +
         "kind (annuity | equal-principal | interest-only), count, firstDue (YYYY-MM-DD), frequency, annualRateBps.\n" +
         "The sender's key is read from LENDER_KEY (or --key-env NAME).\n" +
         "Exit status: 0 registered, 1 refused or failed on chain, 2 bad input (nothing sent).",

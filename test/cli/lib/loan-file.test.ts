@@ -11,6 +11,7 @@ const ROW = {
   principal: "1200",
   contractRateBps: 1200,
   utcOffsetMinutes: 480,
+  jurisdiction: "CN",
 };
 const ctx = { now: 1_800_000_000n, maxAnnualRateBps: 1500, penaltyRateBps: 400 };
 
@@ -45,12 +46,32 @@ describe("cli loan files", function () {
     expect(ok.rows[0]!.params.currency).to.equal("0x434e59");
     const capped = parseLoanFile("l.json", JSON.stringify([rows[0]]), ctx);
     expect(capped.problems).to.deep.equal([
-      { line: 1, field: "contractRateBps", message: "1200 plus the policy's penalty rate 400 exceeds the legal cap 1500 bps" },
+      { line: 1, field: "contractRateBps", message: "1200 plus the policy's penalty rate 400 exceeds the legal cap 1500 bps (CN)" },
+    ]);
+    // The jurisdiction's own cap, where the caller knows it, comes before the global one.
+    const byJurisdiction = parseLoanFile("l.json", JSON.stringify([rows[0]]), { ...ctx, capOf: (j) => (j === "CN" ? 1_600 : undefined) });
+    expect(byJurisdiction.problems).to.deep.equal([]);
+    const gb = parseLoanFile("l.json", JSON.stringify([{ ...rows[0], jurisdiction: "GB" }]), { ...ctx, capOf: (j) => (j === "CN" ? 1_600 : undefined) });
+    expect(gb.problems.map((p) => p.message)).to.deep.equal(["1200 plus the policy's penalty rate 400 exceeds the legal cap 1500 bps (GB)"]);
+  });
+
+  it("needs each row's jurisdiction, from its column or the file's default, and encodes it as the ledger's bytes6", function () {
+    const { jurisdiction: _omitted, ...noJurisdiction } = ROW;
+    const row = { ...noJurisdiction, kind: "annuity", count: 2, firstDue: "2031-01-31" };
+    expect(parseLoanFile("l.json", JSON.stringify([row]), { now: ctx.now }).problems.map((p) => `${p.field}: ${p.message}`)).to.deep.equal([
+      "jurisdiction: is required (a column, or the file's default: loans register --jurisdiction)",
+    ]);
+    const defaulted = parseLoanFile("l.json", JSON.stringify([row, { ...row, jurisdiction: "US-CA" }]), { now: ctx.now, defaultJurisdiction: "GB" });
+    expect(defaulted.rows.map((r) => r.params.jurisdiction)).to.deep.equal(["0x474200000000", "0x55532d434100"]);
+    const bad = parseLoanFile("l.json", JSON.stringify([{ ...row, jurisdiction: "China" }, { ...row, jurisdiction: "us" }]), { now: ctx.now });
+    expect(bad.problems.map((p) => `${p.field}: ${p.message}`)).to.deep.equal([
+      "jurisdiction: must be an ISO 3166 code such as CN, GB or US-CA",
+      "jurisdiction: must be an ISO 3166 code such as CN, GB or US-CA",
     ]);
   });
 
   it("asks for the generator fields or a schedule, and not both", function () {
-    const csv = "borrower,borrowerRef,currency,principal,contractRateBps,utcOffsetMinutes,kind\n" + `${Object.values(ROW).join(",")},annuity\n`;
+    const csv = "borrower,borrowerRef,currency,principal,contractRateBps,utcOffsetMinutes,jurisdiction,kind\n" + `${Object.values(ROW).join(",")},annuity\n`;
     expect(parseLoanFile("l.csv", csv, { now: ctx.now }).problems.map((p) => `${p.line} ${p.field}`)).to.deep.equal(["2 count", "2 firstDue"]);
     const both = [{ ...ROW, kind: "annuity", schedule: [] }];
     expect(parseLoanFile("l.json", JSON.stringify(both), ctx).problems[0]).to.include({ field: "schedule" });

@@ -3,7 +3,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { LoanLedger, MockERC20 } from "../../../typechain-types";
 import type { ILoanLedgerTypes } from "../../../typechain-types/contracts/LoanLedger";
 import { AUDITOR_ROLE, LENDER_ROLE } from "../../../src/chain/roles";
-import { DAY } from "../../../src/domain";
+import { DAY, encodeJurisdiction } from "../../../src/domain";
 
 export { DAY };
 export const MAX_RATE_BPS = 2_400; // the admin's legal cap in these tests
@@ -55,6 +55,7 @@ export async function tokenLoanParams(
     principal,
     contractRateBps: opts.rateBps ?? 600,
     utcOffsetMinutes: 480,
+    jurisdiction: encodeJurisdiction("CN"),
     schedule: evenSchedule(principal, count, now + (opts.firstDueIn ?? 30n * DAY), opts.interestEach ?? 60_000_000n),
   };
 }
@@ -140,6 +141,7 @@ export async function waterfallLoansFixture() {
     principal: 3n * WATERFALL_PRINCIPAL_PART,
     contractRateBps: WATERFALL_RATE_BPS,
     utcOffsetMinutes: 480,
+    jurisdiction: encodeJurisdiction("CN"),
     schedule,
   };
   const tokenParams: LoanParamsStruct = { ...base, token: await f.token.getAddress(), currency: "0x000000" };

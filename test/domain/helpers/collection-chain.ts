@@ -3,7 +3,7 @@ import type { Address, Hex } from "viem";
 import type { CollectionLog, LoanLedger } from "../../../typechain-types";
 import type { RecordedAction } from "../../../src/domain/trail";
 import { LENDER_ROLE } from "../../../src/chain/roles";
-import { DAY } from "../../../src/domain";
+import { DAY, encodeJurisdiction } from "../../../src/domain";
 
 export { DAY } from "../../../src/domain";
 export { LENDER_ROLE } from "../../../src/chain/roles";
@@ -30,6 +30,7 @@ export async function collectionLogFixture() {
     principal: 1_200_000n,
     contractRateBps: 600,
     utcOffsetMinutes,
+    jurisdiction: encodeJurisdiction("CN"),
     schedule: Array.from({ length: 12 }, (_, k) => ({ dueDate: firstDue + BigInt(k) * 30n * DAY, principal: 100_000n, interest: 6_000n })),
   }));
   await ledger.connect(lender).registerLoans(params);

@@ -16,7 +16,7 @@ import { launchBrowser, screenshot, seriousViolations } from "../../support/brow
 import { dropFile, injectWallet, subjectOf, type DemoContext } from "./context";
 
 const DAY = 86_400n;
-const COLUMNS = "borrower,borrowerRef,token,principal,contractRateBps,utcOffsetMinutes,kind,count,firstDue";
+const COLUMNS = "borrower,borrowerRef,token,principal,contractRateBps,utcOffsetMinutes,jurisdiction,kind,count,firstDue";
 
 const problemLines = (page: Page) => page.$$eval(".problems li", (lis) => lis.map((li) => li.textContent ?? ""));
 
@@ -34,7 +34,7 @@ export function registerConsole(demo: DemoContext) {
         const token = chain.contracts.TestToken.address as string;
         const firstDue = toIsoString(facts.now + 60n * DAY).slice(0, 10);
         const row = (k: number, principal: string, ref: string) =>
-          [getAddress(keccak256(stringToHex(`register-e2e-borrower-${k}`)).slice(0, 42)), ref, token, principal, "700", "480", "equal-principal", "6", firstDue].join(",");
+          [getAddress(keccak256(stringToHex(`register-e2e-borrower-${k}`)).slice(0, 42)), ref, token, principal, "700", "480", "CN", "equal-principal", "6", firstDue].join(",");
         const ref = (k: number) => keccak256(stringToHex(`register-e2e-${facts.now}-${k}`));
         const bad = [COLUMNS, row(1, "-5", ref(1)), row(2, "2500000000", "0x12"), row(3, "3000000000", ref(3))].join("\n") + "\n";
         const good = [COLUMNS, row(4, "1500000000", ref(4)), row(5, "2500000000", ref(5))].join("\n") + "\n";

@@ -7,6 +7,7 @@
 import { ethers } from "ethers";
 import { loadDeployment } from "../../../src/chain/deployments";
 import { DAY } from "../../../src/domain/constants";
+import { encodeJurisdiction } from "../../../src/domain/jurisdiction";
 import { CollectionLog__factory, LoanLedger__factory, LoanRelief__factory } from "../../../typechain-types";
 import { arrearsPlanTypedData, paymentHolidayTypedData, plainTypes } from "../../../src/chain/typed-data";
 import { rpc } from "../../support/chain";
@@ -62,6 +63,7 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
         principal: 600_000_000n,
         contractRateBps: 600 + i,
         utcOffsetMinutes: 480,
+        jurisdiction: encodeJurisdiction("CN"),
         schedule: Array.from({ length: 6 }, (_, k) => ({ dueDate: t0 + 5n * DAY + BigInt(k) * 30n * DAY, principal: 100_000_000n, interest: 3_000_000n + BigInt(i) })),
       }));
       await send(ledger.connect(lender).registerLoans(params));

@@ -2,6 +2,7 @@
 import { FileFormatError, type FileFormatReason } from "../../../../src/files/errors";
 import { parseLoanFile, type LoanFileContext, type LoanRow, type RowProblem } from "../../../../src/files/loan-file";
 import { formatRowProblem } from "../../../../src/files/row-file";
+import { decodeJurisdiction } from "../../../../src/domain/jurisdiction";
 import { formatChainTime, formatMinor, shortAddress } from "../../lib/format";
 import { useI18n } from "../../lib/i18n";
 import { assetOf, totalsByAsset } from "./summary";
@@ -90,6 +91,7 @@ export function FileCheck({ name, result }: { name: string; result: FileCheckRes
               <th scope="col" className="num">{t("register.col.installments")}</th>
               <th scope="col">{t("register.col.firstDue")}</th>
               <th scope="col" className="num">{t("register.col.rate")}</th>
+              <th scope="col">{t("register.col.jurisdiction")}</th>
             </tr>
           </thead>
           <tbody>
@@ -102,6 +104,7 @@ export function FileCheck({ name, result }: { name: string; result: FileCheckRes
                 <td className="num">{r.params.schedule.length}</td>
                 <td>{formatChainTime(Number(r.params.schedule[0]!.dueDate), lang)}</td>
                 <td className="num">{r.params.contractRateBps}</td>
+                <td>{decodeJurisdiction(r.params.jurisdiction)}</td>
               </tr>
             ))}
           </tbody>
