@@ -11,6 +11,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {ICollectionLog} from "./interfaces/ICollectionLog.sol";
 import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
 import {Compliance} from "./libraries/Compliance.sol";
+import {Jurisdictions} from "./libraries/Jurisdictions.sol";
 import {TrailHash} from "./libraries/TrailHash.sol";
 
 /// @title CollectionLog
@@ -43,6 +44,12 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         bool set;
     }
 
+    /// @dev A jurisdiction's rules word: the rules and whether the admin set them.
+    struct StoredRules {
+        JurisdictionRules rules;
+        bool set;
+    }
+
     /// @dev EIP-712 type of a signed action (src/chain/typed-data.ts builds the same typed data).
     bytes32 public constant RECORD_ACTION_TYPEHASH = keccak256(
         "RecordAction(uint256 loanId,uint8 channel,uint8 kind,uint16 outcome,uint64 occurredAt,bytes32 evidenceHash,"
@@ -66,6 +73,8 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     /// @dev Loans a collector is assigned to now (anchoring needs at least one).
     mapping(address collector => uint256) private _assignmentCount;
     mapping(uint256 batchId => bytes32 root) private _batchRoots;
+    /// @dev The admin's contact rules per jurisdiction (ISO 3166), with whether they are set.
+    mapping(bytes6 jurisdiction => StoredRules) private _jurisdictionRules;
 
     constructor(ILoanLedger ledger_, address admin) EIP712("Duetrail CollectionLog", "1") {
         ledger = ledger_;
@@ -79,6 +88,23 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     /// @inheritdoc ICollectionLog
     function setCaps(ContactPolicy calldata caps_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setCaps(caps_);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function setJurisdictionRules(bytes6 jurisdiction, JurisdictionRules calldata rules) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (!Jurisdictions.isValid(jurisdiction)) revert CollectionLogInvalidJurisdiction(jurisdiction);
+        if (rules.contactStartHour >= rules.contactEndHour || rules.contactEndHour > 24 || rules.coolDownDaysAfterConversation > 7) {
+            revert CollectionLogInvalidJurisdictionRules(rules);
+        }
+        _jurisdictionRules[jurisdiction] = StoredRules(rules, true);
+        emit JurisdictionRulesSet(jurisdiction, rules, true);
+    }
+
+    /// @inheritdoc ICollectionLog
+    function removeJurisdictionRules(bytes6 jurisdiction) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        JurisdictionRules memory none;
+        delete _jurisdictionRules[jurisdiction];
+        emit JurisdictionRulesSet(jurisdiction, none, false);
     }
 
     /// @inheritdoc ICollectionLog
@@ -270,6 +296,14 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     }
 
     /// @inheritdoc ICollectionLog
+    function jurisdictionRulesOf(bytes6 jurisdiction) public view returns (JurisdictionRules memory rules, bool set) {
+        StoredRules storage own = _jurisdictionRules[jurisdiction];
+        if (own.set) return (own.rules, true);
+        StoredRules storage country = _jurisdictionRules[Jurisdictions.country(jurisdiction)];
+        return (country.rules, country.set);
+    }
+
+    /// @inheritdoc ICollectionLog
     function caps() external view returns (ContactPolicy memory) {
         return _caps;
     }
@@ -323,6 +357,22 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         emit CapsSet(c);
     }
 
+    /// @dev Tightens `pol` to the jurisdiction's rules, if it (or its country) has any: the later start,
+    /// the earlier end, the lower of each call limit; returns the cool-down after a conversation.
+    function _applyJurisdiction(ContactPolicy memory pol, bytes6 jurisdiction) private view returns (uint8 coolDown) {
+        (JurisdictionRules memory r, bool set) = jurisdictionRulesOf(jurisdiction);
+        if (!set) return 0;
+        if (r.contactStartHour > pol.contactStartHour) pol.contactStartHour = r.contactStartHour;
+        if (r.contactEndHour < pol.contactEndHour) pol.contactEndHour = r.contactEndHour;
+        if (r.maxConnectedCallsPerDay != 0 && r.maxConnectedCallsPerDay < pol.maxConnectedCallsPerDay) {
+            pol.maxConnectedCallsPerDay = r.maxConnectedCallsPerDay;
+        }
+        if (r.maxCallAttemptsPer7Days != 0 && r.maxCallAttemptsPer7Days < pol.maxCallAttemptsPer7Days) {
+            pol.maxCallAttemptsPer7Days = r.maxCallAttemptsPer7Days;
+        }
+        return r.coolDownDaysAfterConversation;
+    }
+
     function _genesis(uint256 loanId) private view returns (bytes32) {
         return TrailHash.genesisHead(block.chainid, address(this), loanId);
     }
@@ -350,8 +400,9 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         if (!_assigned[loanId][collector]) revert CollectionLogNotAssigned(loanId, collector);
         if (channel > _MAX_CHANNEL) revert CollectionLogInvalidChannel(channel);
         if (kind > _MAX_KIND) revert CollectionLogInvalidKind(kind);
-        (address lender,, int16 utcOffset, uint32 dpd) = ledger.collectionContext(loanId);
+        (address lender,, int16 utcOffset, uint32 dpd, bytes6 jurisdiction) = ledger.collectionContext(loanId);
         ContactPolicy memory pol = contactPolicyOf(lender);
+        uint8 coolDown = _applyJurisdiction(pol, jurisdiction);
         if (occurredAt > block.timestamp) revert CollectionLogOccurredInFuture(occurredAt, block.timestamp);
         uint256 earliest = block.timestamp - uint256(pol.actionWindowDays) * 1 days;
         if (occurredAt < earliest) revert CollectionLogOccurredTooLongAgo(occurredAt, earliest);
@@ -360,7 +411,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         Compliance.Window memory w = Compliance.Window(t.windowDay, t.calls, t.connected);
         bool disputed = t.state & _DISPUTE_OPEN != 0;
         flags = Compliance.evaluate(
-            Compliance.Facts(channel, kind, occurredAt, utcOffset, dpd, t.restricted, disputed), pol, w
+            Compliance.Facts(channel, kind, occurredAt, utcOffset, dpd, t.restricted, disputed, coolDown), pol, w
         );
         uint32 count = t.count;
         seq = count + 1;

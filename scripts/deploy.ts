@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     console.log(`${name.padEnd(14)} ${d.address}  block ${d.receipt.blockNumber}`);
   }
   for (const c of result.jurisdictionCaps) console.log(`jurisdiction   ${c.code.padEnd(6)} cap ${c.maxAnnualRateBps} bps`);
+  if (result.jurisdictionRules.length) console.log(`contact rules  ${result.jurisdictionRules.join(" ")}`);
   console.log(`wrote ${process.env.DEPLOYMENTS_DIR ?? "deployments"}/${hre.network.name}/`);
 }
 

@@ -59,9 +59,24 @@ interface ICollectionLog {
         uint8 actionWindowDays;
     }
 
+    /// @dev A jurisdiction's contact rules (docs/jurisdictions.md), borrower-local: contact allowed in
+    /// [contactStartHour, contactEndHour); at most maxConnectedCallsPerDay connected calls a day and
+    /// maxCallAttemptsPer7Days calls in 7 days (0: no limit of its own); no call on the
+    /// coolDownDaysAfterConversation days after a day with a conversation (0: none). A loan's
+    /// lender policy applies with them, the stricter of the two on each point.
+    struct JurisdictionRules {
+        uint8 contactStartHour;
+        uint8 contactEndHour;
+        uint8 maxConnectedCallsPerDay;
+        uint8 maxCallAttemptsPer7Days;
+        uint8 coolDownDaysAfterConversation;
+    }
+
     // ---------------------------------------------------------------- events
 
     event CapsSet(ContactPolicy caps);
+    /// @dev The admin set (`set`) or removed a jurisdiction's contact rules.
+    event JurisdictionRulesSet(bytes6 indexed jurisdiction, JurisdictionRules rules, bool set);
     event ContactPolicySet(address indexed lender, ContactPolicy policy);
     event CollectorAssigned(uint256 indexed loanId, address indexed collector, address indexed lender);
     event CollectorUnassigned(uint256 indexed loanId, address indexed collector, address indexed lender);
@@ -109,6 +124,9 @@ interface ICollectionLog {
     error CollectionLogInvalidBatch(bytes32 merkleRoot, uint32 count);
     error CollectionLogPolicyOutsideCaps(ContactPolicy policy, ContactPolicy caps);
     error CollectionLogInvalidCaps(ContactPolicy caps);
+    error CollectionLogInvalidJurisdiction(bytes6 jurisdiction);
+    /// @dev start < end <= 24 and a cool-down of at most 7 days (as far back as the call counters reach).
+    error CollectionLogInvalidJurisdictionRules(JurisdictionRules rules);
     /// @dev A signed action submitted after its deadline.
     error CollectionLogExpiredSignature(uint256 deadline);
     /// @dev The signature is not `collector`'s (EOA or ERC-1271) over these fields, its current nonce and the deadline.
@@ -120,6 +138,20 @@ interface ICollectionLog {
     /// @dev May emit a {CapsSet} event. Requirements: caller has DEFAULT_ADMIN_ROLE; start < end <= 24;
     /// 1 <= actionWindowDays <= 7; call limits >= 1.
     function setCaps(ContactPolicy calldata caps) external;
+
+    /// @notice Sets the contact rules of `jurisdiction` (ISO 3166; a subdivision without rules of its own
+    /// follows its country's); they apply to every action recorded from now on for loans registered there.
+    /// @dev May emit a {JurisdictionRulesSet} event. Requirements: caller has DEFAULT_ADMIN_ROLE; a
+    /// well-formed code; start < end <= 24; coolDownDaysAfterConversation <= 7.
+    function setJurisdictionRules(bytes6 jurisdiction, JurisdictionRules calldata rules) external;
+
+    /// @notice Removes `jurisdiction`'s own contact rules (its country's, if any, then apply).
+    /// @dev May emit a {JurisdictionRulesSet} event with `set` false. Requirements: caller has DEFAULT_ADMIN_ROLE.
+    function removeJurisdictionRules(bytes6 jurisdiction) external;
+
+    /// @notice The contact rules that apply to loans registered under `jurisdiction`: its own, else its
+    /// country's; `set` false (and zeros) when neither has any.
+    function jurisdictionRulesOf(bytes6 jurisdiction) external view returns (JurisdictionRules memory rules, bool set);
 
     /// @notice Sets the caller's contact policy for all its loans.
     /// @dev May emit a {ContactPolicySet} event. Requirements: caller has LENDER_ROLE in the LoanLedger;

@@ -322,10 +322,11 @@ interface ILoanLedger is ILoanReliefEvents, ILoanJurisdictionsEvents, Automation
     /// @return borrower The borrower.
     /// @return utcOffsetMinutes The borrower's UTC offset in minutes.
     /// @return dpd Days past due now, as {daysPastDue}.
+    /// @return jurisdiction The ISO 3166 code the loan was registered under (its contact rules apply).
     function collectionContext(uint256 loanId)
         external
         view
-        returns (address lender, address borrower, int16 utcOffsetMinutes, uint32 dpd);
+        returns (address lender, address borrower, int16 utcOffsetMinutes, uint32 dpd, bytes6 jurisdiction);
 
     /// @notice Installments of schedule version `version` (1 = as registered), the current one or
     /// one a restructuring replaced.

@@ -15,7 +15,10 @@ import {ICollectionLog} from "../interfaces/ICollectionLog.sol";
 ///   16 a LegalNotice, or anything on LawyerLetter, before DPD reaches legalStageDpd;
 ///   32 a collection contact (ContactAttempt, ContactMade, PromiseToPay, LegalNotice) while nothing is
 ///      overdue — Dispute, Note and PlanOffer are exempt: they are not demands for payment;
-///   64 a contact while a dispute is open.
+///   64 a contact while a dispute is open;
+///   128 a call (attempt or connected) within the jurisdiction's cool-down after a conversation: a
+///      connected call on one of the coolDownDays local days before the action's day, as far back
+///      as the connected-call ring reaches (the 8 local days ending on the latest call day).
 /// "Contact" means every kind except Dispute (the borrower's own act) and Note (internal).
 library Compliance {
     uint32 internal constant TOO_MANY_CONNECTED_CALLS = 1;
@@ -25,6 +28,7 @@ library Compliance {
     uint32 internal constant LEGAL_BEFORE_STAGE = 16;
     uint32 internal constant NOTHING_OVERDUE = 32;
     uint32 internal constant DISPUTE_OPEN = 64;
+    uint32 internal constant COOL_DOWN = 128;
 
     /// @dev Per-loan call counters: a ring of 14 local days of call attempts (8 bits each) and
     /// 8 local days of connected calls, index 0 = `windowDay`, index i = windowDay - i. Actions are
@@ -44,6 +48,7 @@ library Compliance {
         uint32 dpd;
         uint8 restricted;
         bool disputeOpen;
+        uint8 coolDownDays;
     }
 
     function isContact(uint8 kind) internal pure returns (bool) {
@@ -65,7 +70,7 @@ library Compliance {
         if (a.channel == uint8(ICollectionLog.Channel.Call)) {
             bool attempt = a.kind == uint8(ICollectionLog.Kind.ContactAttempt);
             bool connected = a.kind == uint8(ICollectionLog.Kind.ContactMade);
-            if (attempt || connected) flags |= _countCall(w, uint32(local / 1 days), connected, pol);
+            if (attempt || connected) flags |= _countCall(w, uint32(local / 1 days), connected, pol, a.coolDownDays);
         }
         if (isContact(a.kind)) {
             uint256 hour = (local % 1 days) / 1 hours;
@@ -82,7 +87,7 @@ library Compliance {
     }
 
     /// @dev Adds a call on local day `day` to the window and returns flags 1 and 2 for it.
-    function _countCall(Window memory w, uint32 day, bool connected, ICollectionLog.ContactPolicy memory pol)
+    function _countCall(Window memory w, uint32 day, bool connected, ICollectionLog.ContactPolicy memory pol, uint256 coolDown)
         private
         pure
         returns (uint32 flags)
@@ -101,6 +106,13 @@ library Compliance {
             inSeven += (uint256(w.calls) >> (8 * j)) & 0xff;
         }
         if (inSeven > pol.maxCallAttemptsPer7Days) flags |= TOO_MANY_CALL_ATTEMPTS;
+        // A conversation on one of the `coolDown` days before this call's day (within the 8-day ring).
+        for (uint256 j = i + 1; j <= i + coolDown && j < 8; ++j) {
+            if ((uint256(w.connected) >> (8 * j)) & 0xff != 0) {
+                flags |= COOL_DOWN;
+                break;
+            }
+        }
         if (connected) {
             w.connected = uint64(_increment(w.connected, i));
             if ((uint256(w.connected) >> (8 * i)) & 0xff > pol.maxConnectedCallsPerDay) flags |= TOO_MANY_CONNECTED_CALLS;

@@ -16,9 +16,9 @@ export interface DeployOptions {
   /** The deployments folder (default ./deployments). */
   deploymentsDir?: string;
   /**
-   * Load the built-in jurisdiction profiles' rate caps into the ledger (default: when the deployer
-   * is the admin, who alone may set them); China's from this one-year LPR (default
-   * DEFAULT_CN_ONE_YEAR_LPR_BPS).
+   * Load the built-in jurisdiction profiles (their rate caps into the ledger, their contact rules into
+   * CollectionLog; default: when the deployer is the admin, who alone may set them); China's cap from
+   * this one-year LPR (default DEFAULT_CN_ONE_YEAR_LPR_BPS).
    */
   jurisdictions?: boolean;
   cnOneYearLprBps?: number;
@@ -64,8 +64,9 @@ export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOpti
   }
 
   const ledger = await deploy("LoanLedger", "LoanLedger", [admin, opts.maxAnnualRateBps]);
-  await deploy("CollectionLog", "CollectionLog", [await ledger.getAddress(), admin]);
+  const log = await deploy("CollectionLog", "CollectionLog", [await ledger.getAddress(), admin]);
   const jurisdictionCaps: { code: string; maxAnnualRateBps: number }[] = [];
+  const jurisdictionRules: string[] = [];
   if (opts.jurisdictions ?? admin.toLowerCase() === deployer.address.toLowerCase()) {
     // The ledger's module answers at the ledger's address (LoanLedger delegates these selectors to it).
     const module = await ethers.getContractAt("LoanRelief", await ledger.getAddress(), deployer);
@@ -75,6 +76,19 @@ export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOpti
       await (await module.setJurisdictionCap(encodeJurisdiction(p.code), cap)).wait();
       jurisdictionCaps.push({ code: p.code, maxAnnualRateBps: cap });
     }
+    const collectionLog = await ethers.getContractAt("CollectionLog", await log.getAddress(), deployer);
+    for (const p of BUILT_IN_JURISDICTIONS) {
+      const c = p.contact;
+      const rules = {
+        contactStartHour: c.startHour,
+        contactEndHour: c.endHour,
+        maxConnectedCallsPerDay: c.maxConnectedCallsPerDay ?? 0,
+        maxCallAttemptsPer7Days: c.maxCallAttemptsPer7Days ?? 0,
+        coolDownDaysAfterConversation: c.coolDownDaysAfterConversation,
+      };
+      await (await collectionLog.setJurisdictionRules(encodeJurisdiction(p.code), rules)).wait();
+      jurisdictionRules.push(p.code);
+    }
   }
   const local = network.name === "hardhat" || network.name === "localhost";
   if (opts.testToken ?? local) await deploy("TestUSD", "MockERC20", ["Test USD", "TUSD", 6]);
@@ -82,5 +96,5 @@ export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOpti
   if (opts.write ?? network.name !== "hardhat") {
     for (const [name, record] of Object.entries(contracts)) writeContractDeployment(network.name, chainId, name, record, opts.deploymentsDir ?? path.join(hre.config.paths.root, "deployments"));
   }
-  return { chainId, contracts, jurisdictionCaps };
+  return { chainId, contracts, jurisdictionCaps, jurisdictionRules };
 }

@@ -4,7 +4,7 @@
  * notice dispatcher (whether a notice may go now) use the same reading.
  */
 import type { Kysely } from "kysely";
-import { Channel, DAY, DEFAULT_CONTACT_POLICY, Kind, localDay, type ComplianceState, type ContactPolicy, type DayCalls } from "../domain";
+import { Channel, DAY, DEFAULT_CONTACT_POLICY, Kind, countryOf, localDay, type ComplianceState, type ContactPolicy, type DayCalls, type JurisdictionRules } from "../domain";
 import type { Database, LoansTable } from "./schema";
 
 /** The latest contact policy of each lender (ContactPolicySet events), DEFAULT_CONTACT_POLICY otherwise. */
@@ -23,6 +23,35 @@ export async function contactPolicies(db: Kysely<Database>, lenders: string[]): 
     });
   }
   for (const l of lenders) if (!out.has(l)) out.set(l, { ...DEFAULT_CONTACT_POLICY });
+  return out;
+}
+
+/**
+ * The contact rules that apply to loans of each jurisdiction in `codes` (CollectionLog.jurisdictionRulesOf):
+ * the latest JurisdictionRulesSet of the code, else of its country; null when neither has rules set.
+ */
+export async function jurisdictionRules(db: Kysely<Database>, codes: string[]): Promise<Map<string, JurisdictionRules | null>> {
+  const out = new Map<string, JurisdictionRules | null>();
+  const wanted = [...new Set(codes.flatMap((c) => [c, countryOf(c)]))].filter((c) => c !== "");
+  const latest = new Map<string, JurisdictionRules | null>();
+  if (wanted.length > 0) {
+    const rows = await db.selectFrom("jurisdiction_rules").selectAll().where("jurisdiction", "in", wanted).orderBy("block_number").orderBy("log_index").execute();
+    for (const r of rows) {
+      latest.set(
+        r.jurisdiction,
+        r.is_set === 1
+          ? {
+              contactStartHour: r.contact_start_hour,
+              contactEndHour: r.contact_end_hour,
+              maxConnectedCallsPerDay: r.max_connected_calls_per_day,
+              maxCallAttemptsPer7Days: r.max_call_attempts_per_7_days,
+              coolDownDaysAfterConversation: r.cool_down_days,
+            }
+          : null,
+      );
+    }
+  }
+  for (const c of codes) out.set(c, latest.get(c) ?? latest.get(countryOf(c)) ?? null);
   return out;
 }
 

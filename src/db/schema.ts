@@ -194,6 +194,17 @@ export interface JurisdictionCapsTable extends EventKey {
   max_annual_rate_bps: Int;
 }
 
+/** JurisdictionRulesSet (CollectionLog): the rules set for `jurisdiction`, or their removal (`is_set` 0). */
+export interface JurisdictionRulesTable extends EventKey {
+  jurisdiction: string;
+  is_set: Flag;
+  contact_start_hour: Int;
+  contact_end_hour: Int;
+  max_connected_calls_per_day: Int;
+  max_call_attempts_per_7_days: Int;
+  cool_down_days: Int;
+}
+
 /** ArrearsPlanCreated: `parts` as JSON `[[dueDate, amount], ...]` (decimal strings). */
 export interface ArrearsPlansTable extends EventKey {
   loan_id: Int;
@@ -446,6 +457,7 @@ export interface Database {
   arrears_plans: ArrearsPlansTable;
   arrears_outcomes: ArrearsOutcomesTable;
   jurisdiction_caps: JurisdictionCapsTable;
+  jurisdiction_rules: JurisdictionRulesTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */
@@ -481,6 +493,7 @@ export const EVENT_TABLES = [
   "arrears_plans",
   "arrears_outcomes",
   "jurisdiction_caps",
+  "jurisdiction_rules",
 ] as const satisfies readonly (keyof Database)[];
 
 export type Unused = ColumnType<never>;

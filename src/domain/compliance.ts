@@ -13,8 +13,12 @@
  *   8  a contact on a channel the borrower restricted;
  *   16 a LegalNotice, or anything on LawyerLetter, while DPD < legalStageDpd;
  *   32 a contact other than PlanOffer while DPD is 0;
- *   64 a contact while a dispute is open.
- * "Contact" is every kind but Dispute and Note.
+ *   64 a contact while a dispute is open;
+ *   128 a call within the jurisdiction's cool-down: a connected call on one of the coolDown local days
+ *      before the action's day, as far back as the contract's ring of connected calls reaches (the 8
+ *      local days ending on the latest call day).
+ * "Contact" is every kind but Dispute and Note. A loan's jurisdiction rules (docs/jurisdictions.md)
+ * apply with the lender's policy, the stricter of the two on each point ({@link jurisdictionPolicy}).
  */
 import { DAY } from "./constants";
 import { Channel, Kind } from "./collection-types";
@@ -29,6 +33,7 @@ export const ComplianceFlag = {
   LegalBeforeStage: 16,
   NothingOverdue: 32,
   DisputeOpen: 64,
+  CoolDown: 128,
 } as const;
 /** The name of one flag. */
 export type ComplianceFlagName = keyof typeof ComplianceFlag;
@@ -52,6 +57,37 @@ export const DEFAULT_CONTACT_POLICY: Readonly<ContactPolicy> = Object.freeze({
   legalStageDpd: 60,
   actionWindowDays: 7,
 });
+
+/**
+ * ICollectionLog.JurisdictionRules: contact hours [start, end), call limits (0: none of its own) and
+ * the days after a conversation on which no call is made (0: none).
+ */
+export interface JurisdictionRules {
+  contactStartHour: number;
+  contactEndHour: number;
+  maxConnectedCallsPerDay: number;
+  maxCallAttemptsPer7Days: number;
+  coolDownDaysAfterConversation: number;
+}
+
+/**
+ * The lender's `policy` tightened by the loan's jurisdiction `rules` (CollectionLog._applyJurisdiction):
+ * the later start, the earlier end, the lower of each call limit; and the cool-down. No rules: the policy as is.
+ */
+export function jurisdictionPolicy(policy: ContactPolicy, rules: JurisdictionRules | null | undefined): { policy: ContactPolicy; coolDownDays: number } {
+  if (!rules) return { policy, coolDownDays: 0 };
+  const lower = (mine: number, theirs: number) => (theirs !== 0 && theirs < mine ? theirs : mine);
+  return {
+    policy: {
+      ...policy,
+      contactStartHour: Math.max(policy.contactStartHour, rules.contactStartHour),
+      contactEndHour: Math.min(policy.contactEndHour, rules.contactEndHour),
+      maxConnectedCallsPerDay: lower(policy.maxConnectedCallsPerDay, rules.maxConnectedCallsPerDay),
+      maxCallAttemptsPer7Days: lower(policy.maxCallAttemptsPer7Days, rules.maxCallAttemptsPer7Days),
+    },
+    coolDownDays: rules.coolDownDaysAfterConversation,
+  };
+}
 
 /** Calls on one borrower-local day: all calls (attempts and connected) and connected ones. */
 export interface DayCalls {
@@ -94,6 +130,8 @@ export type BorrowerEvent =
 const COUNTER_MAX = 255;
 /** Days of call history the rules can read: the action's day is at most 7 back, its window 7 more. */
 const RING_DAYS = 14n;
+/** Days of connected calls the contract keeps: the latest call day and the 7 before it. */
+const CONNECTED_RING_DAYS = 8n;
 
 /** A fresh loan: nothing restricted, no dispute, no calls. */
 export function initialComplianceState(utcOffsetMinutes: number): ComplianceState {
@@ -125,15 +163,17 @@ function callsOn(days: ReadonlyMap<bigint, DayCalls>, day: bigint): DayCalls {
 }
 
 /**
- * The flags of `facts` in `state` under `policy`, and the state after recording it
- * (call counters, and a Dispute action opening a dispute). Mirrors Compliance.evaluate and
- * CollectionLog._record.
+ * The flags of `facts` in `state` under `lenderPolicy` and the loan's jurisdiction `rules`, and the
+ * state after recording it (call counters, and a Dispute action opening a dispute). Mirrors
+ * Compliance.evaluate and CollectionLog._record.
  */
 export function evaluateAction(
   state: ComplianceState,
   facts: ActionFacts,
-  policy: ContactPolicy,
+  lenderPolicy: ContactPolicy,
+  rules?: JurisdictionRules | null,
 ): { flags: number; state: ComplianceState } {
+  const { policy, coolDownDays } = jurisdictionPolicy(lenderPolicy, rules);
   let flags = 0;
   let days = state.days;
   const local = localTime(facts.occurredAt, state.utcOffsetMinutes);
@@ -152,8 +192,14 @@ export function evaluateAction(
     for (let d = day - 6n; d <= day; d++) inSeven += callsOn(next, d).calls;
     if (inSeven > policy.maxCallAttemptsPer7Days) flags |= ComplianceFlag.TooManyCallAttempts;
     if (connected && after.connected > policy.maxConnectedCallsPerDay) flags |= ComplianceFlag.TooManyConnectedCalls;
-    // Keep what the contract's rings keep: the 14 days up to the latest call day.
     const latest = [...next.keys()].reduce((a, b) => (a > b ? a : b));
+    for (let c = day - 1n; c >= day - BigInt(coolDownDays) && c > latest - CONNECTED_RING_DAYS; c--) {
+      if (callsOn(next, c).connected > 0) {
+        flags |= ComplianceFlag.CoolDown;
+        break;
+      }
+    }
+    // Keep what the contract's rings keep: the 14 days up to the latest call day.
     for (const d of next.keys()) if (d <= latest - RING_DAYS) next.delete(d);
     days = next;
   }
@@ -190,10 +236,11 @@ export function complianceFlags(
   actions: readonly ActionFacts[],
   utcOffsetMinutes: number,
   policy: ContactPolicy = DEFAULT_CONTACT_POLICY,
+  rules?: JurisdictionRules | null,
 ): number[] {
   let state = initialComplianceState(utcOffsetMinutes);
   return actions.map((facts) => {
-    const r = evaluateAction(state, facts, policy);
+    const r = evaluateAction(state, facts, policy, rules);
     state = r.state;
     return r.flags;
   });
@@ -240,12 +287,19 @@ export interface ContactWindow {
  * (1 day and legalStageDpd days after the oldest unpaid due date); the earliest clean time is
  * one of those points or `t` itself, so only they are checked. Call windows empty within 7 days.
  */
-export function contactWindow(state: ComplianceState, policy: ContactPolicy, t: bigint, query: ContactQuery): ContactWindow {
+export function contactWindow(
+  state: ComplianceState,
+  lenderPolicy: ContactPolicy,
+  t: bigint,
+  query: ContactQuery,
+  rules?: JurisdictionRules | null,
+): ContactWindow {
   const channel = query.channel ?? Channel.Call;
   const kind = query.kind ?? Kind.ContactMade;
   const due = query.oldestUnpaidDueDate;
+  const { policy } = jurisdictionPolicy(lenderPolicy, rules);
   const flagsAt = (at: bigint) =>
-    evaluateAction(state, { channel, kind, occurredAt: at, dpd: due === null ? 0n : daysLate(due, at) }, policy).flags;
+    evaluateAction(state, { channel, kind, occurredAt: at, dpd: due === null ? 0n : daysLate(due, at) }, lenderPolicy, rules).flags;
 
   const flags = flagsAt(t);
   const reasons = flagNames(flags);

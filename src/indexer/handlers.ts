@@ -340,6 +340,19 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
   switch (log.eventName) {
     case "CapsSet":
       return;
+    case "JurisdictionRulesSet": {
+      const r = log.args.rules;
+      return push(batch, "jurisdiction_rules", {
+        block_number: key.block_number, log_index: key.log_index,
+        jurisdiction: decodeJurisdiction(log.args.jurisdiction),
+        is_set: log.args.set ? 1 : 0,
+        contact_start_hour: r.contactStartHour,
+        contact_end_hour: r.contactEndHour,
+        max_connected_calls_per_day: r.maxConnectedCallsPerDay,
+        max_call_attempts_per_7_days: r.maxCallAttemptsPer7Days,
+        cool_down_days: r.coolDownDaysAfterConversation,
+      });
+    }
     case "ContactPolicySet": {
       const p = log.args.policy;
       return push(batch, "contact_policies", {

@@ -22,7 +22,7 @@ import { dialectOf } from "../db/dialect";
 import { groupWriter, type GroupWriter } from "../db/group-writer";
 import type { NoticeChannel, NoticesTable } from "../db/notify-tables";
 import type { Database, LoansTable } from "../db/schema";
-import { CAPPED_CHANNELS, daysLate, noticeDecision, type NoticeCaps } from "../domain";
+import { CAPPED_CHANNELS, daysLate, jurisdictionPolicy, noticeDecision, type NoticeCaps } from "../domain";
 import type { PiiKeyring } from "../pii/crypto";
 import { errorSummary } from "../chain/rpc";
 import { ChannelSendError } from "./errors";
@@ -177,7 +177,8 @@ function decide(scope: PassScope, n: NoticesTable): Promise<DispatchOutcome> | S
   const dpd = loan.cursor_due === null ? 0n : daysLate(BigInt(loan.cursor_due), t);
   const decision = noticeDecision({
     state: facts.states.get(loan.loan_id)!,
-    policy: facts.policies.get(loan.lender)!,
+    // The lender's policy tightened by the loan's jurisdiction's rules (its hours).
+    policy: jurisdictionPolicy(facts.policies.get(loan.lender)!, facts.rules.get(loan.jurisdiction)).policy,
     t,
     oldestUnpaidDueDate: loan.cursor_due === null ? null : BigInt(loan.cursor_due),
     channel: channelNo!,

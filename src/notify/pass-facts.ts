@@ -7,13 +7,13 @@
  */
 import type { Kysely } from "kysely";
 import { chunk } from "../db/chunk";
-import { complianceStates, contactPolicies } from "../db/compliance";
+import { complianceStates, contactPolicies, jurisdictionRules } from "../db/compliance";
 import { contactKey, contactRows } from "../db/contacts";
 import type { NoticesTable } from "../db/notify-tables";
 import type { BorrowerContactsTable, Database, LoansTable } from "../db/schema";
 import { treatmentsOf } from "../db/strategies";
 import type { Treatment } from "../strategy/strategy-file";
-import { CAPPED_CHANNELS, DAY, isContact, type ComplianceState, type ContactPolicy, type NoticeCaps } from "../domain";
+import { CAPPED_CHANNELS, DAY, isContact, type ComplianceState, type ContactPolicy, type JurisdictionRules, type NoticeCaps } from "../domain";
 
 /** Ids per `in (…)` list. */
 const IN_LIST = 500;
@@ -24,6 +24,8 @@ export interface PassFacts {
   contacts: Map<string, BorrowerContactsTable>;
   states: Map<number, ComplianceState>;
   policies: Map<string, ContactPolicy>;
+  /** The contact rules of each loan jurisdiction (its own, else its country's; null: none set). */
+  rules: Map<string, JurisdictionRules | null>;
   /** Caps by {@link capsKey} (the lender and the loan's strategy treatment). */
   caps: Map<string, NoticeCaps>;
   /** Each scored loan's strategy treatment (its segment's). */
@@ -58,7 +60,7 @@ export async function readPassFacts(d: PassFactsDeps, notices: readonly NoticesT
   const treatments = new Map<number, Treatment>();
   for (const part of chunk([...loans.keys()], IN_LIST)) for (const [k, v] of await treatmentsOf(d.db, part)) treatments.set(k, v);
   const capsWanted = new Map(rows.map((l) => [capsKey(l.lender, treatments.get(l.loan_id)), { lender: l.lender, treatment: treatments.get(l.loan_id) }]));
-  const [contacts, states, policies, caps, webhookUrls, recent] = await Promise.all([
+  const [contacts, states, policies, caps, webhookUrls, recent, rules] = await Promise.all([
     contactRows(
       d.db,
       rows.map((l) => ({ lender: l.lender, borrowerRef: l.borrower_ref })),
@@ -68,8 +70,9 @@ export async function readPassFacts(d: PassFactsDeps, notices: readonly NoticesT
     new Map(await Promise.all([...capsWanted].map(async ([k, w]) => [k, await d.capsFor(d.db, w.lender, w.treatment)] as const))),
     perLender(webhookLenders, (l) => d.webhookUrlFor(d.db, l)),
     recentMessages(d, [...loans.keys()], t),
+    jurisdictionRules(d.db, rows.map((l) => l.jurisdiction)),
   ]);
-  return { loans, contacts, states, policies, caps, treatments, webhookUrls, recent };
+  return { loans, contacts, states, policies, caps, treatments, webhookUrls, recent, rules };
 }
 
 /** The key of a loan's caps: its lender, and the treatment's notice segment and intensity. */

@@ -4,6 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { DAY } from "./helpers/fixtures";
+import { encodeJurisdiction } from "../../src/domain";
 import { Channel, DEFAULT_CONTACT_POLICY, Kind, actionInput, overdueCollectionFixture, signAction } from "./helpers/collection";
 
 /** overdueCollectionFixture with a dispute open on loan 1 (so resolveDispute has one to close). */
@@ -58,6 +59,21 @@ const ROWS: Row[] = [
     fn: "setCaps",
     call: (f, who) => f.log.connect(who).setCaps(DEFAULT_CONTACT_POLICY),
     event: "CapsSet",
+    allowed: ["admin"],
+    refusal: (_f, who) => ["AccessControlUnauthorizedAccount", [who, ethers.ZeroHash]],
+  },
+  {
+    fn: "setJurisdictionRules",
+    call: (f, who) =>
+      f.log.connect(who).setJurisdictionRules(encodeJurisdiction("US"), { contactStartHour: 8, contactEndHour: 21, maxConnectedCallsPerDay: 0, maxCallAttemptsPer7Days: 7, coolDownDaysAfterConversation: 7 }),
+    event: "JurisdictionRulesSet",
+    allowed: ["admin"],
+    refusal: (_f, who) => ["AccessControlUnauthorizedAccount", [who, ethers.ZeroHash]],
+  },
+  {
+    fn: "removeJurisdictionRules",
+    call: (f, who) => f.log.connect(who).removeJurisdictionRules(encodeJurisdiction("US")),
+    event: "JurisdictionRulesSet",
     allowed: ["admin"],
     refusal: (_f, who) => ["AccessControlUnauthorizedAccount", [who, ethers.ZeroHash]],
   },

@@ -16,9 +16,12 @@ import {
   initialComplianceState,
   localDay,
   type ActionFacts,
+  jurisdictionPolicy,
   type ComplianceState,
   type ContactPolicy,
+  type JurisdictionRules,
 } from "../../src/domain/compliance";
+import { encodeJurisdiction } from "../../src/domain/jurisdiction";
 import { daysLate } from "../../src/domain/delinquency";
 import { promiseCommitment } from "../../src/domain/promises";
 import { recomputeTrail } from "../../src/domain/trail";
@@ -136,6 +139,34 @@ describe("domain/compliance", function () {
       expect(flagsOf(email(Kind.ContactAttempt), resolved)).to.equal(0);
       const filed = applyBorrowerEvent(resolved, { type: "disputeFiled" });
       expect(flagsOf(email(Kind.ContactMade), filed)).to.equal(F.DisputeOpen);
+    });
+
+    it("128: a call within a jurisdiction's cool-down after a conversation on an earlier day (Regulation F's 7 days)", function () {
+      const us: JurisdictionRules = { contactStartHour: 8, contactEndHour: 21, maxConnectedCallsPerDay: 0, maxCallAttemptsPer7Days: 7, coolDownDaysAfterConversation: 7 };
+      const talked = call(at(D, 10));
+      const flags = (later: ActionFacts[]) => complianceFlags([talked, ...later], OFFSET, DEFAULT_CONTACT_POLICY, us);
+      // The same day is the daily limit's business; days 1 to 7 after are in the cool-down, day 8 is not.
+      expect(flags([call(at(D, 11), false)]).at(-1)).to.equal(0);
+      expect(flags([call(at(D + 1n, 9), false)]).at(-1)).to.equal(F.CoolDown);
+      expect(flags([call(at(D + 7n, 20), true)]).at(-1)).to.equal(F.CoolDown);
+      expect(flags([call(at(D + 8n, 9), false)]).at(-1)).to.equal(0);
+      // An unanswered attempt is no conversation; SMS are not calls.
+      expect(complianceFlags([call(at(D, 10), false), call(at(D + 1n, 10), false)], OFFSET, DEFAULT_CONTACT_POLICY, us)).to.deep.equal([0, 0]);
+      expect(flags([{ channel: Channel.Sms, kind: Kind.ContactAttempt, occurredAt: at(D + 1n, 10), dpd: 10n }]).at(-1)).to.equal(0);
+      // Without jurisdiction rules there is no cool-down.
+      expect(complianceFlags([talked, call(at(D + 1n, 9))], OFFSET).at(-1)).to.equal(0);
+    });
+
+    it("a jurisdiction tightens the lender's policy, never loosens it: later start, earlier end, lower limits", function () {
+      const cn: JurisdictionRules = { contactStartHour: 8, contactEndHour: 22, maxConnectedCallsPerDay: 3, maxCallAttemptsPer7Days: 0, coolDownDaysAfterConversation: 0 };
+      const lender: ContactPolicy = { ...DEFAULT_CONTACT_POLICY, contactStartHour: 9, contactEndHour: 23, maxConnectedCallsPerDay: 5 };
+      expect(jurisdictionPolicy(lender, cn)).to.deep.equal({
+        policy: { ...lender, contactStartHour: 9, contactEndHour: 22, maxConnectedCallsPerDay: 3, maxCallAttemptsPer7Days: lender.maxCallAttemptsPer7Days },
+        coolDownDays: 0,
+      });
+      expect(flagsOf(call(at(D, 22, 30)), initialComplianceState(OFFSET), lender)).to.equal(0);
+      expect(evaluateAction(initialComplianceState(OFFSET), call(at(D, 22, 30)), lender, cn).flags).to.equal(F.OutsideHours);
+      expect(jurisdictionPolicy(lender, null)).to.deep.equal({ policy: lender, coolDownDays: 0 });
     });
 
     it("counters saturate at 255 a day like the contract's 8-bit rings; flags combine", function () {
@@ -287,6 +318,16 @@ describe("domain/compliance", function () {
       { weight: 1, arbitrary: fc.record({ jump: jumpArb, op: fc.constantFrom("restrict" as const, "release" as const), channel: channelArb }) },
       { weight: 1, arbitrary: fc.record({ jump: jumpArb, op: fc.constantFrom("fileDispute" as const, "resolveDispute" as const) }) },
     );
+    const rulesArb = fc.option(
+      fc.record({
+        contactStartHour: fc.integer({ min: 0, max: 12 }),
+        contactEndHour: fc.integer({ min: 13, max: 24 }),
+        maxConnectedCallsPerDay: fc.integer({ min: 0, max: 3 }),
+        maxCallAttemptsPer7Days: fc.integer({ min: 0, max: 8 }),
+        coolDownDaysAfterConversation: fc.oneof(fc.constant(7), fc.integer({ min: 0, max: 7 })),
+      }),
+      { freq: 2 },
+    );
     const policyArb = fc.option(
       fc.record({
         maxConnectedCallsPerDay: fc.integer({ min: 1, max: 4 }),
@@ -330,18 +371,22 @@ describe("domain/compliance", function () {
       expect(flags).to.equal(F.TooManyCallAttempts); // 255 + 1 calls in the 7-day window, but the first connected call of the day
     });
 
-    it("flags from ActionRecorded equal the TS model's, heads equal the recomputation", async function () {
+    it("flags from ActionRecorded equal the TS model's (with and without jurisdiction rules), heads equal the recomputation", async function () {
+      let coolDowns = 0;
       await fc.assert(
         fc.asyncProperty(
           fc.nat({ max: LOAN_OFFSETS.length - 1 }),
           policyArb,
+          rulesArb,
           fc.integer({ min: 0, max: 120 * 86_400 }),
           fc.array(stepArb, { minLength: 1, maxLength: 15 }),
-          async (loanIndex, customPolicy, initialJump, steps) => {
+          async (loanIndex, customPolicy, rules, initialJump, steps) => {
             const f = await loadFixture(wideCapsFixture);
             const loanId = f.loanIds[loanIndex];
             const policy = customPolicy ?? DEFAULT_CONTACT_POLICY;
             if (customPolicy) await f.log.connect(f.lender).setContactPolicy(customPolicy);
+            // The fixture's loans are registered in CN: rules set for the country apply to them.
+            if (rules) await f.log.connect(f.admin).setJurisdictionRules(encodeJurisdiction("CN"), rules);
             let state = initialComplianceState(LOAN_OFFSETS[loanIndex]);
             let t = (await latestTimestamp()) + BigInt(initialJump);
             const c = f.log.connect(f.collector);
@@ -355,14 +400,15 @@ describe("domain/compliance", function () {
                   loanId, channel: a.channel, kind: a.kind, outcome: a.outcome, occurredAt: t - BigInt(a.back % (policy.actionWindowDays * 86_400 + 1)), evidenceHash: ethers.id(`e${recorded}`),
                 }));
                 const single = inputs.length === 1 && inputs[0].channel === Channel.Call && inputs[0].kind === Kind.ContactMade && inputs[0].occurredAt === t;
-                const window = single ? contactWindow(state, policy, t, { oldestUnpaidDueDate: f.firstDue }) : undefined;
+                const window = single ? contactWindow(state, policy, t, { oldestUnpaidDueDate: f.firstDue }, rules) : undefined;
                 const tx = inputs.length === 1
                   ? await c.recordAction(loanId, inputs[0].channel, inputs[0].kind, inputs[0].outcome, inputs[0].occurredAt, inputs[0].evidenceHash)
                   : await c.recordActions(inputs);
                 const chainFlags = await flagsIn(f.log, tx);
                 const modelFlags = inputs.map((a) => {
-                  const r = evaluateAction(state, { channel: a.channel, kind: a.kind, occurredAt: a.occurredAt, dpd }, policy);
+                  const r = evaluateAction(state, { channel: a.channel, kind: a.kind, occurredAt: a.occurredAt, dpd }, policy, rules);
                   state = r.state;
+                  if (r.flags & F.CoolDown) coolDowns += 1;
                   return r.flags;
                 });
                 expect(chainFlags, `flags at t=${t} dpd=${dpd}`).to.deep.equal(modelFlags);
@@ -370,7 +416,7 @@ describe("domain/compliance", function () {
                 recorded += inputs.length;
               } else if (step.op === "promise") {
                 const tx = await c.recordPromise(loanId, step.amount, t + BigInt(step.dueIn), ethers.id(`p${recorded}`));
-                const r = evaluateAction(state, { channel: Channel.Other, kind: Kind.PromiseToPay, occurredAt: t, dpd }, policy);
+                const r = evaluateAction(state, { channel: Channel.Other, kind: Kind.PromiseToPay, occurredAt: t, dpd }, policy, rules);
                 state = r.state;
                 expect(await flagsIn(f.log, tx), `promise flags at t=${t}`).to.deep.equal([r.flags]);
                 const mine = (await actionsOf(f.log, loanId)).at(-1)!;
@@ -401,6 +447,7 @@ describe("domain/compliance", function () {
         ),
         { numRuns: 30 },
       );
+      expect(coolDowns, "some calls fell in a jurisdiction's cool-down").to.be.greaterThan(0);
     });
   });
 });

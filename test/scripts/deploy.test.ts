@@ -12,7 +12,7 @@ import { loadDeployment } from "../../src/chain/deployments";
 import { NetworkEnvError, networkFromEnv, requestedNetwork } from "../../scripts/lib/networks";
 import { REPO_ROOT, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { devAccount, publicClient } from "../cli/helpers/operator";
-import { loanReliefAbi } from "../../src/chain/abis";
+import { collectionLogAbi, loanReliefAbi } from "../../src/chain/abis";
 import { encodeJurisdiction } from "../../src/domain";
 
 const run = promisify(execFile);
@@ -87,6 +87,9 @@ describe("scripts/deploy.ts on a network from the environment", function () {
       const d = loadDeployment("devnet", dir);
       const caps = await publicClient(node!.url).readContract({ address: d.loanLedger.address, abi: loanReliefAbi, functionName: "jurisdictionCapOf", args: [encodeJurisdiction("CN-GD")] });
       expect(caps).to.deep.equal([1_200, 0]);
+      expect(r.stdout).to.contain("contact rules  CN US US-NY GB");
+      const [rules, set] = await publicClient(node!.url).readContract({ address: d.collectionLog.address, abi: collectionLogAbi, functionName: "jurisdictionRulesOf", args: [encodeJurisdiction("US-CA")] });
+      expect([set, rules]).to.deep.equal([true, { contactStartHour: 8, contactEndHour: 21, maxConnectedCallsPerDay: 0, maxCallAttemptsPer7Days: 7, coolDownDaysAfterConversation: 7 }]);
       expect(d.chainId).to.equal(31337);
       expect(d.testToken).to.equal(undefined); // the demo stablecoin is for local networks only
       const record = JSON.parse(fs.readFileSync(path.join(dir, "devnet", "LoanLedger.json"), "utf8"));

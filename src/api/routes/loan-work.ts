@@ -30,7 +30,8 @@ export function registerLoanWorkRoutes(router: Router, registry: OpenAPIRegistry
       summary: "Whether a contact would be within the contact rules now",
       description: [
         "For whoever may see the loan: whether a contact on `channel` of `kind` at the indexed block's time would carry no compliance",
-        "flag (the borrower's local hours, calls per day and per 7 days, restricted channels, an open dispute), as the queue's",
+        "flag (the borrower's local hours, calls per day and per 7 days, a jurisdiction's cool-down after a conversation, restricted channels,",
+        "an open dispute: the lender's policy tightened by the loan's jurisdiction's rules, docs/jurisdictions.md), as the queue's",
         "`contactWindow` computes it; when not, the flags it would carry and the earliest chain time it would not (null when only the",
         "borrower or lender can lift the block).",
       ].join(" "),

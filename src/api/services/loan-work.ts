@@ -6,7 +6,7 @@
 import type { Kysely } from "kysely";
 import { contactWindow, promiseStatus } from "../../domain";
 import type { Database, LoansTable, PromisesTable } from "../../db/schema";
-import { complianceStates, contactPolicies } from "../../db/compliance";
+import { complianceStates, contactPolicies, jurisdictionRules } from "../../db/compliance";
 import { channelOut, kindOut } from "../schemas/collection";
 import type { AsOf } from "./loans";
 
@@ -46,12 +46,14 @@ export async function loanPromises(db: Kysely<Database>, loanId: number, at: AsO
 
 /** Whether `channel`/`kind` may reach the borrower at the indexed block's time, and if not, when and why. */
 export async function loanContactWindow(db: Kysely<Database>, row: LoansTable, at: AsOf, query: { channel: number; kind: number }) {
-  const [policies, states] = await Promise.all([contactPolicies(db, [row.lender]), complianceStates(db, [row], at.timestamp)]);
-  const window = contactWindow(states.get(row.loan_id)!, policies.get(row.lender)!, BigInt(at.timestamp), {
-    oldestUnpaidDueDate: row.cursor_due === null ? null : BigInt(row.cursor_due),
-    channel: query.channel,
-    kind: query.kind,
-  });
+  const [policies, states, rules] = await Promise.all([contactPolicies(db, [row.lender]), complianceStates(db, [row], at.timestamp), jurisdictionRules(db, [row.jurisdiction])]);
+  const window = contactWindow(
+    states.get(row.loan_id)!,
+    policies.get(row.lender)!,
+    BigInt(at.timestamp),
+    { oldestUnpaidDueDate: row.cursor_due === null ? null : BigInt(row.cursor_due), channel: query.channel, kind: query.kind },
+    rules.get(row.jurisdiction),
+  );
   return {
     channel: channelOut(query.channel),
     kind: kindOut(query.kind),

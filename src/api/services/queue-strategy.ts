@@ -5,7 +5,7 @@
  */
 import type { Kysely } from "kysely";
 import type { Address } from "viem";
-import { Channel, contactWindow, DAY_SECONDS, Kind, type ComplianceState, type ContactPolicy } from "../../domain";
+import { Channel, contactWindow, DAY_SECONDS, Kind, type ComplianceState, type ContactPolicy, type JurisdictionRules } from "../../domain";
 import type { Database, LoanScoresTable, LoansTable } from "../../db/schema";
 import { strategyOf, type StoredStrategy } from "../../db/strategies";
 import { armOfStrategy } from "../../strategy/segments";
@@ -50,6 +50,7 @@ export function strategyOut(
   state: ComplianceState,
   policy: ContactPolicy,
   t: bigint,
+  rules?: JurisdictionRules | null,
 ): QueueItem["strategy"] {
   if (!score) return null;
   const stored = strategies.get(`${score.lender}:${score.strategy_version}`);
@@ -59,7 +60,7 @@ export function strategyOut(
   const contact = CONTACT[next.action];
   const dueAt = Number(score.scored_at) + next.inDays * DAY_SECONDS;
   const window = contact
-    ? contactWindow(state, policy, t > BigInt(dueAt) ? t : BigInt(dueAt), { oldestUnpaidDueDate: row.cursor_due === null ? null : BigInt(row.cursor_due), channel: contact.channel, kind: contact.kind })
+    ? contactWindow(state, policy, t > BigInt(dueAt) ? t : BigInt(dueAt), { oldestUnpaidDueDate: row.cursor_due === null ? null : BigInt(row.cursor_due), channel: contact.channel, kind: contact.kind }, rules)
     : undefined;
   return {
     score: {

@@ -9,7 +9,7 @@ import type { Database, LoansTable } from "../../db/schema";
 import { channelOut, kindOut } from "../schemas/collection";
 import type { QueueItem } from "../schemas/queue";
 import { loanStatus, settlementOf, withSchedules, type AsOf } from "./loans";
-import { complianceStates, contactPolicies } from "../../db/compliance";
+import { complianceStates, contactPolicies, jurisdictionRules } from "../../db/compliance";
 import { scoresOf, strategyOut } from "./queue-strategy";
 import { promisesWithStatus } from "./loan-work";
 
@@ -111,7 +111,7 @@ export async function queueItems(
 ): Promise<QueueItem[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.loan_id);
-  const [withSchedule, promises, repayments, reminders, policies, states, scored] = await Promise.all([
+  const [withSchedule, promises, repayments, reminders, policies, states, scored, rules] = await Promise.all([
     withSchedules(db, rows),
     db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("seq").execute(),
     db.selectFrom("repayments").select(["loan_id", "amount", "paid_at"]).where("loan_id", "in", ids).where("block_number", "<=", at.block).execute(),
@@ -119,6 +119,7 @@ export async function queueItems(
     contactPolicies(db, [...new Set(rows.map((r) => r.lender))]),
     complianceStates(db, rows, at.timestamp),
     scoresOf(db, ids),
+    jurisdictionRules(db, rows.map((r) => r.jurisdiction)),
   ]);
   const t = BigInt(at.timestamp);
   const latestReminder = new Map<number, (typeof reminders)[number]>();
@@ -134,11 +135,13 @@ export async function queueItems(
       else summary.kept++;
     }
     const rem = latestReminder.get(row.loan_id);
-    const window = contactWindow(states.get(row.loan_id)!, policies.get(row.lender)!, t, {
-      oldestUnpaidDueDate: row.cursor_due === null ? null : BigInt(row.cursor_due),
-      channel: query.channel,
-      kind: query.kind,
-    });
+    const window = contactWindow(
+      states.get(row.loan_id)!,
+      policies.get(row.lender)!,
+      t,
+      { oldestUnpaidDueDate: row.cursor_due === null ? null : BigInt(row.cursor_due), channel: query.channel, kind: query.kind },
+      rules.get(row.jurisdiction),
+    );
     return {
       loanId: String(row.loan_id),
       rank: rankBefore + i + 1,
@@ -163,7 +166,7 @@ export async function queueItems(
         nextAllowedAt: window.nextAllowedAt === null ? null : Number(window.nextAllowedAt),
         reasons: window.reasons,
       },
-      strategy: strategyOut(scored.scores.get(row.loan_id), scored.strategies, row, states.get(row.loan_id)!, policies.get(row.lender)!, t),
+      strategy: strategyOut(scored.scores.get(row.loan_id), scored.strategies, row, states.get(row.loan_id)!, policies.get(row.lender)!, t, rules.get(row.jurisdiction)),
     };
   });
 }
