@@ -44,12 +44,6 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         bool set;
     }
 
-    /// @dev A jurisdiction's rules word: the rules and whether the admin set them.
-    struct StoredRules {
-        JurisdictionRules rules;
-        bool set;
-    }
-
     /// @dev EIP-712 type of a signed action (src/chain/typed-data.ts builds the same typed data).
     bytes32 public constant RECORD_ACTION_TYPEHASH = keccak256(
         "RecordAction(uint256 loanId,uint8 channel,uint8 kind,uint16 outcome,uint64 occurredAt,bytes32 evidenceHash,"
@@ -73,8 +67,8 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     /// @dev Loans a collector is assigned to now (anchoring needs at least one).
     mapping(address collector => uint256) private _assignmentCount;
     mapping(uint256 batchId => bytes32 root) private _batchRoots;
-    /// @dev The admin's contact rules per jurisdiction (ISO 3166), with whether they are set.
-    mapping(bytes6 jurisdiction => StoredRules) private _jurisdictionRules;
+    /// @dev The admin's contact rules per jurisdiction (ISO 3166), packed (see {_packRules}); 0 = none set.
+    mapping(bytes6 jurisdiction => uint48) private _jurisdictionRules;
 
     constructor(ILoanLedger ledger_, address admin) EIP712("Duetrail CollectionLog", "1") {
         ledger = ledger_;
@@ -96,7 +90,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         if (rules.contactStartHour >= rules.contactEndHour || rules.contactEndHour > 24 || rules.coolDownDaysAfterConversation > 7) {
             revert CollectionLogInvalidJurisdictionRules(rules);
         }
-        _jurisdictionRules[jurisdiction] = StoredRules(rules, true);
+        _jurisdictionRules[jurisdiction] = _packRules(rules);
         emit JurisdictionRulesSet(jurisdiction, rules, true);
     }
 
@@ -296,11 +290,9 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     }
 
     /// @inheritdoc ICollectionLog
-    function jurisdictionRulesOf(bytes6 jurisdiction) public view returns (JurisdictionRules memory rules, bool set) {
-        StoredRules storage own = _jurisdictionRules[jurisdiction];
-        if (own.set) return (own.rules, true);
-        StoredRules storage country = _jurisdictionRules[Jurisdictions.country(jurisdiction)];
-        return (country.rules, country.set);
+    function jurisdictionRulesOf(bytes6 jurisdiction) external view returns (JurisdictionRules memory rules, bool set) {
+        uint256 packed = _rulesOf(jurisdiction);
+        return (_unpackRules(packed), packed != 0);
     }
 
     /// @inheritdoc ICollectionLog
@@ -360,8 +352,9 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     /// @dev Tightens `pol` to the jurisdiction's rules, if it (or its country) has any: the later start,
     /// the earlier end, the lower of each call limit; returns the cool-down after a conversation.
     function _applyJurisdiction(ContactPolicy memory pol, bytes6 jurisdiction) private view returns (uint8 coolDown) {
-        (JurisdictionRules memory r, bool set) = jurisdictionRulesOf(jurisdiction);
-        if (!set) return 0;
+        uint256 packed = _rulesOf(jurisdiction);
+        if (packed == 0) return 0;
+        JurisdictionRules memory r = _unpackRules(packed);
         if (r.contactStartHour > pol.contactStartHour) pol.contactStartHour = r.contactStartHour;
         if (r.contactEndHour < pol.contactEndHour) pol.contactEndHour = r.contactEndHour;
         if (r.maxConnectedCallsPerDay != 0 && r.maxConnectedCallsPerDay < pol.maxConnectedCallsPerDay) {
@@ -371,6 +364,28 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
             pol.maxCallAttemptsPer7Days = r.maxCallAttemptsPer7Days;
         }
         return r.coolDownDaysAfterConversation;
+    }
+
+    /// @dev The stored rules of `jurisdiction`, else of its country (unset when neither has any).
+    function _rulesOf(bytes6 jurisdiction) private view returns (uint256 packed) {
+        packed = _jurisdictionRules[jurisdiction];
+        if (packed == 0) {
+            bytes6 country = Jurisdictions.country(jurisdiction);
+            if (country != jurisdiction) packed = _jurisdictionRules[country];
+        }
+    }
+
+    /// @dev Rules as one word: | set (8, always 1) | start (8) | end (8) | connected/day (8) | calls/7 days (8) | cool-down (8) |,
+    /// so a jurisdiction's rules cost one storage read per action.
+    function _packRules(JurisdictionRules calldata r) private pure returns (uint48) {
+        return uint48(
+            (uint256(1) << 40) | (uint256(r.contactStartHour) << 32) | (uint256(r.contactEndHour) << 24)
+                | (uint256(r.maxConnectedCallsPerDay) << 16) | (uint256(r.maxCallAttemptsPer7Days) << 8) | r.coolDownDaysAfterConversation
+        );
+    }
+
+    function _unpackRules(uint256 p) private pure returns (JurisdictionRules memory r) {
+        r = JurisdictionRules(uint8(p >> 32), uint8(p >> 24), uint8(p >> 16), uint8(p >> 8), uint8(p));
     }
 
     function _genesis(uint256 loanId) private view returns (bytes32) {
@@ -400,7 +415,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         if (!_assigned[loanId][collector]) revert CollectionLogNotAssigned(loanId, collector);
         if (channel > _MAX_CHANNEL) revert CollectionLogInvalidChannel(channel);
         if (kind > _MAX_KIND) revert CollectionLogInvalidKind(kind);
-        (address lender,, int16 utcOffset, uint32 dpd, bytes6 jurisdiction) = ledger.collectionContext(loanId);
+        (address lender, int16 utcOffset, uint32 dpd, bytes6 jurisdiction) = ledger.collectionContext(loanId);
         ContactPolicy memory pol = contactPolicyOf(lender);
         uint8 coolDown = _applyJurisdiction(pol, jurisdiction);
         if (occurredAt > block.timestamp) revert CollectionLogOccurredInFuture(occurredAt, block.timestamp);

@@ -379,10 +379,10 @@ contract LoanLedger is
     }
 
     /// @inheritdoc ILoanLedger
-    function collectionContext(uint256 loanId) external view returns (address, address, int16, uint32, bytes6) {
+    function collectionContext(uint256 loanId) external view returns (address, int16, uint32, bytes6) {
         Loan storage loan = _loan(loanId);
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
-        return (h.lender, h.borrower, h.utcOffsetMinutes, uint32(loan.dpdAt(block.timestamp)), h.jurisdiction);
+        return (h.lender, h.utcOffsetMinutes, uint32(loan.dpdAt(block.timestamp)), h.jurisdiction);
     }
 
     /// @inheritdoc ILoanLedger

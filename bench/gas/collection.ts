@@ -73,6 +73,10 @@ export async function collectionScenarios(): Promise<Record<string, number>> {
   const signed = { loanId: 1n, channel: 0, kind: 1, outcome: 200, occurredAt: at, evidenceHash: ethers.id("recording-3") };
   const signature = await signAction(log, collector, signed, deadline);
   out["recordActionBySig/next"] = await gasOf(log.connect(relayer).recordActionBySig(signed, collector.address, deadline, signature));
+  // The same with the loan's jurisdiction (CN) under contact rules, as after the deploy step loads the
+  // built-in profiles: one more storage read and the rules applied to the lender's policy.
+  await log.connect(admin).setJurisdictionRules(encodeJurisdiction("CN"), { contactStartHour: 8, contactEndHour: 22, maxConnectedCallsPerDay: 3, maxCallAttemptsPer7Days: 0, coolDownDaysAfterConversation: 0 });
+  out["recordAction/jurisdictionRules"] = await gasOf(c.recordAction(1, 0, 1, 200, at, ethers.id("recording-4")));
   out.anchorBatch = await gasOf(c.anchorBatch(ethers.id("root-1"), 1_000, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"));
   return out;
 }

@@ -314,19 +314,18 @@ interface ILoanLedger is ILoanReliefEvents, ILoanJurisdictionsEvents, Automation
     /// @return Whole days since the due date of the oldest installment not fully settled.
     function daysPastDue(uint256 loanId) external view returns (uint32);
 
-    /// @notice What CollectionLog needs per action, in one call: the parties, the borrower's
-    /// UTC offset and the days past due now.
+    /// @notice What CollectionLog needs per action, in one call: the lender, the borrower's UTC
+    /// offset, the days past due now and the loan's jurisdiction.
     /// @dev Requirements: the loan exists (else reverts with LoanLedgerUnknownLoan).
     /// @param loanId The loan.
     /// @return lender The lender.
-    /// @return borrower The borrower.
     /// @return utcOffsetMinutes The borrower's UTC offset in minutes.
     /// @return dpd Days past due now, as {daysPastDue}.
     /// @return jurisdiction The ISO 3166 code the loan was registered under (its contact rules apply).
     function collectionContext(uint256 loanId)
         external
         view
-        returns (address lender, address borrower, int16 utcOffsetMinutes, uint32 dpd, bytes6 jurisdiction);
+        returns (address lender, int16 utcOffsetMinutes, uint32 dpd, bytes6 jurisdiction);
 
     /// @notice Installments of schedule version `version` (1 = as registered), the current one or
     /// one a restructuring replaced.
