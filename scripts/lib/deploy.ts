@@ -65,6 +65,9 @@ export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOpti
 
   const ledger = await deploy("LoanLedger", "LoanLedger", [admin, opts.maxAnnualRateBps]);
   const log = await deploy("CollectionLog", "CollectionLog", [await ledger.getAddress(), admin]);
+  const local = network.name === "hardhat" || network.name === "localhost";
+  // Before the jurisdiction transactions, so the deployer's nonces (and the addresses) stay as they were.
+  if (opts.testToken ?? local) await deploy("TestUSD", "MockERC20", ["Test USD", "TUSD", 6]);
   const jurisdictionCaps: { code: string; maxAnnualRateBps: number }[] = [];
   const jurisdictionRules: string[] = [];
   if (opts.jurisdictions ?? admin.toLowerCase() === deployer.address.toLowerCase()) {
@@ -90,8 +93,6 @@ export async function deployAll(hre: HardhatRuntimeEnvironment, opts: DeployOpti
       jurisdictionRules.push(p.code);
     }
   }
-  const local = network.name === "hardhat" || network.name === "localhost";
-  if (opts.testToken ?? local) await deploy("TestUSD", "MockERC20", ["Test USD", "TUSD", 6]);
   // The in-process "hardhat" network vanishes with the process: nothing to record by default.
   if (opts.write ?? network.name !== "hardhat") {
     for (const [name, record] of Object.entries(contracts)) writeContractDeployment(network.name, chainId, name, record, opts.deploymentsDir ?? path.join(hre.config.paths.root, "deployments"));

@@ -125,6 +125,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   }
   const loans: DemoLoan[] = [];
   const offsets = [480, 480, 480, 480, -300, 60];
+  const JURISDICTION_BY_OFFSET: Record<number, string> = { [-300]: "US-NY", 60: "GB" };
   const random = prng(opts.seed ?? 16);
   for (const [li, lender] of lenders.entries()) {
     const firstDue = toIsoString(t0 + BigInt(20 + li * 4) * DAY).slice(0, 10);
@@ -148,7 +149,9 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
         principal,
         contractRateBps,
         utcOffsetMinutes: offsets[index % offsets.length],
-        jurisdiction: encodeJurisdiction("CN"),
+        // The book spans jurisdictions: borrowers on US Eastern time are in New York, those on UTC+1 in
+        // the United Kingdom, the rest in mainland China (docs/jurisdictions.md: caps and contact rules).
+        jurisdiction: encodeJurisdiction(JURISDICTION_BY_OFFSET[offsets[index % offsets.length]!] ?? "CN"),
         schedule: schedule.map((s) => ({ dueDate: s.dueDate, principal: s.principal, interest: s.interest })),
       });
       loans.push({

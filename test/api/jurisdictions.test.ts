@@ -62,6 +62,22 @@ describeEachDialect("jurisdictions: a loan's code and its contact rules in the c
     expect([(await detail(ids.us)).jurisdiction, (await detail(ids.gb)).jurisdiction]).to.deep.equal(["US-CA", "GB"]);
   });
 
+  it("filters the loan list by jurisdiction, a country taking its subdivisions, and refuses a malformed code", async function () {
+    const listed = async (q: string) => {
+      const res = await f.call("lender", `/v1/loans?limit=200&${q}`);
+      expect(res.status, q).to.equal(200);
+      return ((await res.json()) as { items: { loanId: string; jurisdiction: string }[] }).items;
+    };
+    const us = await listed("jurisdiction=US");
+    expect(us.map((l) => l.loanId)).to.include(String(ids.us)).and.not.include(String(ids.gb));
+    expect(new Set(us.map((l) => l.jurisdiction.slice(0, 2)))).to.deep.equal(new Set(["US"]));
+    expect((await listed("jurisdiction=US-CA")).map((l) => l.loanId)).to.deep.equal([String(ids.us)]);
+    expect((await listed("jurisdiction=GB")).map((l) => [l.loanId, l.jurisdiction])).to.deep.equal([[String(ids.gb), "GB"]]);
+    const bad = await f.call("lender", "/v1/loans?jurisdiction=usa");
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { errors: { path: string }[] }).errors[0]!.path).to.equal("query.jurisdiction");
+  });
+
   it("holds a call to the US loan back for 7 days after the conversation (Regulation F), not the GB loan", async function () {
     const windowOf = async (loanId: bigint) => {
       const res = await f.call("collector", `/v1/loans/${loanId}/contact-window?channel=call&kind=contact_made`);

@@ -77,6 +77,11 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       }
       if (query.status) q = q.where("loans.status", "=", STATUS_NAMES.indexOf(query.status));
       if (query.lender) q = q.where("loans.lender", "=", query.lender);
+      if (query.jurisdiction) {
+        const code = query.jurisdiction;
+        // A country takes its subdivisions too (ISO 3166-2 codes begin with the country and "-").
+        q = code.includes("-") ? q.where("loans.jurisdiction", "=", code) : q.where((eb) => eb.or([eb("loans.jurisdiction", "=", code), eb("loans.jurisdiction", "like", `${code}-%`)]));
+      }
       if (query.collector) {
         const collector = query.collector;
         q = q.where((eb) =>

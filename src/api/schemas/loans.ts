@@ -1,3 +1,4 @@
+import { JURISDICTION_PATTERN } from "../../domain/jurisdiction";
 import { z } from "../openapi";
 import { LoanScores } from "./strategy";
 import { LoanRelief } from "./relief";
@@ -24,7 +25,15 @@ export const LoanStatusBlock = z
 export { Settlement };
 
 export const LoanSummary = z
-  .object({ loanId: z.string(), lender: AddressOut, borrower: AddressOut, settlement: Settlement, principal: Amount, status: LoanStatusBlock })
+  .object({
+    loanId: z.string(),
+    lender: AddressOut,
+    borrower: AddressOut,
+    settlement: Settlement,
+    principal: Amount,
+    jurisdiction: z.string().openapi({ description: "ISO 3166 code the loan was registered under", example: "CN" }),
+    status: LoanStatusBlock,
+  })
   .openapi("LoanSummary");
 
 export const LoanList = listOf(LoanSummary, "LoanList");
@@ -44,6 +53,11 @@ export const LoanListQuery = z
     classification: z.enum(CLASSIFICATION_NAMES).optional(),
     lender: Address.optional(),
     collector: Address.optional(),
+    jurisdiction: z
+      .string()
+      .regex(JURISDICTION_PATTERN, "must be an ISO 3166 code such as CN, GB or US-CA")
+      .optional()
+      .openapi({ description: "Only loans registered under this code; a country (US) also takes its subdivisions (US-NY)" }),
     minDpd: z.coerce.number().int().min(0).max(100_000).optional(),
     maxDpd: z.coerce.number().int().min(0).max(100_000).optional(),
     sort: z.enum(SORTS).default("-dpd"),

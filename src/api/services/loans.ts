@@ -90,6 +90,7 @@ export function loanSummary(r: LoanRowWithSchedule, at: AsOf) {
     borrower: row.borrower,
     settlement: settlementOf(row),
     principal: row.principal,
+    jurisdiction: row.jurisdiction,
     status: loanStatus(r, at),
   };
 }
