@@ -110,9 +110,7 @@ contract LoanRelief is ILoanRelief, ILoanJurisdictions, LoanLedgerStorage, Acces
         whenNotPaused
         nonReentrant
     {
-        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
-        if (loan.status != LoanStatus.Active) revert ILoanLedger.LoanLedgerLoanNotActive(loanId, loan.status);
-        if (block.timestamp > deadline) revert ILoanLedger.LoanLedgerExpiredSignature(deadline);
+        (Loan storage loan, ScheduleStore.Header memory h) = _activeLenderLoan(loanId, deadline);
         // The consent names the holiday's end, so it covers exactly the installments deferred now
         // (a repayment since the signature moves them, and the signature no longer matches).
         uint256 to = ReliefLogic.holidayEnd(loan, terms);
@@ -135,9 +133,7 @@ contract LoanRelief is ILoanRelief, ILoanJurisdictions, LoanLedgerStorage, Acces
         whenNotPaused
         nonReentrant
     {
-        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
-        if (loan.status != LoanStatus.Active) revert ILoanLedger.LoanLedgerLoanNotActive(loanId, loan.status);
-        if (block.timestamp > deadline) revert ILoanLedger.LoanLedgerExpiredSignature(deadline);
+        (Loan storage loan, ScheduleStore.Header memory h) = _activeLenderLoan(loanId, deadline);
         _checkArrearsConsent(loanId, h, parts, deadline, signature);
         // The record first catches up (reminders, assessment, classification, default, a holiday's end),
         // so the plan hides nothing that was already due.
@@ -256,6 +252,13 @@ contract LoanRelief is ILoanRelief, ILoanJurisdictions, LoanLedgerStorage, Acces
         loan = _loan(loanId);
         h = ScheduleStore.readHeader(loan.schedule);
         if (msg.sender != h.lender) revert ILoanLedger.LoanLedgerNotLender(msg.sender, loanId);
+    }
+
+    /// @dev The caller's Active loan, for relief the borrower consented to by `deadline`.
+    function _activeLenderLoan(uint256 loanId, uint256 deadline) private view returns (Loan storage loan, ScheduleStore.Header memory h) {
+        (loan, h) = _lenderLoan(loanId);
+        if (loan.status != LoanStatus.Active) revert ILoanLedger.LoanLedgerLoanNotActive(loanId, loan.status);
+        if (block.timestamp > deadline) revert ILoanLedger.LoanLedgerExpiredSignature(deadline);
     }
 
     function _requireOpen(uint256 loanId, Loan storage loan) private view {
