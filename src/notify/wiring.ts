@@ -4,6 +4,7 @@
  * (src/notify/templates over src/notify/notice-data.ts), the evidence store, the plans and the
  * recorder's key. `notify` (src/cli/commands/notify.ts) and `npm start` run what it returns.
  */
+import { noticeLocale } from "./notice-locale";
 import crypto from "node:crypto";
 import os from "node:os";
 import type { Kysely } from "kysely";
@@ -125,8 +126,7 @@ export function dispatcherFrom(setup: NotifierSetup): DispatcherDeps {
             return await renderNotice({
               template: r.notice.template,
               channel: r.notice.channel,
-              language: r.notice.language ?? r.contact?.language ?? "en",
-              jurisdiction: r.contact?.jurisdiction ?? "",
+              ...noticeLocale(r),
               timeZone: r.contact?.timeZone ?? "UTC",
               data: d,
               kind: r.notice.kind === "notice" ? "notice" : "reminder",
