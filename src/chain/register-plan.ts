@@ -6,7 +6,8 @@
  * alike.
  */
 import { BaseError, InsufficientFundsError, type Address, type PublicClient } from "viem";
-import { loanLedgerAbi } from "./abis";
+import { loanLedgerAbi, loanReliefAbi } from "./abis";
+import { encodeJurisdiction } from "../domain/jurisdiction";
 import { ChainError } from "./errors";
 import { decodeRevert, type DecodedRevert } from "./revert";
 
@@ -117,6 +118,18 @@ export interface RegistrationFacts {
 }
 
 /** Reads the {@link RegistrationFacts} for `lender` from LoanLedger at `ledger`. */
+/**
+ * The cap a loan registered now under each of `codes` gets (LoanLedger's module: jurisdictionCapOf;
+ * its own, else its country's, else the global cap), for the loan file's rate check.
+ */
+export async function readJurisdictionCaps(client: Pick<PublicClient, "readContract">, ledger: Address, codes: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(codes)];
+  const caps = await Promise.all(
+    unique.map((code) => client.readContract({ address: ledger, abi: loanReliefAbi, functionName: "jurisdictionCapOf", args: [encodeJurisdiction(code)] })),
+  );
+  return new Map(unique.map((code, i) => [code, caps[i]![0]]));
+}
+
 export async function readRegistrationFacts(client: Pick<PublicClient, "getBlock" | "readContract">, ledger: Address, lender: Address): Promise<RegistrationFacts> {
   const block = await client.getBlock({ blockTag: "latest" });
   const [maxAnnualRateBps, policyId] = await Promise.all([

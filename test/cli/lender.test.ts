@@ -109,6 +109,18 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
       ]);
     });
 
+    it("checks each row's rate against its jurisdiction's cap as the deploy step loaded it (CN 1500, US-NY 1600 bps)", async function () {
+      const row = JSON.parse(fs.readFileSync(fixture("loans.json"), "utf8")).loans[0];
+      const file = path.join(dir, "caps.json");
+      fs.writeFileSync(file, JSON.stringify([{ ...row, contractRateBps: 1_550, jurisdiction: "CN" }, { ...row, contractRateBps: 1_550, jurisdiction: "US-NY" }], null, 2));
+      const r = await cli(["loans", "register", "--file", file, "--dry-run", ...conn], asLender);
+      expect(r.code).to.equal(2);
+      expect(r.stderr.trim().split("\n")[0]).to.equal("line 7, field contractRateBps: 1550 plus the policy's penalty rate 0 exceeds the legal cap 1500 bps (CN)");
+      fs.writeFileSync(file, JSON.stringify([{ ...row, contractRateBps: 1_550, jurisdiction: "US-NY" }], null, 2));
+      const ny = await cli(["loans", "register", "--file", file, "--dry-run", ...conn], asLender);
+      expect(ny.code, ny.stderr).to.equal(0);
+    });
+
     it("refuses a file that needs more than one transaction unless --allow-multiple-transactions", async function () {
       const before = await loanCount(node!.url, deployment);
       const refused = await cli(["loans", "register", "--file", fixture("loans.csv"), "--gas-cap", "250000", ...conn], asLender);

@@ -15,14 +15,14 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { parseEventLogs, type Hex } from "viem";
 import { loanLedgerAbi } from "../../chain/abis";
-import { RegistrationPlanError, defaultGasCap, gasWithMargin, planRegistration, readRegistrationFacts, type RegistrationChunk } from "../../chain/register-plan";
+import { RegistrationPlanError, defaultGasCap, gasWithMargin, planRegistration, readJurisdictionCaps, readRegistrationFacts, type RegistrationChunk } from "../../chain/register-plan";
 import { decodeRevert } from "../../chain/revert";
 import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
 import { ChainRefusedError, UsageError, action } from "../lib/errors";
 import { chainNumber, printJson, readTextFile } from "../lib/json";
 import { parseLoanFile, type LoanRow } from "../lib/loan-file";
 import { formatRowProblem } from "../lib/row-file";
-import { JURISDICTION_PATTERN } from "../../domain/jurisdiction";
+import { JURISDICTION_PATTERN, decodeJurisdiction } from "../../domain/jurisdiction";
 import { connectSigner, readPrivateKey, send, withSignerOptions, type Signer } from "../lib/signer";
 
 const optionsSchema = z.object({
@@ -71,7 +71,11 @@ async function register(raw: Record<string, unknown>): Promise<void> {
   const s = await connectSigner(conn, key);
   const ledger = s.deployment.loanLedger.address;
   const facts = await readRegistrationFacts(s.client, s.deployment.loanLedger.address, s.account.address);
-  const { rows, problems } = parseLoanFile(o.file, text, { ...facts, ...(o.jurisdiction ? { defaultJurisdiction: o.jurisdiction } : {}) });
+  const base = { ...facts, ...(o.jurisdiction ? { defaultJurisdiction: o.jurisdiction } : {}) };
+  // Each row's rate is checked against its jurisdiction's cap: read the caps of the jurisdictions the file names.
+  const named = parseLoanFile(o.file, text, { ...base, maxAnnualRateBps: undefined }).rows.map((r) => decodeJurisdiction(r.params.jurisdiction));
+  const caps = await readJurisdictionCaps(s.client, s.deployment.loanLedger.address, named);
+  const { rows, problems } = parseLoanFile(o.file, text, { ...base, capOf: (j) => caps.get(j) });
   if (problems.length > 0) {
     const lines = problems.map(formatRowProblem);
     throw new UsageError([...lines, `error: ${problems.length} problem${problems.length === 1 ? "" : "s"} in ${o.file}; nothing was registered`].join("\n"));
