@@ -22,6 +22,7 @@ describe("domain/jurisdiction", function () {
   it("has the built-in profiles of mainland China, the United States and the United Kingdom, each rule with its source", function () {
     expect(BUILT_IN_JURISDICTIONS.map((p) => p.code)).to.deep.equal(["CN", "US", "US-NY", "GB"]);
     for (const p of BUILT_IN_JURISDICTIONS) {
+      expect(isValidJurisdiction(p.code), `${p.code} is an ISO 3166 code`).to.equal(true);
       expect(p.capSources.length, `${p.code} cap sources`).to.be.greaterThan(0);
       expect(p.contact.sources.length, `${p.code} contact sources`).to.be.greaterThan(0);
       expect(p.contact.startHour < p.contact.endHour, `${p.code} hours`).to.equal(true);
