@@ -9,6 +9,7 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {ICollectionLog} from "./interfaces/ICollectionLog.sol";
+import {IPlacements} from "./interfaces/IPlacements.sol";
 import {ILoanLedger} from "./interfaces/ILoanLedger.sol";
 import {Compliance} from "./libraries/Compliance.sol";
 import {Jurisdictions} from "./libraries/Jurisdictions.sol";
@@ -21,7 +22,7 @@ import {TrailHash} from "./libraries/TrailHash.sol";
 /// @dev Nothing here can be paused: refusing to record what happened would hide it.
 /// A collector records an action itself ({recordAction}) or signs it for anyone to submit
 /// ({recordActionBySig}); either way the trail names the collector, never a relayer.
-contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
+contract CollectionLog is ICollectionLog, IPlacements, AccessControl, Nonces, EIP712 {
     /// @dev Per-loan trail, two words:
     /// word 0 | head (256) — zero until the first action (head_0 is computed, never stored)
     /// word 1 | count (32) | window day (32) | call ring (112) | connected ring (64) |
@@ -54,6 +55,8 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     uint8 private constant _OPENED = 2;
     uint8 private constant _MAX_CHANNEL = 7;
     uint8 private constant _MAX_KIND = 6;
+    /// @notice The most loans one {placeLoans} takes (about 30k gas each).
+    uint256 public constant MAX_PLACEMENT_LOANS = 200;
 
     ILoanLedger public immutable ledger;
 
@@ -69,6 +72,11 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     mapping(uint256 batchId => bytes32 root) private _batchRoots;
     /// @dev The admin's contact rules per jurisdiction (ISO 3166), packed (see {_packRules}); 0 = none set.
     mapping(bytes6 jurisdiction => uint48) private _jurisdictionRules;
+    /// @dev Placements by id (from 1); a loan's latest placement; the agency collectors of a loan, by the placement that let them in.
+    mapping(uint256 placementId => Placement) private _placements;
+    uint256 private _placementCount;
+    mapping(uint256 loanId => uint256 placementId) private _placementOfLoan;
+    mapping(uint256 loanId => mapping(address collector => uint256 placementId)) private _agencyCollectors;
 
     constructor(ILoanLedger ledger_, address admin) EIP712("Duetrail CollectionLog", "1") {
         ledger = ledger_;
@@ -133,7 +141,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
     /// @inheritdoc ICollectionLog
     function unassignCollector(uint256 loanId, address collector) external {
         _requireLender(loanId);
-        if (!_assigned[loanId][collector]) revert CollectionLogNotAssigned(loanId, collector);
+        if (!_assigned[loanId][collector] && !mayWorkPlaced(loanId, collector)) revert CollectionLogNotAssigned(loanId, collector);
         _assigned[loanId][collector] = false;
         --_assignmentCount[collector];
         emit CollectorUnassigned(loanId, collector, msg.sender);
@@ -146,6 +154,68 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         if (t.state & _DISPUTE_OPEN == 0) revert CollectionLogNoOpenDispute(loanId);
         t.state &= ~_DISPUTE_OPEN;
         emit DisputeResolved(loanId, validationHash);
+    }
+
+    // ------------------------------------------------------------------ placements
+
+    /// @inheritdoc IPlacements
+    function placeLoans(uint256[] calldata loanIds, address agency, uint16 commissionBps, uint64 start, uint64 end)
+        external
+        returns (uint256 placementId)
+    {
+        uint256 n = loanIds.length;
+        if (n == 0 || n > MAX_PLACEMENT_LOANS) revert CollectionLogInvalidPlacementSize(n, MAX_PLACEMENT_LOANS);
+        if (agency == address(0) || agency == msg.sender) revert CollectionLogInvalidAgency(agency);
+        if (commissionBps > 10_000) revert CollectionLogInvalidCommission(commissionBps);
+        if (start < block.timestamp || end <= start || end > type(uint40).max) {
+            revert CollectionLogInvalidPlacementPeriod(start, end, block.timestamp);
+        }
+        placementId = ++_placementCount;
+        // Stored first, so a loan named twice finds itself in a placement that has not ended.
+        _placements[placementId] = Placement(msg.sender, uint40(start), uint40(end), commissionBps, agency, 0, uint32(n));
+        for (uint256 i; i < n; ++i) {
+            uint256 loanId = loanIds[i];
+            _requireLender(loanId);
+            uint256 previous = _placementOfLoan[loanId];
+            if (previous != 0 && !_over(_placements[previous])) revert CollectionLogLoanPlaced(loanId, previous);
+            _placementOfLoan[loanId] = placementId;
+        }
+        emit PlacementCreated(placementId, msg.sender, agency, commissionBps, start, end, loanIds);
+    }
+
+    /// @inheritdoc IPlacements
+    function recallPlacement(uint256 placementId) external {
+        Placement storage p = _placementFor(placementId);
+        if (msg.sender != p.lender) revert CollectionLogNotPlacementLender(msg.sender, placementId);
+        if (_over(p)) revert CollectionLogPlacementOver(placementId);
+        p.recalledAt = uint40(block.timestamp);
+        emit PlacementRecalled(placementId, uint64(block.timestamp));
+    }
+
+    /// @inheritdoc IPlacements
+    function assignAgencyCollector(uint256 placementId, uint256[] calldata loanIds, address collector) external {
+        Placement storage p = _placementFor(placementId);
+        if (msg.sender != p.agency) revert CollectionLogNotAgency(msg.sender, placementId);
+        if (!_active(p)) revert CollectionLogPlacementNotActive(placementId, block.timestamp);
+        if (collector == address(0)) revert CollectionLogInvalidCollector(collector);
+        for (uint256 i; i < loanIds.length; ++i) {
+            uint256 loanId = loanIds[i];
+            if (_placementOfLoan[loanId] != placementId) revert CollectionLogNotInPlacement(loanId, placementId);
+            if (_agencyCollectors[loanId][collector] == placementId) revert CollectionLogAlreadyAssigned(loanId, collector);
+            _agencyCollectors[loanId][collector] = placementId;
+            Trail storage t = _trails[loanId];
+            if (t.state & _OPENED == 0) t.state |= _OPENED;
+            emit AgencyCollectorAssigned(placementId, loanId, collector);
+        }
+    }
+
+    /// @inheritdoc IPlacements
+    function unassignAgencyCollector(uint256 placementId, uint256 loanId, address collector) external {
+        Placement storage p = _placementFor(placementId);
+        if (msg.sender != p.agency && msg.sender != p.lender) revert CollectionLogNotAgency(msg.sender, placementId);
+        if (_agencyCollectors[loanId][collector] != placementId) revert CollectionLogNotAssigned(loanId, collector);
+        delete _agencyCollectors[loanId][collector];
+        emit AgencyCollectorUnassigned(placementId, loanId, collector);
     }
 
     // ------------------------------------------------------------------ collectors
@@ -283,6 +353,29 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         return _assigned[loanId][collector];
     }
 
+    /// @inheritdoc IPlacements
+    function placement(uint256 placementId) external view returns (Placement memory) {
+        return _placements[placementId];
+    }
+
+    /// @inheritdoc IPlacements
+    function placementCount() external view returns (uint256) {
+        return _placementCount;
+    }
+
+    /// @inheritdoc IPlacements
+    function placementOfLoan(uint256 loanId) external view returns (uint256) {
+        return _placementOfLoan[loanId];
+    }
+
+    /// @inheritdoc IPlacements
+    function mayWorkPlaced(uint256 loanId, address account) public view returns (bool) {
+        uint256 id = _placementOfLoan[loanId];
+        if (id == 0) return false;
+        Placement storage p = _placements[id];
+        return _active(p) && (account == p.agency || _agencyCollectors[loanId][account] == id);
+    }
+
     /// @inheritdoc ICollectionLog
     function contactPolicyOf(address lender) public view returns (ContactPolicy memory) {
         StoredPolicy storage s = _policies[lender];
@@ -392,6 +485,20 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         return TrailHash.genesisHead(block.chainid, address(this), loanId);
     }
 
+    function _placementFor(uint256 placementId) private view returns (Placement storage p) {
+        p = _placements[placementId];
+        if (p.lender == address(0)) revert CollectionLogUnknownPlacement(placementId);
+    }
+
+    /// @dev Recalled or past its end: it gives no access and holds no loan.
+    function _over(Placement storage p) private view returns (bool) {
+        return p.recalledAt != 0 || block.timestamp >= p.end;
+    }
+
+    function _active(Placement storage p) private view returns (bool) {
+        return p.recalledAt == 0 && p.start <= block.timestamp && block.timestamp < p.end;
+    }
+
     function _requireLender(uint256 loanId) private view {
         (address lender,,) = ledger.loanParties(loanId);
         if (msg.sender != lender) revert CollectionLogNotLender(msg.sender, loanId);
@@ -412,7 +519,7 @@ contract CollectionLog is ICollectionLog, AccessControl, Nonces, EIP712 {
         uint64 occurredAt,
         bytes32 evidenceHash
     ) private returns (uint64 seq, uint32 flags) {
-        if (!_assigned[loanId][collector]) revert CollectionLogNotAssigned(loanId, collector);
+        if (!_assigned[loanId][collector] && !mayWorkPlaced(loanId, collector)) revert CollectionLogNotAssigned(loanId, collector);
         if (channel > _MAX_CHANNEL) revert CollectionLogInvalidChannel(channel);
         if (kind > _MAX_KIND) revert CollectionLogInvalidKind(kind);
         (address lender, int16 utcOffset, uint32 dpd, bytes6 jurisdiction) = ledger.collectionContext(loanId);

@@ -176,7 +176,7 @@ interface ICollectionLog {
 
     /// @notice Appends an action to the loan's trail and flags compliance problems.
     /// @dev May emit {ActionRecorded} and (for Kind Dispute) {DisputeFiled} events.
-    /// Requirements: caller assigned to the loan; channel <= 7; kind <= 6;
+    /// Requirements: caller assigned to the loan, or working it through an active placement ({IPlacements}); channel <= 7; kind <= 6;
     /// now - actionWindowDays <= occurredAt <= now.
     function recordAction(
         uint256 loanId,

@@ -30,3 +30,4 @@ export * from "./features";
 export * from "./logistic";
 export * from "./scorecard";
 export * from "./canonical-json";
+export * from "./agency";

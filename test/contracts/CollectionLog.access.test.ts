@@ -5,18 +5,18 @@ import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { DAY } from "./helpers/fixtures";
 import { encodeJurisdiction } from "../../src/domain";
-import { Channel, DEFAULT_CONTACT_POLICY, Kind, actionInput, overdueCollectionFixture, signAction } from "./helpers/collection";
+import { Channel, DEFAULT_CONTACT_POLICY, Kind, actionInput, placementFixture, signAction } from "./helpers/collection";
 
-/** overdueCollectionFixture with a dispute open on loan 1 (so resolveDispute has one to close). */
+/** placementFixture (loan 1 placed with `agency`, worked by `agencyCollector`) with a dispute open on loan 1 (so resolveDispute has one to close). */
 async function accessFixture() {
-  const f = await overdueCollectionFixture();
+  const f = await placementFixture();
   await f.log.connect(f.borrower).fileDispute(f.loanId, ethers.id("complaint"));
   const fresh = (await ethers.getSigners())[11];
   return { ...f, fresh };
 }
 type F = Awaited<ReturnType<typeof accessFixture>>;
 
-const ACTORS = ["admin", "lender", "otherLender", "assignedCollector", "unassignedCollector", "borrower", "stranger"] as const;
+const ACTORS = ["admin", "lender", "otherLender", "assignedCollector", "unassignedCollector", "agency", "agencyCollector", "borrower", "stranger"] as const;
 type Actor = (typeof ACTORS)[number];
 
 function signerOf(f: F, actor: Actor): HardhatEthersSigner {
@@ -31,6 +31,10 @@ function signerOf(f: F, actor: Actor): HardhatEthersSigner {
       return f.collector;
     case "unassignedCollector":
       return f.unassignedCollector;
+    case "agency":
+      return f.agency;
+    case "agencyCollector":
+      return f.agencyCollector;
     case "borrower":
       return f.borrower;
     case "stranger":
@@ -53,6 +57,9 @@ interface Row {
 const notLender: Refusal = (f, who) => ["CollectionLogNotLender", [who, f.loanId]];
 const notAssigned: Refusal = (f, who) => ["CollectionLogNotAssigned", [f.loanId, who]];
 const notBorrower: Refusal = (f, who) => ["CollectionLogNotBorrower", [who, f.loanId]];
+const notAgency: Refusal = (f, who) => ["CollectionLogNotAgency", [who, f.placementId]];
+/** Who may record on loan 1: its assigned collector, and through the placement its agency and the agency's collector. */
+const WORKERS: Actor[] = ["assignedCollector", "agency", "agencyCollector"];
 
 const ROWS: Row[] = [
   {
@@ -109,14 +116,14 @@ const ROWS: Row[] = [
     fn: "recordAction",
     call: (f, who, now) => f.log.connect(who).recordAction(f.loanId, Channel.Call, Kind.ContactMade, 200, now, ethers.id("rec")),
     event: "ActionRecorded",
-    allowed: ["assignedCollector"],
+    allowed: WORKERS,
     refusal: notAssigned,
   },
   {
     fn: "recordActions",
     call: (f, who, now) => f.log.connect(who).recordActions([actionInput(f.loanId, now)]),
     event: "ActionRecorded",
-    allowed: ["assignedCollector"],
+    allowed: WORKERS,
     refusal: notAssigned,
   },
   {
@@ -129,14 +136,14 @@ const ROWS: Row[] = [
       return f.log.connect(f.stranger).recordActionBySig(action, who.address, deadline, signature);
     },
     event: "ActionRecorded",
-    allowed: ["assignedCollector"],
+    allowed: WORKERS,
     refusal: notAssigned,
   },
   {
     fn: "recordPromise",
     call: (f, who, now) => f.log.connect(who).recordPromise(f.loanId, 1_000n, now + 7n * DAY, ethers.id("rec")),
     event: "PromiseRecorded",
-    allowed: ["assignedCollector"],
+    allowed: WORKERS,
     refusal: notAssigned,
   },
   {
@@ -145,6 +152,35 @@ const ROWS: Row[] = [
     event: "BatchAnchored",
     allowed: ["lender", "otherLender", "assignedCollector"],
     refusal: (_f, who) => ["CollectionLogNotAnchorer", [who]],
+  },
+  {
+    // Loan 3 is the lender's and not placed; the agency named is nobody in ACTORS, so no caller is it.
+    fn: "placeLoans",
+    call: (f, who, now) => f.log.connect(who).placeLoans([f.westLoanId], f.fresh.address, 1_000, now + 10n, now + 30n * DAY),
+    event: "PlacementCreated",
+    allowed: ["lender"],
+    refusal: (f, who) => ["CollectionLogNotLender", [who, f.westLoanId]],
+  },
+  {
+    fn: "recallPlacement",
+    call: (f, who) => f.log.connect(who).recallPlacement(f.placementId),
+    event: "PlacementRecalled",
+    allowed: ["lender"],
+    refusal: (f, who) => ["CollectionLogNotPlacementLender", [who, f.placementId]],
+  },
+  {
+    fn: "assignAgencyCollector",
+    call: (f, who) => f.log.connect(who).assignAgencyCollector(f.placementId, [f.loanId], f.fresh.address),
+    event: "AgencyCollectorAssigned",
+    allowed: ["agency"],
+    refusal: notAgency,
+  },
+  {
+    fn: "unassignAgencyCollector",
+    call: (f, who) => f.log.connect(who).unassignAgencyCollector(f.placementId, f.loanId, f.agencyCollector.address),
+    event: "AgencyCollectorUnassigned",
+    allowed: ["agency", "lender"],
+    refusal: notAgency,
   },
   {
     fn: "restrictChannel",

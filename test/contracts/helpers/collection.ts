@@ -186,3 +186,20 @@ export async function signAction(signer: Signer, log: CollectionLog, m: SignedAc
   const td = await recordActionData(log, m);
   return signer.signTypedData(td.domain as Record<string, unknown>, plainTypes(td.types), td.message);
 }
+
+/**
+ * overdueCollectionFixture plus placement 1: `lender` placed loan 1 (`loanId`) with `agency` at
+ * 1,500 bps from `placedAt` for 90 days, and the agency let `agencyCollector` work it. `otherAgency`
+ * has no placement. The chain stands at `placedAt` (the placement is active).
+ */
+export async function placementFixture() {
+  const f = await overdueCollectionFixture();
+  const signers = await ethers.getSigners();
+  const [agency, agencyCollector, otherAgency] = [signers[12], signers[13], signers[14]];
+  const placedAt = BigInt(await time.latest()) + 10n;
+  const end = placedAt + 90n * DAY;
+  await f.log.connect(f.lender).placeLoans([f.loanId], agency.address, 1_500, placedAt, end);
+  await time.increaseTo(placedAt);
+  await f.log.connect(agency).assignAgencyCollector(1n, [f.loanId], agencyCollector.address);
+  return { ...f, agency, agencyCollector, otherAgency, placementId: 1n, placedAt, end };
+}
