@@ -56,6 +56,8 @@ export async function collectionScenarios(): Promise<Record<string, number>> {
   });
   await ledger.connect(lender).registerLoans([loan(1), loan(2)]);
   await log.connect(lender).assignCollector([1n, 2n], collector.address);
+  // Loans 3..12, for the placement paths below.
+  await ledger.connect(lender).registerLoans(Array.from({ length: 10 }, (_, i) => loan(3 + i)));
   // 20 days past due, 10:00 in the borrower's UTC+8: a connected call, no flags.
   const at = firstDue + 20n * DAY + 2n * 3_600n;
   await network.provider.send("evm_setNextBlockTimestamp", [Number(at)]);
@@ -77,6 +79,16 @@ export async function collectionScenarios(): Promise<Record<string, number>> {
   // built-in profiles: one more storage read and the rules applied to the lender's policy.
   await log.connect(admin).setJurisdictionRules(encodeJurisdiction("CN"), { contactStartHour: 8, contactEndHour: 22, maxConnectedCallsPerDay: 3, maxCallAttemptsPer7Days: 0, coolDownDaysAfterConversation: 0 });
   out["recordAction/jurisdictionRules"] = await gasOf(c.recordAction(1, 0, 1, 200, at, ethers.id("recording-4")));
+  // Ten more of the lender's loans (3..12) placed with an agency for 90 days, one worked by the agency's collector.
+  const [, , , , , agency, agencyCollector] = await ethers.getSigners();
+  const placed = Array.from({ length: 10 }, (_, i) => BigInt(3 + i));
+  const placedAt = at + 60n;
+  out["placement/create"] = await gasOf(log.connect(lender).placeLoans(placed, agency.address, 1_500, placedAt, placedAt + 90n * DAY));
+  await network.provider.send("evm_setNextBlockTimestamp", [Number(placedAt)]);
+  out["placement/assignCollector"] = await gasOf(log.connect(agency).assignAgencyCollector(1n, [3n], agencyCollector.address));
+  await log.connect(agencyCollector).recordAction(3, 0, 1, 200, placedAt, ethers.id("recording-a1"));
+  out["placement/recordAction/next"] = await gasOf(log.connect(agencyCollector).recordAction(3, 0, 1, 200, placedAt, ethers.id("recording-a2")));
+  out["placement/recall"] = await gasOf(log.connect(lender).recallPlacement(1n));
   out.anchorBatch = await gasOf(c.anchorBatch(ethers.id("root-1"), 1_000, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"));
   return out;
 }
