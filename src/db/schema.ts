@@ -205,6 +205,38 @@ export interface JurisdictionRulesTable extends EventKey {
   cool_down_days: Int;
 }
 
+/** PlacementCreated (CollectionLog): `lender` placed `loan_count` loans (rows of placement_loans) with `agency`. */
+export interface PlacementsTable extends EventKey {
+  tx_hash: string;
+  placement_id: Int;
+  lender: string;
+  agency: string;
+  commission_bps: Int;
+  start_at: Int;
+  end_at: Int;
+  loan_count: Int;
+}
+
+/** One loan of a PlacementCreated (keyed by the event's block and log index). */
+export interface PlacementLoansTable extends EventKey {
+  placement_id: Int;
+  loan_id: Int;
+}
+
+/** PlacementRecalled. */
+export interface PlacementRecallsTable extends EventKey {
+  placement_id: Int;
+  recalled_at: Int;
+}
+
+/** AgencyCollectorAssigned / AgencyCollectorUnassigned (`assigned` 0). */
+export interface AgencyAssignmentsTable extends EventKey {
+  placement_id: Int;
+  loan_id: Int;
+  collector: string;
+  assigned: Flag;
+}
+
 /** ArrearsPlanCreated: `parts` as JSON `[[dueDate, amount], ...]` (decimal strings). */
 export interface ArrearsPlansTable extends EventKey {
   loan_id: Int;
@@ -458,6 +490,10 @@ export interface Database {
   arrears_outcomes: ArrearsOutcomesTable;
   jurisdiction_caps: JurisdictionCapsTable;
   jurisdiction_rules: JurisdictionRulesTable;
+  placements: PlacementsTable;
+  placement_loans: PlacementLoansTable;
+  placement_recalls: PlacementRecallsTable;
+  agency_assignments: AgencyAssignmentsTable;
 }
 
 /** Append-only event tables: a rollback deletes their rows above the fork block. */
@@ -494,6 +530,10 @@ export const EVENT_TABLES = [
   "arrears_outcomes",
   "jurisdiction_caps",
   "jurisdiction_rules",
+  "placements",
+  "placement_loans",
+  "placement_recalls",
+  "agency_assignments",
 ] as const satisfies readonly (keyof Database)[];
 
 export type Unused = ColumnType<never>;

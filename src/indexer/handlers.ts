@@ -353,6 +353,35 @@ function applyTyped(batch: Batch, log: DecodedLog, key: { block_number: number; 
         cool_down_days: r.coolDownDaysAfterConversation,
       });
     }
+    case "PlacementCreated": {
+      const a = log.args;
+      const placementId = Number(a.placementId);
+      for (const loanId of a.loanIds) {
+        push(batch, "placement_loans", { block_number: key.block_number, log_index: key.log_index, placement_id: placementId, loan_id: Number(loanId) });
+      }
+      return push(batch, "placements", {
+        block_number: key.block_number, log_index: key.log_index,
+        tx_hash: log.transactionHash,
+        placement_id: placementId,
+        lender: a.lender,
+        agency: a.agency,
+        commission_bps: a.commissionBps,
+        start_at: Number(a.start),
+        end_at: Number(a.end),
+        loan_count: a.loanIds.length,
+      });
+    }
+    case "PlacementRecalled":
+      return push(batch, "placement_recalls", { block_number: key.block_number, log_index: key.log_index, placement_id: Number(log.args.placementId), recalled_at: Number(log.args.at) });
+    case "AgencyCollectorAssigned":
+    case "AgencyCollectorUnassigned":
+      return push(batch, "agency_assignments", {
+        block_number: key.block_number, log_index: key.log_index,
+        placement_id: Number(log.args.placementId),
+        loan_id: Number(log.args.loanId),
+        collector: log.args.collector,
+        assigned: log.eventName === "AgencyCollectorAssigned" ? 1 : 0,
+      });
     case "ContactPolicySet": {
       const p = log.args.policy;
       return push(batch, "contact_policies", {

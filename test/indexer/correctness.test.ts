@@ -198,6 +198,24 @@ describe("indexer: a clean index holds what the chain says", function () {
       }
     });
 
+    it("holds the placement, its loans, its recall and the agency's assignments as CollectionLog does", async function () {
+      const placements = await handle.db.selectFrom("placements").selectAll().execute();
+      expect(placements.map((p) => p.placement_id)).to.deep.equal([1]);
+      const recalls = await handle.db.selectFrom("placement_recalls").selectAll().execute();
+      for (const p of placements) {
+        const c = await client.readContract({ ...log(), functionName: "placement", args: [BigInt(p.placement_id)] });
+        const recall = recalls.find((r) => r.placement_id === p.placement_id);
+        expect([p.lender, p.agency, p.commission_bps, p.start_at, p.end_at, p.loan_count, recall?.recalled_at ?? 0]).to.deep.equal([
+          c.lender, c.agency, c.commissionBps, Number(c.start), Number(c.end), c.loanCount, Number(c.recalledAt),
+        ]);
+        const loans = await handle.db.selectFrom("placement_loans").select("loan_id").where("placement_id", "=", p.placement_id).orderBy("loan_id").execute();
+        expect(loans.length).to.equal(2);
+        for (const { loan_id } of loans) expect(await client.readContract({ ...log(), functionName: "placementOfLoan", args: [BigInt(loan_id)] })).to.equal(BigInt(p.placement_id));
+      }
+      const assignments = await handle.db.selectFrom("agency_assignments").select(["loan_id", "assigned"]).orderBy("block_number").orderBy("log_index").execute();
+      expect(assignments.map((a) => a.assigned)).to.deep.equal([1, 0, 1]);
+    });
+
     it("holds each loan's trail head and count, restrictions, dispute and collectors as CollectionLog does", async function () {
       const collectors = await handle.db.selectFrom("current_collectors").selectAll().execute();
       const collector = (await connectChain(node.url, deploymentsDir)).accounts.collector.address as Address;

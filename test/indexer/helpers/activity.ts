@@ -179,9 +179,32 @@ export async function connectChain(rpcUrl: string, deploymentsDir: string) {
         // Part 0 of the 13th kept (its part 1 is still to come); the 14th's only part kept, completing it.
         await chain.poke([planned, completed]);
       }
+      await chain.placeWithAgency(promised, disputed);
       await send(ledger.connect(admin).pause());
       await send(ledger.connect(admin).unpause());
       await send(ledger.connect(admin).setMaxAnnualRate(1600));
+    },
+
+    /**
+     * Agency events: `a` and `b` placed with the agency (account 5) at 1,500 bps; once active, the
+     * agency lets its collector (account 6) work `a`, the collector records on it, the borrower pays
+     * `a` (a recovery of the placement), the agency unassigns and reassigns the collector, and the
+     * lender recalls the placement. Returns the placement id.
+     */
+    async placeWithAgency(a: bigint, b: bigint) {
+      const [agency, agencyCollector] = await Promise.all([provider.getSigner(5), provider.getSigner(6)]);
+      const start = (await latest()).timestamp + 60n;
+      await send(log.connect(lender).placeLoans([a, b], agency.address, 1_500, start, start + 90n * DAY));
+      const id = await log.placementCount();
+      await chain.increaseTime(61n);
+      await chain.mineEmpty(1);
+      await send(log.connect(agency).assignAgencyCollector(id, [a], agencyCollector.address));
+      await send(log.connect(agencyCollector).recordAction(a, 1, 0, 300, (await latest()).timestamp, ethers.id(`agency-${id}`)));
+      await chain.repay(a, 7_000_001n);
+      await send(log.connect(agency).unassignAgencyCollector(id, a, agencyCollector.address));
+      await send(log.connect(agency).assignAgencyCollector(id, [a], agencyCollector.address));
+      await send(log.connect(lender).recallPlacement(id));
+      return id;
     },
 
     /** Moves time on until each of `ids` is at least `days` days past due (an unpaid installment that late). */
