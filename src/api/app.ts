@@ -18,6 +18,7 @@ import { registerEvidenceRoutes } from "./routes/evidence";
 import { registerBatchRoutes } from "./routes/batches";
 import { registerLoanEvidenceRoutes } from "./routes/loan-evidence";
 import { registerPortfolioRoutes } from "./routes/portfolio";
+import { registerAgencyRoutes } from "./routes/agencies";
 import { registerStreamRoutes } from "./routes/stream";
 import { createResponseCache } from "./services/response-cache";
 import { createRelayer } from "./services/relayer";
@@ -34,7 +35,7 @@ import { registerConsole } from "./console";
 export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Route modules under /v1 that need a bearer token; each registers its routes and OpenAPI operations. */
-export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes, registerRelayRoutes, registerContactRoutes, registerNoticeRoutes, registerNoticePlanRoutes, registerStrategyRoutes, registerChainRoutes, registerLoanWorkRoutes];
+export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof createRegistry>, services: ApiServices) => void)[] = [registerLoanRoutes, registerPortfolioRoutes, registerStreamRoutes, registerQueueRoutes, registerActionRoutes, registerEvidenceRoutes, registerBatchRoutes, registerLoanEvidenceRoutes, registerRelayRoutes, registerContactRoutes, registerNoticeRoutes, registerNoticePlanRoutes, registerStrategyRoutes, registerChainRoutes, registerLoanWorkRoutes, registerAgencyRoutes];
 
 /**
  * Routes that read their own bodies: the app-wide 64 kB JSON parser leaves them alone. Evidence

@@ -57,36 +57,50 @@ function decode(log: Log, ledger: Address): LoanEvent | undefined {
   }
 }
 
+/** One eth_getLogs filter: addresses and topics as the node takes them. */
+export interface LogFilter {
+  address: Address | Address[];
+  topics: (Hex | Hex[] | null)[];
+}
+
 /**
- * The loan's events in [fromBlock, toBlock], sorted by (block, log index).
+ * Every log matching `filter` in [fromBlock, toBlock], in chunks of at most `maxChunk` blocks that
+ * halve when the node refuses a range (and grow back); a range is never skipped.
  * @throws the node's error when a single-block range fails.
  */
-export async function getLoanEvents(client: LoanEventsClient, p: GetLoanEventsParameters): Promise<LoanEvent[]> {
-  const maxChunk = p.maxChunk ?? 10_000n;
-  const topic1 = pad(numberToHex(p.loanId), { size: 32 });
-  const out: LoanEvent[] = [];
+export async function getLogsChunked(client: LoanEventsClient, filter: LogFilter, fromBlock: bigint, toBlock: bigint, maxChunk = 10_000n): Promise<Log[]> {
+  const out: Log[] = [];
   let chunk = maxChunk;
-  let from = p.fromBlock;
-  while (from <= p.toBlock) {
-    const to = from + chunk - 1n < p.toBlock ? from + chunk - 1n : p.toBlock;
+  let from = fromBlock;
+  while (from <= toBlock) {
+    const to = from + chunk - 1n < toBlock ? from + chunk - 1n : toBlock;
     let logs: Log[];
     try {
-      const raw = await client.request({
-        method: "eth_getLogs",
-        params: [{ address: [p.loanLedger, p.collectionLog], topics: [null, topic1], fromBlock: numberToHex(from), toBlock: numberToHex(to) }],
-      });
+      const raw = await client.request({ method: "eth_getLogs", params: [{ ...filter, fromBlock: numberToHex(from), toBlock: numberToHex(to) }] });
       logs = (raw as RpcLog[]).map((l) => formatLog(l));
     } catch (err) {
       if (to === from) throw err;
       chunk = (to - from + 1n) / 2n;
       continue;
     }
-    for (const log of logs) {
-      const e = decode(log, p.loanLedger);
-      if (e) out.push(e);
-    }
+    out.push(...logs);
     from = to + 1n;
     chunk = chunk * 2n > maxChunk ? maxChunk : chunk * 2n;
+  }
+  return out;
+}
+
+/**
+ * The loan's events in [fromBlock, toBlock], sorted by (block, log index).
+ * @throws the node's error when a single-block range fails.
+ */
+export async function getLoanEvents(client: LoanEventsClient, p: GetLoanEventsParameters): Promise<LoanEvent[]> {
+  const topic1 = pad(numberToHex(p.loanId), { size: 32 });
+  const logs = await getLogsChunked(client, { address: [p.loanLedger, p.collectionLog], topics: [null, topic1] }, p.fromBlock, p.toBlock, p.maxChunk);
+  const out: LoanEvent[] = [];
+  for (const log of logs) {
+    const e = decode(log, p.loanLedger);
+    if (e) out.push(e);
   }
   return out.sort((x, y) => (x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1));
 }

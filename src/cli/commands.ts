@@ -17,6 +17,7 @@ import { registerNotifyCommand } from "./commands/notify";
 import { registerNoticesCommand } from "./commands/notices";
 import { registerStrategyCommand } from "./commands/strategy";
 import { registerReliefCommand } from "./commands/relief";
+import { registerAgenciesCommand } from "./commands/agencies";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -38,4 +39,5 @@ export function registerCommands(program: Command): void {
   registerNoticesCommand(program);
   registerStrategyCommand(program);
   registerReliefCommand(program);
+  registerAgenciesCommand(program);
 }

@@ -38,6 +38,9 @@ export function recoveryWindow(p: Placement): { from: number; to: number } {
   return { from: p.start, to: Math.max(p.start, to) };
 }
 
+/** How a commission is rounded, as statements state it. */
+export const COMMISSION_ROUNDING = "floor(amount × commissionBps / 10,000) per payment, in the loan's minor units";
+
 /** The commission on one payment: floor(amount × bps / 10,000). */
 export function commissionOf(amount: bigint, commissionBps: number): bigint {
   if (amount < 0n) throw new PlacementError(`A payment cannot be negative (got ${amount}).`, "");
@@ -167,7 +170,8 @@ export interface Recovery {
   blockNumber: number;
   logIndex: number;
   txHash: string;
-  currency: string;
+  /** What the amount is in: the loan's token address, or its ISO 4217 currency code. */
+  unit: string;
 }
 
 export interface StatementLine extends Recovery {
@@ -181,8 +185,8 @@ export interface AgencyStatement {
   from: number;
   to: number;
   lines: StatementLine[];
-  /** Per placement and per currency (amounts in different currencies are never added). */
-  totals: { placementId: number; currency: string; payments: number; recovered: bigint; commission: bigint }[];
+  /** Per placement and unit (amounts in different tokens or currencies are never added). */
+  totals: { placementId: number; unit: string; payments: number; recovered: bigint; commission: bigint }[];
 }
 
 /**
@@ -209,12 +213,12 @@ export function agencyStatement(agency: string, placements: readonly Placement[]
   lines.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
   const totals = new Map<string, AgencyStatement["totals"][number]>();
   for (const l of lines) {
-    const key = `${l.placementId}:${l.currency}`;
-    const t = totals.get(key) ?? { placementId: l.placementId, currency: l.currency, payments: 0, recovered: 0n, commission: 0n };
+    const key = `${l.placementId}:${l.unit}`;
+    const t = totals.get(key) ?? { placementId: l.placementId, unit: l.unit, payments: 0, recovered: 0n, commission: 0n };
     t.payments++;
     t.recovered += l.amount;
     t.commission += l.commission;
     totals.set(key, t);
   }
-  return { agency, from, to, lines, totals: [...totals.values()].sort((a, b) => a.placementId - b.placementId || a.currency.localeCompare(b.currency)) };
+  return { agency, from, to, lines, totals: [...totals.values()].sort((a, b) => a.placementId - b.placementId || a.unit.localeCompare(b.unit)) };
 }

@@ -38,6 +38,8 @@ const LOAN_1: Row = { lender: "2xx", otherLender: 404, collector: "2xx", otherCo
 const LOAN_7: Row = { lender: 404, otherLender: "2xx", collector: 404, otherCollector: "2xx", auditor: "2xx", anonymous: 401 };
 /** A loan that does not exist: 404 for everyone with a token. */
 const NO_LOAN: Row = { lender: 404, otherLender: 404, collector: 404, otherCollector: 404, auditor: 404, anonymous: 401 };
+/** An agency's placements and statements: lenders (their own placements only), auditors, and the agency itself. */
+const AGENCY_ROW: Row = { lender: "2xx", otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 };
 const LENDERS_AND_AUDITORS: Row = { lender: "2xx", otherLender: "2xx", collector: 403, otherCollector: 403, auditor: "2xx", anonymous: 401 };
 /** The fixture's lender (account #1) and other lender (account #5). */
 const LENDER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -221,6 +223,15 @@ const MATRIX: Record<string, Case[]> = {
     { label: "the lender's strategy", query: `?lender=${LENDER}`, body: strategyBody, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
     { label: "the other lender's strategy", query: `?lender=${OTHER_LENDER}`, body: strategyBody, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
   ],
+  // Agencies: the agency itself, the lenders (and servicers) that act for placing lenders, auditors.
+  "GET /v1/agencies/{agency}/placements": [
+    { label: "an agency (the stranger's address)", params: { agency: "STRANGER" }, expect: AGENCY_ROW },
+    { label: "the collector's own address as an agency (an agency sees its own)", params: { agency: "COLLECTOR" }, expect: { ...AGENCY_ROW, collector: "2xx" } },
+  ],
+  "GET /v1/agencies/{agency}/statement": [
+    { label: "an agency (the stranger's address)", params: { agency: "STRANGER" }, query: "?from=2026-01-01&to=2026-12-01", expect: AGENCY_ROW },
+    { label: "the collector's own address as an agency", params: { agency: "COLLECTOR" }, query: "?from=1700000000&to=1700086400", expect: { ...AGENCY_ROW, collector: "2xx" } },
+  ],
   "PUT /v1/notice-plans/{lender}": [
     { label: "the lender's plan", params: { lender: LENDER }, body: noticePlanBody, expect: { lender: "2xx", otherLender: 403, collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
     { label: "the other lender's plan", params: { lender: OTHER_LENDER }, body: noticePlanBody, expect: { lender: 403, otherLender: "2xx", collector: 403, otherCollector: 403, auditor: 403, anonymous: 401 } },
@@ -264,6 +275,8 @@ describeEachDialect("authorization matrix", (dialect) => {
     expect(relayed.status, JSON.stringify(relayed.body)).to.equal(201);
     dynamic.RELAY = (relayed.body as { txHash: string }).txHash;
     dynamic.TOKEN = f.deployment.testToken!.address;
+    dynamic.STRANGER = f.addresses.stranger;
+    dynamic.COLLECTOR = f.addresses.collector;
     dynamic.REF1 = await borrowerRefOf(f, 1);
     dynamic.REF7 = await borrowerRefOf(f, 7);
     await storeContact(f, 1, contactOf(dynamic.REF1 as `0x${string}`));

@@ -11,7 +11,8 @@
  * The chain after setup (hardhat's default accounts):
  *   #0 admin, #1 lender, #2 borrower, #3 collector (the workload's signers), #4 auditor (AUDITOR_ROLE),
  *   #5 other lender (LENDER_ROLE, its own loan), #6 other collector (assigned to the other lender's
- *   loan only), #7 relayer (the API's relayer key; assigned to loans 1 and 2), #8 stranger (no role).
+ *   loan only), #7 relayer (the API's relayer key; assigned to loans 1 and 2), #8 stranger (no role),
+ *   #9 agency and #10 agencyCollector (no role and no placement until a test makes one).
  *   Loans 1..6 (lender): the workload's (6 loans, 1 round, 2 actions each; loans 1, 3, 5 paid the
  *   first installment, 2, 4, 6 are overdue), all assigned to the collector. Loan 7: the other lender's,
  *   not yet due. The lender's contact policy is set (9:00-20:00, 2 connected calls a day, 5 attempts a
@@ -27,7 +28,7 @@ import type http from "node:http";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { Registry } from "prom-client";
-import { createPublicClient, createWalletClient, defineChain, http as httpTransport, keccak256, toHex, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
+import { createPublicClient, createWalletClient, defineChain, http as httpTransport, keccak256, toHex, type Abi, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 import type { Kysely } from "kysely";
 import { createApp } from "../../src/api/app";
@@ -47,7 +48,7 @@ import { PiiKey, type PiiKeyring } from "../../src/pii/crypto";
 export { describeEachDialect };
 
 const MNEMONIC = "test test test test test test test test test test test junk";
-export const ROLE_INDEX = { admin: 0, lender: 1, borrower: 2, collector: 3, auditor: 4, otherLender: 5, otherCollector: 6, relayer: 7, stranger: 8 } as const;
+export const ROLE_INDEX = { admin: 0, lender: 1, borrower: 2, collector: 3, auditor: 4, otherLender: 5, otherCollector: 6, relayer: 7, stranger: 8, agency: 9, agencyCollector: 10 } as const;
 export type Role = keyof typeof ROLE_INDEX;
 
 export const accountOf = (role: Role): HDAccount => mnemonicToAccount(MNEMONIC, { addressIndex: ROLE_INDEX[role] });
@@ -328,4 +329,13 @@ async function extraSetup(
   await rpc(url, "evm_mine", []);
   await send("admin", ledger, loanLedgerAbi, "poke", [[1n, 2n, 3n, 4n, 5n, 6n, 7n]]);
   return { batchId, root: tree.root, actions };
+}
+
+/** Sends `functionName` as `role` and waits for it; throws when it reverts. For the transactions a test adds. */
+export async function sendAs(f: Pick<ApiFixture, "wallet" | "client">, role: Role, address: Address, abi: Abi, functionName: string, args: readonly unknown[]) {
+  const w = f.wallet(role);
+  const hash = await w.writeContract({ address, abi, functionName, args, account: w.account!, chain: w.chain } as never);
+  const receipt = await f.client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`${role} ${functionName} reverted`);
+  return receipt;
 }

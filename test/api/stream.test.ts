@@ -137,7 +137,7 @@ describeEachDialect("GET /v1/stream", (dialect) => {
     // The stranger sees nothing: assign it loan 1, whose next event (the marker) is then its first.
     await send("lender", f.deployment.collectionLog.address, collectionLogAbi, "assignCollector", [[1n], f.addresses.stranger]);
     const m = await marker(1n, 7n);
-    const markerOf: Record<Role, string> = { auditor: m["7"], lender: m["1"], otherLender: m["7"], collector: m["1"], otherCollector: m["7"], stranger: m["1"], borrower: "", admin: "", relayer: "" };
+    const markerOf: Record<Role, string> = { auditor: m["7"], lender: m["1"], otherLender: m["7"], collector: m["1"], otherCollector: m["7"], stranger: m["1"], borrower: "", admin: "", relayer: "", agency: "", agencyCollector: "" };
     for (const role of roles) {
       const visible = role === "stranger" ? new Set<number>() : await visibleLoans(role);
       const expected = fresh.filter((e) => visible === "all" || visible.has(e.loanId)).map((e) => e.id);

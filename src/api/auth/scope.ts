@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Address } from "viem";
 import type { Database } from "../../db/schema";
 import { AUDITOR_ROLE, LENDER_ROLE } from "../../chain/roles";
+import { agencyLoansOf } from "../../db/placements";
 
 export { AUDITOR_ROLE, LENDER_ROLE } from "../../chain/roles";
 
@@ -12,8 +13,12 @@ export interface Scope {
   auditor: boolean;
   /** Lenders whose loans the caller may see: itself if a lender, and those it services. */
   lenders: string[];
-  /** Assigned to at least one loan now. */
+  /** Assigned to at least one loan now, by its lender or through a placement. */
   collector: boolean;
+  /** The agency of at least one placement (active or not): it may read its statements. */
+  agency: boolean;
+  /** Loans it may work now through placements (as their agency or an agency's collector), at the indexed chain time. */
+  agencyLoans: number[];
 }
 
 async function hasRole(db: Kysely<Database>, role: string, account: string): Promise<boolean> {
@@ -31,14 +36,18 @@ async function hasRole(db: Kysely<Database>, role: string, account: string): Pro
 }
 
 export async function resolveScope(db: Kysely<Database>, address: Address): Promise<Scope> {
-  const [lender, auditor, servicing, assigned] = await Promise.all([
+  const [lender, auditor, servicing, assigned, placed, cursor] = await Promise.all([
     hasRole(db, LENDER_ROLE, address),
     hasRole(db, AUDITOR_ROLE, address),
     db.selectFrom("servicers").select(["lender", "allowed"]).where("servicer", "=", address).orderBy("block_number").orderBy("log_index").execute(),
     db.selectFrom("current_collectors").select("loan_id").where("collector", "=", address).limit(1).executeTakeFirst(),
+    db.selectFrom("placements").select("placement_id").where("agency", "=", address).limit(1).executeTakeFirst(),
+    db.selectFrom("cursor").select("block_timestamp").where("id", "=", 1).executeTakeFirst(),
   ]);
   const serviced = new Map<string, boolean>();
   for (const s of servicing) serviced.set(s.lender, s.allowed === 1);
   const lenders = [...(lender ? [address] : []), ...[...serviced].filter(([, ok]) => ok).map(([l]) => l)];
-  return { address, lender, auditor, lenders, collector: assigned !== undefined };
+  // Chain time, as the contract checks it: a recall or the end date ends access without another event.
+  const agencyLoans = cursor ? await agencyLoansOf(db, address, Number(cursor.block_timestamp)) : [];
+  return { address, lender, auditor, lenders, collector: assigned !== undefined || agencyLoans.length > 0, agency: placed !== undefined, agencyLoans };
 }

@@ -27,7 +27,7 @@ import { ContactKeyUnavailableError, ForbiddenError, NotFoundError } from "./err
 
 export type ContactViewName = "full" | "masked";
 
-const WHO = "a borrower's contact data is for its lender and the lender's servicers (collectors assigned to the borrower's loans see a masked form)";
+const WHO = "a borrower's contact data is for its lender and the lender's servicers (collectors assigned to the borrower's loans, and agencies working them, see a masked form)";
 
 /** Whether the caller acts for `lender` (is it, or services it). */
 const actsFor = (scope: Scope, lender: Address) => scope.lenders.some((l) => l.toLowerCase() === lender.toLowerCase());
@@ -48,6 +48,17 @@ export async function contactViewFor(db: Kysely<Database>, scope: Scope, lender:
     .limit(1)
     .executeTakeFirst();
   if (assigned) return "masked";
+  if (scope.agencyLoans.length) {
+    const placed = await db
+      .selectFrom("loans")
+      .select("loan_id")
+      .where("lender", "=", lender)
+      .where("borrower_ref", "=", borrowerRef.toLowerCase())
+      .where("loan_id", "in", scope.agencyLoans)
+      .limit(1)
+      .executeTakeFirst();
+    if (placed) return "masked";
+  }
   if (scope.auditor) throw new ForbiddenError(`auditors verify evidence and notices, not contact points: ${WHO}`);
   throw new ForbiddenError(WHO);
 }

@@ -27,7 +27,7 @@ export async function asOf(db: Kysely<Database>): Promise<AsOf> {
   return { block: c.block_number, timestamp: c.block_timestamp };
 }
 
-/** Restricts a loans query to what the caller may see (a collector its assigned loans, a lender its own, an auditor all). */
+/** Restricts a loans query to what the caller may see (a collector its assigned loans, an agency and its collectors the placed loans they work now, a lender its own, an auditor all). */
 export function visibleTo<O>(q: SelectQueryBuilder<Database, "loans", O>, scope: Scope): SelectQueryBuilder<Database, "loans", O> {
   if (scope.auditor) return q;
   return q.where((eb) => {
@@ -41,6 +41,7 @@ export function visibleTo<O>(q: SelectQueryBuilder<Database, "loans", O>, scope:
       ),
     ];
     if (scope.lenders.length) ors.push(eb("loans.lender", "in", scope.lenders));
+    if (scope.agencyLoans.length) ors.push(eb("loans.loan_id", "in", scope.agencyLoans));
     return eb.or(ors);
   });
 }

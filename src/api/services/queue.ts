@@ -3,7 +3,7 @@
  * in priority order, with what a collector needs before contact (promises, reminders, the
  * contact window from src/domain's compliance rules). Services know no HTTP.
  */
-import { sql, type Kysely } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely } from "kysely";
 import { contactWindow } from "../../domain";
 import type { Database, LoansTable } from "../../db/schema";
 import { channelOut, kindOut } from "../schemas/collection";
@@ -52,17 +52,23 @@ export async function queueStrategy(db: Kysely<Database>, collector: string): Pr
  * due date (`due`), or by expected recovery first (`strategy`: the loans' stored scores; the due
  * order breaks ties, and loans without a score come after the scored delinquent ones).
  */
-export function queueQuery(db: Kysely<Database>, collector: string, after: QueueKey | undefined, limit: number, use: "assignments" | "loans", order: QueueOrder = "due") {
-  const base =
-    use === "assignments"
+export function queueQuery(
+  db: Kysely<Database>,
+  collector: string,
+  after: QueueKey | undefined,
+  limit: number,
+  use: "assignments" | "loans",
+  order: QueueOrder = "due",
+  placed: readonly number[] = [],
+) {
+  const assignedTo = (eb: ExpressionBuilder<Database, "loans">) =>
+    eb.exists(eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", collector));
+  // Placed loans the caller works for an agency join its own assignments (a short list: read by id).
+  const base = placed.length
+    ? db.selectFrom("loans").where((eb) => eb.or([assignedTo(eb), eb("loans.loan_id", "in", [...placed])]))
+    : use === "assignments"
       ? db.selectFrom("current_collectors").innerJoin("loans", "loans.loan_id", "current_collectors.loan_id").where("current_collectors.collector", "=", collector)
-      : db
-          .selectFrom("loans")
-          .where((eb) =>
-            eb.exists(
-              eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", collector),
-            ),
-          );
+      : db.selectFrom("loans").where(assignedTo);
   const expected = sql<string>`coalesce(loan_scores.expected_recovery, ${NO_EXPECTED})`;
   let q = base
     .leftJoin("loan_scores", "loan_scores.loan_id", "loans.loan_id")
@@ -96,9 +102,10 @@ export async function queueRows(
   limit: number,
   strategy: QueueStrategy = "auto",
   order: QueueOrder = "due",
+  placed: readonly number[] = [],
 ): Promise<(LoansTable & { expected_key: string })[]> {
   const use = strategy === "auto" ? await queueStrategy(db, collector) : strategy;
-  return (await queueQuery(db, collector, after, limit, use, order).execute()) as (LoansTable & { expected_key: string })[];
+  return (await queueQuery(db, collector, after, limit, use, order, placed).execute()) as (LoansTable & { expected_key: string })[];
 }
 
 /** Queue items of `rows` (already in priority order), ranks starting after `rankBefore`. */

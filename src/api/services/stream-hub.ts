@@ -256,7 +256,7 @@ export function createStreamHub(services: ApiServices): StreamHub {
         let frame: string | undefined;
         for (const conn of conns) {
           if (!conn.live || comparePositions(at, conn.position) <= 0) continue;
-          if (!selects(conn.selection, row) || !visibleTo(conn.scope, row.lender, collectors.get(row.loan_id))) continue;
+          if (!selects(conn.selection, row) || !visibleTo(conn.scope, row.lender, collectors.get(row.loan_id), row.loan_id)) continue;
           frame ??= sseFrame(streamMessage(row));
           conn.writer.send(frame);
         }

@@ -136,6 +136,7 @@ export async function nextEvents(db: Kysely<Database>, filter: StreamFilter | un
         ),
       ];
       if (scope.lenders.length) ors.push(eb("loans.lender", "in", scope.lenders));
+      if (scope.agencyLoans.length) ors.push(eb("e.loan_id", "in", scope.agencyLoans));
       return eb.or(ors);
     });
   }
@@ -153,10 +154,11 @@ export async function collectorsOf(db: Kysely<Database>, loanIds: readonly numbe
 
 /**
  * The rule of {@link nextEvents}'s filter, in memory: whether a caller with `scope` may see an
- * event of a loan lent by `lender` whose current collectors are `collectors`.
+ * event of loan `loanId` lent by `lender` whose current collectors are `collectors` (an agency and its
+ * collectors see the placed loans they work now).
  */
-export function visibleTo(scope: Scope, lender: string, collectors: ReadonlySet<string> | undefined): boolean {
-  return scope.auditor || scope.lenders.includes(lender) || (collectors?.has(scope.address) ?? false);
+export function visibleTo(scope: Scope, lender: string, collectors: ReadonlySet<string> | undefined, loanId?: number): boolean {
+  return scope.auditor || scope.lenders.includes(lender) || (collectors?.has(scope.address) ?? false) || (loanId !== undefined && scope.agencyLoans.includes(loanId));
 }
 
 /** Whether an event is one a stream's `?events=` and `?loanId=` select. */
