@@ -6,7 +6,8 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { expect } from "chai";
 import { signedAction } from "./helpers/actions";
-import { apiFixture, describeEachDialect, type ApiFixture } from "./fixture";
+import { apiFixture, describeEachDialect, sendAs, type ApiFixture } from "./fixture";
+import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
 import { concretePath, fetchDocument, operationsOf, responseValidator, type OpenApiDoc, type Operation } from "./helpers/openapi";
 import { CALLERS, send } from "./helpers/requests";
 import { borrowerRefOf, contactOf, insertNotices, noticeRow, storeContact } from "./helpers/notices";
@@ -24,6 +25,7 @@ const QUERIES: Record<string, string[]> = {
   "GET /v1/queue": ["", "?limit=2", "?limit=abc", "?order=due&limit=2", "?order=bogus"],
   "GET /v1/strategy": ["", `?lender=${LENDER}`, "?lender=bad"],
   "PUT /v1/strategy": [`?lender=${LENDER}`],
+  "GET /v1/agencies/{agency}/statement": ["?from=2020-01-01&to=2020-12-31", `?from=0&to=${400 * 86_400}`, "", "?from=2026-02-30&to=2026-03-01"],
   "GET /v1/stream": ["", "?events=nope"],
   "POST /v1/evidence": ["", "?loanId=1", "?loanId=7", "?loanId=999999", "?loanId=x"],
   "GET /v1/borrowers/{borrowerRef}/contact": [`?lender=${LENDER}`, "", "?lender=bad"],
@@ -89,9 +91,18 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
     expect((await scorePass(f.db)).scored).to.be.greaterThan(0);
     // Lenders: the caller's own (its plan, 200), the other's (403), one with no role, and no address at all (400).
     const lenders = [f.addresses.lender, f.addresses.otherLender, f.addresses.stranger, "0x12"];
+    // Loan 2 placed with the agency from now, and a payment on it: statements and placements with content.
+    const start = (await f.client.getBlock()).timestamp + 5n;
+    await sendAs(f, "lender", f.deployment.collectionLog.address, collectionLogAbi, "placeLoans", [[2n], f.addresses.agency, 1_500, start, start + 30n * 86_400n]);
+    await f.client.request({ method: "evm_increaseTime" as never, params: [6] as never });
+    await sendAs(f, "borrower", f.deployment.loanLedger.address, loanLedgerAbi, "repay", [2n, 1_000_000n]);
+    await f.reindex();
+    QUERIES["GET /v1/agencies/{agency}/statement"]!.push(`?from=${start - 60n}&to=${start + 86_400n}`);
     const pathValues: Record<string, string | number>[] = LOAN_IDS.map((loanId, i) => ({
       loanId,
       lender: lenders[i]!,
+      // The agency (its own statement), a lender, a stranger, malformed (400).
+      agency: [f.addresses.agency, f.addresses.lender, f.addresses.stranger, "0x12"][i]!,
       sha256: i === 0 ? stored : `0x${String(i).repeat(64)}`,
       txHash: i === 0 ? relayHash : `0x${String(i).repeat(64)}`,
       borrowerRef: i === 0 ? ref : `0x${String(i).repeat(64)}`,
