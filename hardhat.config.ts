@@ -75,8 +75,9 @@ const config: HardhatUserConfig = {
     hardhat: {
       hardfork: "cancun",
       allowUnlimitedContractSize: false,
-      // Hardhat's development accounts, one more than its default 20: the demo's notifier is #20.
-      accounts: { mnemonic: "test test test test test test test test test test test junk", count: 21 },
+      // Hardhat's development accounts, three more than its default 20: the demo's notifier is #20,
+      // its collection agency #21 and the agency's collector #22.
+      accounts: { mnemonic: "test test test test test test test test test test test junk", count: 23 },
     },
     localhost: {
       url: process.env.RPC_URL || "http://127.0.0.1:8545",

@@ -288,6 +288,8 @@ async function main(): Promise<void> {
     collector: serviceToken(devAddress(DEMO_ACCOUNTS.collectors[0]), secret, ttl).token,
     otherCollector: serviceToken(devAddress(DEMO_ACCOUNTS.collectors[1]), secret, ttl).token,
     auditor: serviceToken(devAddress(DEMO_ACCOUNTS.auditor), secret, ttl).token,
+    agency: serviceToken(devAddress(DEMO_ACCOUNTS.agency), secret, ttl).token,
+    agencyCollector: serviceToken(devAddress(DEMO_ACCOUNTS.agencyCollector), secret, ttl).token,
   };
   fs.writeFileSync(path.join(DATA, "demo-tokens.json"), JSON.stringify(tokens, null, 2) + "\n");
   // Ready means the seeded history's notices are out: the first ones sent (and their trail records on the way).

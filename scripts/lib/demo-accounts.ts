@@ -10,4 +10,7 @@ export const DEMO_ACCOUNTS = {
   payers: [12, 13, 14, 15, 16, 17, 18, 19],
   /** The notice dispatcher's recording key: every lender assigns it to its loans (it records sent notices). */
   notifier: 20,
+  /** A collection agency lender 1 places loans with, and the agency's own collector. */
+  agency: 21,
+  agencyCollector: 22,
 } as const;

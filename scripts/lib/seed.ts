@@ -57,7 +57,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
   const log = (await ethers.getContractAt("CollectionLog", dep.collectionLog.address)) as unknown as CollectionLog;
   const token = (await ethers.getContractAt("MockERC20", dep.testToken!.address)) as unknown as MockERC20;
 
-  const totalSteps = 6 + opts.months * 6;
+  const totalSteps = 7 + opts.months * 6;
   let step = 0;
   const progress = (label: string) => opts.onProgress?.(++step, totalSteps, label);
   const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
@@ -210,6 +210,23 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
     return Number(st.status) === 0 && st.amountOverdue > 0n;
   };
 
+  // --- a collection agency (docs/agencies.md): lender 1 places up to 20 of its loans in arrears with
+  // it for 120 days at 1,500 bps, three months before the end; once the placement starts the agency
+  // lets its collector work the first ten, who calls them. Payments on them from then on are the agency's.
+  const agency = signers[DEMO_ACCOUNTS.agency];
+  const agencyCollector = signers[DEMO_ACCOUNTS.agencyCollector];
+  const placeWithAgency = async (placed: DemoLoan[]) => {
+    if (placed.length === 0) return;
+    const start = (await now()) + 60n;
+    await send(log.connect(lenders[1]).placeLoans(placed.map((l) => l.id), agency.address, 1_500, start, start + 120n * DAY));
+    await goTo(start);
+    const id = await log.placementCount();
+    const worked = placed.slice(0, 10);
+    await send(log.connect(agency).assignAgencyCollector(id, worked.map((l) => l.id), agencyCollector.address));
+    await send(log.connect(agencyCollector).recordActions(worked.map((l) => ({ loanId: l.id, channel: 0, kind: 1, outcome: 200, occurredAt: start, evidenceHash: ethers.id(`agency-call-${l.id}`) }))));
+    progress(`placement ${id}: ${placed.length} loans with the agency`);
+  };
+
   // --- months of history
   for (let m = 0; m < opts.months; m++) {
     const due = loans[0].dueDates[m];
@@ -249,6 +266,7 @@ export async function seedDemo(hre: HardhatRuntimeEnvironment, opts: SeedOptions
       if (actions.length) await send(log.connect(c).recordActions(actions));
     }
     progress(`month ${m + 1}: collection calls`);
+    if (m === Math.max(0, opts.months - 3)) await placeWithAgency(overdue.filter((l) => l.lender === 1).slice(0, 20));
     for (const l of overdue) {
       if (!l.borrowerModel) continue; // the scripted borrowers pay below
       if (rounds.get(l)!.pays) {

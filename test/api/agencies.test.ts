@@ -23,7 +23,7 @@ describeEachDialect("agencies: placed loans, placements and statements", (dialec
     const res = await f.call(role, path);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const loanIdsSeenBy = async (role: Role) => ((await get(role, "/v1/loans?limit=100")).body.items as { loanId: number }[]).map((l) => l.loanId).sort((a, b) => a - b);
+  const loanIdsSeenBy = async (role: Role) => ((await get(role, "/v1/loans?limit=100")).body.items as { loanId: string }[]).map((l) => Number(l.loanId)).sort((a, b) => a - b);
 
   before(async function () {
     this.timeout(300_000);
@@ -48,12 +48,12 @@ describeEachDialect("agencies: placed loans, placements and statements", (dialec
     expect((await get("agency", "/v1/loans/1")).status).to.equal(404);
     expect((await get("agencyCollector", "/v1/loans/3")).status).to.equal(404);
     expect((await get("agencyCollector", "/v1/loans/2")).status).to.equal(200);
-    const queue = (await get("agencyCollector", "/v1/queue?limit=50")).body.items as { loanId: number }[];
-    expect(queue.map((q) => q.loanId)).to.deep.equal([2]);
+    const queue = (await get("agencyCollector", "/v1/queue?limit=50")).body.items as { loanId: string }[];
+    expect(queue.map((q) => q.loanId)).to.deep.equal(["2"]);
     const placements = await get("agency", `/v1/agencies/${f.addresses.agency}/placements`);
     expect(placements.status).to.equal(200);
     expect(placements.body.items).to.deep.equal([
-      { placementId: 1, lender: f.addresses.lender, agency: f.addresses.agency, commissionBps: BPS, start: Number(start), end: Number(start + 60n * DAY), recalledAt: null, status: "active", loanIds: [2, 3] },
+      { placementId: "1", lender: f.addresses.lender, agency: f.addresses.agency, commissionBps: BPS, start: Number(start), end: Number(start + 60n * DAY), recalledAt: null, status: "active", loanIds: ["2", "3"] },
     ]);
   });
 
@@ -74,14 +74,14 @@ describeEachDialect("agencies: placed loans, placements and statements", (dialec
   it("states each payment inside the placement's window with floor(amount × bps / 10,000), the same for the agency and the lender", async function () {
     const s = await get("agency", `/v1/agencies/${f.addresses.agency}/statement${statementQuery}`);
     expect(s.status, JSON.stringify(s.body)).to.equal(200);
-    const lines = s.body.lines as { loanId: number; amount: string; commission: string; kind: string; commissionBps: number }[];
+    const lines = s.body.lines as { loanId: string; amount: string; commission: string; kind: string; commissionBps: number }[];
     expect(lines.map((l) => [l.loanId, l.kind, l.amount, l.commission])).to.deep.equal([
-      [2, "repayment", payments.loan2.toString(), ((payments.loan2 * BigInt(BPS)) / 10_000n).toString()],
-      [3, "repayment", payments.loan3.toString(), ((payments.loan3 * BigInt(BPS)) / 10_000n).toString()],
+      ["2", "repayment", payments.loan2.toString(), ((payments.loan2 * BigInt(BPS)) / 10_000n).toString()],
+      ["3", "repayment", payments.loan3.toString(), ((payments.loan3 * BigInt(BPS)) / 10_000n).toString()],
     ]);
     expect(lines[0]!.commission).to.equal("123400"); // 1,000,003 × 0.1234 = 123,400.37, rounded down
     const token = f.deployment.testToken!.address;
-    expect(s.body.totals).to.deep.equal([{ placementId: 1, unit: token, payments: 2, recovered: (payments.loan2 + payments.loan3).toString(), commission: (123_400n + 95_977n).toString() }]);
+    expect(s.body.totals).to.deep.equal([{ placementId: "1", unit: token, payments: 2, recovered: (payments.loan2 + payments.loan3).toString(), commission: (123_400n + 95_977n).toString() }]);
     const asLender = await get("lender", `/v1/agencies/${f.addresses.agency}/statement${statementQuery}`);
     expect(asLender.body.lines).to.deep.equal(s.body.lines);
     const asOther = await get("otherLender", `/v1/agencies/${f.addresses.agency}/statement${statementQuery}`);

@@ -33,8 +33,8 @@ export function registerAgencyRoutes(router: Router, registry: OpenAPIRegistry, 
       const placements = await visiblePlacements(services.db, scopeOf(req), params.agency);
       return {
         items: placements.map((p) => ({
-          placementId: p.id, lender: p.lender, agency: p.agency, commissionBps: p.commissionBps, start: p.start, end: p.end,
-          recalledAt: p.recalledAt, status: placementStatus(p, at.timestamp), loanIds: [...p.loanIds],
+          placementId: String(p.id), lender: p.lender, agency: p.agency, commissionBps: p.commissionBps, start: p.start, end: p.end,
+          recalledAt: p.recalledAt, status: placementStatus(p, at.timestamp), loanIds: p.loanIds.map(String),
         })),
         asOf: at,
       };

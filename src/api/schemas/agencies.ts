@@ -33,8 +33,8 @@ export const StatementQuery = z
 
 export const StatementLine = z
   .object({
-    placementId: z.number().int(),
-    loanId: z.number().int(),
+    placementId: z.string().openapi({ description: "Placement id (decimal string, as loan ids)" }),
+    loanId: z.string(),
     kind: z.enum(["repayment", "settlement"]).openapi({ description: "LoanRepaid or LoanSettled" }),
     amount: Amount,
     paidAt: z.number().int().openapi({ description: "The event's paidAt (chain time)" }),
@@ -54,14 +54,14 @@ export const AgencyStatement = z
     to: z.number().int(),
     rounding: z.string().openapi({ description: "How the commission is rounded" }),
     lines: z.array(StatementLine),
-    totals: z.array(z.object({ placementId: z.number().int(), unit: z.string(), payments: z.number().int(), recovered: Amount, commission: Amount })),
+    totals: z.array(z.object({ placementId: z.string(), unit: z.string(), payments: z.number().int(), recovered: Amount, commission: Amount })),
     asOf: AsOf,
   })
   .openapi("AgencyStatement");
 
 export const AgencyPlacement = z
   .object({
-    placementId: z.number().int(),
+    placementId: z.string(),
     lender: AddressOut,
     agency: AddressOut,
     commissionBps: z.number().int(),
@@ -69,7 +69,7 @@ export const AgencyPlacement = z
     end: z.number().int(),
     recalledAt: z.number().int().nullable(),
     status: z.enum(["scheduled", "active", "recalled", "ended"]).openapi({ description: "At asOf (chain time)" }),
-    loanIds: z.array(z.number().int()),
+    loanIds: z.array(z.string()),
   })
   .openapi("AgencyPlacement");
 

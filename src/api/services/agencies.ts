@@ -44,10 +44,10 @@ export async function statementFor(db: Kysely<Database>, scope: Scope, agency: s
     to,
     rounding: COMMISSION_ROUNDING,
     lines: s.lines.map((l) => ({
-      placementId: l.placementId, loanId: l.loanId, kind: l.kind, amount: l.amount.toString(), paidAt: l.paidAt, unit: l.unit,
+      placementId: String(l.placementId), loanId: String(l.loanId), kind: l.kind, amount: l.amount.toString(), paidAt: l.paidAt, unit: l.unit,
       commissionBps: l.commissionBps, commission: l.commission.toString(), txHash: l.txHash, blockNumber: l.blockNumber, logIndex: l.logIndex,
     })),
-    totals: s.totals.map((t) => ({ placementId: t.placementId, unit: t.unit, payments: t.payments, recovered: t.recovered.toString(), commission: t.commission.toString() })),
+    totals: s.totals.map((t) => ({ placementId: String(t.placementId), unit: t.unit, payments: t.payments, recovered: t.recovered.toString(), commission: t.commission.toString() })),
     asOf: at,
   };
 }

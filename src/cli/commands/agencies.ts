@@ -107,10 +107,10 @@ async function statement(raw: Record<string, unknown>): Promise<void> {
     to: s.to,
     rounding: COMMISSION_ROUNDING,
     lines: s.lines.map((l) => ({
-      placementId: l.placementId, loanId: l.loanId, kind: l.kind, amount: l.amount, paidAt: l.paidAt, unit: l.unit,
+      placementId: String(l.placementId), loanId: String(l.loanId), kind: l.kind, amount: l.amount, paidAt: l.paidAt, unit: l.unit,
       commissionBps: l.commissionBps, commission: l.commission, txHash: l.txHash, blockNumber: l.blockNumber, logIndex: l.logIndex,
     })),
-    totals: s.totals,
+    totals: s.totals.map((t) => ({ placementId: String(t.placementId), unit: t.unit, payments: t.payments, recovered: t.recovered, commission: t.commission })),
     asOf: { block: chainNumber(head.number), timestamp: chainNumber(head.timestamp) },
   });
 }
