@@ -5,16 +5,15 @@
  * misses it. Both dialects.
  */
 import { expect } from "chai";
-import { keccak256, toHex } from "viem";
 import { loanLedgerAbi, loanReliefAbi } from "../../src/chain/abis";
 import { arrearsPlanTypedData } from "../../src/chain/typed-data";
-import { DAY, encodeJurisdiction } from "../../src/domain";
+import { DAY } from "../../src/domain";
 import { rpc } from "../support/chain";
 import { connectSse } from "./helpers/sse";
 import { planPass } from "../../src/notify/planner";
 import { planFor } from "../../src/notify/plans-in-force";
 import { noticeData } from "../../src/notify/notice-data";
-import { accountOf, apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+import { accountOf, apiFixture, describeEachDialect, sendAs, testLoan, type ApiFixture, type Role } from "./fixture";
 
 describeEachDialect("GET /v1/loans/{loanId}: arrears plans", (dialect) => {
   let f: ApiFixture;
@@ -25,29 +24,14 @@ describeEachDialect("GET /v1/loans/{loanId}: arrears plans", (dialect) => {
     this.timeout(300_000);
     f = await apiFixture(dialect);
     const ledger = f.deployment.loanLedger.address;
-    const send = async (role: Role, abi: typeof loanLedgerAbi | typeof loanReliefAbi, functionName: string, args: readonly unknown[]) => {
-      const w = f.wallet(role);
-      const hash = await w.writeContract({ address: ledger, abi, functionName, args, account: w.account!, chain: w.chain } as never);
-      const receipt = await f.client.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new Error(`${role} ${functionName} reverted`);
-    };
+    const send = (role: Role, abi: typeof loanLedgerAbi | typeof loanReliefAbi, functionName: string, args: readonly unknown[]) => sendAs(f, role, ledger, abi, functionName, args);
     const jump = async (seconds: bigint) => {
       await rpc(f.node.url, "evm_increaseTime", [Number(seconds)]);
       await rpc(f.node.url, "evm_mine", []);
     };
     const t0 = (await f.client.getBlock()).timestamp;
     const first = (await f.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanCount" })) + 1n;
-    const loan = (k: number) => ({
-      borrower: accountOf("borrower").address,
-      borrowerRef: keccak256(toHex(`arrears-${k}`)),
-      token: f.deployment.testToken!.address,
-      currency: "0x000000",
-      principal: 300_000_000n,
-      contractRateBps: 600,
-      utcOffsetMinutes: 480,
-      jurisdiction: encodeJurisdiction("CN"),
-      schedule: [1n, 2n, 3n].map((m) => ({ dueDate: t0 + 5n * DAY + (m - 1n) * 30n * DAY, principal: 100_000_000n, interest: 1_500_000n })),
-    });
+    const loan = (k: number) => testLoan(f, { ref: `arrears-${k}`, firstDue: t0 + 5n * DAY, installments: 3 });
     await send("lender", loanLedgerAbi, "registerLoans", [[loan(1), loan(2)]]);
     [ids.kept, ids.broken] = [first, first + 1n];
     // Ten days behind: the arrears in two parts, 10 and 40 days out.

@@ -339,3 +339,26 @@ export async function sendAs(f: Pick<ApiFixture, "wallet" | "client">, role: Rol
   if (receipt.status !== "success") throw new Error(`${role} ${functionName} reverted`);
   return receipt;
 }
+
+/**
+ * LoanParams of a token loan of the fixture's borrower for a test to register: `installments`
+ * monthly (30-day) installments from `firstDue`, each `principalEach` (default 100.000000) plus
+ * `interestEach` (default 1.500000), 6% a year, UTC+8 in CN unless told otherwise.
+ */
+export function testLoan(
+  f: Pick<ApiFixture, "deployment">,
+  o: { ref: string; firstDue: bigint; installments: number; principalEach?: bigint; interestEach?: bigint; utcOffsetMinutes?: number; jurisdiction?: string },
+) {
+  const principalEach = o.principalEach ?? 100_000_000n;
+  return {
+    borrower: accountOf("borrower").address,
+    borrowerRef: keccak256(toHex(o.ref)),
+    token: f.deployment.testToken!.address,
+    currency: "0x000000" as Hex,
+    principal: principalEach * BigInt(o.installments),
+    contractRateBps: 600,
+    utcOffsetMinutes: o.utcOffsetMinutes ?? 480,
+    jurisdiction: encodeJurisdiction(o.jurisdiction ?? "CN"),
+    schedule: Array.from({ length: o.installments }, (_, i) => ({ dueDate: o.firstDue + BigInt(i) * 30n * DAY, principal: principalEach, interest: o.interestEach ?? 1_500_000n })),
+  };
+}

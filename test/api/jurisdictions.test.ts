@@ -7,10 +7,10 @@
 import { expect } from "chai";
 import { keccak256, toHex } from "viem";
 import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
-import { DAY, encodeJurisdiction } from "../../src/domain";
+import { DAY } from "../../src/domain";
 import { Channel, Kind } from "../../src/domain/collection-types";
 import { rpc } from "../support/chain";
-import { accountOf, apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+import { accountOf, apiFixture, describeEachDialect, sendAs, testLoan, type ApiFixture, type Role } from "./fixture";
 
 describeEachDialect("jurisdictions: a loan's code and its contact rules in the contact window", (dialect) => {
   let f: ApiFixture;
@@ -20,27 +20,13 @@ describeEachDialect("jurisdictions: a loan's code and its contact rules in the c
   before(async function () {
     this.timeout(300_000);
     f = await apiFixture(dialect);
-    const send = async (role: Role, address: `0x${string}`, abi: typeof loanLedgerAbi | typeof collectionLogAbi, functionName: string, args: readonly unknown[]) => {
-      const w = f.wallet(role);
-      const hash = await w.writeContract({ address, abi, functionName, args, account: w.account!, chain: w.chain } as never);
-      const receipt = await f.client.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new Error(`${role} ${functionName} reverted`);
-    };
+    const send = (role: Role, address: `0x${string}`, abi: typeof loanLedgerAbi | typeof collectionLogAbi, functionName: string, args: readonly unknown[]) => sendAs(f, role, address, abi, functionName, args);
     const ledger = f.deployment.loanLedger.address;
     const log = f.deployment.collectionLog.address;
     const t0 = (await f.client.getBlock()).timestamp;
     const first = (await f.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanCount" })) + 1n;
-    const loan = (k: number, jurisdiction: string) => ({
-      borrower: accountOf("borrower").address,
-      borrowerRef: keccak256(toHex(`jurisdiction-${k}`)),
-      token: f.deployment.testToken!.address,
-      currency: "0x000000",
-      principal: 200_000_000n,
-      contractRateBps: 600,
-      utcOffsetMinutes: 0,
-      jurisdiction: encodeJurisdiction(jurisdiction),
-      schedule: [1n, 2n].map((m) => ({ dueDate: t0 + 5n * DAY + (m - 1n) * 30n * DAY, principal: 100_000_000n, interest: 1_000_000n })),
-    });
+    const loan = (k: number, jurisdiction: string) =>
+      testLoan(f, { ref: `jurisdiction-${k}`, firstDue: t0 + 5n * DAY, installments: 2, interestEach: 1_000_000n, utcOffsetMinutes: 0, jurisdiction });
     await send("lender", ledger, loanLedgerAbi, "registerLoans", [[loan(1, "US-CA"), loan(2, "GB")]]);
     [ids.us, ids.gb] = [first, first + 1n];
     await send("lender", log, collectionLogAbi, "assignCollector", [[ids.us, ids.gb], accountOf("collector").address]);

@@ -4,16 +4,16 @@
  * the ledger's ABI, where relief's events are). Both dialects.
  */
 import { expect } from "chai";
-import { keccak256, toHex, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { loanLedgerAbi, loanReliefAbi } from "../../src/chain/abis";
 import { paymentHolidayTypedData } from "../../src/chain/typed-data";
-import { DAY, encodeJurisdiction } from "../../src/domain";
+import { DAY } from "../../src/domain";
 import { rpc } from "../support/chain";
 import { connectSse } from "./helpers/sse";
 import { planPass } from "../../src/notify/planner";
 import { planFor } from "../../src/notify/plans-in-force";
 import { noticeData } from "../../src/notify/notice-data";
-import { accountOf, apiFixture, describeEachDialect, type ApiFixture, type Role } from "./fixture";
+import { accountOf, apiFixture, describeEachDialect, sendAs, testLoan, type ApiFixture, type Role } from "./fixture";
 
 describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
   let f: ApiFixture;
@@ -23,25 +23,10 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
     this.timeout(300_000);
     f = await apiFixture(dialect);
     const ledger = f.deployment.loanLedger.address;
-    const send = async (role: Role, abi: typeof loanLedgerAbi | typeof loanReliefAbi, functionName: string, args: readonly unknown[]) => {
-      const w = f.wallet(role);
-      const hash = await w.writeContract({ address: ledger, abi, functionName, args, account: w.account!, chain: w.chain } as never);
-      const receipt = await f.client.waitForTransactionReceipt({ hash });
-      if (receipt.status !== "success") throw new Error(`${role} ${functionName} reverted`);
-    };
+    const send = (role: Role, abi: typeof loanLedgerAbi | typeof loanReliefAbi, functionName: string, args: readonly unknown[]) => sendAs(f, role, ledger, abi, functionName, args);
     const t0 = (await f.client.getBlock()).timestamp;
     const first = (await f.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanCount" })) + 1n;
-    const loan = (k: number) => ({
-      borrower: accountOf("borrower").address,
-      borrowerRef: keccak256(toHex(`relief-${k}`)),
-      token: f.deployment.testToken!.address,
-      currency: "0x000000",
-      principal: 300_000_000n,
-      contractRateBps: 600,
-      utcOffsetMinutes: 480,
-      jurisdiction: encodeJurisdiction("CN"),
-      schedule: [1n, 2n, 3n].map((m) => ({ dueDate: t0 + m * 30n * DAY, principal: 100_000_000n, interest: 1_500_000n })),
-    });
+    const loan = (k: number) => testLoan(f, { ref: `relief-${k}`, firstDue: t0 + 30n * DAY, installments: 3 });
     await send("lender", loanLedgerAbi, "registerLoans", [[loan(1), loan(2), loan(3)]]);
     [ids.holiday, ids.settled, ids.offered] = [first, first + 1n, first + 2n];
 
