@@ -448,10 +448,7 @@ contract LoanLedger is
         if (p.utcOffsetMinutes < -720 || p.utcOffsetMinutes > 840) revert LoanLedgerInvalidUtcOffset(p.utcOffsetMinutes);
         if (p.principal == 0) revert LoanLedgerZeroPrincipal();
         if (!Jurisdictions.isValid(p.jurisdiction)) revert LoanLedgerInvalidJurisdiction(p.jurisdiction);
-        // The jurisdiction's cap, else its country's, else the global one.
-        uint16 cap = _jurisdictionCaps[p.jurisdiction];
-        if (cap == 0) cap = _jurisdictionCaps[Jurisdictions.country(p.jurisdiction)];
-        if (cap == 0) cap = _maxAnnualRateBps;
+        (uint16 cap,) = _capOf(p.jurisdiction);
         if (uint256(p.contractRateBps) + policyTerms.penaltyRateBps > cap) {
             revert LoanLedgerRateAboveCap(p.contractRateBps, policyTerms.penaltyRateBps, cap);
         }

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {ILoanLedgerTypes} from "./interfaces/ILoanLedger.sol";
 import {LoanFlags, ScheduleRef, WidthStage} from "./libraries/LoanBits.sol";
 import {PolicyStore} from "./libraries/PolicyStore.sol";
+import {Jurisdictions} from "./libraries/Jurisdictions.sol";
 
 /// @title LoanLedgerStorage: the ledger's state, one comment per variable.
 abstract contract LoanLedgerStorage is ILoanLedgerTypes {
@@ -81,4 +82,13 @@ abstract contract LoanLedgerStorage is ILoanLedgerTypes {
     /// @dev Legal cap on contract rate + penalty rate per jurisdiction (0 = none set: a subdivision
     /// falls back to its country, a country to `_maxAnnualRateBps`).
     mapping(bytes6 jurisdiction => uint16 maxAnnualRateBps) internal _jurisdictionCaps;
+
+    /// @dev The cap that applies under `jurisdiction` (its own, else its country's, else the global
+    /// one) and its own cap (0 = none set); the one lookup registration and {jurisdictionCapOf} share.
+    function _capOf(bytes6 jurisdiction) internal view returns (uint16 effectiveBps, uint16 ownBps) {
+        ownBps = _jurisdictionCaps[jurisdiction];
+        effectiveBps = ownBps;
+        if (effectiveBps == 0) effectiveBps = _jurisdictionCaps[Jurisdictions.country(jurisdiction)];
+        if (effectiveBps == 0) effectiveBps = _maxAnnualRateBps;
+    }
 }

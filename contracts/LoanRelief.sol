@@ -110,7 +110,8 @@ contract LoanRelief is ILoanRelief, ILoanJurisdictions, LoanLedgerStorage, Acces
         whenNotPaused
         nonReentrant
     {
-        (Loan storage loan, ScheduleStore.Header memory h) = _activeLenderLoan(loanId, deadline);
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        _requireActiveBy(loanId, loan, deadline);
         // The consent names the holiday's end, so it covers exactly the installments deferred now
         // (a repayment since the signature moves them, and the signature no longer matches).
         uint256 to = ReliefLogic.holidayEnd(loan, terms);
@@ -133,7 +134,8 @@ contract LoanRelief is ILoanRelief, ILoanJurisdictions, LoanLedgerStorage, Acces
         whenNotPaused
         nonReentrant
     {
-        (Loan storage loan, ScheduleStore.Header memory h) = _activeLenderLoan(loanId, deadline);
+        (Loan storage loan, ScheduleStore.Header memory h) = _lenderLoan(loanId);
+        _requireActiveBy(loanId, loan, deadline);
         _checkArrearsConsent(loanId, h, parts, deadline, signature);
         // The record first catches up (reminders, assessment, classification, default, a holiday's end),
         // so the plan hides nothing that was already due.
@@ -194,10 +196,7 @@ contract LoanRelief is ILoanRelief, ILoanJurisdictions, LoanLedgerStorage, Acces
 
     /// @inheritdoc ILoanJurisdictions
     function jurisdictionCapOf(bytes6 jurisdiction) external view returns (uint16 effectiveBps, uint16 ownBps) {
-        ownBps = _jurisdictionCaps[jurisdiction];
-        effectiveBps = ownBps;
-        if (effectiveBps == 0) effectiveBps = _jurisdictionCaps[Jurisdictions.country(jurisdiction)];
-        if (effectiveBps == 0) effectiveBps = _maxAnnualRateBps;
+        return _capOf(jurisdiction);
     }
 
     /// @inheritdoc ILoanRelief
@@ -254,9 +253,8 @@ contract LoanRelief is ILoanRelief, ILoanJurisdictions, LoanLedgerStorage, Acces
         if (msg.sender != h.lender) revert ILoanLedger.LoanLedgerNotLender(msg.sender, loanId);
     }
 
-    /// @dev The caller's Active loan, for relief the borrower consented to by `deadline`.
-    function _activeLenderLoan(uint256 loanId, uint256 deadline) private view returns (Loan storage loan, ScheduleStore.Header memory h) {
-        (loan, h) = _lenderLoan(loanId);
+    /// @dev Relief the borrower consented to by `deadline` needs an Active loan and the deadline not passed.
+    function _requireActiveBy(uint256 loanId, Loan storage loan, uint256 deadline) private view {
         if (loan.status != LoanStatus.Active) revert ILoanLedger.LoanLedgerLoanNotActive(loanId, loan.status);
         if (block.timestamp > deadline) revert ILoanLedger.LoanLedgerExpiredSignature(deadline);
     }
