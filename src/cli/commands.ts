@@ -18,6 +18,7 @@ import { registerNoticesCommand } from "./commands/notices";
 import { registerStrategyCommand } from "./commands/strategy";
 import { registerReliefCommand } from "./commands/relief";
 import { registerAgenciesCommand } from "./commands/agencies";
+import { registerJurisdictionsCommand } from "./commands/jurisdictions";
 
 /** Registers every CLI command. Later commands add one line here. */
 export function registerCommands(program: Command): void {
@@ -40,4 +41,5 @@ export function registerCommands(program: Command): void {
   registerStrategyCommand(program);
   registerReliefCommand(program);
   registerAgenciesCommand(program);
+  registerJurisdictionsCommand(program);
 }

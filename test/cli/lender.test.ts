@@ -320,4 +320,35 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
       expect(await (publicClient(node!.url).readContract({ address: deployment.collectionLog.address, abi: collectionLogAbi, functionName: "contactPolicyOf", args: [lender.address] }))).to.deep.equal(stored);
     });
   });
+
+  describe("jurisdictions show|set-cap|set-rules", function () {
+    const asAdmin = { ADMIN_KEY: devAccount(0).key };
+    const json = (stdout: string) => JSON.parse(stdout) as { cap: { effectiveBps: number; ownBps: number }; contactRules: Record<string, number> | null };
+
+    it("shows what the deploy step loaded, and the admin changes a cap and a code's rules", async function () {
+      const shown = await cli(["jurisdictions", "show", "--jurisdiction", "US-NY", ...conn]);
+      expect(shown.code, shown.stderr).to.equal(0);
+      // New York's own cap (16%), and the US rules it takes from its country (Regulation F's 7 in 7 days).
+      expect(json(shown.stdout).cap).to.deep.equal({ effectiveBps: 1_600, ownBps: 1_600 });
+      expect(json(shown.stdout).contactRules).to.include({ maxCallAttemptsPer7Days: 7, coolDownDaysAfterConversation: 7 });
+      const cap = await cli(["jurisdictions", "set-cap", "--jurisdiction", "US-CA", "--bps", "1000", ...conn], asAdmin);
+      expect(cap.code, cap.stderr).to.equal(0);
+      expect(json(cap.stdout).cap).to.deep.equal({ effectiveBps: 1_000, ownBps: 1_000 });
+      const rules = await cli(["jurisdictions", "set-rules", "--jurisdiction", "US-CA", "--hours", "9-20", "--calls-per-7-days", "5", ...conn], asAdmin);
+      expect(rules.code, rules.stderr).to.equal(0);
+      expect(json(rules.stdout).contactRules).to.deep.equal({ contactStartHour: 9, contactEndHour: 20, maxConnectedCallsPerDay: 0, maxCallAttemptsPer7Days: 5, coolDownDaysAfterConversation: 0 });
+      const removed = await cli(["jurisdictions", "set-rules", "--jurisdiction", "US-CA", "--remove", ...conn], asAdmin);
+      expect(json(removed.stdout).contactRules, "back to the country's rules").to.include({ maxCallAttemptsPer7Days: 7 });
+    });
+
+    it("refuses a non-admin on chain (exit 1) and bad input before sending (exit 2)", async function () {
+      const notAdmin = await cli(["jurisdictions", "set-cap", "--jurisdiction", "CN", "--bps", "2400", ...conn], { ADMIN_KEY: lender.key });
+      expect(notAdmin.code).to.equal(1);
+      expect(notAdmin.stderr).to.match(/AccessControlUnauthorizedAccount/);
+      const badCode = await cli(["jurisdictions", "show", "--jurisdiction", "China", ...conn]);
+      expect([badCode.code, badCode.stderr.trim()]).to.deep.equal([2, "error: --jurisdiction must be an ISO 3166 code such as CN, GB or US-CA"]);
+      const badHours = await cli(["jurisdictions", "set-rules", "--jurisdiction", "CN", "--hours", "22-8", ...conn], asAdmin);
+      expect([badHours.code, badHours.stderr.trim()]).to.deep.equal([2, "error: --hours must be START-END with START < END <= 24"]);
+    });
+  });
 });
