@@ -7,7 +7,8 @@
  */
 import { BaseError, InsufficientFundsError, type Address, type PublicClient } from "viem";
 import { loanLedgerAbi, loanReliefAbi } from "./abis";
-import { encodeJurisdiction } from "../domain/jurisdiction";
+import { countryOf, encodeJurisdiction } from "../domain/jurisdiction";
+import { BUILT_IN_JURISDICTIONS } from "../jurisdictions/profiles";
 import { ChainError } from "./errors";
 import { decodeRevert, type DecodedRevert } from "./revert";
 
@@ -113,11 +114,17 @@ export interface RegistrationFacts {
   /** The latest block's gas limit, for {@link defaultGasCap}. */
   gasLimit: bigint;
   maxAnnualRateBps: number;
+  /**
+   * The cap a loan registered now gets under a jurisdiction, as far as the built-in ones tell: their
+   * caps as the chain has them, a subdivision without one of them taking its country's (undefined:
+   * the global cap). A code the admin gave a cap of its own outside them is checked when the
+   * transaction is simulated (LoanLedgerRateAboveCap names it).
+   */
+  capOf: (jurisdiction: string) => number | undefined;
   /** The penalty rate of the lender's current policy; undefined when the lender has none readable. */
   penaltyRateBps: number | undefined;
 }
 
-/** Reads the {@link RegistrationFacts} for `lender` from LoanLedger at `ledger`. */
 /**
  * The cap a loan registered now under each of `codes` gets (LoanLedger's module: jurisdictionCapOf;
  * its own, else its country's, else the global cap), for the loan file's rate check.
@@ -130,15 +137,18 @@ export async function readJurisdictionCaps(client: Pick<PublicClient, "readContr
   return new Map(unique.map((code, i) => [code, caps[i]![0]]));
 }
 
+/** Reads the {@link RegistrationFacts} for `lender` from LoanLedger at `ledger`. */
 export async function readRegistrationFacts(client: Pick<PublicClient, "getBlock" | "readContract">, ledger: Address, lender: Address): Promise<RegistrationFacts> {
   const block = await client.getBlock({ blockTag: "latest" });
-  const [maxAnnualRateBps, policyId] = await Promise.all([
+  const [maxAnnualRateBps, policyId, caps] = await Promise.all([
     client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "maxAnnualRateBps" }),
     client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "currentPolicyOf", args: [lender] }),
+    readJurisdictionCaps(client, ledger, BUILT_IN_JURISDICTIONS.map((p) => p.code)),
   ]);
+  const capOf = (j: string) => caps.get(j) ?? caps.get(countryOf(j));
   const penaltyRateBps = await client
     .readContract({ address: ledger, abi: loanLedgerAbi, functionName: "policy", args: [policyId] })
     .then((p) => p.penaltyRateBps)
     .catch(() => undefined);
-  return { now: block.timestamp, gasLimit: block.gasLimit, maxAnnualRateBps, penaltyRateBps };
+  return { now: block.timestamp, gasLimit: block.gasLimit, maxAnnualRateBps, capOf, penaltyRateBps };
 }

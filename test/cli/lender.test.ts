@@ -11,6 +11,7 @@ import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
 import type { Deployment } from "../../src/chain/deployments";
 import { deployTo, startNode, tempDeploymentsDir, type TestNode } from "../support/chain";
 import { cli, deploymentIn, devAccount, grantLender, loanCount, publicClient } from "./helpers/operator";
+import { readRegistrationFacts } from "../../src/chain/register-plan";
 import { tinyModel } from "../strategy/helpers/tiny-model";
 
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -339,6 +340,12 @@ describe("cli lender commands (loans, repayments, collectors, policy)", function
       expect(json(rules.stdout).contactRules).to.deep.equal({ contactStartHour: 9, contactEndHour: 20, maxConnectedCallsPerDay: 0, maxCallAttemptsPer7Days: 5, coolDownDaysAfterConversation: 0 });
       const removed = await cli(["jurisdictions", "set-rules", "--jurisdiction", "US-CA", "--remove", ...conn], asAdmin);
       expect(json(removed.stdout).contactRules, "back to the country's rules").to.include({ maxCallAttemptsPer7Days: 7 });
+    });
+
+    it("gives the console's and the CLI's file check each built-in jurisdiction's cap, a subdivision its country's", async function () {
+      const facts = await readRegistrationFacts(publicClient(node!.url), deployment.loanLedger.address, lender.address);
+      expect([facts.capOf("US-NY"), facts.capOf("CN"), facts.capOf("CN-BJ"), facts.capOf("FR")]).to.deep.equal([1_600, facts.capOf("CN"), facts.capOf("CN"), undefined]);
+      expect(facts.capOf("CN")).to.be.a("number");
     });
 
     it("refuses a non-admin on chain (exit 1) and bad input before sending (exit 2)", async function () {

@@ -73,7 +73,7 @@ async function register(raw: Record<string, unknown>): Promise<void> {
   const facts = await readRegistrationFacts(s.client, s.deployment.loanLedger.address, s.account.address);
   const base = { ...facts, ...(o.jurisdiction ? { defaultJurisdiction: o.jurisdiction } : {}) };
   // Each row's rate is checked against its jurisdiction's cap: read the caps of the jurisdictions the file names.
-  const named = parseLoanFile(o.file, text, { ...base, maxAnnualRateBps: undefined }).rows.map((r) => decodeJurisdiction(r.params.jurisdiction));
+  const named = parseLoanFile(o.file, text, { ...base, maxAnnualRateBps: undefined, capOf: undefined }).rows.map((r) => decodeJurisdiction(r.params.jurisdiction));
   const caps = await readJurisdictionCaps(s.client, s.deployment.loanLedger.address, named);
   const { rows, problems } = parseLoanFile(o.file, text, { ...base, capOf: (j) => caps.get(j) });
   if (problems.length > 0) {
