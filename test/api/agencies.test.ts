@@ -10,6 +10,7 @@ import { DAY } from "../../src/domain";
 import { rpc } from "../support/chain";
 import { cli } from "../cli/helpers/operator";
 import { apiFixture, describeEachDialect, sendAs, type ApiFixture, type Role } from "./fixture";
+import { borrowerRefOf, contactOf, storeContact } from "./helpers/notices";
 
 const BPS = 1_234;
 
@@ -39,8 +40,14 @@ describeEachDialect("agencies: placed loans, placements and statements", (dialec
       await sendAs(f, "borrower", ledger, loanLedgerAbi, "repay", [loanId, amount]);
     }
     await f.reindex();
+    await storeContact(f, 2, contactOf(await borrowerRefOf(f, 2)));
   });
   after(() => f?.close());
+
+  const contactOfLoan2 = async (role: Role) => {
+    const res = await f.call(role, `/v1/borrowers/${await borrowerRefOf(f, 2)}/contact?lender=${f.addresses.lender}`);
+    return { status: res.status, body: await res.text() };
+  };
 
   it("shows the agency the loans of its active placement and its collector the loan it was given, nothing else", async function () {
     expect(await loanIdsSeenBy("agency")).to.deep.equal([2, 3]);
@@ -48,6 +55,11 @@ describeEachDialect("agencies: placed loans, placements and statements", (dialec
     expect((await get("agency", "/v1/loans/1")).status).to.equal(404);
     expect((await get("agencyCollector", "/v1/loans/3")).status).to.equal(404);
     expect((await get("agencyCollector", "/v1/loans/2")).status).to.equal(200);
+    // The borrower's contact points, masked, as for a collector the lender assigned.
+    const contact = await contactOfLoan2("agencyCollector");
+    expect(contact.status, contact.body).to.equal(200);
+    expect(contact.body).to.not.contain("+8613912345678");
+    expect(JSON.parse(contact.body).view).to.equal("masked");
     const queue = (await get("agencyCollector", "/v1/queue?limit=50")).body.items as { loanId: string }[];
     expect(queue.map((q) => q.loanId)).to.deep.equal(["2"]);
     const placements = await get("agency", `/v1/agencies/${f.addresses.agency}/placements`);
@@ -65,6 +77,7 @@ describeEachDialect("agencies: placed loans, placements and statements", (dialec
     expect(await loanIdsSeenBy("agency")).to.deep.equal([]);
     expect(await loanIdsSeenBy("agencyCollector")).to.deep.equal([]);
     expect((await get("agencyCollector", "/v1/loans/2")).status).to.equal(404);
+    expect((await contactOfLoan2("agencyCollector")).status).to.equal(403);
     const [p] = (await get("lender", `/v1/agencies/${f.addresses.agency}/placements`)).body.items as { status: string; recalledAt: number }[];
     expect(p!.status).to.equal("recalled");
     const now = (await f.client.getBlock()).timestamp;

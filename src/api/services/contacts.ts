@@ -38,27 +38,22 @@ const actsFor = (scope: Scope, lender: Address) => scope.lenders.some((l) => l.t
  */
 export async function contactViewFor(db: Kysely<Database>, scope: Scope, lender: Address, borrowerRef: string): Promise<ContactViewName> {
   if (actsFor(scope, lender)) return "full";
-  const assigned = await db
+  // A collector of one of the borrower's loans: assigned by the lender, or working it for an agency.
+  const works = await db
     .selectFrom("loans")
-    .innerJoin("current_collectors", "current_collectors.loan_id", "loans.loan_id")
     .select("loans.loan_id")
     .where("loans.lender", "=", lender)
     .where("loans.borrower_ref", "=", borrowerRef.toLowerCase())
-    .where("current_collectors.collector", "=", scope.address)
+    .where((eb) => {
+      const ors = [
+        eb.exists(eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", scope.address)),
+      ];
+      if (scope.agencyLoans.length) ors.push(eb("loans.loan_id", "in", scope.agencyLoans));
+      return eb.or(ors);
+    })
     .limit(1)
     .executeTakeFirst();
-  if (assigned) return "masked";
-  if (scope.agencyLoans.length) {
-    const placed = await db
-      .selectFrom("loans")
-      .select("loan_id")
-      .where("lender", "=", lender)
-      .where("borrower_ref", "=", borrowerRef.toLowerCase())
-      .where("loan_id", "in", scope.agencyLoans)
-      .limit(1)
-      .executeTakeFirst();
-    if (placed) return "masked";
-  }
+  if (works) return "masked";
   if (scope.auditor) throw new ForbiddenError(`auditors verify evidence and notices, not contact points: ${WHO}`);
   throw new ForbiddenError(WHO);
 }
