@@ -92,9 +92,12 @@ describeEachDialect("OpenAPI document and responses", (dialect) => {
     // Lenders: the caller's own (its plan, 200), the other's (403), one with no role, and no address at all (400).
     const lenders = [f.addresses.lender, f.addresses.otherLender, f.addresses.stranger, "0x12"];
     // Loan 2 placed with the agency from now, and a payment on it: statements and placements with content.
-    const start = (await f.client.getBlock()).timestamp + 5n;
+    // A block mined now first: the latest block after the shared chain's snapshot is restored can be
+    // far behind the next one's time, and a placement may not start before its block.
+    await f.client.request({ method: "evm_mine" as never, params: [] as never });
+    const start = (await f.client.getBlock()).timestamp + 30n;
     await sendAs(f, "lender", f.deployment.collectionLog.address, collectionLogAbi, "placeLoans", [[2n], f.addresses.agency, 1_500, start, start + 30n * 86_400n]);
-    await f.client.request({ method: "evm_increaseTime" as never, params: [6] as never });
+    await f.client.request({ method: "evm_increaseTime" as never, params: [31] as never });
     await sendAs(f, "borrower", f.deployment.loanLedger.address, loanLedgerAbi, "repay", [2n, 1_000_000n]);
     await f.reindex();
     QUERIES["GET /v1/agencies/{agency}/statement"]!.push(`?from=${start - 60n}&to=${start + 86_400n}`);

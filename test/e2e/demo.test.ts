@@ -51,9 +51,23 @@ describe("demo (npm start) end to end", function () {
     return { status: res.status, body: (await res.json()) as any };
   };
 
-  it("writes the five demo tokens and prints the URLs", function () {
-    expect(Object.keys(tokens).sort()).to.deep.equal(["auditor", "collector", "lender", "otherCollector", "otherLender"]);
+  it("writes the seven demo tokens and prints the URLs", function () {
+    expect(Object.keys(tokens).sort()).to.deep.equal(["agency", "agencyCollector", "auditor", "collector", "lender", "otherCollector", "otherLender"]);
     expect(demoProcess!.output()).to.include(`${api}/docs`).and.include("/v1/queue").and.include("/metrics");
+  });
+
+  it("seeds an agency placement: the agency sees exactly its placed loans, and its statement adds up", async function () {
+    const agency = JSON.parse(Buffer.from(tokens.agency!.split(".")[0]!, "base64url").toString("utf8")).sub as string;
+    const placements = await get(`/v1/agencies/${agency}/placements`, "agency");
+    expect(placements.status).to.equal(200);
+    const [p] = placements.body.items as { status: string; loanIds: string[]; start: number }[];
+    expect(p!.status).to.equal("active");
+    const seen = await get("/v1/loans?limit=500", "agency");
+    expect((seen.body.items as { loanId: string }[]).map((l) => l.loanId).sort()).to.deep.equal([...p!.loanIds].sort());
+    const statement = await get(`/v1/agencies/${agency}/statement?from=${p!.start}&to=${p!.start + 300 * 86_400}`, "agency");
+    const lines = statement.body.lines as { commission: string; amount: string }[];
+    expect(lines.length).to.be.greaterThan(0);
+    for (const l of lines) expect(BigInt(l.commission)).to.equal((BigInt(l.amount) * 1_500n) / 10_000n);
   });
 
   it("answers each role with what it may see, and the figures equal the contract's views at the asOf block", async function () {

@@ -13,7 +13,16 @@ interface Eip1193 {
   request(args: { method: string; params?: unknown[] }): Promise<unknown>;
 }
 
-const DEMO_ROLES: Record<string, Session["role"]> = { collector: "collector", otherCollector: "collector", lender: "lender", otherLender: "lender", auditor: "auditor" };
+/** The demo's tokens by the console view each opens (an agency and its collector work a queue of the placed loans). */
+const DEMO_ROLES: Record<string, Session["role"]> = {
+  collector: "collector",
+  otherCollector: "collector",
+  lender: "lender",
+  otherLender: "lender",
+  auditor: "auditor",
+  agency: "collector",
+  agencyCollector: "collector",
+};
 
 /** The address a token names: its payload's `sub` (the token is the API's; the console only reads it). */
 function subjectOf(token: string): string {
@@ -80,11 +89,13 @@ export function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
         <section aria-labelledby="demo-title">
           <h2 id="demo-title">{t("signin.demo")}</h2>
           <div className="roles">
-            {Object.entries(demo.data).map(([key, token]) => (
-              <button key={key} data-role={key} onClick={() => choose({ token, address: subjectOf(token), role: DEMO_ROLES[key] ?? "auditor" })}>
-                {t(`role.${key}` as MessageKey)}
-              </button>
-            ))}
+            {Object.entries(demo.data)
+              .filter(([key]) => key in DEMO_ROLES)
+              .map(([key, token]) => (
+                <button key={key} data-role={key} onClick={() => choose({ token, address: subjectOf(token), role: DEMO_ROLES[key]! })}>
+                  {t(`role.${key}` as MessageKey)}
+                </button>
+              ))}
           </div>
           <p className="help">{t("signin.demoHelp")}</p>
         </section>
