@@ -20,12 +20,16 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
+import { REALISTIC_SHAPE, WRITER, cacheLookups, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const CONNECTIONS = 50;
 const SECRET = "bench-secret-0123456789abcdef0123456789";
 const ENDPOINTS = process.env.BENCH_ENDPOINTS ? process.env.BENCH_ENDPOINTS.split(" ") : ["/v1/queue", "/v1/loans?bucket=M2&sort=-dpd"];
+/** Which parts run: the single-caller runs kept for comparison ("classic") and the realistic workload. */
+const PARTS = (process.env.BENCH_PARTS ?? "classic,realistic").split(",");
+const REALISTIC_SIZES = (process.env.BENCH_REALISTIC_SIZES ?? "10000,100000,1000000").split(",").map(Number);
 const TARGET_P99_MS = 50;
 const TARGET_SCALING = 1.5;
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -102,12 +106,73 @@ async function stopServe(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** bench/api/chain-writer.ts on the book, in a process of its own: a new indexed block every 2 s. */
+function startWriter(db: string, loans: number): { child: ChildProcess; blocks: { block: number; ms: number }[] } {
+  const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", "bench/api/chain-writer.ts", db, String(loans), String(WRITER.intervalMs), String(WRITER.loansPerBlock)], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const blocks: { block: number; ms: number }[] = [];
+  let buf = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    buf += d.toString();
+    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+      blocks.push(JSON.parse(buf.slice(0, i)) as { block: number; ms: number });
+      buf = buf.slice(i + 1);
+    }
+  });
+  return { child, blocks };
+}
+
+/** One realistic run: the book of `size` loans, the writer moving the chain, the mix at 50 connections. */
+async function realisticRun(size: number, dir: string): Promise<RealisticRow> {
+  const file = path.join(dir, `realistic-${size}.db`);
+  const t0 = Date.now();
+  const book = await synthesize(file, size, REALISTIC_SHAPE);
+  console.error(`synthesized ${size} loans of 20 lenders and 500 collectors in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(book.buckets)}`);
+  const tokens = realisticTokens(SECRET);
+  const { url: base, child } = await startServe(file, "64", dir);
+  const writer = startWriter(file, size);
+  try {
+    await runMix(base, size, tokens, CONNECTIONS, 2, 1); // warm-up
+    const before = await cacheLookups(base);
+    const firstBlock = writer.blocks.length;
+    const r = await runMix(base, size, tokens, CONNECTIONS, DURATION, 2);
+    const after = await cacheLookups(base);
+    const written = writer.blocks.slice(firstBlock).map((b) => b.ms).sort((a, b) => a - b);
+    const lookups = after.hit + after.miss - before.hit - before.miss;
+    const row: RealisticRow = {
+      db: "sqlite",
+      loans: size,
+      connections: CONNECTIONS,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      rps: Math.round(r.requests.average),
+      errors: r.errors + r.timeouts + r.non2xx,
+      cacheHitShare: lookups > 0 ? Number(((after.hit - before.hit) / lookups).toFixed(3)) : 0,
+      requests: r.requests.total,
+      blocks: written.length,
+      blockWriteMsP50: written.length ? written[Math.floor(written.length / 2)]! : 0,
+    };
+    console.error(`  realistic @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
+    return row;
+  } finally {
+    const exited = new Promise((r) => writer.child.once("exit", r));
+    writer.child.kill("SIGTERM");
+    await exited;
+    await stopServe(child);
+    fs.rmSync(file, { force: true });
+  }
+}
+
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-bench-api-"));
   const rows: Row[] = [];
+  const realistic: RealisticRow[] = [];
   const extra: Record<string, unknown>[] = [];
   try {
-    for (const size of SIZES) {
+    if (PARTS.includes("realistic")) for (const size of REALISTIC_SIZES) realistic.push(await realisticRun(size, dir));
+    for (const size of PARTS.includes("classic") ? SIZES : []) {
       const file = path.join(dir, `book-${size}.db`);
       const t0 = Date.now();
       const book = await synthesize(file, size);
@@ -166,8 +231,19 @@ async function main() {
     into.push({ check: `${r.endpoint} @ ${r.loans}, cache ${r.cache}: 0 errors (${r.errors})`, pass: r.errors === 0 });
     into.push({ check: `${r.endpoint} @ ${r.loans}, cache ${r.cache}: p99 ${r.p99} ms <= ${TARGET_P99_MS} ms`, pass: r.p99 <= TARGET_P99_MS });
   }
+  for (const r of realistic) {
+    checks.push({ check: `realistic @ ${r.loans} (${r.db}): 0 errors (${r.errors})`, pass: r.errors === 0 });
+    checks.push({ check: `realistic @ ${r.loans} (${r.db}): p99 ${r.p99} ms <= ${TARGET_P99_MS} ms`, pass: r.p99 <= TARGET_P99_MS });
+  }
+  for (const db of ["sqlite", "postgres"] as const) {
+    const mine = realistic.filter((r) => r.db === db).sort((a, b) => a.loans - b.loans);
+    if (mine.length > 1) {
+      const [a, b] = [mine[0]!, mine[mine.length - 1]!];
+      checks.push({ check: `realistic (${db}): p99 @ ${b.loans} (${b.p99} ms) within ${TARGET_SCALING}x of @ ${a.loans} (${a.p99} ms)`, pass: b.p99 <= Math.max(a.p99 * TARGET_SCALING, a.p99 + 1) });
+    }
+  }
   const [small, large] = [Math.min(...SIZES), Math.max(...SIZES)];
-  if (small !== large) {
+  if (small !== large && rows.length) {
     for (const mode of MODES) {
       for (const endpoint of ENDPOINTS) {
         const a = rows.find((r) => r.endpoint === endpoint && r.loans === small && r.cache === mode.cache)!;
@@ -181,6 +257,9 @@ async function main() {
     }
   }
   const pass = checks.every((c) => c.pass);
+  // A part not run this time (BENCH_PARTS) keeps its rows from the last run that had it.
+  const resultsFile = path.join(__dirname, "results", "api.json");
+  const previous = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, "utf8")) as { results?: Row[]; realistic?: RealisticRow[] }) : {};
   const out = {
     generatedAt: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model },
@@ -192,17 +271,27 @@ async function main() {
       caller: "the collector the loans are assigned to (service token)",
       errors: "autocannon errors + timeouts + non-2xx responses",
     },
-    results: rows,
+    results: PARTS.includes("classic") ? rows : (previous.results ?? []),
+    realistic: PARTS.includes("realistic") ? realistic : (previous.realistic ?? []),
+    realisticMethod: {
+      book: "20 lenders with 25 collectors each (500), loans dealt to lenders in turn and to each lender's collectors in turn; the same synthesized rows as the other runs",
+      chain: `bench/api/chain-writer.ts in its own process: a new indexed block every ${WRITER.intervalMs} ms repaying ${WRITER.loansPerBlock} random loans through the indexer's write path (loadProjections, the domain's applyRepayment, projectionRow, upsertLoans, a repayments row each, moveCursor)`,
+      mix: "each request a random caller with its own token: 85% collectors (55% GET /v1/queue?limit=20, 30% GET /v1/loans/{one of theirs}, 15% GET /v1/loans?bucket=M1&sort=-dpd&limit=20), 15% lenders (60% GET /v1/loans?sort=-dpd&limit=50, 40% GET /v1/loans/{one of theirs})",
+      load: `autocannon, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, against serve as deployed (response cache 64 MB)`,
+      cacheHitShare: "hits / lookups of the server's duetrail_api_response_cache_total during the run",
+    },
     informational: extra,
     checks,
     informationalChecks,
     pass,
   };
   fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, "results", "api.json"), `${JSON.stringify(out, null, 2)}\n`);
+  fs.writeFileSync(resultsFile, `${JSON.stringify(out, null, 2)}\n`);
   console.log("\nendpoint                          loans  cache     req/s   p50 ms  p99 ms  errors");
   for (const r of rows) console.log(`${r.endpoint.padEnd(32)} ${String(r.loans).padStart(7)} ${r.cache.padStart(6)} ${String(r.rps).padStart(9)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)}`);
   for (const e of extra) console.log(`${String(e.endpoint)} @ ${String(e.loans)}: ${String(e.ms)} ms`);
+  if (realistic.length) console.log("\nrealistic (db, loans)        req/s   p50 ms  p99 ms  errors  cache hits  blocks");
+  for (const r of realistic) console.log(`${`${r.db} ${r.loans}`.padEnd(24)} ${String(r.rps).padStart(9)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.cacheHitShare).padStart(11)} ${String(r.blocks).padStart(7)}`);
   console.log("");
   for (const c of checks) console.log(`${c.pass ? "PASS" : "FAIL"}  ${c.check}`);
   for (const c of informationalChecks) console.log(`${c.pass ? "pass" : "miss"}  (informational) ${c.check}`);

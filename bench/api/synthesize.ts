@@ -45,6 +45,26 @@ const SPREAD: [number, number, number][] = [
 ];
 
 
+/** The book's callers: `lenders` lenders, each with `collectorsPerLender` collectors of its own (1 and 1: LENDER and COLLECTOR). */
+export interface BookShape {
+  lenders: number;
+  collectorsPerLender: number;
+}
+
+const addressOf = (tag: string): Address => getAddress(`0x${keccak256(toHex(tag)).slice(-40)}`);
+/** Lender `l` of a book (lender 0 is LENDER). */
+export const benchLender = (l: number): Address => (l === 0 ? LENDER : addressOf(`bench-lender-${l}`));
+/** Collector `c` of lender `l` (collector 0 of lender 0 is COLLECTOR). */
+export const benchCollector = (l: number, c: number): Address => (l === 0 && c === 0 ? COLLECTOR : addressOf(`bench-collector-${l}-${c}`));
+/** Loan `id`'s lender and collector: lenders take loans in turn, and each lender's collectors take its loans in turn. */
+export function ownersOf(id: number, shape: BookShape): { lender: number; collector: number } {
+  return { lender: (id - 1) % shape.lenders, collector: Math.floor((id - 1) / shape.lenders) % shape.collectorsPerLender };
+}
+/** The `k`-th loan (k from 0) of collector `c` of lender `l`, if the book has that many. */
+export function loanOf(l: number, c: number, k: number, shape: BookShape): number {
+  return l + 1 + shape.lenders * (c + shape.collectorsPerLender * k);
+}
+
 export interface SynthesisResult {
   file: string;
   loans: number;
@@ -52,8 +72,11 @@ export interface SynthesisResult {
   buckets: Record<string, number>;
 }
 
-/** Builds `file` (deleted first) with `n` loans, all assigned to COLLECTOR, as of a fixed chain time. */
-export async function synthesize(file: string, n: number): Promise<SynthesisResult> {
+/**
+ * Builds `file` (deleted first) with `n` loans as of a fixed chain time: with the default shape all
+ * of LENDER and assigned to COLLECTOR; otherwise spread over the shape's lenders and collectors ({@link ownersOf}).
+ */
+export async function synthesize(file: string, n: number, shape: BookShape = { lenders: 1, collectorsPerLender: 1 }): Promise<SynthesisResult> {
   const handle = await openDatabase(file); // runs the migrations: the real schema and indexes
   await handle.close();
   const db = new BetterSqlite3(file);
@@ -78,6 +101,8 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
     insert("cursor", { id: 1, chain_id: 31337, block_number: asOfBlock, block_hash: keccak256(toHex("head")), block_timestamp: T });
     insert("role_changes", { ...key(1), contract: "LoanLedger", role: LENDER_ROLE, account: LENDER, granted: 1 });
     insert("role_changes", { ...key(2), contract: "LoanLedger", role: AUDITOR_ROLE, account: AUDITOR, granted: 1 });
+    // The other lenders' roles, at log indexes of block 1 (loan blocks start at 100).
+    for (let l = 1; l < shape.lenders; l++) insert("role_changes", { block_number: 1, log_index: l, contract: "LoanLedger", role: LENDER_ROLE, account: benchLender(l), granted: 1 });
     insert("policies", {
       ...key(3),
       policy_id: 1,
@@ -92,6 +117,9 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
       reminder_offsets: JSON.stringify(POLICY.reminderOffsetsDays),
     });
     for (let id = 1; id <= n; id++) {
+      const owners = ownersOf(id, shape);
+      const lender = benchLender(owners.lender);
+      const collector = benchCollector(owners.lender, owners.collector);
       // Pick a DPD from the spread, then a schedule whose oldest unpaid installment is that late.
       let u = random();
       let band = SPREAD[SPREAD.length - 1];
@@ -144,7 +172,7 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
       const p: LoanProjection = {
         fixed: {
           loanId: id,
-          lender: LENDER,
+          lender,
           borrower: BORROWER,
           borrowerRef: keccak256(toHex(`borrower-${id}`)),
           token: TOKEN,
@@ -191,8 +219,8 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
       schedule.forEach((s, idx) =>
         insert("installments", { loan_id: id, version: 1, idx, due_date: Number(s.dueDate), principal: s.principal.toString(), interest: s.interest.toString(), block_number: reg.block_number }),
       );
-      insert("assignments", { ...key(block + 50), loan_id: id, collector: COLLECTOR, lender: LENDER, assigned: 1 });
-      insert("current_collectors", { loan_id: id, collector: COLLECTOR });
+      insert("assignments", { ...key(block + 50), loan_id: id, collector, lender, assigned: 1 });
+      insert("current_collectors", { loan_id: id, collector });
       if (dpd > 0) {
         // Overdue loans have reminders and a few contact attempts in the last week.
         insert("reminders", { ...key(block + 60), loan_id: id, installment: paidCount, stage: 1, offset_days: 1, due_date: cursorDue, dpd: Math.min(dpd, 1), block_timestamp: cursorDue + DAY_SECONDS });
@@ -202,7 +230,7 @@ export async function synthesize(file: string, n: number): Promise<SynthesisResu
             ...key(block + 70 + c),
             loan_id: id,
             seq: c + 1,
-            collector: COLLECTOR,
+            collector,
             channel: 0,
             kind: c % 2,
             outcome: 100,
