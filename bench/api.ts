@@ -12,6 +12,13 @@
  * 100,000 loans from a Hardhat node would take far longer than the benchmark.
  * Env: BENCH_DURATION (seconds per run, default 20), BENCH_SIZES (default "10000,100000"),
  * BENCH_ENDPOINTS (space-separated paths, default the two above).
+ *
+ * The realistic workload (bench/api/realistic.ts: 500 collectors and 20 lenders with their own
+ * tokens, a mix of queue, list and detail requests, the chain moving every 2 s) runs first, on
+ * SQLite at BENCH_REALISTIC_SIZES (default "10000,100000,1000000") and, with BENCH_POSTGRES_URL or
+ * TEST_POSTGRES_URL, on PostgreSQL at BENCH_REALISTIC_PG_SIZES (default "100000,1000000"); its rows
+ * go under `realistic` in api.json. BENCH_PARTS ("classic,realistic") picks the parts; a part not
+ * run keeps its rows from the last run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -21,6 +28,7 @@ import autocannon from "autocannon";
 import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
 import { REALISTIC_SHAPE, WRITER, cacheLookups, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
+import { copyToPostgres } from "./api/to-postgres";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
@@ -30,6 +38,9 @@ const ENDPOINTS = process.env.BENCH_ENDPOINTS ? process.env.BENCH_ENDPOINTS.spli
 /** Which parts run: the single-caller runs kept for comparison ("classic") and the realistic workload. */
 const PARTS = (process.env.BENCH_PARTS ?? "classic,realistic").split(",");
 const REALISTIC_SIZES = (process.env.BENCH_REALISTIC_SIZES ?? "10000,100000,1000000").split(",").map(Number);
+/** PostgreSQL for the realistic rows at these sizes (BENCH_POSTGRES_URL, else TEST_POSTGRES_URL; none: SQLite only). */
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
+const REALISTIC_PG_SIZES = (process.env.BENCH_REALISTIC_PG_SIZES ?? "100000,1000000").split(",").map(Number);
 const TARGET_P99_MS = 50;
 const TARGET_SCALING = 1.5;
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -124,15 +135,21 @@ function startWriter(db: string, loans: number): { child: ChildProcess; blocks: 
   return { child, blocks };
 }
 
-/** One realistic run: the book of `size` loans, the writer moving the chain, the mix at 50 connections. */
-async function realisticRun(size: number, dir: string): Promise<RealisticRow> {
+/** One realistic run: the book of `size` loans (in SQLite, or copied into PostgreSQL), the writer moving the chain, the mix at 50 connections. */
+async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"): Promise<RealisticRow> {
   const file = path.join(dir, `realistic-${size}.db`);
   const t0 = Date.now();
   const book = await synthesize(file, size, REALISTIC_SHAPE);
   console.error(`synthesized ${size} loans of 20 lenders and 500 collectors in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(book.buckets)}`);
+  let target = file;
+  if (db === "postgres") {
+    const t1 = Date.now();
+    target = await copyToPostgres(file, POSTGRES_URL!, `bench_api_${size}`);
+    console.error(`copied into PostgreSQL in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  }
   const tokens = realisticTokens(SECRET);
-  const { url: base, child } = await startServe(file, "64", dir);
-  const writer = startWriter(file, size);
+  const { url: base, child } = await startServe(target, "64", dir);
+  const writer = startWriter(target, size);
   try {
     await runMix(base, size, tokens, CONNECTIONS, 2, 1); // warm-up
     const before = await cacheLookups(base);
@@ -142,7 +159,7 @@ async function realisticRun(size: number, dir: string): Promise<RealisticRow> {
     const written = writer.blocks.slice(firstBlock).map((b) => b.ms).sort((a, b) => a - b);
     const lookups = after.hit + after.miss - before.hit - before.miss;
     const row: RealisticRow = {
-      db: "sqlite",
+      db,
       loans: size,
       connections: CONNECTIONS,
       p50: r.latency.p50,
@@ -154,7 +171,7 @@ async function realisticRun(size: number, dir: string): Promise<RealisticRow> {
       blocks: written.length,
       blockWriteMsP50: written.length ? written[Math.floor(written.length / 2)]! : 0,
     };
-    console.error(`  realistic @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
+    console.error(`  realistic ${db} @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
     return row;
   } finally {
     const exited = new Promise((r) => writer.child.once("exit", r));
@@ -171,7 +188,11 @@ async function main() {
   const realistic: RealisticRow[] = [];
   const extra: Record<string, unknown>[] = [];
   try {
-    if (PARTS.includes("realistic")) for (const size of REALISTIC_SIZES) realistic.push(await realisticRun(size, dir));
+    if (PARTS.includes("realistic")) {
+      for (const size of REALISTIC_SIZES) realistic.push(await realisticRun(size, dir, "sqlite"));
+      if (POSTGRES_URL) for (const size of REALISTIC_PG_SIZES) realistic.push(await realisticRun(size, dir, "postgres"));
+      else console.error("realistic: no BENCH_POSTGRES_URL or TEST_POSTGRES_URL, so no PostgreSQL rows");
+    }
     for (const size of PARTS.includes("classic") ? SIZES : []) {
       const file = path.join(dir, `book-${size}.db`);
       const t0 = Date.now();

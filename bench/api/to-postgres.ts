@@ -1,0 +1,47 @@
+/**
+ * A synthesized SQLite book copied into a PostgreSQL schema (dropped first), for the benchmark's
+ * PostgreSQL rows: the schema from the migrations (openDatabase), the rows through the indexer's
+ * own bulk writer (COPY ... FROM STDIN), then ANALYZE.
+ */
+import BetterSqlite3 from "better-sqlite3";
+import { sql } from "kysely";
+import { openDatabase } from "../../src/db/connect";
+import type { Database } from "../../src/db/schema";
+import { insertMany, writeTransaction } from "../../src/indexer/store";
+
+/** The tables synthesize() writes. */
+const TABLES = ["cursor", "role_changes", "policies", "loans", "schedule_versions", "installments", "repayments", "assignments", "current_collectors", "reminders", "actions"] as const;
+const CHUNK = 20_000;
+
+/** Copies `sqliteFile` into `schema` of the PostgreSQL at `pgUrl`; returns the database URL with ?schema=. */
+export async function copyToPostgres(sqliteFile: string, pgUrl: string, schema: string): Promise<string> {
+  const base = new URL(pgUrl);
+  base.searchParams.delete("schema");
+  const admin = await openDatabase(base.toString());
+  await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+  await admin.close();
+  const url = new URL(base);
+  url.searchParams.set("schema", schema);
+  const target = await openDatabase(url.toString()); // creates the schema and runs the migrations
+  const source = new BetterSqlite3(sqliteFile, { readonly: true });
+  try {
+    for (const table of TABLES) {
+      let rows: object[] = [];
+      const flush = async () => {
+        const batch = rows;
+        rows = [];
+        await writeTransaction(target.db, (trx) => insertMany(trx, table as keyof Database, batch));
+      };
+      for (const row of source.prepare(`select * from ${table}`).iterate() as Iterable<object>) {
+        rows.push(row);
+        if (rows.length >= CHUNK) await flush();
+      }
+      if (rows.length) await flush();
+    }
+    await sql`analyze`.execute(target.db);
+  } finally {
+    source.close();
+    await target.close();
+  }
+  return url.toString();
+}
