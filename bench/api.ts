@@ -156,6 +156,7 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
     const firstBlock = writer.blocks.length;
     const r = await runMix(base, size, tokens, CONNECTIONS, DURATION, 2);
     const after = await cacheLookups(base);
+    if (writer.child.exitCode !== null) throw new Error(`the chain writer stopped (exit ${writer.child.exitCode}) after ${writer.blocks.length} blocks: the chain did not move`);
     const written = writer.blocks.slice(firstBlock).map((b) => b.ms).sort((a, b) => a - b);
     const lookups = after.hit + after.miss - before.hit - before.miss;
     const row: RealisticRow = {
@@ -174,9 +175,11 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
     console.error(`  realistic ${db} @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
     return row;
   } finally {
-    const exited = new Promise((r) => writer.child.once("exit", r));
-    writer.child.kill("SIGTERM");
-    await exited;
+    if (writer.child.exitCode === null) {
+      const exited = new Promise((r) => writer.child.once("exit", r));
+      writer.child.kill("SIGTERM");
+      await exited;
+    }
     await stopServe(child);
     fs.rmSync(file, { force: true });
   }
@@ -245,6 +248,16 @@ async function main() {
 
   // Targets apply to the server as deployed (cache on); the cache-off runs show what the queries
   // themselves cost and how they scale (indexes, not scans), reported alongside.
+  // A part not run this time (BENCH_PARTS) keeps its rows from the last run that had it, and is checked again.
+  const resultsFile = path.join(__dirname, "results", "api.json");
+  const previous = fs.existsSync(resultsFile)
+    ? (JSON.parse(fs.readFileSync(resultsFile, "utf8")) as { results?: Row[]; realistic?: RealisticRow[]; informational?: Record<string, unknown>[] })
+    : {};
+  if (!PARTS.includes("classic")) {
+    rows.push(...(previous.results ?? []));
+    extra.push(...(previous.informational ?? []));
+  }
+  if (!PARTS.includes("realistic")) realistic.push(...(previous.realistic ?? []));
   const checks: { check: string; pass: boolean }[] = [];
   const informationalChecks: { check: string; pass: boolean }[] = [];
   for (const r of rows) {
@@ -278,9 +291,6 @@ async function main() {
     }
   }
   const pass = checks.every((c) => c.pass);
-  // A part not run this time (BENCH_PARTS) keeps its rows from the last run that had it.
-  const resultsFile = path.join(__dirname, "results", "api.json");
-  const previous = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, "utf8")) as { results?: Row[]; realistic?: RealisticRow[] }) : {};
   const out = {
     generatedAt: new Date().toISOString(),
     machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model },
@@ -292,8 +302,8 @@ async function main() {
       caller: "the collector the loans are assigned to (service token)",
       errors: "autocannon errors + timeouts + non-2xx responses",
     },
-    results: PARTS.includes("classic") ? rows : (previous.results ?? []),
-    realistic: PARTS.includes("realistic") ? realistic : (previous.realistic ?? []),
+    results: rows,
+    realistic,
     realisticMethod: {
       book: "20 lenders with 25 collectors each (500), loans dealt to lenders in turn and to each lender's collectors in turn; the same synthesized rows as the other runs",
       chain: `bench/api/chain-writer.ts in its own process: a new indexed block every ${WRITER.intervalMs} ms repaying ${WRITER.loansPerBlock} random loans through the indexer's write path (loadProjections, the domain's applyRepayment, projectionRow, upsertLoans, a repayments row each, moveCursor)`,

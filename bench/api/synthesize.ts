@@ -134,7 +134,8 @@ export async function synthesize(file: string, n: number, shape: BookShape = { l
       const paidCount = Math.floor(random() * 8); // installments already paid
       const cursorDue = dpd === 0 ? T + Math.floor(random() * 30 * DAY_SECONDS) + 3_600 : T - dpd * DAY_SECONDS - Math.floor(random() * 80_000);
       const start = cursorDue - paidCount * 30 * DAY_SECONDS;
-      const registeredAt = start - 30 * DAY_SECONDS;
+      // Registered a month before the first due date, and never after the book's time.
+      const registeredAt = Math.min(start - 30 * DAY_SECONDS, T - DAY_SECONDS);
       const principal = BigInt(100_000 + Math.floor(random() * 50) * 10_000) * 1_000_000n;
       const part = principal / 12n;
       const schedule: Installment[] = Array.from({ length: 12 }, (_, k) => ({
