@@ -19,15 +19,9 @@ import { COMMISSION_ROUNDING, DAY, MAX_PLACEMENT_LOANS } from "../../domain";
 import { connect, parseConnectionOptions, withConnectionOptions } from "../lib/connection";
 import { UsageError, action } from "../lib/errors";
 import { address, unixTime } from "../lib/fields";
-import { flag, loanListFlag } from "../lib/flags";
+import { flag, loanListFlag, parseFlags } from "../lib/flags";
 import { chainNumber, printJson } from "../lib/json";
 import { connectSigner, readPrivateKey, send, withSignerOptions } from "../lib/signer";
-
-function parse<T extends z.ZodRawShape>(shape: T, raw: Record<string, unknown>): z.output<z.ZodObject<T>> {
-  const parsed = z.object(shape).safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
-}
 
 const placementFlag = z
   .string({ error: "error: --placement is required" })
@@ -42,7 +36,7 @@ const daysFlag = z.string().regex(/^[1-9]\d{0,4}$/, "error: --days must be a pos
 
 /** Lender: place loans with an agency. The placement starts at --start (default: 30 s after the latest block) and runs --days or to --end. */
 async function place(raw: Record<string, unknown>): Promise<void> {
-  const o = parse(
+  const o = parseFlags(
     {
       loans: loanListFlag("--loans", MAX_PLACEMENT_LOANS),
       agency: flag("--agency", address({ nonZero: true })),
@@ -69,7 +63,7 @@ async function place(raw: Record<string, unknown>): Promise<void> {
 
 /** Lender: recall a placement now. */
 async function recall(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ placement: placementFlag }, raw);
+  const o = parseFlags({ placement: placementFlag }, raw);
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw));
   const receipt = await send(s, { address: s.deployment.collectionLog.address, abi: collectionLogAbi, functionName: "recallPlacement", args: [o.placement] });
   const [recalled] = parseEventLogs({ abi: collectionLogAbi, logs: receipt.logs, eventName: "PlacementRecalled" });
@@ -78,7 +72,7 @@ async function recall(raw: Record<string, unknown>): Promise<void> {
 
 /** Agency: let one of its collectors work loans of an active placement. */
 async function assign(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ placement: placementFlag, loans: loanListFlag("--loans", MAX_PLACEMENT_LOANS), collector: flag("--collector", address({ nonZero: true })) }, raw);
+  const o = parseFlags({ placement: placementFlag, loans: loanListFlag("--loans", MAX_PLACEMENT_LOANS), collector: flag("--collector", address({ nonZero: true })) }, raw);
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw, "AGENCY_KEY"));
   const receipt = await send(s, { address: s.deployment.collectionLog.address, abi: collectionLogAbi, functionName: "assignAgencyCollector", args: [o.placement, o.loans, o.collector as Address] });
   printJson({ placementId: o.placement, collector: o.collector, loanIds: o.loans, txHash: receipt.transactionHash, blockNumber: chainNumber(receipt.blockNumber) });
@@ -86,7 +80,7 @@ async function assign(raw: Record<string, unknown>): Promise<void> {
 
 /** Anyone: the agency's commission statement for [--from, --to), from chain events alone. */
 async function statement(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ agency: flag("--agency", address({ nonZero: true })), from: flag("--from", unixTime), to: flag("--to", unixTime) }, raw);
+  const o = parseFlags({ agency: flag("--agency", address({ nonZero: true })), from: flag("--from", unixTime), to: flag("--to", unixTime) }, raw);
   if (o.to <= o.from) throw new UsageError(`error: --to (${o.to}) must be after --from (${o.from})`);
   const c = await connect(parseConnectionOptions(raw));
   const head = await c.client.getBlock();

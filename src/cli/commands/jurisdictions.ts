@@ -14,14 +14,9 @@ import { JURISDICTION_PATTERN, encodeJurisdiction } from "../../domain/jurisdict
 import { profileOf } from "../../jurisdictions/profiles";
 import { connect, parseConnectionOptions, withConnectionOptions, type Connection } from "../lib/connection";
 import { UsageError, action } from "../lib/errors";
+import { parseFlags } from "../lib/flags";
 import { chainNumber, printJson } from "../lib/json";
 import { connectSigner, readPrivateKey, send, withSignerOptions } from "../lib/signer";
-
-function parse<T extends z.ZodRawShape>(shape: T, raw: Record<string, unknown>): z.output<z.ZodObject<T>> {
-  const parsed = z.object(shape).safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
-}
 
 const jurisdiction = z
   .string({ error: "error: --jurisdiction is required" })
@@ -49,19 +44,19 @@ async function current(c: Pick<Connection, "client" | "deployment">, code: strin
 }
 
 async function show(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ jurisdiction }, raw);
+  const o = parseFlags({ jurisdiction }, raw);
   printJson(await current(await connect(parseConnectionOptions(raw)), o.jurisdiction));
 }
 
 async function setCap(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ jurisdiction, bps: small("--bps", 65_535) }, raw);
+  const o = parseFlags({ jurisdiction, bps: small("--bps", 65_535) }, raw);
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw, "ADMIN_KEY"));
   const receipt = await send(s, { address: s.deployment.loanLedger.address, abi: loanReliefAbi, functionName: "setJurisdictionCap", args: [encodeJurisdiction(o.jurisdiction), o.bps] });
   printJson({ txHash: receipt.transactionHash, blockNumber: chainNumber(receipt.blockNumber), ...(await current(s, o.jurisdiction)) });
 }
 
 async function setRules(raw: Record<string, unknown>): Promise<void> {
-  const o = parse(
+  const o = parseFlags(
     {
       jurisdiction,
       remove: z.boolean().optional(),

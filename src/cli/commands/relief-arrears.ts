@@ -19,7 +19,7 @@ import { DAY, MAX_ARREARS_PARTS, type ArrearsPart } from "../../domain";
 import { parseConnectionOptions } from "../lib/connection";
 import { UsageError } from "../lib/errors";
 import { unixTime } from "../lib/fields";
-import { flag, loanIdFlag } from "../lib/flags";
+import { flag, loanIdFlag, parseFlags } from "../lib/flags";
 import { chainNumber, printJson } from "../lib/json";
 import { connectSigner, readPrivateKey, send } from "../lib/signer";
 
@@ -63,12 +63,6 @@ const planFlags = {
   deadline: uint64Time("--deadline"),
 };
 
-function parse<T extends z.ZodRawShape>(shape: T, raw: Record<string, unknown>): z.output<z.ZodObject<T>> {
-  const parsed = z.object(shape).safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
-}
-
 /** The parts the flags describe, for `arrears`: explicit (`rest` = what the others leave) or split equally (the last takes the residue). */
 export function resolveParts(o: { parts?: { dueDate: bigint; amount: bigint | "rest" }[]; split?: number; first?: bigint; every: number }, arrears: bigint): ArrearsPart[] {
   if (o.parts !== undefined && o.split !== undefined) throw new UsageError("error: give --parts or --split, not both");
@@ -87,7 +81,7 @@ export function resolveParts(o: { parts?: { dueDate: bigint; amount: bigint | "r
 
 /** The borrower's promise: the EIP-712 signature the lender passes to `relief arrears-plan`, with the parts resolved. */
 export async function arrearsConsent(raw: Record<string, unknown>): Promise<void> {
-  const o = parse(planFlags, raw);
+  const o = parseFlags(planFlags, raw);
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw, "BORROWER_KEY"));
   const ledger = s.deployment.loanLedger.address;
   const [terms, state, nonce] = await Promise.all([
@@ -118,7 +112,7 @@ export async function arrearsConsent(raw: Record<string, unknown>): Promise<void
 
 /** The lender creates the plan the borrower signed. */
 export async function arrearsPlan(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ ...planFlags, signature: z.string({ error: "error: --signature is required" }).regex(/^0x[0-9a-fA-F]+$/, "error: --signature must be 0x-prefixed hex") }, raw);
+  const o = parseFlags({ ...planFlags, signature: z.string({ error: "error: --signature is required" }).regex(/^0x[0-9a-fA-F]+$/, "error: --signature must be 0x-prefixed hex") }, raw);
   if (o.parts?.some((p) => p.amount === "rest")) throw new UsageError("error: --parts must give every amount (as the consent printed them): the borrower signed exact amounts");
   if (o.parts === undefined) throw new UsageError("error: --parts is required: pass the consent's partsFlag");
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw));

@@ -23,7 +23,7 @@ import { HolidayInterest, HolidayPlacement } from "../../domain";
 import { parseConnectionOptions, withConnectionOptions } from "../lib/connection";
 import { UsageError, action } from "../lib/errors";
 import { amount, unixTime } from "../lib/fields";
-import { flag, loanIdFlag } from "../lib/flags";
+import { flag, loanIdFlag, parseFlags } from "../lib/flags";
 import { chainNumber, printJson } from "../lib/json";
 import { connectSigner, readPrivateKey, send, withSignerOptions, type Signer } from "../lib/signer";
 import { ARREARS_OPTIONS, arrearsConsent, arrearsPlan } from "./relief-arrears";
@@ -45,19 +45,13 @@ const holidayTerms = {
   deadline: uint64Time("--deadline"),
 };
 
-function parse<T extends z.ZodRawShape>(shape: T, raw: Record<string, unknown>): z.output<z.ZodObject<T>> {
-  const parsed = z.object(shape).safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
-  return parsed.data;
-}
-
 function txOf(receipt: TransactionReceipt, s: Signer) {
   return { txHash: receipt.transactionHash, blockNumber: chainNumber(receipt.blockNumber), sentBy: s.account.address };
 }
 
 /** The borrower's consent: the EIP-712 signature the lender passes to `relief holiday`. */
 async function holidayConsent(raw: Record<string, unknown>): Promise<void> {
-  const o = parse(holidayTerms, raw);
+  const o = parseFlags(holidayTerms, raw);
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw, "BORROWER_KEY"));
   const ledger = s.deployment.loanLedger.address;
   const terms = await s.client.readContract({ address: ledger, abi: loanLedgerAbi, functionName: "loanTerms", args: [o.loan] });
@@ -100,7 +94,7 @@ async function holidayConsent(raw: Record<string, unknown>): Promise<void> {
 }
 
 async function holiday(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ ...holidayTerms, signature: z.string({ error: "error: --signature is required" }).regex(/^0x[0-9a-fA-F]+$/, "error: --signature must be 0x-prefixed hex") }, raw);
+  const o = parseFlags({ ...holidayTerms, signature: z.string({ error: "error: --signature is required" }).regex(/^0x[0-9a-fA-F]+$/, "error: --signature must be 0x-prefixed hex") }, raw);
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw));
   const terms = { installments: o.installments, interest: INTEREST[o.interest], placement: PLACEMENT[o.placement] };
   const receipt = await send(s, {
@@ -125,7 +119,7 @@ async function holiday(raw: Record<string, unknown>): Promise<void> {
 }
 
 async function settlementOffer(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ loan: loanIdFlag("--loan"), amount: flag("--amount", amount(1n, (1n << 128n) - 1n)), deadline: uint64Time("--deadline") }, raw);
+  const o = parseFlags({ loan: loanIdFlag("--loan"), amount: flag("--amount", amount(1n, (1n << 128n) - 1n)), deadline: uint64Time("--deadline") }, raw);
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw));
   const receipt = await send(s, { address: s.deployment.loanLedger.address, abi: loanReliefAbi, functionName: "offerSettlement", args: [o.loan, o.amount, o.deadline] });
   const [offered] = parseEventLogs({ abi: loanLedgerAbi, logs: receipt.logs, eventName: "SettlementOffered" });
@@ -149,14 +143,14 @@ function printSettled(loanId: bigint, receipt: TransactionReceipt, s: Signer): v
 }
 
 async function settle(raw: Record<string, unknown>): Promise<void> {
-  const o = parse({ loan: loanIdFlag("--loan") }, raw);
+  const o = parseFlags({ loan: loanIdFlag("--loan") }, raw);
   const s = await connectSigner(parseConnectionOptions(raw), readPrivateKey(raw, "PAYER_KEY"));
   const receipt = await send(s, { address: s.deployment.loanLedger.address, abi: loanReliefAbi, functionName: "settle", args: [o.loan] });
   printSettled(o.loan, receipt, s);
 }
 
 async function settlementRecord(raw: Record<string, unknown>): Promise<void> {
-  const o = parse(
+  const o = parseFlags(
     {
       loan: loanIdFlag("--loan"),
       paidAt: uint64Time("--paid-at"),
@@ -173,7 +167,7 @@ async function settlementRecord(raw: Record<string, unknown>): Promise<void> {
 }
 
 async function policy(raw: Record<string, unknown>): Promise<void> {
-  const o = parse(
+  const o = parseFlags(
     {
       holidayMaxDpd: z
         .string({ error: "error: --holiday-max-dpd is required" })

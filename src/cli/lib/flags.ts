@@ -3,6 +3,14 @@
  * `error: --loan must be a positive integer`.
  */
 import { z } from "zod";
+import { UsageError } from "./errors";
+
+/** A command's flags checked against `shape`; the first problem, as its schema words it, is the UsageError. */
+export function parseFlags<T extends z.ZodRawShape>(shape: T, raw: Record<string, unknown>): z.output<z.ZodObject<T>> {
+  const parsed = z.object(shape).safeParse(raw);
+  if (!parsed.success) throw new UsageError(parsed.error.issues[0]!.message);
+  return parsed.data;
+}
 
 /** A loan id flag: a positive decimal integer below 2^256. */
 export const loanIdFlag = (name: string) =>
