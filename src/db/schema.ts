@@ -364,9 +364,21 @@ export interface AssignmentsTable extends EventKey {
   assigned: Flag;
 }
 
+/**
+ * A current assignment, with its loan's queue sort keys copied in by triggers (migration 0016):
+ * never written by the application, always equal to the loans and loan_scores rows.
+ */
 export interface CurrentCollectorsTable {
   loan_id: Int;
   collector: string;
+  /** 1 while the loan is worked (active or charged off). */
+  queue_open: ColumnType<number, never, never>;
+  /** The loan's expected recovery (loan_scores), 40 digits; zeros without a score. */
+  expected_key: ColumnType<string, never, never>;
+  /** loans.due_key */
+  due_key: ColumnType<number, never, never>;
+  /** loans.amount_overdue */
+  amount_overdue: ColumnType<string, never, never>;
 }
 
 export interface ActionsTable extends EventKey {

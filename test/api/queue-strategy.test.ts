@@ -4,6 +4,7 @@
  * before strategies, each item's score, reasons, segment and next best action, and champion /
  * challenger arms that re-scoring does not move.
  */
+import { queueKeyMismatches } from "../support/db-dump";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -32,6 +33,7 @@ describeEachDialect("GET /v1/queue with a strategy", (dialect) => {
     await setStrategy(f.db, f.addresses.lender, strategy, "test", 0);
     const r = await scorePass(f.db);
     expect(r.scored).to.be.greaterThan(3);
+    expect(await queueKeyMismatches(f.db), "keys after scoring").to.deep.equal([]);
   });
   after(async () => f?.close());
 
@@ -84,12 +86,15 @@ describeEachDialect("GET /v1/queue with a strategy", (dialect) => {
   it("a higher expected recovery moves a loan up, ahead of an older due date", async () => {
     // The fixture's due order is 2, 4, 1, 3, 5, 6. Give loan 5 (current) the largest expected recovery.
     await f.db.updateTable("loan_scores").set({ expected_recovery: "1".padEnd(40, "0") }).where("loan_id", "=", 5).execute();
+    expect(await queueKeyMismatches(f.db), "keys after a score update").to.deep.equal([]);
     const body = await json(await f.call("collector", "/v1/queue?limit=49")); // another URL: not the cached page
     expect(body.items[0].loanId).to.equal("5");
     expect(body.items.slice(1).map((i: any) => i.loanId)).to.deep.equal(["2", "4", "1", "3", "6"]);
     await scorePass(f.db, { limit: 100 }); // unchanged loans keep their scores...
     await f.db.deleteFrom("loan_scores").where("loan_id", "=", 5).execute();
+    expect(await queueKeyMismatches(f.db), "keys after a score is deleted").to.deep.equal([]);
     await scorePass(f.db); // ...and a missing one is scored again
+    expect(await queueKeyMismatches(f.db), "keys after scoring again").to.deep.equal([]);
   });
 
   it("order=due keeps the order before strategies, with the strategy shown", async () => {

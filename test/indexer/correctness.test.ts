@@ -15,6 +15,7 @@ import { DAY, LoanStatus, statusAt } from "../../src/domain";
 import { loadProjections, type LoanProjection } from "../../src/db/loans";
 import { readCursor, type Cursor } from "../../src/indexer/store";
 import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
+import { queueKeyMismatches } from "../support/db-dump";
 import { connectChain } from "./helpers/activity";
 import {
   createTestDatabase,
@@ -234,6 +235,8 @@ describe("indexer: a clean index holds what the chain says", function () {
         expect(rows, `loan ${id} collectors`).to.deep.equal(assigned ? [collector] : []);
       }
       expect(projections.get(ids[6])!.restrictedChannels, "the scenario restricted a channel").to.equal(1 << 2);
+      expect(collectors.length, "the scenario assigned loans").to.be.greaterThan(0);
+      expect(await queueKeyMismatches(handle.db), "the assignments' copied queue keys").to.deep.equal([]);
     });
 
     it("has one repayment and one action row per event, matching the events' fields", async function () {

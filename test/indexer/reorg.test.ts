@@ -9,6 +9,7 @@ import { DAY } from "../../src/domain/constants";
 import { ReorgTooDeepError } from "../../src/indexer/errors";
 import { readCursor } from "../../src/indexer/store";
 import { deployTo, runWorkloadOn, startNode, type TestNode } from "../support/chain";
+import { queueKeyMismatches } from "../support/db-dump";
 import { connectChain, type Chain } from "./helpers/activity";
 import {
   cleanDump,
@@ -119,6 +120,9 @@ describe("indexer: reorgs", function () {
         expect(cursor.blockNumber).to.equal(head.number);
         const expected = await cleanDump(node.url, deploymentsDir, dialect);
         expectSameRows(await dumpOf(database), expected, "after the reorg");
+        const check = await database.open();
+        expect(await queueKeyMismatches(check.db), "queue keys after the reorg").to.deep.equal([]);
+        await check.close();
         expect(JSON.stringify(expected.raw_logs), "branch B's logs differ from branch A's").to.not.equal(JSON.stringify(onA.raw_logs));
       });
     }

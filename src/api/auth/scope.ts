@@ -15,6 +15,8 @@ export interface Scope {
   lenders: string[];
   /** Assigned to at least one loan now, by its lender or through a placement. */
   collector: boolean;
+  /** Assigned to at least one loan now by its lender (current_collectors). */
+  assigned: boolean;
   /** The agency of at least one placement (active or not): it may read its statements. */
   agency: boolean;
   /** Loans it may work now through placements (as their agency or an agency's collector), at the indexed chain time. */
@@ -49,5 +51,5 @@ export async function resolveScope(db: Kysely<Database>, address: Address): Prom
   const lenders = [...(lender ? [address] : []), ...[...serviced].filter(([, ok]) => ok).map(([l]) => l)];
   // Chain time, as the contract checks it: a recall or the end date ends access without another event.
   const agencyLoans = cursor ? await agencyLoansOf(db, address, Number(cursor.block_timestamp)) : [];
-  return { address, lender, auditor, lenders, collector: assigned !== undefined || agencyLoans.length > 0, agency: placed !== undefined, agencyLoans };
+  return { address, lender, auditor, lenders, collector: assigned !== undefined || agencyLoans.length > 0, assigned: assigned !== undefined, agency: placed !== undefined, agencyLoans };
 }

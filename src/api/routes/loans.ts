@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
-import { sql } from "kysely";
+import { sql, type SelectQueryBuilder, type SqlBool } from "kysely";
 import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
 import { InvalidRequestError } from "../services/errors";
@@ -16,12 +16,13 @@ import {
   loanSummary,
   settlementOf,
   STATUS_NAMES,
+  assignmentsOnly,
   visibleLoan,
   visibleTo,
   withSchedules,
 } from "../services/loans";
 import { classification, dpd, dueKeyRange, policyThresholds } from "../../db/rules-sql";
-import type { LoansTable } from "../../db/schema";
+import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketDpdRange, LoanStatus, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../chain/decode";
 import type { Hex } from "viem";
@@ -69,11 +70,21 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
         minDpd = Math.max(minDpd, Number(min));
         if (max !== null) maxDpd = Math.min(maxDpd, Number(max));
       }
-      let q = visibleTo(db.selectFrom("loans").selectAll("loans"), scope);
+      // A collector's own assignments carry the due key (migration 0016): its pages by due date walk
+      // current_collectors_due_idx from its first entry instead of every loan in the due range.
+      const fromAssignments = assignmentsOnly(scope) && order.column === "due_key";
+      let q = (
+        fromAssignments
+          ? db.selectFrom("current_collectors as cc").innerJoin("loans", "loans.loan_id", "cc.loan_id").where("cc.collector", "=", scope.address).selectAll("loans")
+          : visibleTo(db.selectFrom("loans").selectAll("loans"), scope)
+      ) as SelectQueryBuilder<Database, "loans", LoansTable>; // the same rows and columns either way
+      const sortColumn = sql.ref<string | number>(fromAssignments ? "cc.due_key" : `loans.${order.column}`);
+      const idColumn = sql.ref<number>(fromAssignments ? "cc.loan_id" : "loans.loan_id");
       if (minDpd > maxDpd) return { items: [], nextCursor: null, asOf: at };
       if (minDpd > 0 || maxDpd < Number.MAX_SAFE_INTEGER) {
         const { lo, hi } = dueKeyRange(at.timestamp, minDpd, maxDpd);
-        q = q.where("loans.due_key", ">=", lo).where("loans.due_key", "<=", hi);
+        const due = sql.ref<number>(fromAssignments ? "cc.due_key" : "loans.due_key");
+        q = q.where(due, ">=", lo).where(due, "<=", hi);
       }
       if (query.status) q = q.where("loans.status", "=", STATUS_NAMES.indexOf(query.status));
       if (query.lender) q = q.where("loans.lender", "=", query.lender);
@@ -97,9 +108,9 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       }
       if (query.cursor) {
         const { k, id } = query.cursor;
-        q = q.where((eb) => eb(eb.refTuple(`loans.${order.column}`, "loans.loan_id"), order.dir === "asc" ? ">" : "<", eb.tuple(k as never, id)));
+        q = q.where(sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(order.dir === "asc" ? ">" : "<")} (${k}, ${id})`);
       }
-      const rows = (await q.orderBy(`loans.${order.column}`, order.dir).orderBy("loans.loan_id", order.dir).limit(query.limit + 1).execute()) as LoansTable[];
+      const rows = (await q.orderBy(sortColumn, order.dir).orderBy(idColumn, order.dir).limit(query.limit + 1).execute()) as LoansTable[];
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > query.limit && last ? encodeCursor({ s: query.sort, k: last[order.column], id: last.loan_id }) : null;

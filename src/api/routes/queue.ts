@@ -46,7 +46,7 @@ export function registerQueueRoutes(router: Router, registry: OpenAPIRegistry, s
       if (!scope.collector) return { items: [], nextCursor: null, asOf: at };
       const c = query.cursor;
       if (c && (c.o ?? "due") !== query.order) throw new InvalidRequestError("the cursor belongs to another order", [{ path: "cursor", message: `this cursor pages the ${c.o ?? "due"} order: ask with order=${c.o ?? "due"}, or start again without a cursor` }]);
-      const rows = await queueRows(db, scope.address, c ? { expected: c.e, dueKey: c.k, amountOverdue: c.a, loanId: c.id } : undefined, query.limit + 1, "auto", query.order, scope.agencyLoans);
+      const rows = await queueRows(db, scope.address, c ? { expected: c.e, dueKey: c.k, amountOverdue: c.a, loanId: c.id } : undefined, query.limit + 1, query.order, scope.agencyLoans);
       const page = rows.slice(0, query.limit);
       const rankBefore = c?.r ?? 0;
       const items = await queueItems(db, page, at, rankBefore, { channel: query.channel ?? Channel.Call, kind: query.kind ?? Kind.ContactMade });

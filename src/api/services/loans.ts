@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder } from "kysely";
+import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
 import { loadPolicies } from "../../db/policies";
@@ -30,20 +30,30 @@ export async function asOf(db: Kysely<Database>): Promise<AsOf> {
 /** Restricts a loans query to what the caller may see (a collector its assigned loans, an agency and its collectors the placed loans they work now, a lender its own, an auditor all). */
 export function visibleTo<O>(q: SelectQueryBuilder<Database, "loans", O>, scope: Scope): SelectQueryBuilder<Database, "loans", O> {
   if (scope.auditor) return q;
+  // Each branch only when it can match: an OR with a branch that never does keeps the planner from
+  // the lender's (lender, due_key) index.
+  if (!scope.assigned && !scope.lenders.length && !scope.agencyLoans.length) return q.where(sql<boolean>`0 = 1`);
   return q.where((eb) => {
-    const ors = [
-      eb.exists(
-        eb
-          .selectFrom("current_collectors")
-          .select("current_collectors.loan_id")
-          .whereRef("current_collectors.loan_id", "=", "loans.loan_id")
-          .where("current_collectors.collector", "=", scope.address),
-      ),
-    ];
+    const ors: Expression<SqlBool>[] = [];
+    if (scope.assigned)
+      ors.push(
+        eb.exists(
+          eb
+            .selectFrom("current_collectors")
+            .select("current_collectors.loan_id")
+            .whereRef("current_collectors.loan_id", "=", "loans.loan_id")
+            .where("current_collectors.collector", "=", scope.address),
+        ),
+      );
     if (scope.lenders.length) ors.push(eb("loans.lender", "in", scope.lenders));
     if (scope.agencyLoans.length) ors.push(eb("loans.loan_id", "in", scope.agencyLoans));
-    return eb.or(ors);
+    return ors.length === 1 ? ors[0]! : eb.or(ors);
   });
+}
+
+/** Whether the caller sees loans through its own assignments alone (a collector, not a lender, auditor or agency). */
+export function assignmentsOnly(scope: Scope): boolean {
+  return scope.assigned && !scope.auditor && !scope.lenders.length && !scope.agencyLoans.length;
 }
 
 export interface LoanRowWithSchedule {

@@ -3,7 +3,7 @@
  * in priority order, with what a collector needs before contact (promises, reminders, the
  * contact window from src/domain's compliance rules). Services know no HTTP.
  */
-import { sql, type ExpressionBuilder, type Kysely } from "kysely";
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type ReferenceExpression } from "kysely";
 import { contactWindow } from "../../domain";
 import type { Database, LoansTable } from "../../db/schema";
 import { channelOut, kindOut } from "../schemas/collection";
@@ -31,65 +31,67 @@ export type QueueOrder = "strategy" | "due";
 export const NO_EXPECTED = "0".repeat(40);
 
 /**
- * Below this many assignments the page is read from the caller's assignments (index
- * current_collectors(collector, loan_id)) and sorted; at or above it, loans are walked in the
- * priority index (loans_queue_idx) and kept when assigned, stopping at the page size. Either way
- * the work is bounded by the threshold or by the page, never by the number of loans.
- */
-export const SMALL_QUEUE = 2_000;
-
-export type QueueStrategy = "auto" | "assignments" | "loans";
-
-/** Which way {@link queueRows} reads: by the caller's assignments, or by the loans' priority index. */
-export async function queueStrategy(db: Kysely<Database>, collector: string): Promise<"assignments" | "loans"> {
-  const probe = db.selectFrom("current_collectors").select("loan_id").where("collector", "=", collector).limit(SMALL_QUEUE);
-  const { n } = await db.selectFrom(probe.as("p")).select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
-  return Number(n) < SMALL_QUEUE ? "assignments" : "loans";
-}
-
-/**
  * The query of one page of the caller's open assigned loans after `after`, in priority order: by
  * due date (`due`), or by expected recovery first (`strategy`: the loans' stored scores; the due
  * order breaks ties, and loans without a score come after the scored delinquent ones).
+ *
+ * The caller's own assignments carry their loans' sort keys (migration 0016), so the page is one
+ * walk of current_collectors_queue_idx (strategy) or current_collectors_due_idx (due) from the
+ * caller's first entry, stopping at the page size: the work does not grow with the book or with
+ * the caller's assignments. Placed loans an agency's collector works (`placed`, a short list) join
+ * its assignments by id, and that page is sorted.
  */
 export function queueQuery(
   db: Kysely<Database>,
   collector: string,
   after: QueueKey | undefined,
   limit: number,
-  use: "assignments" | "loans",
   order: QueueOrder = "due",
   placed: readonly number[] = [],
 ) {
-  const assignedTo = (eb: ExpressionBuilder<Database, "loans">) =>
-    eb.exists(eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", collector));
-  // Placed loans the caller works for an agency join its own assignments (a short list: read by id).
-  const base = placed.length
-    ? db.selectFrom("loans").where((eb) => eb.or([assignedTo(eb), eb("loans.loan_id", "in", [...placed])]))
-    : use === "assignments"
-      ? db.selectFrom("current_collectors").innerJoin("loans", "loans.loan_id", "current_collectors.loan_id").where("current_collectors.collector", "=", collector)
-      : db.selectFrom("loans").where(assignedTo);
+  if (placed.length) return placedQueueQuery(db, collector, after, limit, order, placed);
+  let q = db
+    .selectFrom("current_collectors as cc")
+    .innerJoin("loans", "loans.loan_id", "cc.loan_id")
+    .selectAll("loans")
+    .select("cc.expected_key as expected_key")
+    .where("cc.collector", "=", collector)
+    .where("cc.queue_open", "=", 1);
+  if (after) q = q.where((eb) => keyAfter(eb, after, order, { expected: eb.ref("cc.expected_key"), due: "cc.due_key", amount: "cc.amount_overdue", id: "cc.loan_id" }));
+  if (order === "strategy") q = q.orderBy("cc.expected_key", "desc");
+  return q.orderBy("cc.due_key", "asc").orderBy("cc.amount_overdue", "desc").orderBy("cc.loan_id", "asc").limit(limit);
+}
+
+type KeyColumns<DB, TB extends keyof DB> = {
+  expected: Expression<string>;
+  due: ReferenceExpression<DB, TB>;
+  amount: ReferenceExpression<DB, TB>;
+  id: ReferenceExpression<DB, TB>;
+};
+
+/** The keyset condition "after `after`" in `order`, over the given key columns. */
+function keyAfter<DB, TB extends keyof DB>(eb: ExpressionBuilder<DB, TB>, after: QueueKey, order: QueueOrder, k: KeyColumns<DB, TB>) {
+  const { dueKey, amountOverdue, loanId } = after;
+  const dueAfter = eb.or([
+    eb(k.due, ">", dueKey as never),
+    eb.and([eb(k.due, "=", dueKey as never), eb.or([eb(k.amount, "<", amountOverdue as never), eb.and([eb(k.amount, "=", amountOverdue as never), eb(k.id, ">", loanId as never)])])]),
+  ]);
+  if (order === "due") return dueAfter;
+  const e = after.expected ?? NO_EXPECTED;
+  return eb.or([eb(k.expected, "<", e), eb.and([eb(k.expected, "=", e), dueAfter])]);
+}
+
+/** An agency collector's queue: its own assignments and the placed loans it works, sorted. */
+function placedQueueQuery(db: Kysely<Database>, collector: string, after: QueueKey | undefined, limit: number, order: QueueOrder, placed: readonly number[]) {
   const expected = sql<string>`coalesce(loan_scores.expected_recovery, ${NO_EXPECTED})`;
-  let q = base
+  let q = db
+    .selectFrom("loans")
     .leftJoin("loan_scores", "loan_scores.loan_id", "loans.loan_id")
     .selectAll("loans")
     .select(expected.as("expected_key"))
+    .where((eb) => eb.or([eb("loans.loan_id", "in", eb.selectFrom("current_collectors").select("current_collectors.loan_id").where("current_collectors.collector", "=", collector)), eb("loans.loan_id", "in", [...placed])]))
     .where("loans.status", "in", OPEN_STATUSES);
-  if (after) {
-    const { dueKey, amountOverdue, loanId } = after;
-    q = q.where((eb) => {
-      const dueAfter = eb.or([
-        eb("loans.due_key", ">", dueKey),
-        eb.and([
-          eb("loans.due_key", "=", dueKey),
-          eb.or([eb("loans.amount_overdue", "<", amountOverdue), eb.and([eb("loans.amount_overdue", "=", amountOverdue), eb("loans.loan_id", ">", loanId)])]),
-        ]),
-      ]);
-      if (order === "due") return dueAfter;
-      const e = after.expected ?? NO_EXPECTED;
-      return eb.or([eb(expected, "<", e), eb.and([eb(expected, "=", e), dueAfter])]);
-    });
-  }
+  if (after) q = q.where((eb) => keyAfter(eb, after, order, { expected, due: "loans.due_key", amount: "loans.amount_overdue", id: "loans.loan_id" }));
   if (order === "strategy") q = q.orderBy(expected, "desc");
   return q.orderBy("loans.due_key", "asc").orderBy("loans.amount_overdue", "desc").orderBy("loans.loan_id", "asc").limit(limit);
 }
@@ -100,12 +102,10 @@ export async function queueRows(
   collector: string,
   after: QueueKey | undefined,
   limit: number,
-  strategy: QueueStrategy = "auto",
   order: QueueOrder = "due",
   placed: readonly number[] = [],
 ): Promise<(LoansTable & { expected_key: string })[]> {
-  const use = strategy === "auto" ? await queueStrategy(db, collector) : strategy;
-  return (await queueQuery(db, collector, after, limit, use, order, placed).execute()) as (LoansTable & { expected_key: string })[];
+  return (await queueQuery(db, collector, after, limit, order, placed).execute()) as (LoansTable & { expected_key: string })[];
 }
 
 /** Queue items of `rows` (already in priority order), ranks starting after `rankBefore`. */
