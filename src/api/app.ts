@@ -148,7 +148,7 @@ export function createApp(given: ApiServices): Express {
  * GET /metrics (Prometheus). With METRICS_TOKEN set, only `Authorization: Bearer <METRICS_TOKEN>`
  * is answered (compared in constant time); otherwise 401 problem+json.
  */
-export function metricsHandler(services: Pick<ApiServices, "registry" | "options">) {
+export function metricsHandler(services: { registry: { contentType: string; metrics(): Promise<string> }; metrics?: () => Promise<string>; options: Pick<ApiServices["options"], "metricsToken"> }) {
   const expected = services.options.metricsToken ? crypto.createHash("sha256").update(services.options.metricsToken).digest() : undefined;
   return async (req: express.Request, res: express.Response, next: express.NextFunction) => {
     try {
@@ -156,7 +156,7 @@ export function metricsHandler(services: Pick<ApiServices, "registry" | "options
         const given = crypto.createHash("sha256").update(bearerOf(req) ?? "").digest();
         if (!crypto.timingSafeEqual(given, expected)) throw new UnauthenticatedError("/metrics needs the metrics bearer token (METRICS_TOKEN)");
       }
-      res.type(services.registry.contentType).send(await services.registry.metrics());
+      res.type(services.registry.contentType).send(await (services.metrics ? services.metrics() : services.registry.metrics()));
     } catch (err) {
       next(err);
     }

@@ -88,6 +88,8 @@ export interface ApiServices {
   dialect: Dialect;
   logger: Logger;
   registry: Registry;
+  /** /metrics text when it is not `registry`'s alone (a cluster worker: every worker's, aggregated). */
+  metrics?: () => Promise<string>;
   options: ApiOptions;
   /** Chain access: trailOf checks, relaying actions, head for /readyz. Optional in tests. */
   chain?: {

@@ -14,6 +14,7 @@ import { notFound, PROBLEM_JSON, problemHandler } from "./errors";
 import type { ApiServices } from "./context";
 import { startEvidenceSweeper } from "./services/evidence-retention";
 import { piiKeyring } from "../pii/crypto";
+import { workerMetrics } from "./cluster";
 
 export interface RunningServer {
   url: string;
@@ -29,7 +30,7 @@ export interface RunningServer {
  * app and listens. Without API_TOKEN_SECRET a random secret is used: sessions then end with the
  * process and service tokens cannot be issued.
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, role: { worker?: boolean } = {}): Promise<RunningServer> {
   const database = await openDatabase(config.databaseUrl);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "duetrail_api_" });
@@ -59,6 +60,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     pii: config.piiKey ? piiKeyring(config) : undefined,
     options: apiOptionsOf(config),
     now: () => Math.floor(Date.now() / 1000),
+    // A cluster worker's /metrics is every worker's (src/api/cluster.ts).
+    metrics: role.worker ? workerMetrics(registry) : undefined,
   };
   const app = createApp(services);
   const server = http.createServer(app);
@@ -72,7 +75,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const url = `http://${config.host}:${address.port}`;
   let metricsServer: http.Server | undefined;
   let metricsUrl: string | undefined;
-  if (config.apiMetricsPort !== undefined) {
+  if (config.apiMetricsPort !== undefined && !role.worker) {
     const m = express();
     m.disable("x-powered-by");
     m.get("/metrics", metricsHandler(services));
@@ -86,8 +89,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
     metricsUrl = `http://${config.host}:${(ms.address() as { port: number }).port}/metrics`;
   }
-  logger.info({ url, metrics: metricsUrl ?? `${url}/metrics`, db: database.location }, "API listening");
-  const sweeper = startEvidenceSweeper({ db: database.db, dir: config.evidenceDir, logger, retentionDays: config.evidenceRetentionDays, now: services.now });
+  // A worker's primary says "API listening" once every worker does, and sweeps evidence for all.
+  logger.info({ url, metrics: metricsUrl ?? `${url}/metrics`, db: database.location }, role.worker ? "API worker listening" : "API listening");
+  const sweeper = role.worker ? { stop: async () => {} } : startEvidenceSweeper({ db: database.db, dir: config.evidenceDir, logger, retentionDays: config.evidenceRetentionDays, now: services.now });
   return {
     url,
     server,

@@ -76,8 +76,10 @@ export const configSchema = z.object({
   /** Days after which an artifact nothing cites is removed. */
   evidenceRetentionDays: z.coerce.number().int().min(1).max(36_500),
   maxLagBlocks: z.coerce.number().int().min(0),
-  /** MiB of GET responses kept for the current indexed block (0: no cache). */
+  /** MiB of GET responses kept for the current indexed block (0: no cache), per API process. */
   responseCacheMb: z.coerce.number().int().min(0).max(65_536),
+  /** serve: API processes sharing the port (Node's cluster); 1 serves in the command's own process. */
+  apiWorkers: z.coerce.number().int().min(1).max(64),
   /** GET /v1/stream: open streams per caller (429 above). */
   streamMaxPerCaller: z.coerce.number().int().min(1).max(100_000),
   /** GET /v1/stream: open streams in all, per API process (429 above). */
@@ -227,6 +229,7 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   evidenceRetentionDays: { flag: "--evidence-retention-days", env: "EVIDENCE_RETENTION_DAYS" },
   maxLagBlocks: { flag: "--max-lag-blocks", env: "MAX_LAG_BLOCKS" },
   responseCacheMb: { flag: "--response-cache-mb", env: "RESPONSE_CACHE_MB" },
+  apiWorkers: { flag: "--workers", env: "API_WORKERS" },
   relayerKey: { env: "RELAYER_KEY" },
   streamMaxPerCaller: { flag: "--stream-max-per-caller", env: "STREAM_MAX_PER_CALLER" },
   streamMaxTotal: { flag: "--stream-max-total", env: "STREAM_MAX_TOTAL" },
@@ -293,6 +296,7 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   evidenceRetentionDays: 30,
   maxLagBlocks: 10,
   responseCacheMb: 64,
+  apiWorkers: 1,
   streamMaxPerCaller: 5,
   streamMaxTotal: 1_000,
   consoleDir: path.join("console", "dist"),

@@ -28,6 +28,7 @@ const API_SETTINGS = [
   "evidenceRetentionDays",
   "maxLagBlocks",
   "responseCacheMb",
+  "apiWorkers",
   "streamMaxPerCaller",
   "streamMaxTotal",
   "consoleDir",
@@ -79,7 +80,9 @@ export function registerServeCommand(program: Command): void {
       // Loaded here, not at the top: the API (express, the OpenAPI document) is half of what the CLI
       // would load at start, and no other command needs it (the indexer's start is 0.2 s sooner).
       const { startServer } = await import("../../api/server");
-      const running = await startServer(config, logger);
+      const { announceWorker, isApiWorker, startCluster } = await import("../../api/cluster");
+      const worker = isApiWorker();
+      const running = config.apiWorkers > 1 && !worker ? await startCluster(config, logger) : await startServer(config, logger, { worker });
       const stop = async () => {
         logger.info("shutting down");
         await running.close();
@@ -88,6 +91,7 @@ export function registerServeCommand(program: Command): void {
       };
       process.once("SIGINT", () => void stop());
       process.once("SIGTERM", () => void stop());
+      if (worker) announceWorker(running.url, () => void stop());
     })
   );
 }

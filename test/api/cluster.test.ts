@@ -1,0 +1,90 @@
+/**
+ * `serve --workers N`: several API processes behind one port (src/api/cluster.ts), run as users
+ * run it (node dist/cli/index.js). Every worker answers on the one port, /metrics adds up every
+ * worker's counters, a worker that dies is replaced, SIGTERM stops them all, and relaying is
+ * refused with more than one worker.
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { expect } from "chai";
+import { openDatabase } from "../../src/db/connect";
+import { killIndexerProcesses, spawnDistCli, tempDir, waitUntil, type IndexerProcess } from "../indexer/helpers/harness";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** The pids of `pid`'s child processes. */
+function childrenOf(pid: number): number[] {
+  const out = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" }).trim();
+  return out ? out.split(/\s+/).map(Number) : [];
+}
+
+/** One GET on a fresh connection (the cluster hands out connections, not requests). */
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent: false, headers: { connection: "close" } }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString()));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      })
+      .on("error", reject);
+  });
+}
+
+describe("serve --workers (Node's cluster)", function () {
+  this.timeout(120_000);
+  let dir: string;
+  let db: string;
+  let serve: IndexerProcess | undefined;
+
+  before(async function () {
+    execFileSync(process.execPath, [path.join(REPO_ROOT, "scripts", "prepare-cli.js")], { cwd: REPO_ROOT, stdio: "ignore" });
+    dir = tempDir("cluster");
+    db = path.join(dir, "api.db");
+    await (await openDatabase(db)).close();
+  });
+  afterEach(async () => {
+    await killIndexerProcesses();
+    serve = undefined;
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const start = (workers: number, env: NodeJS.ProcessEnv = {}) =>
+    spawnDistCli("serve", ["--db", db, "--port", "0", "--workers", String(workers), "--deployments", path.join(dir, "none"), "--evidence-dir", path.join(dir, "evidence"), "--log-level", "info"], {
+      API_TOKEN_SECRET: "cluster-test-secret-0123456789abcdef",
+      RELAYER_KEY: "",
+      ...env,
+    });
+
+  it("serves one port from N processes, adds up their metrics, replaces a worker that dies and stops them all on SIGTERM", async () => {
+    serve = start(2);
+    const listening = await serve.waitForLog("API listening", 60_000);
+    expect(listening.workers).to.equal(2);
+    const url = listening.url as string;
+    const workers = childrenOf(serve.child.pid!);
+    expect(workers, "worker processes").to.have.length(2);
+
+    for (let i = 0; i < 30; i++) expect((await get(`${url}/healthz`)).status).to.equal(200);
+    const metrics = (await get(`${url}/metrics`)).body;
+    const count = Number(/^duetrail_api_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*status="200"[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+    expect(count, "requests counted by every worker together").to.equal(30);
+
+    process.kill(workers[0]!, "SIGKILL");
+    const replaced = await waitUntil("a replacement worker", async () => childrenOf(serve!.child.pid!), (pids) => pids.length === 2 && !pids.includes(workers[0]!), 30_000, 200);
+    await waitUntil("the replacement to listen", async () => serve!.logs.filter((l) => l.msg === "API worker listening").length, (n) => n === 3, 30_000, 100);
+    for (let i = 0; i < 10; i++) expect((await get(`${url}/healthz`)).status).to.equal(200);
+
+    serve.child.kill("SIGTERM");
+    expect((await serve.exited).code).to.equal(0);
+    for (const pid of replaced) expect(() => process.kill(pid, 0), `worker ${pid} still running`).to.throw();
+  });
+
+  it("refuses RELAYER_KEY with more than one worker, naming the setting", async () => {
+    serve = start(2, { RELAYER_KEY: `0x${"11".repeat(32)}` });
+    const { code } = await serve.exited;
+    expect(code).to.not.equal(0);
+    expect(serve.output()).to.contain("RELAYER_KEY needs a single API process");
+  });
+});
