@@ -18,7 +18,8 @@
  * SQLite at BENCH_REALISTIC_SIZES (default "10000,100000,1000000") and, with BENCH_POSTGRES_URL or
  * TEST_POSTGRES_URL, on PostgreSQL at BENCH_REALISTIC_PG_SIZES (default "100000,1000000"); its rows
  * go under `realistic` in api.json. BENCH_PARTS ("classic,realistic") picks the parts; a part not
- * run keeps its rows from the last run.
+ * run keeps its rows from the last run. BENCH_WORKERS sets the realistic runs' `serve --workers`
+ * (default: one per core).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -41,6 +42,8 @@ const REALISTIC_SIZES = (process.env.BENCH_REALISTIC_SIZES ?? "10000,100000,1000
 /** PostgreSQL for the realistic rows at these sizes (BENCH_POSTGRES_URL, else TEST_POSTGRES_URL; none: SQLite only). */
 const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
 const REALISTIC_PG_SIZES = (process.env.BENCH_REALISTIC_PG_SIZES ?? "100000,1000000").split(",").map(Number);
+/** API processes of the realistic runs (serve --workers): one per core by default. */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? os.cpus().length);
 const TARGET_P99_MS = 50;
 const TARGET_SCALING = 1.5;
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -66,7 +69,7 @@ async function run(url: string, token: string, duration: number): Promise<autoca
 }
 
 /** `npm run cli -- serve` on the book, in a process of its own (the load generator must not share its event loop). */
-async function startServe(db: string, cacheMb: string, dir: string): Promise<{ url: string; child: ChildProcess }> {
+async function startServe(db: string, cacheMb: string, dir: string, workers = 1): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
     [
@@ -86,6 +89,8 @@ async function startServe(db: string, cacheMb: string, dir: string): Promise<{ u
       "10000000", // the benchmark measures the queries, not the limiter
       "--response-cache-mb",
       cacheMb,
+      "--workers",
+      String(workers),
       "--evidence-dir",
       path.join(dir, "evidence"),
       "--log-level",
@@ -148,7 +153,7 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
     console.error(`copied into PostgreSQL in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   }
   const tokens = realisticTokens(SECRET);
-  const { url: base, child } = await startServe(target, "64", dir);
+  const { url: base, child } = await startServe(target, "64", dir, WORKERS);
   const writer = startWriter(target, size);
   try {
     await runMix(base, size, tokens, CONNECTIONS, 2, 1); // warm-up
@@ -163,6 +168,7 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
       db,
       loans: size,
       connections: CONNECTIONS,
+      workers: WORKERS,
       p50: r.latency.p50,
       p99: r.latency.p99,
       rps: Math.round(r.requests.average),
@@ -308,7 +314,7 @@ async function main() {
       book: "20 lenders with 25 collectors each (500), loans dealt to lenders in turn and to each lender's collectors in turn; the same synthesized rows as the other runs",
       chain: `bench/api/chain-writer.ts in its own process: a new indexed block every ${WRITER.intervalMs} ms repaying ${WRITER.loansPerBlock} random loans through the indexer's write path (loadProjections, the domain's applyRepayment, projectionRow, upsertLoans, a repayments row each, moveCursor)`,
       mix: "each request a random caller with its own token: 85% collectors (55% GET /v1/queue?limit=20, 30% GET /v1/loans/{one of theirs}, 15% GET /v1/loans?bucket=M1&sort=-dpd&limit=20), 15% lenders (60% GET /v1/loans?sort=-dpd&limit=50, 40% GET /v1/loans/{one of theirs})",
-      load: `autocannon, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, against serve as deployed (response cache 64 MB)`,
+      load: `autocannon, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, against serve as deployed (response cache 64 MB per process) with --workers ${WORKERS} (BENCH_WORKERS; one API process per core by default), on the same machine as the load generator and the chain writer`,
       cacheHitShare: "hits / lookups of the server's duetrail_api_response_cache_total during the run",
     },
     informational: extra,

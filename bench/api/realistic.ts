@@ -25,6 +25,8 @@ export interface RealisticRow {
   db: "sqlite" | "postgres";
   loans: number;
   connections: number;
+  /** API processes (serve --workers). */
+  workers: number;
   p50: number;
   p99: number;
   rps: number;
