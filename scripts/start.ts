@@ -228,7 +228,10 @@ async function main(): Promise<void> {
   stopStandIns = () => standIns.stop();
   log("starting the keeper, the indexer, the API and the notifier");
   spawnChild("keeper", process.execPath, [...cli, "keeper", "--interval-ms", "5000"], { ...env, KEEPER_KEY: devKey(DEMO_ACCOUNTS.keeper), LOG_LEVEL: "info" }, path.join(DATA, "keeper.log"));
-  spawnChild("indexer", process.execPath, [...cli, "index"], { ...env, DATABASE_URL: path.join(DATA, "duetrail.db"), NETWORK: "localhost" }, path.join(DATA, "indexer.log"));
+  // The Hardhat node announces new heads on the same port over WebSocket: the indexer follows them.
+  // (An external node: RPC_WS_URL as the environment has it.)
+  const ws = external ? {} : { RPC_WS_URL: rpcUrl.replace(/^http/, "ws") };
+  spawnChild("indexer", process.execPath, [...cli, "index"], { ...env, ...ws, DATABASE_URL: path.join(DATA, "duetrail.db"), NETWORK: "localhost" }, path.join(DATA, "indexer.log"));
   spawnChild(
     "api",
     process.execPath,

@@ -32,9 +32,9 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-/** Starts `npx hardhat node` on a free port and waits until it serves JSON-RPC. */
-export async function startNode(extraArgs: string[] = []): Promise<TestNode> {
-  const port = await freePort();
+/** Starts `npx hardhat node` on a free port (or `port`) and waits until it serves JSON-RPC. */
+export async function startNode(extraArgs: string[] = [], port?: number): Promise<TestNode> {
+  port ??= await freePort();
   const child = spawn("npx", ["hardhat", "node", "--port", String(port), ...extraArgs], {
     cwd: ROOT,
     detached: true,

@@ -24,6 +24,8 @@ export const configSchema = z.object({
   /** Blocks behind the tip whose hashes are kept to detect reorgs. */
   reorgWindow: z.coerce.number().int().min(1).max(10_000),
   pollIntervalMs: z.coerce.number().int().min(10).max(600_000),
+  /** index: the node's WebSocket endpoint; new heads announced there end the wait at the tip early (polling stays the fallback). */
+  rpcWsUrl: z.string().url({ message: "must be a ws(s) URL" }).refine((u) => /^wss?:\/\//.test(u), "must be a ws(s) URL").optional(),
   /** Largest eth_getLogs range tried during backfill. */
   maxBlockRange: z.coerce.number().int().min(1).max(1_000_000),
   /** Backfill: events a transaction gathers (over consecutive ranges) before it commits. */
@@ -201,6 +203,7 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   confirmations: { flag: "--confirmations", env: "CONFIRMATIONS" },
   reorgWindow: { flag: "--reorg-window", env: "REORG_WINDOW" },
   pollIntervalMs: { flag: "--poll-interval-ms", env: "POLL_INTERVAL_MS" },
+  rpcWsUrl: { flag: "--ws-url", env: "RPC_WS_URL" },
   maxBlockRange: { flag: "--max-block-range", env: "MAX_BLOCK_RANGE" },
   commitEvents: { flag: "--commit-events", env: "COMMIT_EVENTS" },
   logLevel: { flag: "--log-level", env: "LOG_LEVEL" },

@@ -13,6 +13,7 @@ import { createIngest, PARENT_MISMATCH } from "./ingest";
 import { createLoanCache } from "./loan-cache";
 import type { CreateIndexerParameters } from "./options";
 import { createTip, type Fork } from "./realtime/tip";
+import { pollingOnly, subscribeHeads } from "./realtime/heads";
 import { rollbackTo } from "./rollback";
 import { readCursor, storedHeaders, type Cursor } from "./store";
 import { createWritePipeline } from "./write-pipeline";
@@ -59,6 +60,8 @@ export function createIndexer({ client, database, deployment, options, services 
   );
   let stopped = false;
   const isStopped = () => stopped;
+  /** Ends the wait at the tip (set by run()). */
+  let interruptWait = () => {};
   const retry: Retry = (method, fn) =>
     withRetry(fn, {
       aborted: isStopped,
@@ -122,6 +125,8 @@ export function createIndexer({ client, database, deployment, options, services 
     }
     let cursor: Cursor = (await readCursor(db)) ?? { chainId, blockNumber: startBlock - 1, blockHash: "", blockTimestamp: 0 };
     const checkpointer = await startWalCheckpoints(database, logger);
+    const heads = options.rpcWsUrl ? subscribeHeads(options.rpcWsUrl, logger) : pollingOnly();
+    interruptWait = () => heads.interrupt();
     logger.info({ db: database.location, from: cursor.blockNumber + 1, network: deployment.network }, "indexer starting");
     const started = Date.now();
     let lastProgress = { at: Date.now(), block: cursor.blockNumber, events: writes.written() };
@@ -144,7 +149,7 @@ export function createIndexer({ client, database, deployment, options, services 
             logger.info({ block: cursor.blockNumber, events: writes.written(), seconds: (Date.now() - started) / 1000 }, "caught up with the tip");
           }
           if (options.exitAtTip) break;
-          await sleep(options.pollIntervalMs);
+          await heads.wait(options.pollIntervalMs);
           continue;
         }
         const { head, target } = event;
@@ -178,6 +183,7 @@ export function createIndexer({ client, database, deployment, options, services 
       if (err instanceof AbortedError) return;
       throw err;
     } finally {
+      await heads.stop();
       await checkpointer?.stop();
     }
     logger.info({ block: cursor.blockNumber, seconds: (Date.now() - started) / 1000 }, "indexer stopped");
@@ -187,6 +193,7 @@ export function createIndexer({ client, database, deployment, options, services 
     run,
     stop() {
       stopped = true;
+      interruptWait();
     },
   };
 }

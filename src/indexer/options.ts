@@ -8,6 +8,11 @@ export interface IndexerOptions {
   confirmations: number;
   reorgWindow: number;
   pollIntervalMs: number;
+  /**
+   * The node's WebSocket endpoint (ws:// or wss://): at the tip, a newHeads notification ends the
+   * wait for the next poll at once (realtime/heads.ts). Without it, or while it is down, polling.
+   */
+  rpcWsUrl?: string;
   maxBlockRange: number;
   /**
    * Backfill: a transaction gathers consecutive ranges until it holds this many events (or

@@ -24,6 +24,7 @@ export function registerIndexCommand(program: Command): void {
     .option(`${SETTINGS.confirmations.flag} <n>`, `blocks to wait before indexing one (env ${SETTINGS.confirmations.env}, default 0)`)
     .option(`${SETTINGS.reorgWindow.flag} <n>`, `recent blocks whose hashes are kept for reorg detection (env ${SETTINGS.reorgWindow.env}, default 64)`)
     .option(`${SETTINGS.pollIntervalMs.flag} <ms>`, `how often to poll for new blocks (env ${SETTINGS.pollIntervalMs.env}, default 500)`)
+    .option(`${SETTINGS.rpcWsUrl.flag} <url>`, `the node's WebSocket endpoint: follow new heads as they are announced, polling as the fallback (env ${SETTINGS.rpcWsUrl.env})`)
     .option(`${SETTINGS.maxBlockRange.flag} <n>`, `largest eth_getLogs range (env ${SETTINGS.maxBlockRange.env}, default 10000)`)
     .option(
       `${SETTINGS.commitEvents.flag} <n>`,
@@ -43,6 +44,7 @@ export function registerIndexCommand(program: Command): void {
         confirmations: opts.confirmations,
         reorgWindow: opts.reorgWindow,
         pollIntervalMs: opts.pollIntervalMs,
+        rpcWsUrl: opts.wsUrl,
         maxBlockRange: opts.maxBlockRange,
         commitEvents: opts.commitEvents,
         logLevel: opts.logLevel,
