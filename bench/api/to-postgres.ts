@@ -6,6 +6,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { sql } from "kysely";
 import { openDatabase } from "../../src/db/connect";
+import { installQueueKeys, removeQueueKeys } from "../../src/db/migrations/0016_queue_keys";
 import type { Database } from "../../src/db/schema";
 import { insertMany, writeTransaction } from "../../src/indexer/store";
 
@@ -24,6 +25,8 @@ export async function copyToPostgres(sqliteFile: string, pgUrl: string, schema: 
   url.searchParams.set("schema", schema);
   const target = await openDatabase(url.toString()); // creates the schema and runs the migrations
   const source = new BetterSqlite3(sqliteFile, { readonly: true });
+  // The copied queue keys are filled once after the load (as synthesize does), not row by row.
+  await removeQueueKeys(target.db);
   try {
     for (const table of TABLES) {
       let rows: object[] = [];
@@ -38,6 +41,7 @@ export async function copyToPostgres(sqliteFile: string, pgUrl: string, schema: 
       }
       if (rows.length) await flush();
     }
+    await installQueueKeys(target.db);
     await sql`analyze`.execute(target.db);
   } finally {
     source.close();

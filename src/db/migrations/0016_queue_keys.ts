@@ -122,11 +122,18 @@ const TRIGGERS = [
 ] as const;
 
 export async function up(db: Kysely<any>): Promise<void> {
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   for (const [name, type, value] of COLUMNS) {
     await db.schema.alterTable("current_collectors").addColumn(name, type, (c) => c.notNull().defaultTo(value)).execute();
   }
-  // The assignments already made take their keys now; the triggers keep them from here on.
+  await installQueueKeys(db);
+}
+
+/**
+ * Fills every assignment's keys from its loan and score, then creates the indexes and the triggers
+ * that keep them. Also used after a bulk load that ran without them (bench/api/synthesize.ts).
+ */
+export async function installQueueKeys(db: Kysely<any>): Promise<void> {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   await sql`update current_collectors set
     queue_open = coalesce((select case when l.status in (0, 1) then 1 else 0 end from loans l where l.loan_id = current_collectors.loan_id), 0),
     due_key = coalesce((select l.due_key from loans l where l.loan_id = current_collectors.loan_id), ${sql.lit(MAX_DUE_KEY)}),
@@ -138,10 +145,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   else for (const stmt of SQLITE_TRIGGERS.split(/(?<=end;)\n/).map((s) => s.trim()).filter(Boolean)) await sql.raw(stmt).execute(db);
 }
 
-export async function down(db: Kysely<any>): Promise<void> {
+/** Drops the triggers and indexes of {@link installQueueKeys} (the columns stay, no longer kept). */
+export async function removeQueueKeys(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   for (const [name, table] of TRIGGERS) await sql.raw(postgres ? `drop trigger if exists ${name} on ${table}` : `drop trigger if exists ${name}`).execute(db);
   if (postgres) for (const f of ["current_collectors_keys_on_assign", "current_collectors_keys_on_loans", "current_collectors_keys_on_scores"]) await sql.raw(`drop function if exists ${f}()`).execute(db);
   for (const i of ["current_collectors_due_idx", "current_collectors_queue_idx"]) await db.schema.dropIndex(i).ifExists().execute();
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await removeQueueKeys(db);
   for (const [name] of [...COLUMNS].reverse()) await db.schema.alterTable("current_collectors").dropColumn(name).execute();
 }
