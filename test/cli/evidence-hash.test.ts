@@ -5,11 +5,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { EvidenceFileError, sha256File } from "../../src/cli/commands/evidence-hash";
+import { cliCommand } from "../support/cli";
 
 const root = path.resolve(__dirname, "..", "..");
 
 function cli(...args: string[]) {
-  const r = spawnSync("npx", ["ts-node", "--swc", "src/cli/index.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(...cliCommand(args), { cwd: root, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -16,6 +16,7 @@ import { verifyLoan, verifyReportToJson } from "../../src/evidence/verify";
 import { Channel, Kind } from "../../src/domain/collection-types";
 import { genesisHead } from "../../src/domain/trail";
 import { DAY, LENDER_ROLE, collectionLogFixture, latestTimestamp } from "../domain/helpers/collection-chain";
+import { cliCommand } from "../support/cli";
 
 const root = path.resolve(__dirname, "..", "..");
 
@@ -26,7 +27,7 @@ function cli(...args: string[]): Promise<{ code: number | null; stdout: string; 
 
 function cliWithEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn("npx", ["ts-node", "--swc", "src/cli/index.ts", ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(...cliCommand(args), { cwd: root, env: { ...process.env, ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -2,12 +2,13 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { ScheduleUsageError, parseScheduleOptions } from "../../src/cli/commands/schedule";
+import { cliCommand } from "../support/cli";
 
 const root = path.resolve(__dirname, "..", "..");
 
 /** Runs the real CLI entry point, as `npm run cli` does. */
 function cli(...args: string[]) {
-  const r = spawnSync("npx", ["ts-node", "--swc", "src/cli/index.ts", ...args], {
+  const r = spawnSync(...cliCommand(args), {
     cwd: root,
     encoding: "utf8",
     timeout: 60_000,

@@ -10,6 +10,7 @@ import { defineChain } from "viem";
 import { collectionLogAbi, loanLedgerAbi } from "../../../src/chain/abis";
 import { loadDeployment, type Deployment } from "../../../src/chain/deployments";
 import { LENDER_ROLE } from "../../../src/chain/roles";
+import { cliCommand } from "../../support/cli";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 
@@ -31,10 +32,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs src/cli/index.ts with `args` and extra environment (e.g. LENDER_KEY), without blocking the event loop. */
+/** Runs the CLI (dist/cli/index.js, as `npm run cli` does) with `args` and extra environment (e.g. LENDER_KEY), without blocking the event loop. */
 export function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", "src/cli/index.ts", ...args], {
+    const child = spawn(...cliCommand(args), {
       cwd: ROOT,
       env: { ...process.env, LENDER_KEY: undefined, RPC_URL: undefined, NETWORK: undefined, DEPLOYMENTS_DIR: undefined, ...env },
     });

@@ -19,6 +19,7 @@ import { createIndexer, type IndexerOptions } from "../../../src/indexer/indexer
 import { createIndexerMetrics } from "../../../src/indexer/metrics";
 import { dumpDatabase } from "../../support/db-dump";
 import { REPO_ROOT, tempDeploymentsDir } from "../../support/chain";
+import { cliCommand } from "../../support/cli";
 
 export const DIALECTS: readonly Dialect[] = ["sqlite", "postgres"];
 
@@ -274,9 +275,9 @@ export interface IndexerProcess {
 
 const children = new Set<IndexerProcess>();
 
-/** `npx ts-node --swc src/cli/index.ts index <args>` in its own process group. */
+/** `node dist/cli/index.js index <args>` (as `npm run cli` runs it) in its own process group. */
 export function spawnIndexerCli(args: string[]): IndexerProcess {
-  return spawnCliProcess("npx", ["ts-node", "--swc", "src/cli/index.ts", "index", ...args], { DATABASE_URL: "", RPC_URL: "", DEPLOYMENTS_DIR: "" });
+  return spawnCliProcess(...cliCommand(["index", ...args]), { DATABASE_URL: "", RPC_URL: "", DEPLOYMENTS_DIR: "" });
 }
 
 /**
