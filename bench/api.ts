@@ -29,7 +29,7 @@ import autocannon from "autocannon";
 import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
 import { REALISTIC_SHAPE, WRITER, cacheLookups, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
-import { copyToPostgres } from "./api/to-postgres";
+import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
@@ -200,6 +200,7 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
     }
     await stopServe(child);
     fs.rmSync(file, { force: true });
+    if (db === "postgres") await dropPostgresCopy(POSTGRES_URL!, `bench_api_${size}`);
   }
 }
 

@@ -49,3 +49,15 @@ export async function copyToPostgres(sqliteFile: string, pgUrl: string, schema: 
   }
   return url.toString();
 }
+
+/** Drops a schema {@link copyToPostgres} made (a 1M-loan copy holds gigabytes and keeps autovacuum busy after the run). */
+export async function dropPostgresCopy(pgUrl: string, schema: string): Promise<void> {
+  const base = new URL(pgUrl);
+  base.searchParams.delete("schema");
+  const admin = await openDatabase(base.toString());
+  try {
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+  } finally {
+    await admin.close();
+  }
+}
