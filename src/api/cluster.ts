@@ -12,15 +12,13 @@
  */
 import cluster, { type Worker } from "node:cluster";
 import crypto from "node:crypto";
-import http from "node:http";
-import express from "express";
 import type { Logger } from "pino";
 import { AggregatorRegistry, Registry } from "prom-client";
 import type { Config } from "../config";
 import { openDatabase } from "../db/connect";
 import { DuetrailError } from "../errors";
 import { metricsHandler } from "./app";
-import { notFound, problemHandler } from "./errors";
+import { startMetricsServer } from "./server";
 import { startEvidenceSweeper } from "./services/evidence-retention";
 
 /** A cluster setting that cannot work (relaying with several workers). */
@@ -102,22 +100,12 @@ export async function startCluster(config: Config, logger: Logger): Promise<Runn
   await allListening;
   const url = [...listening.values()][0]!;
 
-  let metricsServer: http.Server | undefined;
-  let metricsUrl: string | undefined;
-  if (config.apiMetricsPort !== undefined) {
-    const m = express();
-    m.disable("x-powered-by");
-    m.get("/metrics", metricsHandler({ registry: aggregator, metrics: () => aggregator.clusterMetrics(), options: { metricsToken: config.metricsToken } }));
-    m.use(notFound);
-    m.use(problemHandler((err) => logger.error({ err: (err as Error).message }, "metrics failed")));
-    const ms = http.createServer(m);
-    metricsServer = ms;
-    await new Promise<void>((resolve, reject) => {
-      ms.once("error", reject);
-      ms.listen(config.apiMetricsPort, config.host, () => resolve());
-    });
-    metricsUrl = `http://${config.host}:${(ms.address() as { port: number }).port}/metrics`;
-  }
+  const metrics =
+    config.apiMetricsPort !== undefined
+      ? await startMetricsServer(config.apiMetricsPort, config.host, metricsHandler({ registry: aggregator, metrics: () => aggregator.clusterMetrics(), options: { metricsToken: config.metricsToken } }), logger)
+      : undefined;
+  const metricsServer = metrics?.server;
+  const metricsUrl = metrics?.url;
   const sweeper = startEvidenceSweeper({ db: database.db, dir: config.evidenceDir, logger, retentionDays: config.evidenceRetentionDays, now: () => Math.floor(Date.now() / 1000) });
   logger.info({ url, workers: config.apiWorkers, metrics: metricsUrl ?? `${url}/metrics`, db: database.location }, "API listening");
   return {

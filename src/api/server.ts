@@ -73,22 +73,9 @@ export async function startServer(config: Config, logger: Logger, role: { worker
   });
   const address = server.address() as { port: number };
   const url = `http://${config.host}:${address.port}`;
-  let metricsServer: http.Server | undefined;
-  let metricsUrl: string | undefined;
-  if (config.apiMetricsPort !== undefined && !role.worker) {
-    const m = express();
-    m.disable("x-powered-by");
-    m.get("/metrics", metricsHandler(services));
-    m.use(notFound);
-    m.use(problemHandler((err) => logger.error({ err: (err as Error).message }, "metrics failed")));
-    const ms = http.createServer(m);
-    metricsServer = ms;
-    await new Promise<void>((resolve, reject) => {
-      ms.once("error", reject);
-      ms.listen(config.apiMetricsPort, config.host, () => resolve());
-    });
-    metricsUrl = `http://${config.host}:${(ms.address() as { port: number }).port}/metrics`;
-  }
+  const metrics = config.apiMetricsPort !== undefined && !role.worker ? await startMetricsServer(config.apiMetricsPort, config.host, metricsHandler(services), logger) : undefined;
+  const metricsServer = metrics?.server;
+  const metricsUrl = metrics?.url;
   // A worker's primary says "API listening" once every worker does, and sweeps evidence for all.
   logger.info({ url, metrics: metricsUrl ?? `${url}/metrics`, db: database.location }, role.worker ? "API worker listening" : "API listening");
   const sweeper = role.worker ? { stop: async () => {} } : startEvidenceSweeper({ db: database.db, dir: config.evidenceDir, logger, retentionDays: config.evidenceRetentionDays, now: services.now });
@@ -109,6 +96,21 @@ export async function startServer(config: Config, logger: Logger, role: { worker
       await database.close();
     },
   };
+}
+
+/** /metrics alone on `port` (API_METRICS_PORT), served by `handler`. */
+export async function startMetricsServer(port: number, host: string, handler: express.RequestHandler, logger: Logger): Promise<{ server: http.Server; url: string }> {
+  const m = express();
+  m.disable("x-powered-by");
+  m.get("/metrics", handler);
+  m.use(notFound);
+  m.use(problemHandler((err) => logger.error({ err: (err as Error).message }, "metrics failed")));
+  const server = http.createServer(m);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { server, url: `http://${host}:${(server.address() as { port: number }).port}/metrics` };
 }
 
 const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");

@@ -81,6 +81,19 @@ describe("serve --workers (Node's cluster)", function () {
     for (const pid of replaced) expect(() => process.kill(pid, 0), `worker ${pid} still running`).to.throw();
   });
 
+  it("with API_METRICS_PORT, the primary serves every worker's metrics there and the API port has none", async () => {
+    serve = start(2, { API_METRICS_PORT: "0" });
+    const listening = await serve.waitForLog("API listening", 60_000);
+    const url = listening.url as string;
+    const metricsUrl = listening.metrics as string;
+    expect(metricsUrl).to.not.equal(`${url}/metrics`);
+    for (let i = 0; i < 12; i++) expect((await get(`${url}/healthz`)).status).to.equal(200);
+    expect((await get(`${url}/metrics`)).status).to.equal(404);
+    const metrics = (await get(metricsUrl)).body;
+    const count = Number(/^duetrail_api_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*status="200"[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+    expect(count).to.equal(12);
+  });
+
   it("refuses RELAYER_KEY with more than one worker, naming the setting", async () => {
     serve = start(2, { RELAYER_KEY: `0x${"11".repeat(32)}` });
     const { code } = await serve.exited;
