@@ -104,7 +104,6 @@ export async function startCluster(config: Config, logger: Logger): Promise<Runn
     config.apiMetricsPort !== undefined
       ? await startMetricsServer(config.apiMetricsPort, config.host, metricsHandler({ registry: aggregator, metrics: () => aggregator.clusterMetrics(), options: { metricsToken: config.metricsToken } }), logger)
       : undefined;
-  const metricsServer = metrics?.server;
   const metricsUrl = metrics?.url;
   const sweeper = startEvidenceSweeper({ db: database.db, dir: config.evidenceDir, logger, retentionDays: config.evidenceRetentionDays, now: () => Math.floor(Date.now() / 1000) });
   logger.info({ url, workers: config.apiWorkers, metrics: metricsUrl ?? `${url}/metrics`, db: database.location }, "API listening");
@@ -124,11 +123,7 @@ export async function startCluster(config: Config, logger: Logger): Promise<Runn
             }),
         ),
       );
-      if (metricsServer) {
-        const ms = metricsServer;
-        await new Promise<void>((r) => ms.close(() => r()));
-        ms.closeAllConnections();
-      }
+      await metrics?.close();
       await sweeper.stop();
       await database.close();
     },

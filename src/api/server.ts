@@ -74,7 +74,6 @@ export async function startServer(config: Config, logger: Logger, role: { worker
   const address = server.address() as { port: number };
   const url = `http://${config.host}:${address.port}`;
   const metrics = config.apiMetricsPort !== undefined && !role.worker ? await startMetricsServer(config.apiMetricsPort, config.host, metricsHandler(services), logger) : undefined;
-  const metricsServer = metrics?.server;
   const metricsUrl = metrics?.url;
   // A worker's primary says "API listening" once every worker does, and sweeps evidence for all.
   logger.info({ url, metrics: metricsUrl ?? `${url}/metrics`, db: database.location }, role.worker ? "API worker listening" : "API listening");
@@ -85,21 +84,22 @@ export async function startServer(config: Config, logger: Logger, role: { worker
     metricsUrl,
     database,
     async close() {
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
-      if (metricsServer) {
-        const ms = metricsServer;
-        await new Promise<void>((r) => ms.close(() => r()));
-        ms.closeAllConnections();
-      }
+      await closeServer(server);
+      await metrics?.close();
       await sweeper.stop();
       await database.close();
     },
   };
 }
 
+/** Stops accepting connections, waits for the server to close, and drops the idle keep-alive ones. */
+async function closeServer(server: http.Server): Promise<void> {
+  await new Promise<void>((r) => server.close(() => r()));
+  server.closeAllConnections();
+}
+
 /** /metrics alone on `port` (API_METRICS_PORT), served by `handler`. */
-export async function startMetricsServer(port: number, host: string, handler: express.RequestHandler, logger: Logger): Promise<{ server: http.Server; url: string }> {
+export async function startMetricsServer(port: number, host: string, handler: express.RequestHandler, logger: Logger): Promise<{ url: string; close(): Promise<void> }> {
   const m = express();
   m.disable("x-powered-by");
   m.get("/metrics", handler);
@@ -110,7 +110,7 @@ export async function startMetricsServer(port: number, host: string, handler: ex
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
-  return { server, url: `http://${host}:${(server.address() as { port: number }).port}/metrics` };
+  return { url: `http://${host}:${(server.address() as { port: number }).port}/metrics`, close: () => closeServer(server) };
 }
 
 const isLoopback = (host: string) => host === "localhost" || host === "::1" || host.startsWith("127.");
