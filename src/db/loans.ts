@@ -321,6 +321,25 @@ export function schedulesFrom(rows: readonly Pick<InstallmentsTable, "loan_id" |
   return schedules;
 }
 
+/**
+ * The schedule of each given version (`loan_id`, `version`), in one query: the installments of the
+ * version a loans row names, whatever version the loan is at by the time this runs.
+ */
+export async function schedulesOf(db: Kysely<Database> | Transaction<Database>, versions: readonly { loan_id: number; version: number }[]): Promise<Map<number, Installment[]>> {
+  if (versions.length === 0) return new Map();
+  const wanted = new Map(versions.map((v) => [v.loan_id, v.version]));
+  const rows = await db
+    .selectFrom("installments")
+    .select(["loan_id", "version", "due_date", "principal", "interest"])
+    .where("loan_id", "in", [...wanted.keys()])
+    .where("version", "in", [...new Set(wanted.values())])
+    .orderBy("loan_id")
+    .orderBy("version")
+    .orderBy("idx")
+    .execute();
+  return schedulesFrom(rows.filter((r) => wanted.get(r.loan_id) === r.version));
+}
+
 /** The current schedule (the installments of the loan's current version) of each of `loanIds`, in one query. */
 export async function currentSchedules(db: Kysely<Database> | Transaction<Database>, loanIds: readonly number[]): Promise<Map<number, Installment[]>> {
   const rows = await db

@@ -39,9 +39,11 @@ export async function loadPlacements(db: Kysely<Database>, where: { agency?: str
 /**
  * The loans `account` may work through a placement at chain time `at`: every loan of the active
  * placements it is the agency of, and the loans of active placements its agency assigned it to
- * (the latest AgencyCollectorAssigned/Unassigned of each placement and loan decides).
+ * (the latest AgencyCollectorAssigned/Unassigned of each placement and loan decides). Also whether
+ * any agency ever assigned it (`agencyCollector`): then, as for an agency, which loans those are
+ * depends on the chain time alone (placements start, end and are recalled).
  */
-export async function agencyLoansOf(db: Kysely<Database>, account: string, at: number): Promise<number[]> {
+export async function agencyLoansOf(db: Kysely<Database>, account: string, at: number): Promise<{ loans: number[]; agencyCollector: boolean }> {
   const [asAgency, assignments] = await Promise.all([
     db
       .selectFrom("placements")
@@ -66,7 +68,7 @@ export async function agencyLoansOf(db: Kysely<Database>, account: string, at: n
       if (p && placementActiveAt(p, at)) out.add(a.loan);
     }
   }
-  return [...out].sort((a, b) => a - b);
+  return { loans: [...out].sort((a, b) => a - b), agencyCollector: assignments.length > 0 };
 }
 
 /** The payments (LoanRepaid and LoanSettled) of `loanIds` with paidAt in [from, to), in chain order, each with its loan's unit. */

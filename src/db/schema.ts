@@ -33,6 +33,15 @@ export interface CursorTable {
   block_timestamp: Int;
 }
 
+/** Counters raised by triggers, which the API's in-process caches are keyed by (migration 0017). */
+export interface CacheEpochsTable {
+  id: Int; // always 1
+  /** Changes to what a caller's scope is read from. */
+  scopes: ColumnType<string | number, never, never>;
+  /** Updates and deletes (rollbacks) of installments and policies. */
+  history: ColumnType<string | number, never, never>;
+}
+
 export interface BlocksTable {
   number: Int;
   hash: string;
@@ -452,6 +461,7 @@ export interface Database {
   role_changes: RoleChangesTable;
   pauses: PausesTable;
   cursor: CursorTable;
+  cache_epochs: CacheEpochsTable;
   blocks: BlocksTable;
   raw_logs: RawLogsTable;
   loan_events: LoanEventsTable;

@@ -8,7 +8,10 @@ import http from "node:http";
 import { expect } from "chai";
 import { Registry } from "prom-client";
 import { createApp } from "../../src/api/app";
+import { sql } from "kysely";
 import { createResponseCache } from "../../src/api/services/response-cache";
+import { HISTORY_TABLES, SCOPE_TABLES } from "../../src/db/migrations/0017_cache_epochs";
+import { KeptHistory } from "../../src/api/services/kept-history";
 import { rpc } from "../support/chain";
 import { createTestDatabase, describeEachDialect } from "../indexer/helpers/harness";
 import { apiFixture, type ApiFixture, type Role } from "./fixture";
@@ -121,22 +124,154 @@ describeEachDialect("response cache generations", (dialect) => {
       expect(cache.get(g2, "late")).to.equal(undefined);
       expect(cache.get(g1, "late")).to.equal(undefined);
 
-      let loads = 0;
-      const load = async () => ++loads;
-      expect(await cache.memo(g2, "scope:x", load)).to.equal(1);
-      expect(await cache.memo(g2, "scope:x", load)).to.equal(1);
-      await db.updateTable("cursor").set({ block_number: 11, block_hash: "0xcc" }).where("id", "=", 1).execute();
-      expect(await cache.memo((await cache.generation())!, "scope:x", load)).to.equal(2);
-
       const off = createResponseCache(db, 0);
       const g = (await off.generation())!;
       await off.set(g, "a", Buffer.from("x"));
       expect(off.get(g, "a")).to.equal(undefined);
-      expect(await off.memo(g, "m", load)).to.equal(3);
-      expect(await off.memo(g, "m", load)).to.equal(4);
+      let loads = 0;
+      const untimed = async () => ({ scope: ++loads, timed: false });
+      const at = (await off.position())!;
+      expect(await off.scope(at, "m", untimed)).to.equal(1);
+      expect(await off.scope(at, "m", untimed)).to.equal(2);
     } finally {
       await handle.close();
       await database.drop();
     }
+  });
+});
+
+describeEachDialect("caller scopes kept across blocks", (dialect) => {
+  it("keeps a scope until a table it is read from changes, and one that depends on the chain time for its block only", async () => {
+    const database = createTestDatabase(dialect, "scopes");
+    const handle = await database.open();
+    try {
+      const db = handle.db;
+      const cache = createResponseCache(db, 1_000);
+      expect(await cache.position()).to.equal(undefined);
+      await db.insertInto("cursor").values({ id: 1, chain_id: 31337, block_number: 10, block_hash: "0xaa", block_timestamp: 1_000 }).execute();
+      const moveTo = (n: number) => db.updateTable("cursor").set({ block_number: n, block_hash: `0x${n}` }).where("id", "=", 1).execute();
+      let loads = 0;
+      const untimed = async () => ({ scope: ++loads, timed: false });
+      const p10 = (await cache.position())!;
+      expect(p10.generation).to.equal("10:0xaa");
+      expect(await cache.scope(p10, "x", untimed)).to.equal(1);
+      expect(await cache.scope(p10, "x", untimed)).to.equal(1);
+      // A new block that changed none of the scope tables: the same scope, not loaded again.
+      await moveTo(11);
+      const p11 = (await cache.position())!;
+      expect(p11.scopeEpoch).to.equal(p10.scopeEpoch);
+      expect(await cache.scope(p11, "x", untimed)).to.equal(1);
+      // Each caller its own.
+      expect(await cache.scope(p11, "y", untimed)).to.equal(2);
+
+      // Each table a scope is read from raises the epoch on insert and on delete; the scope is loaded again.
+      const rows: Record<(typeof SCOPE_TABLES)[number], Record<string, unknown>> = {
+        role_changes: { block_number: 12, log_index: 0, contract: "LoanLedger", role: "0x01", account: "0xab", granted: 1 },
+        servicers: { block_number: 12, log_index: 1, lender: "0xab", servicer: "0xcd", allowed: 1 },
+        current_collectors: { loan_id: 1, collector: "0xab" },
+        placements: { block_number: 12, log_index: 2, tx_hash: "0x00", placement_id: 1, lender: "0xab", agency: "0xcd", commission_bps: 0, start_at: 1, end_at: 2, loan_count: 1 },
+        placement_loans: { block_number: 12, log_index: 3, placement_id: 1, loan_id: 1 },
+        placement_recalls: { block_number: 12, log_index: 4, placement_id: 1, recalled_at: 1 },
+        agency_assignments: { block_number: 12, log_index: 5, placement_id: 1, loan_id: 1, collector: "0xab", assigned: 1 },
+      };
+      let before = p11.scopeEpoch;
+      for (const table of SCOPE_TABLES) {
+        await db.insertInto(table).values(rows[table] as never).execute();
+        const inserted = (await cache.position())!;
+        expect(inserted.scopeEpoch, `insert into ${table}`).to.not.equal(before);
+        const n = loads;
+        expect(await cache.scope(inserted, "x", untimed), table).to.equal(n + 1);
+        await db.deleteFrom(table).execute();
+        const deleted = (await cache.position())!;
+        expect(deleted.scopeEpoch, `delete from ${table}`).to.not.equal(inserted.scopeEpoch);
+        before = deleted.scopeEpoch;
+      }
+
+      // The copied queue keys of an assignment change with its loan: not a scope change.
+      await db.insertInto("current_collectors").values({ loan_id: 7, collector: "0xab" }).execute();
+      const assigned = (await cache.position())!;
+      await sql`update current_collectors set due_key = 5 where loan_id = 7`.execute(db);
+      expect((await cache.position())!.scopeEpoch).to.equal(assigned.scopeEpoch);
+
+      // A timed scope (an agency's) is kept for its block only.
+      let timedLoads = 0;
+      const timed = async () => ({ scope: ++timedLoads, timed: true });
+      expect(await cache.scope(assigned, "agency", timed)).to.equal(1);
+      expect(await cache.scope(assigned, "agency", timed)).to.equal(1);
+      await moveTo(13);
+      const p13 = (await cache.position())!;
+      expect(p13.scopeEpoch).to.equal(assigned.scopeEpoch);
+      expect(await cache.scope(p13, "agency", timed)).to.equal(2);
+      expect(await cache.scope(p13, "agency", timed)).to.equal(2);
+
+      // A failed load is not kept.
+      let failing = true;
+      const flaky = async () => {
+        if (failing) throw new Error("down");
+        return { scope: "ok", timed: false };
+      };
+      await cache.scope(p13, "flaky", flaky).then(
+        () => expect.fail("the load failed"),
+        (err: Error) => expect(err.message).to.equal("down"),
+      );
+      failing = false;
+      expect(await cache.scope(p13, "flaky", flaky)).to.equal("ok");
+    } finally {
+      await handle.close();
+      await database.drop();
+    }
+  });
+});
+
+describeEachDialect("schedules and policies kept until a rollback", (dialect) => {
+  it("hands out one KeptHistory while no installment or policy is updated or deleted, a new one after", async () => {
+    const database = createTestDatabase(dialect, "history");
+    const handle = await database.open();
+    try {
+      const db = handle.db;
+      const cache = createResponseCache(db, 1_000);
+      await db.insertInto("cursor").values({ id: 1, chain_id: 31337, block_number: 10, block_hash: "0xaa", block_timestamp: 1_000 }).execute();
+      const first = (await cache.position())!;
+      expect(first).to.include({ block: 10, timestamp: 1_000 });
+      const kept = cache.history(first)!;
+      kept.keepSchedule(1, 0, [{ dueDate: 5n, principal: 100n, interest: 1n }]);
+      // New rows (indexing goes on) leave what is kept right.
+      const installment = { loan_id: 1, version: 0, idx: 0, due_date: 5, principal: "100", interest: "1", block_number: 10 };
+      await db.insertInto("installments").values(installment).execute();
+      const policy = { block_number: 10, log_index: 0, policy_id: 1, lender: "0xab", grace_days: 1, penalty_rate_bps: 0, late_fee: "0", substandard_after_days: 90, doubtful_after_days: 180, loss_after_days: 360, default_after_days: 90, reminder_offsets: "[]" };
+      await db.insertInto("policies").values(policy).execute();
+      const after = (await cache.position())!;
+      expect(after.historyEpoch).to.equal(first.historyEpoch);
+      expect(cache.history(after)).to.equal(kept);
+      expect(kept.schedule(1, 0)?.[0].principal).to.equal(100n);
+      // A rollback deletes rows: nothing kept before is handed out again.
+      for (const table of HISTORY_TABLES) {
+        const before = (await cache.position())!;
+        await db.deleteFrom(table).execute();
+        const rolledBack = (await cache.position())!;
+        expect(rolledBack.historyEpoch, `delete from ${table}`).to.not.equal(before.historyEpoch);
+        expect(cache.history(rolledBack)).to.not.equal(cache.history(before));
+        expect(cache.history(rolledBack)!.schedule(1, 0)).to.equal(undefined);
+      }
+      expect(createResponseCache(db, 0).history(first)).to.equal(undefined);
+    } finally {
+      await handle.close();
+      await database.drop();
+    }
+  });
+
+  it("keeps the most recently used schedules up to its bound, and no empty one", () => {
+    const kept = new KeptHistory(2);
+    const s = (n: bigint) => [{ dueDate: n, principal: n, interest: 0n }];
+    kept.keepSchedule(1, 0, s(1n));
+    kept.keepSchedule(2, 0, s(2n));
+    expect(kept.schedule(1, 0)).to.deep.equal(s(1n)); // 1 is now the most recently used
+    kept.keepSchedule(3, 0, s(3n));
+    expect(kept.schedule(2, 0)).to.equal(undefined);
+    expect(kept.schedule(1, 0)).to.deep.equal(s(1n));
+    expect(kept.schedule(3, 0)).to.deep.equal(s(3n));
+    expect(kept.schedule(1, 1)).to.equal(undefined); // another version
+    kept.keepSchedule(4, 0, []);
+    expect(kept.schedule(4, 0)).to.equal(undefined);
   });
 });

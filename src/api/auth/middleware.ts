@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from "express";
 import type { ApiServices } from "../context";
 import { UnauthenticatedError } from "../services/errors";
-import { resolveScope, type Scope } from "./scope";
+import type { CachePosition } from "../services/response-cache";
+import { loadScope, resolveScope, type Scope } from "./scope";
 import { isRevoked, verifyToken, type TokenClaims } from "./tokens";
 import { DAY_SECONDS } from "../../domain";
 
@@ -10,6 +11,8 @@ export interface AuthedRequest extends Request {
   scope?: Scope;
   /** The indexed block (number:hash) the request started at, when responses are cached. */
   generation?: string;
+  /** Where the indexed chain was when the request started, when responses are cached. */
+  position?: CachePosition;
 }
 
 /** The bearer token of a request, if any. */
@@ -38,10 +41,11 @@ export function requireAuth(services: ApiServices) {
       if (await isRevoked(services.db, claims)) throw new UnauthenticatedError("the bearer token was revoked");
       req.claims = claims;
       const cache = services.cache;
-      const generation = cache ? await cache.generation() : undefined;
-      req.generation = generation;
-      // The scope comes from the indexed chain: the same for every request at one block.
-      req.scope = cache && generation ? await cache.memo(generation, `scope:${claims.sub}`, () => resolveScope(services.db, claims.sub)) : await resolveScope(services.db, claims.sub);
+      const at = cache ? await cache.position() : undefined;
+      req.generation = at?.generation;
+      req.position = at;
+      // The scope comes from the indexed chain: kept until what it is read from changes.
+      req.scope = cache && at ? await cache.scope(at, claims.sub, () => loadScope(services.db, claims.sub)) : await resolveScope(services.db, claims.sub);
       next();
     } catch (err) {
       next(err);

@@ -38,6 +38,15 @@ async function hasRole(db: Kysely<Database>, role: string, account: string): Pro
 }
 
 export async function resolveScope(db: Kysely<Database>, address: Address): Promise<Scope> {
+  return (await loadScope(db, address)).scope;
+}
+
+/**
+ * The caller's scope, and whether it depends on the chain time as well as on the tables
+ * `scope_epoch` watches (migration 0017): an agency's, or an agency collector's, loans change as
+ * placements start and end, with no event. Any other scope stays the same until the epoch moves.
+ */
+export async function loadScope(db: Kysely<Database>, address: Address): Promise<{ scope: Scope; timed: boolean }> {
   const [lender, auditor, servicing, assigned, placed, cursor] = await Promise.all([
     hasRole(db, LENDER_ROLE, address),
     hasRole(db, AUDITOR_ROLE, address),
@@ -50,6 +59,17 @@ export async function resolveScope(db: Kysely<Database>, address: Address): Prom
   for (const s of servicing) serviced.set(s.lender, s.allowed === 1);
   const lenders = [...(lender ? [address] : []), ...[...serviced].filter(([, ok]) => ok).map(([l]) => l)];
   // Chain time, as the contract checks it: a recall or the end date ends access without another event.
-  const agencyLoans = cursor ? await agencyLoansOf(db, address, Number(cursor.block_timestamp)) : [];
-  return { address, lender, auditor, lenders, collector: assigned !== undefined || agencyLoans.length > 0, assigned: assigned !== undefined, agency: placed !== undefined, agencyLoans };
+  const agency = cursor ? await agencyLoansOf(db, address, Number(cursor.block_timestamp)) : undefined;
+  const agencyLoans = agency?.loans ?? [];
+  const scope: Scope = {
+    address,
+    lender,
+    auditor,
+    lenders,
+    collector: assigned !== undefined || agencyLoans.length > 0,
+    assigned: assigned !== undefined,
+    agency: placed !== undefined,
+    agencyLoans,
+  };
+  return { scope, timed: !agency || placed !== undefined || agency.agencyCollector };
 }

@@ -78,11 +78,14 @@ export function serviceToken(address: Address, secret: string, ttlSec: number, n
 
 /** Whether the token was revoked: by its id, or with every token of its subject issued up to a time. */
 export async function isRevoked(db: Kysely<Database>, claims: TokenClaims): Promise<boolean> {
-  const [byId, bySubject] = await Promise.all([
-    db.selectFrom("revoked_tokens").select("jti").where("jti", "=", claims.jti).executeTakeFirst(),
-    db.selectFrom("revoked_subjects").select("revoked_before").where("subject", "=", claims.sub).executeTakeFirst(),
-  ]);
-  return byId !== undefined || (bySubject !== undefined && claims.iat <= bySubject.revoked_before);
+  // One statement (it runs on every request): both lookups as scalar subqueries.
+  const r = await db
+    .selectNoFrom((eb) => [
+      eb.selectFrom("revoked_tokens").select("jti").where("jti", "=", claims.jti).as("by_id"),
+      eb.selectFrom("revoked_subjects").select("revoked_before").where("subject", "=", claims.sub).as("before"),
+    ])
+    .executeTakeFirstOrThrow();
+  return (r.by_id !== null && r.by_id !== undefined) || (r.before !== null && r.before !== undefined && claims.iat <= Number(r.before));
 }
 
 /** Revokes one token by id (idempotent). */

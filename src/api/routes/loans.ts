@@ -10,7 +10,8 @@ import { loanScores } from "../services/strategy";
 import { loanPromises } from "../services/loan-work";
 import { LoanDetail, LoanList, LoanListQuery, Timeline, TimelineQuery } from "../schemas/loans";
 import {
-  asOf,
+  keptHistoryOf,
+  requestAsOf,
   CLASSIFICATION_NAMES,
   loanStatus,
   loanSummary,
@@ -60,7 +61,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
     },
     async ({ query }, req) => {
       const scope = scopeOf(req);
-      const at = await asOf(db);
+      const at = await requestAsOf(db, req);
       const order = ORDER[query.sort];
       if (query.cursor && query.cursor.s !== query.sort) throw new InvalidRequestError("the cursor belongs to another sort", [{ path: "query.cursor", message: "issued for another sort" }]);
       let minDpd = query.minDpd ?? 0;
@@ -114,7 +115,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > query.limit && last ? encodeCursor({ s: query.sort, k: last[order.column], id: last.loan_id }) : null;
-      const items = (await withSchedules(db, page)).map((r) => loanSummary(r, at));
+      const items = (await withSchedules(db, page, keptHistoryOf(req, services.cache))).map((r) => loanSummary(r, at));
       return { items, nextCursor, asOf: at };
     },
   );
@@ -134,8 +135,8 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
     },
     async ({ params }, req) => {
       const row = await visibleLoan(db, scopeOf(req), params.loanId);
-      const at = await asOf(db);
-      const [withSchedule] = await withSchedules(db, [row]);
+      const at = await requestAsOf(db, req);
+      const [withSchedule] = await withSchedules(db, [row], keptHistoryOf(req, services.cache));
       const [versions, installments, collectors, scores, promises, relief] = await Promise.all([
         db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").execute(),
         db.selectFrom("installments").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").orderBy("idx").execute(),
@@ -198,7 +199,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
     },
     async ({ params, query }, req) => {
       await visibleLoan(db, scopeOf(req), params.loanId);
-      const at = await asOf(db);
+      const at = await requestAsOf(db, req);
       let q = db
         .selectFrom("loan_events as e")
         .innerJoin("raw_logs as r", (j) => j.onRef("r.block_number", "=", "e.block_number").onRef("r.log_index", "=", "e.log_index"))

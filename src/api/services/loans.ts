@@ -2,7 +2,11 @@ import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBoo
 import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
 import { loadPolicies } from "../../db/policies";
-import { currentSchedules, projectionFromRow } from "../../db/loans";
+import { projectionFromRow, schedulesOf } from "../../db/loans";
+import type { Request } from "express";
+import type { AuthedRequest } from "../auth/middleware";
+import type { KeptHistory } from "./kept-history";
+import type { ResponseCache } from "./response-cache";
 import { NotFoundError, UnavailableError } from "./errors";
 import type { Scope } from "../auth/scope";
 import { settlementOf } from "../../db/loans";
@@ -25,6 +29,22 @@ export async function asOf(db: Kysely<Database>): Promise<AsOf> {
   const c = await db.selectFrom("cursor").select(["block_number", "block_timestamp"]).where("id", "=", 1).executeTakeFirst();
   if (!c) throw new UnavailableError("the indexer has not indexed any block yet");
   return { block: c.block_number, timestamp: c.block_timestamp };
+}
+
+/**
+ * The chain position a request's figures are computed at: the cursor as read when it started (the
+ * response cache's generation: one statement fewer, and the cached answer is of that block), else
+ * the cursor now.
+ */
+export async function requestAsOf(db: Kysely<Database>, req: Request): Promise<AsOf> {
+  const p = (req as AuthedRequest).position;
+  return p ? { block: p.block, timestamp: p.timestamp } : asOf(db);
+}
+
+/** The schedules and policies kept at the request's position (none when the response cache is off). */
+export function keptHistoryOf(req: Request, cache: ResponseCache | undefined): KeptHistory | undefined {
+  const p = (req as AuthedRequest).position;
+  return p && cache?.history(p);
 }
 
 /** Restricts a loans query to what the caller may see (a collector its assigned loans, an agency and its collectors the placed loans they work now, a lender its own, an auditor all). */
@@ -62,12 +82,35 @@ export interface LoanRowWithSchedule {
   policy: Policy;
 }
 
-/** Loads rows' current schedules and policies (one query each). */
-export async function withSchedules(db: Kysely<Database>, rows: LoansTable[]): Promise<LoanRowWithSchedule[]> {
+/**
+ * Loads the schedules of the rows' versions and their policies (one query each, for those `kept`
+ * does not have; what is read is kept there).
+ */
+export async function withSchedules(db: Kysely<Database>, rows: LoansTable[], kept?: KeptHistory): Promise<LoanRowWithSchedule[]> {
   if (rows.length === 0) return [];
-  const schedules = await currentSchedules(db, rows.map((r) => r.loan_id));
-  const policies = await loadPolicies(db, [...new Set(rows.map((r) => r.policy_id))]);
-  return rows.map((row) => ({ row, schedule: schedules.get(row.loan_id) ?? [], policy: policies.get(row.policy_id)! }));
+  const schedules = new Map<number, Installment[]>();
+  const policies = new Map<number, Policy>();
+  const missingSchedules: LoansTable[] = [];
+  const missingPolicies = new Set<number>();
+  for (const r of rows) {
+    const s = kept?.schedule(r.loan_id, r.version);
+    if (s) schedules.set(r.loan_id, s);
+    else missingSchedules.push(r);
+    const p = kept?.policy(r.policy_id);
+    if (p) policies.set(r.policy_id, p);
+    else missingPolicies.add(r.policy_id);
+  }
+  const [loadedSchedules, loadedPolicies] = await Promise.all([schedulesOf(db, missingSchedules), loadPolicies(db, [...missingPolicies])]);
+  for (const r of missingSchedules) {
+    const s = loadedSchedules.get(r.loan_id) ?? [];
+    schedules.set(r.loan_id, s);
+    kept?.keepSchedule(r.loan_id, r.version, s);
+  }
+  for (const [id, p] of loadedPolicies) {
+    policies.set(id, p);
+    kept?.keepPolicy(id, p);
+  }
+  return rows.map((row) => ({ row, schedule: schedules.get(row.loan_id)!, policy: policies.get(row.policy_id)! }));
 }
 
 /** The time-dependent status block of a loan, computed with src/domain at `at`. */

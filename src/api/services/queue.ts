@@ -9,6 +9,7 @@ import type { Database, LoansTable } from "../../db/schema";
 import { channelOut, kindOut } from "../schemas/collection";
 import type { QueueItem } from "../schemas/queue";
 import { loanStatus, settlementOf, withSchedules, type AsOf } from "./loans";
+import type { KeptHistory } from "./kept-history";
 import { complianceStates, contactPolicies, jurisdictionRules } from "../../db/compliance";
 import { scoresOf, strategyOut } from "./queue-strategy";
 import { promisesWithStatus } from "./loan-work";
@@ -115,11 +116,12 @@ export async function queueItems(
   at: AsOf,
   rankBefore: number,
   query: { channel: number; kind: number },
+  kept?: KeptHistory,
 ): Promise<QueueItem[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.loan_id);
   const [withSchedule, promises, repayments, reminders, policies, states, scored, rules] = await Promise.all([
-    withSchedules(db, rows),
+    withSchedules(db, rows, kept),
     db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("seq").execute(),
     db.selectFrom("repayments").select(["loan_id", "amount", "paid_at"]).where("loan_id", "in", ids).where("block_number", "<=", at.block).execute(),
     db.selectFrom("reminders").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("block_number").orderBy("log_index").execute(),

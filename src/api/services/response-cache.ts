@@ -9,19 +9,44 @@
  * previous one whole. Nothing is cached across generations, so nothing is ever stale.
  *
  * Bounded by bytes (least recently used out first); 0 disables it.
+ *
+ * Callers' scopes are kept longer: a scope is read from tables whose every change raises
+ * `scope_epoch` (migration 0017), so one stays right across blocks until the epoch moves — unless it
+ * also depends on the chain time (an agency's placements start and end with no event), then only
+ * for its generation.
  */
 import type { Kysely } from "kysely";
 import { Counter, type Registry } from "prom-client";
 import type { Database } from "../../db/schema";
+import { KeptHistory } from "./kept-history";
+
+/** Where the indexed chain is: the cache's generation, the cursor, and the counters of `cache_epochs`. */
+export interface CachePosition {
+  generation: string;
+  block: number;
+  timestamp: number;
+  scopeEpoch: string;
+  historyEpoch: string;
+}
+
+/** Scopes kept at most (least recently used out first). */
+const MAX_SCOPES = 20_000;
 
 export interface ResponseCache {
   /** The current generation: the cursor's block number and hash, or undefined before the first block. */
   generation(): Promise<string | undefined>;
+  /** The current generation, cursor and epochs (one statement), or undefined before the first block. */
+  position(): Promise<CachePosition | undefined>;
+  /** Schedules and policies kept while the history epoch stays at `at`'s (undefined when the cache is off). */
+  history(at: CachePosition): KeptHistory | undefined;
   get(generation: string, key: string): Buffer | undefined;
   /** Stores `body` if the cursor is still at `generation` (the handler may have read a later block). */
   set(generation: string, key: string, body: Buffer): Promise<void>;
-  /** Per-generation memo of other values (the caller's scope). */
-  memo<T>(generation: string, key: string, load: () => Promise<T>): Promise<T>;
+  /**
+   * A caller's scope at `at`: loaded once, then kept while the scope epoch stays, or only for its
+   * generation if the load says it is `timed` (depends on the chain time too).
+   */
+  scope<T>(at: CachePosition, key: string, load: () => Promise<{ scope: T; timed: boolean }>): Promise<T>;
 }
 
 export function createResponseCache(db: Kysely<Database>, maxBytes: number, registry?: Registry): ResponseCache {
@@ -34,16 +59,34 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
   let current = "";
   /** Insertion order is recency order: a hit moves its entry to the end. */
   let entries = new Map<string, Buffer>();
-  let memos = new Map<string, Promise<unknown>>();
   let bytes = 0;
+  let scopeEpoch = "";
+  /** Scopes by key, each with the generation it was loaded at; insertion order is recency order. */
+  let scopes = new Map<string, { generation: string; loaded: Promise<{ scope: unknown; timed: boolean }> }>();
 
-  /** Moves to `generation`, dropping everything of the previous one. */
+  /** Moves to `generation`, dropping every response of the previous one. */
   function enter(generation: string): void {
     if (generation === current) return;
     current = generation;
     entries = new Map();
-    memos = new Map();
     bytes = 0;
+  }
+
+  async function position(): Promise<CachePosition | undefined> {
+    const c = await db
+      .selectFrom("cursor")
+      .innerJoin("cache_epochs", "cache_epochs.id", "cursor.id")
+      .select(["cursor.block_number", "cursor.block_hash", "cursor.block_timestamp", "cache_epochs.scopes", "cache_epochs.history"])
+      .where("cursor.id", "=", 1)
+      .executeTakeFirst();
+    if (!c) return undefined;
+    return {
+      generation: `${c.block_number}:${c.block_hash}`,
+      block: c.block_number,
+      timestamp: c.block_timestamp,
+      scopeEpoch: String(c.scopes),
+      historyEpoch: String(c.history),
+    };
   }
 
   async function generation(): Promise<string | undefined> {
@@ -51,8 +94,49 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
     return c ? `${c.block_number}:${c.block_hash}` : undefined;
   }
 
+  type Loaded = Promise<{ scope: unknown; timed: boolean }>;
+
+  /** The scope of `key` right at `at`: the kept one if still right there, else a new load. */
+  function scopeAt(at: CachePosition, key: string, load: () => Loaded): Loaded {
+    if (at.scopeEpoch !== scopeEpoch) {
+      scopeEpoch = at.scopeEpoch;
+      scopes = new Map();
+    }
+    const kept = scopes.get(key);
+    if (!kept) return fresh(at, key, load);
+    scopes.delete(key);
+    scopes.set(key, kept);
+    if (kept.generation === at.generation) return kept.loaded;
+    // Loaded at another block: right here too, unless it depends on the chain time.
+    return kept.loaded.then((k) => {
+      if (!k.timed) return k;
+      const now = scopes.get(key);
+      return now && now !== kept && now.generation === at.generation ? now.loaded : fresh(at, key, load);
+    });
+  }
+
+  function fresh(at: CachePosition, key: string, load: () => Loaded): Loaded {
+    const loaded = load();
+    const entry = { generation: at.generation, loaded };
+    scopes.set(key, entry);
+    if (scopes.size > MAX_SCOPES) scopes.delete(scopes.keys().next().value!);
+    // A failed load is not remembered.
+    loaded.catch(() => {
+      if (scopes.get(key) === entry) scopes.delete(key);
+    });
+    return loaded;
+  }
+
+  let kept: { epoch: string; history: KeptHistory } | undefined;
+
   return {
     generation,
+    position,
+    history(at) {
+      if (maxBytes <= 0) return undefined;
+      if (kept?.epoch !== at.historyEpoch) kept = { epoch: at.historyEpoch, history: new KeptHistory() };
+      return kept.history;
+    },
     get(gen, key) {
       if (maxBytes <= 0) return undefined;
       enter(gen);
@@ -79,19 +163,9 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
         bytes -= v.length;
       }
     },
-    memo<T>(gen: string, key: string, load: () => Promise<T>): Promise<T> {
-      if (maxBytes <= 0) return load();
-      enter(gen);
-      let p = memos.get(key) as Promise<T> | undefined;
-      if (!p) {
-        p = load();
-        memos.set(key, p);
-        // A failed load is not remembered.
-        p.catch(() => {
-          if (memos.get(key) === p) memos.delete(key);
-        });
-      }
-      return p;
+    async scope<T>(at: CachePosition, key: string, load: () => Promise<{ scope: T; timed: boolean }>): Promise<T> {
+      if (maxBytes <= 0) return (await load()).scope;
+      return (await scopeAt(at, key, load)).scope as T;
     },
   };
 }

@@ -1,0 +1,44 @@
+/**
+ * Schedules (installments by loan and version) and policies (by id) kept in process across requests
+ * and blocks: their rows are written once and only a rollback deletes them, which raises the
+ * `history` counter of `cache_epochs` (migration 0017). A KeptHistory belongs to one value of that
+ * counter; the response cache hands out a new one when it moves (response-cache.ts `history`).
+ */
+import type { Installment, Policy } from "../../domain";
+
+/** Schedules kept at most per process (least recently used out first): about 1 KB each. */
+export const MAX_KEPT_SCHEDULES = 50_000;
+
+export class KeptHistory {
+  /** By `loan_id:version`; insertion order is recency order. */
+  private readonly schedules = new Map<string, Installment[]>();
+  private readonly policies = new Map<number, Policy>();
+
+  constructor(private readonly maxSchedules = MAX_KEPT_SCHEDULES) {}
+
+  schedule(loanId: number, version: number): Installment[] | undefined {
+    const key = `${loanId}:${version}`;
+    const s = this.schedules.get(key);
+    if (s) {
+      this.schedules.delete(key);
+      this.schedules.set(key, s);
+    }
+    return s;
+  }
+
+  /** Keeps a schedule read from the database (an empty one is not kept: a version has installments). */
+  keepSchedule(loanId: number, version: number, schedule: Installment[]): void {
+    if (schedule.length === 0) return;
+    this.schedules.set(`${loanId}:${version}`, schedule);
+    if (this.schedules.size > this.maxSchedules) this.schedules.delete(this.schedules.keys().next().value!);
+  }
+
+  policy(id: number): Policy | undefined {
+    return this.policies.get(id);
+  }
+
+  /** Policies are few (one per lender product): all are kept. */
+  keepPolicy(id: number, policy: Policy): void {
+    this.policies.set(id, policy);
+  }
+}
