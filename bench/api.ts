@@ -19,7 +19,8 @@
  * TEST_POSTGRES_URL, on PostgreSQL at BENCH_REALISTIC_PG_SIZES (default "100000,1000000"); its rows
  * go under `realistic` in api.json. BENCH_PARTS ("classic,realistic") picks the parts; a part not
  * run keeps its rows from the last run. BENCH_WORKERS sets the realistic runs' `serve --workers`
- * (default: one per core).
+ * (default: one per core). BENCH_SERVE_NODE_ARGS (dev only) passes node options to the server and
+ * its workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -73,6 +74,7 @@ async function startServe(db: string, cacheMb: string, dir: string, workers = 1)
   const child = spawn(
     process.execPath,
     [
+      ...(process.env.BENCH_SERVE_NODE_ARGS ? process.env.BENCH_SERVE_NODE_ARGS.split(" ") : []),
       require.resolve("ts-node/dist/bin.js"),
       "--swc",
       "src/cli/index.ts",

@@ -123,7 +123,13 @@ export async function queueItems(
   const [withSchedule, promises, repayments, reminders, policies, states, scored, rules] = await Promise.all([
     withSchedules(db, rows, kept),
     db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("seq").execute(),
-    db.selectFrom("repayments").select(["loan_id", "amount", "paid_at"]).where("loan_id", "in", ids).where("block_number", "<=", at.block).execute(),
+    // Repayments only decide whether promises were kept: those of the loans with a promise.
+    db
+      .selectFrom("repayments")
+      .select(["loan_id", "amount", "paid_at"])
+      .where("loan_id", "in", (eb) => eb.selectFrom("promises").select("promises.loan_id").where("promises.loan_id", "in", ids).where("promises.block_number", "<=", at.block))
+      .where("block_number", "<=", at.block)
+      .execute(),
     db.selectFrom("reminders").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("block_number").orderBy("log_index").execute(),
     contactPolicies(db, [...new Set(rows.map((r) => r.lender))]),
     complianceStates(db, rows, at.timestamp),
