@@ -22,7 +22,8 @@
  * Environment: BENCH_LOANS (loans per round, 6000), BENCH_ROUNDS (4, even), BENCH_ACTIONS (actions
  * per loan per round, 4), TEST_POSTGRES_URL. Targets (2-core machine, issue 19): sqlite ratio >= 0.8,
  * postgres >= 0.7, peak RSS <= 350 MB, realtime p95 <= 300 ms; a miss is reported, not fatal.
- * Dev only: BENCH_RPC + BENCH_DEPLOYMENTS reuse a chain already generated (no rssCheck).
+ * Dev only: BENCH_RPC + BENCH_DEPLOYMENTS reuse a chain already generated (no rssCheck); BENCH_KEEP_NODE=1
+ * keeps the generated chain's node running after the results, until this process is interrupted.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import crypto from "node:crypto";
@@ -520,8 +521,13 @@ async function main(): Promise<void> {
     console.log(`wrote ${path.relative(REPO_ROOT, path.join(outDir, "indexer.json"))}`);
   } finally {
     if (node && process.env.BENCH_KEEP_NODE !== "1") await node.stop();
-    else if (node) say(`node left running at ${node.url} (BENCH_KEEP_NODE=1), deployments ${deploymentsDir!}`);
     fs.rmSync(work, { recursive: true, force: true });
+    if (node && process.env.BENCH_KEEP_NODE === "1") {
+      // The node writes to this process's pipes: it lives as long as this process does.
+      say(`node left running at ${node.url} (BENCH_KEEP_NODE=1), deployments ${deploymentsDir!}; interrupt to stop it`);
+      await new Promise<void>((resolve) => process.once("SIGINT", resolve).once("SIGTERM", resolve));
+      await node.stop();
+    }
   }
 }
 

@@ -7,9 +7,12 @@ import { PostgresAdapter, sql, type Kysely } from "kysely";
  * - `queue_open`: the loan is worked (active or charged off: src/api/services/queue.ts OPEN_STATUSES);
  * - `expected_key`: its score's expected recovery (40 digits), zeros when it has none (NO_EXPECTED);
  * - `due_key` and `amount_overdue`: as on the loans row.
- * Triggers copy them from `loans` and `loan_scores` whenever those change or an assignment is made,
- * on every write path (the indexer, its rollback, the overdue refresh, the scorer, bulk COPY), so
- * they never differ from their sources. Before this, the queue either read all the collector's
+ * Triggers copy them from `loans` and `loan_scores` when an assignment is made and when a score
+ * changes (the scorer, bulk COPY). Changes of `loans` are copied by the only code that writes that
+ * table, the indexer's store (src/indexer/store.ts syncQueueKeys: its write path, the rollback and
+ * the overdue refresh), in one statement a write: this migration first did that with triggers on
+ * `loans` too, which migration 0018 drops (a row trigger doubled the cost of every loans update).
+ * Before this, the queue either read all the collector's
  * assignments and sorted them, or walked every open loan in the book; the strategy order (expected
  * recovery first) could not use an index at all and at 1M loans took seconds a page.
  */
@@ -37,17 +40,6 @@ begin
     amount_overdue = coalesce((select l.amount_overdue from loans l where l.loan_id = new.loan_id), '${NO_EXPECTED}'),
     expected_key = coalesce((select s.expected_recovery from loan_scores s where s.loan_id = new.loan_id), '${NO_EXPECTED}')
   where loan_id = new.loan_id and collector = new.collector;
-end;
-create trigger current_collectors_keys_on_loan_insert after insert on loans
-begin
-  update current_collectors set queue_open = new.status in (0, 1), due_key = new.due_key, amount_overdue = new.amount_overdue
-  where loan_id = new.loan_id;
-end;
-create trigger current_collectors_keys_on_loan_update after update of status, due_key, amount_overdue on loans
-when old.status is not new.status or old.due_key is not new.due_key or old.amount_overdue is not new.amount_overdue
-begin
-  update current_collectors set queue_open = new.status in (0, 1), due_key = new.due_key, amount_overdue = new.amount_overdue
-  where loan_id = new.loan_id;
 end;
 create trigger current_collectors_keys_on_score_insert after insert on loan_scores
 begin
@@ -81,18 +73,6 @@ begin
 end $$;
 create trigger current_collectors_keys_on_assign before insert on current_collectors
   for each row execute function current_collectors_keys_on_assign();
-create or replace function current_collectors_keys_on_loans() returns trigger language plpgsql as $$
-begin
-  update current_collectors c set queue_open = case when n.status in (0, 1) then 1 else 0 end, due_key = n.due_key, amount_overdue = n.amount_overdue
-  from changed_loans n
-  where c.loan_id = n.loan_id
-    and (c.queue_open <> case when n.status in (0, 1) then 1 else 0 end or c.due_key <> n.due_key or c.amount_overdue <> n.amount_overdue);
-  return null;
-end $$;
-create trigger current_collectors_keys_on_loan_insert after insert on loans
-  referencing new table as changed_loans for each statement execute function current_collectors_keys_on_loans();
-create trigger current_collectors_keys_on_loan_update after update on loans
-  referencing new table as changed_loans for each statement execute function current_collectors_keys_on_loans();
 create or replace function current_collectors_keys_on_scores() returns trigger language plpgsql as $$
 begin
   if tg_op = 'DELETE' then
@@ -114,8 +94,6 @@ create trigger current_collectors_keys_on_score_delete after delete on loan_scor
 
 const TRIGGERS = [
   ["current_collectors_keys_on_assign", "current_collectors"],
-  ["current_collectors_keys_on_loan_insert", "loans"],
-  ["current_collectors_keys_on_loan_update", "loans"],
   ["current_collectors_keys_on_score_insert", "loan_scores"],
   ["current_collectors_keys_on_score_update", "loan_scores"],
   ["current_collectors_keys_on_score_delete", "loan_scores"],
@@ -149,7 +127,7 @@ export async function installQueueKeys(db: Kysely<any>): Promise<void> {
 export async function removeQueueKeys(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   for (const [name, table] of TRIGGERS) await sql.raw(postgres ? `drop trigger if exists ${name} on ${table}` : `drop trigger if exists ${name}`).execute(db);
-  if (postgres) for (const f of ["current_collectors_keys_on_assign", "current_collectors_keys_on_loans", "current_collectors_keys_on_scores"]) await sql.raw(`drop function if exists ${f}()`).execute(db);
+  if (postgres) for (const f of ["current_collectors_keys_on_assign", "current_collectors_keys_on_scores"]) await sql.raw(`drop function if exists ${f}()`).execute(db);
   for (const i of ["current_collectors_due_idx", "current_collectors_queue_idx"]) await db.schema.dropIndex(i).ifExists().execute();
 }
 
