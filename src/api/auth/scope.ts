@@ -42,9 +42,10 @@ export async function resolveScope(db: Kysely<Database>, address: Address): Prom
 }
 
 /**
- * The caller's scope, and whether it depends on the chain time as well as on the tables
- * `scope_epoch` watches (migration 0017): an agency's, or an agency collector's, loans change as
- * placements start and end, with no event. Any other scope stays the same until the epoch moves.
+ * The caller's scope, and whether it depends on the chain time as well as on the tables whose
+ * changes `cache_epochs.scopes` counts (migration 0017): an agency's, or an agency collector's,
+ * loans change as placements start and end, with no event. Any other scope stays the same until
+ * that count moves.
  */
 export async function loadScope(db: Kysely<Database>, address: Address): Promise<{ scope: Scope; timed: boolean }> {
   const [lender, auditor, servicing, assigned, placed, cursor] = await Promise.all([

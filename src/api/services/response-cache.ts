@@ -11,9 +11,10 @@
  * Bounded by bytes (least recently used out first); 0 disables it.
  *
  * Callers' scopes are kept longer: a scope is read from tables whose every change raises
- * `scope_epoch` (migration 0017), so one stays right across blocks until the epoch moves — unless it
- * also depends on the chain time (an agency's placements start and end with no event), then only
- * for its generation.
+ * `cache_epochs.scopes` (migration 0017), so one stays right across blocks until that moves — unless
+ * it also depends on the chain time (an agency's placements start and end with no event), then
+ * only for its generation. Schedules and policies (`history`) are kept until
+ * `cache_epochs.history` moves (a rollback deleted some).
  */
 import type { Kysely } from "kysely";
 import { Counter, type Registry } from "prom-client";
