@@ -203,7 +203,7 @@ const QUEUE_KEY_SOURCES: readonly string[] = ["status", "due_key", "amount_overd
  * (measured on SQLite: a row trigger on loans, even one doing nothing, doubles an update's cost).
  * New assignments take their keys from a trigger (current_collectors_keys_on_assign).
  */
-export async function syncQueueKeys(trx: Transaction<Database>, loanIds: number[]): Promise<void> {
+async function syncQueueKeys(trx: Transaction<Database>, loanIds: number[]): Promise<void> {
   const open = sql`case when l.status in (0, 1) then 1 else 0 end`;
   for (const ids of chunk(loanIds, 5_000)) {
     await sql`update current_collectors set queue_open = ${open}, due_key = l.due_key, amount_overdue = l.amount_overdue
