@@ -347,6 +347,8 @@ export async function currentSchedules(db: Kysely<Database> | Transaction<Databa
     .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
     .select(["installments.loan_id", "installments.due_date", "installments.principal", "installments.interest"])
     .where("installments.loan_id", "in", loanIds)
+    // Both sides (PostgreSQL would otherwise scan all of loans for the join; see overdueInputs).
+    .where("loans.loan_id", "in", loanIds)
     .orderBy("installments.loan_id")
     .orderBy("installments.idx")
     .execute();

@@ -184,6 +184,9 @@ async function overdueInputs(trx: Transaction<Database>, loanIds: number[]): Pro
       .innerJoin("loans", (j) => j.onRef("loans.loan_id", "=", "installments.loan_id").onRef("loans.version", "=", "installments.version"))
       .select(["installments.loan_id", "installments.idx", "installments.due_date", "installments.principal", "installments.interest"])
       .where("installments.loan_id", "in", ids)
+      // The ids on both sides: PostgreSQL does not carry an IN list across a join, and without it
+      // hashes the whole loans table for each chunk (measured: 20-35 ms a chunk at 24k loans).
+      .where("loans.loan_id", "in", ids)
       .whereRef("installments.idx", ">=", "loans.cursor")
       .execute();
     for (const i of inst) {
@@ -202,13 +205,14 @@ const QUEUE_KEY_SOURCES: readonly string[] = ["status", "due_key", "amount_overd
  * which call this: one set-based update costs far less than a row trigger on every loans write
  * (measured on SQLite: a row trigger on loans, even one doing nothing, doubles an update's cost).
  * New assignments take their keys from a trigger (current_collectors_keys_on_assign).
+ * The ids filter loans too: PostgreSQL otherwise hashes the whole loans table for the join.
  */
 async function syncQueueKeys(trx: Transaction<Database>, loanIds: number[]): Promise<void> {
   const open = sql`case when l.status in (0, 1) then 1 else 0 end`;
   for (const ids of chunk(loanIds, 5_000)) {
     await sql`update current_collectors set queue_open = ${open}, due_key = l.due_key, amount_overdue = l.amount_overdue
       from loans l
-      where l.loan_id = current_collectors.loan_id and current_collectors.loan_id in (${sql.join(ids)})
+      where l.loan_id = current_collectors.loan_id and current_collectors.loan_id in (${sql.join(ids)}) and l.loan_id in (${sql.join(ids)})
         and (current_collectors.queue_open <> ${open} or current_collectors.due_key <> l.due_key or current_collectors.amount_overdue <> l.amount_overdue)`.execute(trx);
   }
 }
