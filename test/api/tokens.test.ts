@@ -6,7 +6,8 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { newTokenId, revokeSubject, revokeToken, serviceToken, signToken } from "../../src/api/auth/tokens";
+import { getAddress } from "viem";
+import { newTokenId, revokeSubject, revokeToken, serviceToken, signToken, verifyToken } from "../../src/api/auth/tokens";
 import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture } from "./fixture";
 
 const run = promisify(execFile);
@@ -63,5 +64,47 @@ describeEachDialect("bearer tokens: ids, lifetimes, revocation", (dialect) => {
     expect(await get(tenYears.token)).to.equal(401);
     const oneYear = serviceToken(f.addresses.auditor, TOKEN_SECRET, 365 * 86_400);
     expect(await get(oneYear.token)).to.equal(200);
+  });
+});
+
+/** verifyToken keeps tokens whose signature checked out (an HMAC a request saved); what it answers must not change. */
+describe("bearer tokens: the verified-token memory", () => {
+  const SECRET = "a-test-secret-of-enough-length-0001";
+  const sub = "0x1000000000000000000000000000000000000001";
+  const claims = (exp: number, kind: "session" | "service" = "session") => ({ sub: getAddress(sub), kind, iat: 1_000, exp, jti: newTokenId() });
+
+  it("a kept token still expires: refused once the clock reaches its expiry", () => {
+    const token = signToken(claims(2_000), SECRET);
+    expect(verifyToken(token, SECRET, 1_500)?.exp).to.equal(2_000);
+    expect(verifyToken(token, SECRET, 1_999)?.exp, "kept, before expiry").to.equal(2_000);
+    expect(verifyToken(token, SECRET, 2_000), "kept, at expiry").to.equal(undefined);
+  });
+
+  it("a kept token is checked again under another secret, and refused there", () => {
+    const token = signToken(claims(2_000), SECRET);
+    expect(verifyToken(token, SECRET, 1_500)).to.not.equal(undefined);
+    expect(verifyToken(token, `${SECRET}-rotated`, 1_500)).to.equal(undefined);
+    expect(verifyToken(token, SECRET, 1_500), "the first secret still verifies it").to.not.equal(undefined);
+  });
+
+  it("a token altered after a verified one was kept is refused (its text differs)", () => {
+    const token = signToken(claims(2_000), SECRET);
+    expect(verifyToken(token, SECRET, 1_500)).to.not.equal(undefined);
+    const [, mac] = token.split(".");
+    const forged = `${Buffer.from(JSON.stringify({ ...claims(9_999), sub: getAddress(sub) })).toString("base64url")}.${mac}`;
+    expect(verifyToken(forged, SECRET, 1_500)).to.equal(undefined);
+  });
+
+  it("the service-lifetime bound applies to a kept token too", () => {
+    const token = signToken(claims(1_000 + 400 * 86_400, "service"), SECRET);
+    expect(verifyToken(token, SECRET, 1_500)).to.not.equal(undefined);
+    expect(verifyToken(token, SECRET, 1_500, { maxServiceTtlSec: 365 * 86_400 })).to.equal(undefined);
+  });
+
+  it("callers get claims of their own: changing them does not change the next answer", () => {
+    const token = signToken(claims(2_000), SECRET);
+    const first = verifyToken(token, SECRET, 1_500)!;
+    first.exp = 99_999;
+    expect(verifyToken(token, SECRET, 1_500)?.exp).to.equal(2_000);
   });
 });
