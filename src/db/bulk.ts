@@ -3,8 +3,10 @@
  * compile cost dominates big multi-row inserts):
  * - SQLite: cached prepared multi-row INSERT statements on the better-sqlite3 connection, run
  *   synchronously inside the caller's Kysely transaction (one connection, so the same transaction);
- * - PostgreSQL: plain inserts go through COPY ... FROM STDIN (pg-copy-streams, text format) on the
- *   transaction's own connection, the server's cheapest way in; upserts and small inserts through
+ * - PostgreSQL: inserts and upserts of 16 rows or more go through COPY ... FROM STDIN
+ *   (pg-copy-streams) on the transaction's own connection, the server's cheapest way in: in the
+ *   binary format (src/db/copy-binary.ts) when every column's type has an encoder there, else the
+ *   text format. Smaller ones, and inserts that ignore conflicts, through
  *   `INSERT ... SELECT ... FROM json_populate_recordset(null::table, $1)` with the rows as one JSON
  *   parameter (V8 serialises it natively; the server maps keys to columns and types). Measured
  *   faster than unnest($1::type[], ...) with per-column arrays, whose client-side array escaping
@@ -18,6 +20,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import type BetterSqlite3 from "better-sqlite3";
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./schema";
+import { BINARY_TYPES, copyBinary } from "./copy-binary";
 
 /**
  * PostgreSQL: the pool client a transaction started inside `reserved.run(slot, ...)` runs on is
@@ -133,8 +136,30 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
 
 function postgresWriter(reserved: AsyncLocalStorage<ReservedClient>): BulkWriter {
   const clientOf = new WeakMap<Transaction<Database>, pg.PoolClient>();
-  const json = async (trx: Transaction<Database>, table: string, rows: readonly object[], onConflict?: OnConflict) => {
-    const cols = Object.keys(rows[0]);
+  /** Column type oids by table, read once per table (the schema is migrated before writes start). */
+  const typesOf = new Map<string, Map<string, number>>();
+  /** COPY of `rows` into `target` (`table` or its staging table): binary when every column has an encoder. */
+  const copy = async (client: pg.PoolClient, table: string, target: string, rows: readonly object[], cols: readonly string[]) => {
+    let types = typesOf.get(table);
+    if (!types) {
+      const res = await client.query<{ attname: string; atttypid: number }>(
+        "select attname, atttypid from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped",
+        [quote(table)],
+      );
+      types = new Map(res.rows.map((r) => [r.attname, Number(r.atttypid)]));
+      typesOf.set(table, types);
+    }
+    const oids = cols.map((c) => types.get(c) ?? 0);
+    const list = cols.map(quote).join(", ");
+    if (oids.every((t) => BINARY_TYPES.has(t))) {
+      await pipeline(Readable.from(copyBinary(rows, cols, oids)), client.query(copyFrom(`copy ${target} (${list}) from stdin with (format binary)`)));
+    } else {
+      await pipeline(Readable.from(copyLines(rows, cols)), client.query(copyFrom(`copy ${target} (${list}) from stdin`)));
+    }
+  };
+  const json = async (trx: Transaction<Database>, table: string, given: readonly object[], onConflict?: OnConflict) => {
+    const cols = Object.keys(given[0]);
+    const rows = withHexBytes(given, cols);
     const list = sql.join(cols.map((c) => sql.id(c)));
     const conflict = sql.raw(conflictClause(cols, onConflict));
     // In chunks, to bound the size of one statement's text (and of the client's buffers).
@@ -159,14 +184,11 @@ function postgresWriter(reserved: AsyncLocalStorage<ReservedClient>): BulkWriter
       if (onConflict === "ignore" || client === undefined || rows.length < PG_COPY_MIN_ROWS) return json(trx, table, rows, onConflict);
       const cols = Object.keys(rows[0]);
       const list = cols.map(quote).join(", ");
-      if (onConflict === undefined) {
-        await pipeline(Readable.from(copyLines(rows, cols)), client.query(copyFrom(`copy ${quote(table)} (${list}) from stdin`)));
-        return;
-      }
+      if (onConflict === undefined) return copy(client, table, quote(table), rows, cols);
       // An upsert: COPY into a temporary table like the target, then one INSERT ... ON CONFLICT from it.
       const stage = quote(`stage_${table}`);
       await client.query(`create temporary table if not exists ${stage} (like ${quote(table)}) on commit delete rows`);
-      await pipeline(Readable.from(copyLines(rows, cols)), client.query(copyFrom(`copy ${stage} (${list}) from stdin`)));
+      await copy(client, table, stage, rows, cols);
       await client.query(`insert into ${quote(table)} (${list}) select ${list} from ${stage}${conflictClause(cols, onConflict)}`);
       await client.query(`truncate ${stage}`);
     },
@@ -180,6 +202,20 @@ function postgresWriter(reserved: AsyncLocalStorage<ReservedClient>): BulkWriter
       }
     },
   };
+}
+
+/** `rows` with any bytes (a bytea column's value) as the `\x` hex text json_populate_recordset reads. */
+function withHexBytes(rows: readonly object[], cols: readonly string[]): readonly object[] {
+  const bytes = cols.filter((c) => rows.some((r) => (r as Record<string, unknown>)[c] instanceof Uint8Array));
+  if (bytes.length === 0) return rows;
+  return rows.map((r) => {
+    const out: Record<string, unknown> = { ...r };
+    for (const c of bytes) {
+      const v = out[c];
+      if (v instanceof Uint8Array) out[c] = `\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex")}`;
+    }
+    return out;
+  });
 }
 
 /** COPY's text format: tab-separated fields, `\N` for null, backslash escapes. */

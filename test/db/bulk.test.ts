@@ -1,8 +1,9 @@
 /**
  * The indexer's bulk writer (src/db/bulk.ts) on both databases: what goes in comes back out, value
- * for value, whichever path it takes (SQLite's multi-row INSERT; on PostgreSQL COPY's text format
- * for plain inserts and upserts of 16 rows or more, one JSON INSERT below that), with the characters
- * COPY's text format must escape, nulls, and a string that reads like COPY's null marker.
+ * for value, whichever path it takes (SQLite's multi-row INSERT; on PostgreSQL COPY's binary format
+ * for plain inserts and upserts of 16 rows or more, its text format when a column's type has no
+ * binary encoder, one JSON INSERT below 16 rows), with the characters COPY's text format must
+ * escape, nulls, a string that reads like COPY's null marker, and every column type the indexer uses.
  */
 import { expect } from "chai";
 import { sql, type Kysely, type Transaction } from "kysely";
@@ -99,6 +100,59 @@ describeEachDialect("bulk writer", (dialect) => {
     const got = await readAll();
     expect(got.filter((r) => r.note === "second").map((r) => r.id)).to.deep.equal(rows(20).map((r) => r.id));
     expect(got.filter((r) => r.note === "first").map((r) => r.id)).to.deep.equal(rows(40).slice(20).map((r) => r.id));
+  });
+
+  for (const n of [5, 40]) it(`writes ${n} rows of every column type the indexer uses as they are: small and large integers, bytes, long text`, async function () {
+    await sql`create table bulk_types (id bigint primary key, big bigint, small integer, tiny smallint, bytes ${sql.raw(dialect === "postgres" ? "bytea" : "blob")}, long text)`.execute(db);
+    try {
+      const long = "x".repeat(300_000) + "ü"; // longer than one 256 KB piece of the COPY stream
+      const want = Array.from({ length: n }, (_, i) => ({
+        id: i - 20, // negative keys too
+        big: i % 2 ? String(2n ** 62n + BigInt(i)) : -(2 ** 52) - i, // past 2^53 (as digits: JSON has no bigint), and a negative number
+        small: -(2 ** 31) + i,
+        tiny: 32_767 - i,
+        bytes: i % 5 === 0 ? null : Buffer.from([i, 0, 255, 10, 9, 92]),
+        long: i === 3 ? long : `row ${i}`,
+      }));
+      await write((trx) => bulkWriter(db)!.insert(trx, "bulk_types", want));
+      const got = (await sql<Record<string, unknown>>`select id, cast(big as text) as big, small, tiny, bytes, long from bulk_types order by id`.execute(db)).rows;
+      expect(got.map((r) => ({ ...r, id: Number(r.id), big: BigInt(r.big as string), small: Number(r.small), tiny: Number(r.tiny), bytes: r.bytes === null ? null : Buffer.from(r.bytes as Uint8Array) }))).to.deep.equal(
+        want.map((r) => ({ ...r, big: BigInt(r.big) })),
+      );
+    } finally {
+      await sql`drop table bulk_types`.execute(db);
+    }
+  });
+
+  if (dialect === "postgres") it("falls back to COPY's text format for a column type without a binary encoder", async function () {
+    await sql`create table bulk_text (id bigint primary key, note text not null, x numeric)`.execute(db);
+    try {
+      const want = rows(60).map((r) => ({ id: r.id, note: r.note, x: r.amount }));
+      await write((trx) => bulkWriter(db)!.insert(trx, "bulk_text", want));
+      const got = (await sql<{ id: string; note: string; x: string }>`select id, note, x from bulk_text order by id`.execute(db)).rows;
+      expect(got.map((r) => ({ id: Number(r.id), note: r.note, x: r.x }))).to.deep.equal(want);
+    } finally {
+      await sql`drop table bulk_text`.execute(db);
+    }
+  });
+
+  // SQLite stores what it is given (type affinity); PostgreSQL's binary COPY must refuse it here.
+  if (dialect === "postgres") it("refuses a value its column cannot hold, naming the column, and writes nothing", async function () {
+    await sql`create table bulk_bad (id bigint primary key, n integer)`.execute(db);
+    try {
+      const bad = Array.from({ length: 20 }, (_, i) => ({ id: i, n: i === 13 ? 1.5 : i }));
+      let failure: unknown;
+      try {
+        await write((trx) => bulkWriter(db)!.insert(trx, "bulk_bad", bad));
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure, "a fraction in an integer column fails").to.be.instanceOf(Error);
+      expect(String(failure)).to.contain("n is an integer column");
+      expect((await sql<{ c: number }>`select count(*) as c from bulk_bad`.execute(db)).rows[0].c).to.satisfy((c: unknown) => Number(c) === 0);
+    } finally {
+      await sql`drop table bulk_bad`.execute(db);
+    }
   });
 
   it("leaves nothing behind when the transaction fails after a bulk insert", async function () {
