@@ -40,6 +40,7 @@ import * as m0015 from "./migrations/0015_agencies";
 import * as m0016 from "./migrations/0016_queue_keys";
 import * as m0017 from "./migrations/0017_cache_epochs";
 import * as m0018 from "./migrations/0018_queue_keys_by_writer";
+import * as m0019 from "./migrations/0019_raw_logs_bytes";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0005_api_security": m0005, "0006_evidence": m0006, "0007_borrower_contacts": m0007, "0008_notices": m0008, "0009_notices_due": m0009, "0010_strategy": m0010, "0011_strategy_records": m0011, "0012_relief": m0012, "0013_arrears_plans": m0013, "0014_jurisdictions": m0014, "0015_agencies": m0015, "0016_queue_keys": m0016,
   "0017_cache_epochs": m0017,
   "0018_queue_keys_by_writer": m0018,
+  "0019_raw_logs_bytes": m0019,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

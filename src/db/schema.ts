@@ -54,8 +54,10 @@ export interface RawLogsTable extends EventKey {
   block_hash: string;
   tx_hash: string;
   address: string;
-  topics: Json;
-  data: string;
+  /** The topics one after the other, 32 bytes each (migration 0019; src/db/raw-logs.ts reads them). */
+  topics: Uint8Array;
+  /** The log's data. */
+  data: Uint8Array;
 }
 
 export interface LoanEventsTable extends EventKey {

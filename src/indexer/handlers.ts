@@ -5,6 +5,7 @@ import { sameServicing, type LoanProjection } from "../db/loans";
 import { applyToProjection, installmentsFrom, registerProjection } from "./projection";
 import { decodeJurisdiction, type Policy } from "../domain";
 import { InconsistentEventError } from "./errors";
+import { storedLog } from "../db/raw-logs";
 
 type EventTable = Exclude<keyof Database, "cursor" | "blocks" | "loans" | "installments" | "current_collectors">;
 
@@ -61,14 +62,15 @@ export function applyLogs(batch: Batch, logs: readonly DecodedLog[], timestamps:
     const ts = timestamps.get(log.blockNumber);
     if (ts === undefined) throw new InconsistentEventError(`no timestamp for block ${log.blockNumber}`);
     const key = { block_number: log.blockNumber, log_index: log.logIndex };
+    const stored = storedLog(log.topics, log.data);
     push(batch, "raw_logs", {
       block_number: key.block_number, log_index: key.log_index,
       chain_id: ctx.chainId,
       block_hash: log.blockHash,
       tx_hash: log.transactionHash,
       address: log.address,
-      topics: JSON.stringify(log.topics),
-      data: log.data,
+      topics: stored.topics,
+      data: stored.data,
     });
     batch.events++;
     const loanId = loanIdOf(log);

@@ -13,6 +13,7 @@ import type { Policy } from "../domain";
 import { loanIdOf } from "./handlers";
 import { applyToProjection, registerProjection } from "./projection";
 import { insertMany, moveCursor, upsertLoans, writeTransaction, type Cursor } from "./store";
+import { dataOf, topicsOf } from "../db/raw-logs";
 
 /**
  * Rolls the database back to `forkBlock` (the last block both chains share), in one transaction:
@@ -89,8 +90,8 @@ async function rebuild(trx: Transaction<Database>, loanIds: number[], decode: De
     ts: r.block_timestamp,
     log: decode({
       address: r.address as Address,
-      topics: JSON.parse(r.topics),
-      data: r.data as `0x${string}`,
+      topics: topicsOf(r.topics),
+      data: dataOf(r.data),
       blockNumber: BigInt(r.block_number),
       logIndex: r.log_index,
       blockHash: r.block_hash as `0x${string}`,

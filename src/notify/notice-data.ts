@@ -4,7 +4,7 @@
  * data: the templates never see an address or a phone number.
  */
 import type { Kysely } from "kysely";
-import { erc20Abi, type Address, type Hex, type PublicClient } from "viem";
+import { erc20Abi, type Address, type PublicClient } from "viem";
 import { createArgsDecoder } from "../chain/decode";
 import { chunk } from "../db/chunk";
 import { settlementOf } from "../db/loans";
@@ -13,6 +13,7 @@ import type { NoticesTable } from "../db/notify-tables";
 import type { Database, LoansTable } from "../db/schema";
 import { TemplateError } from "./errors";
 import type { NoticeCurrency, NoticeData } from "./templates";
+import { dataOf as logDataOf, topicsOf } from "../db/raw-logs";
 
 /** A token's symbol and decimals. */
 export interface TokenInfo {
@@ -81,7 +82,7 @@ async function triggerArgsAll(db: Kysely<Database>, items: NoticeOfLoan[]): Prom
     const byPosition = new Map(rows.map((r) => [`${r.block_number}:${r.log_index}`, r]));
     for (const { notice: n } of part) {
       const row = byPosition.get(`${n.trigger_block}:${n.trigger_log_index}`);
-      if (row) out.set(n.id, decodeArgs(row.contract, JSON.parse(row.topics) as Hex[], row.data as Hex));
+      if (row) out.set(n.id, decodeArgs(row.contract, topicsOf(row.topics), logDataOf(row.data)));
     }
   }
   return out;

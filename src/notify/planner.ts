@@ -15,7 +15,6 @@
  * portfolio that starts using notices) make no notice: a reminder months late helps nobody.
  */
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Hex } from "viem";
 import { createArgsDecoder } from "../chain/decode";
 import { chunk } from "../db/chunk";
 import { dialectOf } from "../db/dialect";
@@ -26,6 +25,7 @@ import { eventTriggerId, noticeId, promiseBrokenTriggerId } from "./ids";
 import type { NoticeKind } from "./types";
 
 import { TRIGGER_EVENTS, type TriggerEvent } from "./triggers";
+import { dataOf, topicsOf } from "../db/raw-logs";
 
 export { TRIGGER_EVENTS, type TriggerEvent };
 
@@ -265,10 +265,11 @@ export async function planPass(p: PlanPassParameters): Promise<PlanPassResult> {
         result.stale++;
         continue;
       }
-      const topics = JSON.parse(e.topics) as Hex[];
-      const args = decodeArgs(e.contract, topics, e.data as Hex);
+      const topics = topicsOf(e.topics);
+      const data = dataOf(e.data);
+      const args = decodeArgs(e.contract, topics, data);
       const facts: TriggerFacts = { name: e.name, loanId: BigInt(e.loan_id), lender: e.lender, borrowerRef: e.borrower_ref, args, at: BigInt(e.block_timestamp), dpd: asNumber(args.dpd) };
-      const triggerId = eventTriggerId(p.chainId, e.address, topics, e.data);
+      const triggerId = eventTriggerId(p.chainId, e.address, topics, data);
       const t = { triggerId, trigger: e.name, loanId: e.loan_id, lender: e.lender, borrowerRef: e.borrower_ref, block: e.block_number, logIndex: e.log_index, tx: e.tx_hash, at: e.block_timestamp };
       for (const n of await p.planFor(trx, facts)) if (n.channels.length > 0) rows.push(noticeRow(t, n, nowMs()));
     }

@@ -26,8 +26,8 @@ import { classification, dpd, dueKeyRange, policyThresholds } from "../../db/rul
 import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketDpdRange, LoanStatus, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../chain/decode";
-import type { Hex } from "viem";
 import { loanRelief } from "../services/relief";
+import { dataOf, topicsOf } from "../../db/raw-logs";
 
 type Sort = "dpd" | "-dpd" | "amountOverdue" | "-amountOverdue" | "nextDue" | "-nextDue";
 
@@ -220,7 +220,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
           txHash: e.tx_hash,
           contract: e.contract,
           event: e.name,
-          args: decodeArgs(e.contract, JSON.parse(e.topics) as Hex[], e.data as Hex),
+          args: decodeArgs(e.contract, topicsOf(e.topics), dataOf(e.data)),
         })),
         nextCursor: rows.length > query.limit && last ? encodeCursor({ b: last.block_number, l: last.log_index }) : null,
         asOf: at,

@@ -1,9 +1,9 @@
 import { sql, type Kysely } from "kysely";
-import type { Hex } from "viem";
 import type { Database, LoanEventsTable } from "../../db/schema";
 import { createArgsDecoder } from "../../chain/decode";
 import type { Scope } from "../auth/scope";
 import { InvalidRequestError } from "./errors";
+import { dataOf, topicsOf } from "../../db/raw-logs";
 
 /** SSE event name of each streamed contract event. */
 export const STREAM_EVENTS = {
@@ -75,7 +75,7 @@ export interface StreamFilter extends StreamSelection {
 }
 
 /** A streamed event with its log (the arguments are decoded from it) and its loan's lender. */
-export type StreamRow = LoanEventsTable & { topics: string; data: string; lender: string };
+export type StreamRow = LoanEventsTable & { topics: Uint8Array; data: Uint8Array; lender: string };
 
 const decodeArgs = createArgsDecoder();
 
@@ -94,7 +94,7 @@ export function streamMessage(e: StreamRow) {
       logIndex: e.log_index,
       timestamp: e.block_timestamp,
       txHash: e.tx_hash,
-      args: decodeArgs(e.contract, JSON.parse(e.topics) as Hex[], e.data as Hex),
+      args: decodeArgs(e.contract, topicsOf(e.topics), dataOf(e.data)),
     },
   };
 }
