@@ -5,7 +5,8 @@
  * and by those who may see a loan it was uploaded for AND that cites it. Hashes are public in events,
  * so citing a hash on one's own loan grants nothing: the copy must have been uploaded for that loan.
  */
-import type { ExpressionBuilder, Kysely } from "kysely";
+import { sql, type ExpressionBuilder, type Kysely } from "kysely";
+import { EVIDENCE_KEY } from "../../db/migrations/0020_actions_evidence_key";
 import type { Database } from "../../db/schema";
 import type { Scope } from "../auth/scope";
 import { EvidenceQuotaError, ForbiddenError, NotFoundError } from "./errors";
@@ -87,7 +88,8 @@ export function citedOnLoan(eb: ExpressionBuilder<Database, "loans">, hash: stri
 /** Whether any indexed record cites `hash` on any loan (same sources as {@link citedOnLoan}). */
 export async function citedAnywhere(db: Kysely<Database>, hash: string): Promise<boolean> {
   const [a, p, d, b, n] = await Promise.all([
-    db.selectFrom("actions").select("loan_id").where("evidence_hash", "=", hash).limit(1).executeTakeFirst(),
+    // The key first: SQLite's index is on it (migration 0020); on PostgreSQL it is a filter after the hash index.
+    db.selectFrom("actions").select("loan_id").where(sql.raw(EVIDENCE_KEY), "=", hash.slice(2, 14)).where("evidence_hash", "=", hash).limit(1).executeTakeFirst(),
     db.selectFrom("promises").select("loan_id").where("artifact_hash", "=", hash).limit(1).executeTakeFirst(),
     db.selectFrom("disputes").select("loan_id").where("evidence_hash", "=", hash).limit(1).executeTakeFirst(),
     db
