@@ -16,6 +16,7 @@ import {
 } from "../db/loans";
 import type { Batch } from "./handlers";
 import { CursorMovedError } from "./errors";
+import { dialectOf } from "../db/dialect";
 
 /** Bound variables per statement, under SQLite's 32,766 and PostgreSQL's 65,535. */
 const MAX_PARAMS = 30_000;
@@ -170,6 +171,7 @@ async function refreshOverdue(trx: Transaction<Database>, t: number, known?: (lo
  * schedule's installments from the cursor on (the earlier ones are left out of the array).
  */
 async function overdueInputs(trx: Transaction<Database>, loanIds: number[]): Promise<Map<number, OverdueInputs>> {
+  if (dialectOf(trx) === "postgres") return overdueInputsPg(trx, loanIds);
   const out = new Map<number, OverdueInputs>();
   for (const ids of chunk(loanIds, 500)) {
     const loans = await trx.selectFrom("loans").select(["loan_id", "status", "cursor", "paid", "installment_count"]).where("loan_id", "in", ids).execute();
@@ -191,6 +193,47 @@ async function overdueInputs(trx: Transaction<Database>, loanIds: number[]): Pro
       .execute();
     for (const i of inst) {
       schedules.get(i.loan_id)![i.idx] = { dueDate: BigInt(i.due_date), principal: BigInt(i.principal), interest: BigInt(i.interest) };
+    }
+  }
+  return out;
+}
+
+/**
+ * overdueInputs on PostgreSQL: one statement a chunk, the installments of each loan read by its key
+ * (a lateral subquery the planner cannot turn into a join). During a backfill the tables have no
+ * statistics yet, and the plain join was planned as a scan of all installments: 80-100 ms a chunk
+ * of 500 at 24k loans, against 38 ms this way (and 38 ms for the join once analysed).
+ */
+async function overdueInputsPg(trx: Transaction<Database>, loanIds: number[]): Promise<Map<number, OverdueInputs>> {
+  const out = new Map<number, OverdueInputs>();
+  for (const ids of chunk(loanIds, 500)) {
+    const { rows } = await sql<{
+      loan_id: number;
+      status: number;
+      cursor: number;
+      paid: string;
+      installment_count: number;
+      idx: number | null;
+      due_date: number | null;
+      principal: string | null;
+      interest: string | null;
+    }>`select l.loan_id, l.status, l.cursor, l.paid, l.installment_count, i.idx, i.due_date, i.principal, i.interest
+      from loans l
+      left join lateral (
+        select idx, due_date, principal, interest from installments
+        where installments.loan_id = l.loan_id and installments.version = l.version and installments.idx >= l.cursor
+        offset 0
+      ) i on true
+      where l.loan_id in (${sql.join(ids)})`.execute(trx);
+    const schedules = new Map<number, Installment[]>();
+    for (const r of rows) {
+      let schedule = schedules.get(r.loan_id);
+      if (!schedule) {
+        schedule = new Array<Installment>(r.installment_count);
+        schedules.set(r.loan_id, schedule);
+        out.set(r.loan_id, { status: r.status as LoanStatus, cursor: r.cursor, paid: BigInt(r.paid), schedule });
+      }
+      if (r.idx !== null) schedule[r.idx] = { dueDate: BigInt(r.due_date!), principal: BigInt(r.principal!), interest: BigInt(r.interest!) };
     }
   }
   return out;
