@@ -22,6 +22,7 @@ import pg from "pg";
 import type { Database } from "./schema";
 import { registerRawConnection, type ReservedClient } from "./bulk";
 import { InvalidSchemaNameError, MigrationError } from "./errors";
+import { prepareReads, takePrepareOption } from "./pg-prepared";
 import * as m0001 from "./migrations/0001_initial";
 import * as m0002 from "./migrations/0002_api";
 import * as m0003 from "./migrations/0003_event_args";
@@ -185,6 +186,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     const u = new URL(url);
     const schema = u.searchParams.get("schema") ?? undefined;
     u.searchParams.delete("schema");
+    const prepare = takePrepareOption(u);
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new InvalidSchemaNameError(schema);
     const pool = new pg.Pool({
       connectionString: u.toString(),
@@ -196,6 +198,7 @@ export async function openDatabase(url: string): Promise<DatabaseHandle> {
     const dialectPool = {
       connect: async () => {
         const client = await pool.connect();
+        if (prepare) prepareReads(client);
         const slot = reserved.getStore();
         if (slot && !slot.client) slot.client = client;
         return client;

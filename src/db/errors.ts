@@ -17,6 +17,14 @@ export class InvalidSchemaNameError extends DbError {
   }
 }
 
+/** The `?prepare=` of a PostgreSQL URL is neither "on" nor "off". Fatal. */
+export class InvalidPrepareOptionError extends DbError {
+  override name = "InvalidPrepareOptionError";
+  constructor(readonly value: string) {
+    super(`the database URL's prepare parameter must be "on" or "off", not ${JSON.stringify(value)}`);
+  }
+}
+
 /** A loans row names a policy the database does not hold (a partial or foreign database). Fatal. */
 export class PolicyNotIndexedError extends DbError {
   override name = "PolicyNotIndexedError";
