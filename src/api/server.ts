@@ -31,7 +31,8 @@ export interface RunningServer {
  * process and service tokens cannot be issued.
  */
 export async function startServer(config: Config, logger: Logger, role: { worker?: boolean } = {}): Promise<RunningServer> {
-  const database = await openDatabase(config.databaseUrl);
+  // The API's reads repeat: PostgreSQL parses and plans each once per connection.
+  const database = await openDatabase(config.databaseUrl, { preparedReads: true });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "duetrail_api_" });
   let chain: ApiServices["chain"];

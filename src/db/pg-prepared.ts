@@ -12,6 +12,8 @@
  * - A statement whose result columns changed under it (a migration by a newer process adds a
  *   column to a `select *`) fails with 0A000 "cached plan must not change result type": it is run
  *   again unnamed and never prepared again on that connection.
+ * - The API asks for it (openDatabase's `preparedReads`); other processes' reads run once or twice
+ *   each, and preparing them costs more than it saves.
  * - Off with `?prepare=off` in the database URL (for a pooler in transaction mode, such as
  *   PgBouncer before 1.21, which cannot keep a statement on one server connection).
  */

@@ -100,15 +100,15 @@ describeEachDialect(
       for (let i = 0; i < 2; i++) expect((await client.query(text, [1])).rows).to.deep.equal([{ id: "1", note: "one", extra: 7 }]);
     });
 
-    it("is what openDatabase's pool does, and ?prepare=off turns it off", async function () {
-      for (const [suffix, expected] of [["", 1], ["&prepare=off", 0]] as const) {
-        const handle = await openDatabase(`${database.url}${suffix}`);
+    it("is what openDatabase's pool does when asked (the API), not by default, and not with ?prepare=off", async function () {
+      for (const [suffix, preparedReads, expected] of [["", true, 1], ["", false, 0], ["", undefined, 0], ["&prepare=off", true, 0]] as const) {
+        const handle = await openDatabase(`${database.url}${suffix}`, preparedReads === undefined ? undefined : { preparedReads });
         try {
           // One caller at a time: the pool hands back the same idle connection.
           for (let i = 0; i < 3; i++) await handle.db.selectFrom("cursor").select("block_number").where("id", "=", 1).execute();
           // The pattern is a parameter, so this statement's own text does not match it.
           const r = await sql<{ n: string }>`select count(*) as n from pg_prepared_statements where statement like ${'%from "cursor"%'}`.execute(handle.db);
-          expect(Number(r.rows[0]!.n), suffix || "default").to.equal(expected);
+          expect(Number(r.rows[0]!.n), `${suffix} ${preparedReads}`).to.equal(expected);
         } finally {
           await handle.close();
         }
