@@ -174,11 +174,6 @@ async function enableWal(sqlite: BetterSqlite3.Database): Promise<void> {
   }
 }
 
-/**
- * Opens the database named by `url`: a postgres:// URL (an optional `?schema=name` selects and
- * creates a schema, e.g. one per test run) or a SQLite file path (WAL, created with its folder).
- * Runs the migrations before returning.
- */
 export interface OpenOptions {
   /**
    * PostgreSQL: send reads outside transactions as named prepared statements (src/db/pg-prepared.ts),
@@ -189,6 +184,12 @@ export interface OpenOptions {
   preparedReads?: boolean;
 }
 
+/**
+ * Opens the database named by `url`: a postgres:// URL (an optional `?schema=name` selects and
+ * creates a schema, e.g. one per test run; `?prepare=off` keeps `preparedReads` off) or a SQLite
+ * file path (WAL, created with its folder).
+ * Runs the migrations before returning.
+ */
 export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<DatabaseHandle> {
   let handle: DatabaseHandle;
   let migrationDb: Kysely<Database> | undefined;
