@@ -14,7 +14,6 @@ import {
   type Driver,
   type Migration,
   type MigrationProvider,
-  type SqliteDatabase,
   type SqliteDialectConfig,
 } from "kysely";
 import BetterSqlite3 from "better-sqlite3";
@@ -23,6 +22,7 @@ import type { Database } from "./schema";
 import { registerRawConnection, type ReservedClient } from "./bulk";
 import { InvalidSchemaNameError, MigrationError } from "./errors";
 import { prepareReads, takePrepareOption } from "./pg-prepared";
+import { cachingStatements } from "./sqlite-statements";
 import * as m0001 from "./migrations/0001_initial";
 import * as m0002 from "./migrations/0002_api";
 import * as m0003 from "./migrations/0003_event_args";
@@ -95,35 +95,6 @@ class ImmediateSqliteDriver extends SqliteDriver {
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw("begin immediate"));
   }
-}
-
-/** Prepared statements kept per connection (least recently used out first). */
-const STATEMENT_CACHE_SIZE = 1_000;
-
-/**
- * The connection as Kysely's SQLite driver sees it, with its prepared statements reused: Kysely
- * prepares every query it runs, and parsing and planning the same SQL again was 8% of the API's
- * CPU under load. A statement still being iterated (a streamed query) is not handed out twice.
- */
-function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      const cached = statements.get(text);
-      if (cached && !cached.busy) {
-        statements.delete(text);
-        statements.set(text, cached);
-        return cached;
-      }
-      const stmt = sqlite.prepare(text);
-      if (!cached) {
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-        statements.set(text, stmt);
-      }
-      return stmt;
-    },
-  };
 }
 
 class MigrationSqliteDialect extends SqliteDialect {

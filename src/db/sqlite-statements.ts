@@ -1,0 +1,89 @@
+/**
+ * better-sqlite3 statements as Kysely's SQLite driver sees them: prepared once per connection and
+ * reused, and a read's rows built as objects of one fixed shape per statement.
+ */
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+import type BetterSqlite3 from "better-sqlite3";
+
+/** Prepared statements kept per connection (least recently used out first). */
+const STATEMENT_CACHE_SIZE = 1_000;
+
+/**
+ * The connection with its prepared statements reused: Kysely prepares every query it runs, and
+ * parsing and planning the same SQL again was 8% of the API's CPU under load. A statement still
+ * being iterated (a streamed query) is not handed out twice.
+ */
+export function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const statements = new Map<string, CachedStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const cached = statements.get(text);
+      if (cached && !cached.busy) {
+        statements.delete(text);
+        statements.set(text, cached);
+        return cached;
+      }
+      const stmt = shapedRows(sqlite.prepare(text));
+      if (!cached) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
+type CachedStatement = SqliteStatement & { readonly busy: boolean };
+
+/**
+ * A read whose rows come from better-sqlite3 as arrays (raw mode) and are built into objects by a
+ * function made for its columns: `{"loan_id": r[0], "lender": r[1], ...}`. better-sqlite3 builds
+ * each row object key by key, which V8 keeps as a slow dictionary; measured on the API's queue
+ * page (21 loans rows of 58 columns) 350 µs a page against 200 µs this way, and the rows' fields
+ * read faster afterwards. The objects are the same: same keys in the same order, a repeated name
+ * keeps its last value. Writes, and a read with a column named `__proto__` (an object literal
+ * would treat it as the prototype), are left as prepared.
+ */
+export function shapedRows(stmt: BetterSqlite3.Statement): CachedStatement {
+  if (!stmt.reader) return stmt as unknown as CachedStatement;
+  const names = stmt.columns().map((c) => c.name);
+  if (names.includes("__proto__")) return stmt as unknown as CachedStatement;
+  const build = rowBuilder(names);
+  stmt.raw(true);
+  return {
+    reader: true,
+    get busy() {
+      return stmt.busy;
+    },
+    all(parameters: ReadonlyArray<unknown>) {
+      const rows = stmt.all(parameters) as unknown[][];
+      const out = new Array<unknown>(rows.length);
+      for (let i = 0; i < rows.length; i++) out[i] = build(rows[i]!);
+      return out;
+    },
+    run(parameters: ReadonlyArray<unknown>) {
+      return stmt.run(parameters);
+    },
+    *iterate(parameters: ReadonlyArray<unknown>) {
+      for (const row of stmt.iterate(parameters) as IterableIterator<unknown[]>) yield build(row);
+    },
+  };
+}
+
+/** Builds rows of `names` from their value arrays; one builder is made per distinct column list. */
+const builders = new Map<string, (row: unknown[]) => object>();
+const BUILDER_CACHE_SIZE = 2_000;
+
+function rowBuilder(names: string[]): (row: unknown[]) => object {
+  const key = JSON.stringify(names);
+  let build = builders.get(key);
+  if (!build) {
+    // The names are the statement's own column names, each written as a JSON string literal (which
+    // escapes quotes, backslashes and line breaks), so no name can end the literal it sits in.
+    build = new Function("r", `return {${names.map((n, i) => `${JSON.stringify(n)}: r[${i}]`).join(", ")}};`) as (row: unknown[]) => object;
+    if (builders.size >= BUILDER_CACHE_SIZE) builders.delete(builders.keys().next().value!);
+    builders.set(key, build);
+  }
+  return build;
+}

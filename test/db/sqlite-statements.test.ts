@@ -1,0 +1,95 @@
+/**
+ * Reads through the statement cache (src/db/sqlite-statements.ts) come back as the same objects
+ * better-sqlite3 builds itself: same keys in the same order, same values, a repeated column name
+ * keeping its last value, whatever the column names are.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import BetterSqlite3 from "better-sqlite3";
+import { Kysely, SqliteDialect, sql } from "kysely";
+import { cachingStatements, shapedRows } from "../../src/db/sqlite-statements";
+
+/** better-sqlite3's own rows of `text` and the cache's, on one connection. */
+function bothWays(sqlite: BetterSqlite3.Database, text: string, params: unknown[] = []) {
+  const own = sqlite.prepare(text).all(...params);
+  const cached = cachingStatements(sqlite).prepare(text).all(params);
+  return { own, cached };
+}
+
+/** An object's own keys and values in order (deep.equal ignores key order). */
+const entries = (rows: unknown[]) => rows.map((r) => Object.entries(r as object));
+
+describe("SQLite statements: rows built per statement", () => {
+  let sqlite: BetterSqlite3.Database;
+  beforeEach(() => {
+    sqlite = new BetterSqlite3(":memory:");
+    sqlite.exec(`create table t (id integer primary key, name text, amount text, flag integer, data blob, note text);
+      insert into t values (1, 'a', '12345678901234567890', 1, x'00ff', null), (2, 'b''s', '0', 0, null, null);`);
+  });
+  afterEach(() => sqlite.close());
+
+  it("returns the rows better-sqlite3 builds, keys in column order", () => {
+    const { own, cached } = bothWays(sqlite, "select * from t order by id");
+    expect(cached).to.deep.equal(own);
+    expect(entries(cached)).to.deep.equal(entries(own));
+    expect((cached[1] as { name: string }).name).to.equal("b's");
+    expect(Buffer.isBuffer((cached[0] as { data: Buffer }).data)).to.equal(true);
+  });
+
+  it("keeps a repeated column name's last value in its first position, as better-sqlite3 does", () => {
+    const { own, cached } = bothWays(sqlite, "select id as x, name, amount as x from t where id = ?", [1]);
+    expect(entries(cached)).to.deep.equal(entries(own));
+    expect(cached).to.deep.equal([{ x: "12345678901234567890", name: "a" }]);
+  });
+
+  it("builds rows for any column name, quotes, backslashes and line breaks included", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ unit: fc.oneof(fc.constantFrom("\"", "\\", "\n", "\u2028", "`", "$", "{", "}", "'"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 6 }), (names) => {
+        const text = `select ${names.map((n, i) => `${i} as "${n.replace(/"/g, '""')}"`).join(", ")}`;
+        const { own, cached } = bothWays(sqlite, text);
+        expect(entries(cached)).to.deep.equal(entries(own));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("leaves a read with a column named __proto__ as better-sqlite3 builds it", () => {
+    const stmt = sqlite.prepare("select 1 as __proto__, 2 as a");
+    expect(shapedRows(stmt)).to.equal(stmt);
+    const { own, cached } = bothWays(sqlite, "select 1 as __proto__, 2 as a");
+    expect(cached).to.deep.equal(own);
+    expect(Object.getPrototypeOf(cached[0])).to.equal(Object.prototype);
+  });
+
+  it("streams shaped rows, and writes and returning clauses run as before", async () => {
+    const db = new Kysely<{ t: { id: number; name: string; amount: string; flag: number; data: Buffer | null; note: string | null } }>({
+      dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    });
+    const streamed: unknown[] = [];
+    for await (const row of db.selectFrom("t").select(["id", "name"]).orderBy("id").stream()) streamed.push(row);
+    expect(streamed).to.deep.equal([
+      { id: 1, name: "a" },
+      { id: 2, name: "b's" },
+    ]);
+    const inserted = await db.insertInto("t").values({ id: 3, name: "c", amount: "5", flag: 0, data: null, note: null }).returning(["id", "amount"]).execute();
+    expect(inserted).to.deep.equal([{ id: 3, amount: "5" }]);
+    const updated = await db.updateTable("t").set({ flag: 1 }).where("flag", "=", 0).executeTakeFirstOrThrow();
+    expect(updated.numUpdatedRows).to.equal(2n);
+    const { rows } = await sql<{ n: number }>`select count(*) as n from t where flag = ${1}`.execute(db);
+    expect(rows).to.deep.equal([{ n: 3 }]);
+  });
+
+  it("hands out a statement being streamed only once, so a second read gets its own", async () => {
+    const cache = cachingStatements(sqlite);
+    const text = "select id from t order by id";
+    const first = cache.prepare(text);
+    const iterator = first.iterate([]);
+    expect(iterator.next().value).to.deep.equal({ id: 1 });
+    const second = cache.prepare(text);
+    expect(second).to.not.equal(first);
+    expect(second.all([])).to.deep.equal([{ id: 1 }, { id: 2 }]);
+    expect(iterator.next().value).to.deep.equal({ id: 2 });
+    expect(iterator.next().done).to.equal(true);
+    expect(cache.prepare(text)).to.equal(first);
+  });
+});
