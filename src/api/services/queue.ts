@@ -109,6 +109,19 @@ export async function queueRows(
   return (await queueQuery(db, collector, after, limit, order, placed).execute()) as (LoansTable & { expected_key: string })[];
 }
 
+/**
+ * The promises of the loans `ids` at the indexed block, and the repayments of those with a promise
+ * (repayments only decide whether promises were kept): read only when there is a promise, which
+ * most pages have none of.
+ */
+async function promisesAndRepayments(db: Kysely<Database>, ids: number[], at: AsOf) {
+  const promises = await db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("seq").execute();
+  if (promises.length === 0) return [promises, []] as const;
+  const promised = [...new Set(promises.map((p) => p.loan_id))];
+  const repayments = await db.selectFrom("repayments").select(["loan_id", "amount", "paid_at"]).where("loan_id", "in", promised).where("block_number", "<=", at.block).execute();
+  return [promises, repayments] as const;
+}
+
 /** Queue items of `rows` (already in priority order), ranks starting after `rankBefore`. */
 export async function queueItems(
   db: Kysely<Database>,
@@ -120,16 +133,9 @@ export async function queueItems(
 ): Promise<QueueItem[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.loan_id);
-  const [withSchedule, promises, repayments, reminders, policies, states, scored, rules] = await Promise.all([
+  const [withSchedule, [promises, repayments], reminders, policies, states, scored, rules] = await Promise.all([
     withSchedules(db, rows, kept),
-    db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("seq").execute(),
-    // Repayments only decide whether promises were kept: those of the loans with a promise.
-    db
-      .selectFrom("repayments")
-      .select(["loan_id", "amount", "paid_at"])
-      .where("loan_id", "in", (eb) => eb.selectFrom("promises").select("promises.loan_id").where("promises.loan_id", "in", ids).where("promises.block_number", "<=", at.block))
-      .where("block_number", "<=", at.block)
-      .execute(),
+    promisesAndRepayments(db, ids, at),
     db.selectFrom("reminders").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("block_number").orderBy("log_index").execute(),
     contactPolicies(db, [...new Set(rows.map((r) => r.lender))]),
     complianceStates(db, rows, at.timestamp),
