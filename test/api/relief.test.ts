@@ -13,6 +13,7 @@ import { connectSse } from "./helpers/sse";
 import { planPass } from "../../src/notify/planner";
 import { planFor } from "../../src/notify/plans-in-force";
 import { noticeData } from "../../src/notify/notice-data";
+import { loanRecords } from "../../src/api/services/loan-records";
 import { accountOf, apiFixture, describeEachDialect, sendAs, testLoan, type ApiFixture, type Role } from "./fixture";
 
 describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
@@ -85,6 +86,16 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
     expect([d.version, d.scheduleVersions.map((v) => v.version), d.scheduleVersions[1]!.installments.length]).to.deep.equal([2, [1, 2], 2]);
     expect(d.status.dpd).to.equal(0);
     expect([d.relief.settlementOffer, d.relief.settlement]).to.deep.equal([null, null]);
+  });
+
+  it("finds each loan's relief records in one statement, and none on a loan without relief (what the detail reads)", async function () {
+    const at = (await f.db.selectFrom("cursor").select("block_number").executeTakeFirstOrThrow()).block_number;
+    const none = { holiday: false, arrearsPlan: false, settlementOffer: false, settlement: false, score: false, scoreHistory: false, promises: false };
+    expect(await loanRecords(f.db, Number(ids.holiday), at)).to.deep.equal({ ...none, holiday: true });
+    // The offer taken up stays indexed (its event); the detail shows none once settled.
+    expect(await loanRecords(f.db, Number(ids.settled), at)).to.deep.equal({ ...none, settlementOffer: true, settlement: true });
+    expect(await loanRecords(f.db, Number(ids.offered), at)).to.deep.equal({ ...none, settlementOffer: true });
+    expect(await loanRecords(f.db, Number(ids.offered) + 1_000, at)).to.deep.equal(none);
   });
 
   it("serves a settled loan as settled, with what was paid and forgiven, and no offer left", async function () {

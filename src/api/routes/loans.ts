@@ -27,6 +27,7 @@ import type { Database, LoansTable } from "../../db/schema";
 import { BUCKET_LABELS, bucketDpdRange, LoanStatus, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../chain/decode";
 import { loanRelief } from "../services/relief";
+import { loanRecords } from "../services/loan-records";
 import { dataOf, topicsOf } from "../../db/raw-logs";
 
 type Sort = "dpd" | "-dpd" | "amountOverdue" | "-amountOverdue" | "nextDue" | "-nextDue";
@@ -137,13 +138,16 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       const row = await visibleLoan(db, scopeOf(req), params.loanId);
       const at = await requestAsOf(db, req);
       const [withSchedule] = await withSchedules(db, [row], keptHistoryOf(req, services.cache));
-      const [versions, installments, collectors, scores, promises, relief] = await Promise.all([
+      const [versions, installments, collectors, present] = await Promise.all([
         db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").execute(),
         db.selectFrom("installments").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").orderBy("idx").execute(),
         db.selectFrom("current_collectors").select("collector").where("loan_id", "=", row.loan_id).orderBy("collector").execute(),
-        loanScores(db, row.loan_id),
-        loanPromises(db, row.loan_id, at),
-        loanRelief(db, row.loan_id, at, row.status === LoanStatus.Active || row.status === LoanStatus.ChargedOff),
+        loanRecords(db, row.loan_id, at.block),
+      ]);
+      const [scores, promises, relief] = await Promise.all([
+        loanScores(db, row.loan_id, present),
+        loanPromises(db, row.loan_id, at, present.promises),
+        loanRelief(db, row.loan_id, at, row.status === LoanStatus.Active || row.status === LoanStatus.ChargedOff, present),
       ]);
       return {
         loanId: String(row.loan_id),

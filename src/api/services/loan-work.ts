@@ -35,8 +35,9 @@ export function promisesWithStatus(rows: readonly Pick<PromisesTable, "seq" | "a
   return out;
 }
 
-/** The loan's promises at the indexed block, in the order they were made. */
-export async function loanPromises(db: Kysely<Database>, loanId: number, at: AsOf): Promise<PromiseOut[]> {
+/** The loan's promises at the indexed block, in the order they were made (none read when `present` says it has none). */
+export async function loanPromises(db: Kysely<Database>, loanId: number, at: AsOf, present = true): Promise<PromiseOut[]> {
+  if (!present) return [];
   const [promises, repayments] = await Promise.all([
     db.selectFrom("promises").select(["seq", "amount", "due_by", "made_at"]).where("loan_id", "=", loanId).where("block_number", "<=", at.block).orderBy("seq").execute(),
     db.selectFrom("repayments").select(["amount", "paid_at"]).where("loan_id", "=", loanId).where("block_number", "<=", at.block).execute(),

@@ -7,14 +7,22 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../db/schema";
 import { HOLIDAY_INTEREST_NAMES, HOLIDAY_PLACEMENT_NAMES } from "../schemas/relief";
 import type { AsOf } from "./loans";
+import { ALL_RECORDS, type LoanRecords } from "./loan-records";
 
-/** `open`: the loan is Active or ChargedOff (a holiday or an offer means nothing once it has ended). */
-export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf, open: boolean) {
+/**
+ * `open`: the loan is Active or ChargedOff (a holiday or an offer means nothing once it has ended).
+ * `present`: the records known to exist (src/api/services/loan-records.ts); the others are not read.
+ */
+export async function loanRelief(db: Kysely<Database>, loanId: number, at: AsOf, open: boolean, present: LoanRecords = ALL_RECORDS) {
   const [holiday, plan, offer, settlement] = await Promise.all([
-    db.selectFrom("holidays").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst(),
-    lastArrearsPlan(db, loanId, open),
-    db.selectFrom("settlement_offers").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst(),
-    db.selectFrom("settlements").selectAll().where("loan_id", "=", loanId).limit(1).executeTakeFirst(),
+    present.holiday
+      ? db.selectFrom("holidays").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst()
+      : undefined,
+    present.arrearsPlan ? lastArrearsPlan(db, loanId, open) : null,
+    present.settlementOffer
+      ? db.selectFrom("settlement_offers").selectAll().where("loan_id", "=", loanId).orderBy("block_number", "desc").orderBy("log_index", "desc").limit(1).executeTakeFirst()
+      : undefined,
+    present.settlement ? db.selectFrom("settlements").selectAll().where("loan_id", "=", loanId).limit(1).executeTakeFirst() : undefined,
   ]);
   return {
     holiday: holiday

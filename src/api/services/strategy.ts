@@ -13,6 +13,7 @@ import { parseModelFile, type ModelFile } from "../../strategy/model-file";
 import type { StrategyFile } from "../../strategy/strategy-file";
 import type { LoanScores, StrategyRecord } from "../schemas/strategy";
 import { ForbiddenError, InvalidRequestError, NotFoundError } from "./errors";
+import { ALL_RECORDS, type LoanRecords } from "./loan-records";
 
 const actsFor = (scope: Scope, lender: Address) => scope.lenders.includes(lender);
 
@@ -69,11 +70,11 @@ export async function writeStrategy(db: Kysely<Database>, scope: Scope, lender: 
   }
 }
 
-/** A loan's current score and its history (newest first, at most 100). */
-export async function loanScores(db: Kysely<Database>, loanId: number): Promise<LoanScores> {
+/** A loan's current score and its history (newest first, at most 100); `present`: the records known to exist (the others are not read). */
+export async function loanScores(db: Kysely<Database>, loanId: number, present: Pick<LoanRecords, "score" | "scoreHistory"> = ALL_RECORDS): Promise<LoanScores> {
   const [current, history] = await Promise.all([
-    db.selectFrom("loan_scores").selectAll().where("loan_id", "=", loanId).executeTakeFirst(),
-    db.selectFrom("loan_score_history").selectAll().where("loan_id", "=", loanId).orderBy("scored_at", "desc").limit(100).execute(),
+    present.score ? db.selectFrom("loan_scores").selectAll().where("loan_id", "=", loanId).executeTakeFirst() : undefined,
+    present.scoreHistory ? db.selectFrom("loan_score_history").selectAll().where("loan_id", "=", loanId).orderBy("scored_at", "desc").limit(100).execute() : [],
   ]);
   const out = (r: { kind: "behavioural" | "earlyWarning"; probability_ppm: number; points: number; model: string; scored_at: number; segment: string; arm: "champion" | "challenger" }) => ({
     kind: r.kind,
