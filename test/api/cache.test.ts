@@ -14,7 +14,8 @@ import { HISTORY_TABLES, SCOPE_TABLES } from "../../src/db/migrations/0017_cache
 import { KeptHistory } from "../../src/api/services/kept-history";
 import { rpc } from "../support/chain";
 import { createTestDatabase, describeEachDialect } from "../indexer/helpers/harness";
-import { apiFixture, type ApiFixture, type Role } from "./fixture";
+import { apiFixture, sendAs, type ApiFixture, type Role } from "./fixture";
+import { loanLedgerAbi } from "../../src/chain/abis";
 import { DAY_SECONDS as DAY } from "../../src/domain";
 
 
@@ -90,6 +91,27 @@ describeEachDialect("GET responses cached per indexed block", (dialect) => {
     expect(after.asOf.timestamp - before.asOf.timestamp).to.be.at.least(3 * DAY);
     expect(after.status.dpd).to.be.greaterThan(before.status.dpd);
     expect(JSON.stringify(after)).to.equal((await fresh("collector", "/v1/loans/2")).body);
+  });
+
+  it("serves every schedule version after a restructuring, though the earlier ones were kept", async function () {
+    this.timeout(60_000);
+    type Detail = { version: number; status: { outstandingPrincipal: string }; scheduleVersions: { version: number; installments: unknown[] }[] };
+    const before = JSON.parse((await cached("collector", "/v1/loans/3")).body) as Detail;
+    const ledger = f.deployment.loanLedger.address;
+    const now = (await f.client.getBlock()).timestamp;
+    const schedule = [
+      { dueDate: now + 40n * BigInt(DAY), principal: BigInt(before.status.outstandingPrincipal) - 1n, interest: 3n },
+      { dueDate: now + 70n * BigInt(DAY), principal: 1n, interest: 0n },
+    ];
+    await sendAs(f, "lender", ledger, loanLedgerAbi, "proposeRestructure", [3n, schedule]);
+    await sendAs(f, "borrower", ledger, loanLedgerAbi, "acceptRestructure", [3n, schedule]);
+    await f.reindex();
+    const after = JSON.parse((await cached("collector", "/v1/loans/3")).body) as Detail;
+    expect(after.version).to.equal(before.version + 1);
+    expect(after.scheduleVersions.map((v) => v.version)).to.deep.equal([...before.scheduleVersions.map((v) => v.version), after.version]);
+    expect(after.scheduleVersions.slice(0, -1)).to.deep.equal(before.scheduleVersions);
+    expect(after.scheduleVersions.at(-1)!.installments).to.have.length(2);
+    expect(JSON.stringify(after)).to.equal((await fresh("collector", "/v1/loans/3")).body);
   });
 });
 
@@ -273,5 +295,18 @@ describeEachDialect("schedules and policies kept until a rollback", (dialect) =>
     expect(kept.schedule(1, 1)).to.equal(undefined); // another version
     kept.keepSchedule(4, 0, []);
     expect(kept.schedule(4, 0)).to.equal(undefined);
+  });
+
+  it("keeps the loan detail's schedule versions by loan and version, most recently used up to its bound", () => {
+    const kept = new KeptHistory(2);
+    kept.keepScheduleVersions(1, 1, [{ version: 1 }]);
+    kept.keepScheduleVersions(1, 2, [{ version: 1 }, { version: 2 }]);
+    expect(kept.scheduleVersions(1, 1)).to.deep.equal([{ version: 1 }]);
+    kept.keepScheduleVersions(2, 1, [{ version: 1 }]);
+    expect(kept.scheduleVersions(1, 2)).to.equal(undefined);
+    expect(kept.scheduleVersions(1, 1)).to.deep.equal([{ version: 1 }]);
+    expect(kept.scheduleVersions(2, 1)).to.deep.equal([{ version: 1 }]);
+    kept.keepScheduleVersions(3, 1, []);
+    expect(kept.scheduleVersions(3, 1)).to.equal(undefined);
   });
 });

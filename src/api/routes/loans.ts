@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
-import { sql, type SelectQueryBuilder, type SqlBool } from "kysely";
+import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from "kysely";
+import type { z } from "../openapi";
 import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
 import { InvalidRequestError } from "../services/errors";
@@ -8,7 +9,7 @@ import { route } from "../route";
 import { encodeCursor, LoanIdParam } from "../schemas/common";
 import { loanScores } from "../services/strategy";
 import { loanPromises } from "../services/loan-work";
-import { LoanDetail, LoanList, LoanListQuery, Timeline, TimelineQuery } from "../schemas/loans";
+import { LoanDetail, LoanList, LoanListQuery, ScheduleVersion, Timeline, TimelineQuery } from "../schemas/loans";
 import {
   keptHistoryOf,
   requestAsOf,
@@ -28,6 +29,7 @@ import { BUCKET_LABELS, bucketDpdRange, LoanStatus, type Bucket } from "../../do
 import { createArgsDecoder } from "../../chain/decode";
 import { loanRelief } from "../services/relief";
 import { loanRecords } from "../services/loan-records";
+import type { KeptHistory } from "../services/kept-history";
 import { dataOf, topicsOf } from "../../db/raw-logs";
 
 type Sort = "dpd" | "-dpd" | "amountOverdue" | "-amountOverdue" | "nextDue" | "-nextDue";
@@ -137,10 +139,10 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
     async ({ params }, req) => {
       const row = await visibleLoan(db, scopeOf(req), params.loanId);
       const at = await requestAsOf(db, req);
-      const [withSchedule] = await withSchedules(db, [row], keptHistoryOf(req, services.cache));
-      const [versions, installments, collectors, present] = await Promise.all([
-        db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").execute(),
-        db.selectFrom("installments").selectAll().where("loan_id", "=", row.loan_id).orderBy("version").orderBy("idx").execute(),
+      const kept = keptHistoryOf(req, services.cache);
+      const [withSchedule] = await withSchedules(db, [row], kept);
+      const [scheduleVersions, collectors, present] = await Promise.all([
+        scheduleVersionsOf(db, row, kept),
         db.selectFrom("current_collectors").select("collector").where("loan_id", "=", row.loan_id).orderBy("collector").execute(),
         loanRecords(db, row.loan_id, at.block),
       ]);
@@ -164,18 +166,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
         registered: { block: row.block_number, timestamp: row.registered_at, txHash: row.tx_hash },
         version: row.version,
         status: loanStatus(withSchedule, at),
-        scheduleVersions: versions.map((v) => ({
-          version: v.version,
-          startedAt: v.started_at,
-          principal: v.principal,
-          scheduleHash: v.schedule_hash,
-          replacedInterest: v.replaced_interest,
-          forgivenPenalty: v.forgiven_penalty,
-          txHash: v.tx_hash,
-          installments: installments
-            .filter((i) => i.version === v.version)
-            .map((i) => ({ index: i.idx, dueDate: i.due_date, principal: i.principal, interest: i.interest })),
-        })),
+        scheduleVersions,
         collectors: collectors.map((c) => c.collector),
         trail: { count: row.trail_count, head: row.trail_head },
         restrictedChannels: Array.from({ length: 8 }, (_, c) => c).filter((c) => (row.restricted_channels & (1 << c)) !== 0),
@@ -231,4 +222,28 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       };
     },
   );
+}
+
+/** Every schedule version of the loan up to the row's, with its installments (kept per loan and version: they never change). */
+async function scheduleVersionsOf(db: Kysely<Database>, row: LoansTable, kept: KeptHistory | undefined) {
+  type Out = z.infer<typeof ScheduleVersion>;
+  const known = kept?.scheduleVersions<Out>(row.loan_id, row.version);
+  if (known) return known;
+  // Up to the row's version: one the indexer wrote after the row was read is not served under it.
+  const [versions, installments] = await Promise.all([
+    db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", row.loan_id).where("version", "<=", row.version).orderBy("version").execute(),
+    db.selectFrom("installments").selectAll().where("loan_id", "=", row.loan_id).where("version", "<=", row.version).orderBy("version").orderBy("idx").execute(),
+  ]);
+  const out: Out[] = versions.map((v) => ({
+    version: v.version,
+    startedAt: v.started_at,
+    principal: v.principal,
+    scheduleHash: v.schedule_hash,
+    replacedInterest: v.replaced_interest,
+    forgivenPenalty: v.forgiven_penalty,
+    txHash: v.tx_hash,
+    installments: installments.filter((i) => i.version === v.version).map((i) => ({ index: i.idx, dueDate: i.due_date, principal: i.principal, interest: i.interest })),
+  }));
+  kept?.keepScheduleVersions(row.loan_id, row.version, out);
+  return out;
 }
