@@ -12,6 +12,7 @@ import { sql } from "kysely";
 import { createResponseCache } from "../../src/api/services/response-cache";
 import { HISTORY_TABLES, SCOPE_TABLES } from "../../src/db/migrations/0017_cache_epochs";
 import { KeptHistory } from "../../src/api/services/kept-history";
+import { BlockMemo } from "../../src/api/services/block-memo";
 import { rpc } from "../support/chain";
 import { createTestDatabase, describeEachDialect } from "../indexer/helpers/harness";
 import { apiFixture, sendAs, type ApiFixture, type Role } from "./fixture";
@@ -112,6 +113,36 @@ describeEachDialect("GET responses cached per indexed block", (dialect) => {
     expect(after.scheduleVersions.slice(0, -1)).to.deep.equal(before.scheduleVersions);
     expect(after.scheduleVersions.at(-1)!.installments).to.have.length(2);
     expect(JSON.stringify(after)).to.equal((await fresh("collector", "/v1/loans/3")).body);
+  });
+});
+
+describe("values kept for a generation (BlockMemo)", () => {
+  it("loads only the keys it does not have, in one call, and keeps what was loaded up to its bound", async () => {
+    const memo = new BlockMemo(3);
+    const calls: string[][] = [];
+    const load = async (keys: string[]) => {
+      calls.push(keys);
+      return new Map(keys.map((k) => [k, k === "none" ? null : k.toUpperCase()] as const));
+    };
+    expect(await memo.many("x", ["a", "b", "a"], load)).to.deep.equal(new Map([["a", "A"], ["b", "B"]]));
+    expect(await memo.many("x", ["b", "none", "c"], load)).to.deep.equal(new Map([["b", "B"], ["none", null], ["c", "C"]]));
+    expect(await memo.many("x", ["none"], load)).to.deep.equal(new Map([["none", null]])); // a null is kept too
+    expect(await memo.many("y", ["b"], load)).to.deep.equal(new Map([["b", "B"]])); // another kind: loaded again
+    expect(calls).to.deep.equal([["a", "b"], ["none", "c"], ["b"]]);
+    // Bound 3: y:b pushed out x:a, the oldest.
+    await memo.many("x", ["a"], load);
+    expect(calls.at(-1)).to.deep.equal(["a"]);
+  });
+
+  it("is handed out per generation of the cursor, and not at all when the cache is off", () => {
+    const db = {} as never;
+    const at = (generation: string) => ({ generation, block: 1, timestamp: 1, scopeEpoch: "0", historyEpoch: "0" });
+    const cache = createResponseCache(db, 100);
+    const first = cache.memo(at("1:0xaa"));
+    expect(first).to.be.instanceOf(BlockMemo);
+    expect(cache.memo(at("1:0xaa"))).to.equal(first);
+    expect(cache.memo(at("1:0xbb"))).to.not.equal(first); // a reorg to the same height
+    expect(createResponseCache(db, 0).memo(at("1:0xaa"))).to.equal(undefined);
   });
 });
 

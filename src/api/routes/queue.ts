@@ -5,7 +5,7 @@ import { scopeOf } from "../auth/middleware";
 import { route } from "../route";
 import { encodeCursor } from "../schemas/common";
 import { QueueList, QueueQuery } from "../schemas/queue";
-import { keptHistoryOf, requestAsOf } from "../services/loans";
+import { blockMemoOf, keptHistoryOf, requestAsOf } from "../services/loans";
 import { InvalidRequestError } from "../services/errors";
 import { queueItems, queueRows } from "../services/queue";
 import { Channel, Kind } from "../../domain";
@@ -49,7 +49,7 @@ export function registerQueueRoutes(router: Router, registry: OpenAPIRegistry, s
       const rows = await queueRows(db, scope.address, c ? { expected: c.e, dueKey: c.k, amountOverdue: c.a, loanId: c.id } : undefined, query.limit + 1, query.order, scope.agencyLoans);
       const page = rows.slice(0, query.limit);
       const rankBefore = c?.r ?? 0;
-      const items = await queueItems(db, page, at, rankBefore, { channel: query.channel ?? Channel.Call, kind: query.kind ?? Kind.ContactMade }, keptHistoryOf(req, services.cache));
+      const items = await queueItems(db, page, at, rankBefore, { channel: query.channel ?? Channel.Call, kind: query.kind ?? Kind.ContactMade }, keptHistoryOf(req, services.cache), blockMemoOf(req, services.cache));
       const last = page[page.length - 1];
       const nextCursor =
         rows.length > query.limit && last

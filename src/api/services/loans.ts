@@ -6,6 +6,7 @@ import { projectionFromRow, schedulesOf } from "../../db/loans";
 import type { Request } from "express";
 import type { AuthedRequest } from "../auth/middleware";
 import type { KeptHistory } from "./kept-history";
+import type { BlockMemo } from "./block-memo";
 import type { ResponseCache } from "./response-cache";
 import { NotFoundError, UnavailableError } from "./errors";
 import type { Scope } from "../auth/scope";
@@ -45,6 +46,12 @@ export async function requestAsOf(db: Kysely<Database>, req: Request): Promise<A
 export function keptHistoryOf(req: Request, cache: ResponseCache | undefined): KeptHistory | undefined {
   const p = (req as AuthedRequest).position;
   return p && cache?.history(p);
+}
+
+/** Values kept for the request's generation (none when the response cache is off). */
+export function blockMemoOf(req: Request, cache: ResponseCache | undefined): BlockMemo | undefined {
+  const p = (req as AuthedRequest).position;
+  return p && cache?.memo(p);
 }
 
 /** Restricts a loans query to what the caller may see (a collector its assigned loans, an agency and its collectors the placed loans they work now, a lender its own, an auditor all). */

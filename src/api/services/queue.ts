@@ -10,6 +10,7 @@ import { channelOut, kindOut } from "../schemas/collection";
 import type { QueueItem } from "../schemas/queue";
 import { loanStatus, settlementOf, withSchedules, type AsOf } from "./loans";
 import type { KeptHistory } from "./kept-history";
+import type { BlockMemo } from "./block-memo";
 import { complianceStates, contactPolicies, jurisdictionRules } from "../../db/compliance";
 import { scoresOf, strategyOut } from "./queue-strategy";
 import { promisesWithStatus } from "./loan-work";
@@ -122,6 +123,11 @@ async function promisesAndRepayments(db: Kysely<Database>, ids: number[], at: As
   return [promises, repayments] as const;
 }
 
+/** `load(keys)`, through the generation's memo when there is one. */
+function memoized<V>(memo: BlockMemo | undefined, kind: string, keys: string[], load: (keys: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+  return memo ? memo.many(kind, keys, load) : load([...new Set(keys)]);
+}
+
 /** Queue items of `rows` (already in priority order), ranks starting after `rankBefore`. */
 export async function queueItems(
   db: Kysely<Database>,
@@ -130,6 +136,7 @@ export async function queueItems(
   rankBefore: number,
   query: { channel: number; kind: number },
   kept?: KeptHistory,
+  memo?: BlockMemo,
 ): Promise<QueueItem[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.loan_id);
@@ -137,10 +144,10 @@ export async function queueItems(
     withSchedules(db, rows, kept),
     promisesAndRepayments(db, ids, at),
     db.selectFrom("reminders").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("block_number").orderBy("log_index").execute(),
-    contactPolicies(db, [...new Set(rows.map((r) => r.lender))]),
+    memoized(memo, "contact-policy", rows.map((r) => r.lender), (lenders) => contactPolicies(db, lenders)),
     complianceStates(db, rows, at.timestamp),
     scoresOf(db, ids),
-    jurisdictionRules(db, rows.map((r) => r.jurisdiction)),
+    memoized(memo, "jurisdiction-rules", rows.map((r) => r.jurisdiction), (codes) => jurisdictionRules(db, codes)),
   ]);
   const t = BigInt(at.timestamp);
   const latestReminder = new Map<number, (typeof reminders)[number]>();

@@ -20,6 +20,7 @@ import type { Kysely } from "kysely";
 import { Counter, type Registry } from "prom-client";
 import type { Database } from "../../db/schema";
 import { KeptHistory } from "./kept-history";
+import { BlockMemo } from "./block-memo";
 
 /** Where the indexed chain is: the cache's generation, the cursor, and the counters of `cache_epochs`. */
 export interface CachePosition {
@@ -40,6 +41,8 @@ export interface ResponseCache {
   position(): Promise<CachePosition | undefined>;
   /** Schedules and policies kept while the history epoch stays at `at`'s (undefined when the cache is off). */
   history(at: CachePosition): KeptHistory | undefined;
+  /** Values kept for `at`'s generation (src/api/services/block-memo.ts; undefined when the cache is off). */
+  memo(at: CachePosition): BlockMemo | undefined;
   get(generation: string, key: string): Buffer | undefined;
   /** Stores `body` if the cursor is still at `generation` (the handler may have read a later block). */
   set(generation: string, key: string, body: Buffer): Promise<void>;
@@ -129,6 +132,7 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
   }
 
   let kept: { epoch: string; history: KeptHistory } | undefined;
+  let memo: { generation: string; memo: BlockMemo } | undefined;
 
   return {
     generation,
@@ -137,6 +141,11 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
       if (maxBytes <= 0) return undefined;
       if (kept?.epoch !== at.historyEpoch) kept = { epoch: at.historyEpoch, history: new KeptHistory() };
       return kept.history;
+    },
+    memo(at) {
+      if (maxBytes <= 0) return undefined;
+      if (memo?.generation !== at.generation) memo = { generation: at.generation, memo: new BlockMemo() };
+      return memo.memo;
     },
     get(gen, key) {
       if (maxBytes <= 0) return undefined;
