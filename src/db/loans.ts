@@ -108,6 +108,13 @@ export const LOAN_FIXED_COLUMNS = [
 ] as const satisfies readonly (keyof LoansTable)[];
 
 /**
+ * The loans columns projectionRow writes that have an index and keep their value in most writes:
+ * the bulk upsert sets each on SQLite only where it changed (src/db/bulk.ts, OnConflict's `indexed`). A
+ * test keeps this list equal to the indexed loans columns that are not LOAN_FIXED_COLUMNS.
+ */
+export const LOAN_INDEXED_COLUMNS = ["due_key", "amount_overdue", "overdue_refresh_at", "overdue_since"] as const satisfies readonly (keyof LoansTable)[];
+
+/**
  * The loans columns that change with collection events only (the trail, restrictions, disputes)
  * and with every event (updated_block). Where a batch changed no other part of a loan
  * (sameServicing), its row is updated in these alone: the other columns, including the

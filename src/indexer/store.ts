@@ -7,6 +7,7 @@ import { chunk } from "../db/chunk";
 import {
   collectionRow,
   LOAN_FIXED_COLUMNS,
+  LOAN_INDEXED_COLUMNS,
   overdueColumns,
   projectionRow,
   type CollectionRow,
@@ -277,7 +278,7 @@ export async function upsertLoans(trx: Transaction<Database>, rows: LoansTable[]
 
 async function writeLoans(trx: Transaction<Database>, rows: LoansTable[]): Promise<void> {
   const bulk = bulkOf.get(trx);
-  if (bulk) return bulk.insert(trx, "loans", rows, { update: "loan_id", keep: LOAN_FIXED_COLUMNS });
+  if (bulk) return bulk.insert(trx, "loans", rows, { update: "loan_id", keep: LOAN_FIXED_COLUMNS, indexed: LOAN_INDEXED_COLUMNS });
   const fixed = new Set<string>(LOAN_FIXED_COLUMNS);
   const columns = Object.keys(rows[0]).filter((c) => c !== "loan_id" && !fixed.has(c)) as (keyof LoansTable)[];
   for (const part of chunk(rows, Math.floor(MAX_PARAMS / (columns.length + 1)))) {

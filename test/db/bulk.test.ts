@@ -91,6 +91,30 @@ describeEachDialect("bulk writer", (dialect) => {
     });
   }
 
+  for (const n of [5, 2_500]) it(`upserts ${n} rows with "indexed" columns: the same rows as a plain upsert (changed, unchanged, to and from null)`, async function () {
+    await sql`create index if not exists bulk_t_maybe_idx on bulk_t (maybe)`.execute(db);
+    await write((trx) => insert(trx, rows(n)));
+    // Half the existing keys change `maybe` (a third of them to or from null), half keep it; `amount` changes on every third.
+    const changed = rows(n, Math.floor(n / 2)).map((r, i) => ({
+      ...r,
+      note: `${r.note}\tv2`,
+      maybe: i % 2 === 0 ? r.maybe : i % 3 === 1 ? null : (r.maybe ?? 0) + 7,
+      amount: i % 3 === 0 ? "5" : r.amount,
+    }));
+    await write((trx) => insert(trx, changed, { update: "id", indexed: ["maybe", "amount"] }));
+    expect(await readAll()).to.deep.equal([...rows(n).slice(0, Math.floor(n / 2)), ...changed]);
+  });
+
+  // SQLite only: PostgreSQL refuses an upsert that names a key twice ("cannot affect row a second time").
+  if (dialect === "sqlite") it('upserts a key given twice in one statement as its last row, "indexed" columns too', async function () {
+    await write((trx) => insert(trx, rows(8)));
+    const twice = [...rows(8).map((r) => ({ ...r, maybe: 1, amount: "1" })), { ...rows(8)[3]!, maybe: 2, amount: "2" }, { ...rows(8)[3]!, maybe: null, amount: "3" }];
+    await write((trx) => insert(trx, twice, { update: "id", indexed: ["maybe", "amount"] }));
+    const got = await readAll();
+    expect(got[3]).to.deep.equal({ ...rows(8)[3]!, maybe: null, amount: "3" });
+    expect(got.filter((r) => r.id !== 3).map((r) => [r.maybe, r.amount])).to.deep.equal(Array.from({ length: 7 }, () => [1, "1"]));
+  });
+
   it("upserts twice in one transaction (the staging rows of the first are gone for the second)", async function () {
     await write(async (trx) => {
       await insert(trx, rows(40));

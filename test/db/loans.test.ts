@@ -7,6 +7,11 @@
  * domain's lateness rule (daysLate) says.
  */
 import { expect } from "chai";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "kysely";
+import { openDatabase } from "../../src/db/connect";
 import { amountOf, DAY, DAY_SECONDS, daysLate, LoanStatus, type Policy } from "../../src/domain";
 import type { LoansTable } from "../../src/db/schema";
 import {
@@ -14,6 +19,7 @@ import {
   COLLECTION_COLUMNS,
   collectionRow,
   LOAN_FIXED_COLUMNS,
+  LOAN_INDEXED_COLUMNS,
   overdueColumns,
   projectionFromRow,
   projectionRow,
@@ -61,6 +67,20 @@ describe("loans row of a projection", function () {
     const after = projectionRow({ ...p, fixed: changed }, 2_000) as unknown as Record<string, unknown>;
     const differing = Object.keys(before).filter((c) => before[c] !== after[c]);
     expect(differing.sort()).to.deep.equal([...LOAN_FIXED_COLUMNS, "loan_id"].sort());
+  });
+
+  it("lists as LOAN_INDEXED_COLUMNS exactly the indexed loans columns an upsert of a stored loan writes (SQLite schema, all migrations)", async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-loans-idx-"));
+    const handle = await openDatabase(path.join(dir, "index.db"));
+    try {
+      const { rows } = await sql<{ name: string }>`select distinct ii.name from sqlite_master m, pragma_index_info(m.name) ii where m.type = 'index' and m.tbl_name = 'loans' and ii.name is not null`.execute(handle.db);
+      const fixed = new Set<string>([...LOAN_FIXED_COLUMNS, "loan_id"]);
+      const mutable = rows.map((r) => r.name).filter((c) => !fixed.has(c));
+      expect(mutable.sort()).to.deep.equal([...LOAN_INDEXED_COLUMNS].sort());
+    } finally {
+      await handle.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("changes only the collection columns where sameServicing holds, and collectionRow has them as projectionRow", function () {
