@@ -33,6 +33,8 @@ export interface RealisticRow {
   errors: number;
   cacheHitShare: number;
   requests: number;
+  /** Each run's figures (the row's p50, p99 and rps are those of the run with the median p99). */
+  samples: { rps: number; p50: number; p99: number }[];
   /** Blocks the writer indexed during the run, and its median write time. */
   blocks: number;
   blockWriteMsP50: number;
