@@ -137,8 +137,8 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
       if (rows.length === 0) return;
       const cols = Object.keys(rows[0]);
       const per = cols.length;
-      const key = onConflict !== undefined && onConflict !== "ignore" ? onConflict.update : undefined;
-      const guarded = key === undefined ? [] : ((onConflict as { indexed?: readonly string[] }).indexed ?? []).filter((c) => cols.includes(c));
+      const upsert = onConflict !== undefined && onConflict !== "ignore" ? onConflict : undefined;
+      const guarded = upsert?.indexed?.filter((c) => cols.includes(c)) ?? [];
       // Chunks of a power of two rows (few distinct statements to cache), at most 64.
       let max = 64;
       while (max > 1 && max * per > SQLITE_MAX_VARIABLES) max >>= 1;
@@ -152,7 +152,7 @@ function sqliteWriter(raw: BetterSqlite3.Database): BulkWriter {
           for (let c = 0; c < per; c++) params[k++] = row[cols[c]] ?? null;
         }
         statement(table, cols, n, onConflict).run(params);
-        if (guarded.length) guardedUpdates(table, key!, guarded, rows, i, n);
+        if (upsert && guarded.length) guardedUpdates(table, upsert.update, guarded, rows, i, n);
         i += n;
       }
     },
