@@ -2,23 +2,24 @@
 /**
  * Duetrail's single CLI entry point: `npm run cli -- <command> [options]`.
  * Each command lives in its own module under src/cli/commands and registers
- * itself on the program here.
+ * itself on the program here; a run loads the module of the command it names only.
  */
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands";
 
-export function buildProgram(): Command {
+/** The program with the command `argv` names registered, or all of them (see registerCommands). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command()
     .name("duetrail")
     .description("Duetrail: loan repayment ledger and collection evidence trail")
     .showHelpAfterError()
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, argv);
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {
