@@ -46,3 +46,14 @@ export class MigrationError extends DbError {
     super(`database migration failed${migration ? ` (${migration})` : ""}: ${String((cause as Error)?.message ?? cause)}`, { cause });
   }
 }
+
+/** `deferred_indexes` holds a row that is not a deferrable index's own CREATE INDEX statement (src/db/deferred-indexes.ts). Fatal. */
+export class DeferredIndexError extends DbError {
+  override name = "DeferredIndexError";
+  constructor(
+    readonly index: string,
+    readonly definition: string,
+  ) {
+    super(`deferred_indexes holds "${index}" with a definition that is not a deferrable index's CREATE INDEX: ${definition.slice(0, 200)}`);
+  }
+}

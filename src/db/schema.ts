@@ -42,6 +42,13 @@ export interface CacheEpochsTable {
   history: ColumnType<string | number, never, never>;
 }
 
+/** An index dropped for a long backfill, until it is made again (migration 0021, src/db/deferred-indexes.ts). */
+export interface DeferredIndexesTable {
+  name: string;
+  /** Its CREATE INDEX statement, as the database reported it when it was dropped. */
+  definition: string;
+}
+
 export interface BlocksTable {
   number: Int;
   hash: string;
@@ -464,6 +471,7 @@ export interface Database {
   pauses: PausesTable;
   cursor: CursorTable;
   cache_epochs: CacheEpochsTable;
+  deferred_indexes: DeferredIndexesTable;
   blocks: BlocksTable;
   raw_logs: RawLogsTable;
   loan_events: LoanEventsTable;

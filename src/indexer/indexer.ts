@@ -5,6 +5,7 @@ import { createDecoder } from "../chain/decode";
 import { AbortedError, classifyRpcError, errorSummary, sleep, withRetry } from "../chain/rpc";
 import { AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from "../db/checkpointer";
 import type { DatabaseHandle } from "../db/connect";
+import { deferIndexes, restoreIndexes, shouldDefer } from "../db/deferred-indexes";
 import { BlockGoneError, ChainMismatchError } from "./errors";
 import { createFetcher, type Retry } from "./historical/fetch";
 import { createRangePlanner } from "./historical/range";
@@ -96,6 +97,25 @@ export function createIndexer({ client, database, deployment, options, services 
     return { chainId: deployment.chainId, blockNumber: fork.number, blockHash: fork.hash, blockTimestamp: fork.timestamp };
   }
 
+  /**
+   * A backfill far behind the head leaves the API-only indexes out while it writes
+   * (src/db/deferred-indexes.ts). They are made again when it first reaches the tip, or when it
+   * stops before; so are any an earlier run, killed on the way, left out.
+   */
+  async function deferIfFarBehind(cursor: Cursor): Promise<void> {
+    const head = Number(await retry("eth_blockNumber", () => client.getBlockNumber({ cacheTime: 0 })));
+    if (!shouldDefer(cursor.blockNumber - startBlock + 1, head - cursor.blockNumber)) return;
+    const names = await deferIndexes(db, database.dialect);
+    if (names.length) logger.info({ indexes: names, blocksBehind: head - cursor.blockNumber }, "indexes deferred until the backfill reaches the tip");
+  }
+
+  /** Makes the deferred indexes again, if any. */
+  async function makeDeferredIndexes(): Promise<void> {
+    const t0 = Date.now();
+    const names = await restoreIndexes(db, database.dialect, (indexes) => logger.info({ indexes }, "making the deferred indexes"));
+    if (names.length) logger.info({ indexes: names, seconds: (Date.now() - t0) / 1000 }, "deferred indexes made");
+  }
+
   const GONE = Symbol("block gone");
 
   /** Runs `fn`; if a block it needed left the node's chain, waits a poll interval and says so. */
@@ -125,6 +145,8 @@ export function createIndexer({ client, database, deployment, options, services 
     }
     let cursor: Cursor = (await readCursor(db)) ?? { chainId, blockNumber: startBlock - 1, blockHash: "", blockTimestamp: 0 };
     const checkpointer = await startWalCheckpoints(database, logger);
+    /** Until the first time at the tip: deferred indexes, if any, are made by then. */
+    let beforeTip = false;
     const heads = options.rpcWsUrl ? subscribeHeads(options.rpcWsUrl, logger) : pollingOnly();
     interruptWait = () => heads.interrupt();
     logger.info({ db: database.location, from: cursor.blockNumber + 1, network: deployment.network }, "indexer starting");
@@ -132,6 +154,8 @@ export function createIndexer({ client, database, deployment, options, services 
     let lastProgress = { at: Date.now(), block: cursor.blockNumber, events: writes.written() };
     let caughtUp = false;
     try {
+      await deferIfFarBehind(cursor);
+      beforeTip = true;
       while (!stopped) {
         const at = cursor;
         const event = await unlessBlockGone(() => tip.poll(at));
@@ -146,6 +170,8 @@ export function createIndexer({ client, database, deployment, options, services 
           await writes.flush();
           if (!caughtUp) {
             caughtUp = true;
+            beforeTip = false;
+            await makeDeferredIndexes();
             logger.info({ block: cursor.blockNumber, events: writes.written(), seconds: (Date.now() - started) / 1000 }, "caught up with the tip");
           }
           if (options.exitAtTip) break;
@@ -183,6 +209,8 @@ export function createIndexer({ client, database, deployment, options, services 
       if (err instanceof AbortedError) return;
       throw err;
     } finally {
+      // Stopped (or failed) before the tip: the indexes are made now, or by the next start if this fails.
+      if (beforeTip) await makeDeferredIndexes().catch((err) => logger.warn({ err: errorSummary(err) }, "the deferred indexes were not made; the next start makes them"));
       await heads.stop();
       await checkpointer?.stop();
     }
