@@ -135,7 +135,16 @@ export function createIndexer({ client, database, deployment, options, services 
     const next = await ingest(cursor, head, target);
     if (next !== PARENT_MISMATCH) return next;
     const fork = await tip.forkOf(cursor, head);
-    return fork ? rollBack(cursor, fork) : cursor;
+    if (fork) return rollBack(cursor, fork);
+    // The cursor block is still on the node's chain, yet the next block does not extend it: the
+    // node contradicts itself (a reorg under way behind a load balancer, or Hardhat's hardhat_mine,
+    // whose blocks carry a zero parent hash). Said, and asked again a poll interval later.
+    logger.warn(
+      { block: cursor.blockNumber + 1, indexed: cursor.blockNumber, indexedHash: cursor.blockHash },
+      "the node's next block does not name the indexed block as its parent, though the node still serves that block; reading again after a poll interval",
+    );
+    await sleep(options.pollIntervalMs);
+    return cursor;
   }
 
   async function run(): Promise<void> {
