@@ -11,8 +11,8 @@ import { sql } from "kysely";
 import type { DatabaseHandle } from "../../src/db/connect";
 import { DEFER_MIN_BLOCKS, deferIndexes } from "../../src/db/deferred-indexes";
 import { readCursor } from "../../src/indexer/store";
-import { deployTo, rpc, runWorkloadOn, startNode, type TestNode } from "../support/chain";
-import { createTestDatabase, describeEachDialect, indexToTip, removeTempDirs, startIndexer, tempDeployments, type TestDatabase } from "./helpers/harness";
+import { rpc, type TestNode } from "../support/chain";
+import { createTestDatabase, describeEachDialect, indexToTip, removeTempDirs, startIndexer, startWorkloadNode, type TestDatabase } from "./helpers/harness";
 
 const DEFERRED = "indexes deferred until the backfill reaches the tip";
 const MADE = "deferred indexes made";
@@ -48,10 +48,7 @@ describe("indexer: indexes deferred for a long backfill", function () {
 
   before(async function () {
     this.timeout(300_000);
-    node = await startNode();
-    deploymentsDir = tempDeployments();
-    await deployTo(node.url, deploymentsDir);
-    await runWorkloadOn(node.url, deploymentsDir, { loans: 6, rounds: 1, actions: 2 });
+    ({ node, deploymentsDir } = await startWorkloadNode({ loans: 6, rounds: 1, actions: 2 }));
     // Far enough behind for a fresh database to defer: empty blocks, one by one (blocks that
     // hardhat_mine reserves in one call did not index here: the backfill made no progress over them).
     for (let i = 0; i < DEFER_MIN_BLOCKS + 100; i++) await rpc(node.url, "evm_mine", []);

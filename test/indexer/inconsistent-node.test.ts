@@ -8,8 +8,8 @@ import { expect } from "chai";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { readCursor } from "../../src/indexer/store";
-import { deployTo, rpc, runWorkloadOn, startNode, type TestNode } from "../support/chain";
-import { createTestDatabase, removeTempDirs, startIndexer, tempDeployments } from "./helpers/harness";
+import { rpc, type TestNode } from "../support/chain";
+import { createTestDatabase, removeTempDirs, startIndexer, startWorkloadNode } from "./helpers/harness";
 
 const WARNING = "the node's next block does not name the indexed block as its parent, though the node still serves that block; reading again after a poll interval";
 
@@ -20,10 +20,7 @@ describe("indexer: a node whose next block does not extend the indexed one", fun
 
   before(async function () {
     this.timeout(300_000);
-    node = await startNode();
-    deploymentsDir = tempDeployments();
-    await deployTo(node.url, deploymentsDir);
-    await runWorkloadOn(node.url, deploymentsDir, { loans: 2, rounds: 1, actions: 1 });
+    ({ node, deploymentsDir } = await startWorkloadNode({ loans: 2, rounds: 1, actions: 1 }));
     await rpc(node.url, "hardhat_mine", ["0x4b0"]); // 1,200 blocks at once: reserved, not mined one by one
   });
 

@@ -18,7 +18,7 @@ import { openDatabase, type DatabaseHandle, type Dialect } from "../../../src/db
 import { createIndexer, type IndexerOptions } from "../../../src/indexer/indexer";
 import { createIndexerMetrics } from "../../../src/indexer/metrics";
 import { dumpDatabase } from "../../support/db-dump";
-import { REPO_ROOT, tempDeploymentsDir } from "../../support/chain";
+import { REPO_ROOT, deployTo, runWorkloadOn, startNode, tempDeploymentsDir, type TestNode } from "../../support/chain";
 import { cliCommand } from "../../support/cli";
 
 export const DIALECTS: readonly Dialect[] = ["sqlite", "postgres"];
@@ -71,6 +71,15 @@ export function tempDeployments(): string {
   const dir = tempDeploymentsDir();
   tempDirs.push(dir);
   return dir;
+}
+
+/** A local node with the contracts deployed (into a {@link tempDeployments} folder) and `workload` run on it. */
+export async function startWorkloadNode(workload: { loans: number; rounds: number; actions: number }): Promise<{ node: TestNode; deploymentsDir: string }> {
+  const node = await startNode();
+  const deploymentsDir = tempDeployments();
+  await deployTo(node.url, deploymentsDir);
+  await runWorkloadOn(node.url, deploymentsDir, workload);
+  return { node, deploymentsDir };
 }
 
 export function removeTempDirs(): void {
