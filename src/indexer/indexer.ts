@@ -154,8 +154,6 @@ export function createIndexer({ client, database, deployment, options, services 
     }
     let cursor: Cursor = (await readCursor(db)) ?? { chainId, blockNumber: startBlock - 1, blockHash: "", blockTimestamp: 0 };
     const checkpointer = await startWalCheckpoints(database, logger);
-    /** Until the first time at the tip: deferred indexes, if any, are made by then. */
-    let beforeTip = false;
     const heads = options.rpcWsUrl ? subscribeHeads(options.rpcWsUrl, logger) : pollingOnly();
     interruptWait = () => heads.interrupt();
     logger.info({ db: database.location, from: cursor.blockNumber + 1, network: deployment.network }, "indexer starting");
@@ -164,7 +162,6 @@ export function createIndexer({ client, database, deployment, options, services 
     let caughtUp = false;
     try {
       await deferIfFarBehind(cursor);
-      beforeTip = true;
       while (!stopped) {
         const at = cursor;
         const event = await unlessBlockGone(() => tip.poll(at));
@@ -179,7 +176,6 @@ export function createIndexer({ client, database, deployment, options, services 
           await writes.flush();
           if (!caughtUp) {
             caughtUp = true;
-            beforeTip = false;
             await makeDeferredIndexes();
             logger.info({ block: cursor.blockNumber, events: writes.written(), seconds: (Date.now() - started) / 1000 }, "caught up with the tip");
           }
@@ -218,8 +214,8 @@ export function createIndexer({ client, database, deployment, options, services 
       if (err instanceof AbortedError) return;
       throw err;
     } finally {
-      // Stopped (or failed) before the tip: the indexes are made now, or by the next start if this fails.
-      if (beforeTip) await makeDeferredIndexes().catch((err) => logger.warn({ err: errorSummary(err) }, "the deferred indexes were not made; the next start makes them"));
+      // Stopped (or failed) before the tip: the indexes are made now, or by the next run if this fails.
+      if (!caughtUp) await makeDeferredIndexes().catch((err) => logger.warn({ err: errorSummary(err) }, "the deferred indexes were not made; the next run makes them"));
       await heads.stop();
       await checkpointer?.stop();
     }

@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 /**
  * Indexes a long backfill drops while it writes and makes again in one pass at the tip
  * (src/db/deferred-indexes.ts), each kept here with its definition until it is made again: a
- * process stopped or killed in between leaves the row, and the next start makes the index.
+ * process killed in between leaves the row, and the next run makes the index.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
