@@ -75,15 +75,17 @@ async function run(url: string, token: string, duration: number): Promise<autoca
   return autocannon({ url, connections: CONNECTIONS, duration, headers: { authorization: `Bearer ${token}` } });
 }
 
-/** `npm run cli -- serve` on the book, in a process of its own (the load generator must not share its event loop). */
+/**
+ * `serve` on the book as operators run it (`npm run cli -- serve`: the CLI transpiled to dist/ by
+ * the compile before the bench), in a process of its own (the load generator must not share its
+ * event loop).
+ */
 async function startServe(db: string, cacheMb: string, dir: string, workers = 1): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
     [
       ...(process.env.BENCH_SERVE_NODE_ARGS ? process.env.BENCH_SERVE_NODE_ARGS.split(" ") : []),
-      require.resolve("ts-node/dist/bin.js"),
-      "--swc",
-      "src/cli/index.ts",
+      path.join(REPO_ROOT, "dist", "cli", "index.js"),
       "serve",
       "--db",
       db,
