@@ -130,10 +130,29 @@ export function createIndexer({ client, database, deployment, options, services 
     }
   }
 
-  /** Ingests the range after `cursor`; on a parent-hash mismatch, rolls back if the chain reorganised. */
+  /**
+   * Ingests the range after `cursor`; on a parent-hash mismatch, rolls back if the chain
+   * reorganised; on blocks of the range that do not link, says so and reads again after a poll
+   * interval.
+   */
   async function advance(cursor: Cursor, head: number, target: number): Promise<Cursor> {
     const next = await ingest(cursor, head, target);
-    if (next !== PARENT_MISMATCH) return next;
+    if (next === PARENT_MISMATCH) return afterParentMismatch(cursor, head);
+    if ("kind" in next) {
+      // A reorg under way as the range was read (the next reading sees one chain), or a node that
+      // contradicts itself (then the cursor stays, and this is said at every reading).
+      logger.warn(
+        { block: next.block, parentHash: next.parentHash, previous: next.block - 1, previousHash: next.previousHash, indexed: cursor.blockNumber },
+        "two consecutive blocks the node gave do not link (a reorg under way, or a node that contradicts itself); reading the range again after a poll interval",
+      );
+      await sleep(options.pollIntervalMs);
+      return cursor;
+    }
+    return next;
+  }
+
+  /** The range's first block does not extend the cursor block. */
+  async function afterParentMismatch(cursor: Cursor, head: number): Promise<Cursor> {
     const fork = await tip.forkOf(cursor, head);
     if (fork) return rollBack(cursor, fork);
     // The cursor block is still on the node's chain, yet the next block does not extend it: the

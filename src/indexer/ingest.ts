@@ -18,6 +18,18 @@ import type { WritePipeline } from "./write-pipeline";
 /** The range's first block does not extend the cursor block: the chain reorganised below it. */
 export const PARENT_MISMATCH = Symbol("parent mismatch");
 
+/**
+ * Two consecutive blocks of the range, as the node gave them, do not link: `block` names
+ * `parentHash` as its parent, while the node's block before it has `previousHash`. A reorg raced
+ * the reading, or the node contradicts itself; nothing of the range is applied.
+ */
+export interface Unlinked {
+  kind: "unlinked";
+  block: number;
+  parentHash: string;
+  previousHash: string;
+}
+
 export interface CreateIngestParameters {
   db: Kysely<Database>;
   chainId: number;
@@ -68,9 +80,9 @@ export function createIngest({ db, chainId, decode, readAhead, writes, cache, op
   /**
    * Reads, decodes and applies the range after `cursor` (up to `target`); returns the cursor it
    * reaches, `cursor` itself when the range must be read again (logs and headers disagree: a reorg
-   * raced the read), or PARENT_MISMATCH.
+   * raced the read), Unlinked when two of its consecutive headers do not link, or PARENT_MISMATCH.
    */
-  async function ingest(cursor: Cursor, head: number, target: number): Promise<Cursor | typeof PARENT_MISMATCH> {
+  async function ingest(cursor: Cursor, head: number, target: number): Promise<Cursor | Unlinked | typeof PARENT_MISMATCH> {
     const from = cursor.blockNumber + 1;
     const { to, logs, headers } = await readAhead.rangeFrom(from, head, target, !!cursor.blockHash);
     const decoded = logs.map(decode);
@@ -83,9 +95,12 @@ export function createIngest({ db, chainId, decode, readAhead, writes, cache, op
         return cursor;
       }
     }
-    if (nearTip) {
-      for (let i = 1; i < headers.length; i++) {
-        if (headers[i].number === headers[i - 1].number + 1 && headers[i].parentHash !== headers[i - 1].hash) return cursor;
+    // Every pair of consecutive blocks the range has headers of must link, however far from the
+    // tip (near it, that is every block of the unfinalised window).
+    for (let i = 1; i < headers.length; i++) {
+      const [previous, block] = [headers[i - 1], headers[i]];
+      if (block.number === previous.number + 1 && block.parentHash !== previous.hash) {
+        return { kind: "unlinked", block: block.number, parentHash: block.parentHash, previousHash: previous.hash };
       }
     }
     const first = headers[0];
