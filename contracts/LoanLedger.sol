@@ -381,8 +381,8 @@ contract LoanLedger is
     /// @inheritdoc ILoanLedger
     function collectionContext(uint256 loanId) external view returns (address, int16, uint32, bytes6) {
         Loan storage loan = _loan(loanId);
-        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
-        return (h.lender, h.utcOffsetMinutes, uint32(loan.dpdAt(block.timestamp)), h.jurisdiction);
+        (address lender, int16 utcOffset, bytes6 jurisdiction) = ScheduleStore.readContext(loan.schedule);
+        return (lender, utcOffset, uint32(loan.dpdAt(block.timestamp)), jurisdiction);
     }
 
     /// @inheritdoc ILoanLedger

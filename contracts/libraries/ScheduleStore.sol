@@ -164,6 +164,23 @@ library ScheduleStore {
         h.jurisdiction = bytes6(bytes32(w6 << 208));
     }
 
+    /// @dev Reads only what CollectionLog's context needs (lender, UTC offset, jurisdiction): two
+    /// 32-byte copies into the scratch space, no header decoded in memory.
+    function readContext(address pointer) internal view returns (address lender, int16 utcOffsetMinutes, bytes6 jurisdiction) {
+        uint256 w0;
+        uint256 w1;
+        /// @solidity memory-safe-assembly
+        assembly {
+            extcodecopy(pointer, 0x00, _DATA_OFFSET, 0x20) // lender | borrower[0..12)
+            w0 := mload(0x00)
+            extcodecopy(pointer, 0x00, add(_DATA_OFFSET, 127), 0x20) // utcOffset | policyId | startedAt | version | jurisdiction | ...
+            w1 := mload(0x00)
+        }
+        lender = address(uint160(w0 >> 96));
+        utcOffsetMinutes = int16(uint16(w1 >> 240));
+        jurisdiction = bytes6(bytes32(w1 << 104));
+    }
+
     /// @dev Reads installment `index` (which must be < count) without allocating memory.
     function readInstallment(address pointer, uint256 width, uint256 index)
         internal

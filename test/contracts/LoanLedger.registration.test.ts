@@ -13,7 +13,7 @@ import {
   type LoanParamsStruct,
 } from "./helpers/fixtures";
 import { scheduleTuples } from "./helpers/restructure";
-import { MAX_INSTALLMENTS } from "../../src/domain";
+import { MAX_INSTALLMENTS, decodeJurisdiction, encodeJurisdiction } from "../../src/domain";
 
 /** The Hardhat network refuses a transaction above this much gas (DEVELOPERS.md). */
 const TX_GAS_CAP = 16_777_216n;
@@ -373,6 +373,44 @@ describe("LoanLedger: registration", function () {
       const now = BigInt(await time.latest());
       const params = { ...(await tokenLoanParams(borrower.address, tokenAddress)), principal: 0n, schedule: evenSchedule(0n, 1, now + DAY, 1n) };
       await expect(ledger.connect(lender).registerLoan(params)).to.be.revertedWithCustomError(ledger, "LoanLedgerZeroPrincipal").withArgs();
+    });
+  });
+
+  describe("the collection context (what CollectionLog reads of a loan)", function () {
+    it("is the registered lender, UTC offset and jurisdiction, and the loan's DPD, for each kind of loan", async function () {
+      const { ledger, lender, otherLender, borrower, tokenAddress } = await loadFixture(registrationFixture);
+      // Offsets at both ends of the range and a negative one (read as int16); a country, a
+      // subdivision and a 6-character one; amounts of different widths (the installments' stride).
+      const cases = [
+        { by: lender, utcOffsetMinutes: -720, jurisdiction: "CN", principal: 12_000n },
+        { by: otherLender, utcOffsetMinutes: 840, jurisdiction: "US-CA", principal: 12_000_000_000n },
+        { by: lender, utcOffsetMinutes: -300, jurisdiction: "FR-75C", principal: 2n ** 90n },
+        { by: otherLender, utcOffsetMinutes: 0, jurisdiction: "GB-SCT", principal: 1_200n },
+      ];
+      for (const c of cases) {
+        const base = c.principal > 2n ** 64n ? await fiatLoanParams(borrower.address, { principal: c.principal }) : await tokenLoanParams(borrower.address, tokenAddress, { principal: c.principal });
+        await ledger.connect(c.by).registerLoan({ ...base, utcOffsetMinutes: c.utcOffsetMinutes, jurisdiction: encodeJurisdiction(c.jurisdiction) });
+      }
+      // The first due dates are seconds apart (each loan registered a block later): 5 days after the latest.
+      let lastFirstDue = 0n;
+      for (let id = 1n; id <= BigInt(cases.length); id++) {
+        const due = BigInt((await ledger.scheduleOf(id, 1))[0].dueDate);
+        if (due > lastFirstDue) lastFirstDue = due;
+      }
+      for (const [at, dpd] of [[0n, 0n], [lastFirstDue + 5n * DAY, 5n]] as const) {
+        if (at > 0n) await time.increaseTo(at);
+        for (const [i, c] of cases.entries()) {
+          const loanId = BigInt(i + 1);
+          const [ctxLender, utcOffset, ctxDpd, jurisdiction] = await ledger.collectionContext(loanId);
+          expect({ lender: ctxLender, utcOffset, dpd: ctxDpd, jurisdiction: decodeJurisdiction(jurisdiction) }, c.jurisdiction).to.deep.equal({
+            lender: c.by.address,
+            utcOffset: BigInt(c.utcOffsetMinutes),
+            dpd,
+            jurisdiction: c.jurisdiction,
+          });
+          expect(ctxDpd).to.equal((await ledger.loanState(loanId)).dpd);
+        }
+      }
     });
   });
 
