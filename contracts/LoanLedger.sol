@@ -529,16 +529,31 @@ contract LoanLedger is
         return keccak256(abi.encodePacked(hashes));
     }
 
-    function _needsPoke(Loan storage loan) internal view returns (bool) {
+    function _needsPoke(Loan storage loan) internal view returns (bool due) {
         LoanStatus s = loan.status;
         if (loan.schedule == address(0) || (s != LoanStatus.Active && s != LoanStatus.ChargedOff)) return false;
+        uint256 free;
+        /// @solidity memory-safe-assembly
+        assembly {
+            free := mload(0x40)
+        }
         ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
-        return loan.plan(h, _policies[h.policyId], block.timestamp).due;
+        due = loan.plan(h, _policies[h.policyId], block.timestamp).due;
+        // As in _poke: checkUpkeep's scan reuses the memory of each loan it looks at.
+        /// @solidity memory-safe-assembly
+        assembly {
+            mstore(0x40, free)
+        }
     }
 
     function _poke(uint256 loanId, Loan storage loan) internal {
         LoanStatus s = loan.status;
         if (s != LoanStatus.Active && s != LoanStatus.ChargedOff) return;
+        uint256 free;
+        /// @solidity memory-safe-assembly
+        assembly {
+            free := mload(0x40)
+        }
         if (loan.flags.relief()) {
             // A holiday or an arrears plan is in force: the relief module closes or judges it.
             (bool ok, bytes memory reason) = _RELIEF.delegatecall(abi.encodeCall(ILoanRelief.pokeUnderRelief, (loanId)));
@@ -547,10 +562,17 @@ contract LoanLedger is
                     revert(add(reason, 0x20), mload(reason))
                 }
             }
-            return;
+        } else {
+            ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
+            loan.poke(loanId, h, _policies[h.policyId]);
         }
-        ScheduleStore.Header memory h = ScheduleStore.readHeader(loan.schedule);
-        loan.poke(loanId, h, _policies[h.policyId]);
+        // Nothing allocated above outlives this loan's poke: a batch (poke, performUpkeep) reuses the
+        // memory for the next loan rather than paying for ever more of it (memory costs grow with
+        // the square of its size).
+        /// @solidity memory-safe-assembly
+        assembly {
+            mstore(0x40, free)
+        }
     }
 
     function _restructure(

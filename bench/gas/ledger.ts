@@ -105,5 +105,9 @@ export async function ledgerScenarios(): Promise<Record<string, number>> {
   await L.registerLoan({ ...params(12, tokenAddress), schedule: schedule(12, firstDue) });
   ids.push(await ledger.loanCount());
   out["poke/100"] = await gasOf(ledger.connect(keeper).poke(ids));
+  // checkUpkeep scanning those 100 loans, none due after their pokes (a view: what Chainlink
+  // Automation's simulation spends, within its check gas limit).
+  const range = ethers.AbiCoder.defaultAbiCoder().encode(["uint256", "uint256"], [firstBatchId, firstBatchId + 99n]);
+  out["checkUpkeep/100"] = Number(await ledger.checkUpkeep.estimateGas(range));
   return out;
 }

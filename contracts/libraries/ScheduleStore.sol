@@ -121,23 +121,27 @@ library ScheduleStore {
         return SSTORE2.write(bytes.concat(_head(h), body));
     }
 
-    /// @dev Reads and decodes the header.
+    /// @dev Reads and decodes the header. The header is copied past the free memory pointer (scratch
+    /// that is read at once and never allocated) and read as seven overlapping words.
     function readHeader(address pointer) internal view returns (Header memory h) {
-        // SSTORE2.read offsets are relative to the data (it skips the STOP prefix itself).
-        bytes memory b = SSTORE2.read(pointer, 0, HEADER_SIZE);
         uint256 w0;
         uint256 w1;
         uint256 w2;
         uint256 w3;
         uint256 w4;
+        uint256 w5;
+        uint256 w6;
         /// @solidity memory-safe-assembly
         assembly {
-            let p := add(b, 0x20)
+            let p := mload(0x40)
+            extcodecopy(pointer, p, _DATA_OFFSET, HEADER_SIZE)
             w0 := mload(p) // lender | borrower[0..12)
             w1 := mload(add(p, 20)) // borrower ...
             w2 := mload(add(p, 40)) // token | currency | borrowerRef[0..9)
             w3 := mload(add(p, 63)) // borrowerRef
             w4 := mload(add(p, 95)) // principal | rates | lateFee[0..14)
+            w5 := mload(add(p, 113)) // lateFee | grace | utcOffset | policyId | startedAt | version
+            w6 := mload(add(p, 114)) // ... | jurisdiction (the last 6 bytes)
         }
         h.lender = address(uint160(w0 >> 96));
         h.borrower = address(uint160(w1 >> 96));
@@ -148,13 +152,6 @@ library ScheduleStore {
         h.contractRateBps = uint16(w4 >> 144);
         h.penalty.penaltyRateBps = uint16(w4 >> 128);
         h.penalty.capRoomBps = uint16(w4 >> 112);
-        uint256 w5;
-        uint256 w6;
-        /// @solidity memory-safe-assembly
-        assembly {
-            w5 := mload(add(b, add(0x20, 113))) // lateFee | grace | utcOffset | policyId | startedAt | version
-            w6 := mload(add(b, add(0x20, 114))) // ... | jurisdiction (the last 6 bytes)
-        }
         h.penalty.lateFee = uint96(w5 >> 160);
         h.penalty.graceDays = uint16(w5 >> 144);
         h.utcOffsetMinutes = int16(uint16(w5 >> 128));
