@@ -84,13 +84,15 @@ export function createIngest({ db, chainId, decode, readAhead, writes, cache, op
    */
   async function ingest(cursor: Cursor, head: number, target: number): Promise<Cursor | Unlinked | typeof PARENT_MISMATCH> {
     const from = cursor.blockNumber + 1;
-    const { to, logs, headers } = await readAhead.rangeFrom(from, head, target, !!cursor.blockHash);
+    const { to, logs, headers, logTimes } = await readAhead.rangeFrom(from, head, target, !!cursor.blockHash);
     const decoded = logs.map(decode);
     const nearTip = to > head - options.reorgWindow;
     const byNumber = new Map(headers.map((h) => [h.number, h]));
     // The logs and the headers must come from one chain; otherwise a reorg raced us: redo the range.
+    // (A finalised block timed by its logs has no header: its logs agreed on one hash.)
     for (const l of decoded) {
-      if (byNumber.get(l.blockNumber)!.hash !== l.blockHash) {
+      const h = byNumber.get(l.blockNumber);
+      if (h ? h.hash !== l.blockHash : !logTimes.has(l.blockNumber)) {
         logger.warn({ block: l.blockNumber }, "logs and headers disagree (reorg in progress), retrying the range");
         return cursor;
       }
@@ -107,7 +109,8 @@ export function createIngest({ db, chainId, decode, readAhead, writes, cache, op
     if (cursor.blockHash && first.number === from && first.parentHash !== cursor.blockHash) return PARENT_MISMATCH;
     const group = writes.group(cursor);
     const touched = await preload(decoded, group.batch);
-    const timestamps = new Map(headers.map((h) => [h.number, h.timestamp]));
+    const timestamps = new Map(logTimes);
+    for (const h of headers) timestamps.set(h.number, h.timestamp);
     const ctx: HandlerContext = {
       chainId,
       loan: (id) => touched.get(id),

@@ -19,7 +19,7 @@ function untouchable(what: string): never {
 
 function ingestOf(headers: BlockHeader[], to: number) {
   const readAhead: CreateIngestParameters["readAhead"] = {
-    rangeFrom: async (from) => ({ from, to, logs: [] as Log[], headers, head: 10_000 }),
+    rangeFrom: async (from) => ({ from, to, logs: [] as Log[], headers, logTimes: new Map(), head: 10_000 }),
     hasMore: () => false,
   };
   return createIngest({

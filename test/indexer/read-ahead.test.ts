@@ -10,7 +10,8 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { deployTo, rpc, runWorkloadOn, startNode, type TestNode } from "../support/chain";
 import { connectChain, type Chain } from "./helpers/activity";
-import { cleanDump, createTestDatabase, describeEachDialect, dumpOf, expectSameRows, indexToTip, removeTempDirs, tempDeployments } from "./helpers/harness";
+import { cleanDump, createTestDatabase, DEFAULT_OPTIONS, describeEachDialect, dumpOf, expectSameRows, indexToTip, removeTempDirs, tempDeployments } from "./helpers/harness";
+import { startRpcProxy } from "./helpers/rpc-proxy";
 
 /** `n` blocks of one repayment each (automine), sent as raw transactions: no estimate, no receipt wait. */
 async function repayments(url: string, chain: Chain, ids: bigint[], n: number): Promise<void> {
@@ -61,12 +62,20 @@ describe("indexer: read-ahead across sparse and dense stretches", function () {
         },
       });
       const database = createTestDatabase(dialect, "readahead");
+      const proxy = await startRpcProxy(node.url);
       try {
-        await indexToTip({ rpcUrl: node.url, deploymentsDir, database, logger: pino({ level: "debug" }, sink) });
+        await indexToTip({ rpcUrl: proxy.url, deploymentsDir, database, logger: pino({ level: "debug" }, sink) });
         const replanned = lines.filter((l) => l.includes(REPLANNED));
         expect(replanned.length, "a span stopped at dense blocks and the lane was planned again").to.be.greaterThan(0);
+        // The lane planned again needs headers its dropped spans had asked for: each finalised
+        // block's header is asked for once (they are kept).
+        const finalised = Number(await rpc(node.url, "eth_blockNumber", [])) - DEFAULT_OPTIONS.reorgWindow;
+        const again = [...proxy.headersAsked].filter(([n, times]) => n <= finalised && times > 1);
+        expect(again, "finalised blocks whose header was asked for more than once [block, times]").to.deep.equal([]);
+        expect(proxy.headersAsked.size, "headers were asked through the proxy").to.be.greaterThan(600);
         expectSameRows(await dumpOf(database), await cleanDump(node.url, deploymentsDir, dialect, { maxBlockRange: 3 }));
       } finally {
+        await proxy.close();
         await database.drop();
       }
     });

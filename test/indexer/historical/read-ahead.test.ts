@@ -23,7 +23,7 @@ interface Call {
 const logs = (from: number, to: number, n: number) =>
   Array.from({ length: (to - from + 1) * n }, (_, i) => ({ blockNumber: BigInt(from + Math.floor(i / n)), data: "0x", topics: [] }) as unknown as Log);
 
-function setup(maxBlockRange = 10, answer: (c: Call) => Promise<FetchedRange> = async (c) => ({ from: c.from, to: c.to, logs: [], headers: [], head: c.head })) {
+function setup(maxBlockRange = 10, answer: (c: Call) => Promise<FetchedRange> = async (c) => ({ from: c.from, to: c.to, logs: [], headers: [], logTimes: new Map(), head: c.head })) {
   const calls: Call[] = [];
   const planner = createRangePlanner({ maxBlockRange });
   const fetcher = {
@@ -83,7 +83,7 @@ describe("indexer: read-ahead", () => {
   });
 
   it("has the rest of a slot whose answer was split read next", async () => {
-    const { readAhead, calls } = setup(10, async (c) => ({ from: c.from, to: c.from === 11 ? 14 : c.to, logs: [], headers: [], head: c.head }));
+    const { readAhead, calls } = setup(10, async (c) => ({ from: c.from, to: c.from === 11 ? 14 : c.to, logs: [], headers: [], logTimes: new Map(), head: c.head }));
     await readAhead.rangeFrom(1, 1_000, 30, false);
     const got = await readAhead.rangeFrom(11, 1_000, 30, true);
     expect(got.to).to.equal(14);
@@ -94,8 +94,8 @@ describe("indexer: read-ahead", () => {
 
   it("plans the lane again where a sparse span meets dense blocks", async () => {
     const { readAhead, calls, planner } = setup(10, async (c) => {
-      if (c.kind === "span" && c.from === 11) return { from: 11, to: 12, logs: logs(11, 12, 50), headers: [], head: c.head };
-      return { from: c.from, to: c.to, logs: [], headers: [], head: c.head };
+      if (c.kind === "span" && c.from === 11) return { from: 11, to: 12, logs: logs(11, 12, 50), headers: [], logTimes: new Map(), head: c.head };
+      return { from: c.from, to: c.to, logs: [], headers: [], logTimes: new Map(), head: c.head };
     });
     planner.adapt(10, false, logs(1, 10, 1)); // one log a block: sparse
     await readAhead.rangeFrom(1, 1_000, 40, false);
@@ -111,7 +111,7 @@ describe("indexer: read-ahead", () => {
   it("drops the lane when a range read ahead failed, and the error reaches the caller", async () => {
     const { readAhead } = setup(10, async (c) => {
       if (c.from === 11) throw new Error("node down");
-      return { from: c.from, to: c.to, logs: [], headers: [], head: c.head };
+      return { from: c.from, to: c.to, logs: [], headers: [], logTimes: new Map(), head: c.head };
     });
     await readAhead.rangeFrom(1, 1_000, 45, false);
     let error: unknown;
