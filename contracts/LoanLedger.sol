@@ -157,7 +157,17 @@ contract LoanLedger is
         PenaltyTerms memory terms = _penaltyTermsOf(_policies[policyId]);
         firstLoanId = _register(params[0], policyId, terms);
         for (uint256 i = 1; i < params.length; ++i) {
+            uint256 free;
+            /// @solidity memory-safe-assembly
+            assembly {
+                free := mload(0x40)
+            }
             _register(params[i], policyId, terms);
+            // As in _poke: each loan of the batch reuses the memory of the one before.
+            /// @solidity memory-safe-assembly
+            assembly {
+                mstore(0x40, free)
+            }
         }
     }
 

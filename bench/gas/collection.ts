@@ -90,5 +90,15 @@ export async function collectionScenarios(): Promise<Record<string, number>> {
   out["placement/recordAction/next"] = await gasOf(log.connect(agencyCollector).recordAction(3, 0, 1, 200, placedAt, ethers.id("recording-a2")));
   out["placement/recall"] = await gasOf(log.connect(lender).recallPlacement(1n));
   out.anchorBatch = await gasOf(c.anchorBatch(ethers.id("root-1"), 1_000, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"));
+  // A collector's batch: the first action on each of 100 more loans, in one recordActions.
+  const firstBatchId = (await ledger.loanCount()) + 1n;
+  const laterDue = placedAt + 10n * DAY;
+  const later = (i: number) => ({ ...loan(i), schedule: loan(i).schedule.map((x, k) => ({ ...x, dueDate: laterDue + BigInt(k) * 30n * DAY })) });
+  for (let i = 0; i < 100; i += 25) await ledger.connect(lender).registerLoans(Array.from({ length: 25 }, (_, k) => later(100 + i + k)));
+  const batchIds = Array.from({ length: 100 }, (_, i) => firstBatchId + BigInt(i));
+  await log.connect(lender).assignCollector(batchIds, collector.address);
+  const batchAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+  const batch = batchIds.map((loanId, i) => ({ loanId, channel: 1, kind: 1, outcome: 200, occurredAt: batchAt, evidenceHash: ethers.id(`batch-${i}`) }));
+  out["recordActions/100"] = await gasOf(c.recordActions(batch));
   return out;
 }
