@@ -36,7 +36,9 @@ describeEachDialect("indexer: logs that carry their block's timestamp", (dialect
     removeTempDirs();
   });
 
-  async function indexThrough(proxy: RpcProxy): Promise<{ dump: Dump; lines: string[] }> {
+  /** Indexes through a proxy giving the logs times (`logTimes`); its counters stay readable after. */
+  async function indexThrough(logTimes: "exact" | "skewed"): Promise<{ dump: Dump; lines: string[]; proxy: RpcProxy }> {
+    const proxy = await startRpcProxy(node.url, { logTimes });
     const database = createTestDatabase(dialect, "timed");
     const lines: string[] = [];
     const sink = new Writable({
@@ -47,40 +49,31 @@ describeEachDialect("indexer: logs that carry their block's timestamp", (dialect
     });
     try {
       await indexToTip({ rpcUrl: proxy.url, deploymentsDir, database, options: OPTIONS, logger: pino({ level: "info" }, sink) });
-      return { dump: await dumpOf(database), lines };
+      return { dump: await dumpOf(database), lines, proxy };
     } finally {
       await database.drop();
+      await proxy.close();
     }
   }
 
   it("reads no header of a finalised block for its time alone, and builds the same database", async function () {
     this.timeout(120_000);
-    const proxy = await startRpcProxy(node.url, { logTimes: "exact" });
-    try {
-      const { dump, lines } = await indexThrough(proxy);
-      expectSameRows(dump, clean, "indexed with timed logs");
-      expect(lines).to.include(TIMED);
-      const head = Number(await rpc(node.url, "eth_blockNumber", []));
-      const finalisedWithLogs = [...proxy.blocksWithLogs].filter((n) => n <= head - OPTIONS.reorgWindow);
-      const askedForLogs = finalisedWithLogs.filter((n) => proxy.headersAsked.has(n));
-      expect(finalisedWithLogs.length, "finalised blocks with logs").to.be.greaterThan(10);
-      // Only range ends (and the first range's start) among them: far fewer than one header a block.
-      expect(askedForLogs.length, `headers of finalised blocks with logs: ${askedForLogs.join(", ")}`).to.be.lessThan(finalisedWithLogs.length / 2);
-    } finally {
-      await proxy.close();
-    }
+    const { dump, lines, proxy } = await indexThrough("exact");
+    expectSameRows(dump, clean, "indexed with timed logs");
+    expect(lines).to.include(TIMED);
+    const head = Number(await rpc(node.url, "eth_blockNumber", []));
+    const finalisedWithLogs = [...proxy.blocksWithLogs].filter((n) => n <= head - OPTIONS.reorgWindow);
+    const askedForLogs = finalisedWithLogs.filter((n) => proxy.headersAsked.has(n));
+    expect(finalisedWithLogs.length, "finalised blocks with logs").to.be.greaterThan(10);
+    // Only range ends (and the first range's start) among them: far fewer than one header a block.
+    expect(askedForLogs.length, `headers of finalised blocks with logs: ${askedForLogs.join(", ")}`).to.be.lessThan(finalisedWithLogs.length / 2);
   });
 
   it("reads the header of a block whose logs give different times, and keeps the header's", async function () {
     this.timeout(120_000);
-    const proxy = await startRpcProxy(node.url, { logTimes: "skewed" });
-    try {
-      const { dump } = await indexThrough(proxy);
-      expect(proxy.skewed, "a block with two logs was skewed").to.be.a("number");
-      expect(proxy.headersAsked.has(proxy.skewed!), `the header of block ${proxy.skewed} was read`).to.equal(true);
-      expectSameRows(dump, clean, "indexed with one skewed log");
-    } finally {
-      await proxy.close();
-    }
+    const { dump, proxy } = await indexThrough("skewed");
+    expect(proxy.skewed, "a block with two logs was skewed").to.be.a("number");
+    expect(proxy.headersAsked.has(proxy.skewed!), `the header of block ${proxy.skewed} was read`).to.equal(true);
+    expectSameRows(dump, clean, "indexed with one skewed log");
   });
 });
