@@ -6,6 +6,7 @@
 import type { Kysely } from "kysely";
 import { Channel, DAY, DEFAULT_CONTACT_POLICY, Kind, countryOf, localDay, type ComplianceState, type ContactPolicy, type DayCalls, type JurisdictionRules } from "../domain";
 import type { Database, LoansTable } from "./schema";
+import { preparedQuery } from "./prepared";
 
 /** The latest contact policy of each lender (ContactPolicySet events), DEFAULT_CONTACT_POLICY otherwise. */
 export async function contactPolicies(db: Kysely<Database>, lenders: string[]): Promise<Map<string, ContactPolicy>> {
@@ -62,17 +63,21 @@ const CALL_HISTORY_DAYS = 15n;
  * The compliance state of each loan at `t`, rebuilt from its recent calls (by occurredAt's
  * borrower-local day, as the contract counts them), restricted channels and dispute state.
  */
+/** The calls (attempted or connected) of the loans `ids` since `since`. */
+const recentCallsOf = preparedQuery((db, p: { ids: number[]; since: number }) =>
+  db
+    .selectFrom("actions")
+    .select(["loan_id", "kind", "occurred_at"])
+    .where("loan_id", "in", p.ids)
+    .where("channel", "=", Channel.Call)
+    .where("kind", "in", [Kind.ContactAttempt, Kind.ContactMade])
+    .where("occurred_at", ">=", p.since),
+);
+
 export async function complianceStates(db: Kysely<Database>, rows: readonly Pick<LoansTable, "loan_id" | "utc_offset_minutes" | "restricted_channels" | "dispute_open">[], t: number): Promise<Map<number, ComplianceState>> {
   const out = new Map<number, ComplianceState>();
   if (rows.length === 0) return out;
-  const calls = await db
-    .selectFrom("actions")
-    .select(["loan_id", "kind", "occurred_at"])
-    .where("loan_id", "in", rows.map((r) => r.loan_id))
-    .where("channel", "=", Channel.Call)
-    .where("kind", "in", [Kind.ContactAttempt, Kind.ContactMade])
-    .where("occurred_at", ">=", t - Number(CALL_HISTORY_DAYS * DAY))
-    .execute();
+  const calls = await recentCallsOf(db, { ids: rows.map((r) => r.loan_id), since: t - Number(CALL_HISTORY_DAYS * DAY) });
   const byLoan = new Map<number, typeof calls>();
   for (const c of calls) {
     let l = byLoan.get(c.loan_id);

@@ -57,3 +57,14 @@ export class DeferredIndexError extends DbError {
     super(`deferred_indexes holds "${index}" with a definition that is not a deferrable index's CREATE INDEX: ${definition.slice(0, 200)}`);
   }
 }
+
+/** A prepared query (src/db/prepared.ts) is built so that a value is not one of its parameters: a programming error. */
+export class PreparedQueryError extends DbError {
+  override name = "PreparedQueryError";
+  constructor(
+    readonly problem: string,
+    readonly sql: string,
+  ) {
+    super(`prepared query: ${problem}: ${sql}`);
+  }
+}

@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import { getAddress, isAddress, type Address } from "viem";
 import type { Database } from "../../db/schema";
+import { preparedQuery } from "../../db/prepared";
 
 /**
  * Bearer tokens: base64url(JSON claims) "." base64url(HMAC-SHA256(claims, secret)). Sessions come
@@ -97,15 +98,19 @@ export function serviceToken(address: Address, secret: string, ttlSec: number, n
   return { token: signToken({ sub: getAddress(address), kind: "service", iat: nowSec, exp, jti: id }, secret), id, expiresAt: exp };
 }
 
+/** One statement (it runs on every request): both lookups as scalar subqueries. */
+const revocationsOf = preparedQuery((db, p: { jti: string; sub: string }) =>
+  db.selectNoFrom((eb) => [
+    eb.selectFrom("revoked_tokens").select("jti").where("jti", "=", p.jti).as("by_id"),
+    eb.selectFrom("revoked_subjects").select("revoked_before").where("subject", "=", p.sub).as("before"),
+  ]),
+);
+
 /** Whether the token was revoked: by its id, or with every token of its subject issued up to a time. */
 export async function isRevoked(db: Kysely<Database>, claims: TokenClaims): Promise<boolean> {
-  // One statement (it runs on every request): both lookups as scalar subqueries.
-  const r = await db
-    .selectNoFrom((eb) => [
-      eb.selectFrom("revoked_tokens").select("jti").where("jti", "=", claims.jti).as("by_id"),
-      eb.selectFrom("revoked_subjects").select("revoked_before").where("subject", "=", claims.sub).as("before"),
-    ])
-    .executeTakeFirstOrThrow();
+  const [r] = await revocationsOf(db, { jti: claims.jti, sub: claims.sub });
+  // A select without FROM answers one row; were there none, the token counts as revoked (closed).
+  if (!r) return true;
   return (r.by_id !== null && r.by_id !== undefined) || (r.before !== null && r.before !== undefined && claims.iat <= Number(r.before));
 }
 

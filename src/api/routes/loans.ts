@@ -25,6 +25,7 @@ import {
 } from "../services/loans";
 import { classification, dpd, dueKeyRange, policyThresholds } from "../../db/rules-sql";
 import type { Database, LoansTable } from "../../db/schema";
+import { preparedQuery } from "../../db/prepared";
 import { BUCKET_LABELS, bucketDpdRange, LoanStatus, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../chain/decode";
 import { loanRelief } from "../services/relief";
@@ -143,7 +144,7 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       const [withSchedule] = await withSchedules(db, [row], kept);
       const [scheduleVersions, collectors, present] = await Promise.all([
         scheduleVersionsOf(db, row, kept),
-        db.selectFrom("current_collectors").select("collector").where("loan_id", "=", row.loan_id).orderBy("collector").execute(),
+        collectorsOf(db, { loanId: row.loan_id }),
         loanRecords(db, row.loan_id, at.block),
       ]);
       const [scores, promises, relief] = await Promise.all([
@@ -224,16 +225,21 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
   );
 }
 
+const collectorsOf = preparedQuery((db, p: { loanId: number }) => db.selectFrom("current_collectors").select("collector").where("loan_id", "=", p.loanId).orderBy("collector"));
+const versionsOf = preparedQuery((db, p: { loanId: number; version: number }) =>
+  db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", p.loanId).where("version", "<=", p.version).orderBy("version"),
+);
+const installmentsOf = preparedQuery((db, p: { loanId: number; version: number }) =>
+  db.selectFrom("installments").selectAll().where("loan_id", "=", p.loanId).where("version", "<=", p.version).orderBy("version").orderBy("idx"),
+);
+
 /** Every schedule version of the loan up to the row's, with its installments (kept per loan and version: they never change). */
 async function scheduleVersionsOf(db: Kysely<Database>, row: LoansTable, kept: KeptHistory | undefined) {
   type Out = z.infer<typeof ScheduleVersion>;
   const known = kept?.scheduleVersions<Out>(row.loan_id, row.version);
   if (known) return known;
   // Up to the row's version: one the indexer wrote after the row was read is not served under it.
-  const [versions, installments] = await Promise.all([
-    db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", row.loan_id).where("version", "<=", row.version).orderBy("version").execute(),
-    db.selectFrom("installments").selectAll().where("loan_id", "=", row.loan_id).where("version", "<=", row.version).orderBy("version").orderBy("idx").execute(),
-  ]);
+  const [versions, installments] = await Promise.all([versionsOf(db, { loanId: row.loan_id, version: row.version }), installmentsOf(db, { loanId: row.loan_id, version: row.version })]);
   const out: Out[] = versions.map((v) => ({
     version: v.version,
     startedAt: v.started_at,

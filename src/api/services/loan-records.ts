@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from "kysely";
 import type { Database } from "../../db/schema";
+import { preparedQuery } from "../../db/prepared";
 
 export interface LoanRecords {
   holiday: boolean;
@@ -21,19 +22,23 @@ export interface LoanRecords {
 export const ALL_RECORDS: LoanRecords = { holiday: true, arrearsPlan: true, settlementOffer: true, settlement: true, score: true, scoreHistory: true, promises: true };
 
 /** Which of `loanId`'s optional records exist, promises as of `atBlock`. */
-export async function loanRecords(db: Kysely<Database>, loanId: number, atBlock: number): Promise<LoanRecords> {
+const recordsOf = preparedQuery((db, p: { loanId: number; atBlock: number }) => {
   const one = sql<number>`1`.as("one");
-  const r = await db
-    .selectNoFrom((eb) => [
-      eb.exists(eb.selectFrom("holidays").select(one).where("loan_id", "=", loanId)).as("holiday"),
-      eb.exists(eb.selectFrom("arrears_plans").select(one).where("loan_id", "=", loanId)).as("arrears_plan"),
-      eb.exists(eb.selectFrom("settlement_offers").select(one).where("loan_id", "=", loanId)).as("settlement_offer"),
-      eb.exists(eb.selectFrom("settlements").select(one).where("loan_id", "=", loanId)).as("settlement"),
-      eb.exists(eb.selectFrom("loan_scores").select(one).where("loan_id", "=", loanId)).as("score"),
-      eb.exists(eb.selectFrom("loan_score_history").select(one).where("loan_id", "=", loanId)).as("score_history"),
-      eb.exists(eb.selectFrom("promises").select(one).where("loan_id", "=", loanId).where("block_number", "<=", atBlock)).as("promises"),
-    ])
-    .executeTakeFirstOrThrow();
+  return db.selectNoFrom((eb) => [
+    eb.exists(eb.selectFrom("holidays").select(one).where("loan_id", "=", p.loanId)).as("holiday"),
+    eb.exists(eb.selectFrom("arrears_plans").select(one).where("loan_id", "=", p.loanId)).as("arrears_plan"),
+    eb.exists(eb.selectFrom("settlement_offers").select(one).where("loan_id", "=", p.loanId)).as("settlement_offer"),
+    eb.exists(eb.selectFrom("settlements").select(one).where("loan_id", "=", p.loanId)).as("settlement"),
+    eb.exists(eb.selectFrom("loan_scores").select(one).where("loan_id", "=", p.loanId)).as("score"),
+    eb.exists(eb.selectFrom("loan_score_history").select(one).where("loan_id", "=", p.loanId)).as("score_history"),
+    eb.exists(eb.selectFrom("promises").select(one).where("loan_id", "=", p.loanId).where("block_number", "<=", p.atBlock)).as("promises"),
+  ]);
+});
+
+export async function loanRecords(db: Kysely<Database>, loanId: number, atBlock: number): Promise<LoanRecords> {
+  const [r] = await recordsOf(db, { loanId, atBlock });
+  // A select without FROM answers one row; were there none, every record is read (ALL_RECORDS).
+  if (!r) return ALL_RECORDS;
   // SQLite answers 0 or 1, PostgreSQL true or false.
   const present = (v: unknown) => v === true || Number(v) === 1;
   return {

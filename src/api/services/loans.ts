@@ -1,5 +1,6 @@
 import { sql, type Expression, type Kysely, type SelectQueryBuilder, type SqlBool } from "kysely";
 import type { Database, LoansTable } from "../../db/schema";
+import { preparedQuery } from "../../db/prepared";
 import { BUCKET_LABELS, LoanStatus, statusAt, type Installment, type Policy } from "../../domain";
 import { loadPolicies } from "../../db/policies";
 import { projectionFromRow, schedulesOf } from "../../db/loans";
@@ -25,9 +26,11 @@ export interface AsOf {
   timestamp: number;
 }
 
+const cursorOf = preparedQuery((db) => db.selectFrom("cursor").select(["block_number", "block_timestamp"]).where("id", "=", 1));
+
 /** The chain position every time-dependent figure is computed at: the indexer's cursor. */
 export async function asOf(db: Kysely<Database>): Promise<AsOf> {
-  const c = await db.selectFrom("cursor").select(["block_number", "block_timestamp"]).where("id", "=", 1).executeTakeFirst();
+  const [c] = await cursorOf(db, {});
   if (!c) throw new UnavailableError("the indexer has not indexed any block yet");
   return { block: c.block_number, timestamp: c.block_timestamp };
 }
@@ -157,6 +160,11 @@ export function loanSummary(r: LoanRowWithSchedule, at: AsOf) {
 }
 
 
+const loanRowOf = preparedQuery((db, p: { loanId: number }) => db.selectFrom("loans").selectAll().where("loan_id", "=", p.loanId));
+const assignmentOf = preparedQuery((db, p: { collector: string; loanId: number }) =>
+  db.selectFrom("current_collectors").select("loan_id").where("collector", "=", p.collector).where("loan_id", "=", p.loanId),
+);
+
 /**
  * A loan row the caller may see, or 404 (the same answer whether it does not exist or is not theirs).
  * The row is read by its id and the scope checked on it, as visibleTo would (a collector's
@@ -164,7 +172,7 @@ export function loanSummary(r: LoanRowWithSchedule, at: AsOf) {
  * with visibleTo's EXISTS.
  */
 export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: number): Promise<LoansTable> {
-  const row = (await db.selectFrom("loans").selectAll().where("loan_id", "=", loanId).executeTakeFirst()) as LoansTable | undefined;
+  const [row] = (await loanRowOf(db, { loanId })) as LoansTable[];
   if (!row || !(await maySee(db, scope, row))) throw new NotFoundError(`loan ${loanId} not found`);
   return row;
 }
@@ -173,6 +181,5 @@ export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: nu
 async function maySee(db: Kysely<Database>, scope: Scope, row: LoansTable): Promise<boolean> {
   if (scope.auditor || scope.lenders.includes(row.lender) || scope.agencyLoans.includes(row.loan_id)) return true;
   if (!scope.assigned) return false;
-  const assigned = await db.selectFrom("current_collectors").select("loan_id").where("collector", "=", scope.address).where("loan_id", "=", row.loan_id).executeTakeFirst();
-  return assigned !== undefined;
+  return (await assignmentOf(db, { collector: scope.address, loanId: row.loan_id })).length > 0;
 }

@@ -7,6 +7,7 @@ import type { Kysely } from "kysely";
 import type { Address } from "viem";
 import { Channel, contactWindow, DAY_SECONDS, Kind, type ComplianceState, type ContactPolicy, type JurisdictionRules } from "../../domain";
 import type { Database, LoanScoresTable, LoansTable } from "../../db/schema";
+import { preparedQuery } from "../../db/prepared";
 import { strategyOf, type StoredStrategy } from "../../db/strategies";
 import { armOfStrategy } from "../../strategy/segments";
 import type { NEXT_ACTIONS } from "../../strategy/strategy-file";
@@ -26,11 +27,13 @@ const CONTACT: Record<(typeof NEXT_ACTIONS)[number], { channel: number; kind: nu
 };
 
 /** The stored scores of `loanIds`, and the strategy versions that made them. */
+const scoresRowsOf = preparedQuery((db, p: { ids: number[] }) => db.selectFrom("loan_scores").selectAll().where("loan_id", "in", p.ids));
+
 export async function scoresOf(db: Kysely<Database>, loanIds: readonly number[]): Promise<{ scores: Map<number, LoanScoresTable>; strategies: Map<string, StoredStrategy> }> {
   const scores = new Map<number, LoanScoresTable>();
   const strategies = new Map<string, StoredStrategy>();
   if (loanIds.length === 0) return { scores, strategies };
-  const rows = await db.selectFrom("loan_scores").selectAll().where("loan_id", "in", [...loanIds]).execute();
+  const rows = await scoresRowsOf(db, { ids: [...loanIds] });
   for (const r of rows) scores.set(Number(r.loan_id), r as LoanScoresTable);
   const wanted = new Map(rows.map((r) => [`${r.lender}:${r.strategy_version}`, r]));
   await Promise.all(

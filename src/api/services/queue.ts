@@ -6,6 +6,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type ReferenceExpression } from "kysely";
 import { contactWindow } from "../../domain";
 import type { Database, LoansTable } from "../../db/schema";
+import { preparedQuery } from "../../db/prepared";
 import { channelOut, kindOut } from "../schemas/collection";
 import type { QueueItem } from "../schemas/queue";
 import { loanStatus, settlementOf, withSchedules, type AsOf } from "./loans";
@@ -49,9 +50,7 @@ export function queueQuery(
   after: QueueKey | undefined,
   limit: number,
   order: QueueOrder = "due",
-  placed: readonly number[] = [],
 ) {
-  if (placed.length) return placedQueueQuery(db, collector, after, limit, order, placed);
   let q = db
     .selectFrom("current_collectors as cc")
     .innerJoin("loans", "loans.loan_id", "cc.loan_id")
@@ -63,6 +62,19 @@ export function queueQuery(
   if (order === "strategy") q = q.orderBy("cc.expected_key", "desc");
   return q.orderBy("cc.due_key", "asc").orderBy("cc.amount_overdue", "desc").orderBy("cc.loan_id", "asc").limit(limit);
 }
+
+/** queueQuery prepared, from the start of the queue (variant: the order). */
+const queueStart = preparedQuery((db, p: { collector: string; limit: number }, order) => queueQuery(db, p.collector, undefined, p.limit, order as QueueOrder));
+
+/** queueQuery prepared, after a keyset position in the due order. */
+const queueAfterDue = preparedQuery((db, p: { collector: string; limit: number; dueKey: number; amountOverdue: string; loanId: number }, order) =>
+  queueQuery(db, p.collector, { dueKey: p.dueKey, amountOverdue: p.amountOverdue, loanId: p.loanId }, p.limit, order as QueueOrder),
+);
+
+/** queueQuery prepared, after a keyset position in the strategy order. */
+const queueAfter = preparedQuery((db, p: { collector: string; limit: number; expected: string; dueKey: number; amountOverdue: string; loanId: number }, order) =>
+  queueQuery(db, p.collector, { expected: p.expected, dueKey: p.dueKey, amountOverdue: p.amountOverdue, loanId: p.loanId }, p.limit, order as QueueOrder),
+);
 
 type KeyColumns<DB, TB extends keyof DB> = {
   expected: Expression<string>;
@@ -107,8 +119,20 @@ export async function queueRows(
   order: QueueOrder = "due",
   placed: readonly number[] = [],
 ): Promise<(LoansTable & { expected_key: string })[]> {
-  return (await queueQuery(db, collector, after, limit, order, placed).execute()) as (LoansTable & { expected_key: string })[];
+  if (placed.length) return (await placedQueueQuery(db, collector, after, limit, order, placed).execute()) as (LoansTable & { expected_key: string })[];
+  if (!after) return (await queueStart(db, { collector, limit }, order)) as (LoansTable & { expected_key: string })[];
+  const { dueKey, amountOverdue, loanId } = after;
+  const rows = order === "strategy" ? await queueAfter(db, { collector, limit, expected: after.expected ?? NO_EXPECTED, dueKey, amountOverdue, loanId }, order) : await queueAfterDue(db, { collector, limit, dueKey, amountOverdue, loanId }, order);
+  return rows as (LoansTable & { expected_key: string })[];
 }
+
+const promisesOf = preparedQuery((db, p: { ids: number[]; block: number }) =>
+  db.selectFrom("promises").selectAll().where("loan_id", "in", p.ids).where("block_number", "<=", p.block).orderBy("seq"),
+);
+
+const remindersOf = preparedQuery((db, p: { ids: number[]; block: number }) =>
+  db.selectFrom("reminders").selectAll().where("loan_id", "in", p.ids).where("block_number", "<=", p.block).orderBy("block_number").orderBy("log_index"),
+);
 
 /**
  * The promises of the loans `ids` at the indexed block, and the repayments of those with a promise
@@ -116,7 +140,7 @@ export async function queueRows(
  * most pages have none of.
  */
 async function promisesAndRepayments(db: Kysely<Database>, ids: number[], at: AsOf) {
-  const promises = await db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("seq").execute();
+  const promises = await promisesOf(db, { ids, block: at.block });
   if (promises.length === 0) return [promises, []] as const;
   const promised = [...new Set(promises.map((p) => p.loan_id))];
   const repayments = await db.selectFrom("repayments").select(["loan_id", "amount", "paid_at"]).where("loan_id", "in", promised).where("block_number", "<=", at.block).execute();
@@ -143,7 +167,7 @@ export async function queueItems(
   const [withSchedule, [promises, repayments], reminders, policies, states, scored, rules] = await Promise.all([
     withSchedules(db, rows, kept),
     promisesAndRepayments(db, ids, at),
-    db.selectFrom("reminders").selectAll().where("loan_id", "in", ids).where("block_number", "<=", at.block).orderBy("block_number").orderBy("log_index").execute(),
+    remindersOf(db, { ids, block: at.block }),
     memoized(memo, "contact-policy", rows.map((r) => r.lender), (lenders) => contactPolicies(db, lenders)),
     complianceStates(db, rows, at.timestamp),
     scoresOf(db, ids),

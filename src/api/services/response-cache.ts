@@ -19,6 +19,7 @@
 import type { Kysely } from "kysely";
 import { Counter, type Registry } from "prom-client";
 import type { Database } from "../../db/schema";
+import { preparedQuery } from "../../db/prepared";
 import { KeptHistory } from "./kept-history";
 import { BlockMemo } from "./block-memo";
 
@@ -53,6 +54,16 @@ export interface ResponseCache {
   scope<T>(at: CachePosition, key: string, load: () => Promise<{ scope: T; timed: boolean }>): Promise<T>;
 }
 
+const positionOf = preparedQuery((db) =>
+  db
+    .selectFrom("cursor")
+    .innerJoin("cache_epochs", "cache_epochs.id", "cursor.id")
+    .select(["cursor.block_number", "cursor.block_hash", "cursor.block_timestamp", "cache_epochs.scopes", "cache_epochs.history"])
+    .where("cursor.id", "=", 1),
+);
+
+const generationOf = preparedQuery((db) => db.selectFrom("cursor").select(["block_number", "block_hash"]).where("id", "=", 1));
+
 export function createResponseCache(db: Kysely<Database>, maxBytes: number, registry?: Registry): ResponseCache {
   const lookups = new Counter({
     name: "duetrail_api_response_cache_total",
@@ -77,12 +88,7 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
   }
 
   async function position(): Promise<CachePosition | undefined> {
-    const c = await db
-      .selectFrom("cursor")
-      .innerJoin("cache_epochs", "cache_epochs.id", "cursor.id")
-      .select(["cursor.block_number", "cursor.block_hash", "cursor.block_timestamp", "cache_epochs.scopes", "cache_epochs.history"])
-      .where("cursor.id", "=", 1)
-      .executeTakeFirst();
+    const [c] = await positionOf(db, {});
     if (!c) return undefined;
     return {
       generation: `${c.block_number}:${c.block_hash}`,
@@ -94,7 +100,7 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
   }
 
   async function generation(): Promise<string | undefined> {
-    const c = await db.selectFrom("cursor").select(["block_number", "block_hash"]).where("id", "=", 1).executeTakeFirst();
+    const [c] = await generationOf(db, {});
     return c ? `${c.block_number}:${c.block_hash}` : undefined;
   }
 

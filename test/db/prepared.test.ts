@@ -1,0 +1,101 @@
+/**
+ * Queries built and compiled once (src/db/prepared.ts): the rows are those of the same query built
+ * by Kysely each time, for any values and list lengths; each query keeps its own compiled SQL (two
+ * queries of the same shape on one database do not share it); a variant builds its own; and a
+ * build that does not carry a value as a parameter is refused when first run.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { sql, type Kysely } from "kysely";
+import type { Database } from "../../src/db/schema";
+import type { DatabaseHandle } from "../../src/db/connect";
+import { PreparedQueryError } from "../../src/db/errors";
+import { preparedQuery } from "../../src/db/prepared";
+import { createTestDatabase, describeEachDialect, type TestDatabase } from "../indexer/helpers/harness";
+
+/** Revoked tokens t0 … t19: subject s(i % 4), revoked at 100 + i. */
+const ROWS = Array.from({ length: 20 }, (_, i) => ({ jti: `t${i}`, subject: `s${i % 4}`, revoked_at: 100 + i, expires_at: 10_000 }));
+
+const revokedIn = preparedQuery((db, p: { jtis: string[]; since: number }) =>
+  db.selectFrom("revoked_tokens").select(["jti", "revoked_at"]).where("jti", "in", p.jtis).where("revoked_at", ">=", p.since).orderBy("jti"),
+);
+
+/** The same query, built by Kysely on every call. */
+function revokedInBuilt(db: Kysely<Database>, jtis: string[], since: number) {
+  return db.selectFrom("revoked_tokens").select(["jti", "revoked_at"]).where("jti", "in", jtis).where("revoked_at", ">=", since).orderBy("jti").execute();
+}
+
+describeEachDialect("preparedQuery", (dialect) => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+
+  before(async function () {
+    database = createTestDatabase(dialect, "prepared-query");
+    handle = await database.open();
+    await handle.db.insertInto("revoked_tokens").values(ROWS).execute();
+  });
+  after(async () => {
+    await handle?.close();
+    await database?.drop();
+  });
+
+  it("answers as the query built each time, for any values and list lengths", async function () {
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.integer({ min: 0, max: 24 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 95, max: 125 }), async (picks, since) => {
+        const jtis = picks.map((i) => `t${i}`);
+        expect(await revokedIn(handle.db, { jtis, since })).to.deep.equal(await revokedInBuilt(handle.db, jtis, since));
+      }),
+      { numRuns: 60 },
+    );
+    // Not vacuous: some answers have rows.
+    expect(await revokedIn(handle.db, { jtis: ["t3", "t7", "t30"], since: 0 })).to.deep.equal([
+      { jti: "t3", revoked_at: 103 },
+      { jti: "t7", revoked_at: 107 },
+    ]);
+  });
+
+  it("builds each query once per shape, and two queries of one shape keep their own SQL", async function () {
+    let builds = 0;
+    const bySubject = preparedQuery((db, p: { subject: string; since: number }) => {
+      builds++;
+      return db.selectFrom("revoked_tokens").select("jti").where("subject", "=", p.subject).where("revoked_at", ">=", p.since).orderBy("jti");
+    });
+    // Same shape (two scalars) as bySubject, other table and columns.
+    const byJti = preparedQuery((db, p: { jti: string; since: number }) => db.selectFrom("revoked_tokens").select(["subject"]).where("jti", "=", p.jti).where("revoked_at", ">=", p.since));
+    expect(await byJti(handle.db, { jti: "t5", since: 0 })).to.deep.equal([{ subject: "s1" }]);
+    expect(await bySubject(handle.db, { subject: "s1", since: 0 })).to.deep.equal(["t1", "t13", "t17", "t5", "t9"].map((jti) => ({ jti })));
+    expect(await bySubject(handle.db, { subject: "s2", since: 111 })).to.deep.equal(["t14", "t18"].map((jti) => ({ jti })));
+    expect(await byJti(handle.db, { jti: "t6", since: 0 })).to.deep.equal([{ subject: "s2" }]);
+    expect(builds).to.equal(1);
+  });
+
+  it("builds a variant of its own", async function () {
+    const ordered = preparedQuery((db, p: { subject: string }, variant) =>
+      db
+        .selectFrom("revoked_tokens")
+        .select("revoked_at")
+        .where("subject", "=", p.subject)
+        .orderBy("revoked_at", variant === "newest" ? "desc" : "asc")
+        .limit(2),
+    );
+    expect(await ordered(handle.db, { subject: "s0" }, "newest")).to.deep.equal([{ revoked_at: 116 }, { revoked_at: 112 }]);
+    expect(await ordered(handle.db, { subject: "s0" }, "oldest")).to.deep.equal([{ revoked_at: 100 }, { revoked_at: 104 }]);
+    expect(await ordered(handle.db, { subject: "s0" })).to.deep.equal([{ revoked_at: 100 }, { revoked_at: 104 }]);
+  });
+
+  it("refuses a build that writes a value into the SQL text or leaves one out, naming it", async function () {
+    const inlined = preparedQuery((db, p: { jti: string }) => db.selectFrom("revoked_tokens").select("jti").where("jti", "=", sql.lit(p.jti)));
+    await expectRejected(inlined(handle.db, { jti: "t1" }), "written into the SQL text");
+    const unused = preparedQuery((db, _p: { jti: string; subject: string }) => db.selectFrom("revoked_tokens").select("jti").where("jti", "=", _p.jti));
+    await expectRejected(unused(handle.db, { jti: "t1", subject: "s1" }), 'the value "subject" is not a parameter');
+  });
+});
+
+async function expectRejected(p: Promise<unknown>, message: string): Promise<void> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).to.be.instanceOf(PreparedQueryError);
+  expect((err as Error).message).to.include(message);
+}
