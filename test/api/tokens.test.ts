@@ -7,7 +7,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { getAddress } from "viem";
-import { newTokenId, revokeSubject, revokeToken, serviceToken, signToken, verifyToken } from "../../src/api/auth/tokens";
+import { newTokenId, revocationAndCursor, revokeSubject, revokeToken, serviceToken, signToken, verifyToken, type TokenClaims } from "../../src/api/auth/tokens";
+import type { DatabaseHandle } from "../../src/db/connect";
+import { createTestDatabase, type TestDatabase } from "../indexer/helpers/harness";
 import { apiFixture, describeEachDialect, TOKEN_SECRET, type ApiFixture } from "./fixture";
 
 const run = promisify(execFile);
@@ -64,6 +66,41 @@ describeEachDialect("bearer tokens: ids, lifetimes, revocation", (dialect) => {
     expect(await get(tenYears.token)).to.equal(401);
     const oneYear = serviceToken(f.addresses.auditor, TOKEN_SECRET, 365 * 86_400);
     expect(await get(oneYear.token)).to.equal(200);
+  });
+});
+
+describeEachDialect("revocationAndCursor", (dialect) => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  const claims = (jti: string, iat: number): TokenClaims => ({ sub: getAddress("0x00000000000000000000000000000000000000aa"), kind: "service", iat, exp: iat + 3_600, jti });
+
+  before(async function () {
+    database = createTestDatabase(dialect, "revocation-cursor");
+    handle = await database.open();
+  });
+  after(async () => {
+    await handle?.close();
+    await database?.drop();
+  });
+
+  it("reads revocations by id and by subject with the cursor, which is undefined before the first block", async function () {
+    const a = claims(newTokenId(), 1_000);
+    expect(await revocationAndCursor(handle.db, a)).to.deep.equal({ revoked: false, cursor: undefined });
+    await handle.db.insertInto("cursor").values({ id: 1, chain_id: 31337, block_number: 7, block_hash: "0xab", block_timestamp: 1_700 }).execute();
+    expect(await revocationAndCursor(handle.db, a)).to.deep.equal({ revoked: false, cursor: { block_number: 7, block_hash: "0xab", block_timestamp: 1_700, scopes: 0, history: 0 } });
+    await revokeToken(handle.db, { jti: a.jti, subject: a.sub, expiresAt: a.exp }, 1_100);
+    expect((await revocationAndCursor(handle.db, a)).revoked).to.equal(true);
+    const b = claims(newTokenId(), 1_000);
+    expect((await revocationAndCursor(handle.db, b)).revoked).to.equal(false);
+    await revokeSubject(handle.db, b.sub, 1_000);
+    expect((await revocationAndCursor(handle.db, b)).revoked).to.equal(true);
+    // Issued after the subject's revocation: not revoked.
+    expect((await revocationAndCursor(handle.db, claims(newTokenId(), 1_001))).revoked).to.equal(false);
+  });
+
+  it("counts every token as revoked if cache_epochs has lost its row (closed)", async function () {
+    await handle.db.deleteFrom("cache_epochs").execute();
+    expect(await revocationAndCursor(handle.db, claims(newTokenId(), 2_000))).to.deep.equal({ revoked: true, cursor: undefined });
   });
 });
 

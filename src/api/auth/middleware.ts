@@ -1,9 +1,9 @@
 import type { NextFunction, Request, Response } from "express";
 import type { ApiServices } from "../context";
 import { UnauthenticatedError } from "../services/errors";
-import type { CachePosition } from "../services/response-cache";
+import { cachePositionOf, type CachePosition } from "../services/response-cache";
 import { loadScope, resolveScope, type Scope } from "./scope";
-import { isRevoked, verifyToken, type TokenClaims } from "./tokens";
+import { isRevoked, revocationAndCursor, verifyToken, type TokenClaims } from "./tokens";
 import { DAY_SECONDS } from "../../domain";
 
 export interface AuthedRequest extends Request {
@@ -37,11 +37,16 @@ export function requireAuth(services: ApiServices) {
       if (!token) throw new UnauthenticatedError();
       const claims = claimsOf(services, token);
       if (!claims) throw new UnauthenticatedError("the bearer token is invalid or expired");
-      // Revocations are not chain data: read on every request, never cached.
-      if (await isRevoked(services.db, claims)) throw new UnauthenticatedError("the bearer token was revoked");
-      req.claims = claims;
+      // Revocations are not chain data: read on every request, never cached. With responses
+      // cached, in the same statement as the cache's position.
       const cache = services.cache;
-      const at = cache ? await cache.position() : undefined;
+      let at: CachePosition | undefined;
+      if (cache) {
+        const r = await revocationAndCursor(services.db, claims);
+        if (r.revoked) throw new UnauthenticatedError("the bearer token was revoked");
+        at = r.cursor && cachePositionOf(r.cursor);
+      } else if (await isRevoked(services.db, claims)) throw new UnauthenticatedError("the bearer token was revoked");
+      req.claims = claims;
       req.generation = at?.generation;
       req.position = at;
       // The scope comes from the indexed chain: kept until what it is read from changes.

@@ -110,8 +110,51 @@ const revocationsOf = preparedQuery((db, p: { jti: string; sub: string }) =>
 export async function isRevoked(db: Kysely<Database>, claims: TokenClaims): Promise<boolean> {
   const [r] = await revocationsOf(db, { jti: claims.jti, sub: claims.sub });
   // A select without FROM answers one row; were there none, the token counts as revoked (closed).
-  if (!r) return true;
+  return !r || revokedBy(claims, r);
+}
+
+/** Whether the revocations read (the token's id revoked; its subject's tokens revoked up to a time) revoke the token. */
+function revokedBy(claims: TokenClaims, r: { by_id: unknown; before: unknown }): boolean {
   return (r.by_id !== null && r.by_id !== undefined) || (r.before !== null && r.before !== undefined && claims.iat <= Number(r.before));
+}
+
+/**
+ * The revocation check and the indexer's cursor with the cache epochs (the response cache's
+ * position), in one statement: with responses cached both are read on every request. The cursor's
+ * columns are null before the first block is indexed. No row only if `cache_epochs` lost its one
+ * row (migration 0017 writes it): then the token counts as revoked (closed).
+ */
+const revocationsAndCursorOf = preparedQuery((db, p: { jti: string; sub: string }) =>
+  db
+    .selectFrom("cache_epochs")
+    .leftJoin("cursor", "cursor.id", "cache_epochs.id")
+    .select((eb) => [
+      eb.selectFrom("revoked_tokens").select("jti").where("jti", "=", p.jti).as("by_id"),
+      eb.selectFrom("revoked_subjects").select("revoked_before").where("subject", "=", p.sub).as("before"),
+      "cursor.block_number",
+      "cursor.block_hash",
+      "cursor.block_timestamp",
+      "cache_epochs.scopes",
+      "cache_epochs.history",
+    ])
+    .where("cache_epochs.id", "=", 1),
+);
+
+export interface CursorWithEpochs {
+  block_number: number;
+  block_hash: string;
+  block_timestamp: number;
+  scopes: number | string;
+  history: number | string;
+}
+
+/** Whether the token was revoked, and the cursor with the cache epochs (undefined before the first block). */
+export async function revocationAndCursor(db: Kysely<Database>, claims: TokenClaims): Promise<{ revoked: boolean; cursor: CursorWithEpochs | undefined }> {
+  const [r] = await revocationsAndCursorOf(db, { jti: claims.jti, sub: claims.sub });
+  if (!r) return { revoked: true, cursor: undefined };
+  const { block_number, block_hash, block_timestamp, scopes, history } = r;
+  const cursor = block_number === null || block_hash === null || block_timestamp === null ? undefined : { block_number, block_hash, block_timestamp, scopes, history };
+  return { revoked: revokedBy(claims, r), cursor };
 }
 
 /** Revokes one token by id (idempotent). */

@@ -64,6 +64,17 @@ const positionOf = preparedQuery((db) =>
 
 const generationOf = preparedQuery((db) => db.selectFrom("cursor").select(["block_number", "block_hash"]).where("id", "=", 1));
 
+/** The cache's position at a cursor row joined with `cache_epochs`. */
+export function cachePositionOf(c: { block_number: number; block_hash: string; block_timestamp: number; scopes: number | string; history: number | string }): CachePosition {
+  return {
+    generation: `${c.block_number}:${c.block_hash}`,
+    block: c.block_number,
+    timestamp: c.block_timestamp,
+    scopeEpoch: String(c.scopes),
+    historyEpoch: String(c.history),
+  };
+}
+
 export function createResponseCache(db: Kysely<Database>, maxBytes: number, registry?: Registry): ResponseCache {
   const lookups = new Counter({
     name: "duetrail_api_response_cache_total",
@@ -89,14 +100,7 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
 
   async function position(): Promise<CachePosition | undefined> {
     const [c] = await positionOf(db, {});
-    if (!c) return undefined;
-    return {
-      generation: `${c.block_number}:${c.block_hash}`,
-      block: c.block_number,
-      timestamp: c.block_timestamp,
-      scopeEpoch: String(c.scopes),
-      historyEpoch: String(c.history),
-    };
+    return c && cachePositionOf(c);
   }
 
   async function generation(): Promise<string | undefined> {
