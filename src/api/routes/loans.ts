@@ -141,12 +141,17 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       const row = await visibleLoan(db, scopeOf(req), params.loanId);
       const at = await requestAsOf(db, req);
       const kept = keptHistoryOf(req, services.cache);
-      const [withSchedule] = await withSchedules(db, [row], kept);
       const [scheduleVersions, collectors, present] = await Promise.all([
         scheduleVersionsOf(db, row, kept),
         collectorsOf(db, { loanId: row.loan_id }),
         loanRecords(db, row.loan_id, at.block),
       ]);
+      // The row's own version is among those read: its schedule need not be read again.
+      const current = scheduleVersions.find((v) => v.version === row.version);
+      if (kept && current?.installments.length && !kept.schedule(row.loan_id, row.version)) {
+        kept.keepSchedule(row.loan_id, row.version, current.installments.map((i) => ({ dueDate: BigInt(i.dueDate), principal: BigInt(i.principal), interest: BigInt(i.interest) })));
+      }
+      const [withSchedule] = await withSchedules(db, [row], kept);
       const [scores, promises, relief] = await Promise.all([
         loanScores(db, row.loan_id, present),
         loanPromises(db, row.loan_id, at, present.promises),
