@@ -8,6 +8,7 @@ import type { Kysely, Transaction } from "kysely";
 import { Classification, LoanStatus, overdueAt, type ArrearsPlanState, type Installment, type LoanState, type Policy } from "../domain";
 import { chunk } from "./chunk";
 import { PolicyNotIndexedError } from "./errors";
+import { preparedQuery } from "./prepared";
 import { loadPolicies } from "./policies";
 import type { Database, InstallmentsTable, LoansTable } from "./schema";
 
@@ -328,6 +329,18 @@ export function schedulesFrom(rows: readonly Pick<InstallmentsTable, "loan_id" |
   return schedules;
 }
 
+/** The installments of the loans `ids` at any of `versions` (the API's pages read it on most requests: prepared). */
+const installmentsOfVersions = preparedQuery((db, p: { ids: number[]; versions: number[] }) =>
+  db
+    .selectFrom("installments")
+    .select(["loan_id", "version", "due_date", "principal", "interest"])
+    .where("loan_id", "in", p.ids)
+    .where("version", "in", p.versions)
+    .orderBy("loan_id")
+    .orderBy("version")
+    .orderBy("idx"),
+);
+
 /**
  * The schedule of each given version (`loan_id`, `version`), in one query: the installments of the
  * version a loans row names, whatever version the loan is at by the time this runs.
@@ -335,15 +348,7 @@ export function schedulesFrom(rows: readonly Pick<InstallmentsTable, "loan_id" |
 export async function schedulesOf(db: Kysely<Database> | Transaction<Database>, versions: readonly { loan_id: number; version: number }[]): Promise<Map<number, Installment[]>> {
   if (versions.length === 0) return new Map();
   const wanted = new Map(versions.map((v) => [v.loan_id, v.version]));
-  const rows = await db
-    .selectFrom("installments")
-    .select(["loan_id", "version", "due_date", "principal", "interest"])
-    .where("loan_id", "in", [...wanted.keys()])
-    .where("version", "in", [...new Set(wanted.values())])
-    .orderBy("loan_id")
-    .orderBy("version")
-    .orderBy("idx")
-    .execute();
+  const rows = await installmentsOfVersions(db as Kysely<Database>, { ids: [...wanted.keys()], versions: [...new Set(wanted.values())] });
   return schedulesFrom(rows.filter((r) => wanted.get(r.loan_id) === r.version));
 }
 

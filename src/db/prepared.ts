@@ -14,7 +14,9 @@
  *   const rows = await remindersOf(db, { ids, block });
  *
  * The build must use every value only as a query parameter, and must not branch on the values
- * (it sees placeholders): a query whose shape differs goes by `variant`, which the build receives.
+ * (it sees placeholders) except on whether one is undefined (an optional filter): an undefined
+ * value is passed as undefined and makes a shape of its own. A query whose shape differs in any
+ * other way goes by `variant`, which the build receives.
  * A value the compiled query does not carry as a parameter (written into the SQL text, or not used)
  * is refused with PreparedQueryError when the query is first built.
  */
@@ -66,21 +68,21 @@ export function preparedQuery<V extends Record<string, unknown>, R>(build: (db: 
   };
 }
 
-/** The shape of `values`: the length of each list (scalars "-"), then the variant. */
+/** The shape of `values`: each key, with its list's length or whether it is undefined, then the variant. */
 function shapeOf(values: Record<string, unknown>, variant: string): string {
   let shape = "";
   for (const k in values) {
     const v = values[k];
-    shape += Array.isArray(v) ? `${v.length},` : "-,";
+    shape += v === undefined ? `${k}?,` : Array.isArray(v) ? `${k}[${v.length}],` : `${k},`;
   }
-  return shape + variant;
+  return `${shape}|${variant}`;
 }
 
 function compileTemplate<V extends Record<string, unknown>>(db: Kysely<Database>, build: (db: Kysely<Database>, p: V, variant: string) => Compilable<unknown>, values: V, variant: string): Template {
   const placeholders: Record<string, unknown> = {};
   for (const k in values) {
     const v = values[k];
-    placeholders[k] = Array.isArray(v) ? v.map((_, i) => `${MARK}${k}\u0000${i}`) : `${MARK}${k}\u0000`;
+    placeholders[k] = v === undefined ? undefined : Array.isArray(v) ? v.map((_, i) => `${MARK}${k}\u0000${i}`) : `${MARK}${k}\u0000`;
   }
   const compiled = build(db, placeholders as V, variant).compile();
   const used = new Set<string>();
@@ -93,7 +95,7 @@ function compileTemplate<V extends Record<string, unknown>>(db: Kysely<Database>
   if (compiled.sql.includes(MARK)) throw new PreparedQueryError("a value is written into the SQL text instead of passed as a parameter", compiled.sql);
   for (const k in values) {
     const v = values[k];
-    if (!used.has(k) && !(Array.isArray(v) && v.length === 0)) throw new PreparedQueryError(`the value "${k}" is not a parameter of the compiled query`, compiled.sql);
+    if (!used.has(k) && v !== undefined && !(Array.isArray(v) && v.length === 0)) throw new PreparedQueryError(`the value "${k}" is not a parameter of the compiled query`, compiled.sql);
   }
   return { compiled, slots };
 }

@@ -83,6 +83,22 @@ describeEachDialect("preparedQuery", (dialect) => {
     expect(await ordered(handle.db, { subject: "s0" })).to.deep.equal([{ revoked_at: 100 }, { revoked_at: 104 }]);
   });
 
+  it("builds an optional filter in or out by whether its value is undefined, keyed by the value's name", async function () {
+    const filtered = preparedQuery((db, p: { jti?: string; subject?: string }) => {
+      let q = db.selectFrom("revoked_tokens").select("jti").orderBy("jti");
+      if (p.jti !== undefined) q = q.where("jti", "=", p.jti);
+      if (p.subject !== undefined) q = q.where("subject", "=", p.subject);
+      return q;
+    });
+    const jtis = (rows: { jti: string }[]) => rows.map((r) => r.jti);
+    expect(jtis(await filtered(handle.db, { jti: "t6" }))).to.deep.equal(["t6"]);
+    // One value given under the other name: not the template of the first (a shape of list lengths alone would be the same).
+    expect(jtis(await filtered(handle.db, { subject: "s3" }))).to.deep.equal(["t11", "t15", "t19", "t3", "t7"]);
+    expect(jtis(await filtered(handle.db, { jti: undefined, subject: "s3" }))).to.deep.equal(["t11", "t15", "t19", "t3", "t7"]);
+    expect(jtis(await filtered(handle.db, { jti: "t7", subject: "s3" }))).to.deep.equal(["t7"]);
+    expect(await filtered(handle.db, {})).to.have.length(ROWS.length);
+  });
+
   it("refuses a build that writes a value into the SQL text or leaves one out, naming it", async function () {
     const inlined = preparedQuery((db, p: { jti: string }) => db.selectFrom("revoked_tokens").select("jti").where("jti", "=", sql.lit(p.jti)));
     await expectRejected(inlined(handle.db, { jti: "t1" }), "written into the SQL text");

@@ -4,6 +4,7 @@ import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from "kysely"
 import type { z } from "../openapi";
 import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
+import type { Scope } from "../auth/scope";
 import { InvalidRequestError } from "../services/errors";
 import { route } from "../route";
 import { encodeCursor, LoanIdParam } from "../schemas/common";
@@ -75,47 +76,30 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
         minDpd = Math.max(minDpd, Number(min));
         if (max !== null) maxDpd = Math.min(maxDpd, Number(max));
       }
-      // A collector's own assignments carry the due key (migration 0016): its pages by due date walk
-      // current_collectors_due_idx from its first entry instead of every loan in the due range.
-      const fromAssignments = assignmentsOnly(scope) && order.column === "due_key";
-      let q = (
-        fromAssignments
-          ? db.selectFrom("current_collectors as cc").innerJoin("loans", "loans.loan_id", "cc.loan_id").where("cc.collector", "=", scope.address).selectAll("loans")
-          : visibleTo(db.selectFrom("loans").selectAll("loans"), scope)
-      ) as SelectQueryBuilder<Database, "loans", LoansTable>; // the same rows and columns either way
-      const sortColumn = sql.ref<string | number>(fromAssignments ? "cc.due_key" : `loans.${order.column}`);
-      const idColumn = sql.ref<number>(fromAssignments ? "cc.loan_id" : "loans.loan_id");
       if (minDpd > maxDpd) return { items: [], nextCursor: null, asOf: at };
-      if (minDpd > 0 || maxDpd < Number.MAX_SAFE_INTEGER) {
-        const { lo, hi } = dueKeyRange(at.timestamp, minDpd, maxDpd);
-        const due = sql.ref<number>(fromAssignments ? "cc.due_key" : "loans.due_key");
-        q = q.where(due, ">=", lo).where(due, "<=", hi);
-      }
-      if (query.status) q = q.where("loans.status", "=", STATUS_NAMES.indexOf(query.status));
-      if (query.lender) q = q.where("loans.lender", "=", query.lender);
-      if (query.jurisdiction) {
-        const code = query.jurisdiction;
+      const code = query.jurisdiction;
+      const values: ListValues = {
+        // What visibleTo reads of the scope, and nothing it does not (an auditor sees every loan).
+        ...(scope.auditor ? { address: undefined, lenders: [], agencyLoans: [] } : { address: scope.assigned ? scope.address : undefined, lenders: scope.lenders, agencyLoans: scope.agencyLoans }),
+        ...(minDpd > 0 || maxDpd < Number.MAX_SAFE_INTEGER ? dueKeyRange(at.timestamp, minDpd, maxDpd) : { lo: undefined, hi: undefined }),
+        status: query.status ? STATUS_NAMES.indexOf(query.status) : undefined,
+        lender: query.lender,
+        jurisdiction: code,
         // A country takes its subdivisions too (ISO 3166-2 codes begin with the country and "-").
-        q = code.includes("-") ? q.where("loans.jurisdiction", "=", code) : q.where((eb) => eb.or([eb("loans.jurisdiction", "=", code), eb("loans.jurisdiction", "like", `${code}-%`)]));
-      }
-      if (query.collector) {
-        const collector = query.collector;
-        q = q.where((eb) =>
-          eb.exists(
-            eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", collector),
-          ),
-        );
-      }
+        subdivisions: code && !code.includes("-") ? `${code}-%` : undefined,
+        collector: query.collector,
+        cursorKey: query.cursor?.k,
+        cursorId: query.cursor?.id,
+        limit: query.limit + 1,
+      };
+      const variant = `${query.sort}|${scope.auditor ? 1 : 0}|${scope.assigned ? 1 : 0}`;
+      let rows: LoansTable[];
       if (query.classification) {
+        // The classification's SQL carries the chain time as a literal: built for this request.
         const cls = CLASSIFICATION_NAMES.indexOf(query.classification);
         const c = classification(dpd(sql.ref("loans.due_key"), at.timestamp), policyThresholds("p"), sql.ref("loans.status"));
-        q = q.where(sql<number>`(select ${c} from policies p where p.policy_id = loans.policy_id)`, "=", cls);
-      }
-      if (query.cursor) {
-        const { k, id } = query.cursor;
-        q = q.where(sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(order.dir === "asc" ? ">" : "<")} (${k}, ${id})`);
-      }
-      const rows = (await q.orderBy(sortColumn, order.dir).orderBy(idColumn, order.dir).limit(query.limit + 1).execute()) as LoansTable[];
+        rows = (await listQuery(db, values, variant, (q) => q.where(sql<number>`(select ${c} from policies p where p.policy_id = loans.policy_id)`, "=", cls)).execute()) as LoansTable[];
+      } else rows = (await preparedList(db, values, variant)) as LoansTable[];
       const page = rows.slice(0, query.limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > query.limit && last ? encodeCursor({ s: query.sort, k: last[order.column], id: last.loan_id }) : null;
@@ -237,6 +221,72 @@ const versionsOf = preparedQuery((db, p: { loanId: number; version: number }) =>
 const installmentsOf = preparedQuery((db, p: { loanId: number; version: number }) =>
   db.selectFrom("installments").selectAll().where("loan_id", "=", p.loanId).where("version", "<=", p.version).orderBy("version").orderBy("idx"),
 );
+
+/** The values of a loans list query (undefined: that filter is not asked for). */
+type ListValues = {
+  /** The caller, when its assignments are read (assigned and not an auditor). */
+  address: string | undefined;
+  lenders: string[];
+  agencyLoans: number[];
+  /** The due-key range of the DPD filters. */
+  lo: number | undefined;
+  hi: number | undefined;
+  status: number | undefined;
+  lender: string | undefined;
+  jurisdiction: string | undefined;
+  /** `<country>-%` when `jurisdiction` is a country. */
+  subdivisions: string | undefined;
+  collector: string | undefined;
+  cursorKey: string | number | undefined;
+  cursorId: number | undefined;
+  limit: number;
+};
+
+/**
+ * The loans list's query: the caller's visible loans with the filters asked for, after the cursor,
+ * in the sort's order. `variant` is `<sort>|<auditor 0/1>|<assigned 0/1>` (the scope's flags that
+ * visibleTo reads); `extra` adds a filter that cannot be prepared.
+ */
+function listQuery(db: Kysely<Database>, p: ListValues, variant: string, extra?: (q: SelectQueryBuilder<Database, "loans", LoansTable>) => SelectQueryBuilder<Database, "loans", LoansTable>) {
+  const [sort, auditor, assigned] = variant.split("|") as [Sort, string, string];
+  const order = ORDER[sort];
+  const scope = { address: p.address as Scope["address"], lenders: p.lenders, agencyLoans: p.agencyLoans, auditor: auditor === "1", assigned: assigned === "1" } as Scope;
+  // A collector's own assignments carry the due key (migration 0016): its pages by due date walk
+  // current_collectors_due_idx from its first entry instead of every loan in the due range.
+  const fromAssignments = assignmentsOnly(scope) && order.column === "due_key";
+  let q = (
+    fromAssignments
+      ? db.selectFrom("current_collectors as cc").innerJoin("loans", "loans.loan_id", "cc.loan_id").where("cc.collector", "=", scope.address).selectAll("loans")
+      : visibleTo(db.selectFrom("loans").selectAll("loans"), scope)
+  ) as SelectQueryBuilder<Database, "loans", LoansTable>; // the same rows and columns either way
+  const sortColumn = sql.ref<string | number>(fromAssignments ? "cc.due_key" : `loans.${order.column}`);
+  const idColumn = sql.ref<number>(fromAssignments ? "cc.loan_id" : "loans.loan_id");
+  if (p.lo !== undefined && p.hi !== undefined) {
+    const due = sql.ref<number>(fromAssignments ? "cc.due_key" : "loans.due_key");
+    q = q.where(due, ">=", p.lo).where(due, "<=", p.hi);
+  }
+  if (p.status !== undefined) q = q.where("loans.status", "=", p.status);
+  if (p.lender !== undefined) q = q.where("loans.lender", "=", p.lender);
+  if (p.jurisdiction !== undefined) {
+    const [code, like] = [p.jurisdiction, p.subdivisions];
+    q = like === undefined ? q.where("loans.jurisdiction", "=", code) : q.where((eb) => eb.or([eb("loans.jurisdiction", "=", code), eb("loans.jurisdiction", "like", like)]));
+  }
+  if (p.collector !== undefined) {
+    const collector = p.collector;
+    q = q.where((eb) =>
+      eb.exists(
+        eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", collector),
+      ),
+    );
+  }
+  if (extra) q = extra(q);
+  if (p.cursorKey !== undefined && p.cursorId !== undefined) {
+    q = q.where(sql<SqlBool>`(${sortColumn}, ${idColumn}) ${sql.raw(order.dir === "asc" ? ">" : "<")} (${p.cursorKey}, ${p.cursorId})`);
+  }
+  return q.orderBy(sortColumn, order.dir).orderBy(idColumn, order.dir).limit(p.limit);
+}
+
+const preparedList = preparedQuery((db, p: ListValues, variant) => listQuery(db, p, variant));
 
 /** Every schedule version of the loan up to the row's, with its installments (kept per loan and version: they never change). */
 async function scheduleVersionsOf(db: Kysely<Database>, row: LoansTable, kept: KeptHistory | undefined) {

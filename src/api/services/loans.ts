@@ -161,6 +161,18 @@ export function loanSummary(r: LoanRowWithSchedule, at: AsOf) {
 
 
 const loanRowOf = preparedQuery((db, p: { loanId: number }) => db.selectFrom("loans").selectAll().where("loan_id", "=", p.loanId));
+/** A loan's row with whether `collector` is assigned to it now. */
+const loanRowAssignedOf = preparedQuery((db, p: { loanId: number; collector: string }) =>
+  db
+    .selectFrom("loans")
+    .selectAll("loans")
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom("current_collectors").select("current_collectors.loan_id").whereRef("current_collectors.loan_id", "=", "loans.loan_id").where("current_collectors.collector", "=", p.collector))
+        .as("assigned_to_caller"),
+    )
+    .where("loans.loan_id", "=", p.loanId),
+);
 const assignmentOf = preparedQuery((db, p: { collector: string; loanId: number }) =>
   db.selectFrom("current_collectors").select("loan_id").where("collector", "=", p.collector).where("loan_id", "=", p.loanId),
 );
@@ -172,10 +184,21 @@ const assignmentOf = preparedQuery((db, p: { collector: string; loanId: number }
  * with visibleTo's EXISTS.
  */
 export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: number): Promise<LoansTable> {
+  // A collector's assignment only decides where its scope grants nothing else: then it is asked in
+  // the same statement as the row.
+  if (scope.assigned && !scope.auditor && !scope.lenders.length && !scope.agencyLoans.length) {
+    const [found] = await loanRowAssignedOf(db, { loanId, collector: scope.address });
+    if (!found || !isTrue(found.assigned_to_caller)) throw new NotFoundError(`loan ${loanId} not found`);
+    const { assigned_to_caller: _, ...row } = found;
+    return row as LoansTable;
+  }
   const [row] = (await loanRowOf(db, { loanId })) as LoansTable[];
   if (!row || !(await maySee(db, scope, row))) throw new NotFoundError(`loan ${loanId} not found`);
   return row;
 }
+
+/** SQLite answers a boolean as 0 or 1, PostgreSQL as true or false. */
+const isTrue = (v: unknown) => v === true || Number(v) === 1;
 
 /** Whether `scope` sees the loan of `row`: visibleTo's test on one row. */
 async function maySee(db: Kysely<Database>, scope: Scope, row: LoansTable): Promise<boolean> {
