@@ -35,12 +35,14 @@ const recordsOf = preparedQuery((db, p: { loanId: number; atBlock: number }) => 
   ]);
 });
 
+/** A boolean as the database answers it: SQLite 0 or 1, PostgreSQL true or false. */
+export const sqlTrue = (v: unknown): boolean => v === true || Number(v) === 1;
+
 export async function loanRecords(db: Kysely<Database>, loanId: number, atBlock: number): Promise<LoanRecords> {
   const [r] = await recordsOf(db, { loanId, atBlock });
   // A select without FROM answers one row; were there none, every record is read (ALL_RECORDS).
   if (!r) return ALL_RECORDS;
-  // SQLite answers 0 or 1, PostgreSQL true or false.
-  const present = (v: unknown) => v === true || Number(v) === 1;
+  const present = sqlTrue;
   return {
     holiday: present(r.holiday),
     arrearsPlan: present(r.arrears_plan),

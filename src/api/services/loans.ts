@@ -10,6 +10,7 @@ import type { KeptHistory } from "./kept-history";
 import type { BlockMemo } from "./block-memo";
 import type { ResponseCache } from "./response-cache";
 import { NotFoundError, UnavailableError } from "./errors";
+import { sqlTrue } from "./loan-records";
 import type { Scope } from "../auth/scope";
 import { settlementOf } from "../../db/loans";
 
@@ -188,7 +189,7 @@ export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: nu
   // the same statement as the row.
   if (scope.assigned && !scope.auditor && !scope.lenders.length && !scope.agencyLoans.length) {
     const [found] = await loanRowAssignedOf(db, { loanId, collector: scope.address });
-    if (!found || !isTrue(found.assigned_to_caller)) throw new NotFoundError(`loan ${loanId} not found`);
+    if (!found || !sqlTrue(found.assigned_to_caller)) throw new NotFoundError(`loan ${loanId} not found`);
     const { assigned_to_caller: _, ...row } = found;
     return row as LoansTable;
   }
@@ -196,9 +197,6 @@ export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: nu
   if (!row || !(await maySee(db, scope, row))) throw new NotFoundError(`loan ${loanId} not found`);
   return row;
 }
-
-/** SQLite answers a boolean as 0 or 1, PostgreSQL as true or false. */
-const isTrue = (v: unknown) => v === true || Number(v) === 1;
 
 /** Whether `scope` sees the loan of `row`: visibleTo's test on one row. */
 async function maySee(db: Kysely<Database>, scope: Scope, row: LoansTable): Promise<boolean> {
