@@ -59,26 +59,40 @@ export async function jurisdictionRules(db: Kysely<Database>, codes: string[]): 
 /** Days of call history the compliance rules can read (CollectionLog keeps 14 in its rings), plus one for the local-day boundary. */
 const CALL_HISTORY_DAYS = 15n;
 
+/** The earliest occurredAt of a call the compliance rules can read at `t`. */
+export function callHistorySince(t: number): number {
+  return t - Number(CALL_HISTORY_DAYS * DAY);
+}
+
+/** A call (attempted or connected) as the compliance rules read it. */
+export type CallRow = { loan_id: number; kind: number; occurred_at: number };
+
+/** The query of the calls (attempted or connected) of the loans `ids` since `since`. */
+export function recentCallsQuery(db: Kysely<Database>, ids: number[], since: number) {
+  return db
+    .selectFrom("actions")
+    .select(["loan_id", "kind", "occurred_at"])
+    .where("loan_id", "in", ids)
+    .where("channel", "=", Channel.Call)
+    .where("kind", "in", [Kind.ContactAttempt, Kind.ContactMade])
+    .where("occurred_at", ">=", since);
+}
+
+const recentCallsOf = preparedQuery((db, p: { ids: number[]; since: number }) => recentCallsQuery(db, p.ids, p.since));
+
 /**
  * The compliance state of each loan at `t`, rebuilt from its recent calls (by occurredAt's
  * borrower-local day, as the contract counts them), restricted channels and dispute state.
  */
-/** The calls (attempted or connected) of the loans `ids` since `since`. */
-const recentCallsOf = preparedQuery((db, p: { ids: number[]; since: number }) =>
-  db
-    .selectFrom("actions")
-    .select(["loan_id", "kind", "occurred_at"])
-    .where("loan_id", "in", p.ids)
-    .where("channel", "=", Channel.Call)
-    .where("kind", "in", [Kind.ContactAttempt, Kind.ContactMade])
-    .where("occurred_at", ">=", p.since),
-);
-
 export async function complianceStates(db: Kysely<Database>, rows: readonly Pick<LoansTable, "loan_id" | "utc_offset_minutes" | "restricted_channels" | "dispute_open">[], t: number): Promise<Map<number, ComplianceState>> {
+  if (rows.length === 0) return new Map();
+  return complianceStatesFrom(rows, await recentCallsOf(db, { ids: rows.map((r) => r.loan_id), since: callHistorySince(t) }));
+}
+
+/** {@link complianceStates} from the loans' calls since callHistorySince(t), already read. */
+export function complianceStatesFrom(rows: readonly Pick<LoansTable, "loan_id" | "utc_offset_minutes" | "restricted_channels" | "dispute_open">[], calls: readonly CallRow[]): Map<number, ComplianceState> {
   const out = new Map<number, ComplianceState>();
-  if (rows.length === 0) return out;
-  const calls = await recentCallsOf(db, { ids: rows.map((r) => r.loan_id), since: t - Number(CALL_HISTORY_DAYS * DAY) });
-  const byLoan = new Map<number, typeof calls>();
+  const byLoan = new Map<number, CallRow[]>();
   for (const c of calls) {
     let l = byLoan.get(c.loan_id);
     if (!l) byLoan.set(c.loan_id, (l = []));

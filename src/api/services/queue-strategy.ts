@@ -26,14 +26,23 @@ const CONTACT: Record<(typeof NEXT_ACTIONS)[number], { channel: number; kind: nu
   none: null,
 };
 
-/** The stored scores of `loanIds`, and the strategy versions that made them. */
-const scoresRowsOf = preparedQuery((db, p: { ids: number[] }) => db.selectFrom("loan_scores").selectAll().where("loan_id", "in", p.ids));
+/** The query of the stored score rows of `ids`. */
+export function scoresQuery(db: Kysely<Database>, ids: number[]) {
+  return db.selectFrom("loan_scores").selectAll().where("loan_id", "in", ids);
+}
 
+const scoresRowsOf = preparedQuery((db, p: { ids: number[] }) => scoresQuery(db, p.ids));
+
+/** The stored scores of `loanIds`, and the strategy versions that made them. */
 export async function scoresOf(db: Kysely<Database>, loanIds: readonly number[]): Promise<{ scores: Map<number, LoanScoresTable>; strategies: Map<string, StoredStrategy> }> {
+  if (loanIds.length === 0) return { scores: new Map(), strategies: new Map() };
+  return scoresFrom(db, (await scoresRowsOf(db, { ids: [...loanIds] })) as LoanScoresTable[]);
+}
+
+/** {@link scoresOf} from the loans' score rows, already read: their strategies are read here. */
+export async function scoresFrom(db: Kysely<Database>, rows: readonly LoanScoresTable[]): Promise<{ scores: Map<number, LoanScoresTable>; strategies: Map<string, StoredStrategy> }> {
   const scores = new Map<number, LoanScoresTable>();
   const strategies = new Map<string, StoredStrategy>();
-  if (loanIds.length === 0) return { scores, strategies };
-  const rows = await scoresRowsOf(db, { ids: [...loanIds] });
   for (const r of rows) scores.set(Number(r.loan_id), r as LoanScoresTable);
   const wanted = new Map(rows.map((r) => [`${r.lender}:${r.strategy_version}`, r]));
   await Promise.all(
