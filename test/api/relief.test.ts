@@ -88,6 +88,35 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
     expect([d.relief.settlementOffer, d.relief.settlement]).to.deep.equal([null, null]);
   });
 
+  it("serves every schedule version with its installments and the current collectors in order, as indexed (one statement after the row on PostgreSQL)", async function () {
+    const rowsOf = async (loanId: number) => ({
+      versions: await f.db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", loanId).orderBy("version").execute(),
+      installments: await f.db.selectFrom("installments").selectAll().where("loan_id", "=", loanId).orderBy("version").orderBy("idx").execute(),
+      collectors: (await f.db.selectFrom("current_collectors").select("collector").where("loan_id", "=", loanId).orderBy("collector").execute()).map((c) => c.collector),
+    });
+    const expected = (r: Awaited<ReturnType<typeof rowsOf>>) =>
+      r.versions.map((v) => ({
+        version: v.version,
+        startedAt: v.started_at,
+        principal: v.principal,
+        scheduleHash: v.schedule_hash,
+        replacedInterest: v.replaced_interest,
+        forgivenPenalty: v.forgiven_penalty,
+        txHash: v.tx_hash,
+        installments: r.installments.filter((i) => i.version === v.version).map((i) => ({ index: i.idx, dueDate: i.due_date, principal: i.principal, interest: i.interest })),
+      }));
+    const holiday = await rowsOf(Number(ids.holiday));
+    const one = await rowsOf(1);
+    expect([holiday.versions.length, one.collectors.length]).to.deep.equal([2, 2]);
+    // The lender's request reads the versions; the auditor's (another cache key) takes them from the kept history.
+    for (const role of ["lender", "auditor"] as const) {
+      const d = (await detail(ids.holiday, role)) as unknown as { scheduleVersions: unknown; collectors: string[] };
+      expect(d.scheduleVersions, role).to.deep.equal(expected(holiday));
+      const d1 = (await detail(1n, role)) as unknown as { scheduleVersions: unknown; collectors: string[] };
+      expect([d1.scheduleVersions, d1.collectors], role).to.deep.equal([expected(one), one.collectors]);
+    }
+  });
+
   it("finds each loan's relief records in one statement, and none on a loan without relief (what the detail reads)", async function () {
     const at = (await f.db.selectFrom("cursor").select("block_number").executeTakeFirstOrThrow()).block_number;
     const none = { holiday: false, arrearsPlan: false, settlementOffer: false, settlement: false, score: false, scoreHistory: false, promises: false };
