@@ -21,6 +21,7 @@ import { Counter, type Registry } from "prom-client";
 import type { Database } from "../../db/schema";
 import { preparedQuery } from "../../db/prepared";
 import { KeptHistory } from "./kept-history";
+import { freshRead } from "./fresh-read";
 import { BlockMemo } from "./block-memo";
 
 /** Where the indexed chain is: the cache's generation, the cursor, and the counters of `cache_epochs`. */
@@ -103,10 +104,14 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
     return c && cachePositionOf(c);
   }
 
-  async function generation(): Promise<string | undefined> {
+  /**
+   * The indexed generation now, read after the call: misses finishing together share one read
+   * (on PostgreSQL each is a round trip; under load most misses found one already queued).
+   */
+  const generation = freshRead(async (): Promise<string | undefined> => {
     const [c] = await generationOf(db, {});
     return c ? `${c.block_number}:${c.block_hash}` : undefined;
-  }
+  });
 
   type Loaded = Promise<{ scope: unknown; timed: boolean }>;
 
