@@ -98,6 +98,25 @@ describeEachDialect("revocationAndCursor", (dialect) => {
     expect((await revocationAndCursor(handle.db, claims(newTokenId(), 1_001))).revoked).to.equal(false);
   });
 
+  it("answers checks made together each for its own token (read together in one statement on PostgreSQL)", async function () {
+    const other = getAddress("0x00000000000000000000000000000000000000bb");
+    const fine = claims(newTokenId(), 3_000);
+    const byId = claims(newTokenId(), 3_000);
+    const before = { ...claims(newTokenId(), 3_000), sub: other };
+    const after = { ...claims(newTokenId(), 3_002), sub: other };
+    await revokeToken(handle.db, { jti: byId.jti, subject: byId.sub, expiresAt: byId.exp }, 3_100);
+    await revokeSubject(handle.db, other, 3_001);
+    const all = [fine, byId, before, after, fine, byId, after, before];
+    for (let round = 0; round < 3; round++) {
+      const answers = await Promise.all(all.map((c) => revocationAndCursor(handle.db, c)));
+      expect(answers.map((a) => a.revoked)).to.deep.equal([false, true, true, false, false, true, false, true]);
+      expect(new Set(answers.map((a) => a.cursor?.block_number))).to.deep.equal(new Set([7]));
+    }
+    // A revocation made after a check was answered counts from the next check.
+    await revokeToken(handle.db, { jti: fine.jti, subject: fine.sub, expiresAt: fine.exp }, 3_200);
+    expect((await Promise.all([fine, after].map((c) => revocationAndCursor(handle.db, c)))).map((a) => a.revoked)).to.deep.equal([true, false]);
+  });
+
   it("counts every token as revoked if cache_epochs has lost its row (closed)", async function () {
     await handle.db.deleteFrom("cache_epochs").execute();
     expect(await revocationAndCursor(handle.db, claims(newTokenId(), 2_000))).to.deep.equal({ revoked: true, cursor: undefined });

@@ -1,8 +1,10 @@
 import crypto from "node:crypto";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { getAddress, isAddress, type Address } from "viem";
 import type { Database } from "../../db/schema";
 import { preparedQuery } from "../../db/prepared";
+import { dialectOf } from "../../db/dialect";
+import { freshBatch } from "../services/fresh-read";
 
 /**
  * Bearer tokens: base64url(JSON claims) "." base64url(HMAC-SHA256(claims, secret)). Sessions come
@@ -150,11 +152,61 @@ export interface CursorWithEpochs {
 
 /** Whether the token was revoked, and the cursor with the cache epochs (undefined before the first block). */
 export async function revocationAndCursor(db: Kysely<Database>, claims: TokenClaims): Promise<{ revoked: boolean; cursor: CursorWithEpochs | undefined }> {
+  if (dialectOf(db) === "postgres") return sharedCheckOf(db)(claims).then((check) => check(claims));
   const [r] = await revocationsAndCursorOf(db, { jti: claims.jti, sub: claims.sub });
   if (!r) return { revoked: true, cursor: undefined };
+  return { revoked: revokedBy(claims, r), cursor: cursorOf(r) };
+}
+
+/** The cursor with the epochs of a row of the queries below, undefined before the first block. */
+function cursorOf(r: { block_number: number | null; block_hash: string | null; block_timestamp: number | null; scopes: number | string; history: number | string }): CursorWithEpochs | undefined {
   const { block_number, block_hash, block_timestamp, scopes, history } = r;
-  const cursor = block_number === null || block_hash === null || block_timestamp === null ? undefined : { block_number, block_hash, block_timestamp, scopes, history };
-  return { revoked: revokedBy(claims, r), cursor };
+  return block_number === null || block_hash === null || block_timestamp === null ? undefined : { block_number, block_hash, block_timestamp, scopes, history };
+}
+
+/**
+ * PostgreSQL: the revocations of many tokens and the cursor in one statement (the ids and subjects
+ * as arrays, so its text is the same for any number of them). Each request's check is a round trip
+ * otherwise, and it runs on every request, cached answers too.
+ */
+function revocationsAndCursorBatch(db: Kysely<Database>, jtis: string[], subjects: string[]) {
+  return db
+    .selectFrom("cache_epochs")
+    .leftJoin("cursor", "cursor.id", "cache_epochs.id")
+    .select([
+      sql<string[]>`(select coalesce(json_agg(t.jti), '[]') from revoked_tokens t where t.jti = any(${jtis}::text[]))`.as("by_id"),
+      sql<[string, number][]>`(select coalesce(json_agg(json_build_array(s.subject, s.revoked_before)), '[]') from revoked_subjects s where s.subject = any(${subjects}::text[]))`.as("before"),
+      "cursor.block_number",
+      "cursor.block_hash",
+      "cursor.block_timestamp",
+      "cache_epochs.scopes",
+      "cache_epochs.history",
+    ])
+    .where("cache_epochs.id", "=", 1);
+}
+
+type Check = (claims: TokenClaims) => { revoked: boolean; cursor: CursorWithEpochs | undefined };
+const sharedChecks = new WeakMap<Kysely<Database>, (claims: TokenClaims) => Promise<Check>>();
+
+/**
+ * The revocation checks of requests arriving together, made in one statement (freshBatch: each
+ * request's check is read after the request arrived, as its own statement would be).
+ */
+function sharedCheckOf(db: Kysely<Database>): (claims: TokenClaims) => Promise<Check> {
+  let shared = sharedChecks.get(db);
+  if (!shared) {
+    shared = freshBatch(async (batch: TokenClaims[]): Promise<Check> => {
+      const [r] = await revocationsAndCursorBatch(db, [...new Set(batch.map((c) => c.jti))], [...new Set(batch.map((c) => c.sub))]).execute();
+      // No row only if cache_epochs lost its one row: every token counts as revoked (closed).
+      if (!r) return () => ({ revoked: true, cursor: undefined });
+      const ids = new Set(r.by_id);
+      const before = new Map(r.before);
+      const cursor = cursorOf(r);
+      return (claims) => ({ revoked: revokedBy(claims, { by_id: ids.has(claims.jti) ? claims.jti : null, before: before.get(claims.sub) ?? null }), cursor });
+    });
+    sharedChecks.set(db, shared);
+  }
+  return shared;
 }
 
 /** Revokes one token by id (idempotent). */
