@@ -79,4 +79,18 @@ describeEachDialect("jurisdictions: a loan's code and its contact rules in the c
     const gb = await windowOf(ids.gb);
     expect([gb.allowedNow, gb.reasons]).to.deep.equal([true, []]);
   });
+
+  it("shows the same windows in the collector's queue, from the calls read with the page's other side rows", async function () {
+    const res = await f.call("collector", "/v1/queue?limit=200");
+    expect(res.status).to.equal(200);
+    const items = ((await res.json()) as { items: { loanId: string; contactWindow: { allowedNow: boolean; reasons: string[]; nextAllowedAt: number | null } }[] }).items;
+    const windowIn = (loanId: bigint) => {
+      const w = items.find((i) => i.loanId === String(loanId))?.contactWindow;
+      return w && [w.allowedNow, w.reasons];
+    };
+    expect([windowIn(ids.us), windowIn(ids.gb)]).to.deep.equal([
+      [false, ["CoolDown"]],
+      [true, []],
+    ]);
+  });
 });
