@@ -7,7 +7,6 @@ import type { Kysely } from "kysely";
 import type { Address } from "viem";
 import { Channel, contactWindow, DAY_SECONDS, Kind, type ComplianceState, type ContactPolicy, type JurisdictionRules } from "../../domain";
 import type { Database, LoanScoresTable, LoansTable } from "../../db/schema";
-import { preparedQuery } from "../../db/prepared";
 import { strategyOf, type StoredStrategy } from "../../db/strategies";
 import { armOfStrategy } from "../../strategy/segments";
 import type { NEXT_ACTIONS } from "../../strategy/strategy-file";
@@ -31,15 +30,7 @@ export function scoresQuery(db: Kysely<Database>, ids: number[]) {
   return db.selectFrom("loan_scores").selectAll().where("loan_id", "in", ids);
 }
 
-const scoresRowsOf = preparedQuery((db, p: { ids: number[] }) => scoresQuery(db, p.ids));
-
-/** The stored scores of `loanIds`, and the strategy versions that made them. */
-export async function scoresOf(db: Kysely<Database>, loanIds: readonly number[]): Promise<{ scores: Map<number, LoanScoresTable>; strategies: Map<string, StoredStrategy> }> {
-  if (loanIds.length === 0) return { scores: new Map(), strategies: new Map() };
-  return scoresFrom(db, (await scoresRowsOf(db, { ids: [...loanIds] })) as LoanScoresTable[]);
-}
-
-/** {@link scoresOf} from the loans' score rows, already read: their strategies are read here. */
+/** The stored scores of the loans whose score rows (scoresQuery) were read, and the strategy versions that made them. */
 export async function scoresFrom(db: Kysely<Database>, rows: readonly LoanScoresTable[]): Promise<{ scores: Map<number, LoanScoresTable>; strategies: Map<string, StoredStrategy> }> {
   const scores = new Map<number, LoanScoresTable>();
   const strategies = new Map<string, StoredStrategy>();
