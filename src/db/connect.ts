@@ -5,7 +5,6 @@ import {
   CompiledQuery,
   Kysely,
   Migrator,
-  PostgresDialect,
   SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
@@ -21,6 +20,7 @@ import pg from "pg";
 import type { Database } from "./schema";
 import { registerRawConnection, type ReservedClient } from "./bulk";
 import { InvalidSchemaNameError, MigrationError } from "./errors";
+import { SchemaPostgresDialect } from "./pg-introspector";
 import { prepareReads, takePrepareOption } from "./pg-prepared";
 import { cachingStatements } from "./sqlite-statements";
 import * as m0001 from "./migrations/0001_initial";
@@ -189,7 +189,8 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
       },
       end: () => pool.end(),
     };
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: dialectPool }) });
+    // Introspection (the migrator's) reads this schema only: see SchemaIntrospector.
+    const db = new Kysely<Database>({ dialect: new SchemaPostgresDialect({ pool: dialectPool }, schema ?? "public") });
     registerRawConnection(db, { dialect: "postgres", reserved });
     if (schema) {
       try {

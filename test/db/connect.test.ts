@@ -9,8 +9,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
+import pg from "pg";
 import { openDatabase } from "../../src/db/connect";
 import { REPO_ROOT } from "../support/chain";
+import { POSTGRES_URL, describeEachDialect } from "../indexer/helpers/harness";
 
 /** A process that loads the module, says "ready", and opens `file` when told "go". */
 const CHILD = `
@@ -92,3 +94,71 @@ describe("openDatabase: processes migrating one new SQLite file at once", functi
     }
   });
 });
+
+describeEachDialect(
+  "openDatabase: PostgreSQL introspection stays in its schema",
+  () => {
+    const base = POSTGRES_URL!;
+    const other = `connect_other_${process.pid}`;
+    const ours = `connect_ours_${process.pid}`;
+    const ROUNDS = 20;
+    let admin: pg.Client;
+
+    before(async function () {
+      admin = new pg.Client({ connectionString: base });
+      await admin.connect();
+      await admin.query(`drop schema if exists ${other} cascade; create schema ${other}`);
+      // Another schema with many tables: Kysely's own introspection read every column of these.
+      for (let t = 0; t < 40; t++) await admin.query(`create table ${other}.t${t} (${Array.from({ length: 10 }, (_, c) => `c${c} int`).join(", ")})`);
+    });
+
+    after(async function () {
+      const rounds = Array.from({ length: ROUNDS }, (_, r) => `, ${ours}_${r}`).join("");
+      await admin.query(`drop schema if exists ${other}, ${ours}${rounds} cascade`);
+      await admin.end();
+    });
+
+    it("lists only the tables of its own schema", async function () {
+      const handle = await openDatabase(`${base}?schema=${ours}`);
+      try {
+        const tables = await handle.db.introspection.getTables({ withInternalKyselyTables: true });
+        expect(tables.length).to.be.greaterThan(10);
+        expect(new Set(tables.map((t) => t.schema))).to.deep.equal(new Set([ours]));
+        expect(tables.map((t) => t.name)).to.include.members(["loans", "kysely_migration", "kysely_migration_lock"]);
+        const plain = await handle.db.introspection.getTables();
+        expect(plain.map((t) => t.name)).to.not.include.members(["kysely_migration"]);
+      } finally {
+        await handle.close();
+      }
+    });
+
+    // The failure this prevents: another process altering its own schema while this one migrates
+    // (a test suite or a benchmark copy sharing the database) failed the migrations with "column
+    // ... of relation ... does not exist", from Kysely reading that schema's columns.
+    it("migrates while another schema of the database is being altered", async function () {
+      this.timeout(120_000);
+      let churning = true;
+      const churn = (async () => {
+        let i = 0;
+        while (churning) {
+          const t = `${other}.t${i++ % 40}`;
+          // Two statements, two commits: the column exists between them.
+          await admin.query(`alter table ${t} add column extra int`);
+          await admin.query(`alter table ${t} drop column extra`);
+        }
+      })();
+      try {
+        for (let round = 0; round < ROUNDS; round++) {
+          const schema = `${ours}_${round}`;
+          const handle = await openDatabase(`${base}?schema=${schema}`);
+          await handle.close();
+          await admin.query(`drop schema ${schema} cascade`);
+        }
+      } finally {
+        churning = false;
+        await churn;
+      }
+    });
+  },
+  ["postgres"],
+);
