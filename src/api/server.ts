@@ -32,7 +32,7 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, logger: Logger, role: { worker?: boolean } = {}): Promise<RunningServer> {
   // The API's reads repeat: PostgreSQL parses and plans each once per connection.
-  const database = await openDatabase(config.databaseUrl, { preparedReads: true });
+  const database = await openDatabase(config.databaseUrl, { preparedReads: true, poolSize: config.dbPoolSize });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "duetrail_api_" });
   let chain: ApiServices["chain"];

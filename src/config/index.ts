@@ -82,6 +82,8 @@ export const configSchema = z.object({
   responseCacheMb: z.coerce.number().int().min(0).max(65_536),
   /** serve: API processes sharing the port (Node's cluster); 1 serves in the command's own process. */
   apiWorkers: z.coerce.number().int().min(1).max(64),
+  /** serve on PostgreSQL: connections each API process keeps to the database (SQLite has one). */
+  dbPoolSize: z.coerce.number().int().min(1).max(1_000),
   /** GET /v1/stream: open streams per caller (429 above). */
   streamMaxPerCaller: z.coerce.number().int().min(1).max(100_000),
   /** GET /v1/stream: open streams in all, per API process (429 above). */
@@ -233,6 +235,7 @@ export const SETTINGS: Record<keyof Config, Setting> = {
   maxLagBlocks: { flag: "--max-lag-blocks", env: "MAX_LAG_BLOCKS" },
   responseCacheMb: { flag: "--response-cache-mb", env: "RESPONSE_CACHE_MB" },
   apiWorkers: { flag: "--workers", env: "API_WORKERS" },
+  dbPoolSize: { flag: "--db-pool-size", env: "DB_POOL_SIZE" },
   relayerKey: { env: "RELAYER_KEY" },
   streamMaxPerCaller: { flag: "--stream-max-per-caller", env: "STREAM_MAX_PER_CALLER" },
   streamMaxTotal: { flag: "--stream-max-total", env: "STREAM_MAX_TOTAL" },
@@ -300,6 +303,7 @@ const DEFAULTS: Partial<Record<keyof Config, unknown>> = {
   maxLagBlocks: 10,
   responseCacheMb: 64,
   apiWorkers: 1,
+  dbPoolSize: 10,
   streamMaxPerCaller: 5,
   streamMaxTotal: 1_000,
   consoleDir: path.join("console", "dist"),

@@ -155,6 +155,8 @@ export interface OpenOptions {
    * +0.6 s).
    */
   preparedReads?: boolean;
+  /** PostgreSQL: the most connections the pool opens (default 10). SQLite has one connection. */
+  poolSize?: number;
 }
 
 /**
@@ -174,7 +176,7 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new InvalidSchemaNameError(schema);
     const pool = new pg.Pool({
       connectionString: u.toString(),
-      max: 10,
+      max: opts.poolSize ?? 10,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     // A transaction started inside reserved.run(slot, ...) finds its client in the slot (for COPY).

@@ -25,6 +25,14 @@ describe("config", () => {
     expect(c.metricsToken).to.equal(undefined);
   });
 
+  it("DB_POOL_SIZE (--db-pool-size): 10 by default, a flag over the environment, and at least 1", () => {
+    expect(loadConfig({}, {}).dbPoolSize).to.equal(10);
+    expect(loadConfig({}, { DB_POOL_SIZE: "4" }).dbPoolSize).to.equal(4);
+    expect(loadConfig({ dbPoolSize: "32" }, { DB_POOL_SIZE: "4" }).dbPoolSize).to.equal(32);
+    expect(() => loadConfig({}, { DB_POOL_SIZE: "0" })).to.throw(ConfigError, /--db-pool-size \(DB_POOL_SIZE\)/);
+    expect(() => loadConfig({ dbPoolSize: "ten" }, {})).to.throw(ConfigError, /--db-pool-size \(DB_POOL_SIZE\)/);
+  });
+
   it("secrets have no flag, and a flag value given for one is refused", () => {
     for (const key of SECRET_SETTINGS) expect(SETTINGS[key].flag, key).to.equal(undefined);
     expect(() => loadConfig({ apiTokenSecret: SECRET }, {})).to.throw(ConfigError, /API_TOKEN_SECRET is a secret/);

@@ -96,7 +96,7 @@ describe("openDatabase: processes migrating one new SQLite file at once", functi
 });
 
 describeEachDialect(
-  "openDatabase: PostgreSQL introspection stays in its schema",
+  "openDatabase on PostgreSQL: the pool, and introspection that stays in its schema",
   () => {
     const base = POSTGRES_URL!;
     const other = `connect_other_${process.pid}`;
@@ -130,6 +130,21 @@ describeEachDialect(
       } finally {
         await handle.close();
       }
+    });
+
+    it("opens at most poolSize connections (10 by default)", async function () {
+      /** Backends that answered 12 statements run at once, each holding its connection 100 ms. */
+      const backends = async (poolSize?: number) => {
+        const handle = await openDatabase(`${base}?schema=${ours}`, poolSize === undefined ? {} : { poolSize });
+        try {
+          const rows = await Promise.all(Array.from({ length: 12 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.1)`.execute(handle.db)));
+          return new Set(rows.map((r) => r.rows[0]!.pid)).size;
+        } finally {
+          await handle.close();
+        }
+      };
+      expect(await backends(3)).to.equal(3);
+      expect(await backends()).to.equal(10);
     });
 
     // The failure this prevents: another process altering its own schema while this one migrates

@@ -29,6 +29,7 @@ const API_SETTINGS = [
   "maxLagBlocks",
   "responseCacheMb",
   "apiWorkers",
+  "dbPoolSize",
   "streamMaxPerCaller",
   "streamMaxTotal",
   "consoleDir",
