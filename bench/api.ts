@@ -30,7 +30,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
-import { REALISTIC_SHAPE, WRITER, cacheLookups, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
+import { REALISTIC_SHAPE, WRITER, cacheLookups, handlerBuckets, handlerFigures, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
 import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
@@ -180,6 +180,7 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
   try {
     await runMix(base, size, tokens, CONNECTIONS, 2, 1); // warm-up
     const before = await cacheLookups(base);
+    const handledBefore = handlerBuckets(await (await fetch(`${base}/metrics`)).text());
     const firstBlock = writer.blocks.length;
     // REALISTIC_SAMPLES back-to-back runs on the same server and moving chain; the row is the one
     // with the median p99 (a single 20 s run's p99 moved by ±25% between runs minutes apart).
@@ -187,6 +188,7 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
     for (let i = 0; i < REALISTIC_SAMPLES; i++) samples.push(await runMix(base, size, tokens, CONNECTIONS, DURATION, 2 + i));
     const r = [...samples].sort((a, b) => a.latency.p99 - b.latency.p99)[Math.floor(samples.length / 2)]!;
     const after = await cacheLookups(base);
+    const handled = handlerFigures(handledBefore, handlerBuckets(await (await fetch(`${base}/metrics`)).text()));
     if (writer.child.exitCode !== null) throw new Error(`the chain writer stopped (exit ${writer.child.exitCode}) after ${writer.blocks.length} blocks: the chain did not move`);
     const written = writer.blocks.slice(firstBlock).map((b) => b.ms).sort((a, b) => a - b);
     const lookups = after.hit + after.miss - before.hit - before.miss;
@@ -203,10 +205,11 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
       cacheHitShare: lookups > 0 ? Number(((after.hit - before.hit) / lookups).toFixed(3)) : 0,
       requests: samples.reduce((n, x) => n + x.requests.total, 0),
       samples: samples.map((x) => ({ rps: Math.round(x.requests.average), p50: x.latency.p50, p99: x.latency.p99 })),
+      server: handled,
       blocks: written.length,
       blockWriteMsP50: written.length ? written[Math.floor(written.length / 2)]! : 0,
     };
-    console.error(`  realistic ${db} @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
+    console.error(`  realistic ${db} @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, server: ${row.server.within50ms} within 50 ms, p99 <= ${row.server.p99AtMostMs} ms, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
     return row;
   } finally {
     if (writer.child.exitCode === null) {

@@ -35,6 +35,12 @@ export interface RealisticRow {
   requests: number;
   /** Each run's figures (the row's p50, p99 and rps are those of the run with the median p99). */
   samples: { rps: number; p50: number; p99: number }[];
+  /**
+   * The server's own figures over all samples (handlerFigures): the share of requests it answered
+   * within 50 ms, and the histogram bound its 99th percentile is under. At 50 busy connections the
+   * callers' p99 is mostly the wait before a handler starts.
+   */
+  server: { within50ms: number; p99AtMostMs: number | null };
   /** Blocks the writer indexed during the run, and its median write time. */
   blocks: number;
   blockWriteMsP50: number;
@@ -70,6 +76,35 @@ export async function cacheLookups(base: string): Promise<{ hit: number; miss: n
   const text = await (await fetch(`${base}/metrics`)).text();
   const count = (outcome: string) => Number(new RegExp(`^duetrail_api_response_cache_total\\{outcome="${outcome}"\\} (\\d+)`, "m").exec(text)?.[1] ?? 0);
   return { hit: count("hit"), miss: count("miss") };
+}
+
+/** Upper bounds (seconds, "+Inf" last) of the API's request-duration histogram and the /v1 requests at or under each so far. */
+export type HandlerBuckets = Map<string, number>;
+
+/**
+ * The server's own view of the same requests: the duetrail_api_request_duration_seconds buckets of
+ * every /v1 route added up (the time from the first middleware to the answer's end, so without the
+ * wait for the event loop before it and the client's own delays).
+ */
+export function handlerBuckets(metrics: string): HandlerBuckets {
+  const out: HandlerBuckets = new Map();
+  for (const m of metrics.matchAll(/^duetrail_api_request_duration_seconds_bucket\{le="([^"]+)",[^}]*route="\/v1[^"]*"[^}]*\} (\d+)$/gm)) {
+    out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+/**
+ * From two readings of the buckets: the share of the requests between them the server answered
+ * within 50 ms, and the smallest bucket bound (ms) the 99th percentile is under (null if past the last).
+ */
+export function handlerFigures(before: HandlerBuckets, after: HandlerBuckets): { within50ms: number; p99AtMostMs: number | null } {
+  const count = (le: string) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const total = count("+Inf");
+  if (total <= 0) throw new Error("bench:api: the server counted no /v1 requests between the two readings of its histogram");
+  const bounds = [...after.keys()].filter((le) => le !== "+Inf").sort((a, b) => Number(a) - Number(b));
+  const p99 = bounds.find((le) => count(le) >= 0.99 * total);
+  return { within50ms: Number((count("0.05") / total).toFixed(4)), p99AtMostMs: p99 === undefined ? null : Math.round(Number(p99) * 1000) };
 }
 
 /** autocannon with the mix: every request a caller and path of its own. */

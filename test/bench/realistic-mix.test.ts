@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { REALISTIC_SHAPE, nextRequest } from "../../bench/api/realistic";
+import { REALISTIC_SHAPE, handlerBuckets, handlerFigures, nextRequest } from "../../bench/api/realistic";
 import { loanOf, ownersOf } from "../../bench/api/synthesize";
 import { prng } from "../../scripts/lib/prng";
 
@@ -38,5 +38,25 @@ describe("bench:api realistic workload: the book's owners and the request mix", 
     expect(share("collector list")).to.be.closeTo(0.85 * 0.15, 0.01);
     expect(share("lender list")).to.be.closeTo(0.15 * 0.6, 0.01);
     expect(share("lender loan")).to.be.closeTo(0.15 * 0.4, 0.01);
+  });
+
+  it("reads the server's own latency from its histogram: /v1 routes only, between two readings", function () {
+    const metrics = (queue: number[], loan: number[], other: number[]) =>
+      ["0.01", "0.025", "0.05", "0.1", "+Inf"]
+        .flatMap((le, i) => [
+          `duetrail_api_request_duration_seconds_bucket{le="${le}",method="GET",route="/v1/queue",status="200"} ${queue[i]}`,
+          `duetrail_api_request_duration_seconds_bucket{le="${le}",method="GET",route="/v1/loans/:loanId",status="200"} ${loan[i]}`,
+          `duetrail_api_request_duration_seconds_bucket{le="${le}",method="GET",route="/metrics",status="200"} ${other[i]}`,
+        ])
+        .join("\n");
+    const before = handlerBuckets(metrics([10, 10, 10, 10, 10], [5, 5, 5, 5, 5], [1, 1, 1, 1, 1]));
+    expect(before.get("+Inf")).to.equal(15);
+    // 1000 more requests: 900 within 10 ms, 985 within 25 ms, 995 within 50 ms, 999 within 100 ms.
+    const after = handlerBuckets(metrics([610, 690, 698, 701, 702], [305, 310, 312, 313, 313], [9, 9, 9, 9, 9]));
+    expect(handlerFigures(before, after)).to.deep.equal({ within50ms: 0.995, p99AtMostMs: 50 });
+    // The 99th percentile past the last bound.
+    const slow = handlerBuckets(metrics([20, 20, 20, 20, 1010], [5, 5, 5, 5, 5], [1, 1, 1, 1, 1]));
+    expect(handlerFigures(before, slow)).to.deep.equal({ within50ms: 0.01, p99AtMostMs: null });
+    expect(() => handlerFigures(before, before)).to.throw(/no \/v1 requests/);
   });
 });
