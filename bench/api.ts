@@ -51,6 +51,13 @@ const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES
 const REALISTIC_PG_SIZES = (process.env.BENCH_REALISTIC_PG_SIZES ?? "100000,1000000").split(",").map(Number);
 /** API processes of the realistic runs (serve --workers): one per core by default. */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? os.cpus().length);
+/**
+ * Seconds of the mix before the realistic samples. A new server takes seconds to serve at its
+ * steady rate (callers' scopes, kept schedules, JIT): after a 2 s warm-up, one dev run at 10k went
+ * from 631 to about 2,100 answers a second over its first 9 s, and every row's first sample was its
+ * slowest.
+ */
+const REALISTIC_WARMUP_S = 10;
 const TARGET_P99_MS = 50;
 const TARGET_SCALING = 1.5;
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -178,7 +185,7 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
   const { url: base, child } = await startServe(target, "64", dir, WORKERS);
   const writer = startWriter(target, size);
   try {
-    await runMix(base, size, tokens, CONNECTIONS, 2, 1); // warm-up
+    await runMix(base, size, tokens, CONNECTIONS, REALISTIC_WARMUP_S, 1);
     const before = await cacheLookups(base);
     const handledBefore = handlerBuckets(await (await fetch(`${base}/metrics`)).text());
     const firstBlock = writer.blocks.length;
@@ -346,7 +353,7 @@ async function main() {
       book: "20 lenders with 25 collectors each (500), loans dealt to lenders in turn and to each lender's collectors in turn; the same synthesized rows as the other runs",
       chain: `bench/api/chain-writer.ts in its own process: a new indexed block every ${WRITER.intervalMs} ms repaying ${WRITER.loansPerBlock} random loans through the indexer's write path (loadProjections, the domain's applyRepayment, projectionRow, upsertLoans, a repayments row each, moveCursor)`,
       mix: "each request a random caller with its own token: 85% collectors (55% GET /v1/queue?limit=20, 30% GET /v1/loans/{one of theirs}, 15% GET /v1/loans?bucket=M1&sort=-dpd&limit=20), 15% lenders (60% GET /v1/loans?sort=-dpd&limit=50, 40% GET /v1/loans/{one of theirs})",
-      load: `autocannon, ${CONNECTIONS} connections, ${REALISTIC_SAMPLES} runs of ${DURATION} s back to back after a 2 s warm-up (the row is the run with the median p99; samples lists each; errors and requests are of all runs), against serve as deployed (response cache 64 MB per process) with --workers ${WORKERS} (BENCH_WORKERS; one API process per core by default), on the same machine as the load generator and the chain writer`,
+      load: `autocannon, ${CONNECTIONS} connections, ${REALISTIC_SAMPLES} runs of ${DURATION} s back to back after a ${REALISTIC_WARMUP_S} s warm-up (the row is the run with the median p99; samples lists each; errors and requests are of all runs), against serve as deployed (response cache 64 MB per process) with --workers ${WORKERS} (BENCH_WORKERS; one API process per core by default), on the same machine as the load generator and the chain writer`,
       cacheHitShare: "hits / lookups of the server's duetrail_api_response_cache_total during the run",
     },
     informational: extra,
