@@ -30,7 +30,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
-import { REALISTIC_SHAPE, WRITER, cacheLookups, handlerBuckets, handlerFigures, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
+import { REALISTIC_SHAPE, WRITER, cacheLookups, handlerBuckets, handlerFigures, metricsOf, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
 import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
@@ -186,16 +186,17 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
   const writer = startWriter(target, size);
   try {
     await runMix(base, size, tokens, CONNECTIONS, REALISTIC_WARMUP_S, 1);
-    const before = await cacheLookups(base);
-    const handledBefore = handlerBuckets(await (await fetch(`${base}/metrics`)).text());
+    const metricsBefore = await metricsOf(base);
+    const before = cacheLookups(metricsBefore);
     const firstBlock = writer.blocks.length;
     // REALISTIC_SAMPLES back-to-back runs on the same server and moving chain; the row is the one
     // with the median p99 (a single 20 s run's p99 moved by ±25% between runs minutes apart).
     const samples: autocannon.Result[] = [];
     for (let i = 0; i < REALISTIC_SAMPLES; i++) samples.push(await runMix(base, size, tokens, CONNECTIONS, DURATION, 2 + i));
     const r = [...samples].sort((a, b) => a.latency.p99 - b.latency.p99)[Math.floor(samples.length / 2)]!;
-    const after = await cacheLookups(base);
-    const handled = handlerFigures(handledBefore, handlerBuckets(await (await fetch(`${base}/metrics`)).text()));
+    const metricsAfter = await metricsOf(base);
+    const after = cacheLookups(metricsAfter);
+    const handled = handlerFigures(handlerBuckets(metricsBefore), handlerBuckets(metricsAfter));
     if (writer.child.exitCode !== null) throw new Error(`the chain writer stopped (exit ${writer.child.exitCode}) after ${writer.blocks.length} blocks: the chain did not move`);
     const written = writer.blocks.slice(firstBlock).map((b) => b.ms).sort((a, b) => a - b);
     const lookups = after.hit + after.miss - before.hit - before.miss;

@@ -71,9 +71,13 @@ export function realisticTokens(secret: string, shape = REALISTIC_SHAPE): { coll
   return { collectors, lenders };
 }
 
-/** The server's response-cache lookups so far: hits and misses. */
-export async function cacheLookups(base: string): Promise<{ hit: number; miss: number }> {
-  const text = await (await fetch(`${base}/metrics`)).text();
+/** The server's /metrics text (every API process's, added up). */
+export async function metricsOf(base: string): Promise<string> {
+  return (await fetch(`${base}/metrics`)).text();
+}
+
+/** The server's response-cache lookups so far, from its /metrics text: hits and misses. */
+export function cacheLookups(text: string): { hit: number; miss: number } {
   const count = (outcome: string) => Number(new RegExp(`^duetrail_api_response_cache_total\\{outcome="${outcome}"\\} (\\d+)`, "m").exec(text)?.[1] ?? 0);
   return { hit: count("hit"), miss: count("miss") };
 }

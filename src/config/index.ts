@@ -82,7 +82,7 @@ export const configSchema = z.object({
   responseCacheMb: z.coerce.number().int().min(0).max(65_536),
   /** serve: API processes sharing the port (Node's cluster); 1 serves in the command's own process. */
   apiWorkers: z.coerce.number().int().min(1).max(64),
-  /** serve on PostgreSQL: connections each API process keeps to the database (SQLite has one). */
+  /** serve on PostgreSQL: the most connections each API process opens to the database (SQLite has one). */
   dbPoolSize: z.coerce.number().int().min(1).max(1_000),
   /** GET /v1/stream: open streams per caller (429 above). */
   streamMaxPerCaller: z.coerce.number().int().min(1).max(100_000),

@@ -155,7 +155,7 @@ export interface OpenOptions {
    * +0.6 s).
    */
   preparedReads?: boolean;
-  /** PostgreSQL: the most connections the pool opens (default 10). SQLite has one connection. */
+  /** PostgreSQL: the most connections the pool opens (default: node-postgres's, 10). SQLite has one connection. */
   poolSize?: number;
 }
 
@@ -176,7 +176,7 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new InvalidSchemaNameError(schema);
     const pool = new pg.Pool({
       connectionString: u.toString(),
-      max: opts.poolSize ?? 10,
+      ...(opts.poolSize !== undefined ? { max: opts.poolSize } : {}),
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
     // A transaction started inside reserved.run(slot, ...) finds its client in the slot (for COPY).
