@@ -44,6 +44,7 @@ import * as m0018 from "./migrations/0018_queue_keys_by_writer";
 import * as m0019 from "./migrations/0019_raw_logs_bytes";
 import * as m0020 from "./migrations/0020_actions_evidence_key";
 import * as m0021 from "./migrations/0021_deferred_indexes";
+import * as m0022 from "./migrations/0022_loans_rowid";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -65,6 +66,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0019_raw_logs_bytes": m0019,
   "0020_actions_evidence_key": m0020,
   "0021_deferred_indexes": m0021,
+  "0022_loans_rowid": m0022,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

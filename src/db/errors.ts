@@ -47,6 +47,17 @@ export class MigrationError extends DbError {
   }
 }
 
+/** A migration found the schema other than the earlier migrations leave it (an edited or foreign database). Fatal. */
+export class MigrationStepError extends DbError {
+  override name = "MigrationStepError";
+  constructor(
+    readonly migration: string,
+    readonly problem: string,
+  ) {
+    super(`migration ${migration}: ${problem}`);
+  }
+}
+
 /** `deferred_indexes` holds a row that is not a deferrable index's own CREATE INDEX statement (src/db/deferred-indexes.ts). Fatal. */
 export class DeferredIndexError extends DbError {
   override name = "DeferredIndexError";
