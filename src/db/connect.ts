@@ -45,6 +45,7 @@ import * as m0019 from "./migrations/0019_raw_logs_bytes";
 import * as m0020 from "./migrations/0020_actions_evidence_key";
 import * as m0021 from "./migrations/0021_deferred_indexes";
 import * as m0022 from "./migrations/0022_loans_rowid";
+import * as m0023 from "./migrations/0023_reminders_latest";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -67,6 +68,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0020_actions_evidence_key": m0020,
   "0021_deferred_indexes": m0021,
   "0022_loans_rowid": m0022,
+  "0023_reminders_latest": m0023,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -133,15 +133,36 @@ function promisesQuery(db: Kysely<Database>, ids: number[], block: number) {
   return db.selectFrom("promises").selectAll().where("loan_id", "in", ids).where("block_number", "<=", block).orderBy("seq");
 }
 
-/** The query of the reminders of the loans `ids` at the indexed block `block`, in chain order. */
-function remindersQuery(db: Kysely<Database>, ids: number[], block: number) {
-  return db.selectFrom("reminders").selectAll().where("loan_id", "in", ids).where("block_number", "<=", block).orderBy("block_number").orderBy("log_index");
+/**
+ * The query of the latest reminder of each of the loans `ids` at the indexed block `block`: one
+ * seek a loan on (loan_id, block_number, log_index) (migration 0023), however many reminders a loan
+ * has had. Reading them all grew with the book's age: 20 loans of 30 reminders each took 1.4 ms
+ * on SQLite, 0.15 ms this way. PostgreSQL seeks through a lateral join (it would test the row
+ * comparison against every reminder); SQLite, which has no lateral join, looks the row up by its
+ * key (block_number, log_index).
+ */
+export function latestRemindersQuery(db: Kysely<Database>, ids: number[], block: number) {
+  const latest = (eb: ExpressionBuilder<Database & { l: LoansTable }, "l">) =>
+    eb
+      .selectFrom("reminders as n")
+      .whereRef("n.loan_id", "=", "l.loan_id")
+      .where("n.block_number", "<=", block)
+      .orderBy("n.block_number", "desc")
+      .orderBy("n.log_index", "desc")
+      .limit(1);
+  const loans = db.selectFrom("loans as l").where("l.loan_id", "in", ids);
+  if (dialectOf(db) === "postgres") return loans.innerJoinLateral((eb) => latest(eb).selectAll("n").as("r"), (join) => join.onTrue()).selectAll("r");
+  return loans
+    .innerJoin("reminders as r", (join) =>
+      join.on((eb) => eb(eb.refTuple("r.block_number", "r.log_index"), "=", latest(eb).select(["n.block_number", "n.log_index"]).$asTuple("block_number", "log_index"))),
+    )
+    .selectAll("r");
 }
 
 type SideValues = { ids: number[]; block: number; since: number };
 
 const promisesOf = preparedQuery((db, p: { ids: number[]; block: number }) => promisesQuery(db, p.ids, p.block));
-const remindersOf = preparedQuery((db, p: { ids: number[]; block: number }) => remindersQuery(db, p.ids, p.block));
+const remindersOf = preparedQuery((db, p: { ids: number[]; block: number }) => latestRemindersQuery(db, p.ids, p.block));
 const callsOf = preparedQuery((db, p: { ids: number[]; since: number }) => recentCallsQuery(db, p.ids, p.since));
 const scoreRowsOf = preparedQuery((db, p: { ids: number[] }) => scoresQuery(db, p.ids));
 
@@ -155,7 +176,7 @@ const scoreRowsOf = preparedQuery((db, p: { ids: number[] }) => scoresQuery(db, 
 const sidesOf = preparedQuery((db, p: SideValues) =>
   db.selectNoFrom([
     pgJsonArrayFrom(promisesQuery(db, p.ids, p.block)).as("promises"),
-    pgJsonArrayFrom(remindersQuery(db, p.ids, p.block)).as("reminders"),
+    pgJsonArrayFrom(latestRemindersQuery(db, p.ids, p.block)).as("reminders"),
     pgJsonArrayFrom(recentCallsQuery(db, p.ids, p.since)).as("calls"),
     pgJsonArrayFrom(scoresQuery(db, p.ids)).as("scores"),
   ]),
@@ -165,7 +186,7 @@ const sidesOf = preparedQuery((db, p: SideValues) =>
 interface SideRows {
   /** In `seq` order. */
   promises: PromisesTable[];
-  /** In chain order (the last of a loan is its latest). */
+  /** The latest of each loan that has one. */
   reminders: RemindersTable[];
   calls: CallRow[];
   scores: LoanScoresTable[];
@@ -174,8 +195,8 @@ interface SideRows {
 /**
  * The side rows of the loans `ids` at `at`: one statement on PostgreSQL (a round trip each
  * otherwise), four prepared ones on SQLite (a few microseconds each, less than building and
- * parsing JSON). The orders the queries ask for are restored after JSON aggregation, which does
- * not promise to keep them.
+ * parsing JSON). The promises' order is restored after JSON aggregation, which does not promise
+ * to keep it.
  */
 async function sideRows(db: Kysely<Database>, ids: number[], at: AsOf): Promise<SideRows> {
   const values = { ids, block: at.block, since: callHistorySince(at.timestamp) };
@@ -191,7 +212,6 @@ async function sideRows(db: Kysely<Database>, ids: number[], at: AsOf): Promise<
   const [row] = await sidesOf(db, values);
   const sides = row as unknown as SideRows;
   sides.promises.sort((a, b) => a.seq - b.seq);
-  sides.reminders.sort((a, b) => a.block_number - b.block_number || a.log_index - b.log_index);
   return sides;
 }
 
