@@ -46,6 +46,7 @@ import * as m0020 from "./migrations/0020_actions_evidence_key";
 import * as m0021 from "./migrations/0021_deferred_indexes";
 import * as m0022 from "./migrations/0022_loans_rowid";
 import * as m0023 from "./migrations/0023_reminders_latest";
+import * as m0024 from "./migrations/0024_actions_recent_calls";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -69,6 +70,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0021_deferred_indexes": m0021,
   "0022_loans_rowid": m0022,
   "0023_reminders_latest": m0023,
+  "0024_actions_recent_calls": m0024,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

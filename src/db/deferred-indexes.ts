@@ -2,10 +2,11 @@
  * Indexes a long backfill leaves out while it writes, then makes in one pass at the tip (issue 19).
  *
  * An index whose keys arrive in random order costs the writer a random page per row; made at the
- * end from the finished table, it costs one sort. Only indexes that nothing but the API reads are
- * deferred: the indexer, its rollback, the scorer and the notifier never use them, so a backfill,
- * or one of those running beside it, is never slowed by their absence. Until they are back, the
- * API's reads that use them scan the table instead (slower, same answers).
+ * end from the finished table, it costs one sort. Only indexes whose absence slows no writer are
+ * deferred: the indexer, its rollback and the scorer never use them, and the notifier uses one
+ * (`actions_recent_calls_idx`) only for a read that worked without it until migration 0024; so a
+ * backfill, or one of those running beside it, is never slowed by their absence. Until they are
+ * back, the reads that use them scan the table or another index instead (slower, same answers).
  *
  * Each deferred index is kept in `deferred_indexes` (migration 0021) with its definition, as the
  * database reported it, in the same transaction that drops it: a process killed in the middle
@@ -24,8 +25,11 @@ import { DeferredIndexError } from "./errors";
  *   (96k actions, SQLite): the actions inserts took 235 ms instead of 652 ms without the two indexes
  *   here, and making both at the tip took 0.1 s.
  * - `actions_collector_occurred_at_idx`: actions by collector and time, for the API.
+ * - `actions_recent_calls_idx` (migration 0024): the recent calls of a loan. The notifier's contact
+ *   rules read them too; without the index they read each loan's actions through
+ *   (loan_id, seq), as they did before 0024: slower on old loans, never slower than then.
  */
-export const DEFERRABLE_INDEXES: readonly string[] = ["actions_evidence_key_idx", "actions_evidence_hash_idx", "actions_collector_occurred_at_idx"];
+export const DEFERRABLE_INDEXES: readonly string[] = ["actions_evidence_key_idx", "actions_evidence_hash_idx", "actions_collector_occurred_at_idx", "actions_recent_calls_idx"];
 
 /** A backfill defers only when at least this many blocks behind... */
 export const DEFER_MIN_BLOCKS = 1_000;

@@ -60,7 +60,7 @@ describe("indexer: indexes deferred for a long backfill", function () {
   });
 
   describeEachDialect("backfill", (dialect) => {
-    const expected = dialect === "sqlite" ? ["actions_collector_occurred_at_idx", "actions_evidence_key_idx", "actions_loan_id_seq_idx"] : ["actions_collector_occurred_at_idx", "actions_evidence_hash_idx", "actions_loan_id_seq_idx"];
+    const expected = dialect === "sqlite" ? ["actions_collector_occurred_at_idx", "actions_evidence_key_idx", "actions_loan_id_seq_idx", "actions_recent_calls_idx"] : ["actions_collector_occurred_at_idx", "actions_evidence_hash_idx", "actions_loan_id_seq_idx", "actions_recent_calls_idx"];
     const deferrable = expected.filter((n) => n !== "actions_loan_id_seq_idx");
     let database: TestDatabase;
 
