@@ -134,6 +134,17 @@ pg.types.setTypeParser(20, (v) => Number(v));
 /** How long opening a SQLite file waits for another process's lock to switch it to WAL. */
 const WAL_WAIT_MS = 5_000;
 
+/** How long a statement waits for another connection's write lock (SQLite's busy timeout). */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * How long opening a SQLite file waits for the write lock its migrations take (one transaction,
+ * even when there is nothing to migrate): another process may be migrating a large book (0022
+ * copies `loans`; the three migrations of 0022-0024 took 19.5 s on the realistic 1M book), and
+ * the process that opens it meanwhile waits for it instead of failing with "database is locked".
+ */
+const MIGRATION_WAIT_MS = 600_000;
+
 /**
  * Switches a SQLite connection to WAL (a no-op once the file is in WAL). On a new file this takes
  * an exclusive lock, and SQLite answers SQLITE_BUSY at once, without its busy timeout, where
@@ -174,6 +185,7 @@ export interface OpenOptions {
 export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<DatabaseHandle> {
   let handle: DatabaseHandle;
   let migrationDb: Kysely<Database> | undefined;
+  let sqliteConnection: BetterSqlite3.Database | undefined;
   if (isPostgresUrl(url)) {
     const u = new URL(url);
     const schema = u.searchParams.get("schema") ?? undefined;
@@ -212,10 +224,12 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
   } else {
     if (url !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(url)), { recursive: true });
     const sqlite = new BetterSqlite3(url);
+    sqliteConnection = sqlite;
     await enableWal(sqlite);
     // WAL + NORMAL: a crash of the process loses nothing committed; the file stays consistent.
     sqlite.pragma("synchronous = NORMAL");
-    sqlite.pragma("busy_timeout = 5000");
+    // Until the migrations are done (see MIGRATION_WAIT_MS); then BUSY_TIMEOUT_MS.
+    sqlite.pragma(`busy_timeout = ${MIGRATION_WAIT_MS}`);
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
     registerRawConnection(db, { dialect: "sqlite", sqlite });
     // The migrations run through a second Kysely over the same connection (its transactions begin
@@ -236,5 +250,6 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     await handle.close();
     throw new MigrationError(failed?.migrationName, error);
   }
+  if (sqliteConnection) sqliteConnection.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return handle;
 }

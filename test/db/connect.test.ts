@@ -95,6 +95,40 @@ describe("openDatabase: processes migrating one new SQLite file at once", functi
   });
 });
 
+describe("openDatabase: a SQLite file another process holds the write lock of", function () {
+  this.timeout(120_000);
+  let dir: string;
+
+  beforeEach(function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-connect-"));
+  });
+
+  afterEach(function () {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Another process migrating a large book holds the lock for as long as its copy takes (19.5 s for
+  // the realistic 1M book): past the 5 s busy timeout, opening failed with "database is locked".
+  it("waits for the lock beyond the busy timeout, then opens it; later statements wait 5 s", async function () {
+    const file = path.join(dir, "index.db");
+    const first = await openDatabase(file);
+    expect((await sql<{ timeout: number }>`pragma busy_timeout`.execute(first.db)).rows).to.deep.equal([{ timeout: 5_000 }]);
+    const opener = startOpener(file);
+    await opener.ready;
+    await sql`begin immediate`.execute(first.db);
+    try {
+      opener.child.stdin!.end("go\n");
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      expect(opener.output).to.not.include("opened").and.not.include("failed");
+    } finally {
+      await sql`commit`.execute(first.db);
+      await first.close();
+    }
+    expect(await opener.exited, opener.output).to.equal(0);
+    expect(opener.output).to.include("opened");
+  });
+});
+
 describeEachDialect(
   "openDatabase on PostgreSQL: the pool, and introspection that stays in its schema",
   () => {
