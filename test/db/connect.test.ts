@@ -58,7 +58,7 @@ function startOpener(file: string): Opener {
   return opener;
 }
 
-describe("openDatabase: processes migrating one new SQLite file at once", function () {
+describe("openDatabase: SQLite files several processes open", function () {
   this.timeout(120_000);
   let dir: string;
 
@@ -92,19 +92,6 @@ describe("openDatabase: processes migrating one new SQLite file at once", functi
         await handle.close();
       }
     }
-  });
-});
-
-describe("openDatabase: a SQLite file another process holds the write lock of", function () {
-  this.timeout(120_000);
-  let dir: string;
-
-  beforeEach(function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-connect-"));
-  });
-
-  afterEach(function () {
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   // Another process migrating a large book holds the lock for as long as its copy takes (19.5 s for
