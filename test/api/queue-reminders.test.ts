@@ -1,10 +1,11 @@
 /**
  * A queue page shows each loan's latest reminder at the indexed block (latestRemindersQuery): the
  * last in chain order (block, then log index) at or below the block, whatever the insertion order,
- * none for a loan without one, and nothing of other loans.
+ * none for a loan without one, and nothing of other loans. On SQLite it is found in the index and
+ * read by rowid.
  */
 import { expect } from "chai";
-import type { Kysely } from "kysely";
+import { CompiledQuery, type Kysely } from "kysely";
 import { latestRemindersQuery } from "../../src/api/services/queue";
 import type { DatabaseHandle } from "../../src/db/connect";
 import type { Database, RemindersTable } from "../../src/db/schema";
@@ -52,4 +53,14 @@ describeEachDialect("queue: the latest reminder of each loan", (dialect) => {
     expect(await latest([2], 8)).to.deep.equal([[2, 5, 0, 1]]);
     expect(await latest([2, 3], 4)).to.deep.equal([]);
   });
+
+  if (dialect === "sqlite") {
+    it("finds the latest in the index alone and reads only that row, by rowid", async () => {
+      const q = latestRemindersQuery(db, [1, 2], 10).compile();
+      const plan = (await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]))).rows.map((r) => r.detail).join("; ");
+      expect(plan).to.match(/SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+      expect(plan).to.match(/USING COVERING INDEX reminders_loan_id_block_number_log_index_idx \(loan_id=\? AND block_number<\?\)/);
+      expect(plan).not.to.match(/SCAN r\b/);
+    });
+  }
 });

@@ -134,28 +134,49 @@ function promisesQuery(db: Kysely<Database>, ids: number[], block: number) {
 }
 
 /**
- * The query of the latest reminder of each of the loans `ids` at the indexed block `block`: one
- * seek a loan on (loan_id, block_number, log_index) (migration 0023), however many reminders a loan
- * has had. Reading them all grew with the book's age: 20 loans of 30 reminders each took 1.4 ms
- * on SQLite, 0.15 ms this way. PostgreSQL seeks through a lateral join (it would test the row
- * comparison against every reminder); SQLite, which has no lateral join, looks the row up by its
- * key (block_number, log_index).
+ * The query of the latest reminder of each of the loans `ids` at the indexed block `block`, through
+ * (loan_id, block_number, log_index) (migration 0023): one row read a loan, however many reminders
+ * it has had. Reading the rows of them all grew with the book's age: 20 loans of 30 reminders each
+ * took 1.4 ms on SQLite, 0.15 ms with one seek a loan.
+ *
+ * - PostgreSQL seeks through a lateral join (it would test a row comparison against every reminder).
+ * - SQLite has no lateral join. It takes each loan's greatest chain position from the index alone,
+ *   with the rowid of that entry (a bare column beside max() comes from the row with the maximum),
+ *   then reads those rows by rowid. On the realistic 100k book, 20 loans of one reminder each took
+ *   165 µs with a correlated subquery a loan (the row then looked up by its key) and take 92 µs this
+ *   way (78 µs reading every row); at 12 reminders a loan 260 µs, now 175 µs (645 µs every row).
+ *   The position is block_number * 2^24 + log_index: a block holds fewer than 2^24 logs (each costs
+ *   at least 375 gas), and block numbers stay below 2^39, so the product fits in 63 bits.
  */
 export function latestRemindersQuery(db: Kysely<Database>, ids: number[], block: number) {
-  const latest = (eb: ExpressionBuilder<Database & { l: LoansTable }, "l">) =>
-    eb
-      .selectFrom("reminders as n")
-      .whereRef("n.loan_id", "=", "l.loan_id")
-      .where("n.block_number", "<=", block)
-      .orderBy("n.block_number", "desc")
-      .orderBy("n.log_index", "desc")
-      .limit(1);
-  const loans = db.selectFrom("loans as l").where("l.loan_id", "in", ids);
-  if (dialectOf(db) === "postgres") return loans.innerJoinLateral((eb) => latest(eb).selectAll("n").as("r"), (join) => join.onTrue()).selectAll("r");
-  return loans
-    .innerJoin("reminders as r", (join) =>
-      join.on((eb) => eb(eb.refTuple("r.block_number", "r.log_index"), "=", latest(eb).select(["n.block_number", "n.log_index"]).$asTuple("block_number", "log_index"))),
-    )
+  if (dialectOf(db) === "postgres") {
+    return db
+      .selectFrom("loans as l")
+      .where("l.loan_id", "in", ids)
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom("reminders as n")
+            .whereRef("n.loan_id", "=", "l.loan_id")
+            .where("n.block_number", "<=", block)
+            .orderBy("n.block_number", "desc")
+            .orderBy("n.log_index", "desc")
+            .limit(1)
+            .selectAll("n")
+            .as("r"),
+        (join) => join.onTrue(),
+      )
+      .selectAll("r");
+  }
+  const latest = db
+    .selectFrom("reminders")
+    .select([sql<number>`rowid`.as("id"), sql<number>`max(block_number * 16777216 + log_index)`.as("position")])
+    .where("loan_id", "in", ids)
+    .where("block_number", "<=", block)
+    .groupBy("loan_id");
+  return db
+    .selectFrom("reminders as r")
+    .where(sql<number>`r.rowid`, "in", db.selectFrom(latest.as("m")).select("m.id"))
     .selectAll("r");
 }
 
