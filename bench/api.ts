@@ -32,6 +32,7 @@ import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
 import { REALISTIC_SHAPE, WRITER, cacheLookups, handlerBuckets, handlerFigures, metricsOf, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
 import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
+import { machine } from "./machine";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
 /** Runs per realistic row (BENCH_REALISTIC_SAMPLES, default 3, odd): the row is the median-p99 one. */
@@ -232,6 +233,8 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
 }
 
 async function main() {
+  const host = machine(); // before anything else runs
+  console.error(`speed probe: ${JSON.stringify(host.speedProbe)}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-bench-api-"));
   const rows: Row[] = [];
   const realistic: RealisticRow[] = [];
@@ -339,7 +342,7 @@ async function main() {
   const pass = checks.every((c) => c.pass);
   const out = {
     generatedAt: new Date().toISOString(),
-    machine: { node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model },
+    machine: host,
     method: {
       database: "SQLite (WAL), one file per book",
       data: "synthesized with the indexer's row shapes (bench/api/synthesize.ts): loans rows from the indexer's projectionRow over the domain state machine, 12 monthly installments each, on-time repayments before the oldest unpaid installment, every loan assigned to one collector, reminders and 0-2 recent calls on overdue loans; DPD spread 60% M0, 15% M1, 8% M2, 5% M3, 4% M4, 3% M5, 2% M6, 3% M7+; raw_logs and loan_events not synthesized (not read by these endpoints)",

@@ -38,6 +38,7 @@ import { createChainClient } from "../src/chain/client";
 import { loadDeployment } from "../src/chain/deployments";
 import { classifyRpcError } from "../src/chain/rpc";
 import { deployTo, REPO_ROOT, rpc, startNode, tempDeploymentsDir, type TestNode } from "../scripts/lib/local-node";
+import { machine } from "./machine";
 
 const LOANS = Number(process.env.BENCH_LOANS ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -395,6 +396,8 @@ async function realtime(url: string, deploymentsDir: string, dbFile: string): Pr
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
+  const host = machine(); // before anything else runs
+  say(`speed probe: ${JSON.stringify(host.speedProbe)}`);
   if (ROUNDS % 2 !== 0 && !process.env.BENCH_RPC) throw new Error("BENCH_ROUNDS must be even (half the chain first, for rssCheck)");
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-bench-"));
   let node: TestNode | undefined;
@@ -490,7 +493,7 @@ async function main(): Promise<void> {
         sqliteWallSeconds: round(sqlite.wallSeconds),
         postgresWallSeconds: postgres ? round(postgres.wallSeconds) : null,
         realtimeSamplesMs: rt.samples,
-        machine: { cpus: os.cpus().length, loadAverage: os.loadavg().map((l) => round(l)), node: process.version },
+        machine: { ...host, loadAverage: os.loadavg().map((l) => round(l)) },
         targets: TARGETS,
       },
     };

@@ -9,6 +9,7 @@ import { openDatabase } from "../../src/db/connect";
 import { installQueueKeys, removeQueueKeys } from "../../src/db/migrations/0016_queue_keys";
 import type { Database } from "../../src/db/schema";
 import { insertMany, writeTransaction } from "../../src/indexer/store";
+import { dropSchema } from "../pg-schema";
 
 /** The tables synthesize() writes. */
 const TABLES = ["cursor", "role_changes", "policies", "loans", "schedule_versions", "installments", "repayments", "assignments", "current_collectors", "reminders", "actions"] as const;
@@ -16,12 +17,8 @@ const CHUNK = 20_000;
 
 /** Copies `sqliteFile` into `schema` of the PostgreSQL at `pgUrl`; returns the database URL with ?schema=. */
 export async function copyToPostgres(sqliteFile: string, pgUrl: string, schema: string): Promise<string> {
-  const base = new URL(pgUrl);
-  base.searchParams.delete("schema");
-  const admin = await openDatabase(base.toString());
-  await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
-  await admin.close();
-  const url = new URL(base);
+  await dropSchema(pgUrl, schema);
+  const url = new URL(pgUrl);
   url.searchParams.set("schema", schema);
   const target = await openDatabase(url.toString()); // creates the schema and runs the migrations
   const source = new BetterSqlite3(sqliteFile, { readonly: true });
@@ -52,12 +49,5 @@ export async function copyToPostgres(sqliteFile: string, pgUrl: string, schema: 
 
 /** Drops a schema {@link copyToPostgres} made (a 1M-loan copy holds gigabytes and keeps autovacuum busy after the run). */
 export async function dropPostgresCopy(pgUrl: string, schema: string): Promise<void> {
-  const base = new URL(pgUrl);
-  base.searchParams.delete("schema");
-  const admin = await openDatabase(base.toString());
-  try {
-    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
-  } finally {
-    await admin.close();
-  }
+  await dropSchema(pgUrl, schema);
 }

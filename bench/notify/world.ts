@@ -15,6 +15,7 @@ import type { Database } from "../../src/db/schema";
 import { noticeRow } from "../../src/notify/planner";
 import type { PiiKeyring } from "../../src/pii/crypto";
 import { LENDER, synthesize } from "../api/synthesize";
+import { dropSchema } from "../pg-schema";
 
 /** The tables the dispatcher reads, copied from the synthesized SQLite file into PostgreSQL. */
 const COPIED = ["cursor", "policies", "loans", "installments", "actions"] as const;
@@ -38,9 +39,7 @@ export async function buildWorld(file: string, loans: number, keyring: PiiKeyrin
     const u = new URL(pgUrl);
     u.searchParams.set("schema", "bench_notify");
     url = u.toString();
-    const admin = await openDatabase(pgUrl);
-    await sql`drop schema if exists bench_notify cascade`.execute(admin.db);
-    await admin.close();
+    await dropSchema(pgUrl, "bench_notify");
     const t1 = Date.now();
     const pg = await openDatabase(url); // runs the migrations
     const source = new BetterSqlite3(file, { readonly: true });
