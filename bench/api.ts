@@ -30,7 +30,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
-import { REALISTIC_SHAPE, WRITER, cacheLookups, handlerBuckets, handlerFigures, metricsOf, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
+import { REALISTIC_SHAPE, WRITER, cacheLookups, handlerBuckets, handlerFigures, metricsOf, realisticTokens, runMix, treeCpuMs, type RealisticRow } from "./api/realistic";
 import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 import { machine } from "./machine";
 
@@ -189,12 +189,14 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
     await runMix(base, size, tokens, CONNECTIONS, REALISTIC_WARMUP_S, 1);
     const metricsBefore = await metricsOf(base);
     const before = cacheLookups(metricsBefore);
+    const cpuBefore = treeCpuMs(child.pid!);
     const firstBlock = writer.blocks.length;
     // REALISTIC_SAMPLES back-to-back runs on the same server and moving chain; the row is the one
     // with the median p99 (a single 20 s run's p99 moved by ±25% between runs minutes apart).
     const samples: autocannon.Result[] = [];
     for (let i = 0; i < REALISTIC_SAMPLES; i++) samples.push(await runMix(base, size, tokens, CONNECTIONS, DURATION, 2 + i));
     const r = [...samples].sort((a, b) => a.latency.p99 - b.latency.p99)[Math.floor(samples.length / 2)]!;
+    const cpuAfter = treeCpuMs(child.pid!);
     const metricsAfter = await metricsOf(base);
     const after = cacheLookups(metricsAfter);
     const handled = handlerFigures(handlerBuckets(metricsBefore), handlerBuckets(metricsAfter));
@@ -214,11 +216,11 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
       cacheHitShare: lookups > 0 ? Number(((after.hit - before.hit) / lookups).toFixed(3)) : 0,
       requests: samples.reduce((n, x) => n + x.requests.total, 0),
       samples: samples.map((x) => ({ rps: Math.round(x.requests.average), p50: x.latency.p50, p99: x.latency.p99 })),
-      server: handled,
+      server: { ...handled, cpuMsPerRequest: cpuBefore === null || cpuAfter === null ? null : Number(((cpuAfter - cpuBefore) / samples.reduce((n, x) => n + x.requests.total, 0)).toFixed(3)) },
       blocks: written.length,
       blockWriteMsP50: written.length ? written[Math.floor(written.length / 2)]! : 0,
     };
-    console.error(`  realistic ${db} @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, server: ${row.server.within50ms} within 50 ms, p99 <= ${row.server.p99AtMostMs} ms, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
+    console.error(`  realistic ${db} @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, server: ${row.server.within50ms} within 50 ms, p99 <= ${row.server.p99AtMostMs} ms, ${row.server.cpuMsPerRequest} ms CPU a request, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
     return row;
   } finally {
     if (writer.child.exitCode === null) {

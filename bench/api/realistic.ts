@@ -13,6 +13,8 @@
  * - autocannon at 50 connections against `serve` as deployed (response cache on), the share of
  *   requests the cache answered read from the server's own counter (duetrail_api_response_cache_total).
  */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import autocannon from "autocannon";
 import { serviceToken } from "../../src/api/auth/tokens";
 import { prng } from "../../scripts/lib/prng";
@@ -38,9 +40,12 @@ export interface RealisticRow {
   /**
    * The server's own figures over all samples (handlerFigures): the share of requests it answered
    * within 50 ms, and the histogram bound its 99th percentile is under. At 50 busy connections the
-   * callers' p99 is mostly the wait before a handler starts.
+   * callers' p99 is mostly the wait before a handler starts. cpuMsPerRequest: the processor time
+   * of the API's processes (the primary and its workers, not the database server or the load
+   * generator) over the samples, per request; less bound to how busy the host was than req/s
+   * (null where /proc cannot tell).
    */
-  server: { within50ms: number; p99AtMostMs: number | null };
+  server: { within50ms: number; p99AtMostMs: number | null; cpuMsPerRequest?: number | null };
   /** Blocks the writer indexed during the run, and its median write time. */
   blocks: number;
   blockWriteMsP50: number;
@@ -109,6 +114,36 @@ export function handlerFigures(before: HandlerBuckets, after: HandlerBuckets): {
   const bounds = [...after.keys()].filter((le) => le !== "+Inf").sort((a, b) => Number(a) - Number(b));
   const p99 = bounds.find((le) => count(le) >= 0.99 * total);
   return { within50ms: Number((count("0.05") / total).toFixed(4)), p99AtMostMs: p99 === undefined ? null : Math.round(Number(p99) * 1000) };
+}
+
+/**
+ * Processor time (user + system, ms) of process `root` and every process under it so far, from
+ * /proc (Linux); null elsewhere.
+ */
+export function treeCpuMs(root: number): number | null {
+  if (process.platform !== "linux") return null;
+  const procs = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone since the listing
+    }
+    // The command name (field 2) is in parentheses and may hold spaces: fields after it count from its end.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    procs.set(Number(entry), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+  }
+  if (!procs.has(root)) return null;
+  const under = (pid: number): boolean => {
+    for (let p: number | undefined = pid, hops = 0; p !== undefined && p > 1 && hops < 64; p = procs.get(p)?.ppid, hops++) if (p === root) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, p] of procs) if (under(pid)) ticks += p.ticks;
+  const hz = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  return (ticks * 1000) / hz;
 }
 
 /** autocannon with the mix: every request a caller and path of its own. */

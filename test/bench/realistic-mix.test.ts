@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { REALISTIC_SHAPE, handlerBuckets, handlerFigures, nextRequest } from "../../bench/api/realistic";
+import { spawn } from "node:child_process";
+import { REALISTIC_SHAPE, handlerBuckets, handlerFigures, nextRequest, treeCpuMs } from "../../bench/api/realistic";
 import { loanOf, ownersOf } from "../../bench/api/synthesize";
 import { prng } from "../../scripts/lib/prng";
 
@@ -59,4 +60,27 @@ describe("bench:api realistic workload: the book's owners and the request mix", 
     expect(handlerFigures(before, slow)).to.deep.equal({ within50ms: 0.01, p99AtMostMs: null });
     expect(() => handlerFigures(before, before)).to.throw(/no \/v1 requests/);
   });
+
+  it("counts the processor time of a process and of every process under it (the API's primary and workers)", async function () {
+    if (process.platform !== "linux") this.skip();
+    this.timeout(30_000);
+    // A parent that burns about 400 ms and starts a child that burns about 400 ms, both then waiting.
+    const burn = "const t = Date.now(); while (Date.now() - t < 400);";
+    const script = `${burn} require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(`${burn} setTimeout(() => {}, 60000);`)}], { stdio: "ignore" }); setTimeout(() => {}, 60000);`;
+    // A process group of its own, so that the child goes with it at the end.
+    const parent = spawn(process.execPath, ["-e", script], { stdio: "ignore", detached: true });
+    try {
+      let total = 0;
+      for (let i = 0; i < 100 && total < 700; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        total = treeCpuMs(parent.pid!)!;
+      }
+      // The parent alone: its start (under 100 ms) and 400 ms. Past 700, the child's time is in.
+      expect(total).to.be.at.least(700);
+      expect(treeCpuMs(2 ** 22 + 1), "no such process").to.equal(null);
+    } finally {
+      process.kill(-parent.pid!, "SIGKILL");
+    }
+  });
 });
+
