@@ -51,7 +51,7 @@ export const OWN_BODY_PARSER_PATHS = new Set(["/v1/evidence", "/v1/batches", "/v
 export function createApp(given: ApiServices): Express {
   const services: ApiServices = {
     ...given,
-    cache: given.cache ?? createResponseCache(given.db, given.options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES, given.registry),
+    cache: given.cache ?? createResponseCache(given.db, given.options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES, given.registry, given.cacheShare),
     // Token revocation as the stream hub checks it for open streams (requests check it in requireAuth).
     isRevoked: given.isRevoked ?? ((claims) => isRevoked(given.db, claims)),
     relays:

@@ -3,9 +3,13 @@
  * keeps no state between requests that another process would need (sessions are signed tokens;
  * nonces, idempotency keys and evidence live in the database and the evidence folder), so the
  * primary only runs the migrations, forks the workers, replaces one that dies, answers /metrics
- * for all of them, sweeps evidence, and stops them on SIGINT/SIGTERM.
+ * for all of them, passes cached answers between them, sweeps evidence, and stops them on
+ * SIGINT/SIGTERM.
  *
- * Per process, and so per worker: the response cache (RESPONSE_CACHE_MB), the rate limiter
+ * The response cache (RESPONSE_CACHE_MB) is per process, but the lists and queues a worker stores
+ * are passed to the others through the primary (CACHE_PUT, V8-serialized), so a caller whose
+ * requests land on several workers is answered from what any of them made (src/api/route.ts,
+ * sharedAnswer). Per process, and so per worker: the rate limiter
  * (RATE_LIMIT_PER_MINUTE: a caller whose connections land on two workers may make twice as many
  * requests) and the stream limits (STREAM_MAX_TOTAL). Relaying (RELAYER_KEY) keeps its nonce queue
  * in one process: it is refused with more than one worker.
@@ -20,6 +24,7 @@ import { DuetrailError } from "../errors";
 import { metricsHandler } from "./app";
 import { startMetricsServer } from "./server";
 import { startEvidenceSweeper } from "./services/evidence-retention";
+import type { CacheShare } from "./services/response-cache";
 
 /** A cluster setting that cannot work (relaying with several workers). */
 export class ClusterConfigError extends DuetrailError {
@@ -29,6 +34,7 @@ export class ClusterConfigError extends DuetrailError {
 const METRICS_REQUEST = "duetrail:metrics-request";
 const METRICS_RESPONSE = "duetrail:metrics-response";
 const LISTENING = "duetrail:listening";
+const CACHE_PUT = "duetrail:cache-put";
 
 interface ClusterMessage {
   type: string;
@@ -36,6 +42,9 @@ interface ClusterMessage {
   text?: string;
   error?: string;
   url?: string;
+  generation?: string;
+  key?: string;
+  body?: Uint8Array;
 }
 
 export interface RunningCluster {
@@ -70,6 +79,8 @@ export async function startCluster(config: Config, logger: Logger): Promise<Runn
   let failed: (err: Error) => void;
   const allListening = new Promise<void>((resolve, reject) => ((ready = resolve), (failed = reject)));
 
+  // The V8 serializer passes a response body's bytes as they are (JSON would spell out each byte).
+  cluster.setupPrimary({ serialization: "advanced" });
   const fork = () => {
     const worker = cluster.fork(env);
     worker.on("message", (m: ClusterMessage) => void onMessage(worker, m));
@@ -82,7 +93,10 @@ export async function startCluster(config: Config, logger: Logger): Promise<Runn
     });
   };
   const onMessage = async (worker: Worker, m: ClusterMessage) => {
-    if (m.type === LISTENING && m.url) {
+    if (m.type === CACHE_PUT) {
+      // A worker that is going away misses it: its cache goes with it (the callback takes the error).
+      for (const other of Object.values(cluster.workers ?? {})) if (other && other !== worker && other.isConnected()) other.send(m, () => {});
+    } else if (m.type === LISTENING && m.url) {
       listening.set(worker.id, m.url);
       if (!started && listening.size === config.apiWorkers) {
         started = true;
@@ -134,6 +148,22 @@ export async function startCluster(config: Config, logger: Logger): Promise<Runn
 export function announceWorker(url: string, stop: () => void): void {
   process.send?.({ type: LISTENING, url });
   process.once("disconnect", stop);
+}
+
+/** A worker's share of the response cache: what it stores goes to the other workers through the primary. */
+export function workerCacheShare(): CacheShare {
+  return {
+    publish(generation, key, body) {
+      // Without a primary (it is stopping) the others miss it: nothing to do about that here.
+      process.send?.({ type: CACHE_PUT, generation, key, body }, undefined, undefined, () => {});
+    },
+    subscribe(receive) {
+      process.on("message", (m: ClusterMessage) => {
+        if (m.type !== CACHE_PUT || m.generation === undefined || m.key === undefined || m.body === undefined) return;
+        receive(m.generation, m.key, Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength));
+      });
+    },
+  };
 }
 
 /** A worker's /metrics: every worker's registry, aggregated by the primary (prom-client's AggregatorRegistry). */

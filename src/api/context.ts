@@ -5,7 +5,7 @@ import type { Registry } from "prom-client";
 import type { Database } from "../db/schema";
 import type { Dialect } from "../db/connect";
 import type { Deployment } from "../chain/deployments";
-import type { ResponseCache } from "./services/response-cache";
+import type { CacheShare, ResponseCache } from "./services/response-cache";
 import type { Relayer } from "./services/relayer";
 import type { StreamHub } from "./services/stream-hub";
 import type { TokenClaims } from "./auth/tokens";
@@ -105,6 +105,8 @@ export interface ApiServices {
   pii?: PiiKeyring;
   /** Responses per indexed block (createApp makes it from options.responseCacheBytes). */
   cache?: ResponseCache;
+  /** A cluster worker's link to the other workers' response caches (src/api/cluster.ts). */
+  cacheShare?: CacheShare;
   /** The relayer's nonce queue and relay records (createApp makes it when chain.relayer is set). */
   relays?: Relayer;
   /** The server's clock in seconds (token expiry, nonces) — never used for chain figures. */

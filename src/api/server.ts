@@ -14,7 +14,7 @@ import { notFound, PROBLEM_JSON, problemHandler } from "./errors";
 import type { ApiServices } from "./context";
 import { startEvidenceSweeper } from "./services/evidence-retention";
 import { piiKeyring } from "../pii/crypto";
-import { workerMetrics } from "./cluster";
+import { workerCacheShare, workerMetrics } from "./cluster";
 
 export interface RunningServer {
   url: string;
@@ -63,6 +63,7 @@ export async function startServer(config: Config, logger: Logger, role: { worker
     now: () => Math.floor(Date.now() / 1000),
     // A cluster worker's /metrics is every worker's (src/api/cluster.ts).
     metrics: role.worker ? workerMetrics(registry) : undefined,
+    cacheShare: role.worker ? workerCacheShare() : undefined,
   };
   const app = createApp(services);
   const server = http.createServer(app);

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { Registry } from "prom-client";
 import { createApp } from "../../src/api/app";
 import { sql } from "kysely";
-import { createResponseCache } from "../../src/api/services/response-cache";
+import { createResponseCache, type CacheShare } from "../../src/api/services/response-cache";
 import { HISTORY_TABLES, SCOPE_TABLES } from "../../src/db/migrations/0017_cache_epochs";
 import { KeptHistory } from "../../src/api/services/kept-history";
 import { BlockMemo } from "../../src/api/services/block-memo";
@@ -205,6 +205,66 @@ describeEachDialect("response cache generations", (dialect) => {
       const at = (await off.position())!;
       expect(await off.scope(at, "m", untimed)).to.equal(1);
       expect(await off.scope(at, "m", untimed)).to.equal(2);
+    } finally {
+      await handle.close();
+      await database.drop();
+    }
+  });
+
+  it("shares what one process stores with the others (serve --workers), never across generations", async () => {
+    const database = createTestDatabase(dialect, "cache_share");
+    const handle = await database.open();
+    try {
+      const db = handle.db;
+      // Three processes' caches linked as the cluster's primary links them: each message to every other.
+      const receivers: ((generation: string, key: string, body: Buffer) => void)[] = [];
+      const published: string[] = [];
+      const linked = (): CacheShare => {
+        const me = receivers.length;
+        return {
+          publish(generation, key, body) {
+            published.push(`${me}:${generation}:${key}`);
+            receivers.forEach((receive, i) => i !== me && receive(generation, key, Buffer.from(body)));
+          },
+          subscribe: (receive) => void receivers.push(receive),
+        };
+      };
+      const [a, b, c] = [createResponseCache(db, 100, undefined, linked()), createResponseCache(db, 100, undefined, linked()), createResponseCache(db, 100, undefined, linked())];
+      await db.insertInto("cursor").values({ id: 1, chain_id: 31337, block_number: 10, block_hash: "0xaa", block_timestamp: 1_000 }).execute();
+      const g10 = (await a.generation())!;
+      await a.set(g10, "q", Buffer.from("queue"));
+      expect(b.get(g10, "q")?.toString()).to.equal("queue");
+      expect(c.get(g10, "q")?.toString()).to.equal("queue");
+      expect(published, "a received entry is not published again").to.deep.equal([`0:${g10}:q`]);
+
+      // Each keeps its own bound: past 100 bytes the least recently used goes, received or not.
+      await b.set(g10, "x", Buffer.alloc(60, 1));
+      await a.set(g10, "y", Buffer.alloc(60, 2));
+      expect(b.get(g10, "x"), "b's own entry, evicted by the one it received").to.equal(undefined);
+      expect(b.get(g10, "y")?.[0]).to.equal(2);
+
+      // The cursor moves on. Processes still at the past generation move on with what they receive.
+      await db.updateTable("cursor").set({ block_number: 11, block_hash: "0xbb" }).where("id", "=", 1).execute();
+      const g11 = (await a.generation())!;
+      await a.set(g11, "q", Buffer.from("queue at 11"));
+      expect(b.get(g11, "q")?.toString()).to.equal("queue at 11");
+      // A response of the past generation arriving late is refused, and the new generation's entries stay.
+      receivers[2]!(g10, "late", Buffer.from("old"));
+      expect(c.get(g11, "q")?.toString()).to.equal("queue at 11");
+      expect(c.get(g11, "late")).to.equal(undefined);
+      expect(c.get(g10, "late"), "nor kept for its own generation").to.equal(undefined);
+
+      // A reorg to the same height (another hash) is a new generation: what was kept at the old hash is gone.
+      await db.updateTable("cursor").set({ block_hash: "0xcc" }).where("id", "=", 1).execute();
+      const g11b = (await a.generation())!;
+      await a.set(g11b, "r", Buffer.from("reorged"));
+      expect(b.get(g11b, "q")).to.equal(undefined);
+      expect(b.get(g11b, "r")?.toString()).to.equal("reorged");
+
+      // With the cache off nothing is kept, received or not.
+      const off = createResponseCache(db, 0, undefined, linked());
+      await a.set(g11b, "s", Buffer.from("s"));
+      expect(off.get(g11b, "s")).to.equal(undefined);
     } finally {
       await handle.close();
       await database.drop();

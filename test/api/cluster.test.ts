@@ -9,7 +9,9 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { expect } from "chai";
+import { getAddress } from "viem";
 import { openDatabase } from "../../src/db/connect";
+import { serviceToken } from "../../src/api/auth/tokens";
 import { killIndexerProcesses, spawnDistCli, tempDir, waitUntil, type IndexerProcess } from "../indexer/helpers/harness";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -21,16 +23,26 @@ function childrenOf(pid: number): number[] {
 }
 
 /** One GET on a fresh connection (the cluster hands out connections, not requests). */
-function get(url: string): Promise<{ status: number; body: string }> {
+function get(url: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     http
-      .get(url, { agent: false, headers: { connection: "close" } }, (res) => {
+      .get(url, { agent: false, headers: { connection: "close", ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
         let body = "";
         res.on("data", (d: Buffer) => (body += d.toString()));
         res.on("end", () => resolve({ status: res.statusCode!, body }));
       })
       .on("error", reject);
   });
+}
+
+/** An indexed cursor in `file`, so that responses have a generation to be cached for. */
+async function withCursor(file: string): Promise<void> {
+  const handle = await openDatabase(file);
+  try {
+    await handle.db.insertInto("cursor").values({ id: 1, chain_id: 31337, block_number: 10, block_hash: "0xaa", block_timestamp: 1_000 }).onConflict((oc) => oc.doNothing()).execute();
+  } finally {
+    await handle.close();
+  }
 }
 
 describe("serve --workers (Node's cluster)", function () {
@@ -92,6 +104,26 @@ describe("serve --workers (Node's cluster)", function () {
     const metrics = (await get(metricsUrl)).body;
     const count = Number(/^duetrail_api_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*status="200"[^}]*\} (\d+)/m.exec(metrics)?.[1]);
     expect(count).to.equal(12);
+  });
+
+  it("shares the response cache's lists between workers, so a queue made by one is a hit on the other", async () => {
+    await withCursor(db);
+    serve = start(2);
+    const url = (await serve.waitForLog("API listening", 60_000)).url as string;
+    const token = serviceToken(getAddress(`0x${"c0".repeat(20)}`), "cluster-test-secret-0123456789abcdef", 600).token;
+    const counts = async () => {
+      const metrics = (await get(`${url}/metrics`)).body;
+      const of = (outcome: string) => Number(new RegExp(`^duetrail_api_response_cache_total\\{outcome="${outcome}"\\} (\\d+)`, "m").exec(metrics)?.[1] ?? 0);
+      return { hit: of("hit"), miss: of("miss") };
+    };
+    // Each request on a connection of its own: the primary hands connections to the workers in turn.
+    const first = await get(`${url}/v1/queue`, token);
+    expect(first.status, first.body).to.equal(200);
+    // The worker published the queue before answering; the primary forwards it to the other worker
+    // before it gathers the metrics asked for after the answer (one channel each, in order).
+    expect(await counts()).to.deep.equal({ hit: 0, miss: 1 });
+    for (let i = 0; i < 4; i++) expect((await get(`${url}/v1/queue`, token)).body).to.equal(first.body);
+    expect(await counts(), "one miss: each worker answered from what one of them made").to.deep.equal({ hit: 4, miss: 1 });
   });
 
   it("refuses RELAYER_KEY with more than one worker, naming the setting", async () => {

@@ -47,7 +47,7 @@ export interface ResponseCache {
   memo(at: CachePosition): BlockMemo | undefined;
   get(generation: string, key: string): Buffer | undefined;
   /** Stores `body` if the cursor is still at `generation` (the handler may have read a later block). */
-  set(generation: string, key: string, body: Buffer): Promise<void>;
+  set(generation: string, key: string, body: Buffer, shared?: boolean): Promise<void>;
   /**
    * A caller's scope at `at`: loaded once, then kept while the scope epoch stays, or only for its
    * generation if the load says it is `timed` (depends on the chain time too).
@@ -76,7 +76,20 @@ export function cachePositionOf(c: { block_number: number; block_hash: string; b
   };
 }
 
-export function createResponseCache(db: Kysely<Database>, maxBytes: number, registry?: Registry): ResponseCache {
+/**
+ * The API processes of one server sharing what they store (src/api/cluster.ts): a response one
+ * process made is published to the others, which keep it for the same generation. Each process
+ * still keeps its own copy and answers its hits without asking anyone.
+ */
+export interface CacheShare {
+  publish(generation: string, key: string, body: Buffer): void;
+  subscribe(receive: (generation: string, key: string, body: Buffer) => void): void;
+}
+
+/** The block number of a generation ("block:hash"). */
+const blockOf = (generation: string): number => Number(generation.slice(0, generation.indexOf(":")));
+
+export function createResponseCache(db: Kysely<Database>, maxBytes: number, registry?: Registry, share?: CacheShare): ResponseCache {
   const lookups = new Counter({
     name: "duetrail_api_response_cache_total",
     help: "Cacheable GET requests by outcome (hit: served from the cache of the current indexed block)",
@@ -146,6 +159,29 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
     return loaded;
   }
 
+  /** Keeps `body` under `key` in the current generation, least recently used out past maxBytes. */
+  function put(key: string, body: Buffer): void {
+    const before = entries.get(key);
+    if (before) bytes -= before.length;
+    entries.delete(key);
+    entries.set(key, body);
+    bytes += body.length;
+    for (const [k, v] of entries) {
+      if (bytes <= maxBytes) break;
+      entries.delete(k);
+      bytes -= v.length;
+    }
+  }
+
+  // Another process's response: its maker read the cursor at `gen` after making it, so a later
+  // generation is never replaced by an earlier one here (a reorg's new hash at the same height is).
+  share?.subscribe((gen, key, body) => {
+    if (maxBytes <= 0 || body.length > maxBytes) return;
+    if (gen !== current && current !== "" && blockOf(gen) < blockOf(current)) return;
+    enter(gen);
+    if (!entries.has(key)) put(key, body);
+  });
+
   let kept: { epoch: string; history: KeptHistory } | undefined;
   let memo: { generation: string; memo: BlockMemo } | undefined;
 
@@ -173,20 +209,12 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
       }
       return body;
     },
-    async set(gen, key, body) {
+    async set(gen, key, body, shared = true) {
       if (maxBytes <= 0 || body.length > maxBytes) return;
       if ((await generation()) !== gen) return;
       enter(gen);
-      const before = entries.get(key);
-      if (before) bytes -= before.length;
-      entries.delete(key);
-      entries.set(key, body);
-      bytes += body.length;
-      for (const [k, v] of entries) {
-        if (bytes <= maxBytes) break;
-        entries.delete(k);
-        bytes -= v.length;
-      }
+      put(key, body);
+      if (shared) share?.publish(gen, key, body);
     },
     async scope<T>(at: CachePosition, key: string, load: () => Promise<{ scope: T; timed: boolean }>): Promise<T> {
       if (maxBytes <= 0) return (await load()).scope;
