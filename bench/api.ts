@@ -23,7 +23,6 @@
  * row is the run with the median p99). BENCH_SERVE_NODE_ARGS (dev only) passes node options to the server and
  * its workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -33,6 +32,7 @@ import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
 import { REALISTIC_SHAPE, WRITER, cacheLookups, handlerBuckets, handlerFigures, metricsOf, realisticTokens, runMix, treeCpuMs, type RealisticRow } from "./api/realistic";
 import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 import { machine } from "./machine";
+import { BENCH_SECRET, startServe, startWriter, stopServe } from "./api/processes";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
 /** Runs per realistic row (BENCH_REALISTIC_SAMPLES, default 3, odd): the row is the median-p99 one. */
@@ -42,7 +42,6 @@ if (!Number.isInteger(REALISTIC_SAMPLES) || REALISTIC_SAMPLES < 1 || REALISTIC_S
 }
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000").split(",").map(Number);
 const CONNECTIONS = 50;
-const SECRET = "bench-secret-0123456789abcdef0123456789";
 const ENDPOINTS = process.env.BENCH_ENDPOINTS ? process.env.BENCH_ENDPOINTS.split(" ") : ["/v1/queue", "/v1/loans?bucket=M2&sort=-dpd"];
 /** Which parts run: the single-caller runs kept for comparison ("classic") and the realistic workload. */
 const PARTS = (process.env.BENCH_PARTS ?? "classic,realistic").split(",");
@@ -61,7 +60,6 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? os.cpus().length);
 const REALISTIC_WARMUP_S = 10;
 const TARGET_P99_MS = 50;
 const TARGET_SCALING = 1.5;
-const REPO_ROOT = path.resolve(__dirname, "..");
 /** The server as deployed (RESPONSE_CACHE_MB default), and with its response cache off (every request runs its queries). */
 const MODES = [
   { cache: "on", cacheMb: "64" },
@@ -81,81 +79,6 @@ interface Row {
 
 async function run(url: string, token: string, duration: number): Promise<autocannon.Result> {
   return autocannon({ url, connections: CONNECTIONS, duration, headers: { authorization: `Bearer ${token}` } });
-}
-
-/**
- * `serve` on the book as operators run it (`npm run cli -- serve`: the CLI transpiled to dist/ by
- * the compile before the bench), in a process of its own (the load generator must not share its
- * event loop).
- */
-async function startServe(db: string, cacheMb: string, dir: string, workers = 1): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_SERVE_NODE_ARGS ? process.env.BENCH_SERVE_NODE_ARGS.split(" ") : []),
-      path.join(REPO_ROOT, "dist", "cli", "index.js"),
-      "serve",
-      "--db",
-      db,
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      "--deployments",
-      path.join(dir, "no-deployments"), // no chain access: these endpoints read the database only
-      "--rate-limit",
-      "10000000", // the benchmark measures the queries, not the limiter
-      "--response-cache-mb",
-      cacheMb,
-      "--workers",
-      String(workers),
-      "--evidence-dir",
-      path.join(dir, "evidence"),
-      "--log-level",
-      "info",
-    ],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, API_TOKEN_SECRET: SECRET } },
-  );
-  let out = "";
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s:\n${out}`)), 60_000);
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /"url":"(http:[^"]+)"[^\n]*"msg":"API listening"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-    child.once("exit", (code) => reject(new Error(`serve exited (${code}):\n${out}`)));
-  });
-  return { url, child };
-}
-
-async function stopServe(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  await exited;
-}
-
-/** bench/api/chain-writer.ts on the book, in a process of its own: a new indexed block every 2 s. */
-function startWriter(db: string, loans: number): { child: ChildProcess; blocks: { block: number; ms: number }[] } {
-  const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", "bench/api/chain-writer.ts", db, String(loans), String(WRITER.intervalMs), String(WRITER.loansPerBlock)], {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const blocks: { block: number; ms: number }[] = [];
-  let buf = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    buf += d.toString();
-    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
-      blocks.push(JSON.parse(buf.slice(0, i)) as { block: number; ms: number });
-      buf = buf.slice(i + 1);
-    }
-  });
-  return { child, blocks };
 }
 
 /** One realistic run: the book of `size` loans (in SQLite, or copied into PostgreSQL), the writer moving the chain, the mix at 50 connections. */
@@ -182,8 +105,8 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
     target = await copyToPostgres(book, POSTGRES_URL!, `bench_api_${size}`);
     console.error(`copied into PostgreSQL in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
   } else fs.copyFileSync(book, file);
-  const tokens = realisticTokens(SECRET);
-  const { url: base, child } = await startServe(target, "64", dir, WORKERS);
+  const tokens = realisticTokens(BENCH_SECRET);
+  const { url: base, child } = await startServe(target, { cacheMb: "64", dir, workers: WORKERS });
   const writer = startWriter(target, size);
   try {
     await runMix(base, size, tokens, CONNECTIONS, REALISTIC_WARMUP_S, 1);
@@ -252,10 +175,10 @@ async function main() {
       const t0 = Date.now();
       const book = await synthesize(file, size);
       console.error(`synthesized ${size} loans in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(book.buckets)}`);
-      const collector = serviceToken(COLLECTOR, SECRET, 3_600).token;
-      const auditor = serviceToken(AUDITOR, SECRET, 3_600).token;
+      const collector = serviceToken(COLLECTOR, BENCH_SECRET, 3_600).token;
+      const auditor = serviceToken(AUDITOR, BENCH_SECRET, 3_600).token;
       for (const mode of MODES) {
-        const { url: base, child } = await startServe(file, mode.cacheMb, dir);
+        const { url: base, child } = await startServe(file, { cacheMb: mode.cacheMb, dir });
         try {
           for (const endpoint of ENDPOINTS) {
             const probe = await fetch(`${base}${endpoint}`, { headers: { authorization: `Bearer ${collector}` } });

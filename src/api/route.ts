@@ -62,10 +62,11 @@ function etagOf(req: Request, body: Buffer): string | undefined {
 /**
  * Whether an answer goes to the other API processes' caches too (serve --workers): lists and queues
  * (no path parameter), which the same caller asks for again within a block, and not one loan's
- * details, which are seldom asked twice in a block: passing a 30 kB answer along costs the sender,
- * the primary and each receiver together about 0.17 ms of processor time. Measured (bench:api's realistic load, 100k loans, 2 workers, 10 rounds of
- * each alternated): sharing every answer raised the hit share from 0.38 to 0.48 and saved nothing;
- * sharing lists only raised it from 0.39 to 0.50 and served 7% more requests a second.
+ * details, which are seldom asked twice in a block. Passing a 30 kB answer along costs the sender,
+ * the primary and each receiver together about 0.17 ms of processor time. Measured with
+ * bench:api:ab (100k loans, 2 workers): passing every answer raised the hit share from 0.38 to 0.48
+ * and saved nothing; passing lists and queues only raised it from 0.39 to 0.50 and served 7% more
+ * requests a second.
  */
 const sharedAnswer = (req: Request): boolean => Object.keys(req.params).length === 0;
 

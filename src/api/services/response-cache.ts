@@ -46,7 +46,10 @@ export interface ResponseCache {
   /** Values kept for `at`'s generation (src/api/services/block-memo.ts; undefined when the cache is off). */
   memo(at: CachePosition): BlockMemo | undefined;
   get(generation: string, key: string): Buffer | undefined;
-  /** Stores `body` if the cursor is still at `generation` (the handler may have read a later block). */
+  /**
+   * Stores `body` if the cursor is still at `generation` (the handler may have read a later block),
+   * and passes it to the other API processes unless `shared` is false.
+   */
   set(generation: string, key: string, body: Buffer, shared?: boolean): Promise<void>;
   /**
    * A caller's scope at `at`: loaded once, then kept while the scope epoch stays, or only for its
