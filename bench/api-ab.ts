@@ -19,8 +19,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { synthesize } from "./api/synthesize";
-import { REALISTIC_SHAPE, cacheLookups, metricsOf, realisticTokens, runMix, treeCpuMs } from "./api/realistic";
-import { BENCH_SECRET, startServe, startWriter, stopServe } from "./api/processes";
+import { REALISTIC_SHAPE, hitShareOf, measured, perRequest, realisticTokens, runMix } from "./api/realistic";
+import { BENCH_SECRET, startServe, startWriter, stopProcess } from "./api/processes";
 import { machine } from "./machine";
 
 const CONNECTIONS = 50;
@@ -75,8 +75,8 @@ export function summarize(build: "A" | "B", checkout: string, rounds: AbRound[],
     checkout,
     rounds: mine.length,
     rpsMean: Math.round(mine.reduce((n, r) => n + r.rps, 0) / mine.length),
-    cpuMsPerRequest: totals.cpuMs === null || totals.requests === 0 ? null : Number((totals.cpuMs / totals.requests).toFixed(3)),
-    hitShare: totals.hit + totals.miss > 0 ? Number((totals.hit / (totals.hit + totals.miss)).toFixed(3)) : 0,
+    cpuMsPerRequest: perRequest(totals.cpuMs, totals.requests),
+    hitShare: hitShareOf(totals.hit, totals.miss),
     p99s,
     p99Median: median(p99s),
     errors: mine.reduce((n, r) => n + r.errors, 0),
@@ -100,7 +100,7 @@ async function main() {
   console.error(`speed probe: ${JSON.stringify(host.speedProbe)}`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-bench-api-ab-"));
-  const running: Parameters<typeof stopServe>[0][] = [];
+  const running: Parameters<typeof stopProcess>[0][] = [];
   let writer: ReturnType<typeof startWriter> | undefined;
   try {
     const book = path.join(dir, "book.db");
@@ -125,17 +125,12 @@ async function main() {
       for (const build of abOrder(round)) {
         const s = servers[build];
         const t = totals[build];
-        const before = cacheLookups(await metricsOf(s.url));
-        const cpuBefore = treeCpuMs(s.pid);
-        const r = await runMix(s.url, loans, tokens, CONNECTIONS, roundS, 10 + round);
-        const cpuAfter = treeCpuMs(s.pid);
-        const after = cacheLookups(await metricsOf(s.url));
-        const lookups = after.hit + after.miss - before.hit - before.miss;
-        const cpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+        const m = await measured(s.url, s.pid, () => runMix(s.url, loans, tokens, CONNECTIONS, roundS, 10 + round));
+        const r = m.value;
         t.requests += r.requests.total;
-        t.cpuMs = t.cpuMs === null || cpuMs === null ? null : t.cpuMs + cpuMs;
-        t.hit += after.hit - before.hit;
-        t.miss += after.miss - before.miss;
+        t.cpuMs = t.cpuMs === null || m.cpuMs === null ? null : t.cpuMs + m.cpuMs;
+        t.hit += m.hit;
+        t.miss += m.miss;
         const row: AbRound = {
           build,
           round,
@@ -143,8 +138,8 @@ async function main() {
           p50: r.latency.p50,
           p99: r.latency.p99,
           errors: r.errors + r.timeouts + r.non2xx,
-          hitShare: lookups > 0 ? Number(((after.hit - before.hit) / lookups).toFixed(3)) : 0,
-          cpuMsPerRequest: cpuMs === null || r.requests.total === 0 ? null : Number((cpuMs / r.requests.total).toFixed(3)),
+          hitShare: hitShareOf(m.hit, m.miss),
+          cpuMsPerRequest: perRequest(m.cpuMs, r.requests.total),
         };
         rounds.push(row);
         console.log(`${build} round ${round + 1}/${roundCount}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, hits ${row.hitShare}, ${row.cpuMsPerRequest} ms CPU a request, errors ${row.errors}`);
@@ -157,12 +152,8 @@ async function main() {
     }
     console.log(JSON.stringify({ machine: host, loans, workers, connections: CONNECTIONS, roundSeconds: roundS, summaries, rounds }));
   } finally {
-    if (writer && writer.child.exitCode === null) {
-      const exited = new Promise((r) => writer!.child.once("exit", r));
-      writer.child.kill("SIGTERM");
-      await exited;
-    }
-    for (const child of running) await stopServe(child);
+    if (writer) await stopProcess(writer.child);
+    for (const child of running) await stopProcess(child);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

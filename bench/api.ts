@@ -29,10 +29,10 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
-import { REALISTIC_SHAPE, WRITER, cacheLookups, handlerBuckets, handlerFigures, metricsOf, realisticTokens, runMix, treeCpuMs, type RealisticRow } from "./api/realistic";
+import { REALISTIC_SHAPE, WRITER, handlerBuckets, handlerFigures, hitShareOf, measured, perRequest, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
 import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 import { machine } from "./machine";
-import { BENCH_SECRET, startServe, startWriter, stopServe } from "./api/processes";
+import { BENCH_SECRET, startServe, startWriter, stopProcess } from "./api/processes";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
 /** Runs per realistic row (BENCH_REALISTIC_SAMPLES, default 3, odd): the row is the median-p99 one. */
@@ -81,7 +81,6 @@ async function run(url: string, token: string, duration: number): Promise<autoca
   return autocannon({ url, connections: CONNECTIONS, duration, headers: { authorization: `Bearer ${token}` } });
 }
 
-/** One realistic run: the book of `size` loans (in SQLite, or copied into PostgreSQL), the writer moving the chain, the mix at 50 connections. */
 /** The realistic book of `size` loans, synthesized once per run of the benchmark (the runs work on copies). */
 const books = new Map<number, string>();
 async function realisticBook(size: number, dir: string): Promise<string> {
@@ -95,6 +94,7 @@ async function realisticBook(size: number, dir: string): Promise<string> {
   return file;
 }
 
+/** One realistic run: the book of `size` loans (in SQLite, or copied into PostgreSQL), the writer moving the chain, the mix at 50 connections. */
 async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"): Promise<RealisticRow> {
   const book = await realisticBook(size, dir);
   // The chain writer changes the book: each run gets a fresh copy (SQLite) or schema (PostgreSQL).
@@ -110,22 +110,20 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
   const writer = startWriter(target, size);
   try {
     await runMix(base, size, tokens, CONNECTIONS, REALISTIC_WARMUP_S, 1);
-    const metricsBefore = await metricsOf(base);
-    const before = cacheLookups(metricsBefore);
-    const cpuBefore = treeCpuMs(child.pid!);
     const firstBlock = writer.blocks.length;
     // REALISTIC_SAMPLES back-to-back runs on the same server and moving chain; the row is the one
     // with the median p99 (a single 20 s run's p99 moved by ±25% between runs minutes apart).
-    const samples: autocannon.Result[] = [];
-    for (let i = 0; i < REALISTIC_SAMPLES; i++) samples.push(await runMix(base, size, tokens, CONNECTIONS, DURATION, 2 + i));
+    const m = await measured(base, child.pid!, async () => {
+      const runs: autocannon.Result[] = [];
+      for (let i = 0; i < REALISTIC_SAMPLES; i++) runs.push(await runMix(base, size, tokens, CONNECTIONS, DURATION, 2 + i));
+      return runs;
+    });
+    const samples = m.value;
     const r = [...samples].sort((a, b) => a.latency.p99 - b.latency.p99)[Math.floor(samples.length / 2)]!;
-    const cpuAfter = treeCpuMs(child.pid!);
-    const metricsAfter = await metricsOf(base);
-    const after = cacheLookups(metricsAfter);
-    const handled = handlerFigures(handlerBuckets(metricsBefore), handlerBuckets(metricsAfter));
+    const handled = handlerFigures(handlerBuckets(m.metricsBefore), handlerBuckets(m.metricsAfter));
     if (writer.child.exitCode !== null) throw new Error(`the chain writer stopped (exit ${writer.child.exitCode}) after ${writer.blocks.length} blocks: the chain did not move`);
     const written = writer.blocks.slice(firstBlock).map((b) => b.ms).sort((a, b) => a - b);
-    const lookups = after.hit + after.miss - before.hit - before.miss;
+    const requests = samples.reduce((n, x) => n + x.requests.total, 0);
     const row: RealisticRow = {
       db,
       loans: size,
@@ -136,22 +134,18 @@ async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"
       rps: Math.round(r.requests.average),
       // Errors of every sample count, not only the median one's.
       errors: samples.reduce((n, x) => n + x.errors + x.timeouts + x.non2xx, 0),
-      cacheHitShare: lookups > 0 ? Number(((after.hit - before.hit) / lookups).toFixed(3)) : 0,
-      requests: samples.reduce((n, x) => n + x.requests.total, 0),
+      cacheHitShare: hitShareOf(m.hit, m.miss),
+      requests,
       samples: samples.map((x) => ({ rps: Math.round(x.requests.average), p50: x.latency.p50, p99: x.latency.p99 })),
-      server: { ...handled, cpuMsPerRequest: cpuBefore === null || cpuAfter === null ? null : Number(((cpuAfter - cpuBefore) / samples.reduce((n, x) => n + x.requests.total, 0)).toFixed(3)) },
+      server: { ...handled, cpuMsPerRequest: perRequest(m.cpuMs, requests) },
       blocks: written.length,
       blockWriteMsP50: written.length ? written[Math.floor(written.length / 2)]! : 0,
     };
     console.error(`  realistic ${db} @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, server: ${row.server.within50ms} within 50 ms, p99 <= ${row.server.p99AtMostMs} ms, ${row.server.cpuMsPerRequest} ms CPU a request, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
     return row;
   } finally {
-    if (writer.child.exitCode === null) {
-      const exited = new Promise((r) => writer.child.once("exit", r));
-      writer.child.kill("SIGTERM");
-      await exited;
-    }
-    await stopServe(child);
+    await stopProcess(writer.child);
+    await stopProcess(child);
     fs.rmSync(file, { force: true });
     if (db === "postgres") await dropPostgresCopy(POSTGRES_URL!, `bench_api_${size}`);
   }
@@ -212,7 +206,7 @@ async function main() {
             extra.push({ endpoint: "/v1/portfolio (single request, cache off, median of 3)", loans: size, ms: Math.round(times.sort((a, b) => a - b)[1]) });
           }
         } finally {
-          await stopServe(child);
+          await stopProcess(child);
         }
       }
     }

@@ -72,7 +72,8 @@ export async function startServe(db: string, { cacheMb, dir, workers = 1, root =
   return { url, child };
 }
 
-export async function stopServe(child: ChildProcess): Promise<void> {
+/** Stops a benchmark process (serve, the writer) with SIGTERM and waits for it to exit. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");

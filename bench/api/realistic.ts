@@ -146,6 +146,27 @@ export function treeCpuMs(root: number): number | null {
   return (ticks * 1000) / hz;
 }
 
+/** Processor time a request, to 3 decimals (null without a processor time). */
+export const perRequest = (cpuMs: number | null, requests: number): number | null => (cpuMs === null || requests === 0 ? null : Number((cpuMs / requests).toFixed(3)));
+
+/** The share of cache lookups that hit, to 3 decimals (0 without lookups). */
+export const hitShareOf = (hit: number, miss: number): number => (hit + miss > 0 ? Number((hit / (hit + miss)).toFixed(3)) : 0);
+
+/**
+ * `work` against the server at `base` (its primary's pid `pid`), with what the server counted
+ * meanwhile: /metrics read before and after, the cache lookups between them, and the processor
+ * time of its processes (treeCpuMs; null where /proc cannot tell).
+ */
+export async function measured<T>(base: string, pid: number, work: () => Promise<T>): Promise<{ value: T; metricsBefore: string; metricsAfter: string; hit: number; miss: number; cpuMs: number | null }> {
+  const metricsBefore = await metricsOf(base);
+  const cpuBefore = treeCpuMs(pid);
+  const value = await work();
+  const cpuAfter = treeCpuMs(pid);
+  const metricsAfter = await metricsOf(base);
+  const [before, after] = [cacheLookups(metricsBefore), cacheLookups(metricsAfter)];
+  return { value, metricsBefore, metricsAfter, hit: after.hit - before.hit, miss: after.miss - before.miss, cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
+}
+
 /** autocannon with the mix: every request a caller and path of its own. */
 export function runMix(base: string, loans: number, tokens: { collectors: string[][]; lenders: string[] }, connections: number, duration: number, seed: number): Promise<autocannon.Result> {
   const random = prng(seed);
