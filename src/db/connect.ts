@@ -47,6 +47,7 @@ import * as m0021 from "./migrations/0021_deferred_indexes";
 import * as m0022 from "./migrations/0022_loans_rowid";
 import * as m0023 from "./migrations/0023_reminders_latest";
 import * as m0024 from "./migrations/0024_actions_recent_calls";
+import * as m0025 from "./migrations/0025_history_loan_events";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -71,6 +72,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "0022_loans_rowid": m0022,
   "0023_reminders_latest": m0023,
   "0024_actions_recent_calls": m0024,
+  "0025_history_loan_events": m0025,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -11,13 +11,15 @@ import { createApp } from "../../src/api/app";
 import { sql } from "kysely";
 import { createResponseCache, type CacheShare } from "../../src/api/services/response-cache";
 import { HISTORY_TABLES, SCOPE_TABLES } from "../../src/db/migrations/0017_cache_epochs";
+import { ROLLBACK_TABLES } from "../../src/db/migrations/0025_history_loan_events";
 import { KeptHistory } from "../../src/api/services/kept-history";
 import { BlockMemo } from "../../src/api/services/block-memo";
 import { rpc } from "../support/chain";
 import { createTestDatabase, describeEachDialect } from "../indexer/helpers/harness";
 import { apiFixture, sendAs, type ApiFixture, type Role } from "./fixture";
-import { loanLedgerAbi } from "../../src/chain/abis";
-import { DAY_SECONDS as DAY } from "../../src/domain";
+import { collectionLogAbi, loanLedgerAbi } from "../../src/chain/abis";
+import { keccak256, toHex } from "viem";
+import { Channel, DAY_SECONDS as DAY, Kind } from "../../src/domain";
 
 
 async function cacheCounts(registry: Registry): Promise<{ hit: number; miss: number }> {
@@ -132,6 +134,34 @@ describeEachDialect("GET responses cached per indexed block", (dialect) => {
     expect(after.scheduleVersions.slice(0, -1)).to.deep.equal(before.scheduleVersions);
     expect(after.scheduleVersions.at(-1)!.installments).to.have.length(2);
     expect(JSON.stringify(after)).to.equal((await fresh("collector", "/v1/loans/3")).body);
+  });
+
+  it("shows the queue's new promises and calls the block after, though each loan's side rows were kept", async function () {
+    this.timeout(60_000);
+    type Queue = { items: { loanId: string; promises: { pending: number }; contactWindow: { allowedNow: boolean; reasons: string[] } }[] };
+    const path = "/v1/queue?limit=50";
+    const queue = async () => (await cached("collector", path)).body;
+    const before = await queue(); // every loan's promises, reminder and calls kept
+    expect(before).to.equal((await fresh("collector", path)).body);
+    const loan = (JSON.parse(before) as Queue).items.find((i) => i.contactWindow.allowedNow)!;
+    expect(loan, "a queue loan the collector may call now").to.not.equal(undefined);
+    const log = f.deployment.collectionLog.address;
+    const now = (await f.client.getBlock()).timestamp;
+    const hash = keccak256(toHex("cache-test"));
+    // Connected calls up to the lender's daily limit (2): the loan may not be called again today.
+    for (let i = 0; i < 2; i++) await sendAs(f, "collector", log, collectionLogAbi, "recordAction", [BigInt(loan.loanId), Channel.Call, Kind.ContactMade, 0, now, hash]);
+    await sendAs(f, "collector", log, collectionLogAbi, "recordPromise", [BigInt(loan.loanId), 5n, now + BigInt(5 * DAY), hash]);
+    await f.reindex();
+    const after = await queue();
+    expect(after).to.equal((await fresh("collector", path)).body);
+    const item = (JSON.parse(after) as Queue).items.find((i) => i.loanId === loan.loanId)!;
+    expect(item.promises.pending).to.equal(loan.promises.pending + 1);
+    expect(item.contactWindow.allowedNow).to.equal(false);
+    // Time alone moves no loan's updated_block: what was kept serves the later block, its calls those of the later window.
+    await rpc(f.node.url, "evm_increaseTime", [20 * DAY]);
+    await rpc(f.node.url, "evm_mine", []);
+    await f.reindex();
+    expect(await queue()).to.equal((await fresh("collector", path)).body);
   });
 });
 
@@ -355,8 +385,8 @@ describeEachDialect("caller scopes kept across blocks", (dialect) => {
   });
 });
 
-describeEachDialect("schedules and policies kept until a rollback", (dialect) => {
-  it("hands out one KeptHistory while no installment or policy is updated or deleted, a new one after", async () => {
+describeEachDialect("schedules, policies and loans' side rows kept until a rollback", (dialect) => {
+  it("hands out one KeptHistory while no installment, policy or loan event is updated or deleted, a new one after", async () => {
     const database = createTestDatabase(dialect, "history");
     const handle = await database.open();
     try {
@@ -372,12 +402,14 @@ describeEachDialect("schedules and policies kept until a rollback", (dialect) =>
       await db.insertInto("installments").values(installment).execute();
       const policy = { block_number: 10, log_index: 0, policy_id: 1, lender: "0xab", grace_days: 1, penalty_rate_bps: 0, late_fee: "0", substandard_after_days: 90, doubtful_after_days: 180, loss_after_days: 360, default_after_days: 90, reminder_offsets: "[]" };
       await db.insertInto("policies").values(policy).execute();
+      const event = { block_number: 10, log_index: 1, loan_id: 1, tx_hash: "0xbb", block_timestamp: 1_000, contract: "CollectionLog" as const, name: "ActionRecorded" };
+      await db.insertInto("loan_events").values(event).execute();
       const after = (await cache.position())!;
       expect(after.historyEpoch).to.equal(first.historyEpoch);
       expect(cache.history(after)).to.equal(kept);
       expect(kept.schedule(1, 0)?.[0].principal).to.equal(100n);
       // A rollback deletes rows: nothing kept before is handed out again.
-      for (const table of HISTORY_TABLES) {
+      for (const table of [...HISTORY_TABLES, ...ROLLBACK_TABLES]) {
         const before = (await cache.position())!;
         await db.deleteFrom(table).execute();
         const rolledBack = (await cache.position())!;
@@ -405,6 +437,24 @@ describeEachDialect("schedules and policies kept until a rollback", (dialect) =>
     expect(kept.schedule(1, 1)).to.equal(undefined); // another version
     kept.keepSchedule(4, 0, []);
     expect(kept.schedule(4, 0)).to.equal(undefined);
+  });
+
+  it("keeps a loan's side rows for the updated_block they were read at, with the calls of any later window", () => {
+    const kept = new KeptHistory(2);
+    const call = (occurred_at: number) => ({ loan_id: 1, kind: Kind.ContactMade, occurred_at });
+    const rows = { updatedBlock: 7, promises: [], reminder: undefined, callsSince: 100, calls: [call(100), call(150), call(200)] };
+    kept.keepSideRows(1, rows);
+    expect(kept.sideRows(1, 7, 100)).to.deep.equal(rows);
+    expect(kept.sideRows(1, 8, 100), "the loan had an event since").to.equal(undefined);
+    expect(kept.sideRows(1, 7, 99), "calls before the kept window").to.equal(undefined);
+    expect(kept.sideRows(1, 7, 150)).to.deep.equal({ ...rows, callsSince: 150, calls: [call(150), call(200)] });
+    expect(kept.sideRows(1, 7, 100)!.calls, "the kept rows are not cut").to.have.length(3);
+    kept.keepSideRows(2, { ...rows, updatedBlock: 3 });
+    expect(kept.sideRows(1, 7, 100)).to.not.equal(undefined); // 1 is now the most recently used
+    kept.keepSideRows(3, rows);
+    expect(kept.sideRows(2, 3, 100)).to.equal(undefined);
+    expect(kept.sideRows(1, 7, 100)).to.not.equal(undefined);
+    expect(kept.sideRows(3, 7, 100)).to.not.equal(undefined);
   });
 
   it("keeps the loan detail's schedule versions by loan and version, most recently used up to its bound", () => {

@@ -13,8 +13,8 @@
  * Callers' scopes are kept longer: a scope is read from tables whose every change raises
  * `cache_epochs.scopes` (migration 0017), so one stays right across blocks until that moves — unless
  * it also depends on the chain time (an agency's placements start and end with no event), then
- * only for its generation. Schedules and policies (`history`) are kept until
- * `cache_epochs.history` moves (a rollback deleted some).
+ * only for its generation. Schedules, policies and loans' side rows (`history`) are kept until
+ * `cache_epochs.history` moves (a rollback deleted some; migrations 0017 and 0025).
  */
 import type { Kysely } from "kysely";
 import { Counter, type Registry } from "prom-client";
@@ -41,7 +41,7 @@ export interface ResponseCache {
   generation(): Promise<string | undefined>;
   /** The current generation, cursor and epochs (one statement), or undefined before the first block. */
   position(): Promise<CachePosition | undefined>;
-  /** Schedules and policies kept while the history epoch stays at `at`'s (undefined when the cache is off). */
+  /** Schedules, policies and loans' side rows kept while the history epoch stays at `at`'s (undefined when the cache is off). */
   history(at: CachePosition): KeptHistory | undefined;
   /** Values kept for `at`'s generation (src/api/services/block-memo.ts; undefined when the cache is off). */
   memo(at: CachePosition): BlockMemo | undefined;
