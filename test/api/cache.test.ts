@@ -136,6 +136,42 @@ describeEachDialect("GET responses cached per indexed block", (dialect) => {
     expect(JSON.stringify(after)).to.equal((await fresh("collector", "/v1/loans/3")).body);
   });
 
+  it("pages loans and the queue as of the new block after the overdue refresh alone (no event)", async function () {
+    this.timeout(60_000);
+    /** Every page of `path` as `role` gets them, following nextCursor. */
+    const pages = async (get: (role: Role, path: string) => Promise<{ body: string }>, role: Role, path: string) => {
+      const out: string[] = [];
+      for (let next: string | null = path; next !== null; ) {
+        const body: string = (await get(role, next)).body;
+        out.push(body);
+        const cursor = (JSON.parse(body) as { nextCursor: string | null }).nextCursor;
+        next = cursor === null ? null : `${path}&cursor=${encodeURIComponent(cursor)}`;
+      }
+      return out;
+    };
+    const paths: [Role, string][] = [
+      ["lender", "/v1/loans?sort=-amountOverdue&limit=1"],
+      ["collector", "/v1/loans?sort=-dpd&limit=2"],
+      ["collector", "/v1/queue?limit=2"],
+      ["collector", "/v1/queue?order=due&limit=2"],
+    ];
+    const before: string[][] = [];
+    for (const [role, path] of paths) {
+      const got = await pages(cached, role, path);
+      expect(got).to.deep.equal(await pages(fresh, role, path));
+      before.push(got);
+    }
+    // Forty days on, no event: more installments are overdue, written by the indexer's overdue refresh alone.
+    await rpc(f.node.url, "evm_increaseTime", [40 * DAY]);
+    await rpc(f.node.url, "evm_mine", []);
+    await f.reindex();
+    for (const [i, [role, path]] of paths.entries()) {
+      const got = await pages(cached, role, path);
+      expect(got, path).to.deep.equal(await pages(fresh, role, path));
+      expect(got, path).to.not.deep.equal(before[i]);
+    }
+  });
+
   it("shows the queue's new promises and calls the block after, though each loan's side rows were kept", async function () {
     this.timeout(60_000);
     type Queue = { items: { loanId: string; promises: { pending: number }; contactWindow: { allowedNow: boolean; reasons: string[] } }[] };
