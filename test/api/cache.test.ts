@@ -177,6 +177,12 @@ describeEachDialect("GET responses cached per indexed block", (dialect) => {
     type Queue = { items: { loanId: string; promises: { pending: number }; contactWindow: { allowedNow: boolean; reasons: string[] } }[] };
     const path = "/v1/queue?limit=50";
     const queue = async () => (await cached("collector", path)).body;
+    // Noon at UTC+8 (the fixture's loans; the lender calls 9:00-20:00 borrower time): calls are allowed.
+    const t0 = Number((await f.client.getBlock()).timestamp);
+    const noon = 4 * 3600;
+    await rpc(f.node.url, "evm_setNextBlockTimestamp", [t0 + ((((noon - t0) % DAY) + DAY) % DAY || DAY)]);
+    await rpc(f.node.url, "evm_mine", []);
+    await f.reindex();
     const before = await queue(); // every loan's promises, reminder and calls kept
     expect(before).to.equal((await fresh("collector", path)).body);
     const loan = (JSON.parse(before) as Queue).items.find((i) => i.contactWindow.allowedNow)!;
