@@ -267,7 +267,7 @@ async function sideRows(db: Kysely<Database>, rows: readonly LoansTable[], at: A
     if (l) l.reminder = r;
   }
   for (const c of read.calls) loaded.get(c.loan_id)?.calls.push(c);
-  if (kept) for (const [id, l] of loaded) if (l.updatedBlock <= at.block) kept.keepSideRows(id, l);
+  for (const [id, l] of loaded) if (l.updatedBlock <= at.block) kept.keepSideRows(id, l);
   const out: SideRows = { promises: [], reminders: [], calls: [], scores: read.scores };
   for (const r of rows) {
     const s = known.get(r.loan_id) ?? loaded.get(r.loan_id)!;
