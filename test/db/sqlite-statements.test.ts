@@ -92,4 +92,59 @@ describe("SQLite statements: rows built per statement", () => {
     expect(iterator.next().done).to.equal(true);
     expect(cache.prepare(text)).to.equal(first);
   });
+
+  describe("a statement ending in limit ?", () => {
+    /** The texts the connection prepares from now on. */
+    function preparedTexts(): string[] {
+      const texts: string[] = [];
+      const prepare = sqlite.prepare.bind(sqlite);
+      sqlite.prepare = ((text: string) => {
+        texts.push(text);
+        return prepare(text);
+      }) as typeof sqlite.prepare;
+      return texts;
+    }
+    beforeEach(() => sqlite.exec("insert into t (id, name) values (3, 'c'), (4, 'd'), (5, 'e')"));
+
+    it("runs with its limit written in (SQLite plans a bound limit again at every run), and the same rows", async () => {
+      const texts = preparedTexts();
+      const db = new Kysely<{ t: { id: number; name: string } }>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+      const page = (limit: number) => db.selectFrom("t").select(["id", "name"]).where("id", ">", 1).orderBy("id").limit(limit).execute();
+      expect(await page(2)).to.deep.equal([
+        { id: 2, name: "b's" },
+        { id: 3, name: "c" },
+      ]);
+      expect(await page(2)).to.have.length(2);
+      expect(await page(0)).to.deep.equal([]);
+      const streamed: unknown[] = [];
+      for await (const row of db.selectFrom("t").select("id").orderBy("id", "desc").limit(1).stream()) streamed.push(row);
+      expect(streamed).to.deep.equal([{ id: 5 }]);
+      expect(texts).to.deep.equal([
+        'select "id", "name" from "t" where "id" > ? order by "id" limit ?',
+        'select "id", "name" from "t" where "id" > ? order by "id" limit 2',
+        'select "id", "name" from "t" where "id" > ? order by "id" limit 0',
+        'select "id" from "t" order by "id" desc limit ?',
+        'select "id" from "t" order by "id" desc limit 1',
+      ]);
+    });
+
+    it("gives what better-sqlite3 gives for any limit bound, or the same error", () => {
+      const text = "select id from t where id >= ? order by id limit ?";
+      const outcome = (run: () => unknown) => {
+        try {
+          return { rows: run() };
+        } catch (err) {
+          return { error: (err as Error).message };
+        }
+      };
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 6 }), fc.oneof(fc.integer({ min: -2, max: 8 }), fc.bigInt({ min: -2n, max: 8n }), fc.constantFrom(2 ** 53, 1.5, "3", null)), (from, limit) => {
+          const own = outcome(() => sqlite.prepare(text).all(from, limit));
+          const cached = outcome(() => cachingStatements(sqlite).prepare(text).all([from, limit]));
+          expect(cached).to.deep.equal(own);
+        }),
+        { numRuns: 200 },
+      );
+    });
+  });
 });
