@@ -50,8 +50,9 @@ const TRAILING_LIMIT = / limit \?$/i;
  * queue page's loans read took 260-340 µs this way against 420-530 µs, the M1 list's 430 against
  * 570-620, a role check 12 against 29; under bench:api's realistic load (100k, 8 rounds each way)
  * the API served 11-12% more requests a second on 11% less processor time a request. A limit that
- * is not a non-negative safe integer runs as written. (A database with sqlite_stat4 statistics re-plans
- * an equality on an indexed column the same way; ANALYZE makes them, and the indexer never runs it.)
+ * is not a non-negative safe integer runs as written. (A database with sqlite_stat4 statistics
+ * re-plans an equality on an indexed column the same way; ANALYZE makes them, and the indexer never
+ * runs it.)
  */
 function withLiteralLimit(text: string, prepared: (text: string) => CachedStatement): CachedStatement {
   const asWritten = prepared(text);
