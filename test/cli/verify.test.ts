@@ -65,6 +65,9 @@ describe("cli verify", function () {
     let rpc = "";
     let deploymentName = "";
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "duetrail-verify-"));
+    const deployments = path.join(tmp, "deployments");
+    /** The CLI reading this test's deployments folder. */
+    const cliHere = (...args: string[]) => cliWithEnv({ DEPLOYMENTS_DIR: deployments }, ...args);
     let provider: InstanceType<typeof ethers.JsonRpcProvider>;
     const recorded: { seq: bigint; channel: number; kind: number; outcome: number; occurredAt: bigint; evidenceHash: string; txHash: string }[] = [];
     let logAddress = "";
@@ -81,16 +84,16 @@ describe("cli verify", function () {
       await waitFor(logFile, "Started HTTP and WebSocket JSON-RPC server", 120_000, node);
 
       const deploy = spawnSync("npx", ["hardhat", "run", "scripts/deploy.ts", "--network", "localhost"], {
-        cwd: root, encoding: "utf8", env: { ...process.env, RPC_URL: rpc }, timeout: 180_000,
+        cwd: root, encoding: "utf8", env: { ...process.env, RPC_URL: rpc, DEPLOYMENTS_DIR: deployments }, timeout: 180_000,
       });
       expect(deploy.status, deploy.stderr).to.equal(0);
       logAddress = /CollectionLog\s+(0x[0-9a-fA-F]{40})/.exec(deploy.stdout)![1];
       const ledgerAddress = /LoanLedger\s+(0x[0-9a-fA-F]{40})/.exec(deploy.stdout)![1];
-      // The deploy wrote deployments/localhost/; verify reads a private copy of it, so another
-      // process deploying to "localhost" meanwhile cannot change what this test reads.
+      // The deploy wrote <tmp>/deployments/localhost/ (not the checkout's deployments/, which
+      // another test process may be writing meanwhile); verify reads it under a name of its own.
       deploymentName = `verify-e2e-${process.pid}`;
-      const dir = path.join(root, "deployments", deploymentName);
-      fs.cpSync(path.join(root, "deployments", "localhost"), dir, { recursive: true });
+      const dir = path.join(deployments, deploymentName);
+      fs.renameSync(path.join(deployments, "localhost"), dir);
       expect(JSON.parse(fs.readFileSync(path.join(dir, "CollectionLog.json"), "utf8")).address).to.equal(logAddress);
 
       provider = new ethers.JsonRpcProvider(rpc, undefined, { staticNetwork: true });
@@ -129,12 +132,11 @@ describe("cli verify", function () {
         await exited;
         clearTimeout(timer);
       }
-      if (deploymentName) fs.rmSync(path.join(root, "deployments", deploymentName), { recursive: true, force: true });
       fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     it("prints the recomputed trail as JSON and exits 0 when it equals trailOf", async function () {
-      const r = await cli("verify", "--rpc", rpc, "--network", deploymentName, "--loan", "1");
+      const r = await cliHere("verify", "--rpc", rpc, "--network", deploymentName, "--loan", "1");
       expect(r.code, r.stderr).to.equal(0);
       const out = JSON.parse(r.stdout);
       const [head, count] = await CollectionLog__factory.connect(logAddress, provider).trailOf(1n);
@@ -156,7 +158,7 @@ describe("cli verify", function () {
     });
 
     it("verifies a loan without actions as head_0, count 0", async function () {
-      const r = await cli("verify", "--rpc", rpc, "--network", deploymentName, "--loan", "2");
+      const r = await cliHere("verify", "--rpc", rpc, "--network", deploymentName, "--loan", "2");
       expect(r.code, r.stderr).to.equal(0);
       const out = JSON.parse(r.stdout);
       expect(out).to.include({ loanId: "2", count: "0", valid: true, recomputedHead: genesisHead(31337, logAddress as Address, 2n) });
@@ -165,29 +167,29 @@ describe("cli verify", function () {
 
     it("exits 2 with one line on a bad --loan, a missing deployment, an unreachable RPC", async function () {
       for (const loan of ["0", "abc"]) {
-        const r = await cli("verify", "--rpc", rpc, "--network", deploymentName, "--loan", loan);
+        const r = await cliHere("verify", "--rpc", rpc, "--network", deploymentName, "--loan", loan);
         expect(r.code, loan).to.equal(2);
         expect(r.stdout).to.equal("");
         expect(r.stderr.trim().split("\n"), loan).to.deep.equal(["error: --loan must be a positive integer"]);
       }
-      const missing = await cli("verify", "--rpc", rpc, "--network", "no-such-network", "--loan", "1");
+      const missing = await cliHere("verify", "--rpc", rpc, "--network", "no-such-network", "--loan", "1");
       expect(missing.code).to.equal(2);
       expect(missing.stderr.trim().split("\n")).to.have.length(1);
       expect(missing.stderr).to.match(/^error: no deployment for network "no-such-network"/);
-      const closed = await cli("verify", "--rpc", `http://127.0.0.1:${await freePort()}`, "--network", deploymentName, "--loan", "1");
+      const closed = await cliHere("verify", "--rpc", `http://127.0.0.1:${await freePort()}`, "--network", deploymentName, "--loan", "1");
       expect(closed.code).to.equal(2);
       expect(closed.stderr.trim().split("\n")).to.have.length(1);
       expect(closed.stderr).to.match(/^error: cannot reach --rpc/);
     });
 
     it("takes --rpc and --network from RPC_URL and NETWORK, as the other operator commands", async function () {
-      const r = await cliWithEnv({ RPC_URL: rpc, NETWORK: deploymentName }, "verify", "--all");
+      const r = await cliWithEnv({ RPC_URL: rpc, NETWORK: deploymentName, DEPLOYMENTS_DIR: deployments }, "verify", "--all");
       expect(r.code, r.stderr).to.equal(0);
       expect(JSON.parse(r.stdout)).to.include({ network: deploymentName, valid: true, loans: 1 });
     });
 
     it("--help exits 0 and names the flags", async function () {
-      const r = await cli("verify", "--help");
+      const r = await cliHere("verify", "--help");
       expect(r.code).to.equal(0);
       expect(r.stdout).to.contain("--rpc <url>").and.contain("--network <name>").and.contain("--loan <id>");
     });
