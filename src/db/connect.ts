@@ -23,6 +23,7 @@ import { InvalidSchemaNameError, MigrationError } from "./errors";
 import { SchemaPostgresDialect } from "./pg-introspector";
 import { prepareReads, takePrepareOption } from "./pg-prepared";
 import { cachingStatements } from "./sqlite-statements";
+import { registerDirectReads } from "./prepared";
 import * as m0001 from "./migrations/0001_initial";
 import * as m0002 from "./migrations/0002_api";
 import * as m0003 from "./migrations/0003_event_args";
@@ -232,8 +233,10 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     sqlite.pragma("synchronous = NORMAL");
     // Until the migrations are done (see MIGRATION_WAIT_MS); then BUSY_TIMEOUT_MS.
     sqlite.pragma(`busy_timeout = ${MIGRATION_WAIT_MS}`);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+    const statements = cachingStatements(sqlite);
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
     registerRawConnection(db, { dialect: "sqlite", sqlite });
+    registerDirectReads(db, statements.readNow);
     // The migrations run through a second Kysely over the same connection (its transactions begin
     // IMMEDIATE); it is not destroyed, which would close the connection.
     migrationDb = new Kysely<Database>({ dialect: new MigrationSqliteDialect({ database: sqlite }) });

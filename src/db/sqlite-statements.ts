@@ -14,7 +14,7 @@ const STATEMENT_CACHE_SIZE = 1_000;
  * being iterated (a streamed query) is not handed out twice. A statement ending in `limit ?` runs
  * with its limit written in (see withLiteralLimit).
  */
-export function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
+export function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase & { readNow: DirectRead } {
   const statements = new Map<string, CachedStatement>();
   const prepared = (text: string): CachedStatement => {
     const cached = statements.get(text);
@@ -30,11 +30,26 @@ export function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabas
     }
     return stmt;
   };
+  const prepare = (text: string) => (TRAILING_LIMIT.test(text) ? withLiteralLimit(text, prepared) : prepared(text));
   return {
     close: () => sqlite.close(),
-    prepare: (text: string) => (TRAILING_LIMIT.test(text) ? withLiteralLimit(text, prepared) : prepared(text)),
+    prepare,
+    readNow(text, parameters) {
+      if (sqlite.inTransaction) return undefined;
+      const stmt = prepare(text);
+      return stmt.reader ? (stmt.all(parameters) as unknown[]) : undefined;
+    },
   };
 }
+
+/**
+ * Runs the read `text` on the connection at once, outside Kysely's driver, and returns its rows;
+ * or undefined when it must go through Kysely (and wait its turn): a transaction is open on the
+ * connection (the read would see its uncommitted writes), or `text` is not a read. Kysely's driver
+ * hands the one connection out in turn, so a query costs a lock, a release and several promises;
+ * no other query can be running meanwhile, since better-sqlite3 runs each to its end at once.
+ */
+export type DirectRead = (text: string, parameters: ReadonlyArray<unknown>) => unknown[] | undefined;
 
 /** A statement whose last parameter is its LIMIT, as Kysely writes `.limit(n)` without an offset. */
 const TRAILING_LIMIT = / limit \?$/i;

@@ -2,7 +2,9 @@
  * Queries built and compiled once (src/db/prepared.ts): the rows are those of the same query built
  * by Kysely each time, for any values and list lengths; each query keeps its own compiled SQL (two
  * queries of the same shape on one database do not share it); a variant builds its own; and a
- * build that does not carry a value as a parameter is refused when first run.
+ * build that does not carry a value as a parameter is refused when first run. On SQLite a prepared
+ * read runs at once outside Kysely's turn-taking, except while a transaction is open, which it waits
+ * for.
  */
 import { expect } from "chai";
 import fc from "fast-check";
@@ -105,6 +107,64 @@ describeEachDialect("preparedQuery", (dialect) => {
     const unused = preparedQuery((db, _p: { jti: string; subject: string }) => db.selectFrom("revoked_tokens").select("jti").where("jti", "=", _p.jti));
     await expectRejected(unused(handle.db, { jti: "t1", subject: "s1" }), 'the value "subject" is not a parameter');
   });
+
+  if (dialect === "sqlite") {
+    /** Holds Kysely's one SQLite connection (as a transaction or a plain borrow) until `release`. */
+    function hold(kind: "transaction" | "borrow", body: (db: Kysely<Database>) => Promise<void>) {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      const run = async (db: Kysely<Database>) => {
+        await body(db);
+        entered();
+        await gate;
+      };
+      const done = kind === "transaction" ? handle.db.transaction().execute(run) : handle.db.connection().execute(run);
+      return { inside, release, done };
+    }
+    const settledYet = async (p: Promise<unknown>) => {
+      let settled = false;
+      void p.then(() => (settled = true));
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      return settled;
+    };
+
+    it("reads at once while the connection is lent outside a transaction, without waiting its turn", async function () {
+      const h = hold("borrow", async () => undefined);
+      await h.inside;
+      const read = revokedIn(handle.db, { jtis: ["t1", "t2"], since: 0 });
+      try {
+        expect(await settledYet(read), "a prepared read waits for a borrow with no transaction open").to.equal(true);
+      } finally {
+        h.release();
+        await h.done;
+      }
+      expect(await read).to.deep.equal([
+        { jti: "t1", revoked_at: 101 },
+        { jti: "t2", revoked_at: 102 },
+      ]);
+    });
+
+    it("waits for an open transaction and then reads what it committed, never its uncommitted rows", async function () {
+      const h = hold("transaction", async (trx) => {
+        await trx.insertInto("revoked_tokens").values({ jti: "t-open", subject: "s9", revoked_at: 500, expires_at: 10_000 }).execute();
+      });
+      await h.inside;
+      const read = revokedIn(handle.db, { jtis: ["t1", "t-open"], since: 0 });
+      try {
+        expect(await settledYet(read), "a prepared read ran inside another's open transaction").to.equal(false);
+      } finally {
+        h.release();
+        await h.done;
+      }
+      expect(await read).to.deep.equal([
+        { jti: "t-open", revoked_at: 500 },
+        { jti: "t1", revoked_at: 101 },
+      ]);
+      await handle.db.deleteFrom("revoked_tokens").where("jti", "=", "t-open").execute();
+    });
+  }
 });
 
 async function expectRejected(p: Promise<unknown>, message: string): Promise<void> {
