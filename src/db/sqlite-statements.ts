@@ -35,9 +35,8 @@ export function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabas
     close: () => sqlite.close(),
     prepare,
     readNow(text, parameters) {
-      if (sqlite.inTransaction) return undefined;
-      const stmt = prepare(text);
-      return stmt.reader ? (stmt.all(parameters) as unknown[]) : undefined;
+      if (sqlite.inTransaction || !SELECT.test(text)) return undefined;
+      return prepare(text).all(parameters) as unknown[];
     },
   };
 }
@@ -45,11 +44,14 @@ export function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabas
 /**
  * Runs the read `text` on the connection at once, outside Kysely's driver, and returns its rows;
  * or undefined when it must go through Kysely (and wait its turn): a transaction is open on the
- * connection (the read would see its uncommitted writes), or `text` is not a read. Kysely's driver
+ * connection (the read would see its uncommitted writes), or `text` is not a select (a write with
+ * `returning` gives rows too, and keeps its turn). Kysely's driver
  * hands the one connection out in turn, so a query costs a lock, a release and several promises;
  * no other query can be running meanwhile, since better-sqlite3 runs each to its end at once.
  */
 export type DirectRead = (text: string, parameters: ReadonlyArray<unknown>) => unknown[] | undefined;
+
+const SELECT = /^select\s/i;
 
 /** A statement whose last parameter is its LIMIT, as Kysely writes `.limit(n)` without an offset. */
 const TRAILING_LIMIT = / limit \?$/i;

@@ -93,6 +93,18 @@ describe("SQLite statements: rows built per statement", () => {
     expect(cache.prepare(text)).to.equal(first);
   });
 
+  it("reads a select at once, and declines a write (with or without returning) and anything inside a transaction", () => {
+    const statements = cachingStatements(sqlite);
+    expect(statements.readNow("select id, name from t where id = ?", [2])).to.deep.equal([{ id: 2, name: "b's" }]);
+    expect(statements.readNow("SELECT count(*) as n from t limit ?", [5])).to.deep.equal([{ n: 2 }]);
+    expect(statements.readNow("insert into t (id, name) values (?, ?) returning id", [3, "c"])).to.equal(undefined);
+    expect(statements.readNow("delete from t where id = ? returning id", [1])).to.equal(undefined);
+    expect(sqlite.prepare("select count(*) as n from t").get()).to.deep.equal({ n: 2 }); // nothing written
+    sqlite.exec("begin");
+    expect(statements.readNow("select id from t where id = ?", [1])).to.equal(undefined);
+    sqlite.exec("rollback");
+  });
+
   describe("a statement ending in limit ?", () => {
     /** The texts the connection prepares from now on. */
     function preparedTexts(): string[] {
