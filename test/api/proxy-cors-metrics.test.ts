@@ -74,6 +74,26 @@ describeEachDialect("edge: proxies, rate-limit keys, CORS, metrics", (dialect) =
       expect(other.status).to.equal(200);
     });
 
+    it("limits and guards /v1 and everything below it, in any case, and no other path", async () => {
+      const statuses = async (client: string, p: string, n: number) => {
+        const got: number[] = [];
+        for (let i = 0; i < n; i++) got.push((await fetch(`${f.url}${p}`, from(client))).status);
+        return got;
+      };
+      // Routes match in any case (Express's default): the bearer check and the limit cover them too.
+      expect(await statuses("198.51.100.20", "/V1/LOANS", LIMIT + 1)).to.deep.equal([401, 401, 401, 429]);
+      expect(await statuses("198.51.100.21", "/v1", 1)).to.deep.equal([401]);
+      expect(await statuses("198.51.100.22", "/v1/", 1)).to.deep.equal([401]);
+      // A path that only starts with the same letters is outside /v1: not found, never limited.
+      expect(await statuses("198.51.100.23", "/v1x/loans", LIMIT + 1)).to.deep.equal([404, 404, 404, 404]);
+      expect(await statuses("198.51.100.24", "/healthz", LIMIT + 1)).to.deep.equal([200, 200, 200, 200]);
+      // A signed-in caller's request to an unknown path under /v1 is counted, then not found.
+      const token = serviceToken(f.addresses.collector, TOKEN_SECRET, 3_600, Math.floor(Date.now() / 1000)).token;
+      const unknown = await fetch(`${f.url}/v1/no-such-thing`, from("198.51.100.25", { headers: { authorization: `Bearer ${token}` } }));
+      expect(unknown.status).to.equal(404);
+      expect(unknown.headers.get("ratelimit")).to.match(/remaining=2/);
+    });
+
     it("caps unused sign-in nonces per client address", async () => {
       const nonce = (client: string) => fetch(`${f.url}/v1/auth/nonce`, from(client, { method: "POST" })).then((r) => r.status);
       expect([await nonce("203.0.113.50"), await nonce("203.0.113.50"), await nonce("203.0.113.50")]).to.deep.equal([200, 200, 429]);
