@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import cors from "cors";
-import express, { type Express, type Router } from "express";
+import express, { Router, type Express } from "express";
 import { ipKeyGenerator, rateLimit } from "express-rate-limit";
 import { Gauge, Histogram } from "prom-client";
 import type { ApiServices } from "./context";
@@ -43,19 +43,6 @@ export const PROTECTED_ROUTES: ((router: Router, registry: ReturnType<typeof cre
  * larger JSON documents (a `before` middleware).
  */
 export const OWN_BODY_PARSER_PATHS = new Set(["/v1/evidence", "/v1/batches", "/v1/notify/sms-receipts"]);
-
-/**
- * `handler` for the paths `app.use("/v1", handler)` matches (/v1 and below, any case), mounted
- * without the path: a mounted handler has the router cut /v1 off req.url and put it back, and
- * each change of req.url has the URL parsed again.
- */
-export function underV1(handler: (req: express.Request, res: express.Response, next: express.NextFunction) => unknown) {
-  return (req: express.Request, res: express.Response, next: express.NextFunction): void => {
-    if (V1_PATH.test(req.path)) void handler(req, res, next);
-    else next();
-  };
-}
-const V1_PATH = /^\/v1(?:\/|$)/i;
 
 /**
  * Builds the Express app (no port: server.ts listens; tests call the app directly). JSON over
@@ -106,45 +93,40 @@ export function createApp(given: ApiServices): Express {
   const origins = services.options.corsOrigins;
   if (origins === "*" || origins.length > 0) app.use(cors({ origin: origins === "*" ? "*" : origins, exposedHeaders: ["Retry-After"] }));
   const json = express.json({ limit: "64kb" });
-  app.use((req, res, next) => {
-    // No body (neither Content-Length nor Transfer-Encoding: body-parser's own test, made first).
-    if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) next();
-    else if (OWN_BODY_PARSER_PATHS.has(req.path.replace(/\/+$/, "").toLowerCase())) next();
-    else json(req, res, next);
-  });
+  app.use((req, res, next) => (OWN_BODY_PARSER_PATHS.has(req.path.replace(/\/+$/, "").toLowerCase()) ? next() : json(req, res, next)));
 
   // Rate limit per caller (a valid token's subject), per client address without one (req.ip, after
   // TRUST_PROXY; IPv6 by /56): 429 problem+json with Retry-After.
   app.use(
-    underV1(
-      rateLimit({
-        windowMs: 60_000,
-        limit: services.options.rateLimitPerMinute,
-        standardHeaders: "draft-7",
-        legacyHeaders: false,
-        keyGenerator: (req) => {
-          const token = bearerOf(req);
-          const claims = token ? claimsOf(services, token) : undefined;
-          return claims ? `sub:${claims.sub}` : `ip:${ipKeyGenerator(req.ip ?? "unknown")}`;
-        },
-        // X-Forwarded-For without TRUST_PROXY is ignored on purpose (a client could forge it).
-        validate: { xForwardedForHeader: false },
-        // The problem+json goes through the error middleware like every other (the limiter has set
-        // the RateLimit and Retry-After headers already).
-        handler: (_req, _res, next, options) => next(new QuotaExceededError(`more than ${options.limit} requests a minute`)),
-      }),
-    ),
+    "/v1",
+    rateLimit({
+      windowMs: 60_000,
+      limit: services.options.rateLimitPerMinute,
+      standardHeaders: "draft-7",
+      legacyHeaders: false,
+      keyGenerator: (req) => {
+        const token = bearerOf(req);
+        const claims = token ? claimsOf(services, token) : undefined;
+        return claims ? `sub:${claims.sub}` : `ip:${ipKeyGenerator(req.ip ?? "unknown")}`;
+      },
+      // X-Forwarded-For without TRUST_PROXY is ignored on purpose (a client could forge it).
+      validate: { xForwardedForHeader: false },
+      // The problem+json goes through the error middleware like every other (the limiter has set
+      // the RateLimit and Retry-After headers already).
+      handler: (_req, _res, next, options) => next(new QuotaExceededError(`more than ${options.limit} requests a minute`)),
+    }),
   );
 
-  // The routes go on the app's own router, the open ones first, then the bearer check for the rest
-  // of /v1: a router of their own would be one more to enter and leave on every request, and
-  // leaving one that has nothing for the path takes a turn of the event loop (setImmediate).
-  const api = app.router;
-  registerOpsRoutes(api, registry, services, (lag) => lagGauge.set(lag));
-  registerAuthRoutes(api, registry, services);
-  registerSmsReceiptRoutes(api, registry, services);
-  app.use(underV1(requireAuth(services)));
-  for (const register of PROTECTED_ROUTES) register(api, registry, services);
+  const open = Router();
+  registerOpsRoutes(open, registry, services, (lag) => lagGauge.set(lag));
+  registerAuthRoutes(open, registry, services);
+  registerSmsReceiptRoutes(open, registry, services);
+  app.use(open);
+
+  const v1 = Router();
+  v1.use("/v1", requireAuth(services));
+  for (const register of PROTECTED_ROUTES) register(v1, registry, services);
+  app.use(v1);
 
   let doc: ReturnType<typeof openApiDocument> | undefined;
   const documentOf = () => (doc ??= openApiDocument(registry));
