@@ -129,18 +129,24 @@ describeEachDialect("preparedQuery", (dialect) => {
       for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
       return settled;
     };
-
-    it("reads at once while the connection is lent outside a transaction, without waiting its turn", async function () {
-      const h = hold("borrow", async () => undefined);
+    /** `revokedIn` for `jtis`, issued while `h` holds the connection: whether it answered before `h` let go, and its rows. */
+    async function readWhileHeld(h: ReturnType<typeof hold>, jtis: string[]) {
       await h.inside;
-      const read = revokedIn(handle.db, { jtis: ["t1", "t2"], since: 0 });
+      const read = revokedIn(handle.db, { jtis, since: 0 });
+      let early: boolean;
       try {
-        expect(await settledYet(read), "a prepared read waits for a borrow with no transaction open").to.equal(true);
+        early = await settledYet(read);
       } finally {
         h.release();
         await h.done;
       }
-      expect(await read).to.deep.equal([
+      return { early, rows: await read };
+    }
+
+    it("reads at once while the connection is lent outside a transaction, without waiting its turn", async function () {
+      const { early, rows } = await readWhileHeld(hold("borrow", async () => undefined), ["t1", "t2"]);
+      expect(early, "a prepared read waits for a borrow with no transaction open").to.equal(true);
+      expect(rows).to.deep.equal([
         { jti: "t1", revoked_at: 101 },
         { jti: "t2", revoked_at: 102 },
       ]);
@@ -150,15 +156,9 @@ describeEachDialect("preparedQuery", (dialect) => {
       const h = hold("transaction", async (trx) => {
         await trx.insertInto("revoked_tokens").values({ jti: "t-open", subject: "s9", revoked_at: 500, expires_at: 10_000 }).execute();
       });
-      await h.inside;
-      const read = revokedIn(handle.db, { jtis: ["t1", "t-open"], since: 0 });
-      try {
-        expect(await settledYet(read), "a prepared read ran inside another's open transaction").to.equal(false);
-      } finally {
-        h.release();
-        await h.done;
-      }
-      expect(await read).to.deep.equal([
+      const { early, rows } = await readWhileHeld(h, ["t1", "t-open"]);
+      expect(early, "a prepared read ran inside another's open transaction").to.equal(false);
+      expect(rows).to.deep.equal([
         { jti: "t-open", revoked_at: 500 },
         { jti: "t1", revoked_at: 101 },
       ]);
