@@ -20,16 +20,32 @@
  * go under `realistic` in api.json. BENCH_PARTS ("classic,realistic") picks the parts; a part not
  * run keeps its rows from the last run. BENCH_WORKERS sets the realistic runs' `serve --workers`
  * (default: one per core), BENCH_REALISTIC_SAMPLES the runs per realistic row (default 3, odd: the
- * row is the run with the median p99). BENCH_SERVE_NODE_ARGS (dev only) passes node options to the server and
+ * row is the run with the median p99). The runs of one database's rows alternate in rounds (see
+ * realisticRows), so the rows the scaling check compares meet the same host. BENCH_SERVE_NODE_ARGS (dev only) passes node options to the server and
  * its workers, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
  */
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { serviceToken } from "../src/api/auth/tokens";
 import { AUDITOR, COLLECTOR, synthesize } from "./api/synthesize";
-import { REALISTIC_SHAPE, WRITER, handlerBuckets, handlerFigures, hitShareOf, measured, perRequest, realisticTokens, runMix, type RealisticRow } from "./api/realistic";
+import {
+  REALISTIC_SHAPE,
+  WRITER,
+  addBucketsBetween,
+  handlerBuckets,
+  handlerFigures,
+  hitShareOf,
+  measured,
+  perRequest,
+  realisticTokens,
+  roundOrder,
+  runMix,
+  type HandlerBuckets,
+  type RealisticRow,
+} from "./api/realistic";
 import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 import { machine } from "./machine";
 import { BENCH_SECRET, startServe, startWriter, stopProcess } from "./api/processes";
@@ -94,61 +110,116 @@ async function realisticBook(size: number, dir: string): Promise<string> {
   return file;
 }
 
-/** One realistic run: the book of `size` loans (in SQLite, or copied into PostgreSQL), the writer moving the chain, the mix at 50 connections. */
-async function realisticRun(size: number, dir: string, db: "sqlite" | "postgres"): Promise<RealisticRow> {
-  const book = await realisticBook(size, dir);
-  // The chain writer changes the book: each run gets a fresh copy (SQLite) or schema (PostgreSQL).
-  const file = path.join(dir, `realistic-${size}.db`);
-  let target = file;
-  if (db === "postgres") {
-    const t1 = Date.now();
-    target = await copyToPostgres(book, POSTGRES_URL!, `bench_api_${size}`);
-    console.error(`copied into PostgreSQL in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
-  } else fs.copyFileSync(book, file);
-  const tokens = realisticTokens(BENCH_SECRET);
-  const { url: base, child } = await startServe(target, { cacheMb: "64", dir, workers: WORKERS });
-  const writer = startWriter(target, size);
-  try {
-    await runMix(base, size, tokens, CONNECTIONS, REALISTIC_WARMUP_S, 1);
-    const firstBlock = writer.blocks.length;
-    // REALISTIC_SAMPLES back-to-back runs on the same server and moving chain; the row is the one
-    // with the median p99 (a single 20 s run's p99 moved by ±25% between runs minutes apart).
-    const m = await measured(base, child.pid!, async () => {
-      const runs: autocannon.Result[] = [];
-      for (let i = 0; i < REALISTIC_SAMPLES; i++) runs.push(await runMix(base, size, tokens, CONNECTIONS, DURATION, 2 + i));
-      return runs;
-    });
-    const samples = m.value;
-    const r = [...samples].sort((a, b) => a.latency.p99 - b.latency.p99)[Math.floor(samples.length / 2)]!;
-    const handled = handlerFigures(handlerBuckets(m.metricsBefore), handlerBuckets(m.metricsAfter));
+/** A realistic row's server while its rounds run: the book it serves and what its samples measured so far. */
+interface RealisticServer {
+  size: number;
+  /** The SQLite file or PostgreSQL URL served (a fresh copy of the book: the writer changes it). */
+  target: string;
+  base: string;
+  child: ChildProcess;
+  samples: autocannon.Result[];
+  hit: number;
+  miss: number;
+  cpuMs: number | null;
+  /** The server's histogram counts of the samples' requests (added up across samples). */
+  buckets: HandlerBuckets;
+  /** Write times (ms) of the blocks indexed during the samples. */
+  written: number[];
+}
+
+/** `writer` has written `n` blocks (it writes its first at once), or an error if it stopped. */
+async function blocksWritten(writer: ReturnType<typeof startWriter>, n: number): Promise<void> {
+  while (writer.blocks.length < n) {
     if (writer.child.exitCode !== null) throw new Error(`the chain writer stopped (exit ${writer.child.exitCode}) after ${writer.blocks.length} blocks: the chain did not move`);
-    const written = writer.blocks.slice(firstBlock).map((b) => b.ms).sort((a, b) => a - b);
-    const requests = samples.reduce((n, x) => n + x.requests.total, 0);
-    const row: RealisticRow = {
-      db,
-      loans: size,
-      connections: CONNECTIONS,
-      workers: WORKERS,
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      rps: Math.round(r.requests.average),
-      // Errors of every sample count, not only the median one's.
-      errors: samples.reduce((n, x) => n + x.errors + x.timeouts + x.non2xx, 0),
-      cacheHitShare: hitShareOf(m.hit, m.miss),
-      requests,
-      samples: samples.map((x) => ({ rps: Math.round(x.requests.average), p50: x.latency.p50, p99: x.latency.p99 })),
-      server: { ...handled, cpuMsPerRequest: perRequest(m.cpuMs, requests) },
-      blocks: written.length,
-      blockWriteMsP50: written.length ? written[Math.floor(written.length / 2)]! : 0,
-    };
-    console.error(`  realistic ${db} @ ${size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, server: ${row.server.within50ms} within 50 ms, p99 <= ${row.server.p99AtMostMs} ms, ${row.server.cpuMsPerRequest} ms CPU a request, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
-    return row;
-  } finally {
-    await stopProcess(writer.child);
-    await stopProcess(child);
-    fs.rmSync(file, { force: true });
-    if (db === "postgres") await dropPostgresCopy(POSTGRES_URL!, `bench_api_${size}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The realistic rows of `db` at `sizes`. Every size gets its own copy of the book and its own
+ * server, started and warmed up first. Then the samples run in rounds: in each, every size once, in
+ * an order rotated each round (roundOrder), its chain writer started for the sample (the sample
+ * begins after the writer's first block) and stopped after it, so one writer at a time shares the
+ * host with the measured server and the idle servers keep what they hold. The rows the scaling
+ * check compares are so measured in the same stretches of time: one host's speed has drifted by a
+ * factor of 1.6 within half an hour, and rows measured one after the other carried that drift into
+ * their ratio.
+ */
+async function realisticRows(sizes: number[], dir: string, db: "sqlite" | "postgres"): Promise<RealisticRow[]> {
+  const tokens = realisticTokens(BENCH_SECRET);
+  const servers: RealisticServer[] = [];
+  try {
+    for (const size of sizes) {
+      const book = await realisticBook(size, dir);
+      let target = path.join(dir, `realistic-${size}.db`);
+      if (db === "postgres") {
+        const t1 = Date.now();
+        target = await copyToPostgres(book, POSTGRES_URL!, `bench_api_${size}`);
+        console.error(`copied ${size} loans into PostgreSQL in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+      } else fs.copyFileSync(book, target);
+      const { url: base, child } = await startServe(target, { cacheMb: "64", dir, workers: WORKERS });
+      servers.push({ size, target, base, child, samples: [], hit: 0, miss: 0, cpuMs: 0, buckets: new Map(), written: [] });
+      const writer = startWriter(target, size);
+      try {
+        await runMix(base, size, tokens, CONNECTIONS, REALISTIC_WARMUP_S, 1);
+      } finally {
+        await stopProcess(writer.child);
+      }
+    }
+    for (let round = 0; round < REALISTIC_SAMPLES; round++) {
+      for (const s of roundOrder(servers, round)) {
+        const writer = startWriter(s.target, s.size);
+        try {
+          await blocksWritten(writer, 1);
+          const m = await measured(s.base, s.child.pid!, () => runMix(s.base, s.size, tokens, CONNECTIONS, DURATION, 2 + round));
+          if (writer.child.exitCode !== null) throw new Error(`the chain writer stopped (exit ${writer.child.exitCode}) during the sample of ${s.size} loans: the chain did not move`);
+          s.written.push(...writer.blocks.slice(1).map((b) => b.ms));
+          s.samples.push(m.value);
+          s.hit += m.hit;
+          s.miss += m.miss;
+          s.cpuMs = s.cpuMs === null || m.cpuMs === null ? null : s.cpuMs + m.cpuMs;
+          addBucketsBetween(s.buckets, handlerBuckets(m.metricsBefore), handlerBuckets(m.metricsAfter));
+          const r = m.value;
+          console.error(`  realistic ${db} @ ${s.size}, round ${round + 1}/${REALISTIC_SAMPLES}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms`);
+        } finally {
+          await stopProcess(writer.child);
+        }
+      }
+    }
+    return servers.map((s) => realisticRow(db, s));
+  } finally {
+    for (const s of servers) {
+      await stopProcess(s.child);
+      if (db === "postgres") await dropPostgresCopy(POSTGRES_URL!, `bench_api_${s.size}`);
+      else fs.rmSync(s.target, { force: true });
+    }
+  }
+}
+
+/** A server's row: its median-p99 sample, with errors, requests, processor time and cache lookups of all its samples. */
+function realisticRow(db: "sqlite" | "postgres", s: RealisticServer): RealisticRow {
+  const r = [...s.samples].sort((a, b) => a.latency.p99 - b.latency.p99)[Math.floor(s.samples.length / 2)]!;
+  const requests = s.samples.reduce((n, x) => n + x.requests.total, 0);
+  const written = [...s.written].sort((a, b) => a - b);
+  const row: RealisticRow = {
+    db,
+    loans: s.size,
+    connections: CONNECTIONS,
+    workers: WORKERS,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    rps: Math.round(r.requests.average),
+    // Errors of every sample count, not only the median one's.
+    errors: s.samples.reduce((n, x) => n + x.errors + x.timeouts + x.non2xx, 0),
+    cacheHitShare: hitShareOf(s.hit, s.miss),
+    requests,
+    samples: s.samples.map((x) => ({ rps: Math.round(x.requests.average), p50: x.latency.p50, p99: x.latency.p99 })),
+    server: { ...handlerFigures(new Map(), s.buckets), cpuMsPerRequest: perRequest(s.cpuMs, requests) },
+    blocks: written.length,
+    blockWriteMsP50: written.length ? written[Math.floor(written.length / 2)]! : 0,
+  };
+  console.error(`  realistic ${db} @ ${s.size}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, errors ${row.errors}, cache hits ${row.cacheHitShare}, server: ${row.server.within50ms} within 50 ms, p99 <= ${row.server.p99AtMostMs} ms, ${row.server.cpuMsPerRequest} ms CPU a request, ${row.blocks} blocks (write p50 ${row.blockWriteMsP50} ms)`);
+  return row;
 }
 
 async function main() {
@@ -160,8 +231,8 @@ async function main() {
   const extra: Record<string, unknown>[] = [];
   try {
     if (PARTS.includes("realistic")) {
-      for (const size of REALISTIC_SIZES) realistic.push(await realisticRun(size, dir, "sqlite"));
-      if (POSTGRES_URL) for (const size of REALISTIC_PG_SIZES) realistic.push(await realisticRun(size, dir, "postgres"));
+      realistic.push(...(await realisticRows(REALISTIC_SIZES, dir, "sqlite")));
+      if (POSTGRES_URL) realistic.push(...(await realisticRows(REALISTIC_PG_SIZES, dir, "postgres")));
       else console.error("realistic: no BENCH_POSTGRES_URL or TEST_POSTGRES_URL, so no PostgreSQL rows");
     }
     for (const size of PARTS.includes("classic") ? SIZES : []) {
@@ -276,7 +347,7 @@ async function main() {
       book: "20 lenders with 25 collectors each (500), loans dealt to lenders in turn and to each lender's collectors in turn; the same synthesized rows as the other runs",
       chain: `bench/api/chain-writer.ts in its own process: a new indexed block every ${WRITER.intervalMs} ms repaying ${WRITER.loansPerBlock} random loans through the indexer's write path (loadProjections, the domain's applyRepayment, projectionRow, upsertLoans, a repayments row each, moveCursor)`,
       mix: "each request a random caller with its own token: 85% collectors (55% GET /v1/queue?limit=20, 30% GET /v1/loans/{one of theirs}, 15% GET /v1/loans?bucket=M1&sort=-dpd&limit=20), 15% lenders (60% GET /v1/loans?sort=-dpd&limit=50, 40% GET /v1/loans/{one of theirs})",
-      load: `autocannon, ${CONNECTIONS} connections, ${REALISTIC_SAMPLES} runs of ${DURATION} s back to back after a ${REALISTIC_WARMUP_S} s warm-up (the row is the run with the median p99; samples lists each; errors and requests are of all runs), against serve as deployed (response cache 64 MB per process) with --workers ${WORKERS} (BENCH_WORKERS; one API process per core by default), on the same machine as the load generator and the chain writer`,
+      load: `autocannon, ${CONNECTIONS} connections, ${REALISTIC_SAMPLES} runs of ${DURATION} s per row (the row is the run with the median p99; samples lists each; errors and requests are of all runs). Every row of a database has its own server, started and warmed up (${REALISTIC_WARMUP_S} s) first; the runs then go in rounds, each row once a round in an order rotated each round, the row's chain writer running only during its run (which starts after the writer's first block), so the rows the scaling check compares are measured in the same stretches of time. Against serve as deployed (response cache 64 MB per process) with --workers ${WORKERS} (BENCH_WORKERS; one API process per core by default), on the same machine as the load generator and the chain writer`,
       cacheHitShare: "hits / lookups of the server's duetrail_api_response_cache_total during the run",
     },
     informational: extra,

@@ -103,6 +103,20 @@ export function handlerBuckets(metrics: string): HandlerBuckets {
   return out;
 }
 
+/** Adds what each bucket counted between `before` and `after` to `into` (the requests of separate runs added up). */
+export function addBucketsBetween(into: HandlerBuckets, before: HandlerBuckets, after: HandlerBuckets): void {
+  for (const [le, n] of after) into.set(le, (into.get(le) ?? 0) + n - (before.get(le) ?? 0));
+}
+
+/**
+ * The order of `items` in round `round` of the realistic samples: rotated one further each round,
+ * so over as many rounds as items each is measured in every place of a round once.
+ */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  const k = items.length ? round % items.length : 0;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
 /**
  * From two readings of the buckets: the share of the requests between them the server answered
  * within 50 ms, and the smallest bucket bound (ms) the 99th percentile is under (null if past the last).

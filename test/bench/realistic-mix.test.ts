@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { spawn } from "node:child_process";
-import { REALISTIC_SHAPE, handlerBuckets, handlerFigures, nextRequest, treeCpuMs } from "../../bench/api/realistic";
+import { REALISTIC_SHAPE, addBucketsBetween, handlerBuckets, handlerFigures, nextRequest, roundOrder, treeCpuMs, type HandlerBuckets } from "../../bench/api/realistic";
 import { loanOf, ownersOf } from "../../bench/api/synthesize";
 import { prng } from "../../scripts/lib/prng";
 
@@ -59,6 +59,30 @@ describe("bench:api realistic workload: the book's owners and the request mix", 
     const slow = handlerBuckets(metrics([20, 20, 20, 20, 1010], [5, 5, 5, 5, 5], [1, 1, 1, 1, 1]));
     expect(handlerFigures(before, slow)).to.deep.equal({ within50ms: 0.01, p99AtMostMs: null });
     expect(() => handlerFigures(before, before)).to.throw(/no \/v1 requests/);
+  });
+
+  it("adds up the histogram counts of separate runs: each run's counts between its own two readings", function () {
+    const reading = (counts: number[]): HandlerBuckets => new Map(["0.01", "0.05", "+Inf"].map((le, i) => [le, counts[i]!]));
+    const into: HandlerBuckets = new Map();
+    // Run 1: 100 requests, 90 within 10 ms, 99 within 50 ms; the server had counted 7 before it.
+    addBucketsBetween(into, reading([5, 6, 7]), reading([95, 105, 107]));
+    // Run 2, later on the same server: 100 more, 10 within 10 ms, 97 within 50 ms.
+    addBucketsBetween(into, reading([95, 105, 107]), reading([105, 202, 207]));
+    expect(Object.fromEntries(into)).to.deep.equal({ "0.01": 100, "0.05": 196, "+Inf": 200 });
+    expect(handlerFigures(new Map(), into)).to.deep.equal({ within50ms: 0.98, p99AtMostMs: null });
+  });
+
+  it("rotates the rows' order each round: over as many rounds as rows, each row once in every place", function () {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 20 }), (n, first) => {
+        const rows = Array.from({ length: n }, (_, i) => i);
+        const rounds = Array.from({ length: n }, (_, r) => roundOrder(rows, first + r));
+        for (const order of rounds) expect([...order].sort((a, b) => a - b)).to.deep.equal(rows);
+        for (let place = 0; place < n; place++) expect(new Set(rounds.map((o) => o[place])).size).to.equal(n);
+      }),
+    );
+    expect(roundOrder(["10k", "100k", "1M"], 1)).to.deep.equal(["100k", "1M", "10k"]);
+    expect(roundOrder([], 3)).to.deep.equal([]);
   });
 
   it("counts the processor time of a process and of every process under it (the API's primary and workers)", async function () {
