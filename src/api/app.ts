@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
 import cors from "cors";
 import express, { Router, type Express } from "express";
-import { ipKeyGenerator, rateLimit } from "express-rate-limit";
+import type { IncomingMessage, RequestListener } from "node:http";
+import { ipKeyGenerator, MemoryStore, rateLimit } from "express-rate-limit";
 import { Gauge, Histogram } from "prom-client";
 import type { ApiServices } from "./context";
 import { notFound, problemHandler } from "./errors";
@@ -31,6 +32,7 @@ import { registerStrategyRoutes } from "./routes/strategy";
 import { registerChainRoutes } from "./routes/chain";
 import { registerLoanWorkRoutes } from "./routes/loan-work";
 import { registerConsole } from "./console";
+import { withCachedAnswers, type CachedAnswersOptions } from "./cached-answers";
 
 export const DEFAULT_RESPONSE_CACHE_BYTES = 64 * 1024 * 1024;
 
@@ -49,6 +51,21 @@ export const OWN_BODY_PARSER_PATHS = new Set(["/v1/evidence", "/v1/batches", "/v
  * HTTP under /v1, zod-validated, OpenAPI 3.1 at /openapi.json, problem+json errors.
  */
 export function createApp(given: ApiServices): Express {
+  return assembleApi(given).app;
+}
+
+/**
+ * What server.ts listens with: the app behind the fast path that gives stored answers of the
+ * response cache without it (src/api/cached-answers.ts).
+ */
+export function createRequestListener(given: ApiServices): RequestListener {
+  return withCachedAnswers(assembleApi(given));
+}
+
+const RATE_WINDOW_MS = 60_000;
+
+/** The app with what the fast path shares with it: the services, the rate limiter and the request timer. */
+export function assembleApi(given: ApiServices): CachedAnswersOptions {
   const services: ApiServices = {
     ...given,
     cache: given.cache ?? createResponseCache(given.db, given.options.responseCacheBytes ?? DEFAULT_RESPONSE_CACHE_BYTES, given.registry, given.cacheShare),
@@ -83,9 +100,11 @@ export function createApp(given: ApiServices): Express {
     registers: [services.registry],
   });
   const lagGauge = new Gauge({ name: "duetrail_api_indexer_lag_blocks", help: "Indexer lag seen by /readyz", registers: [services.registry] });
+  // From when the request reached the server: the fast path notes that before it passes one on.
+  const startedAt = new WeakMap<IncomingMessage, number>();
   app.use((req, res, next) => {
-    const end = duration.startTimer({ method: req.method });
-    res.on("finish", () => end({ route: (req.route?.path as string | undefined) ?? "unmatched", status: String(res.statusCode) }));
+    const start = startedAt.get(req) ?? performance.now();
+    res.on("finish", () => duration.observe({ method: req.method, route: (req.route?.path as string | undefined) ?? "unmatched", status: String(res.statusCode) }, (performance.now() - start) / 1000));
     next();
   });
 
@@ -97,11 +116,15 @@ export function createApp(given: ApiServices): Express {
 
   // Rate limit per caller (a valid token's subject), per client address without one (req.ip, after
   // TRUST_PROXY; IPv6 by /56): 429 problem+json with Retry-After.
+  // Its store is the fast path's too, which counts the requests it takes (`counted`: skipped here).
+  const limiter = { store: new MemoryStore(), limit: services.options.rateLimitPerMinute, windowMs: RATE_WINDOW_MS, counted: new WeakSet<IncomingMessage>() };
   app.use(
     "/v1",
     rateLimit({
-      windowMs: 60_000,
+      windowMs: RATE_WINDOW_MS,
       limit: services.options.rateLimitPerMinute,
+      store: limiter.store,
+      skip: (req) => limiter.counted.has(req),
       standardHeaders: "draft-7",
       legacyHeaders: false,
       keyGenerator: (req) => {
@@ -141,7 +164,7 @@ export function createApp(given: ApiServices): Express {
       services.logger.error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err), method: req.method, path: req.path }, "request failed");
     }),
   );
-  return app;
+  return { app, services, limiter, duration, startedAt };
 }
 
 /**

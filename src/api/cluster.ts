@@ -45,6 +45,8 @@ interface ClusterMessage {
   generation?: string;
   key?: string;
   body?: Uint8Array;
+  /** The route that made `body` (the response cache's routeOf). */
+  route?: string;
 }
 
 export interface RunningCluster {
@@ -153,14 +155,14 @@ export function announceWorker(url: string, stop: () => void): void {
 /** A worker's share of the response cache: what it stores goes to the other workers through the primary. */
 export function workerCacheShare(): CacheShare {
   return {
-    publish(generation, key, body) {
+    publish(generation, key, body, route) {
       // Without a primary (it is stopping) the others miss it: nothing to do about that here.
-      process.send?.({ type: CACHE_PUT, generation, key, body }, undefined, undefined, () => {});
+      process.send?.({ type: CACHE_PUT, generation, key, body, route }, undefined, undefined, () => {});
     },
     subscribe(receive) {
       process.on("message", (m: ClusterMessage) => {
         if (m.type !== CACHE_PUT || m.generation === undefined || m.key === undefined || m.body === undefined) return;
-        receive(m.generation, m.key, Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength));
+        receive(m.generation, m.key, Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength), m.route);
       });
     },
   };

@@ -6,7 +6,7 @@ import { validate, valid, type RequestSchemas, type Validated } from "./validate
 import type { AuthedRequest } from "./auth/middleware";
 import type { ResponseCache } from "./services/response-cache";
 
-const JSON_TYPE = "application/json; charset=utf-8";
+export const JSON_TYPE = "application/json; charset=utf-8";
 
 export interface RouteSpec<S extends RequestSchemas> {
   method: "get" | "post" | "put" | "delete";
@@ -47,13 +47,14 @@ export type Handler<S extends RequestSchemas> = (input: Validated<S>, req: Reque
 const etags = new WeakMap<Buffer, string>();
 
 /**
- * The ETag Express would make for `body` (its "etag fn" setting), made once for every answer of
- * that body: when it is stored, or at its first answer here if another API process stored it.
+ * The ETag `app` answers the cached `body` with (Express's "etag fn" setting), made once for every
+ * answer of that body: when it is stored, or at its first answer here if another API process
+ * stored it. The fast path (src/api/cached-answers.ts) answers with the same.
  */
-function etagOf(req: Request, body: Buffer): string | undefined {
+export function cachedEtagOf(app: { get(name: string): unknown }, body: Buffer): string | undefined {
   let tag = etags.get(body);
   if (tag === undefined) {
-    tag = (req.app.get("etag fn") as ((body: Buffer) => string | undefined) | undefined)?.(body);
+    tag = (app.get("etag fn") as ((body: Buffer) => string | undefined) | undefined)?.(body);
     if (tag) etags.set(body, tag);
   }
   return tag;
@@ -72,6 +73,11 @@ const sharedAnswer = (req: Request): boolean => Object.keys(req.params).length =
 
 export function route<S extends RequestSchemas>(router: Router, registry: OpenAPIRegistry, spec: RouteSpec<S>, handler: Handler<S>): void {
   const auth = spec.auth ?? true;
+  // The fast path answers a stored body with no route middleware run: what the route checks must
+  // depend on the caller and the URL alone, which are the cache's key.
+  if (spec.cache && (spec.method !== "get" || !auth || spec.request.headers || spec.request.body || spec.before?.length || Object.keys(spec.responses)[0] !== "200")) {
+    throw new Error(`${spec.method.toUpperCase()} ${spec.path}: only an authenticated GET route answering 200, without header or body schemas or before-middleware, may be cached`);
+  }
   const openApiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
   const responses: RouteConfig["responses"] = {};
   for (const [status, r] of Object.entries(spec.responses)) {
@@ -116,7 +122,7 @@ export function route<S extends RequestSchemas>(router: Router, registry: OpenAP
       if (key) {
         const hit = cache!.get(generation!, key);
         if (hit) {
-          const tag = etagOf(req, hit);
+          const tag = cachedEtagOf(req.app, hit);
           if (tag) res.set("ETag", tag);
           res.status(firstStatus).set("Content-Type", JSON_TYPE).send(hit);
           return;
@@ -126,8 +132,8 @@ export function route<S extends RequestSchemas>(router: Router, registry: OpenAP
       if (out === undefined || res.headersSent) return;
       if (key) {
         const body = Buffer.from(JSON.stringify(out));
-        await cache!.set(generation!, key, body, sharedAnswer(req));
-        const tag = etagOf(req, body);
+        await cache!.set(generation!, key, body, sharedAnswer(req), spec.path);
+        const tag = cachedEtagOf(req.app, body);
         if (tag) res.set("ETag", tag);
         res.status(firstStatus).set("Content-Type", JSON_TYPE).send(body);
       } else res.status(firstStatus).json(out);

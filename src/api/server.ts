@@ -9,7 +9,7 @@ import { openDatabase, type DatabaseHandle } from "../db/connect";
 import { loadDeployment } from "../chain/deployments";
 import { createChainClient } from "../chain/client";
 import express from "express";
-import { createApp, metricsHandler } from "./app";
+import { createRequestListener, metricsHandler } from "./app";
 import { notFound, PROBLEM_JSON, problemHandler } from "./errors";
 import type { ApiServices } from "./context";
 import { startEvidenceSweeper } from "./services/evidence-retention";
@@ -65,8 +65,7 @@ export async function startServer(config: Config, logger: Logger, role: { worker
     metrics: role.worker ? workerMetrics(registry) : undefined,
     cacheShare: role.worker ? workerCacheShare() : undefined,
   };
-  const app = createApp(services);
-  const server = http.createServer(app);
+  const server = http.createServer(createRequestListener(services));
   answerClientErrors(server);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -283,20 +283,44 @@ describeEachDialect("response cache generations", (dialect) => {
     }
   });
 
+  it("peeks at an entry of the current generation without counting it or making it the most recently used", async () => {
+    const database = createTestDatabase(dialect, "cache_peek");
+    const handle = await database.open();
+    try {
+      const db = handle.db;
+      const registry = new Registry();
+      const cache = createResponseCache(db, 100, registry);
+      await db.insertInto("cursor").values({ id: 1, chain_id: 31337, block_number: 10, block_hash: "0xaa", block_timestamp: 1_000 }).execute();
+      const g1 = (await cache.generation())!;
+      await cache.set(g1, "a", Buffer.alloc(40, 1));
+      await cache.set(g1, "b", Buffer.alloc(40, 2));
+      expect(cache.peek(g1, "a")?.[0]).to.equal(1);
+      expect(cache.peek(g1, "none")).to.equal(undefined);
+      expect(cache.peek("9:0x99", "a"), "another generation's").to.equal(undefined);
+      expect(await cacheCounts(registry)).to.deep.equal({ hit: 0, miss: 0 });
+      await cache.set(g1, "c", Buffer.alloc(40, 3)); // "a" is still the least recently used: it goes
+      expect(cache.peek(g1, "a")).to.equal(undefined);
+      expect(cache.peek(g1, "b")?.[0]).to.equal(2);
+    } finally {
+      await handle.close();
+      await database.drop();
+    }
+  });
+
   it("shares what one process stores with the others (serve --workers), never across generations", async () => {
     const database = createTestDatabase(dialect, "cache_share");
     const handle = await database.open();
     try {
       const db = handle.db;
       // Three processes' caches linked as the cluster's primary links them: each message to every other.
-      const receivers: ((generation: string, key: string, body: Buffer) => void)[] = [];
+      const receivers: ((generation: string, key: string, body: Buffer, route?: string) => void)[] = [];
       const published: string[] = [];
       const linked = (): CacheShare => {
         const me = receivers.length;
         return {
-          publish(generation, key, body) {
+          publish(generation, key, body, route) {
             published.push(`${me}:${generation}:${key}`);
-            receivers.forEach((receive, i) => i !== me && receive(generation, key, Buffer.from(body)));
+            receivers.forEach((receive, i) => i !== me && receive(generation, key, Buffer.from(body), route));
           },
           subscribe: (receive) => void receivers.push(receive),
         };
@@ -304,9 +328,12 @@ describeEachDialect("response cache generations", (dialect) => {
       const [a, b, c] = [createResponseCache(db, 100, undefined, linked()), createResponseCache(db, 100, undefined, linked()), createResponseCache(db, 100, undefined, linked())];
       await db.insertInto("cursor").values({ id: 1, chain_id: 31337, block_number: 10, block_hash: "0xaa", block_timestamp: 1_000 }).execute();
       const g10 = (await a.generation())!;
-      await a.set(g10, "q", Buffer.from("queue"));
+      await a.set(g10, "q", Buffer.from("queue"), true, "/v1/queue");
       expect(b.get(g10, "q")?.toString()).to.equal("queue");
       expect(c.get(g10, "q")?.toString()).to.equal("queue");
+      // The route that made it goes along (the fast path labels its answers with it).
+      expect(a.routeOf(a.get(g10, "q")!)).to.equal("/v1/queue");
+      expect(b.routeOf(b.get(g10, "q")!)).to.equal("/v1/queue");
       expect(published, "a received entry is not published again").to.deep.equal([`0:${g10}:q`]);
 
       // Each keeps its own bound: past 100 bytes the least recently used goes, received or not.

@@ -1,7 +1,7 @@
 /**
  * Shared fixture of the API tests: a real `hardhat node`, the deploy and workload scripts, a few
  * extra roles and collection events, the indexer run to the tip into a fresh database of the
- * dialect (SQLite file, or a PostgreSQL schema when TEST_POSTGRES_URL is set), and createApp
+ * dialect (SQLite file, or a PostgreSQL schema when TEST_POSTGRES_URL is set), and the API
  * listening on a free port. Build it once per test file:
  *
  *   let f: ApiFixture;
@@ -24,14 +24,14 @@
  */
 import crypto from "node:crypto";
 import fs from "node:fs";
-import type http from "node:http";
+import http from "node:http";
 import path from "node:path";
 import pino, { type Logger } from "pino";
 import { Registry } from "prom-client";
 import { createPublicClient, createWalletClient, defineChain, http as httpTransport, keccak256, toHex, type Abi, type Address, type Hex, type PublicClient, type WalletClient } from "viem";
 import { mnemonicToAccount, type HDAccount } from "viem/accounts";
 import type { Kysely } from "kysely";
-import { createApp } from "../../src/api/app";
+import { createRequestListener } from "../../src/api/app";
 import { answerClientErrors } from "../../src/api/server";
 import type { ApiOptions, ApiServices } from "../../src/api/context";
 import { serviceToken } from "../../src/api/auth/tokens";
@@ -192,9 +192,10 @@ export async function apiFixture(dialect: Dialect, opts: ApiFixtureOptions = {})
           },
       now: () => Math.floor(Date.now() / 1000),
     };
-    const app = createApp(services);
+    // As src/api/server.ts listens: the app behind the response cache's fast path.
+    const listener = createRequestListener(services);
     server = await new Promise<http.Server>((resolve, reject) => {
-      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+      const s = http.createServer(listener).listen(0, "127.0.0.1", () => resolve(s));
       answerClientErrors(s); // as src/api/server.ts does: parser-level rejects as problem+json
       s.once("error", reject);
     });

@@ -16,7 +16,7 @@ export interface AuthedRequest extends Request {
 }
 
 /** The bearer token of a request, if any. */
-export function bearerOf(req: Request): string | undefined {
+export function bearerOf(req: Pick<Request, "headers">): string | undefined {
   const h = req.headers.authorization;
   return h?.startsWith("Bearer ") ? h.slice(7).trim() : undefined;
 }
@@ -29,28 +29,51 @@ export function claimsOf(services: ApiServices, token: string): TokenClaims | un
   return verifyToken(token, services.options.tokenSecret, services.now(), { maxServiceTtlSec: maxServiceTtlSec(services) });
 }
 
+/** Who a request is from and where the indexed chain was when it arrived (requireAuth's work). */
+export interface Authenticated {
+  claims: TokenClaims;
+  scope: Scope;
+  position?: CachePosition;
+}
+
+/**
+ * A request the response cache's fast path (src/api/cached-answers.ts) already authenticated and
+ * then passed on, because it had no stored answer: requireAuth takes what the fast path read for
+ * the same request instead of reading it again. Only server code sets it.
+ */
+export const preAuthenticated = new WeakMap<object, Authenticated>();
+
+/**
+ * The caller of a request with bearer `token`: a valid, unrevoked token and its scope from the
+ * indexed chain. Throws UnauthenticatedError otherwise.
+ */
+export async function authenticate(services: ApiServices, token: string | undefined): Promise<Authenticated> {
+  if (!token) throw new UnauthenticatedError();
+  const claims = claimsOf(services, token);
+  if (!claims) throw new UnauthenticatedError("the bearer token is invalid or expired");
+  // Revocations are not chain data: read on every request, never cached. With responses
+  // cached, in the same statement as the cache's position.
+  const cache = services.cache;
+  let position: CachePosition | undefined;
+  if (cache) {
+    const r = await revocationAndCursor(services.db, claims);
+    if (r.revoked) throw new UnauthenticatedError("the bearer token was revoked");
+    position = r.cursor && cachePositionOf(r.cursor);
+  } else if (await isRevoked(services.db, claims)) throw new UnauthenticatedError("the bearer token was revoked");
+  // The scope comes from the indexed chain: kept until what it is read from changes.
+  const scope = cache && position ? await cache.scope(position, claims.sub, () => loadScope(services.db, claims.sub)) : await resolveScope(services.db, claims.sub);
+  return { claims, scope, position };
+}
+
 /** Requires a valid, unrevoked bearer token and resolves the caller's scope from the indexed chain. */
 export function requireAuth(services: ApiServices) {
   return async (req: AuthedRequest, _res: Response, next: NextFunction) => {
     try {
-      const token = bearerOf(req);
-      if (!token) throw new UnauthenticatedError();
-      const claims = claimsOf(services, token);
-      if (!claims) throw new UnauthenticatedError("the bearer token is invalid or expired");
-      // Revocations are not chain data: read on every request, never cached. With responses
-      // cached, in the same statement as the cache's position.
-      const cache = services.cache;
-      let at: CachePosition | undefined;
-      if (cache) {
-        const r = await revocationAndCursor(services.db, claims);
-        if (r.revoked) throw new UnauthenticatedError("the bearer token was revoked");
-        at = r.cursor && cachePositionOf(r.cursor);
-      } else if (await isRevoked(services.db, claims)) throw new UnauthenticatedError("the bearer token was revoked");
+      const { claims, scope, position } = preAuthenticated.get(req) ?? (await authenticate(services, bearerOf(req)));
       req.claims = claims;
-      req.generation = at?.generation;
-      req.position = at;
-      // The scope comes from the indexed chain: kept until what it is read from changes.
-      req.scope = cache && at ? await cache.scope(at, claims.sub, () => loadScope(services.db, claims.sub)) : await resolveScope(services.db, claims.sub);
+      req.generation = position?.generation;
+      req.position = position;
+      req.scope = scope;
       next();
     } catch (err) {
       next(err);

@@ -45,12 +45,18 @@ export interface ResponseCache {
   history(at: CachePosition): KeptHistory | undefined;
   /** Values kept for `at`'s generation (src/api/services/block-memo.ts; undefined when the cache is off). */
   memo(at: CachePosition): BlockMemo | undefined;
+  /** The response stored under `key` and counted as a hit or a miss; a hit is then the most recently used. */
   get(generation: string, key: string): Buffer | undefined;
+  /** The response stored under `key` for `generation`, if any: not counted, and its recency unchanged. */
+  peek(generation: string, key: string): Buffer | undefined;
   /**
    * Stores `body` if the cursor is still at `generation` (the handler may have read a later block),
-   * and passes it to the other API processes unless `shared` is false.
+   * and passes it to the other API processes unless `shared` is false. `route` names the route
+   * that made it (routeOf), here and in the other processes.
    */
-  set(generation: string, key: string, body: Buffer, shared?: boolean): Promise<void>;
+  set(generation: string, key: string, body: Buffer, shared?: boolean, route?: string): Promise<void>;
+  /** The route that made a stored body, as set() was told. */
+  routeOf(body: Buffer): string | undefined;
   /**
    * A caller's scope at `at`: loaded once, then kept while the scope epoch stays, or only for its
    * generation if the load says it is `timed` (depends on the chain time too).
@@ -85,8 +91,8 @@ export function cachePositionOf(c: { block_number: number; block_hash: string; b
  * still keeps its own copy and answers its hits without asking anyone.
  */
 export interface CacheShare {
-  publish(generation: string, key: string, body: Buffer): void;
-  subscribe(receive: (generation: string, key: string, body: Buffer) => void): void;
+  publish(generation: string, key: string, body: Buffer, route?: string): void;
+  subscribe(receive: (generation: string, key: string, body: Buffer, route?: string) => void): void;
 }
 
 /** The block number of a generation ("block:hash"). */
@@ -106,6 +112,8 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
   let scopeEpoch = "";
   /** Scopes by key, each with the generation it was loaded at; insertion order is recency order. */
   let scopes = new Map<string, { generation: string; loaded: Promise<{ scope: unknown; timed: boolean }> }>();
+  /** The route that made each stored body (kept with the body: it goes when the body goes). */
+  const routes = new WeakMap<Buffer, string>();
 
   /** Moves to `generation`, dropping every response of the previous one. */
   function enter(generation: string): void {
@@ -178,11 +186,13 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
 
   // Another process's response: its maker read the cursor at `gen` after making it, so a later
   // generation is never replaced by an earlier one here (a reorg's new hash at the same height is).
-  share?.subscribe((gen, key, body) => {
+  share?.subscribe((gen, key, body, route) => {
     if (maxBytes <= 0 || body.length > maxBytes) return;
     if (gen !== current && current !== "" && blockOf(gen) < blockOf(current)) return;
     enter(gen);
-    if (!entries.has(key)) put(key, body);
+    if (entries.has(key)) return;
+    if (route !== undefined) routes.set(body, route);
+    put(key, body);
   });
 
   let kept: { epoch: string; history: KeptHistory } | undefined;
@@ -212,13 +222,18 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
       }
       return body;
     },
-    async set(gen, key, body, shared = true) {
+    peek(gen, key) {
+      return maxBytes > 0 && gen === current ? entries.get(key) : undefined;
+    },
+    async set(gen, key, body, shared = true, route) {
       if (maxBytes <= 0 || body.length > maxBytes) return;
       if ((await generation()) !== gen) return;
       enter(gen);
+      if (route !== undefined) routes.set(body, route);
       put(key, body);
-      if (shared) share?.publish(gen, key, body);
+      if (shared) share?.publish(gen, key, body, route);
     },
+    routeOf: (body) => routes.get(body),
     async scope<T>(at: CachePosition, key: string, load: () => Promise<{ scope: T; timed: boolean }>): Promise<T> {
       if (maxBytes <= 0) return (await load()).scope;
       return (await scopeAt(at, key, load)).scope as T;
