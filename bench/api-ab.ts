@@ -13,7 +13,8 @@
  * rounds), the processor time of its API processes per request, the response cache's hit share and
  * the rounds' p99s with their median.
  * Env: BENCH_AB_LOANS (100000), BENCH_AB_ROUNDS (10, even), BENCH_AB_ROUND_S (15), BENCH_WORKERS
- * (serve --workers of both, default one per core).
+ * (serve --workers of both, default one per core), BENCH_AB_POSTGRES_URL (the book copied into a
+ * schema of that PostgreSQL, `bench_api_ab_<loans>`, dropped after; SQLite without it).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -21,6 +22,7 @@ import path from "node:path";
 import { synthesize } from "./api/synthesize";
 import { REALISTIC_SHAPE, hitShareOf, measured, perRequest, realisticTokens, runMix } from "./api/realistic";
 import { BENCH_SECRET, startServe, startWriter, stopProcess } from "./api/processes";
+import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 import { machine } from "./machine";
 
 const CONNECTIONS = 50;
@@ -96,6 +98,8 @@ async function main() {
   if (roundCount % 2) throw new Error(`BENCH_AB_ROUNDS must be even (each build first as often as second), not ${roundCount}`);
   const roundS = positiveInteger("BENCH_AB_ROUND_S", 15);
   const workers = positiveInteger("BENCH_WORKERS", os.cpus().length);
+  const postgres = process.env.BENCH_AB_POSTGRES_URL || undefined;
+  const pgSchema = `bench_api_ab_${loans}`;
   const host = machine();
   console.error(`speed probe: ${JSON.stringify(host.speedProbe)}`);
 
@@ -103,10 +107,11 @@ async function main() {
   const running: Parameters<typeof stopProcess>[0][] = [];
   let writer: ReturnType<typeof startWriter> | undefined;
   try {
-    const book = path.join(dir, "book.db");
     const t0 = Date.now();
-    await synthesize(book, loans, REALISTIC_SHAPE);
+    await synthesize(path.join(dir, "book.db"), loans, REALISTIC_SHAPE);
     console.error(`synthesized ${loans} loans in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const book = postgres ? await copyToPostgres(path.join(dir, "book.db"), postgres, pgSchema) : path.join(dir, "book.db");
+    if (postgres) console.error(`copied into PostgreSQL (${pgSchema}) in ${((Date.now() - t0) / 1000).toFixed(1)} s from the start`);
     const servers = { A: { root: a, url: "", pid: 0 }, B: { root: b, url: "", pid: 0 } };
     for (const build of ["A", "B"] as const) {
       const s = servers[build];
@@ -150,10 +155,11 @@ async function main() {
     for (const s of summaries) {
       console.log(`${s.build} (${s.checkout}): ${s.rpsMean} req/s, ${s.cpuMsPerRequest} ms CPU a request, hit share ${s.hitShare}, p99 median ${s.p99Median} ms (${s.p99s.join(", ")}), errors ${s.errors}`);
     }
-    console.log(JSON.stringify({ machine: host, loans, workers, connections: CONNECTIONS, roundSeconds: roundS, summaries, rounds }));
+    console.log(JSON.stringify({ machine: host, db: postgres ? "postgres" : "sqlite", loans, workers, connections: CONNECTIONS, roundSeconds: roundS, summaries, rounds }));
   } finally {
     if (writer) await stopProcess(writer.child);
     for (const child of running) await stopProcess(child);
+    if (postgres) await dropPostgresCopy(postgres, pgSchema);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

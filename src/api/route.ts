@@ -5,6 +5,12 @@ import { Problem, z } from "./openapi";
 import { validate, valid, type RequestSchemas, type Validated } from "./validate";
 import type { AuthedRequest } from "./auth/middleware";
 import type { ResponseCache } from "./services/response-cache";
+import { DuetrailError } from "../errors";
+
+/** A route asks for what route() cannot give it (a programming error; fatal). */
+export class RouteSpecError extends DuetrailError {
+  override name = "RouteSpecError";
+}
 
 export const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -76,7 +82,7 @@ export function route<S extends RequestSchemas>(router: Router, registry: OpenAP
   // The fast path answers a stored body with no route middleware run: what the route checks must
   // depend on the caller and the URL alone, which are the cache's key.
   if (spec.cache && (spec.method !== "get" || !auth || spec.request.headers || spec.request.body || spec.before?.length || Object.keys(spec.responses)[0] !== "200")) {
-    throw new Error(`${spec.method.toUpperCase()} ${spec.path}: only an authenticated GET route answering 200, without header or body schemas or before-middleware, may be cached`);
+    throw new RouteSpecError(`${spec.method.toUpperCase()} ${spec.path}: only an authenticated GET route answering 200, without header or body schemas or before-middleware, may be cached`);
   }
   const openApiPath = spec.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
   const responses: RouteConfig["responses"] = {};
