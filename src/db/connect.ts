@@ -200,6 +200,10 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
       ...(opts.poolSize !== undefined ? { max: opts.poolSize } : {}),
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
+    // An idle connection the server ended (a restart, a failover, an administrator): node-postgres
+    // drops it from the pool and emits the error on the pool, which would end the process without
+    // a listener. The next query opens a new connection; one in flight gets its own error.
+    pool.on("error", () => undefined);
     // A transaction started inside reserved.run(slot, ...) finds its client in the slot (for COPY).
     const reserved = new AsyncLocalStorage<ReservedClient>();
     const dialectPool = {

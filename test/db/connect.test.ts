@@ -168,6 +168,22 @@ describeEachDialect(
       expect(await backends()).to.equal(10);
     });
 
+    it("outlives an idle connection the server ends, and the next query connects again", async function () {
+      const handle = await openDatabase(`${base}?schema=${ours}`);
+      try {
+        const pid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db)).rows[0]!.pid;
+        const idle = await pid();
+        const ended = await admin.query<{ ok: boolean }>("select pg_terminate_backend($1) as ok", [idle]);
+        expect(ended.rows[0]!.ok).to.equal(true);
+        // The pool hears of it on the idle connection (an unheard "error" event would end this process).
+        await new Promise((r) => setTimeout(r, 300));
+        const next = await pid();
+        expect(next).to.not.equal(idle);
+      } finally {
+        await handle.close();
+      }
+    });
+
     // The failure this prevents: another process altering its own schema while this one migrates
     // (a test suite or a benchmark copy sharing the database) failed the migrations with "column
     // ... of relation ... does not exist", from Kysely reading that schema's columns.
