@@ -167,6 +167,9 @@ async function enableWal(sqlite: BetterSqlite3.Database): Promise<void> {
   }
 }
 
+/** How long an idle connection of a pool with prepared reads stays open (10 s without them, node-postgres's default). */
+export const PREPARED_IDLE_MS = 10 * 60_000;
+
 export interface OpenOptions {
   /**
    * PostgreSQL: send reads outside transactions as named prepared statements (src/db/pg-prepared.ts),
@@ -199,6 +202,10 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
       connectionString: u.toString(),
       ...(opts.poolSize !== undefined ? { max: opts.poolSize } : {}),
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      // Prepared reads live as long as their connection: node-postgres's default closes one after
+      // 10 s idle, and the first requests after a quiet spell then paid for new connections and
+      // prepared every statement again.
+      ...(prepare ? { idleTimeoutMillis: PREPARED_IDLE_MS } : {}),
     });
     // An idle connection the server ended (a restart, a failover, an administrator): node-postgres
     // drops it from the pool and emits the error on the pool, which would end the process without

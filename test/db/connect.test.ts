@@ -184,6 +184,25 @@ describeEachDialect(
       }
     });
 
+    it("keeps a pool's idle connections past node-postgres's 10 s when its reads are prepared (the API's), not otherwise", async function () {
+      this.timeout(30_000);
+      /** The backend of a query, and of one 10.5 s later. */
+      const backends = async (preparedReads: boolean) => {
+        const handle = await openDatabase(`${base}?schema=${ours}`, { preparedReads });
+        try {
+          const pid = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(handle.db)).rows[0]!.pid;
+          const first = await pid();
+          await new Promise((r) => setTimeout(r, 10_500));
+          return [first, await pid()];
+        } finally {
+          await handle.close();
+        }
+      };
+      const [prepared, plain] = await Promise.all([backends(true), backends(false)]);
+      expect(prepared[1], "the same connection, its statements still prepared").to.equal(prepared[0]);
+      expect(plain[1], "closed after 10 s idle, a new one").to.not.equal(plain[0]);
+    });
+
     // The failure this prevents: another process altering its own schema while this one migrates
     // (a test suite or a benchmark copy sharing the database) failed the migrations with "column
     // ... of relation ... does not exist", from Kysely reading that schema's columns.
