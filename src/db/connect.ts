@@ -131,6 +131,18 @@ export function maskUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]+):[^@]+@/, "$1:***@");
 }
 
+/**
+ * The session options a pool's connections start with: the URL's `options` (else PGOPTIONS, as
+ * libpq reads them), then the search_path of `?schema=`, which wins over any in them. node-postgres
+ * takes `options` from one place only, and what it parses from the URL replaces what it is given:
+ * a URL with both `options` and `?schema=` used to open its connections in `public`, and a schema
+ * left PGOPTIONS unread.
+ */
+function sessionOptions(urlOptions: string | null, envOptions: string | undefined, schema: string | undefined): string | undefined {
+  const parts = [urlOptions ?? envOptions, schema ? `-c search_path=${schema}` : undefined].filter((o): o is string => o !== undefined && o.trim() !== "");
+  return parts.length ? parts.join(" ") : undefined;
+}
+
 // int8 (block numbers, timestamps, ids) as JS numbers: every such column stays below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
@@ -198,10 +210,12 @@ export async function openDatabase(url: string, opts: OpenOptions = {}): Promise
     u.searchParams.delete("schema");
     const prepare = takePrepareOption(u) && opts.preparedReads === true;
     if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new InvalidSchemaNameError(schema);
+    const options = sessionOptions(u.searchParams.get("options"), process.env.PGOPTIONS, schema);
+    u.searchParams.delete("options");
     const pool = new pg.Pool({
       connectionString: u.toString(),
       ...(opts.poolSize !== undefined ? { max: opts.poolSize } : {}),
-      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+      ...(options !== undefined ? { options } : {}),
       // Prepared reads live as long as their connection: node-postgres's default closes one after
       // 10 s idle, and the first requests after a quiet spell then paid for new connections and
       // prepared every statement again.

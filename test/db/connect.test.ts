@@ -153,6 +153,34 @@ describeEachDialect(
       }
     });
 
+    it("opens its connections in its schema, with the URL's options or else PGOPTIONS", async function () {
+      /** search_path, statement_timeout and lock_timeout of a connection of `url`'s pool. */
+      const settings = async (url: string) => {
+        const handle = await openDatabase(url);
+        try {
+          const r = await sql<{ path: string; statement: string; lock: string }>`select current_setting('search_path') as path, current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock`.execute(handle.db);
+          return r.rows[0]!;
+        } finally {
+          await handle.close();
+        }
+      };
+      const options = (o: string) => `&options=${encodeURIComponent(o)}`;
+      const saved = process.env.PGOPTIONS;
+      try {
+        delete process.env.PGOPTIONS;
+        expect(await settings(`${base}?schema=${ours}${options("-c statement_timeout=4321")}`)).to.deep.equal({ path: ours, statement: "4321ms", lock: "0" });
+        // A search_path among the options gives way to the schema the URL names.
+        expect((await settings(`${base}?schema=${ours}${options("-c search_path=public")}`)).path).to.equal(ours);
+        process.env.PGOPTIONS = "-c lock_timeout=1234";
+        expect(await settings(`${base}?schema=${ours}`)).to.deep.equal({ path: ours, statement: "0", lock: "1234ms" });
+        // As libpq: the URL's options, when it has them, instead of PGOPTIONS.
+        expect(await settings(`${base}?schema=${ours}${options("-c statement_timeout=4321")}`)).to.deep.equal({ path: ours, statement: "4321ms", lock: "0" });
+      } finally {
+        if (saved === undefined) delete process.env.PGOPTIONS;
+        else process.env.PGOPTIONS = saved;
+      }
+    });
+
     it("opens at most poolSize connections (10 by default)", async function () {
       /** Backends that answered 12 statements run at once, each holding its connection 100 ms. */
       const backends = async (poolSize?: number) => {
