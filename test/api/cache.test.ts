@@ -115,7 +115,32 @@ describeEachDialect("GET responses cached per indexed block", (dialect) => {
     expect(JSON.stringify(after)).to.equal((await fresh("collector", "/v1/loans/2")).body);
   });
 
-  it("serves every schedule version after a restructuring, though the earlier ones were kept", async function () {
+  it("keeps nothing of a loan that only its detail served (details are spread over the book); a page keeps its loans' schedules", async () => {
+    const keep = KeptHistory.prototype.keepSchedule;
+    const schedule = KeptHistory.prototype.schedule;
+    const keptIds: number[] = [];
+    // As if no schedule were kept yet: every lookup misses, and every keep is seen.
+    KeptHistory.prototype.schedule = () => undefined;
+    KeptHistory.prototype.keepSchedule = function (loanId, version, s) {
+      keptIds.push(loanId);
+      return keep.call(this, loanId, version, s);
+    };
+    try {
+      // A (caller, URL) not asked for before in this file: a miss, answered by the route.
+      const detail = await cached("otherCollector", "/v1/loans/7");
+      expect(detail.status).to.equal(200);
+      expect(detail.body, "the detail's own schedule served all the same").to.equal((await fresh("otherCollector", "/v1/loans/7")).body);
+      expect(keptIds, "kept by the detail").to.deep.equal([]);
+      const page = JSON.parse((await cached("otherCollector", "/v1/loans?sort=-amountOverdue")).body) as { items: { loanId: string }[] };
+      expect(page.items.map((i) => i.loanId)).to.deep.equal(["7"]);
+      expect(keptIds, "kept by the page").to.deep.equal([7]);
+    } finally {
+      KeptHistory.prototype.keepSchedule = keep;
+      KeptHistory.prototype.schedule = schedule;
+    }
+  });
+
+  it("serves every schedule version after a restructuring, the same as an uncached server", async function () {
     this.timeout(60_000);
     type Detail = { version: number; status: { outstandingPrincipal: string }; scheduleVersions: { version: number; installments: unknown[] }[] };
     const before = JSON.parse((await cached("collector", "/v1/loans/3")).body) as Detail;
@@ -524,18 +549,5 @@ describeEachDialect("schedules, policies and loans' side rows kept until a rollb
     expect(kept.sideRows(2, 3, 100)).to.equal(undefined);
     expect(kept.sideRows(1, 7, 100)).to.not.equal(undefined);
     expect(kept.sideRows(3, 7, 100)).to.not.equal(undefined);
-  });
-
-  it("keeps the loan detail's schedule versions by loan and version, most recently used up to its bound", () => {
-    const kept = new KeptHistory(2);
-    kept.keepScheduleVersions(1, 1, [{ version: 1 }]);
-    kept.keepScheduleVersions(1, 2, [{ version: 1 }, { version: 2 }]);
-    expect(kept.scheduleVersions(1, 1)).to.deep.equal([{ version: 1 }]);
-    kept.keepScheduleVersions(2, 1, [{ version: 1 }]);
-    expect(kept.scheduleVersions(1, 2)).to.equal(undefined);
-    expect(kept.scheduleVersions(1, 1)).to.deep.equal([{ version: 1 }]);
-    expect(kept.scheduleVersions(2, 1)).to.deep.equal([{ version: 1 }]);
-    kept.keepScheduleVersions(3, 1, []);
-    expect(kept.scheduleVersions(3, 1)).to.equal(undefined);
   });
 });

@@ -32,8 +32,6 @@ export class KeptHistory {
   /** By `loan_id:version`; insertion order is recency order. */
   private readonly schedules = new Map<string, Installment[]>();
   private readonly policies = new Map<number, Policy>();
-  /** The loan detail's schedule versions by `loan_id:version` (recency order, as `schedules`). */
-  private readonly versions = new Map<string, readonly unknown[]>();
 
   /** By loan id; insertion order is recency order. */
   private readonly sides = new Map<number, LoanSideRows>();
@@ -75,27 +73,6 @@ export class KeptHistory {
     if (schedule.length === 0) return;
     this.schedules.set(`${loanId}:${version}`, schedule);
     if (this.schedules.size > this.maxSchedules) this.schedules.delete(this.schedules.keys().next().value!);
-  }
-
-  /**
-   * A loan's schedule versions up to `version` as the loan detail serves them. Kept as the schedules
-   * are: a version's rows are written once, with its installments, and a rollback that deletes one
-   * deletes its installments too, which moves the history counter.
-   */
-  scheduleVersions<T>(loanId: number, version: number): T[] | undefined {
-    const key = `${loanId}:${version}`;
-    const v = this.versions.get(key);
-    if (v) {
-      this.versions.delete(key);
-      this.versions.set(key, v);
-    }
-    return v as T[] | undefined;
-  }
-
-  keepScheduleVersions(loanId: number, version: number, versions: readonly unknown[]): void {
-    if (versions.length === 0) return;
-    this.versions.set(`${loanId}:${version}`, versions);
-    if (this.versions.size > this.maxSchedules) this.versions.delete(this.versions.keys().next().value!);
   }
 
   policy(id: number): Policy | undefined {

@@ -124,6 +124,19 @@ export async function withSchedules(db: Kysely<Database>, rows: LoansTable[], ke
   return rows.map((row) => ({ row, schedule: schedules.get(row.loan_id)!, policy: policies.get(row.policy_id)! }));
 }
 
+/**
+ * `row` with a schedule its caller has read already (the loan detail's, from its schedule
+ * versions) and its policy (kept, or loaded and kept). The schedule is not kept.
+ */
+export async function withKnownSchedule(db: Kysely<Database>, row: LoansTable, schedule: Installment[], kept?: KeptHistory): Promise<LoanRowWithSchedule> {
+  let policy = kept?.policy(row.policy_id);
+  if (!policy) {
+    policy = (await loadPolicies(db, [row.policy_id])).get(row.policy_id);
+    if (policy) kept?.keepPolicy(row.policy_id, policy);
+  }
+  return { row, schedule, policy: policy! };
+}
+
 /** The time-dependent status block of a loan, computed with src/domain at `at`. */
 export function loanStatus(r: LoanRowWithSchedule, at: AsOf) {
   const p = projectionFromRow(r.row, r.schedule, r.policy);
