@@ -93,6 +93,22 @@ export interface LoanRowWithSchedule {
   policy: Policy;
 }
 
+/** The policies `ids`: from `kept`, the others in one query (and kept there). */
+async function policiesOf(db: Kysely<Database>, ids: Iterable<number>, kept?: KeptHistory): Promise<Map<number, Policy>> {
+  const policies = new Map<number, Policy>();
+  const missing = new Set<number>();
+  for (const id of ids) {
+    const p = kept?.policy(id);
+    if (p) policies.set(id, p);
+    else missing.add(id);
+  }
+  for (const [id, p] of await loadPolicies(db, [...missing])) {
+    policies.set(id, p);
+    kept?.keepPolicy(id, p);
+  }
+  return policies;
+}
+
 /**
  * Loads the schedules of the rows' versions and their policies (one query each, for those `kept`
  * does not have; what is read is kept there).
@@ -100,26 +116,17 @@ export interface LoanRowWithSchedule {
 export async function withSchedules(db: Kysely<Database>, rows: LoansTable[], kept?: KeptHistory): Promise<LoanRowWithSchedule[]> {
   if (rows.length === 0) return [];
   const schedules = new Map<number, Installment[]>();
-  const policies = new Map<number, Policy>();
   const missingSchedules: LoansTable[] = [];
-  const missingPolicies = new Set<number>();
   for (const r of rows) {
     const s = kept?.schedule(r.loan_id, r.version);
     if (s) schedules.set(r.loan_id, s);
     else missingSchedules.push(r);
-    const p = kept?.policy(r.policy_id);
-    if (p) policies.set(r.policy_id, p);
-    else missingPolicies.add(r.policy_id);
   }
-  const [loadedSchedules, loadedPolicies] = await Promise.all([schedulesOf(db, missingSchedules), loadPolicies(db, [...missingPolicies])]);
+  const [loadedSchedules, policies] = await Promise.all([schedulesOf(db, missingSchedules), policiesOf(db, rows.map((r) => r.policy_id), kept)]);
   for (const r of missingSchedules) {
     const s = loadedSchedules.get(r.loan_id) ?? [];
     schedules.set(r.loan_id, s);
     kept?.keepSchedule(r.loan_id, r.version, s);
-  }
-  for (const [id, p] of loadedPolicies) {
-    policies.set(id, p);
-    kept?.keepPolicy(id, p);
   }
   return rows.map((row) => ({ row, schedule: schedules.get(row.loan_id)!, policy: policies.get(row.policy_id)! }));
 }
@@ -129,12 +136,8 @@ export async function withSchedules(db: Kysely<Database>, rows: LoansTable[], ke
  * versions) and its policy (kept, or loaded and kept). The schedule is not kept.
  */
 export async function withKnownSchedule(db: Kysely<Database>, row: LoansTable, schedule: Installment[], kept?: KeptHistory): Promise<LoanRowWithSchedule> {
-  let policy = kept?.policy(row.policy_id);
-  if (!policy) {
-    policy = (await loadPolicies(db, [row.policy_id])).get(row.policy_id);
-    if (policy) kept?.keepPolicy(row.policy_id, policy);
-  }
-  return { row, schedule, policy: policy! };
+  const policies = await policiesOf(db, [row.policy_id], kept);
+  return { row, schedule, policy: policies.get(row.policy_id)! };
 }
 
 /** The time-dependent status block of a loan, computed with src/domain at `at`. */
