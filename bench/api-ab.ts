@@ -11,7 +11,9 @@
  *
  * Prints each round and a summary per build (stdout, JSON last): requests a second (mean of the
  * rounds), the processor time of its API processes per request, the response cache's hit share and
- * the rounds' p99s with their median.
+ * the rounds' p99s with their median, and `sinceBlock`: its responses by when their request started
+ * after the latest block, in 250 ms slices (rate, p50, p99), which shows what each block's new
+ * cache generation costs.
  * Env: BENCH_AB_LOANS (100000), BENCH_AB_ROUNDS (10, even), BENCH_AB_ROUND_S (15), BENCH_WORKERS
  * (serve --workers of both, default one per core), BENCH_AB_POSTGRES_URL (the book copied into a
  * schema of that PostgreSQL, `bench_api_ab_<loans>`, dropped after; SQLite without it).
@@ -20,7 +22,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { synthesize } from "./api/synthesize";
-import { REALISTIC_SHAPE, hitShareOf, measured, perRequest, realisticTokens, runMix } from "./api/realistic";
+import { REALISTIC_SHAPE, hitShareOf, measured, perRequest, realisticTokens, runMix, sinceBlockProfile, type LoadStretch, type SinceBlockSlice, type TimedResponse } from "./api/realistic";
 import { BENCH_SECRET, startServe, startWriter, stopProcess } from "./api/processes";
 import { copyToPostgres, dropPostgresCopy } from "./api/to-postgres";
 import { machine } from "./machine";
@@ -56,6 +58,8 @@ export interface AbSummary {
   p99s: number[];
   p99Median: number;
   errors: number;
+  /** Its rounds' responses by when their request started after the latest block (sinceBlockProfile, 250 ms slices). */
+  sinceBlock: SinceBlockSlice[];
 }
 
 /** Which build runs first in each round: A B, B A, A B ... (each build's rounds in turn first and second). */
@@ -68,7 +72,7 @@ const median = (xs: number[]): number => {
 };
 
 /** Adds up one build's rounds; `totals` are the requests, processor time and cache lookups of all of them. */
-export function summarize(build: "A" | "B", checkout: string, rounds: AbRound[], totals: { requests: number; cpuMs: number | null; hit: number; miss: number }): AbSummary {
+export function summarize(build: "A" | "B", checkout: string, rounds: AbRound[], totals: { requests: number; cpuMs: number | null; hit: number; miss: number }, sinceBlock: SinceBlockSlice[] = []): AbSummary {
   const mine = rounds.filter((r) => r.build === build);
   if (mine.length === 0) throw new Error(`no rounds of build ${build}`);
   const p99s = mine.map((r) => r.p99);
@@ -82,6 +86,7 @@ export function summarize(build: "A" | "B", checkout: string, rounds: AbRound[],
     p99s,
     p99Median: median(p99s),
     errors: mine.reduce((n, r) => n + r.errors, 0),
+    sinceBlock,
   };
 }
 
@@ -125,12 +130,16 @@ async function main() {
     for (const build of ["A", "B"] as const) await runMix(servers[build].url, loans, tokens, CONNECTIONS, WARMUP_S, 1);
 
     const rounds: AbRound[] = [];
+    const stretches: Record<"A" | "B", LoadStretch[]> = { A: [], B: [] };
     const totals = { A: { requests: 0, cpuMs: 0 as number | null, hit: 0, miss: 0 }, B: { requests: 0, cpuMs: 0 as number | null, hit: 0, miss: 0 } };
     for (let round = 0; round < roundCount; round++) {
       for (const build of abOrder(round)) {
         const s = servers[build];
         const t = totals[build];
-        const m = await measured(s.url, s.pid, () => runMix(s.url, loans, tokens, CONNECTIONS, roundS, 10 + round));
+        const responses: TimedResponse[] = [];
+        const blocksBefore = writer.blocks.length;
+        const m = await measured(s.url, s.pid, () => runMix(s.url, loans, tokens, CONNECTIONS, roundS, 10 + round, responses));
+        stretches[build].push({ responses, blocks: writer.blocks.slice(blocksBefore).map((b) => b.at) });
         const r = m.value;
         t.requests += r.requests.total;
         t.cpuMs = t.cpuMs === null || m.cpuMs === null ? null : t.cpuMs + m.cpuMs;
@@ -151,9 +160,10 @@ async function main() {
       }
     }
     if (writer.child.exitCode !== null) throw new Error(`the chain writer stopped (exit ${writer.child.exitCode}): the chain did not move`);
-    const summaries = (["A", "B"] as const).map((build) => summarize(build, servers[build].root, rounds, totals[build]));
+    const summaries = (["A", "B"] as const).map((build) => summarize(build, servers[build].root, rounds, totals[build], sinceBlockProfile(stretches[build])));
     for (const s of summaries) {
       console.log(`${s.build} (${s.checkout}): ${s.rpsMean} req/s, ${s.cpuMsPerRequest} ms CPU a request, hit share ${s.hitShare}, p99 median ${s.p99Median} ms (${s.p99s.join(", ")}), errors ${s.errors}`);
+      console.log(`  ${s.build} after each block: ${s.sinceBlock.map((x) => `${x.fromMs}-${x.toMs} ms ${x.rps} req/s p99 ${x.p99}`).join("; ")}`);
     }
     console.log(JSON.stringify({ machine: host, db: postgres ? "postgres" : "sqlite", loans, workers, connections: CONNECTIONS, roundSeconds: roundS, summaries, rounds }));
   } finally {

@@ -80,18 +80,22 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** bench/api/chain-writer.ts on the book, in a process of its own: a new indexed block every 2 s. */
-export function startWriter(db: string, loans: number): { child: ChildProcess; blocks: { block: number; ms: number }[] } {
+/**
+ * bench/api/chain-writer.ts on the book, in a process of its own: a new indexed block every 2 s.
+ * `blocks` gets each block as the writer printed it, with `at`: when this process read the line
+ * (performance.now() ms, just after the block's commit made it visible).
+ */
+export function startWriter(db: string, loans: number): { child: ChildProcess; blocks: { block: number; ms: number; at: number }[] } {
   const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--swc", path.join("bench", "api", "chain-writer.ts"), db, String(loans), String(WRITER.intervalMs), String(WRITER.loansPerBlock)], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const blocks: { block: number; ms: number }[] = [];
+  const blocks: { block: number; ms: number; at: number }[] = [];
   let buf = "";
   child.stdout!.on("data", (d: Buffer) => {
     buf += d.toString();
     for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
-      blocks.push(JSON.parse(buf.slice(0, i)) as { block: number; ms: number });
+      blocks.push({ ...(JSON.parse(buf.slice(0, i)) as { block: number; ms: number }), at: performance.now() });
       buf = buf.slice(i + 1);
     }
   });

@@ -160,6 +160,71 @@ export function treeCpuMs(root: number): number | null {
   return (ticks * 1000) / hz;
 }
 
+/** A response as the load generator saw it: when it ended (performance.now(), ms) and how long it took (ms). */
+export interface TimedResponse {
+  end: number;
+  ms: number;
+}
+
+/** One slice of the block interval: requests started `fromMs` to `toMs` after the latest block. */
+export interface SinceBlockSlice {
+  fromMs: number;
+  toMs: number;
+  /** Responses a second, over the block intervals that reached this slice. */
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/** Responses of one stretch of load, and the blocks that became visible during it (performance.now() ms, ascending). */
+export interface LoadStretch {
+  responses: readonly TimedResponse[];
+  blocks: readonly number[];
+}
+
+/**
+ * How the service behaves through a block interval: the responses of `stretches` binned by when
+ * their request started after the latest block, `binMs` wide. Each new block starts a new
+ * response-cache generation, so the first slices show the misses every caller then makes. In each
+ * stretch only requests started between its first and its last block count; a slice's rate divides
+ * by the time the stretches' intervals spent in it (intervals are not all 2 s long). Slices no
+ * interval reached are left out.
+ */
+export function sinceBlockProfile(stretches: readonly LoadStretch[], binMs = 250): SinceBlockSlice[] {
+  if (!(binMs > 0)) throw new Error(`sinceBlockProfile: binMs must be positive, not ${binMs}`);
+  const latencies: number[][] = [];
+  const seconds: number[] = [];
+  for (const { responses, blocks } of stretches) {
+    const lengths = blocks.slice(1).map((b, i) => b - blocks[i]!);
+    if (lengths.some((l) => l < 0)) throw new Error("sinceBlockProfile: block times must be ascending");
+    for (const l of lengths) {
+      for (let b = 0; b * binMs < l; b++) seconds[b] = (seconds[b] ?? 0) + (Math.min(l, (b + 1) * binMs) - b * binMs) / 1000;
+    }
+    const last = blocks.length - 1;
+    for (const r of responses) {
+      const start = r.end - r.ms;
+      if (last < 1 || start < blocks[0]! || start >= blocks[last]!) continue;
+      // The latest block at or before the start.
+      let lo = 0;
+      let hi = last;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (blocks[mid]! <= start) lo = mid;
+        else hi = mid - 1;
+      }
+      (latencies[Math.floor((start - blocks[lo]!) / binMs)] ??= []).push(r.ms);
+    }
+  }
+  const at = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const slices: SinceBlockSlice[] = [];
+  for (let b = 0; b < seconds.length; b++) {
+    const xs = (latencies[b] ?? []).sort((x, y) => x - y);
+    if (!seconds[b] || xs.length === 0) continue;
+    slices.push({ fromMs: b * binMs, toMs: (b + 1) * binMs, rps: Math.round(xs.length / seconds[b]!), p50: Math.round(at(xs, 0.5)), p99: Math.round(at(xs, 0.99)) });
+  }
+  return slices;
+}
+
 /** Processor time a request, to 3 decimals (null without a processor time). */
 export const perRequest = (cpuMs: number | null, requests: number): number | null => (cpuMs === null || requests === 0 ? null : Number((cpuMs / requests).toFixed(3)));
 
@@ -181,10 +246,18 @@ export async function measured<T>(base: string, pid: number, work: () => Promise
   return { value, metricsBefore, metricsAfter, hit: after.hit - before.hit, miss: after.miss - before.miss, cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };
 }
 
-/** autocannon with the mix: every request a caller and path of its own. */
-export function runMix(base: string, loans: number, tokens: { collectors: string[][]; lenders: string[] }, connections: number, duration: number, seed: number): Promise<autocannon.Result> {
+/** autocannon with the mix: every request a caller and path of its own; each response is added to `responses` if given. */
+export function runMix(
+  base: string,
+  loans: number,
+  tokens: { collectors: string[][]; lenders: string[] },
+  connections: number,
+  duration: number,
+  seed: number,
+  responses?: TimedResponse[],
+): Promise<autocannon.Result> {
   const random = prng(seed);
-  return autocannon({
+  const run = autocannon({
     url: base,
     connections,
     duration,
@@ -198,4 +271,7 @@ export function runMix(base: string, loans: number, tokens: { collectors: string
       },
     ],
   });
+  // Without a callback autocannon returns its instance (an EventEmitter), made thenable.
+  if (responses) (run as unknown as autocannon.Instance).on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => responses.push({ end: performance.now(), ms }));
+  return run;
 }

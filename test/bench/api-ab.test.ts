@@ -20,7 +20,7 @@ describe("bench:api:ab: two builds in alternated rounds", function () {
     const round = (build: "A" | "B", rps: number, p99: number, errors = 0): AbRound => ({ build, round: 0, rps, p50: 10, p99, errors, hitShare: 0.5, cpuMsPerRequest: 0.7 });
     const rounds = [round("A", 2000, 60), round("B", 2600, 70, 1), round("B", 2400, 90), round("A", 2200, 80, 2), round("A", 2100, 100)];
     const a = summarize("A", "/a", rounds, { requests: 90_000, cpuMs: 63_000, hit: 300, miss: 700 });
-    expect(a).to.deep.equal({ build: "A", checkout: "/a", rounds: 3, rpsMean: 2100, cpuMsPerRequest: 0.7, hitShare: 0.3, p99s: [60, 80, 100], p99Median: 80, errors: 2 });
+    expect(a).to.deep.equal({ build: "A", checkout: "/a", rounds: 3, rpsMean: 2100, cpuMsPerRequest: 0.7, hitShare: 0.3, p99s: [60, 80, 100], p99Median: 80, errors: 2, sinceBlock: [] });
     const b = summarize("B", "/b", rounds, { requests: 1, cpuMs: null, hit: 0, miss: 0 });
     expect(b.p99Median, "the mean of the middle two of an even count").to.equal(80);
     expect(b.rpsMean).to.equal(2500);
