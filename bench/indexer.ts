@@ -39,6 +39,7 @@ import { loadDeployment } from "../src/chain/deployments";
 import { classifyRpcError } from "../src/chain/rpc";
 import { deployTo, REPO_ROOT, rpc, startNode, tempDeploymentsDir, type TestNode } from "../scripts/lib/local-node";
 import { machine } from "./machine";
+import { quantile } from "./quantile";
 
 const LOANS = Number(process.env.BENCH_LOANS ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -376,8 +377,7 @@ async function realtime(url: string, deploymentsDir: string, dbFile: string): Pr
       reader.close();
     }
     const sorted = [...samples].sort((a, b) => a - b);
-    const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-    return { p50: Math.round(pct(50)), p95: Math.round(pct(95)), samples: samples.map((s) => Math.round(s)) };
+    return { p50: Math.round(quantile(sorted, 0.5)), p95: Math.round(quantile(sorted, 0.95)), samples: samples.map((s) => Math.round(s)) };
   } finally {
     try {
       process.kill(-cli.child.pid!, "SIGTERM");

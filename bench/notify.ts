@@ -32,6 +32,7 @@ import { dispatchPass, type DispatcherDeps } from "../src/notify/dispatcher";
 import { dispatcherFrom, NOTIFY_SETTINGS } from "../src/notify/wiring";
 import { piiKeyring } from "../src/pii/crypto";
 import { buildWorld, insertNotices, pendingNotice, settleTables, type World } from "./notify/world";
+import { quantile } from "./quantile";
 
 const SIZES = (process.env.BENCH_NOTIFY_SIZES ?? "10000,100000").split(",").map(Number);
 const PG_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL;
@@ -43,7 +44,6 @@ const TARGET_LAG_P95_MS = POLL_MS + 2_000;
 const PII_KEY = `bench:${crypto.createHash("sha256").update("bench notify").digest("hex")}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]);
 
 /** Starts the stand-ins in their own process; resolves with the settings pointing at them. */
 async function startProviders(dir: string): Promise<{ env: Record<string, string>; child: ChildProcess }> {
