@@ -17,6 +17,7 @@ import { projectionRow, type LoanProjection } from "../../src/db/loans";
 import { LENDER_ROLE, AUDITOR_ROLE } from "../../src/chain/roles";
 import { prng as rng } from "../../scripts/lib/prng";
 import { DAY_SECONDS } from "../../src/domain";
+import { flushToDisk, sqliteFiles } from "./disk";
 
 export const LENDER = getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
 export const COLLECTOR = getAddress("0x90F79bf6EB2c4f870365E785982E1f101E93b906");
@@ -85,6 +86,7 @@ export interface SynthesisResult {
 /**
  * Builds `file` (deleted first) with `n` loans as of a fixed chain time: with the default shape all
  * of LENDER and assigned to COLLECTOR; otherwise spread over the shape's lenders and collectors ({@link ownersOf}).
+ * The file is on the disk when this returns.
  */
 export async function synthesize(file: string, n: number, shape: BookShape = { lenders: 1, collectorsPerLender: 1 }): Promise<SynthesisResult> {
   for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
@@ -276,5 +278,7 @@ export async function synthesize(file: string, n: number, shape: BookShape = { l
   // with the value bound to it, and plans such a statement again at every run (on the API's queue
   // and list statements, a few % of a worker's processor time; their plans are the same without).
   done.close();
+  // Written with synchronous = OFF: on the disk before anything is measured on it (./disk.ts).
+  flushToDisk(sqliteFiles(file));
   return { file, loans: n, asOf: { block: asOfBlock, timestamp: T }, buckets };
 }

@@ -4,7 +4,7 @@
  * own bulk writer (COPY ... FROM STDIN), then ANALYZE.
  */
 import BetterSqlite3 from "better-sqlite3";
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { openDatabase } from "../../src/db/connect";
 import { installQueueKeys, removeQueueKeys } from "../../src/db/migrations/0016_queue_keys";
 import type { Database } from "../../src/db/schema";
@@ -40,11 +40,25 @@ export async function copyToPostgres(sqliteFile: string, pgUrl: string, schema: 
     }
     await installQueueKeys(target.db);
     await sql`analyze`.execute(target.db);
+    await checkpoint(target.db);
   } finally {
     source.close();
     await target.close();
   }
   return url.toString();
+}
+
+/**
+ * Has the server write the copy's pages to the disk now (CHECKPOINT), so it does not do that during
+ * the first rounds (see ./disk.ts). A role that may not checkpoint (neither superuser nor
+ * pg_checkpoint) is told and the copy is used as it is.
+ */
+async function checkpoint(db: Kysely<Database>): Promise<void> {
+  try {
+    await sql`checkpoint`.execute(db);
+  } catch (err) {
+    console.error(`copyToPostgres: no CHECKPOINT after the copy (${(err as Error).message}); its pages are written back while the rounds run`);
+  }
 }
 
 /** Drops a schema {@link copyToPostgres} made (a 1M-loan copy holds gigabytes and keeps autovacuum busy after the run). */
