@@ -89,7 +89,7 @@ export interface SynthesisResult {
  * The file is on the disk when this returns.
  */
 export async function synthesize(file: string, n: number, shape: BookShape = { lenders: 1, collectorsPerLender: 1 }): Promise<SynthesisResult> {
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  for (const f of sqliteFiles(file)) fs.rmSync(f, { force: true });
   const handle = await openDatabase(file); // runs the migrations: the real schema and indexes
   // The assignments' copied queue keys are filled once at the end, as migration 0016 does on an
   // existing book: per-row triggers more than doubled the time of a bulk load.
