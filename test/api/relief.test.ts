@@ -88,7 +88,7 @@ describeEachDialect("GET /v1/loans/{loanId}: relief", (dialect) => {
     expect([d.relief.settlementOffer, d.relief.settlement]).to.deep.equal([null, null]);
   });
 
-  it("serves every schedule version with its installments and the current collectors in order, as indexed (one statement after the row on PostgreSQL)", async function () {
+  it("serves every schedule version with its installments and the current collectors in order, as indexed (one statement with the row on PostgreSQL)", async function () {
     const rowsOf = async (loanId: number) => ({
       versions: await f.db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", loanId).orderBy("version").execute(),
       installments: await f.db.selectFrom("installments").selectAll().where("loan_id", "=", loanId).orderBy("version").orderBy("idx").execute(),

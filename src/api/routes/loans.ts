@@ -1,11 +1,11 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
-import { sql, type Kysely, type SelectQueryBuilder, type SqlBool } from "kysely";
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from "kysely";
 import type { z } from "../openapi";
 import type { ApiServices } from "../context";
 import { scopeOf } from "../auth/middleware";
 import type { Scope } from "../auth/scope";
-import { InvalidRequestError } from "../services/errors";
+import { InvalidRequestError, NotFoundError } from "../services/errors";
 import { route } from "../route";
 import { encodeCursor, LoanIdParam } from "../schemas/common";
 import { loanScores } from "../services/strategy";
@@ -20,6 +20,7 @@ import {
   settlementOf,
   STATUS_NAMES,
   assignmentsOnly,
+  seesRow,
   visibleLoan,
   visibleTo,
   withKnownSchedule,
@@ -31,7 +32,7 @@ import { preparedQuery } from "../../db/prepared";
 import { BUCKET_LABELS, bucketDpdRange, LoanStatus, type Bucket } from "../../domain";
 import { createArgsDecoder } from "../../chain/decode";
 import { loanRelief } from "../services/relief";
-import { loanRecords, recordsFrom, recordsSelections, type LoanRecords } from "../services/loan-records";
+import { loanRecords, recordsFrom, recordsSelections, sqlTrue, type LoanRecords } from "../services/loan-records";
 import { dialectOf } from "../../db/dialect";
 import { jsonArrayFrom as pgJsonArrayFrom } from "kysely/helpers/postgres";
 import { dataOf, topicsOf } from "../../db/raw-logs";
@@ -124,12 +125,11 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
       responses: { 200: { description: "The loan", schema: LoanDetail } },
     },
     async ({ params }, req) => {
-      const row = await visibleLoan(db, scopeOf(req), params.loanId);
       const at = await requestAsOf(db, req);
       const kept = keptHistoryOf(req, services.cache);
-      const { scheduleVersions, collectors, present } = await detailReads(db, row, at.block);
+      const { row, scheduleVersions, collectors, present } = await detailOf(db, scopeOf(req), params.loanId, at.block);
       // The row's own version is among those read: its schedule need not be read again, nor kept
-      // (see detailReads).
+      // (see detailOf).
       const current = scheduleVersions.find((v) => v.version === row.version);
       const withSchedule = current?.installments.length
         ? await withKnownSchedule(db, row, current.installments.map((i) => ({ dueDate: BigInt(i.dueDate), principal: BigInt(i.principal), interest: BigInt(i.interest) })), kept)
@@ -215,10 +215,11 @@ export function registerLoanRoutes(router: Router, registry: OpenAPIRegistry, se
 function collectorsQuery(db: Kysely<Database>, loanId: number) {
   return db.selectFrom("current_collectors").select("collector").where("loan_id", "=", loanId).orderBy("collector");
 }
-function versionsQuery(db: Kysely<Database>, loanId: number, version: number) {
+/** Versions up to `version`: a number, or on PostgreSQL the loans row's own column read in the same statement. */
+function versionsQuery(db: Kysely<Database>, loanId: number, version: number | Expression<number>) {
   return db.selectFrom("schedule_versions").selectAll().where("loan_id", "=", loanId).where("version", "<=", version).orderBy("version");
 }
-function installmentsQuery(db: Kysely<Database>, loanId: number, version: number) {
+function installmentsQuery(db: Kysely<Database>, loanId: number, version: number | Expression<number>) {
   return db.selectFrom("installments").selectAll().where("loan_id", "=", loanId).where("version", "<=", version).orderBy("version").orderBy("idx");
 }
 const collectorsOf = preparedQuery((db, p: { loanId: number }) => collectorsQuery(db, p.loanId));
@@ -226,26 +227,40 @@ const versionsOf = preparedQuery((db, p: { loanId: number; version: number }) =>
 const installmentsOf = preparedQuery((db, p: { loanId: number; version: number }) => installmentsQuery(db, p.loanId, p.version));
 
 /**
- * PostgreSQL: the loan detail's reads after the row in one statement (one round trip instead of
- * five): which optional records exist, the current collectors (ordered by the database, as
- * collectorsOf), and the schedule versions and their installments as JSON arrays (integer columns
- * as JSON numbers, exact below 2^53).
+ * PostgreSQL: the loan's row, whether `collector` is assigned to it now, and the detail's reads in
+ * one statement (one round trip for the whole detail): which optional records exist, the current
+ * collectors (ordered by the database, as collectorsOf), and the schedule versions up to the row's
+ * own and their installments as JSON arrays (integer columns as JSON numbers, exact below 2^53).
+ *
+ * Two statements before (the row, then the rest with its version): under bench:api's realistic mix
+ * at 100k loans they were 31% of all the statements the API made (15,456 of 50,084 in 25 s).
+ * Each is a round trip, and on a 2-core host the API's and the database server's processor time per
+ * round trip bound the rate. A loan the caller may not see is read whole and then refused (404):
+ * nothing of it is answered.
  */
-const detailSidesOf = preparedQuery((db, p: { loanId: number; version: number; atBlock: number }) =>
-  db.selectNoFrom((eb) => [
-    ...recordsSelections(eb, p.loanId, p.atBlock),
-    sql<string[]>`(select coalesce(json_agg(cc.collector order by cc.collector), '[]') from current_collectors cc where cc.loan_id = ${p.loanId})`.as("collectors"),
-    pgJsonArrayFrom(versionsQuery(db, p.loanId, p.version)).as("versions"),
-    pgJsonArrayFrom(installmentsQuery(db, p.loanId, p.version)).as("installments"),
-  ]),
+const detailRowOf = preparedQuery((db, p: { loanId: number; collector: string; atBlock: number }) =>
+  db
+    .selectFrom("loans")
+    .selectAll("loans")
+    .select((eb) => [
+      eb
+        .exists(eb.selectFrom("current_collectors").select("current_collectors.loan_id").where("current_collectors.loan_id", "=", p.loanId).where("current_collectors.collector", "=", p.collector))
+        .as("assigned_to_caller"),
+      ...recordsSelections(eb as unknown as ExpressionBuilder<Database, never>, p.loanId, p.atBlock),
+      sql<string[]>`(select coalesce(json_agg(cc.collector order by cc.collector), '[]') from current_collectors cc where cc.loan_id = ${p.loanId})`.as("collectors"),
+      pgJsonArrayFrom(versionsQuery(db, p.loanId, sql.ref<number>("loans.version"))).as("versions"),
+      pgJsonArrayFrom(installmentsQuery(db, p.loanId, sql.ref<number>("loans.version"))).as("installments"),
+    ])
+    .where("loans.loan_id", "=", p.loanId),
 );
 
 type VersionOut = z.infer<typeof ScheduleVersion>;
 
 /**
- * The detail's reads after the row: its schedule versions up to the row's, current collectors and
- * which optional records exist as of `atBlock`. One statement on PostgreSQL; on SQLite, where a
- * statement costs microseconds and no round trip, the prepared reads one by one.
+ * The loan `loanId` if `scope` may see it (else 404, the same answer whether it exists or not), with
+ * the detail's reads: its schedule versions up to the row's, current collectors and which optional
+ * records exist as of `atBlock`. One statement on PostgreSQL (detailRowOf); on SQLite, where a
+ * statement costs microseconds and no round trip, the row (visibleLoan) and then the prepared reads.
  *
  * Neither the versions nor the schedule are kept in the process (KeptHistory) for the next detail
  * of the loan: details are spread over the whole book, so most of what they kept was dropped again
@@ -256,19 +271,34 @@ type VersionOut = z.infer<typeof ScheduleVersion>;
  * PostgreSQL at 100k, named first, 604 -> 649 req/s, 1.675 -> 1.577 ms (6 of 8 pairs). With
  * --trace-gc-nvp at 100k, old-space collections went from 15-19 to 6-9 in a 25 s run.
  */
-async function detailReads(db: Kysely<Database>, row: LoansTable, atBlock: number): Promise<{ scheduleVersions: VersionOut[]; collectors: string[]; present: LoanRecords }> {
-  // Up to the row's version: one the indexer wrote after the row was read is not served under it.
-  const key = { loanId: row.loan_id, version: row.version };
+async function detailOf(
+  db: Kysely<Database>,
+  scope: Scope,
+  loanId: number,
+  atBlock: number,
+): Promise<{ row: LoansTable; scheduleVersions: VersionOut[]; collectors: string[]; present: LoanRecords }> {
   if (dialectOf(db) === "sqlite") {
-    const [versions, installments, collectors, present] = await Promise.all([versionsOf(db, key), installmentsOf(db, key), collectorsOf(db, { loanId: row.loan_id }), loanRecords(db, row.loan_id, atBlock)]);
-    return { scheduleVersions: versionsOut(versions, installments), collectors: collectors.map((c) => c.collector), present };
+    const row = await visibleLoan(db, scope, loanId);
+    // Up to the row's version: one the indexer wrote after the row was read is not served under it.
+    const key = { loanId, version: row.version };
+    const [versions, installments, collectors, present] = await Promise.all([versionsOf(db, key), installmentsOf(db, key), collectorsOf(db, { loanId }), loanRecords(db, loanId, atBlock)]);
+    return { row, scheduleVersions: versionsOut(versions, installments), collectors: collectors.map((c) => c.collector), present };
   }
-  const [r] = await detailSidesOf(db, { loanId: row.loan_id, version: row.version, atBlock });
-  const sides = r as unknown as Parameters<typeof recordsFrom>[0] & { collectors: string[]; versions: ScheduleVersionsTable[]; installments: InstallmentsTable[] };
+  const [r] = await detailRowOf(db, { loanId, collector: scope.address, atBlock });
+  if (!r) throw new NotFoundError(`loan ${loanId} not found`);
+  const { assigned_to_caller, holiday, arrears_plan, settlement_offer, settlement, score, score_history, promises, collectors, versions, installments, ...loan } = r as unknown as LoansTable &
+    Parameters<typeof recordsFrom>[0] & { assigned_to_caller: unknown; collectors: string[]; versions: ScheduleVersionsTable[]; installments: InstallmentsTable[] };
+  const row = loan as LoansTable;
+  if (!seesRow(scope, row, sqlTrue(assigned_to_caller))) throw new NotFoundError(`loan ${loanId} not found`);
   // JSON aggregation does not promise the subqueries' order: put it back.
-  const v = sides.versions.sort((a, b) => a.version - b.version);
-  const i = sides.installments.sort((a, b) => a.version - b.version || a.idx - b.idx);
-  return { scheduleVersions: versionsOut(v, i), collectors: sides.collectors, present: recordsFrom(sides) };
+  const v = versions.sort((a, b) => a.version - b.version);
+  const i = installments.sort((a, b) => a.version - b.version || a.idx - b.idx);
+  return {
+    row,
+    scheduleVersions: versionsOut(v, i),
+    collectors,
+    present: recordsFrom({ holiday, arrears_plan, settlement_offer, settlement, score, score_history, promises }),
+  };
 }
 
 /** The API's schedule versions from their rows and installments (both in order). */

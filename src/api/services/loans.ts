@@ -214,9 +214,17 @@ export async function visibleLoan(db: Kysely<Database>, scope: Scope, loanId: nu
   return row;
 }
 
-/** Whether `scope` sees the loan of `row`: visibleTo's test on one row. */
+/**
+ * Whether `scope` sees the loan of `row`, `assigned` saying whether the caller is assigned to it
+ * now (read with the row): visibleTo's test on one row, without a statement.
+ */
+export function seesRow(scope: Scope, row: LoansTable, assigned: boolean): boolean {
+  return scope.auditor || scope.lenders.includes(row.lender) || scope.agencyLoans.includes(row.loan_id) || (scope.assigned && assigned);
+}
+
+/** Whether `scope` sees the loan of `row`: visibleTo's test on one row (the assignment read only when it decides). */
 async function maySee(db: Kysely<Database>, scope: Scope, row: LoansTable): Promise<boolean> {
-  if (scope.auditor || scope.lenders.includes(row.lender) || scope.agencyLoans.includes(row.loan_id)) return true;
+  if (seesRow(scope, row, false)) return true;
   if (!scope.assigned) return false;
   return (await assignmentOf(db, { collector: scope.address, loanId: row.loan_id })).length > 0;
 }
