@@ -235,8 +235,11 @@ const installmentsOf = preparedQuery((db, p: { loanId: number; version: number }
  * Two statements before (the row, then the rest with its version): under bench:api's realistic mix
  * at 100k loans they were 31% of all the statements the API made (15,456 of 50,084 in 25 s).
  * Each is a round trip, and on a 2-core host the API's and the database server's processor time per
- * round trip bound the rate. A loan the caller may not see is read whole and then refused (404):
- * nothing of it is answered.
+ * round trip bound the rate. bench:api:ab on PostgreSQL at 100k, 8 alternated rounds of 15 s:
+ * named second 1,834 -> 2,007 req/s and 0.692 -> 0.633 ms CPU a request (5 of 8 pairs); named first
+ * 1,936 -> 1,972 req/s and 0.639 -> 0.634 ms (a small gain; whichever build is named second gains
+ * about 8%). A loan the caller may not see is read whole and then refused (404): nothing of it is
+ * answered.
  */
 const detailRowOf = preparedQuery((db, p: { loanId: number; collector: string; atBlock: number }) =>
   db
