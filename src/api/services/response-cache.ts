@@ -23,6 +23,8 @@ import { preparedQuery } from "../../db/prepared";
 import { KeptHistory } from "./kept-history";
 import { freshRead } from "./fresh-read";
 import { BlockMemo } from "./block-memo";
+import { dialectOf } from "../../db/dialect";
+import { sharedCursorOf } from "../auth/tokens";
 
 /** Where the indexed chain is: the cache's generation, the cursor, and the counters of `cache_epochs`. */
 export interface CachePosition {
@@ -130,12 +132,19 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
 
   /**
    * The indexed generation now, read after the call: misses finishing together share one read
-   * (on PostgreSQL each is a round trip; under load most misses found one already queued).
+   * (under load most misses found one already queued). On PostgreSQL, where each read is a round
+   * trip, it is the statement of the revocation checks read then (sharedCursorOf), which reads the
+   * cursor anyway.
    */
-  const generation = freshRead(async (): Promise<string | undefined> => {
-    const [c] = await generationOf(db, {});
-    return c ? `${c.block_number}:${c.block_hash}` : undefined;
-  });
+  const generationOfCursor = (c: { block_number: number; block_hash: string } | undefined) => (c ? `${c.block_number}:${c.block_hash}` : undefined);
+  const reader = (): (() => Promise<string | undefined>) => {
+    if (dialectOf(db) !== "postgres") return freshRead(async () => generationOfCursor((await generationOf(db, {}))[0]));
+    const sharedCursor = sharedCursorOf(db);
+    return async () => generationOfCursor(await sharedCursor());
+  };
+  // Chosen at the first read, not here: making a cache does not touch the database.
+  let read: (() => Promise<string | undefined>) | undefined;
+  const generation = (): Promise<string | undefined> => (read ??= reader())();
 
   type Loaded = Promise<{ scope: unknown; timed: boolean }>;
 
