@@ -76,10 +76,13 @@ const positionOf = preparedQuery((db) =>
 
 const generationOf = preparedQuery((db) => db.selectFrom("cursor").select(["block_number", "block_hash"]).where("id", "=", 1));
 
+/** The generation ("block:hash") of a cursor row; {@link blockOf} reads its block back. */
+const generationAt = (c: { block_number: number; block_hash: string }): string => `${c.block_number}:${c.block_hash}`;
+
 /** The cache's position at a cursor row joined with `cache_epochs`. */
 export function cachePositionOf(c: { block_number: number; block_hash: string; block_timestamp: number; scopes: number | string; history: number | string }): CachePosition {
   return {
-    generation: `${c.block_number}:${c.block_hash}`,
+    generation: generationAt(c),
     block: c.block_number,
     timestamp: c.block_timestamp,
     scopeEpoch: String(c.scopes),
@@ -136,7 +139,7 @@ export function createResponseCache(db: Kysely<Database>, maxBytes: number, regi
    * trip, it is the statement of the revocation checks read then (sharedCursorOf), which reads the
    * cursor anyway.
    */
-  const generationOfCursor = (c: { block_number: number; block_hash: string } | undefined) => (c ? `${c.block_number}:${c.block_hash}` : undefined);
+  const generationOfCursor = (c: { block_number: number; block_hash: string } | undefined) => (c ? generationAt(c) : undefined);
   const reader = (): (() => Promise<string | undefined>) => {
     if (dialectOf(db) !== "postgres") return freshRead(async () => generationOfCursor((await generationOf(db, {}))[0]));
     const sharedCursor = sharedCursorOf(db);
